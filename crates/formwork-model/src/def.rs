@@ -1,0 +1,557 @@
+//! Serde types of an app package: the stored, analyst-authored format.
+//!
+//! The JSON shape is checked first against `schemas/app-package.schema.json`; these types are
+//! what the rest of Formwork reads after that. Unknown keys never reach them (the schema forbids
+//! them), so the types stay lenient and carry no `deny_unknown_fields`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The format tag every package carries, so a future format can be told apart.
+pub const PACKAGE_FORMAT: &str = "formwork/app@1";
+
+/// Language used when a text has no translation for the one asked for.
+pub const FALLBACK_LANG: &str = "zh-CN";
+
+/// A text an analyst writes, keyed by language (`zh-CN`, `en`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(pub BTreeMap<String, String>);
+
+impl Text {
+    /// The text in `lang`, falling back to zh-CN, then to any language present.
+    pub fn get(&self, lang: &str) -> &str {
+        self.0
+            .get(lang)
+            .or_else(|| self.0.get(FALLBACK_LANG))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// A whole app package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppDef {
+    pub format: String,
+    pub id: String,
+    pub name: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
+    #[serde(default)]
+    pub roles: Vec<RoleDef>,
+    #[serde(default)]
+    pub forms: Vec<FormDef>,
+    #[serde(default)]
+    pub processes: Vec<ProcessDef>,
+    #[serde(default)]
+    pub reports: Vec<ReportDef>,
+    #[serde(default)]
+    pub dashboards: Vec<DashboardDef>,
+    #[serde(default)]
+    pub rules: Vec<RuleDef>,
+}
+
+impl AppDef {
+    pub fn form(&self, id: &str) -> Option<&FormDef> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+
+    pub fn process(&self, id: &str) -> Option<&ProcessDef> {
+        self.processes.iter().find(|p| p.id == id)
+    }
+}
+
+/// A role an app defines; users are given roles by admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleDef {
+    pub id: String,
+    pub name: Text,
+}
+
+/// A form: JSON Schema 2020-12 for the data plus a UI schema for presentation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormDef {
+    pub id: String,
+    pub name: Text,
+    /// JSON Schema (draft 2020-12) of the record data; `properties` are the fields.
+    pub schema: Value,
+    #[serde(default)]
+    pub ui: UiDef,
+    /// Cross-field checks, e.g. `end_date >= start_date`.
+    #[serde(default)]
+    pub checks: Vec<CheckDef>,
+    /// Human-facing number, e.g. `PRJ-{year}-{seq:05}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numbering: Option<NumberingDef>,
+    #[serde(default)]
+    pub permissions: FormPermissionsDef,
+}
+
+impl FormDef {
+    /// Field keys declared in the schema's top-level `properties`, in key order.
+    pub fn field_keys(&self) -> Vec<&str> {
+        self.schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// Field keys of a sub-table field (an array of objects), if `key` is one.
+    pub fn subtable_keys(&self, key: &str) -> Option<Vec<&str>> {
+        let items = self.schema.get("properties")?.get(key)?.get("items")?;
+        let props = items.get("properties")?.as_object()?;
+        Some(props.keys().map(String::as_str).collect())
+    }
+}
+
+/// Presentation of a form: field order and per-field widgets, labels and rules.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UiDef {
+    #[serde(default)]
+    pub order: Vec<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldUiDef>,
+}
+
+/// How one field is shown and which rules apply to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldUiDef {
+    #[serde(default)]
+    pub label: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<Text>,
+    /// Widget name, e.g. `text`, `textarea`, `money`, `date`, `select`, `subtable`, `user`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget: Option<String>,
+    /// Choice labels for select / radio / multi-select widgets, keyed by stored value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_when: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_when: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readonly_when: Option<String>,
+    /// Expression giving the initial value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Expression for a computed, read-only field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute: Option<String>,
+    /// Analyst overrides of Formwork's messages, keyed by error code (`minimum`, `pattern`, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages: BTreeMap<String, Text>,
+    /// Nested field presentation for sub-tables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, FieldUiDef>,
+}
+
+/// A cross-field check: when `check` is false the record is refused with `message` on `path`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckDef {
+    pub id: String,
+    /// Expression that must be true for the record to be accepted.
+    pub check: String,
+    /// Field the message is shown beside, as a JSON pointer (`/end_date`).
+    pub path: String,
+    pub message: Text,
+}
+
+/// Gap-free numbering of a form's records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumberingDef {
+    /// Pattern with `{year}` and `{seq:0N}` placeholders.
+    pub pattern: String,
+}
+
+/// Who may do what with a form's records, by role id (`*` means every signed-in user).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormPermissionsDef {
+    #[serde(default)]
+    pub create: Vec<String>,
+    #[serde(default)]
+    pub read_own: Vec<String>,
+    #[serde(default)]
+    pub read_department: Vec<String>,
+    #[serde(default)]
+    pub read_all: Vec<String>,
+    #[serde(default)]
+    pub edit_own: Vec<String>,
+    #[serde(default)]
+    pub edit_all: Vec<String>,
+}
+
+/// A process: a graph of typed nodes attached to a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessDef {
+    pub id: String,
+    pub name: Text,
+    /// The form whose submitted records start this process.
+    pub form: String,
+    pub nodes: Vec<NodeDef>,
+    pub edges: Vec<EdgeDef>,
+}
+
+impl ProcessDef {
+    pub fn node(&self, id: &str) -> Option<&NodeDef> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+}
+
+/// One node of a process graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeDef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Text>,
+    #[serde(flatten)]
+    pub kind: NodeKind,
+}
+
+/// What a node does; the JSON key `kind` names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NodeKind {
+    Start,
+    End {
+        outcome: Outcome,
+    },
+    Approval(ApprovalDef),
+    /// A person edits fields, e.g. the submitter reworking a returned project.
+    Fill(FillDef),
+    /// Notify people; the process does not wait.
+    Cc {
+        assignee: AssigneeDef,
+    },
+    /// Exclusive choice: the first outgoing edge whose `when` is true, else the default edge.
+    Condition,
+    ParallelSplit,
+    ParallelJoin,
+    /// Set fields of the record.
+    Action {
+        #[serde(default)]
+        set: BTreeMap<String, String>,
+    },
+    /// Wait for a duration, or until the date in a field.
+    Wait(WaitDef),
+}
+
+impl NodeKind {
+    /// Whether a person must act here (the process waits for them).
+    pub fn is_human(&self) -> bool {
+        matches!(self, NodeKind::Approval(_) | NodeKind::Fill(_))
+    }
+
+    /// The `kind` tag as written in JSON.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            NodeKind::Start => "start",
+            NodeKind::End { .. } => "end",
+            NodeKind::Approval(_) => "approval",
+            NodeKind::Fill(_) => "fill",
+            NodeKind::Cc { .. } => "cc",
+            NodeKind::Condition => "condition",
+            NodeKind::ParallelSplit => "parallel_split",
+            NodeKind::ParallelJoin => "parallel_join",
+            NodeKind::Action { .. } => "action",
+            NodeKind::Wait(_) => "wait",
+        }
+    }
+}
+
+/// How a process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Approved,
+    Rejected,
+    Withdrawn,
+    Completed,
+}
+
+/// An approval step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalDef {
+    pub assignee: AssigneeDef,
+    #[serde(default)]
+    pub mode: ApprovalMode,
+    /// For `vote`: the share of approvals needed, e.g. 0.5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// What happens when nobody resolves from the assignee rule.
+    #[serde(default)]
+    pub fallback: FallbackDef,
+    /// Skip this step when the same person already approved earlier in the instance.
+    #[serde(default)]
+    pub auto_approve_repeat: bool,
+    /// Per-field access at this step: `visible`, `editable` or `hidden`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, FieldAccess>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DeadlineDef>,
+}
+
+/// How several assignees decide together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalMode {
+    #[default]
+    Single,
+    /// 会签: every assignee must approve.
+    All,
+    /// 或签: the first decision of any assignee counts.
+    Any,
+    /// 依次: assignees decide one after another.
+    Sequential,
+    /// A share of assignees (`ratio`) must approve.
+    Vote,
+}
+
+/// A fill step: a person edits some fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FillDef {
+    pub assignee: AssigneeDef,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, FieldAccess>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DeadlineDef>,
+}
+
+/// A wait step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitDef {
+    /// ISO-8601-like duration in hours, e.g. 48.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    /// A date or datetime field to wait until.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_field: Option<String>,
+}
+
+/// Field access at a human step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldAccess {
+    Visible,
+    Editable,
+    Hidden,
+}
+
+/// Who gets a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AssigneeDef {
+    User {
+        username: String,
+    },
+    Role {
+        role: String,
+    },
+    /// The head of the submitter's department, `levels` up (1 = own department).
+    DepartmentHead {
+        #[serde(default = "one")]
+        levels: u8,
+    },
+    /// The submitter of the record.
+    Submitter,
+    /// The user named in a user field of the record.
+    Field {
+        field: String,
+    },
+    /// Ordered rows of condition → assignee; the first true row wins.
+    Table {
+        rows: Vec<RouteRowDef>,
+    },
+    /// An expression that yields a username, or `role:<id>`.
+    Expression {
+        expr: String,
+    },
+}
+
+fn one() -> u8 {
+    1
+}
+
+/// One row of a routing table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteRowDef {
+    /// Condition expression; absent means "otherwise".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    pub assignee: Box<AssigneeDef>,
+}
+
+/// What to do when an assignee rule resolves to nobody.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FallbackDef {
+    /// Stop the instance with a clear error on the timeline.
+    #[default]
+    Stop,
+    /// Skip the step as if approved.
+    Skip,
+    /// Give the task to this user instead.
+    User { username: String },
+}
+
+/// When a human step is due and what happens after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadlineDef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_field: Option<String>,
+    /// Hours before the due time to remind; 0 reminds at the due time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_before_hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate: Option<Escalation>,
+}
+
+/// What happens to an overdue task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Escalation {
+    NotifyHead,
+    Reassign { username: String },
+    AutoApprove,
+    AutoReject,
+}
+
+/// A directed edge between two nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EdgeDef {
+    pub from: String,
+    pub to: String,
+    /// Condition for edges leaving a `condition` node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// Marks the default edge of a `condition` node.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+    /// For edges leaving a human step: the action that takes it (`approve`, `reject`,
+    /// `submit`, `withdraw`). Absent means `approve` / `submit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+}
+
+/// A declarative query over records (or over the tasks of a process).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportDef {
+    pub id: String,
+    pub name: Text,
+    pub form: String,
+    #[serde(default)]
+    pub source: ReportSource,
+    /// Only rows for which this expression is true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    #[serde(default)]
+    pub group_by: Vec<GroupByDef>,
+    #[serde(default)]
+    pub measures: Vec<MeasureDef>,
+    pub view: ViewDef,
+}
+
+/// What a report reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportSource {
+    /// The form's records (fields plus system fields).
+    #[default]
+    Records,
+    /// The tasks of the form's processes (`node`, `assignee`, `duration_hours`, `action`).
+    Tasks,
+}
+
+/// A grouping column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupByDef {
+    pub field: String,
+    /// For date fields: `day`, `week`, `month`, `quarter`, `year`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+}
+
+/// An aggregate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureDef {
+    #[serde(rename = "fn")]
+    pub func: Aggregate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Text>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+/// How a report is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewDef {
+    /// `table`, `pivot`, `bar`, `line`, `pie`, `kanban`, `gantt`, `calendar`.
+    pub kind: String,
+    #[serde(default, flatten)]
+    pub options: BTreeMap<String, Value>,
+}
+
+/// A page of report views.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardDef {
+    pub id: String,
+    pub name: Text,
+    pub widgets: Vec<WidgetDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetDef {
+    pub report: String,
+    /// Grid columns out of 12.
+    #[serde(default = "twelve")]
+    pub width: u8,
+}
+
+fn twelve() -> u8 {
+    12
+}
+
+/// Trigger + condition + actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleDef {
+    pub id: String,
+    pub form: String,
+    /// `created`, `updated`, `deleted`, `process_ended`.
+    pub trigger: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    pub actions: Vec<RuleActionDef>,
+}
+
+/// One action of a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RuleActionDef {
+    Notify {
+        assignee: AssigneeDef,
+        message: Text,
+    },
+    SetField {
+        field: String,
+        value: String,
+    },
+    Webhook {
+        url: String,
+    },
+}

@@ -1,0 +1,17 @@
+//! The definition model of Formwork: serde types of an app package, their validation
+//! (against `schemas/` and semantically) and the expression language. No I/O.
+
+pub mod canonical;
+pub mod def;
+pub mod expr;
+pub mod graph;
+pub mod problem;
+pub mod schema;
+pub mod validate;
+
+pub use canonical::{canonical_string, export_package};
+pub use def::*;
+pub use expr::ExprError;
+pub use graph::ProcessGraph;
+pub use problem::Problem;
+pub use validate::{parse_package, validate_package};

@@ -1,0 +1,57 @@
+//! The one error type of the engine, with variants named for what the caller can do.
+
+use thiserror::Error;
+
+/// Why a process could not be compiled or an event could not be applied.
+///
+/// A failed [`step`](crate::step) changes nothing: the caller keeps its old state and applies no
+/// effects.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EngineError {
+    /// The definition cannot run; each entry names one problem. Fix the definition.
+    #[error("the process cannot run: {}", errors.join("; "))]
+    Invalid { errors: Vec<String> },
+    /// The task is unknown, already decided or closed; the runtime answers 409.
+    #[error("task {key} is not open")]
+    TaskNotOpen { key: String },
+    /// The action is not allowed here, e.g. `submit` on an approval or a return to a step
+    /// this instance never passed; the runtime answers 422.
+    #[error("{action} is not allowed at {node}: {reason}")]
+    NotAllowed {
+        action: &'static str,
+        node: String,
+        reason: String,
+    },
+    /// The instance is not running (not started, ended or stopped); the runtime answers 409.
+    #[error("the instance is not running")]
+    NotRunning,
+    /// `Start` was sent to an instance that has already started.
+    #[error("the instance has already started")]
+    AlreadyStarted,
+    /// The runtime's [`Context`](crate::Context) failed (an expression or a directory look-up).
+    /// Nothing was applied, so the step may be retried.
+    #[error("at {node}: {message}")]
+    Context { node: String, message: String },
+    /// More automatic steps than the budget allows in one step: a loop without a person in it.
+    #[error(
+        "more than {budget} automatic steps in one step (last at {node}): a loop without a person"
+    )]
+    LoopDetected { node: String, budget: u32 },
+    /// The state does not fit this process (saved under another version?) or an invariant broke.
+    #[error("the state does not fit the process: {0}")]
+    Inconsistent(String),
+}
+
+impl EngineError {
+    pub(crate) fn inconsistent(reason: impl Into<String>) -> Self {
+        EngineError::Inconsistent(reason.into())
+    }
+
+    pub(crate) fn not_allowed(action: &'static str, node: &str, reason: impl Into<String>) -> Self {
+        EngineError::NotAllowed {
+            action,
+            node: node.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Deadlines (due time, reminder, escalation) of tasks, `wait` nodes, and firing their timers.
+//!
+//! Timer keys derive from the task key (`<task>/remind`, `<task>/escalate`) or from the
+//! instance's counter (`<node>#<n>/wait`), so replaying a step schedules the same keys.
+
+use formwork_model::{Escalation, NodeKind};
+use time::{Duration, OffsetDateTime};
+
+use crate::effect::{
+    CancelReason, Effect, EscalationApplied, HistoryAction, NotifyKind, TaskKey, TimerKey,
+    TimerKind,
+};
+use crate::engine::{Close, Run};
+use crate::error::EngineError;
+use crate::human::human;
+use crate::state::{Frame, TaskTimer, Token, Wait};
+
+/// When a new task is due and the timers that watch it, each with its firing time.
+pub(crate) struct Due {
+    pub at: Option<OffsetDateTime>,
+    pub timers: Vec<(TaskTimer, OffsetDateTime)>,
+}
+
+impl Run<'_> {
+    /// The due time of a new task at `node` and the timers to schedule for it.
+    pub(crate) fn deadline(&self, node: usize, key: &TaskKey) -> Result<Due, EngineError> {
+        let deadline = match &self.p.def_of(node).kind {
+            NodeKind::Approval(a) => a.deadline.as_ref(),
+            NodeKind::Fill(f) => f.deadline.as_ref(),
+            _ => None,
+        };
+        let Some(deadline) = deadline else {
+            return Ok(Due {
+                at: None,
+                timers: Vec::new(),
+            });
+        };
+        let due = match (&deadline.until_field, deadline.hours) {
+            (Some(field), _) => self
+                .ctx
+                .field_instant(field)
+                .map_err(|m| self.ctx_error(node, m))?,
+            (None, Some(hours)) => Some(self.ctx.deadline_after(self.now, hours)),
+            (None, None) => None,
+        };
+        let Some(due) = due else {
+            return Ok(Due {
+                at: None,
+                timers: Vec::new(),
+            });
+        };
+        let mut timers = Vec::new();
+        if let Some(before) = deadline.remind_before_hours {
+            let at = due - Duration::hours(i64::from(before));
+            // A reminder whose time has already passed would only arrive with the task.
+            if at > self.now {
+                let key = TimerKey(format!("{key}/remind"));
+                let kind = TimerKind::Reminder;
+                timers.push((TaskTimer { key, kind }, at));
+            }
+        }
+        if deadline.escalate.is_some() {
+            let key = TimerKey(format!("{key}/escalate"));
+            let kind = TimerKind::Escalation;
+            timers.push((TaskTimer { key, kind }, due));
+        }
+        Ok(Due {
+            at: Some(due),
+            timers,
+        })
+    }
+
+    /// Parks the token until the wait is over, or moves on at once if it already is.
+    pub(crate) fn enter_wait(
+        &mut self,
+        frames: Vec<Frame>,
+        node: usize,
+    ) -> Result<(), EngineError> {
+        let p = self.p;
+        let NodeKind::Wait(wait) = &p.def_of(node).kind else {
+            return Err(EngineError::inconsistent("not a wait node"));
+        };
+        let until = match (&wait.until_field, wait.hours) {
+            (Some(field), _) => self
+                .ctx
+                .field_instant(field)
+                .map_err(|m| self.ctx_error(node, m))?,
+            (None, Some(hours)) => Some(self.now + Duration::hours(i64::from(hours))),
+            (None, None) => None,
+        };
+        match until {
+            Some(until) if until > self.now => {
+                let key = TimerKey(format!("{}#{}/wait", p.id(node), self.st.next_seq()));
+                self.fx.push(Effect::ScheduleTimer {
+                    key: key.clone(),
+                    fire_at: until,
+                    kind: TimerKind::WaitEnd,
+                });
+                self.history(Some(node), None, HistoryAction::WaitStarted { until });
+                self.st.tokens.push(Token {
+                    node: p.id(node).to_owned(),
+                    frames,
+                    wait: Wait::Timer {
+                        key,
+                        fire_at: until,
+                    },
+                });
+            }
+            _ => {
+                self.history(Some(node), None, HistoryAction::WaitEnded);
+                self.go(frames, p.next(node)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles a due timer; a timer the instance no longer wants does nothing.
+    pub(crate) fn timer_fired(&mut self, key: &TimerKey) -> Result<(), EngineError> {
+        let p = self.p;
+        if self.require_running().is_err() {
+            return Ok(());
+        }
+        let waiting = self
+            .st
+            .tokens
+            .iter()
+            .position(|t| matches!(&t.wait, Wait::Timer { key: k, .. } if k == key));
+        if let Some(slot) = waiting {
+            let token = self.st.tokens.remove(slot);
+            let node = p.index(&token.node)?;
+            self.history(Some(node), None, HistoryAction::WaitEnded);
+            self.go(token.frames, p.next(node)?);
+            return Ok(());
+        }
+        let Some((slot, at, kind)) = self.find_task_timer(key) else {
+            return Ok(());
+        };
+        let mut token = self.st.tokens.remove(slot);
+        let node = p.index(&token.node)?;
+        let step = human(&mut token)?;
+        let seat = &mut step.seats[at];
+        let user = seat.current().unwrap_or_default().to_owned();
+        let Some(task) = seat.task.as_mut() else {
+            return Err(EngineError::inconsistent("the timer's task is not open"));
+        };
+        task.timers.retain(|t| &t.key != key);
+        let (task_key, due_at) = (task.key.clone(), task.due_at);
+        match kind {
+            TimerKind::Reminder => {
+                self.fx.push(Effect::Notify {
+                    user: user.clone(),
+                    kind: NotifyKind::Reminder {
+                        task: task_key.clone(),
+                        due_at,
+                    },
+                });
+                let action = HistoryAction::Reminded {
+                    task: task_key,
+                    user,
+                };
+                self.history(Some(node), None, action);
+            }
+            TimerKind::Escalation => {
+                let escalate = match &p.def_of(node).kind {
+                    NodeKind::Approval(a) => a.deadline.as_ref(),
+                    NodeKind::Fill(f) => f.deadline.as_ref(),
+                    _ => None,
+                }
+                .and_then(|d| d.escalate.as_ref());
+                let escalated = |applied| HistoryAction::Escalated {
+                    task: task_key.clone(),
+                    user: user.clone(),
+                    applied,
+                };
+                match escalate {
+                    None => {}
+                    Some(Escalation::NotifyHead) => {
+                        let head = self
+                            .ctx
+                            .head_of(&user)
+                            .map_err(|m| self.ctx_error(node, m))?;
+                        if let Some(head) = &head {
+                            self.fx.push(Effect::Notify {
+                                user: head.clone(),
+                                kind: NotifyKind::Escalation {
+                                    task: task_key.clone(),
+                                    assignee: user.clone(),
+                                },
+                            });
+                        }
+                        self.history(
+                            Some(node),
+                            None,
+                            escalated(EscalationApplied::NotifiedHead { head }),
+                        );
+                    }
+                    Some(Escalation::Reassign { username }) => {
+                        let applied = EscalationApplied::Reassigned {
+                            to: username.clone(),
+                        };
+                        self.history(Some(node), None, escalated(applied));
+                        if *username != user {
+                            if let Some(task) = seat.task.take() {
+                                self.close_task(task, Close::Cancelled(CancelReason::Reassigned));
+                            }
+                            self.hand_to(node, seat, username.clone())?;
+                        }
+                    }
+                    Some(Escalation::AutoApprove) => {
+                        self.history(Some(node), None, escalated(EscalationApplied::AutoApproved));
+                        self.approve(node, step, at, None)?;
+                    }
+                    Some(Escalation::AutoReject) => {
+                        self.history(Some(node), None, escalated(EscalationApplied::AutoRejected));
+                        if self.is_fill(node) {
+                            return self.withdraw_fill(node, token, at, None);
+                        }
+                        self.reject(node, step, at, None)?;
+                    }
+                }
+            }
+            TimerKind::WaitEnd => {
+                return Err(EngineError::inconsistent("a task has a wait timer"));
+            }
+        }
+        self.settle_or_park(slot, token)
+    }
+
+    fn find_task_timer(&self, key: &TimerKey) -> Option<(usize, usize, TimerKind)> {
+        self.st.tokens.iter().enumerate().find_map(|(slot, token)| {
+            let Wait::Human(step) = &token.wait else {
+                return None;
+            };
+            step.seats.iter().enumerate().find_map(|(at, seat)| {
+                let task = seat.task.as_ref()?;
+                let timer = task.timers.iter().find(|t| &t.key == key)?;
+                Some((slot, at, timer.kind))
+            })
+        })
+    }
+}

@@ -1,0 +1,373 @@
+//! Test support: a `Context` over a JSON record with a tiny comparison evaluator, and a
+//! `World` that applies effects to a model of the store and checks the engine's invariants.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use formwork_model::{AssigneeDef, Outcome, ProcessDef};
+use formwork_process::{
+    Action, CompiledProcess, Context, Effect, EngineError, Event, HistoryAction, State, Status,
+    TaskKey, TaskRef, TimerKey, TimerKind, step,
+};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+pub const T0: OffsetDateTime = datetime!(2026-11-23 09:00 UTC);
+
+/// A record, a directory and a submitter.
+#[derive(Debug, Clone, Default)]
+pub struct TestCtx {
+    pub data: serde_json::Map<String, Value>,
+    /// Truth of expressions the comparison evaluator does not parse.
+    pub flags: BTreeMap<String, bool>,
+    /// Users per rule: `role:<id>`, `head:<levels>`, `expr:<expr>`.
+    pub people: BTreeMap<String, Vec<String>>,
+    pub heads: BTreeMap<String, String>,
+    pub submitter: String,
+}
+
+impl TestCtx {
+    pub fn new() -> Self {
+        TestCtx {
+            submitter: "sales1".into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.data.insert(key.into(), value);
+        self
+    }
+
+    pub fn people(mut self, rule: &str, users: &[&str]) -> Self {
+        self.people
+            .insert(rule.into(), users.iter().map(|u| u.to_string()).collect());
+        self
+    }
+
+    pub fn flag(mut self, expr: &str, value: bool) -> Self {
+        self.flags.insert(expr.into(), value);
+        self
+    }
+}
+
+/// A decimal literal or field as an integer number of millionths, so money compares exactly.
+fn micros(text: &str) -> Result<i128, String> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if frac.len() > 6 {
+        return Err(format!("too many decimals in {text}"));
+    }
+    let negative = int.starts_with('-');
+    let int: i128 = int.parse().map_err(|_| format!("not a number: {text}"))?;
+    let frac: i128 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<6}")
+            .parse()
+            .map_err(|_| format!("not a number: {text}"))?
+    };
+    Ok(int * 1_000_000 + if negative { -frac } else { frac })
+}
+
+impl Context for TestCtx {
+    fn eval_bool(&self, expr: &str) -> Result<bool, String> {
+        if let Some(v) = self.flags.get(expr) {
+            return Ok(*v);
+        }
+        let (field, op, lit) = ["<=", ">=", "==", "!=", "<", ">"]
+            .iter()
+            .find_map(|op| {
+                let (l, r) = expr.split_once(&format!(" {op} "))?;
+                Some((l.trim(), *op, r.trim()))
+            })
+            .ok_or_else(|| format!("cannot evaluate {expr}"))?;
+        let value = self
+            .data
+            .get(field)
+            .ok_or_else(|| format!("unknown field {field}"))?;
+        let ord = if let Some(s) = lit.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+            value.as_str().ok_or("not a string")?.cmp(s)
+        } else {
+            let have = match value {
+                Value::String(s) => micros(s)?,
+                Value::Number(n) => micros(&n.to_string())?,
+                _ => return Err(format!("{field} is not a number")),
+            };
+            have.cmp(&micros(lit)?)
+        };
+        use std::cmp::Ordering::*;
+        Ok(match op {
+            "<=" => ord != Greater,
+            ">=" => ord != Less,
+            "==" => ord == Equal,
+            "!=" => ord != Equal,
+            "<" => ord == Less,
+            _ => ord == Greater,
+        })
+    }
+
+    fn eval(&self, expr: &str) -> Result<Value, String> {
+        if let Some(s) = expr.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+            return Ok(Value::String(s.into()));
+        }
+        if let Some(v) = self.data.get(expr) {
+            return Ok(v.clone());
+        }
+        expr.parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("cannot evaluate {expr}"))
+    }
+
+    fn resolve(&self, assignee: &AssigneeDef) -> Result<Vec<String>, String> {
+        let key = match assignee {
+            AssigneeDef::User { username } => return Ok(vec![username.clone()]),
+            AssigneeDef::Field { field } => {
+                return Ok(self
+                    .data
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .map(|u| vec![u.to_owned()])
+                    .unwrap_or_default());
+            }
+            AssigneeDef::Role { role } => format!("role:{role}"),
+            AssigneeDef::DepartmentHead { levels } => format!("head:{levels}"),
+            AssigneeDef::Expression { expr } => format!("expr:{expr}"),
+            other => return Err(format!("the engine should resolve {other:?} itself")),
+        };
+        Ok(self.people.get(&key).cloned().unwrap_or_default())
+    }
+
+    fn submitter(&self) -> String {
+        self.submitter.clone()
+    }
+
+    fn head_of(&self, user: &str) -> Result<Option<String>, String> {
+        Ok(self.heads.get(user).cloned())
+    }
+
+    fn field_instant(&self, field: &str) -> Result<Option<OffsetDateTime>, String> {
+        match self.data.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => {
+                OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+            Some(other) => Err(format!("{other} is not a datetime")),
+        }
+    }
+}
+
+/// A process from JSON node and edge lists.
+pub fn process(nodes: Value, edges: Value) -> ProcessDef {
+    serde_json::from_value(json!({
+        "id": "p", "name": {"zh-CN": "流程"}, "form": "f", "nodes": nodes, "edges": edges
+    }))
+    .expect("process JSON")
+}
+
+/// One instance driven like the runtime would: every effect applied to a model of the store.
+pub struct World {
+    pub p: CompiledProcess,
+    pub st: State,
+    pub ctx: TestCtx,
+    pub now: OffsetDateTime,
+    /// Open tasks as the store would hold them.
+    pub tasks: BTreeMap<TaskKey, TaskRef>,
+    pub timers: BTreeMap<TimerKey, (OffsetDateTime, TimerKind)>,
+    /// Every effect of every successful step.
+    pub log: Vec<Effect>,
+    /// The effects of the last successful step.
+    pub last: Vec<Effect>,
+}
+
+impl World {
+    pub fn new(def: &ProcessDef, ctx: TestCtx) -> World {
+        World {
+            p: CompiledProcess::compile(def).expect("compiles"),
+            st: State::new(),
+            ctx,
+            now: T0,
+            tasks: BTreeMap::new(),
+            timers: BTreeMap::new(),
+            log: Vec::new(),
+            last: Vec::new(),
+        }
+    }
+
+    pub fn started(def: &ProcessDef, ctx: TestCtx) -> World {
+        let mut w = World::new(def, ctx);
+        w.send(Event::Start).expect("starts");
+        w
+    }
+
+    /// Steps once; on success applies the effects and checks every invariant.
+    pub fn send(&mut self, event: Event) -> Result<Vec<Effect>, EngineError> {
+        let (st, fx) = step(&self.p, &self.st, event, self.now, &self.ctx)?;
+        apply(&mut self.tasks, &mut self.timers, &fx).unwrap_or_else(|e| panic!("{e}\n{fx:#?}"));
+        check(&st, &self.tasks, &self.timers).unwrap_or_else(|e| panic!("{e}\n{st:#?}"));
+        let text = serde_json::to_string(&st).unwrap();
+        assert_eq!(serde_json::from_str::<State>(&text).unwrap(), st, "{text}");
+        self.st = st;
+        self.log.extend(fx.iter().cloned());
+        self.last = fx.clone();
+        Ok(fx)
+    }
+
+    /// Open tasks as (node, assignee), sorted.
+    pub fn open(&self) -> Vec<(String, String)> {
+        self.tasks
+            .values()
+            .map(|t| (t.node.clone(), t.assignee.clone()))
+            .collect()
+    }
+
+    pub fn task(&self, node: &str, user: &str) -> TaskRef {
+        self.tasks
+            .values()
+            .find(|t| t.node == node && t.assignee == user)
+            .cloned()
+            .unwrap_or_else(|| panic!("no open task for {user} at {node}: {:?}", self.open()))
+    }
+
+    pub fn act(
+        &mut self,
+        node: &str,
+        user: &str,
+        action: Action,
+    ) -> Result<Vec<Effect>, EngineError> {
+        let task = self.task(node, user);
+        self.send(Event::Decide { task, action })
+    }
+
+    pub fn approve(&mut self, node: &str, user: &str) {
+        self.act(node, user, Action::Approve).expect("approve");
+    }
+
+    pub fn reject(&mut self, node: &str, user: &str) {
+        self.act(node, user, Action::Reject).expect("reject");
+    }
+
+    /// Fires the one scheduled timer whose key ends with `suffix`.
+    pub fn fire(&mut self, suffix: &str) -> Vec<Effect> {
+        let key = self
+            .timers
+            .keys()
+            .find(|k| k.0.ends_with(suffix))
+            .cloned()
+            .unwrap_or_else(|| panic!("no timer *{suffix} in {:?}", self.timers));
+        let (at, _) = self.timers.remove(&key).unwrap();
+        self.now = self.now.max(at);
+        self.send(Event::TimerFired { key }).expect("timer")
+    }
+
+    pub fn outcome(&self) -> Option<Outcome> {
+        match self.st.status {
+            Status::Ended { outcome } => Some(outcome),
+            _ => None,
+        }
+    }
+
+    pub fn history(&self) -> Vec<HistoryAction> {
+        self.log
+            .iter()
+            .filter_map(|e| match e {
+                Effect::History(h) => Some(h.action.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Nodes that got a task, in order, with the assignee.
+    pub fn tasks_created(&self) -> Vec<(String, String)> {
+        self.log
+            .iter()
+            .filter_map(|e| match e {
+                Effect::CreateTask { node, assignee, .. } => Some((node.clone(), assignee.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Applies effects to the model store, refusing what a store with unique keys would refuse.
+pub fn apply(
+    tasks: &mut BTreeMap<TaskKey, TaskRef>,
+    timers: &mut BTreeMap<TimerKey, (OffsetDateTime, TimerKind)>,
+    effects: &[Effect],
+) -> Result<(), String> {
+    for effect in effects {
+        match effect {
+            Effect::CreateTask {
+                key,
+                node,
+                assignee,
+                ..
+            } => {
+                let task = TaskRef {
+                    node: node.clone(),
+                    assignee: assignee.clone(),
+                    key: key.clone(),
+                };
+                if tasks.insert(key.clone(), task).is_some() {
+                    return Err(format!("two open tasks with key {key}"));
+                }
+            }
+            Effect::CancelTask { key, .. } | Effect::CompleteTask { key, .. } => {
+                if tasks.remove(key).is_none() {
+                    return Err(format!("closing task {key}, which is not open"));
+                }
+            }
+            Effect::ScheduleTimer { key, fire_at, kind } => {
+                if timers.insert(key.clone(), (*fire_at, *kind)).is_some() {
+                    return Err(format!("timer {key} scheduled twice"));
+                }
+            }
+            Effect::CancelTimer { key } => {
+                if timers.remove(key).is_none() {
+                    return Err(format!("cancelling timer {key}, which is not scheduled"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The invariants every state must keep, checked against the model store.
+pub fn check(
+    st: &State,
+    tasks: &BTreeMap<TaskKey, TaskRef>,
+    timers: &BTreeMap<TimerKey, (OffsetDateTime, TimerKind)>,
+) -> Result<(), String> {
+    let mut open = st.open_tasks();
+    open.sort();
+    let mut keys: Vec<_> = open.iter().map(|t| t.key.clone()).collect();
+    keys.dedup();
+    if keys.len() != open.len() {
+        return Err("two open tasks with one key in the state".into());
+    }
+    let mut stored: Vec<_> = tasks.values().cloned().collect();
+    stored.sort();
+    if open != stored {
+        return Err(format!("state tasks {open:?} != store tasks {stored:?}"));
+    }
+    let wanted: Vec<_> = st.timers().into_iter().map(|(k, _)| k).collect();
+    let mut wanted_sorted = wanted.clone();
+    wanted_sorted.sort();
+    let scheduled: Vec<_> = timers.keys().cloned().collect();
+    if wanted_sorted != scheduled {
+        return Err(format!(
+            "state timers {wanted_sorted:?} != store timers {scheduled:?}"
+        ));
+    }
+    match &st.status {
+        Status::Running if st.tokens.is_empty() => Err("running without a position".into()),
+        Status::Running => Ok(()),
+        _ if !st.tokens.is_empty() || !tasks.is_empty() || !timers.is_empty() => {
+            Err("not running but something is still open".into())
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,245 @@
+//! Users and sign-in: argon2 hashes, login throttling shared through the database,
+//! suspension.
+
+use std::sync::LazyLock;
+
+use formwork_model::Text;
+use formwork_model::validate::Problem;
+use formwork_store::{NewUser, User};
+use time::{Duration, OffsetDateTime};
+
+use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// How many failed sign-ins are tolerated in a sliding window before further attempts are
+/// refused. Counts live in the database so every instance enforces the same limit.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    pub window: Duration,
+    pub max_failures_per_user: u32,
+    pub max_failures_per_client: u32,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        Self {
+            window: Duration::minutes(15),
+            max_failures_per_user: 5,
+            max_failures_per_client: 50,
+        }
+    }
+}
+
+/// What an admin (or `formwork user add`) supplies for a new account.
+#[derive(Debug, Clone, Default)]
+pub struct NewUserInput {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub password: String,
+    pub department_id: Option<String>,
+    pub is_admin: bool,
+}
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// A hash verified when the username does not exist, so both paths cost the same time and
+/// the response time does not reveal which usernames exist.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| password_auth::generate_hash("formwork-timing-equaliser"));
+
+impl Runtime {
+    /// Checks a username and password, with throttling per user and per client address.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: Option<&str>,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<User> {
+        let policy = self.login_policy;
+        let since = now - policy.window;
+        let user_key = format!("user:{}", username.trim().to_lowercase());
+        let client_key = client.map(|c| format!("client:{c}"));
+
+        let throttled = RuntimeError::Throttled {
+            retry_after_secs: policy.window.whole_seconds().max(1) as u64,
+        };
+        if self.store.login_failures_since(&user_key, since).await? >= policy.max_failures_per_user
+        {
+            return Err(throttled);
+        }
+        if let Some(key) = &client_key
+            && self.store.login_failures_since(key, since).await? >= policy.max_failures_per_client
+        {
+            return Err(throttled);
+        }
+
+        let user = self.store.get_user_by_username(username.trim()).await?;
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.clone());
+        let ok = verify_password(password.to_owned(), hash).await? && user.is_some();
+
+        match user {
+            Some(user) if ok => {
+                self.store.clear_login_failures(&user_key).await?;
+                if user.suspended {
+                    return Err(RuntimeError::Suspended);
+                }
+                Ok(user)
+            }
+            _ => {
+                self.store
+                    .record_login_failure(&user_key, now, since)
+                    .await?;
+                if let Some(key) = &client_key {
+                    self.store.record_login_failure(key, now, since).await?;
+                }
+                Err(RuntimeError::InvalidCredentials)
+            }
+        }
+    }
+
+    /// Creates an account after checking the username and password rules.
+    pub async fn add_user(&self, input: NewUserInput, actor: Option<&str>) -> RuntimeResult<User> {
+        let mut problems = Vec::new();
+        if !valid_username(&input.username) {
+            problems.push(problem(
+                "/username",
+                "invalid_username",
+                "用户名须为 2–64 个小写字母、数字或 . _ -",
+                "Username must be 2–64 lowercase letters, digits or . _ -",
+            ));
+        }
+        if let Some(p) = password_problem(&input.password) {
+            problems.push(p);
+        }
+        if !problems.is_empty() {
+            return Err(RuntimeError::Invalid { problems });
+        }
+        let password_hash = hash_password(input.password).await?;
+        let user = NewUser {
+            display_name: input
+                .display_name
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| input.username.clone()),
+            username: input.username,
+            email: input.email,
+            password_hash,
+            department_id: input.department_id,
+            is_admin: input.is_admin,
+        };
+        Ok(self.store.create_user(user, actor).await?)
+    }
+
+    /// Sets a new password for an existing user.
+    pub async fn set_password(&self, user_id: &str, password: String) -> RuntimeResult<()> {
+        if let Some(p) = password_problem(&password) {
+            return Err(RuntimeError::Invalid { problems: vec![p] });
+        }
+        let hash = hash_password(password).await?;
+        Ok(self.store.set_password(user_id, &hash).await?)
+    }
+
+    /// Suspends or reinstates a user by username; suspension ends their sessions and tokens.
+    pub async fn set_suspended(
+        &self,
+        username: &str,
+        suspended: bool,
+        actor: Option<&str>,
+    ) -> RuntimeResult<User> {
+        let user = self.user_by_username(username).await?;
+        self.store.set_suspended(&user.id, suspended, actor).await?;
+        Ok(User { suspended, ..user })
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> RuntimeResult<User> {
+        self.store
+            .get_user_by_username(username)
+            .await?
+            .ok_or_else(|| RuntimeError::NotFound(format!("user {username}")))
+    }
+
+    /// The signed-in user behind a session's user id, refused if gone or suspended.
+    pub async fn session_user(&self, user_id: &str) -> RuntimeResult<User> {
+        match self.store.get_user(user_id).await? {
+            Some(u) if !u.suspended => Ok(u),
+            _ => Err(RuntimeError::Unauthenticated),
+        }
+    }
+
+    /// Whether the user may design, publish and export apps.
+    pub async fn is_designer(&self, user: &User) -> RuntimeResult<bool> {
+        if user.is_admin {
+            return Ok(true);
+        }
+        let roles = self.store.user_roles(&user.id).await?;
+        Ok(roles.iter().any(|r| r == crate::DESIGNER_ROLE))
+    }
+}
+
+fn valid_username(name: &str) -> bool {
+    (2..=64).contains(&name.len())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
+}
+
+fn password_problem(password: &str) -> Option<Problem> {
+    (password.chars().count() < MIN_PASSWORD_LEN).then(|| {
+        problem(
+            "/password",
+            "password_too_short",
+            "密码至少需要 8 个字符",
+            "Password must be at least 8 characters",
+        )
+    })
+}
+
+pub(crate) fn problem(pointer: &str, code: &str, zh: &str, en: &str) -> Problem {
+    Problem {
+        pointer: pointer.to_owned(),
+        code: code.to_owned(),
+        message: Text(
+            [("zh-CN", zh), ("en", en)]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        ),
+    }
+}
+
+/// argon2id hash; runs on the blocking pool because it is deliberately slow.
+pub(crate) async fn hash_password(password: String) -> RuntimeResult<String> {
+    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+        .await
+        .map_err(|e| RuntimeError::Internal(e.to_string()))
+}
+
+async fn verify_password(password: String, hash: String) -> RuntimeResult<bool> {
+    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
+        .await
+        .map_err(|e| RuntimeError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_allow_lowercase_digits_and_separators_only() {
+        assert!(valid_username("sales1"));
+        assert!(valid_username("east_head"));
+        assert!(!valid_username("a"));
+        assert!(!valid_username("Sales"));
+        assert!(!valid_username("销售"));
+    }
+
+    #[test]
+    fn short_passwords_are_refused_with_a_pointer() {
+        let p = password_problem("short").map(|p| p.pointer);
+        assert_eq!(p.as_deref(), Some("/password"));
+        assert!(password_problem("long enough").is_none());
+    }
+}

@@ -1,0 +1,206 @@
+//! App lifecycle: import a package as a draft, validate, publish immutable versions, export.
+//!
+//! Packages are stored in canonical form (sorted keys, pretty-printed), so an export is
+//! byte-identical to what the next import will store and export again.
+
+use formwork_model::canonical::canonical_string;
+use formwork_model::validate::{Problem, validate_package};
+use formwork_store::{AppSummary, AppVersion, AppVersionInfo, Draft, User};
+use serde_json::Value;
+
+use crate::accounts::problem;
+use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// The result of importing a package: the stored draft and what validation found in it.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    pub app_id: String,
+    pub draft_rev: i64,
+    /// Problems found; a draft may be imperfect, but publishing requires none.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublishOutcome {
+    pub app_id: String,
+    pub version: i64,
+}
+
+impl Runtime {
+    /// Stores `package` as the draft of a new app (or, with `replace`, over an existing draft).
+    pub async fn import_app(
+        &self,
+        package: &Value,
+        actor: &User,
+        replace: bool,
+    ) -> RuntimeResult<ImportOutcome> {
+        self.require_designer(actor).await?;
+        let app_id = package_app_id(package)?;
+        let text = canonical_string(package);
+        let draft = match self.store.get_draft(&app_id).await? {
+            Some(_) if replace => {
+                self.store
+                    .put_draft(&app_id, &text, None, &actor.id)
+                    .await?
+            }
+            Some(_) => {
+                return Err(RuntimeError::Conflict(format!("app {app_id} already exists")));
+            }
+            None => self.store.create_app(&app_id, &text, &actor.id).await?,
+        };
+        Ok(ImportOutcome {
+            problems: problems_of(package),
+            app_id,
+            draft_rev: draft.rev,
+        })
+    }
+
+    pub async fn get_draft(&self, app_id: &str, actor: &User) -> RuntimeResult<Draft> {
+        self.require_designer(actor).await?;
+        self.store
+            .get_draft(app_id)
+            .await?
+            .ok_or_else(|| RuntimeError::NotFound(format!("app {app_id}")))
+    }
+
+    /// Replaces the draft; the package's `id` must stay the app's id.
+    pub async fn put_draft(
+        &self,
+        app_id: &str,
+        package: &Value,
+        expected_rev: Option<i64>,
+        actor: &User,
+    ) -> RuntimeResult<ImportOutcome> {
+        self.require_designer(actor).await?;
+        let id = package_app_id(package)?;
+        if id != app_id {
+            return Err(RuntimeError::Invalid {
+                problems: vec![problem(
+                    "/id",
+                    "app_id_mismatch",
+                    "应用标识与地址中的应用不一致",
+                    "The package id does not match the app in the URL",
+                )],
+            });
+        }
+        let draft = self
+            .store
+            .put_draft(app_id, &canonical_string(package), expected_rev, &actor.id)
+            .await?;
+        Ok(ImportOutcome {
+            problems: problems_of(package),
+            app_id: id,
+            draft_rev: draft.rev,
+        })
+    }
+
+    /// Every problem in the current draft (empty when it can be published).
+    pub async fn validate_draft(&self, app_id: &str, actor: &User) -> RuntimeResult<Vec<Problem>> {
+        let draft = self.get_draft(app_id, actor).await?;
+        Ok(problems_of(&parse_stored(&draft.package)?))
+    }
+
+    /// Freezes the draft as the next version; refused with every problem when it is invalid.
+    pub async fn publish(&self, app_id: &str, actor: &User) -> RuntimeResult<PublishOutcome> {
+        let draft = self.get_draft(app_id, actor).await?;
+        let package = parse_stored(&draft.package)?;
+        validate_package(&package).map_err(|problems| RuntimeError::Invalid { problems })?;
+        let version = self.store.publish(app_id, &draft.package, &actor.id).await?;
+        Ok(PublishOutcome {
+            app_id: app_id.to_owned(),
+            version: version.version,
+        })
+    }
+
+    /// Apps the user may see: designers see every app, others only published ones.
+    pub async fn list_apps(&self, actor: &User) -> RuntimeResult<Vec<AppSummary>> {
+        let apps = self.store.list_apps().await?;
+        if self.is_designer(actor).await? {
+            return Ok(apps);
+        }
+        Ok(apps
+            .into_iter()
+            .filter(|a| a.latest_version.is_some())
+            .collect())
+    }
+
+    pub async fn list_versions(
+        &self,
+        app_id: &str,
+        actor: &User,
+    ) -> RuntimeResult<Vec<AppVersionInfo>> {
+        self.require_designer(actor).await?;
+        let versions = self.store.list_versions(app_id).await?;
+        if versions.is_empty() && self.store.get_draft(app_id).await?.is_none() {
+            return Err(RuntimeError::NotFound(format!("app {app_id}")));
+        }
+        Ok(versions)
+    }
+
+    /// A published version; `None` asks for the latest.
+    pub async fn get_version(
+        &self,
+        app_id: &str,
+        version: Option<i64>,
+        actor: &User,
+    ) -> RuntimeResult<AppVersion> {
+        self.require_designer(actor).await?;
+        let found = match version {
+            Some(n) => self.store.get_version(app_id, n).await?,
+            None => self.store.latest_version(app_id).await?,
+        };
+        found.ok_or_else(|| match version {
+            Some(n) => RuntimeError::NotFound(format!("app {app_id} version {n}")),
+            None => RuntimeError::NotFound(format!("published version of app {app_id}")),
+        })
+    }
+
+    async fn require_designer(&self, user: &User) -> RuntimeResult<()> {
+        if self.is_designer(user).await? {
+            Ok(())
+        } else {
+            Err(RuntimeError::Forbidden)
+        }
+    }
+}
+
+/// Parses package bytes as JSON, naming the line and column of a syntax error.
+pub fn parse_package(bytes: &[u8]) -> RuntimeResult<Value> {
+    serde_json::from_slice(bytes).map_err(|e| RuntimeError::Malformed {
+        problem: problem(
+            "",
+            "invalid_json",
+            &format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column()),
+            &format!("Invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+        ),
+    })
+}
+
+fn package_app_id(package: &Value) -> RuntimeResult<String> {
+    let id = package.get("id").and_then(Value::as_str).unwrap_or_default();
+    let ok = (1..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if package.is_object() && ok {
+        Ok(id.to_owned())
+    } else {
+        Err(RuntimeError::Invalid {
+            problems: vec![problem(
+                "/id",
+                "invalid_app_id",
+                "应用包必须是 JSON 对象，且 id 为以小写字母开头的小写字母、数字、- 或 _（最多 64 个）",
+                "A package must be a JSON object whose id is up to 64 lowercase letters, digits, - or _, starting with a letter",
+            )],
+        })
+    }
+}
+
+fn problems_of(package: &Value) -> Vec<Problem> {
+    validate_package(package).err().unwrap_or_default()
+}
+
+fn parse_stored(text: &str) -> RuntimeResult<Value> {
+    serde_json::from_str(text).map_err(|e| RuntimeError::Internal(format!("stored package: {e}")))
+}

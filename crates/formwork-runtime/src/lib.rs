@@ -1,0 +1,66 @@
+//! The use cases of Formwork — sign in, manage accounts and tokens, import, validate, publish
+//! and export apps — each one transaction over the [`Store`] with the pure crates.
+//!
+//! Handlers and the CLI call these; neither writes SQL nor decides policy themselves.
+
+mod accounts;
+mod apps;
+mod demo;
+mod error;
+mod tokens;
+
+use std::sync::Arc;
+
+use formwork_store::Store;
+
+pub use accounts::{LoginPolicy, NewUserInput};
+pub use accounts::MIN_PASSWORD_LEN;
+pub use apps::{ImportOutcome, PublishOutcome, parse_package};
+pub use demo::{DEMO_USERS, DemoSetup};
+pub use error::{RuntimeError, RuntimeResult};
+pub use tokens::CreatedToken;
+
+/// System role whose members may design and publish apps (admins may too).
+pub const DESIGNER_ROLE: &str = "app_designer";
+
+/// The use cases over one store. Cheap to clone.
+#[derive(Clone)]
+pub struct Runtime {
+    store: Arc<dyn Store>,
+    login_policy: LoginPolicy,
+}
+
+impl Runtime {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            login_policy: LoginPolicy::default(),
+        }
+    }
+
+    /// Replaces the login throttling policy (tests use a small window).
+    pub fn with_login_policy(mut self, policy: LoginPolicy) -> Self {
+        self.login_policy = policy;
+        self
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
+
+/// The actor of command-line administration: acts with admin rights and is recorded in the
+/// audit log as `system`.
+pub fn system_actor() -> formwork_store::User {
+    formwork_store::User {
+        id: "system".to_owned(),
+        username: "system".to_owned(),
+        display_name: "system".to_owned(),
+        email: None,
+        password_hash: String::new(),
+        department_id: None,
+        is_admin: true,
+        suspended: false,
+        created_at: time::OffsetDateTime::UNIX_EPOCH,
+    }
+}

@@ -1,0 +1,53 @@
+//! The Formwork store on PostgreSQL, for several stateless `formwork serve` instances sharing
+//! one database.
+
+mod store;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use formwork_store::{StoreError, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+const MAX_CONNECTIONS: u32 = 10;
+
+/// The PostgreSQL implementation of [`formwork_store::Store`].
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url`, e.g. `postgres://formwork@db/formwork`.
+    /// Does not migrate; call `Store::migrate`.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("database URL: {e}")))?
+            .application_name("formwork");
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Backend(format!("connecting to PostgreSQL: {e}")))?;
+        tracing::debug!("postgres store connected");
+        Ok(PgStore { pool })
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}

@@ -1,0 +1,45 @@
+//! The JSON API under `/api/v1`, documented by the OpenAPI document it is built with.
+
+pub mod apps;
+pub mod body;
+pub mod session;
+pub mod tokens;
+pub mod types;
+pub mod users;
+
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Formwork API",
+        description = "Forms, approvals and reports of a Formwork server. Errors are \
+            `{\"error\": code, \"message\": text, \"fields\": [{path, code, message}]}`; \
+            `Authorization: Bearer <token>` is accepted wherever a session cookie is."
+    ),
+    components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"))
+)]
+struct ApiDoc;
+
+/// Every API route, with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(session::login, session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(users::create))
+        .routes(routes!(users::suspend))
+        .routes(routes!(users::reinstate))
+        .routes(routes!(apps::list, apps::import))
+        .routes(routes!(apps::get_draft, apps::put_draft))
+        .routes(routes!(apps::validate))
+        .routes(routes!(apps::publish))
+        .routes(routes!(apps::versions))
+        .routes(routes!(apps::version))
+}

@@ -1,0 +1,86 @@
+//! User administration (admins only): create, suspend, reinstate.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use formwork_runtime::{NewUserInput, RuntimeError};
+use formwork_store::User;
+
+use super::body::ApiJson;
+use super::types::{CreateUserRequest, UserResponse};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ErrorBody};
+
+fn require_admin(user: &User) -> Result<(), ApiError> {
+    if user.is_admin {
+        Ok(())
+    } else {
+        Err(RuntimeError::Forbidden.into())
+    }
+}
+
+/// Creates a user.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, body = UserResponse),
+        (status = 409, description = "Username taken", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    ApiJson(req): ApiJson<CreateUserRequest>,
+) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+    require_admin(&admin)?;
+    let user = state
+        .runtime
+        .add_user(
+            NewUserInput {
+                username: req.username,
+                display_name: req.display_name,
+                email: req.email,
+                password: req.password,
+                department_id: req.department_id,
+                is_admin: req.is_admin,
+            },
+            Some(&admin.id),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// Suspends a user: their sessions and tokens stop working at once.
+#[utoipa::path(post, path = "/api/v1/users/{username}/suspend", tag = "users",
+    params(("username" = String, Path)),
+    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    Path(username): Path<String>,
+) -> Result<Json<UserResponse>, ApiError> {
+    require_admin(&admin)?;
+    let user = state
+        .runtime
+        .set_suspended(&username, true, Some(&admin.id))
+        .await?;
+    Ok(Json(user.into()))
+}
+
+/// Lifts a suspension; the user must sign in again.
+#[utoipa::path(post, path = "/api/v1/users/{username}/reinstate", tag = "users",
+    params(("username" = String, Path)),
+    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
+pub async fn reinstate(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    Path(username): Path<String>,
+) -> Result<Json<UserResponse>, ApiError> {
+    require_admin(&admin)?;
+    let user = state
+        .runtime
+        .set_suspended(&username, false, Some(&admin.id))
+        .await?;
+    Ok(Json(user.into()))
+}

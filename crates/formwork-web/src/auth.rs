@@ -1,0 +1,46 @@
+//! Who is calling: a bearer API token, or the session cookie. Every request re-reads the
+//! user, so a suspended user or a revoked token is refused on the very next request.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use formwork_runtime::RuntimeError;
+use formwork_store::User;
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::session_store::USER_ID_KEY;
+
+/// The signed-in user; extracting it answers 401 when there is none.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(value) = parts.headers.get(AUTHORIZATION) {
+            let secret = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or(RuntimeError::Unauthenticated)?;
+            let user = state
+                .runtime
+                .authenticate_token(secret.trim(), OffsetDateTime::now_utc())
+                .await?;
+            return Ok(CurrentUser(user));
+        }
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, msg)| ApiError::internal(msg))?;
+        let user_id: Option<String> = session
+            .get(USER_ID_KEY)
+            .await
+            .map_err(ApiError::internal)?;
+        let user_id = user_id.ok_or(RuntimeError::Unauthenticated)?;
+        Ok(CurrentUser(state.runtime.session_user(&user_id).await?))
+    }
+}

@@ -1,0 +1,185 @@
+//! The one API error type: `{"error": code, "message": …, "fields": [{path, code, message}]}`.
+//!
+//! Handlers return [`ApiError`] without knowing the caller's language; the
+//! [`render_errors`] middleware writes the body in that language and logs 5xx causes once
+//! with the request id. 5xx bodies never carry the cause.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use formwork_model::validate::Problem;
+use formwork_runtime::RuntimeError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::Lang;
+
+/// An error on its way to the client, not yet put into words.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    pub fields: Vec<Problem>,
+    pub retry_after_secs: Option<u64>,
+    /// Internal cause, logged and never sent.
+    pub cause: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str) -> Self {
+        Self {
+            status,
+            code,
+            args: Vec::new(),
+            fields: Vec::new(),
+            retry_after_secs: None,
+            cause: None,
+        }
+    }
+
+    pub fn with_fields(mut self, fields: Vec<Problem>) -> Self {
+        self.fields = fields;
+        self
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let mut e = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal");
+        e.cause = Some(cause.to_string());
+        e
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    /// Fallback for responses made by layers (timeouts, body limits, unknown routes).
+    fn for_status(status: StatusCode) -> Option<Self> {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::REQUEST_TIMEOUT => "request_timeout",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::UNAUTHORIZED => "unauthenticated",
+            s if s.is_server_error() => "internal",
+            _ => return None,
+        };
+        Some(Self::new(status, code))
+    }
+}
+
+impl From<RuntimeError> for ApiError {
+    fn from(e: RuntimeError) -> Self {
+        use RuntimeError as R;
+        match e {
+            R::InvalidCredentials => Self::new(StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            R::Throttled { retry_after_secs } => {
+                let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
+                e.args = vec![("minutes", retry_after_secs.div_ceil(60).to_string())];
+                e.retry_after_secs = Some(retry_after_secs);
+                e
+            }
+            R::Suspended => Self::new(StatusCode::FORBIDDEN, "account_suspended"),
+            R::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated"),
+            R::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
+            R::NotFound(_) => Self::not_found(),
+            R::Conflict(what) => {
+                let mut e = Self::new(StatusCode::CONFLICT, "conflict");
+                e.cause = Some(what);
+                e
+            }
+            R::Malformed { problem } => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_json").with_fields(vec![problem])
+            }
+            R::Invalid { problems } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid").with_fields(problems)
+            }
+            R::Internal(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable snake_case code for programs.
+    pub error: String,
+    /// Sentence for people, in the caller's language.
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// One problem with one part of the input.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON pointer into the request body (or package), e.g. `/amount`.
+    pub path: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn from_problem(p: &Problem, lang: Lang) -> Self {
+        Self {
+            path: p.pointer.clone(),
+            code: p.code.clone(),
+            message: p.message.get(lang.tag()).to_owned(),
+        }
+    }
+}
+
+/// Writes error bodies in the caller's language (see the module docs).
+pub async fn render_errors(request: Request, next: Next) -> Response {
+    let lang = Lang::detect(request.uri(), request.headers());
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let response = next.run(request).await;
+    let error = match response.extensions().get::<ApiError>() {
+        Some(e) => e.clone(),
+        None if response.headers().contains_key(header::CONTENT_TYPE) => return response,
+        None => match ApiError::for_status(response.status()) {
+            Some(e) => e,
+            None => return response,
+        },
+    };
+    if error.status.is_server_error() {
+        tracing::error!(request_id, cause = error.cause.as_deref().unwrap_or("-"), "request failed");
+    }
+    let mut args: Vec<(&str, &str)> = error.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    args.push(("request_id", &request_id));
+    let body = ErrorBody {
+        error: error.code.to_owned(),
+        message: lang.message(error.code, &args),
+        fields: error
+            .fields
+            .iter()
+            .map(|p| FieldError::from_problem(p, lang))
+            .collect(),
+    };
+    let (mut parts, _) = response.into_parts();
+    let mut out = (error.status, axum::Json(body)).into_response();
+    if let Some(secs) = error.retry_after_secs
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        out.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in out.headers() {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, out.into_body())
+}

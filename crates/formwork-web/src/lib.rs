@@ -1,0 +1,129 @@
+//! The HTTP face of Formwork: the JSON API (with its OpenAPI document), sessions, CSRF
+//! protection, authentication and the cross-cutting layers. No SQL: handlers call the
+//! runtime.
+
+pub mod api;
+mod auth;
+pub mod error;
+mod health;
+pub mod i18n;
+mod pages;
+pub mod session_store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use formwork_runtime::Runtime;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use auth::CurrentUser;
+use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub runtime: Arc<Runtime>,
+}
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark the session cookie `Secure` (serve over HTTPS, or behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// A session ends after this long without requests.
+    pub session_idle: time::Duration,
+    pub request_timeout: Duration,
+    /// Largest accepted request body.
+    pub body_limit: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_idle: time::Duration::hours(8),
+            request_timeout: Duration::from_secs(30),
+            body_limit: 16 * 1024 * 1024,
+        }
+    }
+}
+
+pub const SESSION_COOKIE: &str = "formwork_session";
+
+/// The whole application: API, pages, health check and OpenAPI document, with every layer.
+pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
+    let store = runtime.store().clone();
+    let state = AppState { runtime };
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+
+    let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(store))
+        .with_name(SESSION_COOKIE)
+        .with_secure(config.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(config.session_idle));
+
+    let csrf = CsrfLayer::new().with_rejection_response(|_| {
+        ApiError::new(StatusCode::FORBIDDEN, "cross_site_request").into_response()
+    });
+
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api_router)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", get(health::healthz))
+        .merge(pages::router())
+        .fallback(|| async { ApiError::not_found() })
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([
+                    header::AUTHORIZATION,
+                    header::COOKIE,
+                ]))
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                        let id = req
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(|_| {
+                    ApiError::internal("handler panicked").into_response()
+                }))
+                .layer(axum::middleware::from_fn(error::render_errors))
+                .layer(CompressionLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    config.request_timeout,
+                ))
+                .layer(DefaultBodyLimit::max(config.body_limit))
+                .layer(csrf)
+                .layer(sessions),
+        )
+}

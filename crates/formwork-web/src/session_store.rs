@@ -1,0 +1,99 @@
+//! tower-sessions records kept in Formwork's own database, so every instance sees the same
+//! sessions and suspending a user can end theirs.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use formwork_store::{SessionRow, Store};
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+/// The session key holding the signed-in user's id.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for DbSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DbSessionStore")
+    }
+}
+
+impl DbSessionStore {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+}
+
+fn to_row(record: &Record) -> session_store::Result<SessionRow> {
+    Ok(SessionRow {
+        id: record.id.to_string(),
+        user_id: record
+            .data
+            .get(USER_ID_KEY)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
+        data: serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?,
+        expires_at: record.expiry_date,
+    })
+}
+
+fn backend(e: formwork_store::StoreError) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    // Written out (not the default) so an id collision draws a new id instead of overwriting
+    // someone else's session, and so no warning is logged per new session.
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        loop {
+            if self
+                .store
+                .session_create(&to_row(record)?)
+                .await
+                .map_err(backend)?
+            {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.store
+            .session_save(&to_row(record)?)
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let Some(row) = self
+            .store
+            .session_load(&id.to_string(), OffsetDateTime::now_utc())
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: row.expires_at,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.store
+            .session_delete(&id.to_string())
+            .await
+            .map_err(backend)
+    }
+}

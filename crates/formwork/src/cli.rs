@@ -1,0 +1,332 @@
+//! The `formwork` command line.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use formwork_model::validate::{Problem, validate_package};
+use formwork_runtime::{NewUserInput, Runtime, RuntimeError, parse_package, system_actor};
+use formwork_web::WebConfig;
+
+use crate::{DEFAULT_DATABASE_URL, open_migrated};
+
+#[derive(Debug, Parser)]
+#[command(name = "formwork", version, about = "Formwork: no-code forms, approvals and reports")]
+pub struct Cli {
+    /// Database: sqlite://path/to/file.db or postgres://user@host/db
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// Language of messages printed for people: zh-CN or en.
+    #[arg(long, env = "FORMWORK_LANG", default_value = "zh-CN", global = true)]
+    pub lang: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and API.
+    Serve(ServeArgs),
+    /// Set up the sample app with demo users on this database, then serve it.
+    Demo(DemoArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Work with app packages.
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FORMWORK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Mark session cookies Secure (when served over HTTPS).
+    #[arg(long, env = "FORMWORK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Password for every demo user (default: generated once and kept in ./data/demo-password).
+    #[arg(long, env = "FORMWORK_DEMO_PASSWORD")]
+    pub demo_password: Option<String>,
+    /// Set up the demo and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Check a package file; prints every problem with its JSON pointer, exits 1 if any.
+    Validate { file: PathBuf },
+    /// Import a package file as an app's draft.
+    Import {
+        file: PathBuf,
+        /// Replace the draft when the app exists.
+        #[arg(long)]
+        replace: bool,
+        /// Publish right after importing.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Publish an app's draft as its next version.
+    Publish { app: String },
+    /// Print (or write) a published version in canonical form.
+    Export {
+        app: String,
+        /// Version number (default: the latest).
+        #[arg(long)]
+        version: Option<i64>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from standard input with --password-stdin,
+    /// otherwise generated and printed once.
+    Add {
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Suspend a user: their sessions and tokens end at once.
+    Suspend { username: String },
+    /// Lift a suspension.
+    Reinstate { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; the secret is printed once.
+    Create {
+        username: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("formwork: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("formwork: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FORMWORK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("FORMWORK_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let lang = if cli.lang.to_ascii_lowercase().starts_with("en") { "en" } else { "zh-CN" };
+    match cli.command {
+        Command::App(AppCommand::Validate { file }) => return validate_file(&file, lang),
+        Command::Serve(args) => {
+            let runtime = Arc::new(Runtime::new(open_migrated(&cli.database_url).await?));
+            serve_until_signal(runtime, &args).await?;
+        }
+        Command::Demo(args) => crate::demo::run(&cli.database_url, args).await?,
+        Command::Migrate => {
+            open_migrated(&cli.database_url).await?;
+            println!("migrations applied");
+        }
+        Command::App(cmd) => {
+            let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
+            return app_command(&runtime, cmd, lang).await;
+        }
+        Command::User(cmd) => {
+            let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
+            user_command(&runtime, cmd, lang).await?;
+        }
+        Command::Token(TokenCommand::Create { username, name }) => {
+            let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
+            let user = runtime.user_by_username(&username).await.map_err(|e| explain(e, lang))?;
+            let created = runtime.create_token(&user, &name).await.map_err(|e| explain(e, lang))?;
+            println!("{}", created.secret);
+            eprintln!("token {} created for {username}; the secret above is shown only once", created.token.id);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn serve_until_signal(runtime: Arc<Runtime>, args: &ServeArgs) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    println!("Formwork is listening on http://{addr}/");
+    let config = WebConfig {
+        secure_cookies: args.secure_cookies,
+        ..WebConfig::default()
+    };
+    crate::serve(runtime, listener, config).await
+}
+
+fn print_problems(problems: &[Problem], lang: &str) {
+    for p in problems {
+        let pointer = if p.pointer.is_empty() { "/" } else { &p.pointer };
+        eprintln!("{pointer}: [{}] {}", p.code, p.message.get(lang));
+    }
+}
+
+fn validate_file(file: &PathBuf, lang: &str) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let package = match parse_package(&bytes) {
+        Ok(p) => p,
+        Err(e) => return Err(explain(e, lang)),
+    };
+    match validate_package(&package) {
+        Ok(_) => {
+            println!("{}: ok", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            print_problems(&problems, lang);
+            eprintln!("{}: {} problem(s)", file.display(), problems.len());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Turns a use-case error into a readable CLI error, printing field problems first.
+fn explain(e: RuntimeError, lang: &str) -> anyhow::Error {
+    match e {
+        RuntimeError::Invalid { problems } => {
+            print_problems(&problems, lang);
+            anyhow::anyhow!("{} problem(s)", problems.len())
+        }
+        RuntimeError::Malformed { problem } => {
+            print_problems(std::slice::from_ref(&problem), lang);
+            anyhow::anyhow!("the input cannot be read")
+        }
+        other => anyhow::anyhow!(other),
+    }
+}
+
+async fn app_command(runtime: &Runtime, cmd: AppCommand, lang: &str) -> anyhow::Result<ExitCode> {
+    let actor = system_actor();
+    match cmd {
+        AppCommand::Validate { file } => return validate_file(&file, lang),
+        AppCommand::Import { file, replace, publish } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let package = parse_package(&bytes).map_err(|e| explain(e, lang))?;
+            let outcome = runtime
+                .import_app(&package, &actor, replace)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            println!("imported {} as draft revision {}", outcome.app_id, outcome.draft_rev);
+            if !outcome.problems.is_empty() {
+                print_problems(&outcome.problems, lang);
+                eprintln!("the draft has {} problem(s); fix them before publishing", outcome.problems.len());
+                if publish {
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            if publish {
+                let published = runtime.publish(&outcome.app_id, &actor).await.map_err(|e| explain(e, lang))?;
+                println!("published {} version {}", published.app_id, published.version);
+            }
+        }
+        AppCommand::Publish { app } => {
+            let published = runtime.publish(&app, &actor).await.map_err(|e| explain(e, lang))?;
+            println!("published {} version {}", published.app_id, published.version);
+        }
+        AppCommand::Export { app, version, output } => {
+            let v = runtime
+                .get_version(&app, version, &actor)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            match output {
+                Some(path) => std::fs::write(&path, v.package.as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{}", v.package),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user_command(runtime: &Runtime, cmd: UserCommand, lang: &str) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add { username, display_name, email, admin, password_stdin } => {
+            let (password, generated) = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s).context("reading the password")?;
+                (s.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (crate::demo::random_password(), true)
+            };
+            if password.is_empty() {
+                bail!("the password on standard input is empty");
+            }
+            let user = runtime
+                .add_user(
+                    NewUserInput {
+                        username,
+                        display_name,
+                        email,
+                        password: password.clone(),
+                        department_id: None,
+                        is_admin: admin,
+                    },
+                    Some("system"),
+                )
+                .await
+                .map_err(|e| explain(e, lang))?;
+            println!("user {} created", user.username);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        UserCommand::Suspend { username } => {
+            runtime.set_suspended(&username, true, Some("system")).await.map_err(|e| explain(e, lang))?;
+            println!("user {username} suspended; their sessions and tokens are ended");
+        }
+        UserCommand::Reinstate { username } => {
+            runtime.set_suspended(&username, false, Some("system")).await.map_err(|e| explain(e, lang))?;
+            println!("user {username} reinstated");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! `formwork demo`: a working sample on a fresh machine — database, sample app, demo users —
+//! reusing whatever an earlier run created.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use base64::Engine;
+use formwork_runtime::{DEMO_USERS, Runtime, system_actor};
+use rand::RngCore;
+
+use crate::cli::DemoArgs;
+use crate::{SAMPLE_APP, open_migrated};
+
+const PASSWORD_FILE: &str = "data/demo-password";
+const SAMPLE_APP_ID: &str = "project-registration";
+
+/// A random password of 16 URL-safe characters.
+pub fn random_password() -> String {
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub async fn run(database_url: &str, args: DemoArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all("data").context("creating ./data")?;
+    let store = open_migrated(database_url).await?;
+    let runtime = Arc::new(Runtime::new(store.clone()));
+
+    let (password, reset) = match &args.demo_password {
+        Some(p) => (p.clone(), true),
+        None => (stored_or_new_password(Path::new(PASSWORD_FILE))?, false),
+    };
+    let setup = runtime
+        .ensure_demo_org(&password, reset)
+        .await
+        .map_err(|e| anyhow::anyhow!("setting up demo users: {e}"))?;
+
+    let actor = system_actor();
+    if store.get_draft(SAMPLE_APP_ID).await?.is_none() {
+        let package: serde_json::Value = serde_json::from_str(SAMPLE_APP).context("sample app")?;
+        runtime
+            .import_app(&package, &actor, false)
+            .await
+            .map_err(|e| anyhow::anyhow!("importing the sample app: {e}"))?;
+    }
+    if store.latest_version(SAMPLE_APP_ID).await?.is_none() {
+        let published = runtime
+            .publish(SAMPLE_APP_ID, &actor)
+            .await
+            .map_err(|e| anyhow::anyhow!("publishing the sample app: {e}"))?;
+        println!("sample app {SAMPLE_APP_ID} published as version {}", published.version);
+    }
+
+    if setup.created_users.is_empty() {
+        println!("demo users already exist; reusing them");
+    }
+    let users: Vec<&str> = DEMO_USERS.iter().map(|u| u.0).collect();
+    println!("demo users: {}", users.join(", "));
+    println!("demo password: {password}");
+    if args.no_serve {
+        return Ok(());
+    }
+    crate::cli::serve_until_signal(runtime, &args.serve).await
+}
+
+fn stored_or_new_password(path: &Path) -> anyhow::Result<String> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim();
+        if !existing.is_empty() {
+            return Ok(existing.to_owned());
+        }
+    }
+    let password = random_password();
+    std::fs::write(path, format!("{password}\n"))
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(password)
+}

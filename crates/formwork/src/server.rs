@@ -1,0 +1,109 @@
+//! The HTTP server: binds, serves until a shutdown signal, drains in-flight requests, and
+//! sweeps expired sessions in the background.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use formwork_runtime::Runtime;
+use formwork_web::WebConfig;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How often expired sessions are deleted.
+const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// A server started with [`spawn`]; dropping `shutdown` (or sending on it) stops it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub shutdown: oneshot::Sender<()>,
+    pub handle: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Binds `bind` (port 0 picks a free port) and serves in a background task.
+pub async fn spawn(
+    runtime: Arc<Runtime>,
+    bind: SocketAddr,
+    config: WebConfig,
+) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(async move {
+        run(listener, runtime, config, async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown: tx,
+        handle,
+    })
+}
+
+/// Serves on `bind` until Ctrl-C or SIGTERM.
+pub async fn serve(runtime: Arc<Runtime>, listener: TcpListener, config: WebConfig) -> anyhow::Result<()> {
+    run(listener, runtime, config, shutdown_signal()).await
+}
+
+async fn run(
+    listener: TcpListener,
+    runtime: Arc<Runtime>,
+    config: WebConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let sweeper = tokio::spawn(sweep_sessions(runtime.clone()));
+    let app = formwork_web::app(runtime, &config);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP");
+    sweeper.abort();
+    result
+}
+
+async fn sweep_sessions(runtime: Arc<Runtime>) {
+    let mut tick = tokio::time::interval(SESSION_SWEEP_EVERY);
+    loop {
+        tick.tick().await;
+        match runtime
+            .store()
+            .session_delete_expired(time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(n) if n > 0 => tracing::info!(deleted = n, "expired sessions deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

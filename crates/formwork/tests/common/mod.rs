@@ -1,0 +1,75 @@
+//! Shared harness of the HTTP tests: the real router over a fresh database per backend, with
+//! the demo organisation in it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod client;
+
+use std::sync::Arc;
+
+use formwork_runtime::Runtime;
+use formwork_store::Store;
+use formwork_testkit::{Backend, TestDb};
+use formwork_web::WebConfig;
+
+pub use client::Client;
+
+/// The password every demo user gets in tests.
+pub const PASSWORD: &str = "test-password-1";
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub store: Arc<dyn Store>,
+    pub runtime: Arc<Runtime>,
+    pub router: axum::Router,
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client::new(self.router.clone())
+    }
+
+    /// A second, independent instance of the server on the same database (own pool, own
+    /// router), as a load balancer would have.
+    pub async fn second_instance(&self) -> axum::Router {
+        let store = self.db.store().await.expect("second store");
+        formwork_web::app(Arc::new(Runtime::new(store)), &WebConfig::default())
+    }
+
+    /// A client already signed in as `username`.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let mut c = self.client();
+        c.login(username, PASSWORD).await;
+        c
+    }
+}
+
+/// The backends every test runs on. PostgreSQL is left out only when the test command says
+/// so (`FORMWORK_TEST_PG=skip`).
+pub async fn apps() -> Vec<TestApp> {
+    let mut out = Vec::new();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::new(backend).await.expect("test database") else {
+            eprintln!("skipping {} (FORMWORK_TEST_PG=skip)", backend.as_str());
+            continue;
+        };
+        let store = db.store().await.expect("store");
+        let runtime = Arc::new(Runtime::new(store.clone()));
+        runtime
+            .ensure_demo_org(PASSWORD, false)
+            .await
+            .expect("demo organisation");
+        let router = formwork_web::app(runtime.clone(), &WebConfig::default());
+        out.push(TestApp {
+            db,
+            store,
+            runtime,
+            router,
+        });
+    }
+    out
+}
+
+/// The sample app package shipped with the binary.
+pub fn sample_package() -> serde_json::Value {
+    serde_json::from_str(formwork::SAMPLE_APP).expect("sample app is JSON")
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Runs every Formwork check: formatting, clippy, and the whole test suite against SQLite and
+# PostgreSQL. Installs what it needs. Uses the PostgreSQL at 127.0.0.1:5432 when one answers,
+# otherwise starts a throwaway server (Debian's postgresql package) and stops it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
+apt_install() {
+  log "installing $* (Debian packages)"
+  $(need_root) apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $(need_root) apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
+
+# ---- PostgreSQL ------------------------------------------------------------------------------
+PG_TMP=""
+PG_BIN=""
+stop_pg() {
+  if [ -n "$PG_TMP" ]; then
+    log "stopping the throwaway PostgreSQL"
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TMP"
+  fi
+}
+trap stop_pg EXIT
+
+if [ -z "${FORMWORK_TEST_PG_URL:-}" ]; then
+  if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 -U postgres; then
+    export FORMWORK_TEST_PG_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  else
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    if [ -z "$PG_BIN" ]; then apt_install postgresql; PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); fi
+    PG_TMP=$(mktemp -d /tmp/formwork-pg.XXXXXX)
+    chown postgres "$PG_TMP"
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    log "starting a throwaway PostgreSQL on 127.0.0.1:$PORT"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/log" -w \
+      -o "-p $PORT -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    export FORMWORK_TEST_PG_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+  fi
+fi
+echo "PostgreSQL for tests: $FORMWORK_TEST_PG_URL"
+
+# ---- browser tests need Debian's Chromium and playwright-core ----------------------------------
+if [ -f tests/browser/package.json ]; then
+  command -v chromium >/dev/null || apt_install chromium
+  log "installing browser test packages"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# ---- Rust ------------------------------------------------------------------------------------
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+log "cargo test (SQLite and PostgreSQL)"
+cargo test --workspace --locked --no-fail-fast
+
+if [ -f tests/browser/package.json ]; then
+  log "browser tests (Playwright + Debian Chromium)"
+  cargo build -p formwork --locked
+  (cd tests/browser && FORMWORK_BIN="${CARGO_TARGET_DIR:-$PWD/../../target}/debug/formwork" node --test)
+fi
+log "all checks passed"
