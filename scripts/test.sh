@@ -29,7 +29,7 @@ trap stop_pg EXIT
 
 if [ -z "${FORMWORK_TEST_PG_URL:-}" ]; then
   if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432 -U postgres; then
-    export FORMWORK_TEST_PG_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    export FORMWORK_TEST_PG_URL="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
   else
     PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
     if [ -z "$PG_BIN" ]; then apt_install postgresql; PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); fi
@@ -40,7 +40,7 @@ if [ -z "${FORMWORK_TEST_PG_URL:-}" ]; then
     runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 >/dev/null
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/log" -w \
       -o "-p $PORT -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-    export FORMWORK_TEST_PG_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+    export FORMWORK_TEST_PG_URL="postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
   fi
 fi
 echo "PostgreSQL for tests: $FORMWORK_TEST_PG_URL"

@@ -121,11 +121,11 @@ CREATE TABLE records (
     app_id        TEXT NOT NULL,
     form_id       TEXT NOT NULL,
     app_version   BIGINT NOT NULL,
-    -- Human-facing, gap-free (`PRJ-2026-00001`); NULL until assigned.
-    number        TEXT,
-    owner_id      TEXT REFERENCES users (id),
-    department_id TEXT REFERENCES departments (id),
-    status        TEXT NOT NULL,
+    -- Human-facing, gap-free (`PRJ-2026-00001`); NULL when the form does not number records.
+    number        TEXT COLLATE "C",
+    owner_id      TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    department_id TEXT COLLATE "C" REFERENCES departments (id),
+    status        TEXT COLLATE "C" NOT NULL,
     data          JSONB NOT NULL,
     rev           BIGINT NOT NULL DEFAULT 1,
     created_at    TIMESTAMPTZ NOT NULL,
@@ -133,9 +133,28 @@ CREATE TABLE records (
     deleted_at    TIMESTAMPTZ,
     FOREIGN KEY (app_id, app_version) REFERENCES app_versions (app_id, version)
 );
-CREATE INDEX records_app_form_id_idx ON records (app_id, form_id, id);
+-- The list indexes: a form's live records newest first, for everyone who sees all of them, for
+-- an owner, and for a department. "Own or these departments" merges one branch per owner and
+-- department, each walking its index in order (a Merge Append of backward index scans).
+CREATE INDEX records_list_idx ON records (app_id, form_id, id) WHERE deleted_at IS NULL;
+CREATE INDEX records_owner_list_idx ON records (app_id, form_id, owner_id, id)
+    WHERE deleted_at IS NULL;
+CREATE INDEX records_department_list_idx ON records (app_id, form_id, department_id, id)
+    WHERE deleted_at IS NULL;
 CREATE INDEX records_owner_id_idx ON records (owner_id, id);
 CREATE UNIQUE INDEX records_number_key ON records (app_id, form_id, number);
+
+-- Inserts already made, by the client's idempotency key, so a retried submit replays the first
+-- record. The key is claimed before the record is written, hence the deferred reference.
+CREATE TABLE idempotency_keys (
+    owner_id   TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    key        TEXT NOT NULL,
+    -- SHA-256 of the request body: a reused key with different data is refused.
+    request_hash TEXT NOT NULL,
+    record_id  TEXT COLLATE "C" NOT NULL REFERENCES records (id) DEFERRABLE INITIALLY DEFERRED,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (owner_id, key)
+);
 
 CREATE TABLE number_sequences (
     app_id     TEXT NOT NULL REFERENCES apps (id),
@@ -157,42 +176,57 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_sha256_idx ON attachments (sha256);
 
+CREATE TABLE comments (
+    id         TEXT COLLATE "C" PRIMARY KEY,
+    record_id  TEXT COLLATE "C" NOT NULL REFERENCES records (id),
+    author_id  TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    body       TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX comments_record_idx ON comments (record_id, id);
+
 -- ---- processes -----------------------------------------------------------------------------
 
 CREATE TABLE process_instances (
     id          TEXT COLLATE "C" PRIMARY KEY,
-    record_id   TEXT NOT NULL REFERENCES records (id),
+    record_id   TEXT COLLATE "C" NOT NULL REFERENCES records (id),
     app_id      TEXT NOT NULL,
     process_id  TEXT NOT NULL,
     app_version BIGINT NOT NULL,
     state       JSONB NOT NULL,
     status      TEXT NOT NULL,
+    -- Bumped by every step; a step computed from an older version is refused, so two steps
+    -- on one instance (parallel branches, two servers) never overwrite each other.
+    version     BIGINT NOT NULL DEFAULT 1,
     created_at  TIMESTAMPTZ NOT NULL,
     updated_at  TIMESTAMPTZ NOT NULL,
     FOREIGN KEY (app_id, app_version) REFERENCES app_versions (app_id, version)
 );
-CREATE INDEX process_instances_record_id_idx ON process_instances (record_id);
+CREATE INDEX process_instances_record_id_idx ON process_instances (record_id, id);
 CREATE INDEX process_instances_status_idx ON process_instances (app_id, status);
 
+-- `key` is the engine's task key, deterministic within the instance.
 CREATE TABLE tasks (
     id          TEXT COLLATE "C" PRIMARY KEY,
-    instance_id TEXT NOT NULL REFERENCES process_instances (id),
+    instance_id TEXT COLLATE "C" NOT NULL REFERENCES process_instances (id),
+    key         TEXT NOT NULL,
     node_id     TEXT NOT NULL,
-    assignee_id TEXT REFERENCES users (id),
-    status      TEXT NOT NULL,
+    assignee_id TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    status      TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
     action      TEXT,
     comment     TEXT,
-    decided_by  TEXT REFERENCES users (id),
+    decided_by  TEXT COLLATE "C" REFERENCES users (id),
     created_at  TIMESTAMPTZ NOT NULL,
     decided_at  TIMESTAMPTZ,
-    due_at      TIMESTAMPTZ
+    due_at      TIMESTAMPTZ,
+    UNIQUE (instance_id, key)
 );
 CREATE INDEX tasks_assignee_status_idx ON tasks (assignee_id, status, id);
-CREATE INDEX tasks_instance_id_idx ON tasks (instance_id);
+CREATE INDEX tasks_decided_by_idx ON tasks (decided_by, id) WHERE decided_by IS NOT NULL;
 
 CREATE TABLE instance_history (
     id          TEXT COLLATE "C" PRIMARY KEY,
-    instance_id TEXT NOT NULL REFERENCES process_instances (id),
+    instance_id TEXT COLLATE "C" NOT NULL REFERENCES process_instances (id),
     at          TIMESTAMPTZ NOT NULL,
     actor       TEXT,
     node_id     TEXT,
@@ -202,16 +236,19 @@ CREATE TABLE instance_history (
 );
 CREATE INDEX instance_history_instance_idx ON instance_history (instance_id, id);
 
+-- Scheduling a key twice is a no-op (UNIQUE), and `fired_at` is set once, by the step that
+-- consumes the timer: each timer fires at most once whatever the number of servers.
 CREATE TABLE timers (
-    id          TEXT COLLATE "C" PRIMARY KEY,
-    instance_id TEXT NOT NULL REFERENCES process_instances (id),
-    task_id     TEXT REFERENCES tasks (id),
-    kind        TEXT NOT NULL,
-    fire_at     TIMESTAMPTZ NOT NULL,
-    fired_at    TIMESTAMPTZ
+    id           TEXT COLLATE "C" PRIMARY KEY,
+    instance_id  TEXT COLLATE "C" NOT NULL REFERENCES process_instances (id),
+    key          TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    fire_at      TIMESTAMPTZ NOT NULL,
+    fired_at     TIMESTAMPTZ,
+    cancelled_at TIMESTAMPTZ,
+    UNIQUE (instance_id, key)
 );
-CREATE INDEX timers_due_idx ON timers (fire_at) WHERE fired_at IS NULL;
-CREATE INDEX timers_instance_id_idx ON timers (instance_id);
+CREATE INDEX timers_due_idx ON timers (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL;
 
 -- ---- background work and notifications -----------------------------------------------------
 

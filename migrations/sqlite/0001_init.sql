@@ -116,9 +116,9 @@ CREATE TABLE records (
     app_id        TEXT NOT NULL,
     form_id       TEXT NOT NULL,
     app_version   INTEGER NOT NULL,
-    -- Human-facing, gap-free (`PRJ-2026-00001`); NULL until assigned.
+    -- Human-facing, gap-free (`PRJ-2026-00001`); NULL when the form does not number records.
     number        TEXT,
-    owner_id      TEXT REFERENCES users (id),
+    owner_id      TEXT NOT NULL REFERENCES users (id),
     department_id TEXT REFERENCES departments (id),
     status        TEXT NOT NULL,
     data          TEXT NOT NULL CHECK (json_valid(data)),
@@ -128,9 +128,29 @@ CREATE TABLE records (
     deleted_at    TEXT,
     FOREIGN KEY (app_id, app_version) REFERENCES app_versions (app_id, version)
 );
-CREATE INDEX records_app_form_id_idx ON records (app_id, form_id, id);
+-- The list indexes: a form's live records newest first, for everyone who sees all of them, for
+-- an owner, and for a department. "Own or these departments" merges one branch per owner and
+-- department, each walking its index in order. Queries must say `deleted_at IS NULL` for SQLite
+-- to pick a partial index.
+CREATE INDEX records_list_idx ON records (app_id, form_id, id) WHERE deleted_at IS NULL;
+CREATE INDEX records_owner_list_idx ON records (app_id, form_id, owner_id, id)
+    WHERE deleted_at IS NULL;
+CREATE INDEX records_department_list_idx ON records (app_id, form_id, department_id, id)
+    WHERE deleted_at IS NULL;
 CREATE INDEX records_owner_id_idx ON records (owner_id, id);
 CREATE UNIQUE INDEX records_number_key ON records (app_id, form_id, number);
+
+-- Inserts already made, by the client's idempotency key, so a retried submit replays the first
+-- record. The key is claimed before the record is written, hence the deferred reference.
+CREATE TABLE idempotency_keys (
+    owner_id   TEXT NOT NULL REFERENCES users (id),
+    key        TEXT NOT NULL,
+    -- SHA-256 of the request body: a reused key with different data is refused.
+    request_hash TEXT NOT NULL,
+    record_id  TEXT NOT NULL REFERENCES records (id) DEFERRABLE INITIALLY DEFERRED,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (owner_id, key)
+);
 
 CREATE TABLE number_sequences (
     app_id     TEXT NOT NULL REFERENCES apps (id),
@@ -152,6 +172,15 @@ CREATE TABLE attachments (
 );
 CREATE INDEX attachments_sha256_idx ON attachments (sha256);
 
+CREATE TABLE comments (
+    id         TEXT PRIMARY KEY NOT NULL,
+    record_id  TEXT NOT NULL REFERENCES records (id),
+    author_id  TEXT NOT NULL REFERENCES users (id),
+    body       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX comments_record_idx ON comments (record_id, id);
+
 -- ---- processes -----------------------------------------------------------------------------
 
 CREATE TABLE process_instances (
@@ -162,28 +191,34 @@ CREATE TABLE process_instances (
     app_version INTEGER NOT NULL,
     state       TEXT NOT NULL CHECK (json_valid(state)),
     status      TEXT NOT NULL,
+    -- Bumped by every step; a step computed from an older version is refused, so two steps
+    -- on one instance (parallel branches, two servers) never overwrite each other.
+    version     INTEGER NOT NULL DEFAULT 1,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     FOREIGN KEY (app_id, app_version) REFERENCES app_versions (app_id, version)
 );
-CREATE INDEX process_instances_record_id_idx ON process_instances (record_id);
+CREATE INDEX process_instances_record_id_idx ON process_instances (record_id, id);
 CREATE INDEX process_instances_status_idx ON process_instances (app_id, status);
 
+-- `key` is the engine's task key, deterministic within the instance.
 CREATE TABLE tasks (
     id          TEXT PRIMARY KEY NOT NULL,
     instance_id TEXT NOT NULL REFERENCES process_instances (id),
+    key         TEXT NOT NULL,
     node_id     TEXT NOT NULL,
-    assignee_id TEXT REFERENCES users (id),
-    status      TEXT NOT NULL,
+    assignee_id TEXT NOT NULL REFERENCES users (id),
+    status      TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
     action      TEXT,
     comment     TEXT,
     decided_by  TEXT REFERENCES users (id),
     created_at  TEXT NOT NULL,
     decided_at  TEXT,
-    due_at      TEXT
+    due_at      TEXT,
+    UNIQUE (instance_id, key)
 );
 CREATE INDEX tasks_assignee_status_idx ON tasks (assignee_id, status, id);
-CREATE INDEX tasks_instance_id_idx ON tasks (instance_id);
+CREATE INDEX tasks_decided_by_idx ON tasks (decided_by, id) WHERE decided_by IS NOT NULL;
 
 CREATE TABLE instance_history (
     id          TEXT PRIMARY KEY NOT NULL,
@@ -197,16 +232,19 @@ CREATE TABLE instance_history (
 );
 CREATE INDEX instance_history_instance_idx ON instance_history (instance_id, id);
 
+-- Scheduling a key twice is a no-op (UNIQUE), and `fired_at` is set once, by the step that
+-- consumes the timer: each timer fires at most once whatever the number of servers.
 CREATE TABLE timers (
-    id          TEXT PRIMARY KEY NOT NULL,
-    instance_id TEXT NOT NULL REFERENCES process_instances (id),
-    task_id     TEXT REFERENCES tasks (id),
-    kind        TEXT NOT NULL,
-    fire_at     TEXT NOT NULL,
-    fired_at    TEXT
+    id           TEXT PRIMARY KEY NOT NULL,
+    instance_id  TEXT NOT NULL REFERENCES process_instances (id),
+    key          TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    fire_at      TEXT NOT NULL,
+    fired_at     TEXT,
+    cancelled_at TEXT,
+    UNIQUE (instance_id, key)
 );
-CREATE INDEX timers_due_idx ON timers (fire_at) WHERE fired_at IS NULL;
-CREATE INDEX timers_instance_id_idx ON timers (instance_id);
+CREATE INDEX timers_due_idx ON timers (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL;
 
 -- ---- background work and notifications -----------------------------------------------------
 

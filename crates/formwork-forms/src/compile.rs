@@ -5,8 +5,9 @@
 //! The validator is built from a copy of the form's schema adjusted for how submissions are
 //! checked: `required` lists are removed (required-ness depends on visibility, so it is
 //! checked in Rust), top-level and row `additionalProperties` are removed (unknown keys are
-//! refused, or tolerated for old records, in Rust), money and auto-number properties accept
-//! anything (money is checked exactly in Rust), and kinds get the format or pattern they imply
+//! refused, or tolerated for old records, in Rust), money loses its numeric keywords (its
+//! bounds are checked exactly in Rust; `pattern` still applies to the normalised string),
+//! auto-number properties accept anything, and kinds get the format or pattern they imply
 //! (`date`, `date-time`, `email`, the mobile and landline patterns, `enum` from UI options).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -65,7 +66,10 @@ pub struct CompiledForm {
 impl CompiledForm {
     /// Compiles `form`; `app_version_key` names the immutable (app, version) it belongs to,
     /// e.g. `project-registration@3`, and is kept for caches and logs.
-    pub fn compile(app_version_key: impl Into<String>, form: &FormDef) -> Result<CompiledForm, CompileError> {
+    pub fn compile(
+        app_version_key: impl Into<String>,
+        form: &FormDef,
+    ) -> Result<CompiledForm, CompileError> {
         let form_id = form.id.clone();
         let props = form
             .schema
@@ -119,7 +123,12 @@ impl CompiledForm {
             .chain(SYSTEM_FIELDS.iter().map(|s| (*s).to_owned()))
             .collect();
         for field in &mut fields {
-            field.vars = rule_vars(&form_id, &format!("/{}", field.key), &field.ui, &record_names)?;
+            field.vars = rule_vars(
+                &form_id,
+                &format!("/{}", field.key),
+                &field.ui,
+                &record_names,
+            )?;
             if field.kind == FieldKind::SubTable {
                 let mut row_names = record_names.clone();
                 row_names.extend(field.columns.iter().map(|c| c.key.clone()));
@@ -136,7 +145,7 @@ impl CompiledForm {
             }
         }
 
-        let compute_order = compute_order(&form_id, &fields)?;
+        let top_order = compute_order(&form_id, &fields)?;
         let mut row_compute_order = BTreeMap::new();
         for (i, field) in fields.iter().enumerate() {
             if field.kind == FieldKind::SubTable {
@@ -151,19 +160,20 @@ impl CompiledForm {
             checks.push((check.clone(), vars));
         }
 
-        let validator = schema::compile(&validation_schema(&form.schema, &fields)).map_err(|e| {
-            CompileError::InvalidSchema {
-                form: form_id.clone(),
-                detail: e.to_string(),
-            }
-        })?;
+        let validator =
+            schema::compile(&validation_schema(&form.schema, &fields)).map_err(|e| {
+                CompileError::InvalidSchema {
+                    form: form_id.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
 
         Ok(CompiledForm {
             key: app_version_key.into(),
             def: form.clone(),
             fields,
             validator,
-            compute_order,
+            compute_order: top_order,
             row_compute_order,
             checks,
         })
@@ -204,14 +214,13 @@ fn mark_relation_fills(form: &str, fields: &mut [Field]) -> Result<(), CompileEr
         .flatten()
         .collect();
     for (relation, target) in targets {
-        let field = fields
-            .iter_mut()
-            .find(|f| f.key == target)
-            .ok_or_else(|| CompileError::InvalidField {
+        let field = fields.iter_mut().find(|f| f.key == target).ok_or_else(|| {
+            CompileError::InvalidField {
                 form: form.to_owned(),
                 field: relation.clone(),
                 detail: format!("it fills `{target}`, which is not a field of this form"),
-            })?;
+            }
+        })?;
         field.filled_by_relation = true;
     }
     Ok(())
@@ -230,7 +239,9 @@ fn variables(
     };
     let vars = expr::variables(src).map_err(|e| invalid(e.to_string()))?;
     if let Some(unknown) = vars.iter().find(|v| !allowed.contains(*v)) {
-        return Err(invalid(format!("`{src}` reads `{unknown}`, which is not a field")));
+        return Err(invalid(format!(
+            "`{src}` reads `{unknown}`, which is not a field"
+        )));
     }
     Ok(vars)
 }
@@ -320,7 +331,22 @@ fn field_schema(field: &Field) -> Value {
             .or_insert_with(|| Value::String(value.to_owned()));
     };
     match &field.kind {
-        FieldKind::Money | FieldKind::AutoNumber => return Value::Bool(true),
+        FieldKind::AutoNumber => return Value::Bool(true),
+        FieldKind::Money => {
+            // Bounds are checked exactly in Rust; string keywords (`pattern`) still apply to
+            // the normalised text.
+            for keyword in [
+                "type",
+                "minimum",
+                "maximum",
+                "exclusiveMinimum",
+                "exclusiveMaximum",
+                "multipleOf",
+            ] {
+                schema.remove(keyword);
+            }
+            schema.insert("type".to_owned(), Value::String("string".to_owned()));
+        }
         FieldKind::Date => set_default(&mut schema, "format", "date"),
         FieldKind::DateTime => set_default(&mut schema, "format", "date-time"),
         FieldKind::Email => set_default(&mut schema, "format", "email"),

@@ -99,10 +99,13 @@ impl Field {
             let props = items.get("properties").and_then(Value::as_object);
             for (col, prop) in props.into_iter().flatten() {
                 let col_ui = ui.fields.get(col);
-                let column = Field::build(col, prop, row_required.contains(col.as_str()), col_ui, root)
-                    .map_err(|e| format!("column `{col}`: {e}"))?;
+                let column =
+                    Field::build(col, prop, row_required.contains(col.as_str()), col_ui, root)
+                        .map_err(|e| format!("column `{col}`: {e}"))?;
                 if column.kind == FieldKind::SubTable {
-                    return Err(format!("column `{col}`: a sub-table cannot hold a sub-table"));
+                    return Err(format!(
+                        "column `{col}`: a sub-table cannot hold a sub-table"
+                    ));
                 }
                 columns.push(column);
             }

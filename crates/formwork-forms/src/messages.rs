@@ -119,7 +119,12 @@ pub(crate) fn message(at: At<'_>, code: &str, params: &Params) -> Text {
         });
     let (zh, en) = match overridden {
         Some(custom) => (
-            fill(custom.get("zh-CN"), label_zh, &params.limit_zh, &params.name),
+            fill(
+                custom.get("zh-CN"),
+                label_zh,
+                &params.limit_zh,
+                &params.name,
+            ),
             fill(custom.get("en"), label_en, &params.limit_en, &params.name),
         ),
         None => catalog(&field.kind, code, label_zh, label_en, params),
@@ -191,12 +196,18 @@ fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (Stri
         "required" => required(kind, l, le),
         "type" => wrong_type(kind, l, le),
         "pattern" | "format" => bad_format(kind, l, le),
-        "minimum" => (format!("{l}不能小于 {lim}"), format!("{le} must be at least {lime}")),
+        "minimum" => (
+            format!("{l}不能小于 {lim}"),
+            format!("{le} must be at least {lime}"),
+        ),
         "exclusive_minimum" => (
             format!("{l}必须大于 {lim}"),
             format!("{le} must be greater than {lime}"),
         ),
-        "maximum" => (format!("{l}不能大于 {lim}"), format!("{le} must be at most {lime}")),
+        "maximum" => (
+            format!("{l}不能大于 {lim}"),
+            format!("{le} must be at most {lime}"),
+        ),
         "exclusive_maximum" => (
             format!("{l}必须小于 {lim}"),
             format!("{le} must be less than {lime}"),
@@ -209,8 +220,14 @@ fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (Stri
             format!("{l}不能超过 {lim} 个字"),
             format!("{le} must be at most {lime} characters long"),
         ),
-        "enum" => (format!("请从列表中选择{l}"), format!("Choose {le} from the list")),
-        "const" => (format!("{l}的值不正确"), format!("{le} has a value that is not allowed")),
+        "enum" => (
+            format!("请从列表中选择{l}"),
+            format!("Choose {le} from the list"),
+        ),
+        "const" => (
+            format!("{l}的值不正确"),
+            format!("{le} has a value that is not allowed"),
+        ),
         "min_items" => match kind {
             FieldKind::SubTable => (
                 format!("{l}至少需要 {lim} 行"),
@@ -239,7 +256,10 @@ fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (Stri
                 format!("Choose at most {lime} for {le}"),
             ),
         },
-        "unique_items" => (format!("{l}中有重复的项"), format!("{le} has the same entry twice")),
+        "unique_items" => (
+            format!("{l}中有重复的项"),
+            format!("{le} has the same entry twice"),
+        ),
         "multiple_of" => (
             format!("{l}必须是 {lim} 的整数倍"),
             format!("{le} must be a multiple of {lime}"),
@@ -299,7 +319,10 @@ fn required(kind: &FieldKind, l: &str, le: &str) -> (String, String) {
 
 fn wrong_type(kind: &FieldKind, l: &str, le: &str) -> (String, String) {
     match kind {
-        FieldKind::Integer => (format!("{l}必须是整数"), format!("{le} must be a whole number")),
+        FieldKind::Integer => (
+            format!("{l}必须是整数"),
+            format!("{le} must be a whole number"),
+        ),
         FieldKind::Decimal | FieldKind::Percent => {
             (format!("{l}必须是数字"), format!("{le} must be a number"))
         }
@@ -307,8 +330,15 @@ fn wrong_type(kind: &FieldKind, l: &str, le: &str) -> (String, String) {
             format!("{l}必须是金额，如 100000.30"),
             format!("{le} must be an amount such as 100000.30"),
         ),
-        FieldKind::Checkbox => (format!("{l}只能选择是或否"), format!("{le} must be yes or no")),
+        FieldKind::Checkbox => (
+            format!("{l}只能选择是或否"),
+            format!("{le} must be yes or no"),
+        ),
         FieldKind::Date | FieldKind::DateTime => bad_format(kind, l, le),
+        FieldKind::Select | FieldKind::Radio => (
+            format!("请从列表中选择{l}"),
+            format!("Choose {le} from the list"),
+        ),
         FieldKind::SubTable | FieldKind::MultiSelect | FieldKind::Attachments(_) => (
             format!("{l}的内容格式不正确"),
             format!("{le} is not filled in correctly"),
@@ -371,7 +401,7 @@ pub(crate) fn human_size(bytes: u64) -> String {
     }
     // One decimal is enough for a limit; it is shown, never compared.
     let tenths = size * 10 / 1024;
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{} {}", tenths / 10, UNITS[unit])
     } else {
         format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])

@@ -29,8 +29,7 @@ pub(crate) fn input(field: &Field, value: &Value) -> Result<Option<Value>, &'sta
             Err(MoneyFault::BadText) => return Err("pattern"),
         },
         (FieldKind::Integer | FieldKind::Decimal | FieldKind::Percent, Value::String(s)) => {
-            serde_json::from_str::<Number>(s.trim())
-                .map_or_else(|_| value.clone(), Value::Number)
+            serde_json::from_str::<Number>(s.trim()).map_or_else(|_| value.clone(), Value::Number)
         }
         (FieldKind::Checkbox, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "on" | "1" | "yes" => Value::Bool(true),

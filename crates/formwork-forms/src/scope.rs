@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::field::Field;
 use crate::kind::FieldKind;
-use crate::submit::SubmitContext;
+use crate::record::SubmitContext;
 
 /// The system names of the scope; all `null` without a context.
 pub(crate) fn system_scope(ctx: Option<&SubmitContext>) -> Map<String, Value> {
@@ -38,7 +38,11 @@ pub(crate) fn system_scope(ctx: Option<&SubmitContext>) -> Map<String, Value> {
 }
 
 /// The scope of a record whose data is `data`.
-pub(crate) fn record_scope(fields: &[Field], data: &Map<String, Value>, system: &Map<String, Value>) -> Value {
+pub(crate) fn record_scope(
+    fields: &[Field],
+    data: &Map<String, Value>,
+    system: &Map<String, Value>,
+) -> Value {
     let mut scope = system.clone();
     for field in fields {
         scope.insert(field.key.clone(), scope_value(field, data.get(&field.key)));
@@ -50,7 +54,10 @@ pub(crate) fn record_scope(fields: &[Field], data: &Map<String, Value>, system: 
 pub(crate) fn row_scope(record: &Value, table: &Field, row: &Value) -> Value {
     let mut scope = record.as_object().cloned().unwrap_or_default();
     for column in &table.columns {
-        scope.insert(column.key.clone(), scope_value(column, row.get(&column.key)));
+        scope.insert(
+            column.key.clone(),
+            scope_value(column, row.get(&column.key)),
+        );
     }
     scope.insert(ROW.to_owned(), row_value(&table.columns, row));
     Value::Object(scope)

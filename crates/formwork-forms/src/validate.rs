@@ -25,13 +25,21 @@ pub(crate) fn value_errors(at: At<'_>, path: &str, value: &Value) -> Vec<FieldEr
             if let Some(min) = field.money_min
                 && (amount < min.value || (min.exclusive && amount == min.value))
             {
-                let code = if min.exclusive { "exclusive_minimum" } else { "minimum" };
+                let code = if min.exclusive {
+                    "exclusive_minimum"
+                } else {
+                    "minimum"
+                };
                 let params = Params::limit(money::plain(min.value));
                 errors.push(messages::error(path.to_owned(), at, code, &params));
             } else if let Some(max) = field.money_max
                 && (amount > max.value || (max.exclusive && amount == max.value))
             {
-                let code = if max.exclusive { "exclusive_maximum" } else { "maximum" };
+                let code = if max.exclusive {
+                    "exclusive_maximum"
+                } else {
+                    "maximum"
+                };
                 let params = Params::limit(money::plain(max.value));
                 errors.push(messages::error(path.to_owned(), at, code, &params));
             }
@@ -43,7 +51,12 @@ pub(crate) fn value_errors(at: At<'_>, path: &str, value: &Value) -> Vec<FieldEr
                     .strip_prefix("https://")
                     .or_else(|| lower.strip_prefix("http://"));
                 if rest.is_none_or(|host| host.is_empty() || host.starts_with('/')) {
-                    errors.push(messages::error(path.to_owned(), at, "format", &Params::default()));
+                    errors.push(messages::error(
+                        path.to_owned(),
+                        at,
+                        "format",
+                        &Params::default(),
+                    ));
                 }
             }
         }
@@ -54,7 +67,12 @@ pub(crate) fn value_errors(at: At<'_>, path: &str, value: &Value) -> Vec<FieldEr
             for (i, item) in items.iter().enumerate() {
                 let item_path = format!("{path}/{i}");
                 let Some(file) = AttachmentRef::from_value(item) else {
-                    errors.push(messages::error(item_path, at, "attachment", &Params::default()));
+                    errors.push(messages::error(
+                        item_path,
+                        at,
+                        "attachment",
+                        &Params::default(),
+                    ));
                     continue;
                 };
                 if let Some(max) = rules.max_size
@@ -85,7 +103,9 @@ pub(crate) fn schema_error(form: &CompiledForm, error: &ValidationError<'_>) -> 
     let mut path = error.instance_path().as_str().to_owned();
     let (code, params): (&str, Params) = match error.kind() {
         ValidationErrorKind::Required { property } => {
-            let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
             path = format!("{path}/{}", escape_token(&name));
             ("required", Params::default())
         }
@@ -104,8 +124,12 @@ pub(crate) fn schema_error(form: &CompiledForm, error: &ValidationError<'_>) -> 
         ValidationErrorKind::ExclusiveMaximum { limit } => {
             ("exclusive_maximum", Params::limit(limit.to_string()))
         }
-        ValidationErrorKind::MinLength { limit } => ("min_length", Params::limit(limit.to_string())),
-        ValidationErrorKind::MaxLength { limit } => ("max_length", Params::limit(limit.to_string())),
+        ValidationErrorKind::MinLength { limit } => {
+            ("min_length", Params::limit(limit.to_string()))
+        }
+        ValidationErrorKind::MaxLength { limit } => {
+            ("max_length", Params::limit(limit.to_string()))
+        }
         ValidationErrorKind::MinItems { limit } => ("min_items", Params::limit(limit.to_string())),
         ValidationErrorKind::MaxItems { limit } => ("max_items", Params::limit(limit.to_string())),
         ValidationErrorKind::UniqueItems => ("unique_items", Params::default()),
@@ -170,15 +194,18 @@ pub(crate) fn position(form: &CompiledForm, path: &str) -> (usize, usize, usize)
         .get(1)
         .and_then(|r| r.parse::<usize>().ok())
         .unwrap_or(0);
-    let column = segments
-        .get(2)
-        .and_then(|c| column_index(&form.fields[index], c))
-        .unwrap_or(0);
+    let column = segments.get(2).map_or(0, |c| {
+        column_index(&form.fields[index], c).unwrap_or(usize::MAX)
+    });
     (index, row, column)
 }
 
 fn column_index(table: &Field, key: &str) -> Option<usize> {
-    table.columns.iter().position(|c| c.key == key).map(|i| i + 1)
+    table
+        .columns
+        .iter()
+        .position(|c| c.key == key)
+        .map(|i| i + 1)
 }
 
 fn segments(path: &str) -> Vec<String> {

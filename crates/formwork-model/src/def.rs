@@ -55,10 +55,12 @@ pub struct AppDef {
 }
 
 impl AppDef {
+    /// The form with `id`.
     pub fn form(&self, id: &str) -> Option<&FormDef> {
         self.forms.iter().find(|f| f.id == id)
     }
 
+    /// The process with `id`.
     pub fn process(&self, id: &str) -> Option<&ProcessDef> {
         self.processes.iter().find(|p| p.id == id)
     }
@@ -197,6 +199,7 @@ pub struct ProcessDef {
 }
 
 impl ProcessDef {
+    /// The node with `id`.
     pub fn node(&self, id: &str) -> Option<&NodeDef> {
         self.nodes.iter().find(|n| n.id == id)
     }
@@ -488,6 +491,7 @@ pub struct MeasureDef {
     pub label: Option<Text>,
 }
 
+/// An aggregate function; all but `count` need a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregate {
@@ -515,6 +519,7 @@ pub struct DashboardDef {
     pub widgets: Vec<WidgetDef>,
 }
 
+/// One report view on a dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WidgetDef {
     pub report: String,

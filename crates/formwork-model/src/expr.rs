@@ -15,9 +15,12 @@
 //!   `amount >= 50000` compares as analysts expect;
 //! - dates and datetimes stay ISO strings, which compare correctly as strings
 //!   (`end_date >= start_date`);
-//! - `now` and `today` come from the context (`today` as `YYYY-MM-DD`), never from the clock,
-//!   so evaluation stays pure and repeatable;
+//! - `now` and `today` come from the context (`now` as an RFC 3339 UTC instant, `today` as
+//!   `YYYY-MM-DD` in the viewer's zone), never from the clock, so evaluation stays repeatable;
 //! - inside a sub-table, the row's fields are top-level names and `row` is the whole row.
+//!
+//! Comparing values of different types is false, not an error: `none >= "2026-01-01"` and
+//! `1 > "x"` are both false, so checks on optional fields read `not a or a >= b`.
 //!
 //! Beyond minijinja's built-ins, `days_between(a, b)` gives the whole days from date `a` to `b`
 //! and `coalesce(a, b, …)` the first argument that is not `none`.
@@ -94,7 +97,7 @@ pub enum ExprError {
     /// A name or attribute it reads is not in the context.
     #[error("undefined value: {message}")]
     Undefined { message: String },
-    /// Evaluation failed, e.g. comparing a number with a string.
+    /// Evaluation failed, e.g. adding a string to a number.
     #[error("evaluation failed: {message}")]
     Eval { message: String },
     /// The source is longer or more deeply chained than the limits allow.

@@ -251,6 +251,9 @@ fault_cases! {
     form_schema_with_remote_ref_is_invalid: "invalid_form_schema" at "/forms/0/schema" when |v| {
         *at(&mut v, "/forms/0/schema/properties/due") = json!({"$ref": "https://example.com/x.json"});
     }
+    form_schema_with_a_backtracking_regex_is_invalid: "invalid_form_schema" at "/forms/0/schema/properties/approver/pattern" when |v| {
+        *at(&mut v, "/forms/0/schema/properties/approver") = json!({"type": "string", "pattern": "^(?=a)a+$"});
+    }
     form_schema_that_is_an_array_is_not_an_object: "form_schema_not_object" at "/forms/0/schema" when |v| {
         *at(&mut v, "/forms/0/schema") = json!({"type": "array", "items": {}});
     }

@@ -173,6 +173,12 @@ impl CompiledProcess {
             .ok_or_else(|| EngineError::inconsistent(format!("{} has no edge", self.id(node))))
     }
 
+    /// Whether an `on: return` edge leads from `node` to `target`.
+    pub(crate) fn return_edge(&self, node: usize, target: usize) -> bool {
+        self.edges_from(node)
+            .any(|(edge, to)| to == target && edge.on.as_deref() == Some("return"))
+    }
+
     /// The target of the edge a human step takes for `outcome`, if it has one.
     pub(crate) fn route(&self, node: usize, outcome: StepOutcome) -> Option<usize> {
         self.edges_from(node)
@@ -391,7 +397,7 @@ fn check_node<'a>(
     for edge in &edges {
         match edge.on.as_deref() {
             None => {}
-            Some("approve" | "reject" | "submit" | "withdraw") if human => {}
+            Some("approve" | "reject" | "submit" | "withdraw" | "return") if human => {}
             Some(on) if human => errors.push(format!("edge {id} → {}: unknown on {on}", edge.to)),
             Some(_) => errors.push(format!(
                 "edge {id} → {}: on is only for edges leaving a human step",

@@ -2,7 +2,7 @@
 
 use formwork_model::AssigneeDef;
 use serde_json::Value;
-use time::{Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 /// The runtime's view of one instance's record and of the user directory.
 ///
@@ -41,6 +41,12 @@ pub trait Context {
     /// Plain hours by default; a runtime with a working-time calendar (weekends, holidays,
     /// 调休) overrides this.
     fn deadline_after(&self, from: OffsetDateTime, hours: u32) -> OffsetDateTime {
-        from + Duration::hours(i64::from(hours))
+        hours_after(from, hours)
     }
+}
+
+/// `hours` after `from`, saturating at the last representable instant instead of panicking.
+pub(crate) fn hours_after(from: OffsetDateTime, hours: u32) -> OffsetDateTime {
+    from.checked_add(Duration::hours(i64::from(hours)))
+        .unwrap_or_else(|| PrimitiveDateTime::MAX.assume_utc())
 }

@@ -94,14 +94,14 @@ impl Run<'_> {
         if self.st.decided {
             return Err(EngineError::not_allowed(
                 "withdraw",
-                "",
+                None,
                 "someone has already decided",
             ));
         }
         if by != self.ctx.submitter() {
             return Err(EngineError::not_allowed(
                 "withdraw",
-                "",
+                None,
                 "only the submitter may withdraw",
             ));
         }
@@ -149,7 +149,7 @@ impl Run<'_> {
                 break;
             }
             let generation = top.generation;
-            let _ = generation;
+            self.abandon(generation)?;
             frames.pop();
         }
         self.check_scopes(&frames, to)?;
@@ -331,11 +331,14 @@ impl Run<'_> {
     pub(crate) fn end(&mut self, outcome: Outcome, node: Option<usize>, actor: Option<String>) {
         self.close_all(CancelReason::InstanceEnded);
         self.st.status = Status::Ended { outcome };
+        let submitter = self.ctx.submitter();
+        if actor.as_deref() != Some(submitter.as_str()) {
+            self.fx.push(Effect::Notify {
+                user: submitter,
+                kind: NotifyKind::Ended { outcome },
+            });
+        }
         self.history(node, actor, HistoryAction::Ended { outcome });
-        self.fx.push(Effect::Notify {
-            user: self.ctx.submitter(),
-            kind: NotifyKind::Ended { outcome },
-        });
         self.fx.push(Effect::Ended { outcome });
     }
 

@@ -16,10 +16,11 @@ pub enum EngineError {
     TaskNotOpen { key: String },
     /// The action is not allowed here, e.g. `submit` on an approval or a return to a step
     /// this instance never passed; the runtime answers 422.
-    #[error("{action} is not allowed at {node}: {reason}")]
+    #[error("{action} is not allowed{}: {reason}", at(node.as_deref()))]
     NotAllowed {
         action: &'static str,
-        node: String,
+        /// The step it was tried at; `None` for instance-wide actions (withdrawal).
+        node: Option<String>,
         reason: String,
     },
     /// The instance is not running (not started, ended or stopped); the runtime answers 409.
@@ -47,11 +48,19 @@ impl EngineError {
         EngineError::Inconsistent(reason.into())
     }
 
-    pub(crate) fn not_allowed(action: &'static str, node: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn not_allowed(
+        action: &'static str,
+        node: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
         EngineError::NotAllowed {
             action,
-            node: node.to_owned(),
+            node: node.map(str::to_owned),
             reason: reason.into(),
         }
     }
+}
+
+fn at(node: Option<&str>) -> String {
+    node.map(|n| format!(" at {n}")).unwrap_or_default()
 }

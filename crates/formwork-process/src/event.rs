@@ -38,7 +38,8 @@ pub enum Action {
     Submit,
     /// Give up (fill steps): follows the `on: withdraw` edge, or ends the instance withdrawn.
     Withdraw,
-    /// Send the instance back to a human step it passed earlier.
+    /// Send the instance back to a human step it passed earlier, or along an `on: return`
+    /// edge drawn from this step.
     ReturnTo { node: String },
     /// Give this task to another user.
     Transfer { to: String },

@@ -58,18 +58,13 @@ impl Run<'_> {
         } else {
             signers.map(|s| seat(vec![s])).collect()
         };
-        let mut step = HumanStep {
-            seats: Vec::with_capacity(seats.len()),
-        };
-        for mut seat in seats {
-            // Once one seat decides a single/any step, opening more tasks would only cancel them.
-            if self.verdict(node, &step.seats).is_some()
-                && matches!(mode, ApprovalMode::Single | ApprovalMode::Any)
-            {
+        let mut step = HumanStep { seats };
+        for at in 0..step.seats.len() {
+            // Once auto-approvals decide the step, more tasks would only be cancelled again.
+            if self.verdict(node, &step.seats).is_some() {
                 break;
             }
-            self.open_seat(node, &mut seat)?;
-            step.seats.push(seat);
+            self.open_seat(node, &mut step.seats[at])?;
         }
         let token = Token {
             node: p.id(node).to_owned(),
@@ -228,23 +223,25 @@ impl Run<'_> {
     /// Applies a person's action to their open task.
     pub(crate) fn decide(&mut self, task: TaskRef, action: Action) -> Result<(), EngineError> {
         self.require_running()?;
-        let p = self.p;
         let (slot, at) = self.locate(&task)?;
-        let node = p.index(&task.node)?;
+        let node = self.p.index(&task.node)?;
         let fill = self.is_fill(node);
-        let name = action.name();
-        let refuse = |reason: &str| EngineError::not_allowed(name, &task.node, reason);
         let fits = match &action {
             Action::Approve | Action::Reject | Action::AddSigner { .. } => !fill,
             Action::Submit | Action::Withdraw => fill,
             Action::ReturnTo { .. } | Action::Transfer { .. } => true,
         };
         if !fits {
-            return Err(refuse(if fill {
+            let reason = if fill {
                 "a fill step is submitted or withdrawn"
             } else {
                 "an approval step is approved or rejected"
-            }));
+            };
+            return Err(EngineError::not_allowed(
+                action.name(),
+                Some(&task.node),
+                reason,
+            ));
         }
         let mut token = self.st.tokens.remove(slot);
         let user = task.assignee;
@@ -255,110 +252,147 @@ impl Run<'_> {
             Action::Reject => self.reject(node, human(&mut token)?, at, Some(user))?,
             Action::Withdraw => return self.withdraw_fill(node, token, at, Some(user)),
             Action::ReturnTo { node: target } => {
-                let target_at = p
-                    .index(&target)
-                    .map_err(|_| refuse("there is no such step"))?;
-                if !p.def_of(target_at).kind.is_human() || !self.st.passed.contains(&target) {
-                    return Err(refuse("the instance has not passed that step"));
-                }
-                let splits = token
-                    .frames
-                    .iter()
-                    .map(|f| p.index(&f.split))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if !splits.starts_with(p.scopes(target_at)) {
-                    return Err(refuse("cannot return into a parallel branch from outside"));
-                }
-                let Token { frames, wait, .. } = token;
-                let Wait::Human(mut step) = wait else {
-                    return Err(EngineError::inconsistent("not a human step"));
-                };
-                let own = take_task(&mut step, at)?;
-                let key = own.key.clone();
-                self.close_task(
-                    own,
-                    Close::Completed(TaskOutcome::Returned, Some(user.clone())),
-                );
-                self.st.decided = true;
-                self.history(
-                    Some(node),
-                    Some(user),
-                    HistoryAction::Returned {
-                        task: key,
-                        to: target,
-                    },
-                );
-                self.leave_step(step, CancelReason::Returned);
-                self.go(frames, target_at);
-                return Ok(());
+                return self.return_to(node, token, at, user, target);
             }
-            Action::Transfer { to } => {
-                let step = human(&mut token)?;
-                if to.is_empty() || to == user || has_open(step, &to) {
-                    return Err(refuse("transfer to someone without a task at this step"));
-                }
-                let own = take_task(step, at)?;
-                let key = own.key.clone();
-                self.close_task(
-                    own,
-                    Close::Completed(TaskOutcome::Transferred, Some(user.clone())),
-                );
-                let action = HistoryAction::Transferred {
-                    task: key,
-                    from: user.clone(),
-                    to: to.clone(),
-                };
-                self.history(Some(node), Some(user), action);
-                self.hand_to(node, &mut step.seats[at], to)?;
-            }
+            Action::Transfer { to } => self.transfer(node, human(&mut token)?, at, user, to)?,
             Action::AddSigner {
                 user: signer,
                 before,
-            } => {
-                let step = human(&mut token)?;
-                let seat = &step.seats[at];
-                if signer.is_empty()
-                    || signer == user
-                    || has_open(step, &signer)
-                    || seat.chain[seat.pos..].iter().any(|s| s.user == signer)
-                {
-                    return Err(refuse("add someone who is not signing this step yet"));
-                }
-                let key = seat
-                    .task
-                    .as_ref()
-                    .map(|t| t.key.clone())
-                    .unwrap_or_else(|| task.key.clone());
-                if before {
-                    let own = take_task(step, at)?;
-                    self.close_task(
-                        own,
-                        Close::Completed(TaskOutcome::SignerAddedBefore, Some(user.clone())),
-                    );
-                }
-                let action = HistoryAction::SignerAdded {
-                    task: key,
-                    user: signer.clone(),
-                    before,
-                };
-                self.history(Some(node), Some(user), action);
-                let seat = &mut step.seats[at];
-                let added = Signer {
-                    user: signer,
-                    in_person: true,
-                };
-                if before {
-                    if let Some(me) = seat.chain.get_mut(seat.pos) {
-                        me.in_person = true;
-                    }
-                    seat.chain.insert(seat.pos, added);
-                    self.open_seat(node, seat)?;
-                } else {
-                    seat.chain.insert(seat.pos + 1, added);
-                }
-            }
+            } => self.add_signer(node, human(&mut token)?, at, user, signer, before)?,
         }
         self.settle_or_park(slot, token)
+    }
+
+    /// Sends the instance back to a human step it passed, or along a drawn `on: return` edge;
+    /// tasks still open here are cancelled.
+    fn return_to(
+        &mut self,
+        node: usize,
+        token: Token,
+        at: usize,
+        user: String,
+        target: String,
+    ) -> Result<(), EngineError> {
+        let p = self.p;
+        let refuse = |reason: &str| EngineError::not_allowed("return", Some(p.id(node)), reason);
+        let target_at = p
+            .index(&target)
+            .map_err(|_| refuse("there is no such step"))?;
+        let passed = p.def_of(target_at).kind.is_human() && self.st.passed.contains(&target);
+        if !passed && !p.return_edge(node, target_at) {
+            return Err(refuse("the instance has not passed that step"));
+        }
+        let splits = token
+            .frames
+            .iter()
+            .map(|f| p.index(&f.split))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !splits.starts_with(p.scopes(target_at)) {
+            return Err(refuse("cannot return into a parallel branch from outside"));
+        }
+        let Token { frames, wait, .. } = token;
+        let Wait::Human(mut step) = wait else {
+            return Err(EngineError::inconsistent("not a human step"));
+        };
+        let own = take_task(&mut step, at)?;
+        let key = own.key.clone();
+        let by = Some(user.clone());
+        self.close_task(own, Close::Completed(TaskOutcome::Returned, by));
+        self.st.decided = true;
+        let action = HistoryAction::Returned {
+            task: key,
+            to: target,
+        };
+        self.history(Some(node), Some(user), action);
+        self.leave_step(step, CancelReason::Returned);
+        // Moving the token abandons any parallel region the target lies outside of.
+        self.go(frames, target_at);
+        Ok(())
+    }
+
+    /// Gives the user's task to `to`, who must decide in person.
+    fn transfer(
+        &mut self,
+        node: usize,
+        step: &mut HumanStep,
+        at: usize,
+        user: String,
+        to: String,
+    ) -> Result<(), EngineError> {
+        if to.is_empty() || to == user || has_open(step, &to) {
+            return Err(EngineError::not_allowed(
+                "transfer",
+                Some(self.p.id(node)),
+                "transfer to someone without a task at this step",
+            ));
+        }
+        let own = take_task(step, at)?;
+        let key = own.key.clone();
+        let by = Some(user.clone());
+        self.close_task(own, Close::Completed(TaskOutcome::Transferred, by));
+        let action = HistoryAction::Transferred {
+            task: key,
+            from: user.clone(),
+            to: to.clone(),
+        };
+        self.history(Some(node), Some(user), action);
+        self.hand_to(node, &mut step.seats[at], to)
+    }
+
+    /// Adds `signer` to the user's seat: before the user (who gets a new task afterwards) or
+    /// after them.
+    fn add_signer(
+        &mut self,
+        node: usize,
+        step: &mut HumanStep,
+        at: usize,
+        user: String,
+        signer: String,
+        before: bool,
+    ) -> Result<(), EngineError> {
+        let seat = &step.seats[at];
+        if signer.is_empty()
+            || signer == user
+            || has_open(step, &signer)
+            || seat.chain.iter().skip(seat.pos).any(|s| s.user == signer)
+        {
+            return Err(EngineError::not_allowed(
+                "add_signer",
+                Some(self.p.id(node)),
+                "add someone who is not signing this step yet",
+            ));
+        }
+        let key = seat
+            .task
+            .as_ref()
+            .map(|t| t.key.clone())
+            .ok_or_else(|| EngineError::inconsistent("the seat has no open task"))?;
+        if before {
+            let own = take_task(step, at)?;
+            let by = Some(user.clone());
+            self.close_task(own, Close::Completed(TaskOutcome::SignerAddedBefore, by));
+        }
+        let action = HistoryAction::SignerAdded {
+            task: key,
+            user: signer.clone(),
+            before,
+        };
+        self.history(Some(node), Some(user), action);
+        let seat = &mut step.seats[at];
+        let added = Signer {
+            user: signer,
+            in_person: true,
+        };
+        if before {
+            if let Some(me) = seat.chain.get_mut(seat.pos) {
+                me.in_person = true;
+            }
+            seat.chain.insert(seat.pos, added);
+            self.open_seat(node, seat)
+        } else {
+            seat.chain.insert(seat.pos + 1, added);
+            Ok(())
+        }
     }
 
     /// Approves (or, at a fill step, submits) the seat's open task; `by` is `None` when the

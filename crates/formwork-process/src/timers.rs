@@ -6,6 +6,7 @@
 use formwork_model::{Escalation, NodeKind};
 use time::{Duration, OffsetDateTime};
 
+use crate::context::hours_after;
 use crate::effect::{
     CancelReason, Effect, EscalationApplied, HistoryAction, NotifyKind, TaskKey, TimerKey,
     TimerKind,
@@ -51,9 +52,9 @@ impl Run<'_> {
         };
         let mut timers = Vec::new();
         if let Some(before) = deadline.remind_before_hours {
-            let at = due - Duration::hours(i64::from(before));
+            let at = due.checked_sub(Duration::hours(i64::from(before)));
             // A reminder whose time has already passed would only arrive with the task.
-            if at > self.now {
+            if let Some(at) = at.filter(|at| *at > self.now) {
                 let key = TimerKey(format!("{key}/remind"));
                 let kind = TimerKind::Reminder;
                 timers.push((TaskTimer { key, kind }, at));
@@ -85,7 +86,7 @@ impl Run<'_> {
                 .ctx
                 .field_instant(field)
                 .map_err(|m| self.ctx_error(node, m))?,
-            (None, Some(hours)) => Some(self.now + Duration::hours(i64::from(hours))),
+            (None, Some(hours)) => Some(hours_after(self.now, hours)),
             (None, None) => None,
         };
         match until {

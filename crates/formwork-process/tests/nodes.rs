@@ -594,6 +594,20 @@ fn wait_schedules_a_timer_or_passes_when_the_time_is_already_there() {
 }
 
 #[test]
+fn absurd_durations_saturate_instead_of_panicking() {
+    let w = World::started(&wait_process(json!({"hours": u32::MAX})), TestCtx::new());
+    assert_eq!(w.outcome(), None);
+    let def = one_step(json!({
+        "assignee": user("boss"),
+        "deadline": {"hours": u32::MAX, "remind_before_hours": u32::MAX, "escalate": {"type": "auto_approve"}}
+    }));
+    let w = World::started(&def, TestCtx::new());
+    // The reminder would fall before the earliest representable date, so only escalation remains.
+    let kinds: Vec<TimerKind> = w.timers.values().map(|(_, k)| *k).collect();
+    assert_eq!(kinds, vec![TimerKind::Escalation]);
+}
+
+#[test]
 fn fallback_applies_when_the_rule_resolves_to_nobody() {
     let cases = [
         (
@@ -736,6 +750,31 @@ fn return_goes_back_to_a_passed_step_only() {
         task: formwork_process::TaskKey("c#3".into()),
         to: "a".into()
     }));
+}
+
+#[test]
+fn a_drawn_return_edge_allows_returning_to_a_step_not_yet_passed() {
+    let def = process(
+        json!([
+            {"id": "s", "kind": "start"},
+            {"id": "a", "kind": "approval", "assignee": user("boss")},
+            {"id": "fix", "kind": "fill", "assignee": {"type": "submitter"}},
+            {"id": "ok", "kind": "end", "outcome": "approved"}
+        ]),
+        json!([
+            {"from": "s", "to": "a"},
+            {"from": "a", "to": "ok"},
+            {"from": "a", "to": "fix", "on": "return"},
+            {"from": "fix", "to": "a"}
+        ]),
+    );
+    let mut w = World::started(&def, TestCtx::new());
+    w.act("a", "boss", Action::ReturnTo { node: "fix".into() })
+        .unwrap();
+    assert_eq!(w.open(), vec![("fix".into(), "sales1".into())]);
+    w.act("fix", "sales1", Action::Submit).unwrap();
+    w.approve("a", "boss");
+    assert_eq!(w.outcome(), Some(Outcome::Approved));
 }
 
 #[test]
@@ -1124,6 +1163,12 @@ fn lifecycle_errors_are_reported() {
         .unwrap_err(),
         EngineError::NotRunning
     );
+}
+
+#[test]
+fn a_compiled_process_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<CompiledProcess>();
 }
 
 #[test]

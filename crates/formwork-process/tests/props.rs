@@ -5,7 +5,7 @@
 mod common;
 
 use common::{TestCtx, World, process};
-use formwork_process::{Action, EngineError, Event, TaskRef, TimerKey};
+use formwork_process::{Action, Effect, EngineError, Event, HistoryAction, TaskRef, TimerKey};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -83,6 +83,8 @@ struct Render {
     edges: Vec<Value>,
     n: usize,
     flags: Vec<String>,
+    /// (split, join) ids.
+    pairs: Vec<(String, String)>,
 }
 
 impl Render {
@@ -205,6 +207,7 @@ impl Render {
                 }
                 self.nodes
                     .push(json!({"id": join, "kind": "parallel_join"}));
+                self.pairs.push((split, join.clone()));
                 plain(&join)
             }
         }
@@ -213,7 +216,7 @@ impl Render {
 
 /// start → body → approved, with shared `rejected`, `withdrawn` ends and a `revise` fill whose
 /// submit edge re-enters the body.
-fn render(body: &[Block]) -> (formwork_model::ProcessDef, Vec<String>) {
+fn render(body: &[Block]) -> Rendered {
     let mut r = Render::default();
     r.nodes.extend([
         json!({"id": "start", "kind": "start"}),
@@ -232,10 +235,18 @@ fn render(body: &[Block]) -> (formwork_model::ProcessDef, Vec<String>) {
     r.connect(out, "approved");
     r.edges
         .push(json!({"from": "revise", "to": "withdrawn", "on": "withdraw"}));
-    (
-        process(Value::Array(r.nodes), Value::Array(r.edges)),
-        r.flags,
-    )
+    Rendered {
+        def: process(Value::Array(r.nodes), Value::Array(r.edges)),
+        flags: r.flags,
+        pairs: r.pairs,
+    }
+}
+
+/// A rendered process with its condition flags and (split, join) pairs.
+struct Rendered {
+    def: formwork_model::ProcessDef,
+    flags: Vec<String>,
+    pairs: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -315,6 +326,20 @@ fn action_for(
     }
 }
 
+/// How many timeline rows at `node` have the same action tag as `like`.
+fn count(w: &World, node: &str, like: &HistoryAction) -> usize {
+    w.log
+        .iter()
+        .filter(|e| match e {
+            Effect::History(h) => {
+                h.node.as_deref() == Some(node)
+                    && std::mem::discriminant(&h.action) == std::mem::discriminant(like)
+            }
+            _ => false,
+        })
+        .count()
+}
+
 fn allowed(err: &EngineError) -> bool {
     matches!(
         err,
@@ -331,7 +356,7 @@ proptest! {
         truth in prop::collection::vec(any::<bool>(), 1..8),
         ops in prop::collection::vec(op(), 0..40),
     ) {
-        let (def, flags) = render(&body);
+        let Rendered { def, flags, pairs } = render(&body);
         let nodes: Vec<String> = def.nodes.iter().map(|n| n.id.clone()).collect();
         let mut w = World::new(&def, context(&flags, &truth));
         w.send(Event::Start).map_err(|e| TestCaseError::fail(format!("start: {e}")))?;
@@ -395,6 +420,11 @@ proptest! {
                         .filter(|(k, _)| !w.tasks.contains_key(k))
                         .map(|(_, t)| t),
                 );
+            }
+            for (split, join) in &pairs {
+                let runs = count(&w, split, &HistoryAction::BranchesStarted { branches: 0 });
+                let joins = count(&w, join, &HistoryAction::Joined);
+                prop_assert!(joins <= runs, "{join} fired {joins} times for {runs} runs of {split}");
             }
         }
     }

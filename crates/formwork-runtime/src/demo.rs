@@ -33,6 +33,7 @@ const DEPARTMENTS: &[(&str, Option<&str>, &str)] = &[
 
 /// Roles: id, zh-CN name, en name, members.
 const ROLES: &[(&str, &str, &str, &[&str])] = &[
+    ("admin", "管理员", "Administrator", &["admin"]),
     (crate::DESIGNER_ROLE, "应用设计者", "App designer", &["analyst"]),
     ("sales", "销售", "Sales", &["sales1", "sales2"]),
     ("manager", "部门经理", "Department manager", &["manager1", "manager2"]),

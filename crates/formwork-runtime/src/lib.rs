@@ -5,8 +5,13 @@
 
 mod accounts;
 mod apps;
+mod catalog;
+mod comments;
 mod demo;
 mod error;
+mod files;
+mod portal;
+mod records;
 mod tokens;
 
 use std::sync::Arc;
@@ -17,7 +22,12 @@ pub use accounts::{LoginPolicy, NewUserInput};
 pub use accounts::MIN_PASSWORD_LEN;
 pub use apps::{ImportOutcome, PublishOutcome, parse_package};
 pub use demo::{DEMO_USERS, DemoSetup};
+pub use catalog::{Catalog, CompiledApp};
+pub use comments::{ApprovalTimeline, CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use error::{RuntimeError, RuntimeResult};
+pub use files::{MAX_FILE_BYTES, file_ref};
+pub use portal::{AppAccess, FormAccess, ListScope, TASK_COUNT_CAP, form_access, may_edit};
+pub use records::{Caller, ListRequest, RecordPage};
 pub use tokens::CreatedToken;
 
 /// System role whose members may design and publish apps (admins may too).
@@ -28,6 +38,8 @@ pub const DESIGNER_ROLE: &str = "app_designer";
 pub struct Runtime {
     store: Arc<dyn Store>,
     login_policy: LoginPolicy,
+    catalog: Arc<Catalog>,
+    files_dir: std::path::PathBuf,
 }
 
 impl Runtime {
@@ -35,7 +47,15 @@ impl Runtime {
         Self {
             store,
             login_policy: LoginPolicy::default(),
+            catalog: Arc::new(Catalog::default()),
+            files_dir: std::path::PathBuf::from("data/files"),
         }
+    }
+
+    /// Where uploaded files are kept (by content hash); default `data/files`.
+    pub fn with_files_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.files_dir = dir.into();
+        self
     }
 
     /// Replaces the login throttling policy (tests use a small window).

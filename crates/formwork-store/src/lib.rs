@@ -5,9 +5,13 @@
 //! one. Ids are UUID v7 strings; instants are UTC `OffsetDateTime`s.
 
 mod error;
+mod processes;
+mod records;
 mod types;
 
 pub use error::{StoreError, StoreResult};
+pub use processes::*;
+pub use records::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -110,6 +114,73 @@ pub trait Store: Send + Sync + 'static {
     async fn list_versions(&self, app_id: &str) -> StoreResult<Vec<AppVersionInfo>>;
     async fn get_version(&self, app_id: &str, version: i64) -> StoreResult<Option<AppVersion>>;
     async fn latest_version(&self, app_id: &str) -> StoreResult<Option<AppVersion>>;
+    /// Just the latest version number (cheap: asked on every request that uses an app).
+    async fn latest_version_number(&self, app_id: &str) -> StoreResult<Option<i64>>;
+
+    // ---- records ---------------------------------------------------------------------------
+
+    /// Inserts a record in one transaction: replays an earlier insert with the same
+    /// (owner, idempotency key); otherwise takes the next number of its form's counter (so
+    /// numbers are gap-free even under concurrency), inserts, and writes the audit row
+    /// `record.create` with the data.
+    async fn insert_record(&self, record: NewRecord, actor: &str) -> StoreResult<Inserted>;
+    /// A record that is not deleted.
+    async fn get_record(&self, id: &str) -> StoreResult<Option<Record>>;
+    /// Replaces data (and status) when `expected_rev` is current (else `Conflict`), bumps the
+    /// revision, and writes `record.update` with `diff` in the same transaction.
+    async fn update_record(
+        &self,
+        id: &str,
+        expected_rev: i64,
+        data: &serde_json::Value,
+        status: &str,
+        diff: &serde_json::Value,
+        actor: &str,
+    ) -> StoreResult<Record>;
+    /// Soft-deletes (with `expected_rev` when given) and writes `record.delete`.
+    async fn delete_record(&self, id: &str, expected_rev: Option<i64>, actor: &str)
+    -> StoreResult<()>;
+    /// One page of records, permission-filtered and keyset-paged; never counts.
+    async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>>;
+    /// Audit rows of one record, oldest first (its change history).
+    async fn record_history(&self, record_id: &str) -> StoreResult<Vec<AuditEntry>>;
+    async fn add_comment(&self, record_id: &str, author_id: &str, body: &str)
+    -> StoreResult<Comment>;
+    async fn list_comments(&self, record_id: &str) -> StoreResult<Vec<Comment>>;
+    /// Stores file metadata (the caller has written the bytes already).
+    async fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()>;
+    async fn get_attachment(&self, id: &str) -> StoreResult<Option<Attachment>>;
+
+    // ---- processes -------------------------------------------------------------------------
+
+    /// Applies one engine step atomically (see [`StepWrite`]); returns the updated instance.
+    async fn apply_step(&self, step: StepWrite, actor: Option<&str>) -> StoreResult<Instance>;
+    async fn get_instance(&self, id: &str) -> StoreResult<Option<Instance>>;
+    /// The newest instance of a record's process, if any.
+    async fn instance_for_record(&self, record_id: &str) -> StoreResult<Option<Instance>>;
+    async fn get_task(&self, id: &str) -> StoreResult<Option<Task>>;
+    async fn tasks_of_instance(&self, instance_id: &str) -> StoreResult<Vec<Task>>;
+    /// A page of a user's inbox, newest first.
+    async fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>>;
+    /// Records the user submitted that have an instance, newest first (keyset on record id).
+    async fn submitted_instances(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Instance>>;
+    /// The timeline of an instance, oldest first.
+    async fn instance_history(&self, instance_id: &str) -> StoreResult<Vec<HistoryRow>>;
+    /// Timers due at `now` that have not fired, oldest first.
+    async fn due_timers(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<Timer>>;
+    async fn list_notifications(
+        &self,
+        user_id: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Notification>>;
+    async fn unread_notifications(&self, user_id: &str) -> StoreResult<u32>;
+    async fn mark_notifications_read(&self, user_id: &str, ids: &[String]) -> StoreResult<u64>;
 
     // ---- audit -----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 //! Small builders for test data.
 
-use formwork_store::{NewApiToken, NewUser};
+use formwork_store::{NewApiToken, NewRecord, NewUser, Numbering};
 
 /// A user with a placeholder password hash and no department.
 pub fn new_user(username: &str) -> NewUser {
@@ -33,4 +33,36 @@ pub fn package(id: &str, name_zh: &str, name_en: &str) -> String {
         "forms": [],
     })
     .to_string()
+}
+
+/// A record of form `project` of app `app_id` version 1, owned by `owner` in `department`,
+/// `submitted`, with no number, idempotency key or process.
+pub fn new_record(
+    app_id: &str,
+    owner_id: &str,
+    department_id: Option<&str>,
+    data: serde_json::Value,
+) -> NewRecord {
+    NewRecord {
+        app_id: app_id.to_owned(),
+        form_id: "project".to_owned(),
+        app_version: 1,
+        owner_id: owner_id.to_owned(),
+        department_id: department_id.map(str::to_owned),
+        status: "submitted".to_owned(),
+        request_hash: data.to_string(),
+        data,
+        numbering: None,
+        idempotency_key: None,
+        process: None,
+    }
+}
+
+/// Numbers like `PRJ-2026-00001`, counted per year.
+pub fn yearly_numbering(prefix: &str, year: i32) -> Numbering {
+    Numbering {
+        scope: year.to_string(),
+        template: format!("{prefix}-{year}-{{seq}}"),
+        width: 5,
+    }
 }

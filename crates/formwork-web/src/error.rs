@@ -90,7 +90,8 @@ impl From<RuntimeError> for ApiError {
                 e
             }
             R::Malformed { problem } => {
-                Self::new(StatusCode::BAD_REQUEST, "invalid_json").with_fields(vec![problem])
+                let code = if problem.code == "invalid_json" { "invalid_json" } else { "bad_request" };
+                Self::new(StatusCode::BAD_REQUEST, code).with_fields(vec![problem])
             }
             R::Invalid { problems } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid").with_fields(problems)
@@ -182,4 +183,75 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         parts.headers.insert(name, value.clone());
     }
     Response::from_parts(parts, out.into_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn body_of(router: Router, lang: &str) -> (StatusCode, serde_json::Value) {
+        let res = router
+            .layer(axum::middleware::from_fn(render_errors))
+            .oneshot(
+                Request::builder()
+                    .uri("/")
+                    .header("accept-language", lang)
+                    .header("x-request-id", "req-42")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn server_errors_reveal_nothing_internal_but_the_request_id() {
+        let router = Router::new().route(
+            "/",
+            get(|| async { ApiError::internal("password=hunter2 at db.internal:5432") }),
+        );
+        let (status, body) = body_of(router, "en").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"], "internal");
+        let text = body.to_string();
+        assert!(!text.contains("hunter2") && !text.contains("db.internal"), "{text}");
+        assert!(text.contains("req-42"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn field_problems_are_worded_in_the_callers_language() {
+        let router = Router::new().route(
+            "/",
+            get(|| async {
+                ApiError::from(RuntimeError::Invalid {
+                    problems: vec![Problem {
+                        pointer: "/amount".into(),
+                        code: "minimum".into(),
+                        message: formwork_model::Text(
+                            [("zh-CN", "预计金额不能小于 0"), ("en", "Estimated amount must be at least 0")]
+                                .into_iter()
+                                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                                .collect(),
+                        ),
+                    }],
+                })
+            }),
+        );
+        let (status, zh) = body_of(router.clone(), "zh-CN").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(zh["fields"][0]["path"], "/amount");
+        assert_eq!(zh["fields"][0]["message"], "预计金额不能小于 0");
+        let (_, en) = body_of(router, "en").await;
+        assert_eq!(en["fields"][0]["message"], "Estimated amount must be at least 0");
+        assert_eq!(en["message"], "Some input is invalid; please correct it");
+    }
 }

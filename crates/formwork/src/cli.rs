@@ -20,6 +20,9 @@ pub struct Cli {
     /// Database: sqlite://path/to/file.db or postgres://user@host/db
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+    /// Directory for uploaded files (share it between instances, e.g. over NFS).
+    #[arg(long, env = "FORMWORK_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: std::path::PathBuf,
     /// Language of messages printed for people: zh-CN or en.
     #[arg(long, env = "FORMWORK_LANG", default_value = "zh-CN", global = true)]
     pub lang: String,
@@ -35,6 +38,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Measure submissions and lists beside their physical floor (fresh databases).
+    Bench(crate::bench::BenchArgs),
     /// Work with app packages.
     #[command(subcommand)]
     App(AppCommand),
@@ -163,10 +168,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::App(AppCommand::Validate { file }) => return validate_file(&file, lang),
         Command::Serve(args) => {
-            let runtime = Arc::new(Runtime::new(open_migrated(&cli.database_url).await?));
+            let runtime = Arc::new(
+                Runtime::new(open_migrated(&cli.database_url).await?)
+                    .with_files_dir(cli.data_dir.join("files")),
+            );
             serve_until_signal(runtime, &args).await?;
         }
-        Command::Demo(args) => crate::demo::run(&cli.database_url, args).await?,
+        Command::Demo(args) => crate::demo::run(&cli.database_url, &cli.data_dir, args).await?,
+        Command::Bench(args) => crate::bench::run(args).await?,
         Command::Migrate => {
             open_migrated(&cli.database_url).await?;
             println!("migrations applied");

@@ -12,7 +12,7 @@ use rand::RngCore;
 use crate::cli::DemoArgs;
 use crate::{SAMPLE_APP, open_migrated};
 
-const PASSWORD_FILE: &str = "data/demo-password";
+const PASSWORD_FILE: &str = "demo-password";
 const SAMPLE_APP_ID: &str = "project-registration";
 
 /// A random password of 16 URL-safe characters.
@@ -22,14 +22,15 @@ pub fn random_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub async fn run(database_url: &str, args: DemoArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all("data").context("creating ./data")?;
+pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let store = open_migrated(database_url).await?;
-    let runtime = Arc::new(Runtime::new(store.clone()));
+    let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(data_dir.join("files")));
 
     let (password, reset) = match &args.demo_password {
         Some(p) => (p.clone(), true),
-        None => (stored_or_new_password(Path::new(PASSWORD_FILE))?, false),
+        None => (stored_or_new_password(&data_dir.join(PASSWORD_FILE))?, false),
     };
     let setup = runtime
         .ensure_demo_org(&password, reset)

@@ -2,6 +2,7 @@
 //! the HTTP server with graceful shutdown, and the command line. `main.rs` only calls
 //! [`cli::main`], so tests can boot the real server from here.
 
+pub mod bench;
 pub mod cli;
 mod demo;
 mod server;

@@ -298,7 +298,7 @@ pub fn apply(
     effects: &[Effect],
 ) -> Result<(), String> {
     for effect in effects {
-        match effect {
+        let problem = match effect {
             Effect::CreateTask {
                 key,
                 node,
@@ -310,26 +310,25 @@ pub fn apply(
                     assignee: assignee.clone(),
                     key: key.clone(),
                 };
-                if tasks.insert(key.clone(), task).is_some() {
-                    return Err(format!("two open tasks with key {key}"));
-                }
+                let twice = tasks.insert(key.clone(), task).is_some();
+                twice.then(|| format!("two open tasks with key {key}"))
             }
             Effect::CancelTask { key, .. } | Effect::CompleteTask { key, .. } => {
-                if tasks.remove(key).is_none() {
-                    return Err(format!("closing task {key}, which is not open"));
-                }
+                let missing = tasks.remove(key).is_none();
+                missing.then(|| format!("closing task {key}, which is not open"))
             }
             Effect::ScheduleTimer { key, fire_at, kind } => {
-                if timers.insert(key.clone(), (*fire_at, *kind)).is_some() {
-                    return Err(format!("timer {key} scheduled twice"));
-                }
+                let twice = timers.insert(key.clone(), (*fire_at, *kind)).is_some();
+                twice.then(|| format!("timer {key} scheduled twice"))
             }
             Effect::CancelTimer { key } => {
-                if timers.remove(key).is_none() {
-                    return Err(format!("cancelling timer {key}, which is not scheduled"));
-                }
+                let missing = timers.remove(key).is_none();
+                missing.then(|| format!("cancelling timer {key}, which is not scheduled"))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(problem);
         }
     }
     Ok(())

@@ -2,6 +2,8 @@
 
 pub mod apps;
 pub mod body;
+pub mod files;
+pub mod records;
 pub mod session;
 pub mod tokens;
 pub mod types;
@@ -22,7 +24,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"))
 )]
 struct ApiDoc;
 
@@ -42,4 +44,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::publish))
         .routes(routes!(apps::versions))
         .routes(routes!(apps::version))
+        .routes(routes!(records::create, records::list))
+        .routes(routes!(records::get, records::patch, records::delete))
+        .routes(routes!(files::upload))
+        .routes(routes!(files::own))
+        .routes(routes!(files::of_record))
 }

@@ -18,6 +18,8 @@ pub const PASSWORD: &str = "test-password-1";
 
 pub struct TestApp {
     pub db: TestDb,
+    /// Uploaded files of this test; removed with the app.
+    pub files_dir: std::path::PathBuf,
     pub store: Arc<dyn Store>,
     pub runtime: Arc<Runtime>,
     pub router: axum::Router,
@@ -32,7 +34,8 @@ impl TestApp {
     /// router), as a load balancer would have.
     pub async fn second_instance(&self) -> axum::Router {
         let store = self.db.store().await.expect("second store");
-        formwork_web::app(Arc::new(Runtime::new(store)), &WebConfig::default())
+        let runtime = Runtime::new(store).with_files_dir(&self.files_dir);
+        formwork_web::app(Arc::new(runtime), &WebConfig::default())
     }
 
     /// A client already signed in as `username`.
@@ -40,6 +43,12 @@ impl TestApp {
         let mut c = self.client();
         c.login(username, PASSWORD).await;
         c
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.files_dir);
     }
 }
 
@@ -53,7 +62,11 @@ pub async fn apps() -> Vec<TestApp> {
             continue;
         };
         let store = db.store().await.expect("store");
-        let runtime = Arc::new(Runtime::new(store.clone()));
+        let files_dir = std::env::temp_dir().join(format!(
+            "formwork-files-{}",
+            formwork_store::new_id()
+        ));
+        let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(&files_dir));
         runtime
             .ensure_demo_org(PASSWORD, false)
             .await
@@ -61,6 +74,7 @@ pub async fn apps() -> Vec<TestApp> {
         let router = formwork_web::app(runtime.clone(), &WebConfig::default());
         out.push(TestApp {
             db,
+            files_dir,
             store,
             runtime,
             router,

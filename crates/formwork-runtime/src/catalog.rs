@@ -1,0 +1,127 @@
+//! Published app versions, compiled once and kept in memory: forms and processes.
+//!
+//! The cache is keyed by the immutable (app, version), so several instances never need to
+//! invalidate one another; only "which version is latest" is asked of the database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use formwork_forms::CompiledForm;
+use formwork_model::{AppDef, FormDef, validate_package};
+use formwork_process::CompiledProcess;
+
+use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// One published version with its forms and processes compiled.
+#[derive(Debug)]
+pub struct CompiledApp {
+    pub app_id: String,
+    pub version: i64,
+    pub def: AppDef,
+    forms: HashMap<String, Arc<CompiledForm>>,
+    processes: HashMap<String, Arc<CompiledProcess>>,
+}
+
+impl CompiledApp {
+    pub fn form(&self, form_id: &str) -> RuntimeResult<&Arc<CompiledForm>> {
+        self.forms
+            .get(form_id)
+            .ok_or_else(|| RuntimeError::NotFound(format!("form {form_id}")))
+    }
+
+    pub fn form_def(&self, form_id: &str) -> RuntimeResult<&FormDef> {
+        Ok(self.form(form_id)?.def())
+    }
+
+    /// The compiled process with this id.
+    pub fn process(&self, process_id: &str) -> RuntimeResult<&Arc<CompiledProcess>> {
+        self.processes
+            .get(process_id)
+            .ok_or_else(|| RuntimeError::NotFound(format!("process {process_id}")))
+    }
+
+    /// The process that runs on submitted records of `form_id`, if any (the first one the
+    /// package lists).
+    pub fn process_for_form(&self, form_id: &str) -> Option<&Arc<CompiledProcess>> {
+        self.def
+            .processes
+            .iter()
+            .find(|p| p.form == form_id)
+            .and_then(|p| self.processes.get(&p.id))
+    }
+}
+
+/// The in-memory cache of compiled versions.
+#[derive(Default)]
+pub struct Catalog {
+    versions: Mutex<HashMap<(String, i64), Arc<CompiledApp>>>,
+}
+
+impl Catalog {
+    fn get(&self, app_id: &str, version: i64) -> Option<Arc<CompiledApp>> {
+        self.versions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(app_id.to_owned(), version))
+            .cloned()
+    }
+
+    fn put(&self, app: Arc<CompiledApp>) {
+        self.versions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert((app.app_id.clone(), app.version), app);
+    }
+}
+
+impl Runtime {
+    /// The latest published version of an app, compiled.
+    pub async fn latest_app(&self, app_id: &str) -> RuntimeResult<Arc<CompiledApp>> {
+        let version = self
+            .store
+            .latest_version_number(app_id)
+            .await?
+            .ok_or_else(|| RuntimeError::NotFound(format!("published app {app_id}")))?;
+        self.app_version(app_id, version).await
+    }
+
+    /// A given published version, compiled on first use.
+    pub async fn app_version(&self, app_id: &str, version: i64) -> RuntimeResult<Arc<CompiledApp>> {
+        if let Some(app) = self.catalog.get(app_id, version) {
+            return Ok(app);
+        }
+        let stored = self
+            .store
+            .get_version(app_id, version)
+            .await?
+            .ok_or_else(|| RuntimeError::NotFound(format!("app {app_id} version {version}")))?;
+        let package: serde_json::Value = serde_json::from_str(&stored.package)
+            .map_err(|e| RuntimeError::Internal(format!("stored package: {e}")))?;
+        let def = validate_package(&package).map_err(|problems| {
+            RuntimeError::Internal(format!("published package has {} problem(s)", problems.len()))
+        })?;
+        let key = format!("{app_id}@{version}");
+        let mut forms = HashMap::new();
+        for form in &def.forms {
+            let compiled = CompiledForm::compile(key.clone(), form)
+                .map_err(|e| RuntimeError::Internal(format!("compiling {key}/{}: {e}", form.id)))?;
+            forms.insert(form.id.clone(), Arc::new(compiled));
+        }
+        let mut processes = HashMap::new();
+        for process in &def.processes {
+            let compiled = CompiledProcess::compile(process).map_err(|e| {
+                RuntimeError::Internal(format!("compiling {key}/{}: {e}", process.id))
+            })?;
+            processes.insert(process.id.clone(), Arc::new(compiled));
+        }
+        let app = Arc::new(CompiledApp {
+            app_id: app_id.to_owned(),
+            version,
+            def,
+            forms,
+            processes,
+        });
+        self.catalog.put(app.clone());
+        Ok(app)
+    }
+}

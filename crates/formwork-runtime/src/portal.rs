@@ -1,0 +1,212 @@
+//! What one person can reach in the end-user pages: the published apps and forms they may
+//! use, whether they may edit a record, their open tasks, and people's names for display.
+//!
+//! The permission reading mirrors `records.rs` (the same roles decide the same things); the
+//! records use cases stay the authority, these answers only decide what to offer.
+
+use std::collections::HashMap;
+
+use formwork_model::{FormDef, FormPermissionsDef, Text};
+use formwork_store::{Attachment, Department, Record, Task, TaskBox, TaskQuery};
+
+use crate::records::Caller;
+use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// Most open tasks looked at for a count; more are shown as "99+" by the pages.
+pub const TASK_COUNT_CAP: u32 = 100;
+
+/// Most people offered by a user picker.
+const PEOPLE_CAP: u32 = 500;
+
+/// Which records of a form a person sees in its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    /// Every record.
+    All,
+    /// Their own and those of the departments they belong to or head.
+    Department,
+    /// Only their own.
+    Own,
+}
+
+/// One form as a person may use it.
+#[derive(Debug, Clone)]
+pub struct FormAccess {
+    pub form_id: String,
+    pub name: Text,
+    pub may_create: bool,
+    /// `None` when they may not list its records at all.
+    pub list_scope: Option<ListScope>,
+}
+
+/// A published app with the forms a person may use in it.
+#[derive(Debug, Clone)]
+pub struct AppAccess {
+    pub app_id: String,
+    pub version: i64,
+    pub name: Text,
+    pub description: Option<Text>,
+    pub forms: Vec<FormAccess>,
+}
+
+fn has_any(caller: &Caller, roles: &[String]) -> bool {
+    caller.user.is_admin
+        || roles
+            .iter()
+            .any(|r| r == "*" || caller.roles.iter().any(|mine| mine == r))
+}
+
+/// What `caller` may do with the records of `form`.
+pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
+    let p: &FormPermissionsDef = &form.permissions;
+    let list_scope = if has_any(caller, &p.read_all) {
+        Some(ListScope::All)
+    } else if has_any(caller, &p.read_department) {
+        Some(ListScope::Department)
+    } else if has_any(caller, &p.read_own) || has_any(caller, &p.create) {
+        Some(ListScope::Own)
+    } else {
+        None
+    };
+    FormAccess {
+        form_id: form.id.clone(),
+        name: form.name.clone(),
+        may_create: has_any(caller, &p.create),
+        list_scope,
+    }
+}
+
+/// Whether `caller` may edit `record` of `form` (as `update_record` decides it).
+pub fn may_edit(caller: &Caller, form: &FormDef, record: &Record) -> bool {
+    let p = &form.permissions;
+    has_any(caller, &p.edit_all)
+        || (record.owner_id == caller.user.id && has_any(caller, &p.edit_own))
+}
+
+impl Runtime {
+    /// The published apps in which `caller` may create or read records of some form.
+    ///
+    /// An app whose latest version does not compile is left out (and logged) rather than
+    /// taking the whole list down.
+    pub async fn usable_apps(&self, caller: &Caller) -> RuntimeResult<Vec<AppAccess>> {
+        let mut out = Vec::new();
+        for summary in self.store.list_apps().await? {
+            let Some(version) = summary.latest_version else {
+                continue;
+            };
+            match self.app_version(&summary.id, version).await {
+                Ok(app) => {
+                    let access = app_access(caller, &app.app_id, app.version, &app.def);
+                    if !access.forms.is_empty() {
+                        out.push(access);
+                    }
+                }
+                Err(e) => tracing::warn!(app = %summary.id, error = %e, "app left out of the home page"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// One published app as `caller` may use it; `NotFound` when they may use none of it.
+    pub async fn usable_app(&self, caller: &Caller, app_id: &str) -> RuntimeResult<AppAccess> {
+        let app = self.latest_app(app_id).await?;
+        let access = app_access(caller, &app.app_id, app.version, &app.def);
+        if access.forms.is_empty() {
+            return Err(RuntimeError::NotFound(format!("app {app_id}")));
+        }
+        Ok(access)
+    }
+
+    /// The caller's open tasks, newest first, at most [`TASK_COUNT_CAP`].
+    pub async fn open_tasks(&self, caller: &Caller) -> RuntimeResult<Vec<Task>> {
+        Ok(self
+            .store
+            .list_tasks(&TaskQuery {
+                user_id: caller.user.id.clone(),
+                task_box: TaskBox::Todo,
+                after: None,
+                limit: TASK_COUNT_CAP,
+            })
+            .await?)
+    }
+
+    /// How many of `tasks` belong to instances of `app_id`.
+    pub async fn tasks_in_app(&self, tasks: &[Task], app_id: &str) -> RuntimeResult<usize> {
+        let mut app_of: HashMap<String, Option<String>> = HashMap::new();
+        let mut count = 0;
+        for task in tasks {
+            if !app_of.contains_key(&task.instance_id) {
+                let app = self
+                    .store
+                    .get_instance(&task.instance_id)
+                    .await?
+                    .map(|i| i.app_id);
+                app_of.insert(task.instance_id.clone(), app);
+            }
+            if app_of
+                .get(&task.instance_id)
+                .is_some_and(|a| a.as_deref() == Some(app_id))
+            {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Display names of the given user ids; an unknown id maps to itself.
+    pub async fn display_names(&self, ids: &[&str]) -> RuntimeResult<HashMap<String, String>> {
+        let mut out = HashMap::new();
+        for id in ids {
+            if out.contains_key(*id) {
+                continue;
+            }
+            let name = match self.store.get_user(id).await? {
+                Some(u) => u.display_name,
+                None => (*id).to_owned(),
+            };
+            out.insert((*id).to_owned(), name);
+        }
+        Ok(out)
+    }
+
+    /// People a user picker offers: `(username, display name)`, by username.
+    pub async fn people(&self) -> RuntimeResult<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .list_users(None, PEOPLE_CAP)
+            .await?
+            .into_iter()
+            .filter(|u| !u.suspended)
+            .map(|u| (u.username, u.display_name))
+            .collect())
+    }
+
+    /// Departments a department picker offers.
+    pub async fn departments(&self) -> RuntimeResult<Vec<Department>> {
+        Ok(self.store.list_departments().await?)
+    }
+
+    /// The metadata of a file the caller uploaded (not its bytes).
+    pub async fn own_attachment(&self, caller: &Caller, id: &str) -> RuntimeResult<Attachment> {
+        self.store
+            .get_attachment(id)
+            .await?
+            .filter(|a| a.created_by.as_deref() == Some(caller.user.id.as_str()))
+            .ok_or_else(|| RuntimeError::NotFound(format!("file {id}")))
+    }
+}
+
+fn app_access(caller: &Caller, app_id: &str, version: i64, def: &formwork_model::AppDef) -> AppAccess {
+    AppAccess {
+        app_id: app_id.to_owned(),
+        version,
+        name: def.name.clone(),
+        description: def.description.clone(),
+        forms: def
+            .forms
+            .iter()
+            .map(|f| form_access(caller, f))
+            .filter(|f| f.may_create || f.list_scope.is_some())
+            .collect(),
+    }
+}

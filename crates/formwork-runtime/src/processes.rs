@@ -1,0 +1,88 @@
+//! Approval processes at run time: starting an instance with its record, deciding tasks,
+//! withdrawing, firing due timers, and what people read about them (inbox, task page, timeline,
+//! notifications).
+//!
+//! Every change is one engine [`step`](formwork_process::step) over a snapshot of the record
+//! and the directory, applied by [`Store::apply_step`](formwork_store::Store::apply_step) in one
+//! transaction that checks the instance version. A step that loses a race (a parallel branch or
+//! another server committed first) is recomputed from the fresh state, so every decision is
+//! counted once and a task is decided once.
+//!
+//! Identities: the engine names people by username (the same names expressions and user
+//! fields use); the tables hold user ids. [`directory::Directory`] translates.
+
+mod access;
+mod context;
+mod decide;
+mod directory;
+mod pipeline;
+mod start;
+mod timers;
+mod views;
+mod write;
+
+pub use access::{FieldAccess, field_access};
+pub use decide::{DecideRequest, Decided, MAX_BATCH};
+pub use timers::TimerRun;
+pub use views::{
+    InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, Timeline,
+    TimelineEntry, UserBrief,
+};
+
+pub(crate) use start::Started;
+
+use formwork_process::EngineError;
+
+use crate::accounts::problem;
+use crate::RuntimeError;
+
+/// How many times a step that lost a race is recomputed before giving up with 409.
+const MAX_ATTEMPTS: u32 = 12;
+
+/// Why one attempt at a step did not land.
+enum Attempt {
+    /// Another step committed first; recompute from the fresh state.
+    Stale,
+    Failed(RuntimeError),
+}
+
+impl From<RuntimeError> for Attempt {
+    fn from(e: RuntimeError) -> Self {
+        Attempt::Failed(e)
+    }
+}
+
+impl From<formwork_store::StoreError> for Attempt {
+    fn from(e: formwork_store::StoreError) -> Self {
+        Attempt::Failed(e.into())
+    }
+}
+
+/// A short, growing, jittered pause before attempt `n` (n ≥ 1), so racing steps spread out.
+async fn backoff(n: u32) {
+    let base = 2u64.saturating_pow(n.min(6));
+    let jitter = rand::random::<u64>() % (base + 1);
+    tokio::time::sleep(std::time::Duration::from_millis(base + jitter)).await;
+}
+
+/// An engine refusal in the caller's terms.
+fn engine_error(e: EngineError) -> RuntimeError {
+    match e {
+        EngineError::TaskNotOpen { key } => {
+            RuntimeError::Conflict(format!("task {key} is not open"))
+        }
+        EngineError::NotRunning => RuntimeError::Conflict("the process is not running".into()),
+        EngineError::AlreadyStarted => {
+            RuntimeError::Conflict("the process has already started".into())
+        }
+        EngineError::NotAllowed { action, reason, .. } => RuntimeError::Invalid {
+            problems: vec![problem(
+                "/action",
+                "not_allowed",
+                &format!("此时不能执行该操作（{action}）：{reason}"),
+                &format!("{action} is not allowed now: {reason}"),
+            )],
+        },
+        other => RuntimeError::Internal(format!("process step: {other}")),
+    }
+}

@@ -1,0 +1,177 @@
+//! The engine's view of one record and the directory: expressions over the record scope
+//! (`formwork_model::expr::record_scope` plus the system fields) and assignee look-ups over a
+//! prefetched [`Directory`].
+
+use formwork_model::expr::{self, record_scope};
+use formwork_model::{AssigneeDef, FormDef};
+use formwork_process::Context;
+use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, Time, UtcOffset};
+
+use super::directory::Directory;
+
+/// The app's time zone: plain dates in records mean midnight here (China Standard Time, no
+/// DST).
+pub(crate) fn app_offset() -> UtcOffset {
+    UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// The system fields of the record a step runs on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecordFacts {
+    pub id: Option<String>,
+    pub number: Option<String>,
+    pub owner_id: Option<String>,
+    pub status: Option<String>,
+    pub created_at: Option<OffsetDateTime>,
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+impl RecordFacts {
+    pub fn of(record: &formwork_store::Record) -> RecordFacts {
+        RecordFacts {
+            id: Some(record.id.clone()),
+            number: record.number.clone(),
+            owner_id: Some(record.owner_id.clone()),
+            status: Some(record.status.clone()),
+            created_at: Some(record.created_at),
+            updated_at: Some(record.updated_at),
+        }
+    }
+}
+
+/// One step's [`Context`].
+pub(crate) struct StepContext<'a> {
+    scope: Value,
+    data: &'a Value,
+    dir: &'a Directory,
+    submitter: String,
+}
+
+impl<'a> StepContext<'a> {
+    pub fn new(
+        form: &FormDef,
+        data: &'a Value,
+        facts: &RecordFacts,
+        submitter: &str,
+        dir: &'a Directory,
+        now: OffsetDateTime,
+    ) -> StepContext<'a> {
+        let mut scope = record_scope(form, data);
+        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+        let instant = |t: Option<OffsetDateTime>| {
+            t.and_then(|t| t.format(&Rfc3339).ok())
+                .map_or(Value::Null, Value::String)
+        };
+        let system: Map<String, Value> = [
+            ("id", text(&facts.id)),
+            ("number", text(&facts.number)),
+            ("owner", text(&facts.owner_id)),
+            ("status", text(&facts.status)),
+            ("created_at", instant(facts.created_at)),
+            ("updated_at", instant(facts.updated_at)),
+            ("submitter", Value::String(submitter.to_owned())),
+            ("now", instant(Some(now))),
+            (
+                "today",
+                Value::String(now.to_offset(app_offset()).date().to_string()),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        scope.extend(system);
+        StepContext {
+            scope: Value::Object(scope),
+            data,
+            dir,
+            submitter: submitter.to_owned(),
+        }
+    }
+
+    /// Users a value names: a username, `role:<id>` for the role's members, or a list of them.
+    fn users_in(&self, value: &Value, out: &mut Vec<String>) -> Result<(), String> {
+        match value {
+            Value::Null => Ok(()),
+            Value::String(s) => {
+                if let Some(role) = s.strip_prefix("role:") {
+                    let members = self
+                        .dir
+                        .members(role)
+                        .ok_or_else(|| format!("role `{role}` does not exist"))?;
+                    out.extend(members.iter().cloned());
+                } else if self.dir.exists(s) {
+                    out.push(s.clone());
+                }
+                Ok(())
+            }
+            Value::Array(items) => items.iter().try_for_each(|v| self.users_in(v, out)),
+            other => Err(format!("{other} does not name a user or role")),
+        }
+    }
+}
+
+impl Context for StepContext<'_> {
+    fn eval_bool(&self, src: &str) -> Result<bool, String> {
+        expr::eval_bool(src, &self.scope).map_err(|e| e.to_string())
+    }
+
+    fn eval(&self, src: &str) -> Result<Value, String> {
+        expr::eval(src, &self.scope).map_err(|e| e.to_string())
+    }
+
+    fn resolve(&self, assignee: &AssigneeDef) -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        match assignee {
+            // An unknown or suspended user resolves to nobody, so the step's fallback applies.
+            AssigneeDef::User { username } => {
+                if self.dir.exists(username) {
+                    out.push(username.clone());
+                }
+            }
+            AssigneeDef::Role { role } => {
+                out.extend(self.dir.members(role).unwrap_or_default().iter().cloned());
+            }
+            AssigneeDef::DepartmentHead { levels } => {
+                out.extend(self.dir.submitter_head(*levels).map(str::to_owned));
+            }
+            AssigneeDef::Field { field } => {
+                let value = self.data.get(field).unwrap_or(&Value::Null);
+                self.users_in(value, &mut out)?;
+            }
+            AssigneeDef::Expression { expr: src } => {
+                let value = expr::eval(src, &self.scope).map_err(|e| e.to_string())?;
+                self.users_in(&value, &mut out)?;
+            }
+            AssigneeDef::Submitter | AssigneeDef::Table { .. } => {
+                return Err("the engine resolves this rule itself".into());
+            }
+        }
+        Ok(out)
+    }
+
+    fn submitter(&self) -> String {
+        self.submitter.clone()
+    }
+
+    fn head_of(&self, user: &str) -> Result<Option<String>, String> {
+        self.dir.head_of(user)
+    }
+
+    fn field_instant(&self, field: &str) -> Result<Option<OffsetDateTime>, String> {
+        match self.data.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.is_empty() => Ok(None),
+            Some(Value::String(s)) if s.len() == 10 => {
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                let date = Date::parse(s, &format).map_err(|e| format!("{field}: {e}"))?;
+                Ok(Some(date.with_time(Time::MIDNIGHT).assume_offset(app_offset())))
+            }
+            Some(Value::String(s)) => OffsetDateTime::parse(s, &Rfc3339)
+                .map(Some)
+                .map_err(|e| format!("{field}: {e}")),
+            Some(other) => Err(format!("{field} is not a date: {other}")),
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Acting on a task (approve, reject, submit, withdraw, return, transfer, add a signer), in
+//! batches from the inbox, and the submitter withdrawing a record before anyone decided.
+//!
+//! A task is only ever found by its assignee: anyone else gets `NotFound`, as if it did not
+//! exist. A task that is no longer open is `Conflict` (409), whether it closed before the
+//! request or while it ran.
+
+use std::collections::HashMap;
+
+use formwork_forms::RecordMeta;
+use formwork_process::{Action, Event, TaskKey, TaskRef};
+use formwork_store::{Instance, StoreError, Task};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::access::refused_changes;
+use super::context::RecordFacts;
+use super::pipeline::{self, Loaded, StepInput};
+use super::write::Actor;
+use super::{Attempt, MAX_ATTEMPTS, backoff};
+use crate::accounts::problem;
+use crate::records::{Caller, invalid, submit_context};
+use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// Most tasks one batch decides.
+pub const MAX_BATCH: usize = 100;
+
+/// Longest comment accepted with a decision, in characters.
+const MAX_COMMENT_CHARS: usize = 2_000;
+
+/// What a person does with a task, as the API received it.
+#[derive(Debug, Clone, Default)]
+pub struct DecideRequest {
+    /// `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer` or `add_signer`.
+    pub action: String,
+    pub comment: Option<String>,
+    /// Changes to the record's fields (only those editable at the task's step), with
+    /// `approve` or `submit`.
+    pub data: Option<Value>,
+    /// The step to `return` to, or the username to `transfer` to or to `add_signer`.
+    pub to: Option<String>,
+    /// For `add_signer`: the added person signs before the caller, who signs again after.
+    pub before: bool,
+}
+
+/// A decision that landed: the task as it is now, its instance, and the instance's open tasks.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    pub task: Task,
+    pub instance: Instance,
+    pub open_tasks: Vec<Task>,
+}
+
+impl Runtime {
+    /// Applies the caller's decision on one of their tasks.
+    pub async fn decide(
+        &self,
+        caller: &Caller,
+        task_id: &str,
+        request: &DecideRequest,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Decided> {
+        let action = parse_action(request)?;
+        let instance = self
+            .retrying(|| self.try_decide(caller, task_id, request, action.clone(), now))
+            .await?;
+        let task = self
+            .store
+            .get_task(task_id)
+            .await?
+            .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
+        let open_tasks = self
+            .store
+            .tasks_of_instance(&instance.id)
+            .await?
+            .into_iter()
+            .filter(|t| t.status == "open")
+            .collect();
+        Ok(Decided {
+            task,
+            instance,
+            open_tasks,
+        })
+    }
+
+    /// Decides several tasks one after another, each on its own: one failing leaves the others.
+    pub async fn batch_decide(
+        &self,
+        caller: &Caller,
+        items: &[(String, DecideRequest)],
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Vec<RuntimeResult<Decided>>> {
+        if items.len() > MAX_BATCH {
+            return Err(RuntimeError::Invalid {
+                problems: vec![problem(
+                    "/tasks",
+                    "max_items",
+                    &format!("一次最多处理 {MAX_BATCH} 个待办"),
+                    &format!("At most {MAX_BATCH} tasks at a time"),
+                )],
+            });
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (task_id, request) in items {
+            out.push(self.decide(caller, task_id, request, now).await);
+        }
+        Ok(out)
+    }
+
+    /// The submitter takes their record back, until the first decision on it.
+    pub async fn withdraw_record(
+        &self,
+        caller: &Caller,
+        record_id: &str,
+        comment: Option<&str>,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Instance> {
+        let record = self.read_record(caller, record_id).await?;
+        if record.owner_id != caller.user.id {
+            return Err(RuntimeError::Forbidden);
+        }
+        let comment = checked_comment(comment)?;
+        let instance = self
+            .store
+            .instance_for_record(&record.id)
+            .await?
+            .ok_or_else(|| RuntimeError::Conflict(format!("record {record_id} has no process")))?;
+        self.retrying(|| self.try_withdraw(caller, &instance.id, comment.clone(), now))
+            .await
+    }
+
+    async fn try_withdraw(
+        &self,
+        caller: &Caller,
+        instance_id: &str,
+        comment: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Instance, Attempt> {
+        let loaded = self.load_instance(instance_id).await?;
+        let actor = Actor {
+            username: caller.user.username.clone(),
+            comment,
+        };
+        let event = Event::Withdraw {
+            by: caller.user.username.clone(),
+        };
+        let data = loaded.record.data.clone();
+        self.step_on(&loaded, data, event, Some(actor), None, caller, now)
+            .await
+    }
+
+    /// Runs `attempt` until it lands, recomputing it after a lost race.
+    async fn retrying<F, Fut>(&self, mut attempt: F) -> RuntimeResult<Instance>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Instance, Attempt>>,
+    {
+        for n in 0..MAX_ATTEMPTS {
+            if n > 0 {
+                backoff(n).await;
+            }
+            match attempt().await {
+                Ok(instance) => return Ok(instance),
+                Err(Attempt::Stale) => {}
+                Err(Attempt::Failed(e)) => return Err(e),
+            }
+        }
+        Err(RuntimeError::Conflict(
+            "the process kept changing; try again".into(),
+        ))
+    }
+
+    async fn try_decide(
+        &self,
+        caller: &Caller,
+        task_id: &str,
+        request: &DecideRequest,
+        action: Action,
+        now: OffsetDateTime,
+    ) -> Result<Instance, Attempt> {
+        let task = self
+            .store
+            .get_task(task_id)
+            .await?
+            .filter(|t| t.assignee_id == caller.user.id)
+            .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
+        if task.status != "open" {
+            return Err(RuntimeError::Conflict(format!("task {task_id} is {}", task.status)).into());
+        }
+        let loaded = self.load_instance(&task.instance_id).await?;
+        if let Action::Transfer { to } | Action::AddSigner { user: to, .. } = &action {
+            let known = self.store.get_user_by_username(to).await?;
+            if known.is_none_or(|u| u.suspended) {
+                return Err(RuntimeError::Invalid {
+                    problems: vec![problem("/to", "unknown_user", "没有这个用户", "There is no such user")],
+                }
+                .into());
+            }
+        }
+        let data = match &request.data {
+            None => loaded.record.data.clone(),
+            Some(changes) => self.edited_data(caller, &loaded, &task, &action, changes, now).await?,
+        };
+        let actor = Actor {
+            username: caller.user.username.clone(),
+            comment: checked_comment(request.comment.as_deref())?,
+        };
+        let event = Event::Decide {
+            task: TaskRef {
+                node: task.node_id.clone(),
+                assignee: caller.user.username.clone(),
+                key: TaskKey(task.key.clone()),
+            },
+            action,
+        };
+        self.step_on(&loaded, data, event, Some(actor), Some(task.key), caller, now)
+            .await
+    }
+
+    /// The record's data with the caller's changes, checked against the step's field
+    /// permissions and the record's own form version.
+    async fn edited_data(
+        &self,
+        caller: &Caller,
+        loaded: &Loaded,
+        task: &Task,
+        action: &Action,
+        changes: &Value,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Value> {
+        if !matches!(action, Action::Approve | Action::Submit) {
+            return Err(RuntimeError::Invalid {
+                problems: vec![problem(
+                    "/data",
+                    "not_allowed",
+                    "只有同意或提交时可以修改字段",
+                    "Fields can only be changed when approving or submitting",
+                )],
+            });
+        }
+        let process = loaded.process()?;
+        let node = process
+            .node(&task.node_id)
+            .ok_or_else(|| RuntimeError::Internal(format!("no node {}", task.node_id)))?;
+        let refused = refused_changes(node, changes);
+        if !refused.is_empty() {
+            return Err(RuntimeError::Invalid { problems: refused });
+        }
+        let record = &loaded.record;
+        let meta = RecordMeta {
+            id: Some(record.id.clone()),
+            number: record.number.clone(),
+            owner: Some(record.owner_id.clone()),
+            status: Some(record.status.clone()),
+            created_at: Some(record.created_at),
+            updated_at: Some(record.updated_at),
+        };
+        let ctx = submit_context(caller, now, meta);
+        let clean = loaded
+            .form()?
+            .submit(changes, &ctx, Some(&record.data))
+            .map_err(invalid)?;
+        self.check_references(&clean).await?;
+        Ok(clean.data)
+    }
+
+    /// One step on a loaded instance, applied; a lost race is [`Attempt::Stale`].
+    #[allow(clippy::too_many_arguments)]
+    async fn step_on(
+        &self,
+        loaded: &Loaded,
+        data: Value,
+        event: Event,
+        actor: Option<Actor>,
+        decided_task: Option<String>,
+        caller: &Caller,
+        now: OffsetDateTime,
+    ) -> Result<Instance, Attempt> {
+        let process = loaded.process()?;
+        let stepped = pipeline::run(
+            self.store.as_ref(),
+            StepInput {
+                app_id: &loaded.instance.app_id,
+                process,
+                form: loaded.form()?.def(),
+                instance_id: &loaded.instance.id,
+                expected_version: Some(loaded.instance.version),
+                state: &loaded.state,
+                facts: RecordFacts::of(&loaded.record),
+                stored_status: Some(&loaded.record.status),
+                stored_data: &loaded.record.data,
+                data,
+                submitter: &loaded.submitter,
+                event,
+                actor,
+                decided_task,
+                fired_timer: None,
+                task_ids: HashMap::new(),
+                now,
+            },
+        )
+        .await?;
+        match self
+            .store
+            .apply_step(stepped.built.write, Some(&caller.user.id))
+            .await
+        {
+            Ok(instance) => Ok(instance),
+            Err(StoreError::Conflict(_)) => Err(Attempt::Stale),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The engine action a request names; shape errors are 422 before anything is loaded.
+fn parse_action(request: &DecideRequest) -> RuntimeResult<Action> {
+    let to = || {
+        request
+            .to
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| RuntimeError::Invalid {
+                problems: vec![problem("/to", "required", "请指定对象", "Say to whom or where")],
+            })
+    };
+    Ok(match request.action.as_str() {
+        "approve" => Action::Approve,
+        "reject" => Action::Reject,
+        "submit" => Action::Submit,
+        "withdraw" => Action::Withdraw,
+        "return" => Action::ReturnTo { node: to()? },
+        "transfer" => Action::Transfer { to: to()? },
+        "add_signer" => Action::AddSigner {
+            user: to()?,
+            before: request.before,
+        },
+        _ => {
+            return Err(RuntimeError::Invalid {
+                problems: vec![problem(
+                    "/action",
+                    "enum",
+                    "操作须为 approve、reject、submit、withdraw、return、transfer 或 add_signer",
+                    "action must be approve, reject, submit, withdraw, return, transfer or add_signer",
+                )],
+            });
+        }
+    })
+}
+
+fn checked_comment(comment: Option<&str>) -> RuntimeResult<Option<String>> {
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(RuntimeError::Invalid {
+            problems: vec![problem(
+                "/comment",
+                "max_length",
+                &format!("意见不能超过 {MAX_COMMENT_CHARS} 个字"),
+                &format!("A comment can be at most {MAX_COMMENT_CHARS} characters long"),
+            )],
+        });
+    }
+    Ok(comment.map(str::to_owned))
+}
+

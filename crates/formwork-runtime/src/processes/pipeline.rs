@@ -1,0 +1,147 @@
+//! One step from loaded facts to rows: prefetch the directory, run the engine over the record,
+//! and build the [`StepWrite`](formwork_store::StepWrite). Shared by start, decide, withdraw
+//! and timers; none of it writes.
+
+use std::collections::HashMap;
+
+use formwork_model::FormDef;
+use formwork_process::{CompiledProcess, Event, State, step};
+use formwork_store::{Store, User};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::context::{RecordFacts, StepContext};
+use super::directory::{Directory, Wanted};
+use super::engine_error;
+use super::write::{self, Actor, Built, WriteInput};
+use crate::RuntimeResult;
+
+/// Everything a step runs on.
+pub(crate) struct StepInput<'a> {
+    pub app_id: &'a str,
+    pub process: &'a CompiledProcess,
+    pub form: &'a FormDef,
+    pub instance_id: &'a str,
+    /// `None` for an instance that does not exist yet.
+    pub expected_version: Option<i64>,
+    pub state: &'a State,
+    pub facts: RecordFacts,
+    /// The record as stored; a record not inserted yet has no status and the submitted data.
+    pub stored_status: Option<&'a str>,
+    pub stored_data: &'a Value,
+    /// The data the step runs on: the stored data with the actor's edits.
+    pub data: Value,
+    pub submitter: &'a User,
+    pub event: Event,
+    pub actor: Option<Actor>,
+    pub decided_task: Option<String>,
+    pub fired_timer: Option<String>,
+    pub task_ids: HashMap<String, String>,
+    pub now: OffsetDateTime,
+}
+
+/// The state after the step and the rows that store it.
+pub(crate) struct Stepped {
+    pub state: State,
+    pub built: Built,
+}
+
+pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResult<Stepped> {
+    let timer = matches!(input.event, Event::TimerFired { .. });
+    let mut dir = Directory::load(
+        store,
+        input.process.def(),
+        Wanted {
+            submitter: input.submitter,
+            heads_of_assignees: timer.then_some(input.state),
+        },
+    )
+    .await?;
+    let (next, effects) = {
+        let ctx = StepContext::new(
+            input.form,
+            &input.data,
+            &input.facts,
+            &input.submitter.username,
+            &dir,
+            input.now,
+        );
+        step(input.process, input.state, input.event, input.now, &ctx).map_err(engine_error)?
+    };
+    let built = write::build(
+        store,
+        &mut dir,
+        WriteInput {
+            instance_id: input.instance_id,
+            expected_version: input.expected_version,
+            process: input.process,
+            app_id: input.app_id,
+            record_id: input.facts.id.as_deref(),
+            next: &next,
+            actor: input.actor.as_ref(),
+            decided_task: input.decided_task,
+            fired_timer: input.fired_timer,
+            stored_status: input.stored_status,
+            stored_data: input.stored_data,
+            data: input.data,
+            task_ids: &input.task_ids,
+            now: input.now,
+        },
+        effects,
+    )
+    .await?;
+    Ok(Stepped { state: next, built })
+}
+
+/// A running instance with what its steps need: its record, app version and submitter.
+pub(crate) struct Loaded {
+    pub instance: formwork_store::Instance,
+    pub record: formwork_store::Record,
+    pub app: std::sync::Arc<crate::CompiledApp>,
+    pub state: State,
+    pub submitter: User,
+}
+
+impl Loaded {
+    pub fn process(&self) -> RuntimeResult<&std::sync::Arc<CompiledProcess>> {
+        self.app.process(&self.instance.process_id)
+    }
+
+    pub fn form(&self) -> RuntimeResult<&std::sync::Arc<formwork_forms::CompiledForm>> {
+        self.app.form(&self.record.form_id)
+    }
+}
+
+impl crate::Runtime {
+    /// Loads an instance and everything a step on it needs; `NotFound` when it or its record
+    /// is gone.
+    pub(crate) async fn load_instance(&self, instance_id: &str) -> RuntimeResult<Loaded> {
+        let missing = |what: &str| crate::RuntimeError::NotFound(format!("{what} of instance {instance_id}"));
+        let instance = self
+            .store
+            .get_instance(instance_id)
+            .await?
+            .ok_or_else(|| missing("process"))?;
+        let record = self
+            .store
+            .get_record(&instance.record_id)
+            .await?
+            .ok_or_else(|| missing("record"))?;
+        let submitter = self
+            .store
+            .get_user(&record.owner_id)
+            .await?
+            .ok_or_else(|| missing("submitter"))?;
+        let app = self.app_version(&instance.app_id, instance.app_version).await?;
+        let state = serde_json::from_value(instance.state.clone()).map_err(|e| {
+            crate::RuntimeError::Internal(format!("state of instance {instance_id}: {e}"))
+        })?;
+        Ok(Loaded {
+            instance,
+            record,
+            app,
+            state,
+            submitter,
+        })
+    }
+}

@@ -1,0 +1,86 @@
+//! Starting the process of a submitted record: the `Start` step runs before the insert, and
+//! its instance, tasks, timeline and messages are written in the record's own transaction.
+//!
+//! The record is not inserted yet, so expressions see `id` and `number` as `null` here.
+
+use std::collections::HashMap;
+
+use formwork_process::{Event, State};
+use formwork_store::{NewInstance, new_id};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::context::RecordFacts;
+use super::pipeline::{self, StepInput};
+use crate::catalog::CompiledApp;
+use crate::records::Caller;
+use crate::{Runtime, RuntimeResult};
+
+/// A started instance, ready to go into `NewRecord.process`, and what it makes of the record.
+#[derive(Debug)]
+pub(crate) struct Started {
+    pub process: NewInstance,
+    pub record_status: String,
+    pub record_data: Value,
+}
+
+impl Runtime {
+    /// Runs `Start` for the process attached to `form_id`, if the app has one.
+    pub(crate) async fn start_process(
+        &self,
+        app: &CompiledApp,
+        form_id: &str,
+        caller: &Caller,
+        data: &Value,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Option<Started>> {
+        let Some(process) = app.process_for_form(form_id) else {
+            return Ok(None);
+        };
+        let form = app.form_def(form_id)?;
+        let instance_id = new_id();
+        let state = State::new();
+        let stepped = pipeline::run(
+            self.store.as_ref(),
+            StepInput {
+                app_id: &app.app_id,
+                process,
+                form,
+                instance_id: &instance_id,
+                expected_version: None,
+                state: &state,
+                facts: RecordFacts {
+                    owner_id: Some(caller.user.id.clone()),
+                    status: Some("submitted".into()),
+                    created_at: Some(now),
+                    updated_at: Some(now),
+                    ..RecordFacts::default()
+                },
+                stored_status: None,
+                stored_data: data,
+                data: data.clone(),
+                submitter: &caller.user,
+                event: Event::Start,
+                actor: None,
+                decided_task: None,
+                fired_timer: None,
+                task_ids: HashMap::new(),
+                now,
+            },
+        )
+        .await?;
+        let mut built = stepped.built;
+        // The record is inserted with the step's status and data, so the write carries none.
+        built.write.record_status = None;
+        built.write.record_data = None;
+        built.write.record_diff = None;
+        Ok(Some(Started {
+            process: NewInstance {
+                process_id: process.def().id.clone(),
+                step: built.write,
+            },
+            record_status: built.record_status,
+            record_data: built.record_data,
+        }))
+    }
+}

@@ -1,0 +1,140 @@
+//! Firing due timers (reminders, escalations, the end of a wait): each timer is consumed by
+//! exactly one step, whatever the number of servers and however late they catch up.
+//!
+//! The step that fires a timer marks it fired in its own transaction, and only if it has not
+//! fired yet; a server that loses that race finds the timer gone from the instance's state
+//! and stops.
+
+use std::collections::HashMap;
+
+use formwork_process::{Event, TimerKey};
+use formwork_store::{StoreError, Timer};
+use time::OffsetDateTime;
+
+use super::context::RecordFacts;
+use super::pipeline::{self, StepInput};
+use super::{Attempt, MAX_ATTEMPTS, backoff};
+use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// Timers looked at per batch.
+const BATCH: u32 = 100;
+
+/// Batches one call works through at most, so a call always ends.
+const MAX_BATCHES: u32 = 50;
+
+/// What one call of [`Runtime::fire_due_timers`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimerRun {
+    /// Timers whose step ran here.
+    pub fired: u32,
+    /// Timers another server fired, or that the instance no longer wanted.
+    pub skipped: u32,
+    /// Timers whose step failed; they stay due and are tried again next time.
+    pub failed: u32,
+}
+
+/// How one timer went.
+enum Fired {
+    Here,
+    Elsewhere,
+}
+
+impl Runtime {
+    /// Fires every timer due at `now`, each once. Safe to call from several servers at once
+    /// and again after a restart: a timer that fired is never fired again.
+    pub async fn fire_due_timers(&self, now: OffsetDateTime) -> RuntimeResult<TimerRun> {
+        let mut run = TimerRun::default();
+        let mut failed: Vec<String> = Vec::new();
+        for _ in 0..MAX_BATCHES {
+            let due = self.store.due_timers(now, BATCH).await?;
+            let full = due.len() == BATCH as usize;
+            let mut progressed = false;
+            for timer in due.iter().filter(|t| !failed.contains(&t.id)) {
+                match self.fire(timer, now).await {
+                    Ok(Fired::Here) => {
+                        run.fired += 1;
+                        progressed = true;
+                    }
+                    Ok(Fired::Elsewhere) => {
+                        run.skipped += 1;
+                        progressed = true;
+                    }
+                    Err(e) => {
+                        tracing::warn!(timer = %timer.key, instance = %timer.instance_id, error = %e, "timer failed");
+                        run.failed += 1;
+                        failed.push(timer.id.clone());
+                    }
+                }
+            }
+            if !full || !progressed {
+                break;
+            }
+        }
+        Ok(run)
+    }
+
+    async fn fire(&self, timer: &Timer, now: OffsetDateTime) -> RuntimeResult<Fired> {
+        for n in 0..MAX_ATTEMPTS {
+            if n > 0 {
+                backoff(n).await;
+            }
+            match self.try_fire(timer, now).await {
+                Ok(fired) => return Ok(fired),
+                Err(Attempt::Stale) => {}
+                Err(Attempt::Failed(e)) => return Err(e),
+            }
+        }
+        Err(RuntimeError::Conflict(format!("timer {} kept racing", timer.key)))
+    }
+
+    async fn try_fire(&self, timer: &Timer, now: OffsetDateTime) -> Result<Fired, Attempt> {
+        let loaded = match self.load_instance(&timer.instance_id).await {
+            Ok(loaded) => loaded,
+            // The record was deleted: nobody will act on its process again.
+            Err(RuntimeError::NotFound(_)) => return Ok(Fired::Elsewhere),
+            Err(e) => return Err(e.into()),
+        };
+        let wanted = loaded.state.timers().iter().any(|(k, _)| k.0 == timer.key);
+        let process = loaded.process()?;
+        let task_ids: HashMap<String, String> = self
+            .store
+            .tasks_of_instance(&loaded.instance.id)
+            .await?
+            .into_iter()
+            .map(|t| (t.key, t.id))
+            .collect();
+        let stepped = pipeline::run(
+            self.store.as_ref(),
+            StepInput {
+                app_id: &loaded.instance.app_id,
+                process,
+                form: loaded.form()?.def(),
+                instance_id: &loaded.instance.id,
+                expected_version: Some(loaded.instance.version),
+                state: &loaded.state,
+                facts: RecordFacts::of(&loaded.record),
+                stored_status: Some(&loaded.record.status),
+                stored_data: &loaded.record.data,
+                data: loaded.record.data.clone(),
+                submitter: &loaded.submitter,
+                event: Event::TimerFired {
+                    key: TimerKey(timer.key.clone()),
+                },
+                actor: None,
+                decided_task: None,
+                fired_timer: Some(timer.key.clone()),
+                task_ids,
+                now,
+            },
+        )
+        .await?;
+        match self.store.apply_step(stepped.built.write, None).await {
+            Ok(_) if wanted => Ok(Fired::Here),
+            Ok(_) => Ok(Fired::Elsewhere),
+            // The instance no longer wanted the timer: whoever moved it on consumed it.
+            Err(StoreError::Conflict(_)) if !wanted => Ok(Fired::Elsewhere),
+            Err(StoreError::Conflict(_)) => Err(Attempt::Stale),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

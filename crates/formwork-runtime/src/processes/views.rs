@@ -1,0 +1,470 @@
+//! What people read about processes: the inbox boxes, a task with its record as the step may
+//! show it, a record's timeline, and notifications. Lists page by keyset (`after` = the last
+//! id of the previous page) and never count, except a user's unread messages.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use formwork_model::{NodeKind, Text};
+use formwork_process::{CompiledProcess, State};
+use formwork_store::{
+    HistoryRow, Instance, Notification, Record, Task, TaskBox, TaskQuery, User,
+};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::access::{FieldAccess, shown_fields, without_hidden};
+use crate::records::Caller;
+use crate::{CompiledApp, Runtime, RuntimeError, RuntimeResult};
+
+/// Largest page of an inbox or of notifications.
+pub const MAX_PAGE: u32 = 100;
+
+const DEFAULT_PAGE: u32 = 20;
+
+/// The boxes of the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxBox {
+    /// Open tasks of the caller.
+    Todo,
+    /// Records the caller submitted that have a process.
+    Submitted,
+    /// Records the caller was copied in on.
+    Cc,
+    /// Tasks the caller decided.
+    Done,
+}
+
+impl InboxBox {
+    pub fn parse(name: &str) -> Option<InboxBox> {
+        match name {
+            "todo" => Some(InboxBox::Todo),
+            "submitted" => Some(InboxBox::Submitted),
+            "cc" => Some(InboxBox::Cc),
+            "done" => Some(InboxBox::Done),
+            _ => None,
+        }
+    }
+}
+
+/// Someone as a page shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserBrief {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// A step of a process as a page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeView {
+    pub id: String,
+    pub name: Option<Text>,
+    /// The node kind tag: `approval`, `fill`, …
+    pub kind: &'static str,
+}
+
+/// One entry of an inbox box.
+#[derive(Debug, Clone)]
+pub struct InboxItem {
+    /// The task (todo and done boxes).
+    pub task: Option<Task>,
+    /// The copy sent to the caller (cc box).
+    pub notification: Option<Notification>,
+    pub instance: Instance,
+    pub process_name: Text,
+    pub node: Option<NodeView>,
+    pub record: Record,
+    pub submitter: Option<UserBrief>,
+    /// The record's first text field, if the caller may see it here.
+    pub title: Option<String>,
+}
+
+/// One page of a box; `next` is the `after` of the next page.
+#[derive(Debug, Clone)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub next: Option<String>,
+}
+
+/// A task with what its step may show.
+#[derive(Debug, Clone)]
+pub struct TaskDetail {
+    pub task: Task,
+    pub node: NodeView,
+    pub process_name: Text,
+    pub instance: Instance,
+    /// The record, without the fields hidden at this step.
+    pub record: Record,
+    /// The access to every field the step shows.
+    pub fields: BTreeMap<String, FieldAccess>,
+    /// The actions the assignee may take now (none once the task is closed).
+    pub actions: Vec<&'static str>,
+    /// Earlier steps the task may be returned to.
+    pub return_to: Vec<NodeView>,
+    pub assignee: Option<UserBrief>,
+    pub submitter: Option<UserBrief>,
+    pub timeline: Timeline,
+}
+
+/// A record's process history, oldest first, and who it waits for now.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub instance: Instance,
+    pub process_name: Text,
+    pub entries: Vec<TimelineEntry>,
+    /// Open tasks, oldest first.
+    pub waiting: Vec<(Task, Option<UserBrief>, NodeView)>,
+}
+
+/// One row of a timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: OffsetDateTime,
+    pub actor: Option<UserBrief>,
+    pub node: Option<NodeView>,
+    /// What happened, e.g. `decided`, `returned`, `step_completed`, `ended` (the engine's
+    /// history action).
+    pub action: String,
+    pub comment: Option<String>,
+    pub detail: Value,
+    /// How long the task the row closed was open, in seconds.
+    pub duration_secs: Option<i64>,
+}
+
+/// One page of notifications, newest first, and the unread count.
+#[derive(Debug, Clone)]
+pub struct NotificationPage {
+    pub items: Vec<Notification>,
+    pub next: Option<String>,
+    pub unread: u32,
+}
+
+/// Users by id, looked up once per request.
+#[derive(Default)]
+struct People(HashMap<String, Option<UserBrief>>);
+
+impl People {
+    async fn get(&mut self, rt: &Runtime, id: &str) -> RuntimeResult<Option<UserBrief>> {
+        if let Some(hit) = self.0.get(id) {
+            return Ok(hit.clone());
+        }
+        let brief = rt.store.get_user(id).await?.map(|u: User| UserBrief {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+        });
+        self.0.insert(id.to_owned(), brief.clone());
+        Ok(brief)
+    }
+}
+
+fn node_view(process: &CompiledProcess, id: &str) -> NodeView {
+    let node = process.node(id);
+    NodeView {
+        id: id.to_owned(),
+        name: node.and_then(|n| n.name.clone()),
+        kind: node.map_or("unknown", |n| n.kind.tag()),
+    }
+}
+
+fn page_size(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+}
+
+/// The page's items and the cursor of the next page, from `limit + 1` rows.
+fn cut<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = more.then(|| rows.last().map(&id)).flatten();
+    (rows, next)
+}
+
+impl Runtime {
+    /// One page of one of the caller's inbox boxes.
+    pub async fn inbox(
+        &self,
+        caller: &Caller,
+        which: InboxBox,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> RuntimeResult<InboxPage> {
+        let limit = page_size(limit);
+        let user_id = caller.user.id.clone();
+        let mut people = People::default();
+        let mut items = Vec::new();
+        let next = match which {
+            InboxBox::Todo | InboxBox::Done => {
+                let task_box = if which == InboxBox::Todo { TaskBox::Todo } else { TaskBox::Done };
+                let rows = self
+                    .store
+                    .list_tasks(&TaskQuery {
+                        user_id,
+                        task_box,
+                        after: after.map(str::to_owned),
+                        limit: limit + 1,
+                    })
+                    .await?;
+                let (rows, next) = cut(rows, limit, |t| t.id.clone());
+                for task in rows {
+                    if let Some(item) = self.item(&mut people, task.instance_id.clone(), Some(task), None).await? {
+                        items.push(item);
+                    }
+                }
+                next
+            }
+            InboxBox::Submitted => {
+                let rows = self
+                    .store
+                    .submitted_instances(&user_id, after, limit + 1)
+                    .await?;
+                let (rows, next) = cut(rows, limit, |i| i.record_id.clone());
+                for instance in rows {
+                    if let Some(item) = self.item(&mut people, instance.id.clone(), None, None).await? {
+                        items.push(item);
+                    }
+                }
+                next
+            }
+            InboxBox::Cc => {
+                let rows = self
+                    .store
+                    .list_notifications_of_kind(&user_id, Some("cc"), after, limit + 1)
+                    .await?;
+                let (rows, next) = cut(rows, limit, |n| n.id.clone());
+                for note in rows {
+                    let Some(instance_id) = note.payload.get("instance_id").and_then(Value::as_str)
+                    else {
+                        continue;
+                    };
+                    let instance_id = instance_id.to_owned();
+                    if let Some(item) = self.item(&mut people, instance_id, None, Some(note)).await? {
+                        items.push(item);
+                    }
+                }
+                next
+            }
+        };
+        Ok(InboxPage { items, next })
+    }
+
+    /// An inbox entry; `None` when its record is gone.
+    async fn item(
+        &self,
+        people: &mut People,
+        instance_id: String,
+        task: Option<Task>,
+        notification: Option<Notification>,
+    ) -> RuntimeResult<Option<InboxItem>> {
+        let Some(instance) = self.store.get_instance(&instance_id).await? else {
+            return Ok(None);
+        };
+        let Some(record) = self.store.get_record(&instance.record_id).await? else {
+            return Ok(None);
+        };
+        let app = self.app_version(&instance.app_id, instance.app_version).await?;
+        let process = app.process(&instance.process_id)?;
+        let node = task.as_ref().map(|t| node_view(process, &t.node_id));
+        let title = title(&app, &record, task.as_ref().and_then(|t| process.node(&t.node_id)));
+        let submitter = people.get(self, &record.owner_id).await?;
+        Ok(Some(InboxItem {
+            task,
+            notification,
+            process_name: process.def().name.clone(),
+            instance,
+            node,
+            record,
+            submitter,
+            title,
+        }))
+    }
+
+    /// A task of the caller's (open or closed) with its record as its step shows it.
+    pub async fn task_detail(&self, caller: &Caller, task_id: &str) -> RuntimeResult<TaskDetail> {
+        let task = self
+            .store
+            .get_task(task_id)
+            .await?
+            .filter(|t| t.assignee_id == caller.user.id)
+            .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
+        let loaded = self.load_instance(&task.instance_id).await?;
+        let process = loaded.process()?.clone();
+        let node_def = process
+            .node(&task.node_id)
+            .ok_or_else(|| RuntimeError::Internal(format!("no node {}", task.node_id)))?;
+        let form = loaded.form()?;
+        let keys = form.def().field_keys();
+        let fields = shown_fields(node_def, &keys);
+        let mut record = loaded.record.clone();
+        record.data = without_hidden(node_def, &record.data);
+        let open = task.status == "open";
+        let actions = if !open {
+            Vec::new()
+        } else if matches!(node_def.kind, NodeKind::Fill(_)) {
+            vec!["submit", "withdraw", "return", "transfer"]
+        } else {
+            vec!["approve", "reject", "return", "transfer", "add_signer"]
+        };
+        let return_to = if open { returnable(&process, &loaded.state, &task.node_id) } else { Vec::new() };
+        let mut people = People::default();
+        let timeline = self.timeline_of(&mut people, &loaded.app, &process, loaded.instance.clone()).await?;
+        Ok(TaskDetail {
+            node: node_view(&process, &task.node_id),
+            process_name: process.def().name.clone(),
+            instance: loaded.instance,
+            assignee: people.get(self, &task.assignee_id).await?,
+            submitter: people.get(self, &record.owner_id).await?,
+            task,
+            record,
+            fields,
+            actions,
+            return_to,
+            timeline,
+        })
+    }
+
+    /// The process timeline of a record: for whoever may read the record, or has (had) a
+    /// task on it. `None` when the record has no process.
+    pub async fn record_timeline(
+        &self,
+        caller: &Caller,
+        record_id: &str,
+    ) -> RuntimeResult<Option<Timeline>> {
+        let readable = match self.read_record(caller, record_id).await {
+            Ok(record) => Some(record),
+            Err(RuntimeError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let not_found = || RuntimeError::NotFound(format!("record {record_id}"));
+        let instance = match self.store.instance_for_record(record_id).await? {
+            Some(i) => i,
+            None if readable.is_some() => return Ok(None),
+            None => return Err(not_found()),
+        };
+        if readable.is_none() {
+            let tasks = self.store.tasks_of_instance(&instance.id).await?;
+            if !tasks.iter().any(|t| t.assignee_id == caller.user.id) {
+                return Err(not_found());
+            }
+        }
+        let app = self.app_version(&instance.app_id, instance.app_version).await?;
+        let process = app.process(&instance.process_id)?.clone();
+        let mut people = People::default();
+        Ok(Some(self.timeline_of(&mut people, &app, &process, instance).await?))
+    }
+
+    async fn timeline_of(
+        &self,
+        people: &mut People,
+        _app: &Arc<CompiledApp>,
+        process: &CompiledProcess,
+        instance: Instance,
+    ) -> RuntimeResult<Timeline> {
+        let rows: Vec<HistoryRow> = self.store.instance_history(&instance.id).await?;
+        let tasks = self.store.tasks_of_instance(&instance.id).await?;
+        let by_key: HashMap<&str, &Task> = tasks.iter().map(|t| (t.key.as_str(), t)).collect();
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let actor = match &row.actor {
+                Some(id) => people.get(self, id).await?,
+                None => None,
+            };
+            let duration_secs = match row.action.as_str() {
+                "decided" | "returned" | "transferred" | "signer_added" => row
+                    .detail
+                    .get("task")
+                    .and_then(Value::as_str)
+                    .and_then(|k| by_key.get(k))
+                    .and_then(|t| Some((t.decided_at? - t.created_at).whole_seconds())),
+                _ => None,
+            };
+            entries.push(TimelineEntry {
+                at: row.at,
+                actor,
+                node: row.node_id.as_deref().map(|n| node_view(process, n)),
+                action: row.action,
+                comment: row.comment,
+                detail: row.detail,
+                duration_secs,
+            });
+        }
+        let mut waiting = Vec::new();
+        for task in tasks.iter().filter(|t| t.status == "open") {
+            let who = people.get(self, &task.assignee_id).await?;
+            waiting.push((task.clone(), who, node_view(process, &task.node_id)));
+        }
+        Ok(Timeline {
+            process_name: process.def().name.clone(),
+            instance,
+            entries,
+            waiting,
+        })
+    }
+
+    /// One page of the caller's notifications, newest first, with the unread count.
+    pub async fn notifications(
+        &self,
+        caller: &Caller,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> RuntimeResult<NotificationPage> {
+        let limit = page_size(limit);
+        let rows = self
+            .store
+            .list_notifications(&caller.user.id, after, limit + 1)
+            .await?;
+        let (items, next) = cut(rows, limit, |n| n.id.clone());
+        let unread = self.store.unread_notifications(&caller.user.id).await?;
+        Ok(NotificationPage {
+            items,
+            next,
+            unread,
+        })
+    }
+
+    pub async fn unread_notifications(&self, caller: &Caller) -> RuntimeResult<u32> {
+        Ok(self.store.unread_notifications(&caller.user.id).await?)
+    }
+
+    /// Marks the caller's notifications read: these, or all when `ids` is empty.
+    pub async fn mark_notifications_read(&self, caller: &Caller, ids: &[String]) -> RuntimeResult<u64> {
+        if ids.len() > MAX_PAGE as usize {
+            return Err(RuntimeError::Invalid {
+                problems: vec![crate::accounts::problem(
+                    "/ids",
+                    "max_items",
+                    &format!("一次最多标记 {MAX_PAGE} 条"),
+                    &format!("At most {MAX_PAGE} at a time"),
+                )],
+            });
+        }
+        Ok(self
+            .store
+            .mark_notifications_read(&caller.user.id, ids)
+            .await?)
+    }
+}
+
+/// Human steps this instance passed that a task at `at` may be returned to.
+fn returnable(process: &CompiledProcess, state: &State, at: &str) -> Vec<NodeView> {
+    state
+        .passed
+        .iter()
+        .filter(|n| n.as_str() != at)
+        .map(|n| node_view(process, n))
+        .collect()
+}
+
+/// The record's first text field in form order, unless hidden at `node`.
+fn title(app: &CompiledApp, record: &Record, node: Option<&formwork_model::NodeDef>) -> Option<String> {
+    let form = app.form(&record.form_id).ok()?;
+    let field = form.fields().iter().find(|f| {
+        matches!(f.kind, formwork_forms::FieldKind::Text)
+    })?;
+    if let Some(node) = node
+        && super::access::field_access(node, &field.key) == Some(FieldAccess::Hidden)
+    {
+        return None;
+    }
+    record.data.get(&field.key)?.as_str().map(str::to_owned)
+}

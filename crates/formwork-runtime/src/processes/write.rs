@@ -1,0 +1,326 @@
+//! The engine's effects as rows: one [`StepWrite`] per step, with usernames turned into user
+//! ids, timeline entries and messages worded as data (texts come from the message catalog),
+//! and the record's new status and data.
+
+use std::collections::HashMap;
+
+use formwork_forms::field_diff;
+use formwork_model::Outcome;
+use formwork_process::{
+    CancelReason, CompiledProcess, Effect, HistoryEntry, NotifyKind, State, Status, TaskOutcome,
+    TimerKind,
+};
+use formwork_store::{
+    NewHistory, NewNotification, NewTask, NewTimer, StepWrite, Store, TaskClose, new_id,
+};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::directory::Directory;
+use crate::RuntimeResult;
+
+/// Record status while an instance runs (or waits for an admin after stopping).
+pub(crate) const IN_REVIEW: &str = "in_review";
+
+/// The person whose action this step applies, and what they said.
+#[derive(Debug, Clone)]
+pub(crate) struct Actor {
+    pub username: String,
+    pub comment: Option<String>,
+}
+
+/// What a step's rows are built from besides its effects.
+pub(crate) struct WriteInput<'a> {
+    pub instance_id: &'a str,
+    pub expected_version: Option<i64>,
+    pub process: &'a CompiledProcess,
+    pub app_id: &'a str,
+    /// The record's id; `None` for a record not inserted yet.
+    pub record_id: Option<&'a str>,
+    pub next: &'a State,
+    pub actor: Option<&'a Actor>,
+    pub decided_task: Option<String>,
+    pub fired_timer: Option<String>,
+    /// The record status stored now; `None` for a record not inserted yet.
+    pub stored_status: Option<&'a str>,
+    pub stored_data: &'a Value,
+    /// The data the step ran on (the stored data with the actor's edits).
+    pub data: Value,
+    /// Ids of the instance's existing tasks by key, for messages about them.
+    pub task_ids: &'a HashMap<String, String>,
+    pub now: OffsetDateTime,
+}
+
+/// The step's rows, and the record's status and data after it.
+pub(crate) struct Built {
+    pub write: StepWrite,
+    pub record_status: String,
+    pub record_data: Value,
+}
+
+pub(crate) async fn build(
+    store: &dyn Store,
+    dir: &mut Directory,
+    input: WriteInput<'_>,
+    effects: Vec<Effect>,
+) -> RuntimeResult<Built> {
+    let mut ids = Ids { store, dir };
+    let mut task_ids = input.task_ids.clone();
+    let mut write = StepWrite {
+        instance_id: input.instance_id.to_owned(),
+        expected_version: input.expected_version,
+        state: serde_json::to_value(input.next)
+            .map_err(|e| crate::RuntimeError::Internal(format!("process state: {e}")))?,
+        status: instance_status(&input.next.status).to_owned(),
+        decided_task: input.decided_task.clone(),
+        fired_timer: input.fired_timer.clone(),
+        at: Some(input.now),
+        ..StepWrite::default()
+    };
+    let mut data = input.data;
+    let mut ended = None;
+    for effect in effects {
+        match effect {
+            Effect::CreateTask {
+                key,
+                node,
+                assignee,
+                due_at,
+            } => {
+                let id = new_id();
+                let assignee_id = ids.of(&assignee).await?;
+                task_ids.insert(key.0.clone(), id.clone());
+                write.notifications.push(NewNotification {
+                    user_id: assignee_id.clone(),
+                    kind: "task".into(),
+                    payload: json!({
+                        "task_id": id,
+                        "node": node,
+                        "node_name": node_name(input.process, &node),
+                        "due_at": due_at.and_then(|t| t.format(&Rfc3339).ok()),
+                    }),
+                });
+                write.tasks_created.push(NewTask {
+                    id,
+                    key: key.0,
+                    node_id: node,
+                    assignee_id,
+                    due_at,
+                });
+            }
+            Effect::CancelTask { key, reason } => write.tasks_closed.push(TaskClose {
+                key: key.0,
+                status: "cancelled".into(),
+                action: cancel_reason(reason).into(),
+                by: None,
+                comment: None,
+            }),
+            Effect::CompleteTask { key, outcome, by } => {
+                let by_id = match &by {
+                    Some(u) => Some(ids.of(u).await?),
+                    None => None,
+                };
+                let comment = input
+                    .actor
+                    .filter(|_| input.decided_task.as_deref() == Some(key.0.as_str()))
+                    .and_then(|a| a.comment.clone());
+                write.tasks_closed.push(TaskClose {
+                    key: key.0,
+                    status: "done".into(),
+                    action: task_action(outcome).into(),
+                    by: by_id,
+                    comment,
+                });
+            }
+            Effect::Notify { user, kind } => {
+                let user_id = ids.of(&user).await?;
+                let (kind, payload) = notify_payload(input.process, &kind, &task_ids);
+                write.notifications.push(NewNotification {
+                    user_id,
+                    kind,
+                    payload,
+                });
+            }
+            Effect::ScheduleTimer { key, fire_at, kind } => write.timers_scheduled.push(NewTimer {
+                key: key.0,
+                kind: timer_kind(kind).into(),
+                fire_at,
+            }),
+            Effect::CancelTimer { key } => write.timers_cancelled.push(key.0),
+            Effect::SetFields { values, .. } => {
+                if let Value::Object(map) = &mut data {
+                    map.extend(values);
+                }
+            }
+            Effect::History(entry) => {
+                let row = history_row(&mut ids, entry, input.actor).await?;
+                write.history.push(row);
+            }
+            Effect::Ended { outcome } => ended = Some(outcome),
+            Effect::Stopped { .. } => {}
+        }
+    }
+    for note in &write.notifications {
+        write.outbox.push((
+            "notify".into(),
+            json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
+        ));
+    }
+    if let Some(outcome) = ended {
+        write.outbox.push((
+            "process.ended".into(),
+            json!({
+                "app_id": input.app_id,
+                "process_id": input.process.def().id,
+                "instance_id": input.instance_id,
+                "record_id": input.record_id,
+                "outcome": outcome_name(outcome),
+            }),
+        ));
+    }
+    let record_status = match &input.next.status {
+        Status::Ended { outcome } => outcome_name(*outcome).to_owned(),
+        Status::NotStarted | Status::Running | Status::Stopped { .. } => IN_REVIEW.to_owned(),
+    };
+    if input.stored_status != Some(record_status.as_str()) {
+        write.record_status = Some(record_status.clone());
+    }
+    if &data != input.stored_data {
+        write.record_diff = Some(field_diff(input.stored_data, &data));
+        write.record_data = Some(data.clone());
+    }
+    Ok(Built {
+        write,
+        record_status,
+        record_data: data,
+    })
+}
+
+/// Usernames to user ids, through the step's directory.
+struct Ids<'a> {
+    store: &'a dyn Store,
+    dir: &'a mut Directory,
+}
+
+impl Ids<'_> {
+    async fn of(&mut self, username: &str) -> RuntimeResult<String> {
+        self.dir.id_of(self.store, username).await
+    }
+}
+
+async fn history_row(
+    ids: &mut Ids<'_>,
+    entry: HistoryEntry,
+    actor: Option<&Actor>,
+) -> RuntimeResult<NewHistory> {
+    let comment = match (&entry.actor, actor) {
+        (Some(who), Some(a)) if *who == a.username => a.comment.clone(),
+        _ => None,
+    };
+    let actor_id = match &entry.actor {
+        Some(u) => Some(ids.of(u).await?),
+        None => None,
+    };
+    let (action, detail) = match serde_json::to_value(&entry.action) {
+        Ok(Value::Object(mut map)) => {
+            let action = map
+                .remove("action")
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            (action, Value::Object(map))
+        }
+        _ => (String::new(), Value::Object(Map::new())),
+    };
+    Ok(NewHistory {
+        actor: actor_id,
+        node_id: entry.node,
+        action,
+        comment,
+        detail,
+    })
+}
+
+fn notify_payload(
+    process: &CompiledProcess,
+    kind: &NotifyKind,
+    task_ids: &HashMap<String, String>,
+) -> (String, Value) {
+    let mut payload = match serde_json::to_value(kind) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let name = payload
+        .remove("type")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    if let Some(key) = payload.get("task").and_then(Value::as_str)
+        && let Some(id) = task_ids.get(key)
+    {
+        payload.insert("task_id".into(), Value::String(id.clone()));
+    }
+    if let Some(node) = payload.get("node").and_then(Value::as_str) {
+        payload.insert("node_name".into(), node_name(process, node));
+    }
+    (name, Value::Object(payload))
+}
+
+fn node_name(process: &CompiledProcess, node: &str) -> Value {
+    process
+        .node(node)
+        .and_then(|n| n.name.as_ref())
+        .and_then(|t| serde_json::to_value(t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// The instance status stored for an engine status.
+pub(crate) fn instance_status(status: &Status) -> &'static str {
+    match status {
+        Status::NotStarted => "not_started",
+        Status::Running => "running",
+        Status::Ended { outcome } => outcome_name(*outcome),
+        Status::Stopped { .. } => "stopped",
+    }
+}
+
+pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Approved => "approved",
+        Outcome::Rejected => "rejected",
+        Outcome::Withdrawn => "withdrawn",
+        Outcome::Completed => "completed",
+    }
+}
+
+fn task_action(outcome: TaskOutcome) -> &'static str {
+    match outcome {
+        TaskOutcome::Approved => "approve",
+        TaskOutcome::Rejected => "reject",
+        TaskOutcome::Submitted => "submit",
+        TaskOutcome::Withdrawn => "withdraw",
+        TaskOutcome::Returned => "return",
+        TaskOutcome::Transferred => "transfer",
+        TaskOutcome::SignerAddedBefore => "add_signer",
+        TaskOutcome::AutoApproved => "auto_approve",
+        TaskOutcome::AutoRejected => "auto_reject",
+    }
+}
+
+fn cancel_reason(reason: CancelReason) -> &'static str {
+    match reason {
+        CancelReason::StepDecided => "step_decided",
+        CancelReason::Returned => "returned",
+        CancelReason::BranchAbandoned => "branch_abandoned",
+        CancelReason::Reassigned => "reassigned",
+        CancelReason::InstanceEnded => "instance_ended",
+        CancelReason::InstanceStopped => "instance_stopped",
+    }
+}
+
+fn timer_kind(kind: TimerKind) -> &'static str {
+    match kind {
+        TimerKind::Reminder => "reminder",
+        TimerKind::Escalation => "escalation",
+        TimerKind::WaitEnd => "wait",
+    }
+}

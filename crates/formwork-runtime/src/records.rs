@@ -1,0 +1,594 @@
+//! Records: submit, read, list, edit and delete submitted forms, with per-form permissions
+//! by role enforced on every path. A record the caller may not read does not exist for them
+//! (404), and lists are filtered in SQL, so nothing leaks through counts or filters.
+
+use base64::Engine;
+use formwork_forms::kind::FieldKind;
+use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
+use formwork_model::{FormPermissionsDef, NumberingDef, Problem};
+use formwork_store::{
+    Column, Cursor, Department, Filter, FilterOp, Inserted, NewRecord, Numbering, Record,
+    RecordQuery, User, ValueKind, Visibility,
+};
+use serde_json::Value;
+use sha2::Digest as _;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::accounts::problem;
+use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// Role that matches every signed-in user in form permissions.
+const EVERYONE: &str = "*";
+
+/// Largest page a list returns.
+pub const MAX_PAGE: u32 = 200;
+
+/// China Standard Time: users' dates and yearly number counters use it (no DST).
+fn local_offset() -> UtcOffset {
+    UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// The signed-in user with what permissions need.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub roles: Vec<String>,
+}
+
+impl Caller {
+    fn has_any(&self, roles: &[String]) -> bool {
+        self.user.is_admin
+            || roles
+                .iter()
+                .any(|r| r == EVERYONE || self.roles.iter().any(|mine| mine == r))
+    }
+}
+
+/// How much of a form's records a caller may read.
+enum ReadScope {
+    All,
+    Departments(Vec<String>),
+    Own,
+}
+
+/// What a list request asks for, as the API received it (checked here).
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    /// `field:op:value` terms, e.g. `amount:gte:50000`.
+    pub filters: Vec<String>,
+    /// `field` or `-field` (descending).
+    pub sort: Option<String>,
+    pub search: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// One page of records and the cursor of the next page, if there may be one.
+#[derive(Debug, Clone)]
+pub struct RecordPage {
+    pub records: Vec<Record>,
+    pub next: Option<String>,
+}
+
+impl Runtime {
+    /// The caller's roles, looked up once per request.
+    pub async fn caller(&self, user: User) -> RuntimeResult<Caller> {
+        let roles = self.store.user_roles(&user.id).await?;
+        Ok(Caller { user, roles })
+    }
+
+    /// Validates and stores a new record under the app's latest version.
+    pub async fn submit_record(
+        &self,
+        caller: &Caller,
+        app_id: &str,
+        form_id: &str,
+        input: &Value,
+        idempotency_key: Option<String>,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Inserted> {
+        let app = self.latest_app(app_id).await?;
+        let form = app.form(form_id)?;
+        let perms = &form.def().permissions;
+        if !caller.has_any(&perms.create) {
+            return Err(if self.read_scope(caller, perms).await?.is_some() {
+                RuntimeError::Forbidden
+            } else {
+                RuntimeError::NotFound(format!("form {form_id}"))
+            });
+        }
+        let mut input = input.clone();
+        self.resolve_files(caller, form, &mut input, None).await?;
+        let ctx = submit_context(caller, now, RecordMeta::default());
+        let clean = form.submit(&input, &ctx, None).map_err(invalid)?;
+        self.check_references(&clean).await?;
+        let numbering = form
+            .def()
+            .numbering
+            .as_ref()
+            .map(|n| numbering_for(n, now));
+        // The form's process starts with the record, in the same transaction.
+        let (status, data, process) =
+            match self.start_process(&app, form_id, caller, &clean.data, now).await? {
+                Some(started) => (started.record_status, started.record_data, Some(started.process)),
+                None => ("submitted".to_owned(), clean.data, None),
+            };
+        let inserted = self
+            .store
+            .insert_record(
+                NewRecord {
+                    app_id: app_id.to_owned(),
+                    form_id: form_id.to_owned(),
+                    app_version: app.version,
+                    owner_id: caller.user.id.clone(),
+                    department_id: caller.user.department_id.clone(),
+                    status,
+                    data,
+                    numbering,
+                    idempotency_key,
+                    request_hash: hex::encode(sha2::Sha256::digest(
+                        formwork_model::canonical_string(&input).as_bytes(),
+                    )),
+                    process,
+                },
+                &caller.user.id,
+            )
+            .await?;
+        Ok(inserted)
+    }
+
+    /// A record the caller may read; anything else is `NotFound`.
+    pub async fn read_record(&self, caller: &Caller, id: &str) -> RuntimeResult<Record> {
+        let not_found = || RuntimeError::NotFound(format!("record {id}"));
+        let record = self.store.get_record(id).await?.ok_or_else(not_found)?;
+        let app = self.app_version(&record.app_id, record.app_version).await?;
+        let perms = &app.form(&record.form_id)?.def().permissions;
+        match self.read_scope(caller, perms).await? {
+            Some(ReadScope::All) => Ok(record),
+            Some(ReadScope::Departments(ids))
+                if record.owner_id == caller.user.id
+                    || record
+                        .department_id
+                        .as_ref()
+                        .is_some_and(|d| ids.contains(d)) =>
+            {
+                Ok(record)
+            }
+            Some(ReadScope::Own) if record.owner_id == caller.user.id => Ok(record),
+            _ => Err(not_found()),
+        }
+    }
+
+    /// The compiled form a record was created with (its own app version).
+    pub async fn record_form(&self, record: &Record) -> RuntimeResult<std::sync::Arc<CompiledForm>> {
+        let app = self.app_version(&record.app_id, record.app_version).await?;
+        Ok(app.form(&record.form_id)?.clone())
+    }
+
+    /// Applies a partial change to a record under its own form version, if `rev` is current.
+    pub async fn update_record(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_rev: i64,
+        patch: &Value,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Record> {
+        let record = self.read_record(caller, id).await?;
+        let form = self.record_form(&record).await?;
+        let perms = &form.def().permissions;
+        let may_edit = caller.has_any(&perms.edit_all)
+            || (record.owner_id == caller.user.id && caller.has_any(&perms.edit_own));
+        if !may_edit {
+            return Err(RuntimeError::Forbidden);
+        }
+        if record.rev != expected_rev {
+            return Err(RuntimeError::Conflict(format!("record {id} is at rev {}", record.rev)));
+        }
+        let meta = RecordMeta {
+            id: Some(record.id.clone()),
+            number: record.number.clone(),
+            owner: Some(record.owner_id.clone()),
+            status: Some(record.status.clone()),
+            created_at: Some(record.created_at),
+            updated_at: Some(record.updated_at),
+        };
+        let mut patch = patch.clone();
+        self.resolve_files(caller, &form, &mut patch, Some(&record)).await?;
+        let ctx = submit_context(caller, now, meta);
+        let clean = form.submit(&patch, &ctx, Some(&record.data)).map_err(invalid)?;
+        self.check_references(&clean).await?;
+        let diff = field_diff(&record.data, &clean.data);
+        Ok(self
+            .store
+            .update_record(id, expected_rev, &clean.data, &record.status, &diff, &caller.user.id)
+            .await?)
+    }
+
+    /// Soft-deletes a record the caller may edit.
+    pub async fn delete_record(
+        &self,
+        caller: &Caller,
+        id: &str,
+        expected_rev: Option<i64>,
+    ) -> RuntimeResult<()> {
+        let record = self.read_record(caller, id).await?;
+        let form = self.record_form(&record).await?;
+        let perms = &form.def().permissions;
+        let may = caller.has_any(&perms.edit_all)
+            || (record.owner_id == caller.user.id && caller.has_any(&perms.edit_own));
+        if !may {
+            return Err(RuntimeError::Forbidden);
+        }
+        Ok(self
+            .store
+            .delete_record(id, expected_rev, &caller.user.id)
+            .await?)
+    }
+
+    /// One page of the records of a form that the caller may read.
+    pub async fn list_records(
+        &self,
+        caller: &Caller,
+        app_id: &str,
+        form_id: &str,
+        request: &ListRequest,
+    ) -> RuntimeResult<RecordPage> {
+        let app = self.latest_app(app_id).await?;
+        let form = app.form(form_id)?;
+        let visibility = match self.read_scope(caller, &form.def().permissions).await? {
+            Some(ReadScope::All) => Visibility::All,
+            Some(ReadScope::Departments(department_ids)) => Visibility::OwnOrDepartments {
+                owner_id: caller.user.id.clone(),
+                department_ids,
+            },
+            Some(ReadScope::Own) => Visibility::OwnOrDepartments {
+                owner_id: caller.user.id.clone(),
+                department_ids: Vec::new(),
+            },
+            None => return Err(RuntimeError::NotFound(format!("form {form_id}"))),
+        };
+        let filters = request
+            .filters
+            .iter()
+            .map(|term| parse_filter(form, term))
+            .collect::<RuntimeResult<Vec<_>>>()?;
+        let sort = request
+            .sort
+            .as_deref()
+            .map(|s| {
+                let (desc, key) = s.strip_prefix('-').map_or((false, s), |k| (true, k));
+                column(form, key, "/sort").map(|c| (c, desc))
+            })
+            .transpose()?;
+        let after = request.after.as_deref().map(decode_cursor).transpose()?;
+        let limit = request.limit.unwrap_or(20).clamp(1, MAX_PAGE);
+        let search = request
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| (s.to_owned(), text_fields(form)));
+        let records = self
+            .store
+            .list_records(&RecordQuery {
+                app_id: app_id.to_owned(),
+                form_id: form_id.to_owned(),
+                visibility,
+                filters,
+                search,
+                sort: sort.clone(),
+                after,
+                limit: limit + 1,
+            })
+            .await?;
+        Ok(page(records, limit, sort.as_ref().map(|(c, _)| c)))
+    }
+
+    async fn read_scope(
+        &self,
+        caller: &Caller,
+        perms: &FormPermissionsDef,
+    ) -> RuntimeResult<Option<ReadScope>> {
+        if caller.has_any(&perms.read_all) {
+            return Ok(Some(ReadScope::All));
+        }
+        if caller.has_any(&perms.read_department) {
+            let departments = self.store.list_departments().await?;
+            return Ok(Some(ReadScope::Departments(departments_in_charge(
+                &caller.user,
+                &departments,
+            ))));
+        }
+        if caller.has_any(&perms.read_own) || caller.has_any(&perms.create) {
+            return Ok(Some(ReadScope::Own));
+        }
+        Ok(None)
+    }
+
+    /// Users and departments named in the data must exist.
+    pub(crate) async fn check_references(&self, clean: &formwork_forms::CleanRecord) -> RuntimeResult<()> {
+        let mut problems = Vec::new();
+        for reference in &clean.references {
+            let exists = match &reference.target {
+                formwork_forms::ReferenceTarget::User => {
+                    self.store.get_user_by_username(&reference.id).await?.is_some()
+                }
+                formwork_forms::ReferenceTarget::Department => self
+                    .store
+                    .list_departments()
+                    .await?
+                    .iter()
+                    .any(|d| d.id == reference.id),
+                formwork_forms::ReferenceTarget::Record { .. } => {
+                    self.store.get_record(&reference.id).await?.is_some()
+                }
+            };
+            if !exists {
+                problems.push(problem(
+                    &reference.path,
+                    "unknown_reference",
+                    "所选的对象不存在",
+                    "The selected item does not exist",
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RuntimeError::Invalid { problems })
+        }
+    }
+}
+
+pub(crate) fn submit_context(caller: &Caller, now: OffsetDateTime, record: RecordMeta) -> SubmitContext {
+    SubmitContext {
+        now,
+        today: now.to_offset(local_offset()).date(),
+        submitter: caller.user.username.clone(),
+        record,
+    }
+}
+
+pub(crate) fn invalid(errors: Vec<FieldError>) -> RuntimeError {
+    RuntimeError::Invalid {
+        problems: errors
+            .into_iter()
+            .map(|e| Problem {
+                pointer: e.path,
+                code: e.code,
+                message: e.message,
+            })
+            .collect(),
+    }
+}
+
+/// The user's own department and every department they head, with all sub-departments.
+fn departments_in_charge(user: &User, departments: &[Department]) -> Vec<String> {
+    let mut roots: Vec<&str> = departments
+        .iter()
+        .filter(|d| d.head_user_id.as_deref() == Some(user.id.as_str()))
+        .map(|d| d.id.as_str())
+        .collect();
+    roots.extend(user.department_id.as_deref());
+    let mut out: Vec<String> = Vec::new();
+    while let Some(id) = roots.pop() {
+        if out.iter().any(|o| o == id) {
+            continue;
+        }
+        out.push(id.to_owned());
+        roots.extend(
+            departments
+                .iter()
+                .filter(|d| d.parent_id.as_deref() == Some(id))
+                .map(|d| d.id.as_str()),
+        );
+    }
+    out
+}
+
+/// `PRJ-{year}-{seq:05}` → a per-year counter and the template for this submission.
+fn numbering_for(def: &NumberingDef, now: OffsetDateTime) -> Numbering {
+    let local = now.to_offset(local_offset());
+    let year = local.year().to_string();
+    let mut template = def.pattern.replace("{year}", &year);
+    let mut width = 0;
+    if let Some(start) = template.find("{seq") {
+        if let Some(len) = template[start..].find('}') {
+            let spec = &template[start + 4..start + len];
+            width = spec.trim_start_matches(':').parse().unwrap_or(0);
+            template.replace_range(start..=start + len, "{seq}");
+        }
+    } else {
+        template.push_str("{seq}");
+    }
+    Numbering {
+        scope: if def.pattern.contains("{year}") { year } else { String::new() },
+        template,
+        width,
+    }
+}
+
+const SYSTEM_COLUMNS: &[(&str, &str)] = &[
+    ("id", "id"),
+    ("number", "number"),
+    ("owner", "owner_id"),
+    ("department", "department_id"),
+    ("status", "status"),
+    ("created_at", "created_at"),
+    ("updated_at", "updated_at"),
+];
+
+fn bad_query(pointer: &str, zh: &str, en: &str) -> RuntimeError {
+    RuntimeError::Malformed {
+        problem: problem(pointer, "invalid_query", zh, en),
+    }
+}
+
+fn column(form: &CompiledForm, key: &str, pointer: &str) -> RuntimeResult<Column> {
+    if let Some((_, col)) = SYSTEM_COLUMNS.iter().find(|(name, _)| *name == key) {
+        return Ok(Column::System(col));
+    }
+    let field = form.field(key).ok_or_else(|| {
+        bad_query(
+            pointer,
+            &format!("表单中没有字段 “{key}”"),
+            &format!("The form has no field \"{key}\""),
+        )
+    })?;
+    let kind = match &field.kind {
+        FieldKind::Integer | FieldKind::Decimal | FieldKind::Money | FieldKind::Percent => {
+            ValueKind::Number
+        }
+        FieldKind::Checkbox => ValueKind::Bool,
+        FieldKind::SubTable | FieldKind::Attachments(_) | FieldKind::MultiSelect => {
+            return Err(bad_query(
+                pointer,
+                &format!("字段 “{key}” 不能用于筛选或排序"),
+                &format!("Field \"{key}\" cannot be filtered or sorted on"),
+            ));
+        }
+        _ => ValueKind::Text,
+    };
+    Ok(Column::Data {
+        key: key.to_owned(),
+        kind,
+    })
+}
+
+fn text_fields(form: &CompiledForm) -> Vec<String> {
+    form.fields()
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FieldKind::Text | FieldKind::Textarea | FieldKind::Select | FieldKind::Radio
+            )
+        })
+        .map(|f| f.key.clone())
+        .collect()
+}
+
+/// Parses one `field:op:value` filter term against the form's fields.
+fn parse_filter(form: &CompiledForm, term: &str) -> RuntimeResult<Filter> {
+    let mut parts = term.splitn(3, ':');
+    let key = parts.next().unwrap_or_default();
+    let op_name = parts.next().unwrap_or("eq");
+    let raw = parts.next();
+    let column = column(form, key, "/filter")?;
+    let op = match op_name {
+        "eq" => FilterOp::Eq,
+        "ne" => FilterOp::Ne,
+        "lt" => FilterOp::Lt,
+        "lte" => FilterOp::Le,
+        "gt" => FilterOp::Gt,
+        "gte" => FilterOp::Ge,
+        "contains" => FilterOp::Contains,
+        "in" => FilterOp::In,
+        "null" => FilterOp::IsNull,
+        "notnull" => FilterOp::NotNull,
+        other => {
+            return Err(bad_query(
+                "/filter",
+                &format!("不支持的筛选运算 “{other}”，可用：eq ne lt lte gt gte contains in null notnull"),
+                &format!("Unknown filter operator \"{other}\"; use eq ne lt lte gt gte contains in null notnull"),
+            ));
+        }
+    };
+    let value = match op {
+        FilterOp::IsNull | FilterOp::NotNull => Value::Null,
+        _ => {
+            let raw = raw.ok_or_else(|| {
+                bad_query(
+                    "/filter",
+                    &format!("筛选条件 “{term}” 缺少值"),
+                    &format!("Filter \"{term}\" has no value"),
+                )
+            })?;
+            if op == FilterOp::In {
+                Value::Array(raw.split('|').map(|v| typed(&column, v)).collect::<RuntimeResult<_>>()?)
+            } else {
+                typed(&column, raw)?
+            }
+        }
+    };
+    if op == FilterOp::Contains && !matches!(column, Column::Data { kind: ValueKind::Text, .. } | Column::System("number" | "status")) {
+        return Err(bad_query(
+            "/filter",
+            "contains 只能用于文本字段",
+            "contains works on text fields only",
+        ));
+    }
+    Ok(Filter { column, op, value })
+}
+
+fn typed(column: &Column, raw: &str) -> RuntimeResult<Value> {
+    match column {
+        Column::Data { kind: ValueKind::Number, key } => raw
+            .parse::<rust_decimal::Decimal>()
+            .map(|d| Value::String(d.normalize().to_string()))
+            .map_err(|_| {
+                bad_query(
+                    "/filter",
+                    &format!("字段 “{key}” 的筛选值须为数字"),
+                    &format!("Filter value for \"{key}\" must be a number"),
+                )
+            }),
+        Column::Data { kind: ValueKind::Bool, key } => match raw {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(bad_query(
+                "/filter",
+                &format!("字段 “{key}” 的筛选值须为 true 或 false"),
+                &format!("Filter value for \"{key}\" must be true or false"),
+            )),
+        },
+        _ => Ok(Value::String(raw.to_owned())),
+    }
+}
+
+fn page(mut records: Vec<Record>, limit: u32, sort: Option<&Column>) -> RecordPage {
+    let more = records.len() > limit as usize;
+    records.truncate(limit as usize);
+    let next = more
+        .then(|| records.last())
+        .flatten()
+        .map(|last| encode_cursor(&Cursor {
+            value: sort.map_or(Value::Null, |c| sort_value(last, c)),
+            id: last.id.clone(),
+        }));
+    RecordPage { records, next }
+}
+
+fn sort_value(record: &Record, column: &Column) -> Value {
+    match column {
+        Column::System("number") => record.number.clone().map_or(Value::Null, Value::String),
+        Column::System("owner_id") => Value::String(record.owner_id.clone()),
+        Column::System("department_id") => {
+            record.department_id.clone().map_or(Value::Null, Value::String)
+        }
+        Column::System("status") => Value::String(record.status.clone()),
+        Column::System("created_at") => Value::String(rfc3339(record.created_at)),
+        Column::System("updated_at") => Value::String(rfc3339(record.updated_at)),
+        Column::System(_) => Value::String(record.id.clone()),
+        Column::Data { key, .. } => record.data.get(key).cloned().unwrap_or(Value::Null),
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn encode_cursor(cursor: &Cursor) -> String {
+    let json = serde_json::to_vec(cursor).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(text: &str) -> RuntimeResult<Cursor> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| bad_query("/after", "翻页游标无效", "The page cursor is not valid"))
+}

@@ -1,0 +1,257 @@
+//! The records API: submit, list (filter, sort, search, keyset pages), read, edit with
+//! `If-Match`, soft delete. Permissions are the runtime's; a record the caller may not read
+//! answers 404 exactly like one that does not exist.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::{ETAG, IF_MATCH};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use formwork_runtime::{ListRequest, parse_package};
+use formwork_store::{Inserted, Record};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ErrorBody};
+
+/// A record as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordResponse {
+    pub id: String,
+    pub app: String,
+    pub form: String,
+    /// The app version the record was created under.
+    pub app_version: i64,
+    /// Human-facing number, e.g. `PRJ-2026-00001`.
+    pub number: Option<String>,
+    /// Revision; send it back as `If-Match: "<rev>"` to change the record.
+    pub rev: i64,
+    pub owner: String,
+    pub department: Option<String>,
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub data: Value,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<Record> for RecordResponse {
+    fn from(r: Record) -> Self {
+        Self {
+            id: r.id,
+            app: r.app_id,
+            form: r.form_id,
+            app_version: r.app_version,
+            number: r.number,
+            rev: r.rev,
+            owner: r.owner_id,
+            department: r.department_id,
+            status: r.status,
+            data: r.data,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordListResponse {
+    pub items: Vec<RecordResponse>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+fn with_etag(status: StatusCode, record: Record) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", record.rev))
+        .unwrap_or(HeaderValue::from_static("\"0\""));
+    (status, [(ETAG, etag)], Json(RecordResponse::from(record))).into_response()
+}
+
+fn precondition(code: &'static str, status: StatusCode) -> ApiError {
+    ApiError::new(status, code)
+}
+
+/// The revision in `If-Match`; `None` when absent, 412 when unreadable.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse().ok())
+        .map(Some)
+        .ok_or_else(|| precondition("precondition_failed", StatusCode::PRECONDITION_FAILED))
+}
+
+/// Submits a new record. A retry with the same `Idempotency-Key` returns the first record.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
+    params(("app" = String, Path), ("form" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body(content = Object, description = "The record data", content_type = "application/json"),
+    responses(
+        (status = 201, body = RecordResponse),
+        (status = 400, description = "Not JSON", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The idempotency key was used for different data", body = ErrorBody),
+        (status = 422, description = "Field errors", body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((app, form)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input = parse_package(&body)?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .map(str::to_owned);
+    let caller = state.runtime.caller(user).await?;
+    let inserted = state
+        .runtime
+        .submit_record(&caller, &app, &form, &input, key, OffsetDateTime::now_utc())
+        .await?;
+    let replayed = matches!(inserted, Inserted::Replayed(_));
+    let record = match inserted {
+        Inserted::New(r) | Inserted::Replayed(r) => r,
+    };
+    let mut response = with_etag(StatusCode::CREATED, record);
+    if replayed {
+        response.headers_mut().insert(
+            HeaderName::from_static("idempotent-replayed"),
+            HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
+}
+
+/// Lists the records the caller may read, newest first unless sorted.
+///
+/// Filters: repeat `filter=field:op:value`, ops `eq ne lt lte gt gte contains in null
+/// notnull` (`in` takes `a|b|c`). Sort: `sort=field` or `sort=-field`. Search: `q=text`.
+/// Pages: `limit` (1–200, default 20) and `after` (the previous page's `next`).
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
+    params(("app" = String, Path), ("form" = String, Path),
+        ("filter" = Option<Vec<String>>, Query), ("sort" = Option<String>, Query),
+        ("q" = Option<String>, Query), ("limit" = Option<u32>, Query), ("after" = Option<String>, Query)),
+    responses(
+        (status = 200, body = RecordListResponse),
+        (status = 400, description = "Unknown field or operator", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((app, form)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<RecordListResponse>, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let mut request = ListRequest::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "filter" => request.filters.push(v),
+            "sort" => request.sort = Some(v),
+            "q" => request.search = Some(v),
+            "after" => request.after = Some(v),
+            "limit" => request.limit = v.parse().ok(),
+            _ => {}
+        }
+    }
+    let caller = state.runtime.caller(user).await?;
+    let page = state
+        .runtime
+        .list_records(&caller, &app, &form, &request)
+        .await?;
+    Ok(Json(RecordListResponse {
+        items: page.records.into_iter().map(Into::into).collect(),
+        next: page.next,
+    }))
+}
+
+/// One record.
+#[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records",
+    params(("id" = String, Path)),
+    responses((status = 200, body = RecordResponse), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let caller = state.runtime.caller(user).await?;
+    let record = state.runtime.read_record(&caller, &id).await?;
+    Ok(with_etag(StatusCode::OK, record))
+}
+
+/// Changes some fields. `If-Match: "<rev>"` is required: stale → 412, missing → 428.
+#[utoipa::path(patch, path = "/api/v1/records/{id}", tag = "records",
+    params(("id" = String, Path), ("If-Match" = String, Header)),
+    request_body(content = Object, description = "Fields to change", content_type = "application/json"),
+    responses(
+        (status = 200, body = RecordResponse),
+        (status = 404, body = ErrorBody),
+        (status = 412, description = "Changed meanwhile", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    ))]
+pub async fn patch(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let rev = if_match(&headers)?
+        .ok_or_else(|| precondition("precondition_required", StatusCode::PRECONDITION_REQUIRED))?;
+    let input = parse_package(&body)?;
+    let caller = state.runtime.caller(user).await?;
+    let record = state
+        .runtime
+        .update_record(&caller, &id, rev, &input, OffsetDateTime::now_utc())
+        .await
+        .map_err(stale_is_412)?;
+    Ok(with_etag(StatusCode::OK, record))
+}
+
+/// Deletes a record (softly: it stays in the audit log). `If-Match` is honoured if sent.
+#[utoipa::path(delete, path = "/api/v1/records/{id}", tag = "records",
+    params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let rev = if_match(&headers)?;
+    let caller = state.runtime.caller(user).await?;
+    state
+        .runtime
+        .delete_record(&caller, &id, rev)
+        .await
+        .map_err(stale_is_412)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn stale_is_412(e: formwork_runtime::RuntimeError) -> ApiError {
+    match e {
+        formwork_runtime::RuntimeError::Conflict(_) => {
+            precondition("precondition_failed", StatusCode::PRECONDITION_FAILED)
+        }
+        other => other.into(),
+    }
+}

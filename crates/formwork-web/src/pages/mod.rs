@@ -1,0 +1,91 @@
+//! Server-rendered pages for people: sign-in, the apps a person may use, new and edit record
+//! forms, a record with its comments and history, and record lists.
+//!
+//! Every page works without JavaScript (plain links and form posts); `static/form.js` only
+//! adds immediacy (rule mirroring, inline checks, sub-table rows). Templates are minijinja,
+//! always HTML-escaped; the server stays the authority on every rule and permission.
+
+mod about;
+mod app_home;
+mod assets;
+mod auth;
+mod error;
+mod fields;
+mod format;
+mod home;
+mod input;
+mod lang;
+mod login;
+mod record_form;
+mod record_view;
+mod records_list;
+mod render;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+
+pub(crate) use error::PageError;
+
+/// The Content-Security-Policy of every page: nothing from elsewhere, no inline scripts.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+    style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
+
+/// Every page route, with the security headers of pages.
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(home::index))
+        .route("/about", get(about::about))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang", post(lang::switch))
+        .route("/apps/{app}", get(app_home::show))
+        .route(
+            "/apps/{app}/forms/{form}/new",
+            get(record_form::new_form).post(record_form::create),
+        )
+        .route(
+            "/apps/{app}/forms/{form}/records",
+            get(records_list::list),
+        )
+        .route("/records/{id}", get(record_view::show))
+        .route(
+            "/records/{id}/edit",
+            get(record_form::edit_form).post(record_form::update),
+        )
+        .route("/records/{id}/comments", post(record_view::comment))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                ))
+                .layer(axum::middleware::from_fn(error::render_page_errors)),
+        );
+    Router::new()
+        .merge(pages)
+        .merge(assets::router())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                )),
+        )
+}

@@ -1,0 +1,433 @@
+//! New and edit record pages. A submission comes as `multipart/form-data` (attachments ride
+//! along and are uploaded first) or urlencoded; field errors re-render the form with HTTP 422,
+//! the input kept and each message beside its field; success goes on (303) to the record.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use formwork_forms::CompiledForm;
+use formwork_runtime::{Caller, RuntimeError, file_ref, form_access, may_edit};
+use formwork_store::{Inserted, Record};
+use minijinja::context;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::PageError;
+use super::auth::PageCaller;
+use super::fields::{self, Errors, FormDesc, Mode, Pickers, Raw, ViewContext};
+use super::input::Submitted;
+use super::render::{Chrome, data, render};
+use crate::AppState;
+use crate::i18n::Lang;
+
+/// Hidden inputs of the page itself; form fields never start with two underscores.
+const IDEMPOTENCY: &str = "__idem";
+const REV: &str = "__rev";
+const KEEP_PREFIX: &str = "__keep.";
+
+#[derive(Serialize)]
+struct Crumb {
+    label: String,
+    url: Option<String>,
+}
+
+/// Everything one rendering of the form page needs.
+struct Screen<'a> {
+    state: &'a AppState,
+    caller: &'a Caller,
+    lang: Lang,
+    here: String,
+    app_id: &'a str,
+    form: &'a CompiledForm,
+    desc: &'a FormDesc,
+    rules: &'a Value,
+    raw: &'a Raw,
+    errors: &'a Errors,
+    read_only: &'a [String],
+    record: Option<&'a Record>,
+    idempotency_key: Option<String>,
+    banner: Option<String>,
+    status: StatusCode,
+}
+
+async fn pickers(state: &AppState, desc: &FormDesc) -> Result<(Pickers, Vec<(String, String)>), PageError> {
+    let all = || desc.fields.iter().chain(desc.fields.iter().flat_map(|f| f.columns.iter()));
+    let mut pickers = Pickers::default();
+    if all().any(|f| f.kind == "department") {
+        pickers.departments = state
+            .runtime
+            .departments()
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect();
+    }
+    let people = if all().any(|f| f.kind == "user") {
+        state.runtime.people().await?
+    } else {
+        Vec::new()
+    };
+    Ok((pickers, people))
+}
+
+async fn show(s: Screen<'_>) -> Result<Response, PageError> {
+    let (pickers, people) = pickers(s.state, s.desc).await?;
+    let cx = ViewContext {
+        lang: s.lang,
+        errors: s.errors,
+        pickers: &pickers,
+        read_only: s.read_only,
+        record_id: s.record.map(|r| r.id.as_str()),
+    };
+    let views = fields::views(s.desc, s.raw, &cx);
+    let app = s.state.runtime.latest_app(s.app_id).await?;
+    let tag = s.lang.tag();
+    let form_name = s.form.def().name.get(tag).to_owned();
+    let list_url = format!("/apps/{}/forms/{}/records", s.app_id, s.form.def().id);
+    let (title, action, cancel) = match s.record {
+        Some(r) => {
+            let number = r.number.clone().unwrap_or_else(|| r.id.clone());
+            (
+                s.lang.message("ui.edit_record", &[("number", &number)]),
+                format!("/records/{}/edit", r.id),
+                format!("/records/{}", r.id),
+            )
+        }
+        None => (
+            s.lang.message("ui.new_record", &[("form", &form_name)]),
+            format!("/apps/{}/forms/{}/new", s.app_id, s.form.def().id),
+            format!("/apps/{}", s.app_id),
+        ),
+    };
+    let mut crumbs = vec![
+        Crumb {
+            label: s.lang.message("ui.home", &[]),
+            url: Some("/".to_owned()),
+        },
+        Crumb {
+            label: app.def.name.get(tag).to_owned(),
+            url: Some(format!("/apps/{}", s.app_id)),
+        },
+        Crumb {
+            label: form_name.clone(),
+            url: Some(list_url),
+        },
+    ];
+    if let Some(r) = s.record {
+        crumbs.push(Crumb {
+            label: r.number.clone().unwrap_or_else(|| r.id.clone()),
+            url: Some(format!("/records/{}", r.id)),
+        });
+    }
+    let chrome = Chrome::new(s.lang, Some(s.caller), s.here);
+    let mut response = render(
+        "record_form.html",
+        &chrome,
+        context! {
+            title,
+            form_name,
+            crumbs => data(&crumbs),
+            action,
+            cancel,
+            fields => data(&views),
+            summary => data(&s.errors.summary),
+            banner => s.banner,
+            rules => data(s.rules),
+            people => data(&people),
+            rev => s.record.map(|r| r.rev),
+            idem => s.idempotency_key,
+            editing => s.record.is_some(),
+        },
+    );
+    *response.status_mut() = s.status;
+    Ok(response)
+}
+
+/// The form the caller may create records of, or 403/404 as the records API answers.
+async fn creatable(
+    state: &AppState,
+    caller: &Caller,
+    app_id: &str,
+    form_id: &str,
+) -> Result<std::sync::Arc<CompiledForm>, PageError> {
+    let app = state.runtime.latest_app(app_id).await?;
+    let form = app.form(form_id)?.clone();
+    let access = form_access(caller, form.def());
+    if !access.may_create {
+        return Err(if access.list_scope.is_some() {
+            PageError::status(StatusCode::FORBIDDEN, "forbidden")
+        } else {
+            PageError::not_found()
+        });
+    }
+    Ok(form)
+}
+
+/// `GET /apps/{app}/forms/{form}/new`
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    Path((app_id, form_id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let form = creatable(&state, &caller, &app_id, &form_id).await?;
+    let (desc, rules) = FormDesc::of(&form, lang);
+    show(Screen {
+        state: &state,
+        caller: &caller,
+        lang,
+        here: uri.to_string(),
+        app_id: &app_id,
+        form: &form,
+        desc: &desc,
+        rules: &rules,
+        raw: &Raw::new(),
+        errors: &Errors::default(),
+        read_only: &[],
+        record: None,
+        idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
+        banner: None,
+        status: StatusCode::OK,
+    })
+    .await
+}
+
+/// The file references of each attachment field: the ones kept (`__keep.<key>`; on the record
+/// already, or the caller's own uploads) and the ones uploaded with this submission. Upload
+/// refusals become field errors.
+async fn attachments(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    desc: &FormDesc,
+    submitted: &Submitted,
+    previous: Option<&Record>,
+    errors: &mut Errors,
+) -> Result<HashMap<String, Vec<Value>>, PageError> {
+    let mut files: HashMap<String, Vec<Value>> = HashMap::new();
+    for field in desc.fields.iter().filter(|f| f.kind == "attachments") {
+        let on_record: Vec<Value> = previous
+            .and_then(|r| r.data.get(&field.key))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut refs = Vec::new();
+        for id in submitted.all(&format!("{KEEP_PREFIX}{}", field.key)) {
+            if let Some(existing) = on_record.iter().find(|f| f.get("id").and_then(Value::as_str) == Some(id)) {
+                refs.push(existing.clone());
+            } else if let Ok(own) = state.runtime.own_attachment(caller, id).await {
+                refs.push(file_ref(&own));
+            }
+        }
+        for part in submitted.files.iter().filter(|p| p.field == field.key) {
+            match state
+                .runtime
+                .upload_file(caller, &part.filename, part.bytes.clone(), OffsetDateTime::now_utc())
+                .await
+            {
+                Ok(attachment) => refs.push(file_ref(&attachment)),
+                Err(RuntimeError::Invalid { problems }) => {
+                    for p in problems {
+                        errors.add(
+                            &field.key,
+                            format!("{}：{}", part.filename, p.message.get(lang.tag())),
+                        );
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        files.insert(field.key.clone(), refs);
+    }
+    Ok(files)
+}
+
+/// `POST /apps/{app}/forms/{form}/new`
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    Path((app_id, form_id)): Path<(String, String)>,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let form = creatable(&state, &caller, &app_id, &form_id).await?;
+    let (desc, rules) = FormDesc::of(&form, lang);
+    let mut errors = Errors::default();
+    let files = attachments(&state, &caller, lang, &desc, &submitted, None, &mut errors).await?;
+    let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
+    let mut key = submitted
+        .get(IDEMPOTENCY)
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .map(str::to_owned);
+    let mut banner = None;
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        let input = fields::to_input(&desc, &raw, &Mode::Create);
+        match state
+            .runtime
+            .submit_record(&caller, &app_id, &form_id, &input, key.clone(), OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(Inserted::New(r) | Inserted::Replayed(r)) => {
+                return Ok(Redirect::to(&format!("/records/{}", r.id)).into_response());
+            }
+            Err(RuntimeError::Invalid { problems }) => {
+                errors = Errors::place(&desc, &problems, lang);
+            }
+            Err(RuntimeError::Conflict(_)) => {
+                // The page was submitted before with other data (back button): a new key.
+                key = None;
+                banner = Some(lang.message("ui.resubmitted", &[]));
+                status = StatusCode::CONFLICT;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    show(Screen {
+        state: &state,
+        caller: &caller,
+        lang,
+        here: uri.to_string(),
+        app_id: &app_id,
+        form: &form,
+        desc: &desc,
+        rules: &rules,
+        raw: &raw,
+        errors: &errors,
+        read_only: &[],
+        record: None,
+        idempotency_key: Some(key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+        banner,
+        status,
+    })
+    .await
+}
+
+/// A record the caller may edit, with its form.
+async fn editable(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Record, std::sync::Arc<CompiledForm>), PageError> {
+    let record = state.runtime.read_record(caller, id).await?;
+    let form = state.runtime.record_form(&record).await?;
+    if !may_edit(caller, form.def(), &record) {
+        return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    Ok((record, form))
+}
+
+/// Fields the edit page shows but does not send: computed, auto-numbered, read-only by rule.
+fn not_sent(desc: &FormDesc, stored: &Raw) -> Vec<String> {
+    let mut keys = fields::read_only_fields(desc, stored);
+    keys.extend(desc.fields.iter().filter(|f| f.server_set).map(|f| f.key.clone()));
+    keys
+}
+
+/// `GET /records/{id}/edit`
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (record, form) = editable(&state, &caller, &id).await?;
+    let (desc, rules) = FormDesc::of(&form, lang);
+    let raw = fields::raw_from_stored(&desc, &record.data);
+    let skip = not_sent(&desc, &raw);
+    show(Screen {
+        state: &state,
+        caller: &caller,
+        lang,
+        here: uri.to_string(),
+        app_id: &record.app_id,
+        form: &form,
+        desc: &desc,
+        rules: &rules,
+        raw: &raw,
+        errors: &Errors::default(),
+        read_only: &skip,
+        record: Some(&record),
+        idempotency_key: None,
+        banner: None,
+        status: StatusCode::OK,
+    })
+    .await
+}
+
+/// `POST /records/{id}/edit`: changes the record if `__rev` is still current.
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let (record, form) = editable(&state, &caller, &id).await?;
+    let rev: i64 = submitted
+        .get(REV)
+        .and_then(|r| r.trim().parse().ok())
+        .ok_or_else(|| PageError::status(StatusCode::BAD_REQUEST, "bad_request"))?;
+    let (desc, rules) = FormDesc::of(&form, lang);
+    let stored = fields::raw_from_stored(&desc, &record.data);
+    let skip = not_sent(&desc, &stored);
+    let mut errors = Errors::default();
+    let files = attachments(&state, &caller, lang, &desc, &submitted, Some(&record), &mut errors).await?;
+    let mut raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
+    for key in &skip {
+        match stored.get(key) {
+            Some(v) => raw.insert(key.clone(), v.clone()),
+            None => raw.remove(key),
+        };
+    }
+    let mut banner = None;
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        let input = fields::to_input(&desc, &raw, &Mode::Edit { skip: &skip });
+        match state
+            .runtime
+            .update_record(&caller, &id, rev, &input, OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(updated) => {
+                return Ok(Redirect::to(&format!("/records/{}", updated.id)).into_response());
+            }
+            Err(RuntimeError::Invalid { problems }) => {
+                errors = Errors::place(&desc, &problems, lang);
+            }
+            Err(RuntimeError::Conflict(_)) => {
+                banner = Some(lang.message("ui.stale_record", &[]));
+                status = StatusCode::CONFLICT;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // The form keeps the revision it was loaded with: a stale page stays stale until reloaded.
+    let shown = Record { rev, ..record };
+    show(Screen {
+        state: &state,
+        caller: &caller,
+        lang,
+        here: uri.to_string(),
+        app_id: &shown.app_id,
+        form: &form,
+        desc: &desc,
+        rules: &rules,
+        raw: &raw,
+        errors: &errors,
+        read_only: &skip,
+        record: Some(&shown),
+        idempotency_key: None,
+        banner,
+        status,
+    })
+    .await
+}

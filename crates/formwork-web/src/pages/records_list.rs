@@ -1,0 +1,256 @@
+//! `/apps/{app}/forms/{form}/records`: the records a person may read, as a table with filters
+//! (status, choice fields, a search box), sorting (created, money fields) and keyset pages
+//! ("下一页" follows the runtime's `next` cursor; nothing is counted).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::Uri;
+use axum::response::Response;
+use formwork_runtime::{ListRequest, form_access};
+use minijinja::context;
+use serde::Serialize;
+
+use super::PageError;
+use super::auth::PageCaller;
+use super::fields::{FieldDesc, FormDesc};
+use super::format;
+use super::home::list_label;
+use super::render::{Chrome, data, render};
+use crate::AppState;
+use crate::i18n::Lang;
+
+const PAGE_SIZE: u32 = 20;
+
+#[derive(Serialize)]
+struct Column {
+    key: String,
+    label: String,
+    numeric: bool,
+}
+
+#[derive(Serialize)]
+struct Row {
+    url: String,
+    number: String,
+    cells: Vec<String>,
+    status: String,
+    status_key: String,
+    created: String,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct SelectFilter {
+    name: String,
+    label: String,
+    choices: Vec<Choice>,
+}
+
+/// The fields a list shows: the first text fields (required first), money and choice fields.
+fn listed(desc: &FormDesc) -> Vec<&FieldDesc> {
+    let pick = |kinds: &[&str], n: usize| -> Vec<&FieldDesc> {
+        let mut of_kind: Vec<&FieldDesc> = desc
+            .fields
+            .iter()
+            .filter(|f| kinds.contains(&f.kind.as_str()))
+            .collect();
+        of_kind.sort_by_key(|f| !f.required);
+        of_kind.truncate(n);
+        of_kind
+    };
+    let chosen: Vec<String> = [
+        pick(&["text"], 2),
+        pick(&["money"], 2),
+        pick(&["select", "radio"], 2),
+    ]
+    .concat()
+    .into_iter()
+    .map(|f| f.key.clone())
+    .collect();
+    // Back in form order.
+    desc.fields.iter().filter(|f| chosen.contains(&f.key)).collect()
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    Path((app_id, form_id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let app = state.runtime.latest_app(&app_id).await?;
+    let form = app.form(&form_id)?.clone();
+    let access = form_access(&caller, form.def());
+    let Some(scope) = access.list_scope else {
+        return Err(PageError::not_found());
+    };
+    let (desc, _) = FormDesc::of(&form, lang);
+    let columns = listed(&desc);
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let param = |name: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+
+    let mut request = ListRequest {
+        limit: Some(PAGE_SIZE),
+        ..ListRequest::default()
+    };
+    let status = param("status").filter(|s| format::FILTER_STATUSES.contains(&s.as_str()));
+    if let Some(s) = &status {
+        request.filters.push(format!("status:eq:{s}"));
+    }
+    let mut selects = Vec::new();
+    for field in columns.iter().filter(|f| matches!(f.kind.as_str(), "select" | "radio")) {
+        let name = format!("f.{}", field.key);
+        let chosen = param(&name).filter(|v| {
+            field
+                .options
+                .iter()
+                .any(|o| o.value.as_str() == Some(v.as_str()))
+        });
+        if let Some(v) = &chosen {
+            request.filters.push(format!("{}:eq:{v}", field.key));
+        }
+        selects.push(SelectFilter {
+            label: field.label.clone(),
+            choices: field
+                .options
+                .iter()
+                .filter_map(|o| {
+                    let value = o.value.as_str()?.to_owned();
+                    Some(Choice {
+                        selected: chosen.as_deref() == Some(value.as_str()),
+                        label: if o.label.is_empty() { value.clone() } else { o.label.clone() },
+                        value,
+                    })
+                })
+                .collect(),
+            name,
+        });
+    }
+    let q = param("q");
+    request.search = q.clone();
+    let mut sorts = vec![
+        ("-created_at".to_owned(), lang.message("ui.sort.newest", &[])),
+        ("created_at".to_owned(), lang.message("ui.sort.oldest", &[])),
+    ];
+    for field in columns.iter().filter(|f| f.kind == "money") {
+        sorts.push((
+            format!("-{}", field.key),
+            lang.message("ui.sort.high", &[("label", &field.label)]),
+        ));
+        sorts.push((
+            field.key.clone(),
+            lang.message("ui.sort.low", &[("label", &field.label)]),
+        ));
+    }
+    let sort = param("sort")
+        .filter(|s| sorts.iter().any(|(v, _)| v == s))
+        .unwrap_or_else(|| "-created_at".to_owned());
+    request.sort = Some(sort.clone());
+    let after = param("after");
+    request.after = after.clone();
+
+    let page = state
+        .runtime
+        .list_records(&caller, &app_id, &form_id, &request)
+        .await?;
+    let tag = lang.tag();
+    let rows: Vec<Row> = page
+        .records
+        .iter()
+        .map(|r| {
+            let shown = form.project_for_display(&r.data);
+            Row {
+                url: format!("/records/{}", r.id),
+                number: r.number.clone().unwrap_or_else(|| r.id.clone()),
+                cells: columns
+                    .iter()
+                    .map(|c| {
+                        shown
+                            .iter()
+                            .find(|d| d.key == c.key)
+                            .map(|d| d.value.get(tag).to_owned())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+                status: format::status(lang, &r.status),
+                status_key: r.status.clone(),
+                created: format::instant(r.created_at),
+            }
+        })
+        .collect();
+
+    // The same filters and sort, on the next page.
+    let mut kept: Vec<(String, String)> = Vec::new();
+    if let Some(s) = &status {
+        kept.push(("status".into(), s.clone()));
+    }
+    for f in &selects {
+        if let Some(c) = f.choices.iter().find(|c| c.selected) {
+            kept.push((f.name.clone(), c.value.clone()));
+        }
+    }
+    if let Some(q) = &q {
+        kept.push(("q".into(), q.clone()));
+    }
+    kept.push(("sort".into(), sort.clone()));
+    let base = format!("/apps/{app_id}/forms/{form_id}/records");
+    let next_url = page.next.as_ref().map(|next| {
+        let mut with_after = kept.clone();
+        with_after.push(("after".into(), next.clone()));
+        format!("{base}?{}", serde_urlencoded::to_string(&with_after).unwrap_or_default())
+    });
+    let first_url = after.as_ref().map(|_| {
+        format!("{base}?{}", serde_urlencoded::to_string(&kept).unwrap_or_default())
+    });
+    let filtered = status.is_some() || q.is_some() || selects.iter().any(|f| f.choices.iter().any(|c| c.selected));
+
+    let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
+    Ok(render(
+        "records_list.html",
+        &chrome,
+        context! {
+            title => list_label(lang, scope),
+            app_name => app.def.name.get(tag).to_owned(),
+            app_url => format!("/apps/{app_id}"),
+            form_name => form.def().name.get(tag).to_owned(),
+            action => base.clone(),
+            new_url => access.may_create.then(|| format!("/apps/{app_id}/forms/{form_id}/new")),
+            columns => data(&columns.iter().map(|c| Column {
+                key: c.key.clone(),
+                label: c.label.clone(),
+                numeric: matches!(c.kind.as_str(), "money" | "integer" | "decimal" | "percent"),
+            }).collect::<Vec<_>>()),
+            rows => data(&rows),
+            statuses => data(&format::FILTER_STATUSES.iter().map(|s| Choice {
+                value: (*s).to_owned(),
+                label: format::status(lang, s),
+                selected: status.as_deref() == Some(*s),
+            }).collect::<Vec<_>>()),
+            selects => data(&selects),
+            sorts => data(&sorts.iter().map(|(v, l)| Choice {
+                value: v.clone(),
+                label: l.clone(),
+                selected: *v == sort,
+            }).collect::<Vec<_>>()),
+            q,
+            next_url,
+            first_url,
+            filtered,
+            clear_url => base,
+        },
+    ))
+}
