@@ -1,8 +1,8 @@
-//! What people see around a record: its comments, its change history with field diffs, and
-//! its approval timeline. Each is read through `read_record`, so whoever may not read the
+//! What people see around a record: its comments and its change history with field diffs.
+//! Each is read through `read_record`, so whoever may not read the
 //! record gets `NotFound`, exactly as for the record itself.
 
-use formwork_store::{AuditEntry, Comment, HistoryRow, Instance, Task};
+use formwork_store::{AuditEntry, Comment};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -42,16 +42,6 @@ pub struct HistoryEntry {
     pub status: Option<String>,
 }
 
-/// A record's process instance with its timeline (oldest first) and tasks.
-#[derive(Debug, Clone)]
-pub struct ApprovalTimeline {
-    pub instance: Instance,
-    pub rows: Vec<HistoryRow>,
-    pub tasks: Vec<Task>,
-    /// Display names of the actors and assignees by user id.
-    pub names: std::collections::HashMap<String, String>,
-}
-
 impl Runtime {
     /// Adds a comment to a record the caller may read.
     pub async fn add_comment(
@@ -64,7 +54,12 @@ impl Runtime {
         let body = body.trim();
         if body.is_empty() {
             return Err(RuntimeError::Invalid {
-                problems: vec![problem("/body", "required", "请填写评论内容", "Write a comment first")],
+                problems: vec![problem(
+                    "/body",
+                    "required",
+                    "请填写评论内容",
+                    "Write a comment first",
+                )],
             });
         }
         if body.chars().count() > MAX_COMMENT_CHARS {
@@ -84,7 +79,11 @@ impl Runtime {
     }
 
     /// The comments of a record the caller may read, oldest first.
-    pub async fn comments(&self, caller: &Caller, record_id: &str) -> RuntimeResult<Vec<CommentEntry>> {
+    pub async fn comments(
+        &self,
+        caller: &Caller,
+        record_id: &str,
+    ) -> RuntimeResult<Vec<CommentEntry>> {
         let record = self.read_record(caller, record_id).await?;
         let comments = self.store.list_comments(&record.id).await?;
         let ids: Vec<&str> = comments.iter().map(|c| c.author_id.as_str()).collect();
@@ -102,7 +101,11 @@ impl Runtime {
     }
 
     /// The change history of a record the caller may read, oldest first.
-    pub async fn history(&self, caller: &Caller, record_id: &str) -> RuntimeResult<Vec<HistoryEntry>> {
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        record_id: &str,
+    ) -> RuntimeResult<Vec<HistoryEntry>> {
         let record = self.read_record(caller, record_id).await?;
         let rows = self.store.record_history(&record.id).await?;
         let ids: Vec<&str> = rows.iter().filter_map(|r| r.actor.as_deref()).collect();
@@ -112,35 +115,12 @@ impl Runtime {
             .map(|row| history_entry(row, &names))
             .collect())
     }
-
-    /// The approval timeline of a record the caller may read; `None` without a process.
-    pub async fn approval_timeline(
-        &self,
-        caller: &Caller,
-        record_id: &str,
-    ) -> RuntimeResult<Option<ApprovalTimeline>> {
-        let record = self.read_record(caller, record_id).await?;
-        let Some(instance) = self.store.instance_for_record(&record.id).await? else {
-            return Ok(None);
-        };
-        let rows = self.store.instance_history(&instance.id).await?;
-        let tasks = self.store.tasks_of_instance(&instance.id).await?;
-        let ids: Vec<&str> = rows
-            .iter()
-            .filter_map(|r| r.actor.as_deref())
-            .chain(tasks.iter().map(|t| t.assignee_id.as_str()))
-            .collect();
-        let names = self.display_names(&ids).await?;
-        Ok(Some(ApprovalTimeline {
-            instance,
-            rows,
-            tasks,
-            names,
-        }))
-    }
 }
 
-fn history_entry(row: AuditEntry, names: &std::collections::HashMap<String, String>) -> HistoryEntry {
+fn history_entry(
+    row: AuditEntry,
+    names: &std::collections::HashMap<String, String>,
+) -> HistoryEntry {
     let detail: Value = serde_json::from_str(&row.detail).unwrap_or(Value::Null);
     let empty = Map::new();
     let changes = detail
@@ -156,12 +136,13 @@ fn history_entry(row: AuditEntry, names: &std::collections::HashMap<String, Stri
         .collect();
     HistoryEntry {
         at: row.at,
-        actor: row
-            .actor
-            .map(|id| names.get(&id).cloned().unwrap_or(id)),
+        actor: row.actor.map(|id| names.get(&id).cloned().unwrap_or(id)),
         action: row.action,
         changes,
-        status: detail.get("status").and_then(Value::as_str).map(str::to_owned),
+        status: detail
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     }
 }
 
@@ -187,7 +168,11 @@ mod tests {
         assert_eq!(entry.status.as_deref(), Some("submitted"));
         assert_eq!(
             entry.changes,
-            [FieldChange { key: "amount".into(), from: json!("1.00"), to: json!("2.00") }]
+            [FieldChange {
+                key: "amount".into(),
+                from: json!("1.00"),
+                to: json!("2.00")
+            }]
         );
     }
 }

@@ -26,6 +26,9 @@ pub enum RuntimeError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller's copy is out of date (a revision moved on since they read it).
+    #[error("stale: {0}")]
+    Stale(String),
     /// The input cannot be read at all (e.g. broken JSON); the problem says where.
     #[error("malformed input: {}", problem.code)]
     Malformed { problem: Problem },

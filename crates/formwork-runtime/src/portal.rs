@@ -76,11 +76,16 @@ pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
     }
 }
 
-/// Whether `caller` may edit `record` of `form` (as `update_record` decides it).
+/// Status of a record whose approval is under way; it cannot be edited until it ends or is
+/// withdrawn (as `update_record` decides).
+pub const IN_REVIEW: &str = "in_review";
+
+/// Whether `caller` may edit `record` of `form` now (as `update_record` decides it).
 pub fn may_edit(caller: &Caller, form: &FormDef, record: &Record) -> bool {
     let p = &form.permissions;
-    has_any(caller, &p.edit_all)
-        || (record.owner_id == caller.user.id && has_any(caller, &p.edit_own))
+    let allowed = has_any(caller, &p.edit_all)
+        || (record.owner_id == caller.user.id && has_any(caller, &p.edit_own));
+    allowed && record.status != IN_REVIEW
 }
 
 impl Runtime {
@@ -101,7 +106,9 @@ impl Runtime {
                         out.push(access);
                     }
                 }
-                Err(e) => tracing::warn!(app = %summary.id, error = %e, "app left out of the home page"),
+                Err(e) => {
+                    tracing::warn!(app = %summary.id, error = %e, "app left out of the home page")
+                }
             }
         }
         Ok(out)
@@ -196,7 +203,12 @@ impl Runtime {
     }
 }
 
-fn app_access(caller: &Caller, app_id: &str, version: i64, def: &formwork_model::AppDef) -> AppAccess {
+fn app_access(
+    caller: &Caller,
+    app_id: &str,
+    version: i64,
+    def: &formwork_model::AppDef,
+) -> AppAccess {
     AppAccess {
         app_id: app_id.to_owned(),
         version,

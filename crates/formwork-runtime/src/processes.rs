@@ -29,12 +29,10 @@ pub use views::{
     TimelineEntry, UserBrief,
 };
 
-pub(crate) use start::Started;
-
 use formwork_process::EngineError;
 
-use crate::accounts::problem;
 use crate::RuntimeError;
+use crate::accounts::problem;
 
 /// How many times a step that lost a race is recomputed before giving up with 409.
 const MAX_ATTEMPTS: u32 = 12;

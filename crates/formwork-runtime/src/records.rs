@@ -7,6 +7,7 @@ use formwork_forms::kind::FieldKind;
 use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
 use formwork_model::{FormPermissionsDef, NumberingDef, Problem};
 use formwork_store::{
+    StoreError,
     Column, Cursor, Department, Filter, FilterOp, Inserted, NewRecord, Numbering, Record,
     RecordQuery, User, ValueKind, Visibility,
 };
@@ -19,6 +20,9 @@ use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Role that matches every signed-in user in form permissions.
 const EVERYONE: &str = "*";
+
+/// Status of a record whose approval is under way: it cannot be edited or deleted then.
+const IN_REVIEW: &str = "in_review";
 
 /// Largest page a list returns.
 pub const MAX_PAGE: u32 = 200;
@@ -176,15 +180,10 @@ impl Runtime {
     ) -> RuntimeResult<Record> {
         let record = self.read_record(caller, id).await?;
         let form = self.record_form(&record).await?;
-        let perms = &form.def().permissions;
-        let may_edit = caller.has_any(&perms.edit_all)
-            || (record.owner_id == caller.user.id && caller.has_any(&perms.edit_own));
-        if !may_edit {
-            return Err(RuntimeError::Forbidden);
-        }
         if record.rev != expected_rev {
-            return Err(RuntimeError::Conflict(format!("record {id} is at rev {}", record.rev)));
+            return Err(RuntimeError::Stale(format!("record {id} is at rev {}", record.rev)));
         }
+        check_editable(caller, &form, &record)?;
         let meta = RecordMeta {
             id: Some(record.id.clone()),
             number: record.number.clone(),
@@ -199,10 +198,14 @@ impl Runtime {
         let clean = form.submit(&patch, &ctx, Some(&record.data)).map_err(invalid)?;
         self.check_references(&clean).await?;
         let diff = field_diff(&record.data, &clean.data);
-        Ok(self
-            .store
+        self.store
             .update_record(id, expected_rev, &clean.data, &record.status, &diff, &caller.user.id)
-            .await?)
+            .await
+            .map_err(|e| match e {
+                // Another edit committed between our read and our write.
+                StoreError::Conflict(what) => RuntimeError::Stale(what),
+                other => other.into(),
+            })
     }
 
     /// Soft-deletes a record the caller may edit.
@@ -214,16 +217,14 @@ impl Runtime {
     ) -> RuntimeResult<()> {
         let record = self.read_record(caller, id).await?;
         let form = self.record_form(&record).await?;
-        let perms = &form.def().permissions;
-        let may = caller.has_any(&perms.edit_all)
-            || (record.owner_id == caller.user.id && caller.has_any(&perms.edit_own));
-        if !may {
-            return Err(RuntimeError::Forbidden);
-        }
-        Ok(self
-            .store
+        check_editable(caller, &form, &record)?;
+        self.store
             .delete_record(id, expected_rev, &caller.user.id)
-            .await?)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(what) => RuntimeError::Stale(what),
+                other => other.into(),
+            })
     }
 
     /// One page of the records of a form that the caller may read.
@@ -339,6 +340,21 @@ impl Runtime {
             Err(RuntimeError::Invalid { problems })
         }
     }
+}
+
+/// The caller may edit (or delete) this record now: by permission, and not while its
+/// approval is under way (the approvers are deciding on what they see).
+fn check_editable(caller: &Caller, form: &CompiledForm, record: &Record) -> RuntimeResult<()> {
+    let perms = &form.def().permissions;
+    let may = caller.has_any(&perms.edit_all)
+        || (record.owner_id == caller.user.id && caller.has_any(&perms.edit_own));
+    if !may {
+        return Err(RuntimeError::Forbidden);
+    }
+    if record.status == IN_REVIEW {
+        return Err(RuntimeError::Conflict(format!("record {} is in review", record.id)));
+    }
+    Ok(())
 }
 
 pub(crate) fn submit_context(caller: &Caller, now: OffsetDateTime, record: RecordMeta) -> SubmitContext {

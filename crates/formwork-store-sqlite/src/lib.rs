@@ -8,6 +8,9 @@
 
 mod store;
 
+/// How this store writes an instant (fixed-width UTC text), for tools that write rows raw.
+pub use store::ts as timestamp_text;
+
 use std::str::FromStr;
 use std::time::Duration;
 

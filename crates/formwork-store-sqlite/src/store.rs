@@ -12,7 +12,7 @@ const BACKEND: Backend = Backend::Sqlite;
 /// Instants are stored as fixed-width RFC 3339 UTC text with six fraction digits. sqlx's own
 /// encoding drops trailing zero digits (`…:44.8Z` against `…:44.80001Z`), and then text order
 /// is no longer time order, which every `<`, `>` and `ORDER BY` on an instant relies on.
-fn ts(t: OffsetDateTime) -> String {
+pub fn ts(t: OffsetDateTime) -> String {
     let t = micros(t);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",

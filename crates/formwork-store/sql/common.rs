@@ -1121,6 +1121,16 @@ impl Store for StoreImpl {
     ) -> StoreResult<Vec<formwork_store::Notification>> {
         self.p_list_notifications(user_id, before, limit).await
     }
+    async fn list_notifications_of_kind(
+        &self,
+        user_id: &str,
+        kind: Option<&str>,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<formwork_store::Notification>> {
+        self.p_list_notifications_of_kind(user_id, kind, before, limit)
+            .await
+    }
     async fn unread_notifications(&self, user_id: &str) -> StoreResult<u32> {
         self.p_unread_notifications(user_id).await
     }

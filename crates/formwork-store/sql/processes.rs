@@ -112,6 +112,7 @@ async fn insert_instance(
 ) -> StoreResult<()> {
     let (record_id, app_id, app_version) = record;
     let step = &instance.step;
+    let now = step.at.map_or(now, micros);
     sqlx::query(
         "INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
          status, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
@@ -323,34 +324,51 @@ impl StoreImpl {
             .await
             .map_err(db_err("timer"))?;
             if pending.rows_affected() == 0 {
-                return Err(StoreError::Conflict(format!("timer `{key}` has fired already")));
+                return Err(StoreError::Conflict(format!(
+                    "timer `{key}` has fired already"
+                )));
             }
         }
         write_step_rows(&mut tx, &step, &instance.record_id, now).await?;
         if step.record_status.is_some() || step.record_data.is_some() {
-            let record = format!("record `{}`", instance.record_id);
-            sqlx::query(
+            let what = format!("record `{}`", instance.record_id);
+            let updated: Option<(i64, String)> = sqlx::query_as(
                 "UPDATE records SET status = COALESCE($2, status), data = COALESCE($3, data), \
-                 rev = rev + 1, updated_at = $4 WHERE id = $1",
+                 rev = rev + 1, updated_at = $4 WHERE id = $1 AND ($5 IS NULL OR rev = $5) \
+                 RETURNING rev, status",
             )
             .bind(&instance.record_id)
             .bind(&step.record_status)
             .bind(step.record_data.as_ref().map(Json))
             .bind(ts(now))
-            .execute(&mut *tx)
+            .bind(step.record_rev)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(db_err(&record))?;
-            if step.record_data.is_some() {
-                audit(
-                    &mut tx,
-                    now,
-                    actor,
-                    "record.update",
-                    &format!("record:{}", instance.record_id),
-                    step.record_diff.clone().unwrap_or_else(|| serde_json::json!({})),
-                )
-                .await?;
-            }
+            .map_err(db_err(&what))?;
+            let Some((rev, status)) = updated else {
+                return Err(StoreError::Conflict(format!(
+                    "{what} changed since revision {}",
+                    step.record_rev.unwrap_or_default()
+                )));
+            };
+            let diff = step
+                .record_diff
+                .clone()
+                .unwrap_or_else(|| serde_json::json!({}));
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "record.update",
+                &format!("record:{}", instance.record_id),
+                serde_json::json!({
+                    "rev": rev,
+                    "status": status,
+                    "diff": diff,
+                    "instance": instance.id,
+                }),
+            )
+            .await?;
         }
         commit(tx).await?;
         Ok(instance)
@@ -386,12 +404,17 @@ impl StoreImpl {
     }
 
     async fn p_get_task(&self, id: &str) -> StoreResult<Option<formwork_store::Task>> {
-        sqlx::query(concat!("SELECT ", task_cols!(), task_from!(), "WHERE t.id = $1"))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await
-            .and_then(|r| r.as_ref().map(task_from_row).transpose())
-            .map_err(db_err("task"))
+        sqlx::query(concat!(
+            "SELECT ",
+            task_cols!(),
+            task_from!(),
+            "WHERE t.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await
+        .and_then(|r| r.as_ref().map(task_from_row).transpose())
+        .map_err(db_err("task"))
     }
 
     async fn p_tasks_of_instance(

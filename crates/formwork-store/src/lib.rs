@@ -173,13 +173,24 @@ pub trait Store: Send + Sync + 'static {
     async fn instance_history(&self, instance_id: &str) -> StoreResult<Vec<HistoryRow>>;
     /// Timers due at `now` that have not fired, oldest first.
     async fn due_timers(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<Timer>>;
+    /// A page of a user's notifications, newest first, before the given id (keyset page).
     async fn list_notifications(
         &self,
         user_id: &str,
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<Notification>>;
+    /// Like [`Store::list_notifications`], only those of one kind (e.g. `cc`) when given.
+    async fn list_notifications_of_kind(
+        &self,
+        user_id: &str,
+        kind: Option<&str>,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Notification>>;
     async fn unread_notifications(&self, user_id: &str) -> StoreResult<u32>;
+    /// Marks these notifications of the user read, or all of them when `ids` is empty;
+    /// returns how many were unread.
     async fn mark_notifications_read(&self, user_id: &str, ids: &[String]) -> StoreResult<u64>;
 
     // ---- audit -----------------------------------------------------------------------------

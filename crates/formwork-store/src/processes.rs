@@ -152,6 +152,9 @@ pub struct StepWrite {
     pub record_data: Option<Value>,
     /// The field diff of `record_data`, for the record's `record.update` audit row.
     pub record_diff: Option<Value>,
+    /// The record revision `record_data` was computed from; a different current revision is
+    /// `Conflict`, so a step never overwrites an edit it did not see.
+    pub record_rev: Option<i64>,
     /// Background work to enqueue (mail, chat, webhooks): `(kind, payload)`.
     pub outbox: Vec<(String, Value)>,
     /// When the step happened: every row it writes carries this instant. `None` takes the

@@ -280,9 +280,9 @@ async fn concurrent_inserts_with_one_idempotency_key_make_exactly_one_record() {
     with_each_backend(|store| async move {
         let w = world(&store).await?;
         let tasks: Vec<_> = (0..20)
-            .map(|i| {
+            .map(|_| {
                 let store = store.clone();
-                let mut new = new_record(APP, &w.alice.id, None, json!({ "try": i }));
+                let mut new = new_record(APP, &w.alice.id, None, json!({ "try": 1 }));
                 new.numbering = Some(yearly_numbering("PRJ", 2026));
                 new.idempotency_key = Some("submit-1".into());
                 tokio::spawn(async move { store.insert_record(new, "alice").await })
@@ -300,6 +300,15 @@ async fn concurrent_inserts_with_one_idempotency_key_make_exactly_one_record() {
         ensure!(new[0].number.as_deref() == Some("PRJ-2026-00001"));
         ensure!(store.list_records(&query()).await?.len() == 1);
         ensure!(store.record_history(&new[0].id).await?.len() == 1);
+
+        // The same key with a different request is refused, whoever sends it first.
+        let mut changed = new_record(APP, &w.alice.id, None, json!({ "try": 2 }));
+        changed.idempotency_key = Some("submit-1".into());
+        let refused = store.insert_record(changed, "alice").await;
+        ensure!(
+            matches!(refused, Err(formwork_store::StoreError::Conflict(_))),
+            "{refused:?}"
+        );
 
         // Replays take no number.
         let mut next = new_record(APP, &w.alice.id, None, json!({}));

@@ -13,6 +13,27 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::session_store::USER_ID_KEY;
 
+/// Session key holding when the session was last extended (unix seconds).
+const SEEN_KEY: &str = "seen";
+
+/// How often an active session's expiry is pushed forward. Saving on every request would
+/// cost a database write per request; this costs one per session every few minutes.
+const KEEP_ALIVE_EVERY_SECS: i64 = 300;
+
+/// Marks the session modified when it was last extended long enough ago, so the session
+/// layer saves it with a fresh inactivity expiry.
+async fn keep_alive(session: &Session) -> Result<(), ApiError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let seen: Option<i64> = session.get(SEEN_KEY).await.map_err(ApiError::internal)?;
+    if seen.is_none_or(|t| now - t >= KEEP_ALIVE_EVERY_SECS) {
+        session
+            .insert(SEEN_KEY, now)
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    Ok(())
+}
+
 /// The signed-in user; extracting it answers 401 when there is none.
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub User);
@@ -41,6 +62,8 @@ impl FromRequestParts<AppState> for CurrentUser {
             .await
             .map_err(ApiError::internal)?;
         let user_id = user_id.ok_or(RuntimeError::Unauthenticated)?;
-        Ok(CurrentUser(state.runtime.session_user(&user_id).await?))
+        let user = state.runtime.session_user(&user_id).await?;
+        keep_alive(&session).await?;
+        Ok(CurrentUser(user))
     }
 }

@@ -89,6 +89,11 @@ impl From<RuntimeError> for ApiError {
                 e.cause = Some(what);
                 e
             }
+            R::Stale(what) => {
+                let mut e = Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed");
+                e.cause = Some(what);
+                e
+            }
             R::Malformed { problem } => {
                 let code = if problem.code == "invalid_json" { "invalid_json" } else { "bad_request" };
                 Self::new(StatusCode::BAD_REQUEST, code).with_fields(vec![problem])

@@ -1,5 +1,5 @@
-//! The HTTP server: binds, serves until a shutdown signal, drains in-flight requests, and
-//! sweeps expired sessions in the background.
+//! The HTTP server: binds, serves until a shutdown signal, drains in-flight requests, and in
+//! the background sweeps expired sessions and fires due process timers.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +14,10 @@ use tokio::task::JoinHandle;
 
 /// How often expired sessions are deleted.
 const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// How often due timers (reminders, escalations, waits) are looked for. The first look is at
+/// start, so timers that fell due while the server was down fire on catch-up.
+const TIMERS_EVERY: Duration = Duration::from_secs(5);
 
 /// A server started with [`spawn`]; dropping `shutdown` (or sending on it) stops it.
 pub struct RunningServer {
@@ -58,6 +62,7 @@ async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_sessions(runtime.clone()));
+    let timers = tokio::spawn(fire_timers(runtime.clone()));
     let app = formwork_web::app(runtime, &config);
     let result = axum::serve(
         listener,
@@ -67,7 +72,30 @@ async fn run(
     .await
     .context("serving HTTP");
     sweeper.abort();
+    timers.abort();
     result
+}
+
+async fn fire_timers(runtime: Arc<Runtime>) {
+    let mut tick = tokio::time::interval(TIMERS_EVERY);
+    // A slow round (many timers after downtime) is not followed by a burst of catch-up ticks.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match runtime
+            .fire_due_timers(time::OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(run) if run.fired + run.failed > 0 => tracing::info!(
+                fired = run.fired,
+                skipped = run.skipped,
+                failed = run.failed,
+                "process timers"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not fire process timers"),
+        }
+    }
 }
 
 async fn sweep_sessions(runtime: Arc<Runtime>) {

@@ -87,12 +87,20 @@ mod tests {
             "assignee": {"type": "submitter"}, "fields": {"secret": "hidden", "amount": "editable"}}));
         assert_eq!(field_access(&approval, "name"), Some(FieldAccess::Visible));
         assert_eq!(field_access(&approval, "secret"), Some(FieldAccess::Hidden));
-        assert_eq!(field_access(&approval, "amount"), Some(FieldAccess::Editable));
+        assert_eq!(
+            field_access(&approval, "amount"),
+            Some(FieldAccess::Editable)
+        );
 
         let bare_fill = node(json!({"id": "f", "kind": "fill", "assignee": {"type": "submitter"}}));
-        assert_eq!(field_access(&bare_fill, "name"), Some(FieldAccess::Editable));
-        let fill = node(json!({"id": "f", "kind": "fill", "assignee": {"type": "submitter"},
-            "fields": {"amount": "editable"}}));
+        assert_eq!(
+            field_access(&bare_fill, "name"),
+            Some(FieldAccess::Editable)
+        );
+        let fill = node(
+            json!({"id": "f", "kind": "fill", "assignee": {"type": "submitter"},
+            "fields": {"amount": "editable"}}),
+        );
         assert_eq!(field_access(&fill, "name"), Some(FieldAccess::Visible));
 
         let end = node(json!({"id": "e", "kind": "end", "outcome": "approved"}));
@@ -104,7 +112,10 @@ mod tests {
         let approval = node(json!({"id": "a", "kind": "approval",
             "assignee": {"type": "submitter"}, "fields": {"secret": "hidden", "amount": "editable"}}));
         let data = json!({"name": "x", "secret": "s", "amount": "1"});
-        assert_eq!(without_hidden(&approval, &data), json!({"name": "x", "amount": "1"}));
+        assert_eq!(
+            without_hidden(&approval, &data),
+            json!({"name": "x", "amount": "1"})
+        );
         let refused = refused_changes(&approval, &json!({"amount": "2", "name": "y", "secret": 1}));
         let paths: Vec<_> = refused.iter().map(|p| p.pointer.as_str()).collect();
         assert_eq!(paths, ["/data/name", "/data/secret"]);

@@ -166,7 +166,9 @@ impl Context for StepContext<'_> {
             Some(Value::String(s)) if s.len() == 10 => {
                 let format = time::macros::format_description!("[year]-[month]-[day]");
                 let date = Date::parse(s, &format).map_err(|e| format!("{field}: {e}"))?;
-                Ok(Some(date.with_time(Time::MIDNIGHT).assume_offset(app_offset())))
+                Ok(Some(
+                    date.with_time(Time::MIDNIGHT).assume_offset(app_offset()),
+                ))
             }
             Some(Value::String(s)) => OffsetDateTime::parse(s, &Rfc3339)
                 .map(Some)

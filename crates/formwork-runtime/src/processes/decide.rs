@@ -185,21 +185,31 @@ impl Runtime {
             .filter(|t| t.assignee_id == caller.user.id)
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
         if task.status != "open" {
-            return Err(RuntimeError::Conflict(format!("task {task_id} is {}", task.status)).into());
+            return Err(
+                RuntimeError::Conflict(format!("task {task_id} is {}", task.status)).into(),
+            );
         }
         let loaded = self.load_instance(&task.instance_id).await?;
         if let Action::Transfer { to } | Action::AddSigner { user: to, .. } = &action {
             let known = self.store.get_user_by_username(to).await?;
             if known.is_none_or(|u| u.suspended) {
                 return Err(RuntimeError::Invalid {
-                    problems: vec![problem("/to", "unknown_user", "没有这个用户", "There is no such user")],
+                    problems: vec![problem(
+                        "/to",
+                        "unknown_user",
+                        "没有这个用户",
+                        "There is no such user",
+                    )],
                 }
                 .into());
             }
         }
         let data = match &request.data {
             None => loaded.record.data.clone(),
-            Some(changes) => self.edited_data(caller, &loaded, &task, &action, changes, now).await?,
+            Some(changes) => {
+                self.edited_data(caller, &loaded, &task, &action, changes, now)
+                    .await?
+            }
         };
         let actor = Actor {
             username: caller.user.username.clone(),
@@ -213,8 +223,16 @@ impl Runtime {
             },
             action,
         };
-        self.step_on(&loaded, data, event, Some(actor), Some(task.key), caller, now)
-            .await
+        self.step_on(
+            &loaded,
+            data,
+            event,
+            Some(actor),
+            Some(task.key),
+            caller,
+            now,
+        )
+        .await
     }
 
     /// The record's data with the caller's changes, checked against the step's field
@@ -277,7 +295,7 @@ impl Runtime {
         now: OffsetDateTime,
     ) -> Result<Instance, Attempt> {
         let process = loaded.process()?;
-        let stepped = pipeline::run(
+        let built = pipeline::run(
             self.store.as_ref(),
             StepInput {
                 app_id: &loaded.instance.app_id,
@@ -288,6 +306,7 @@ impl Runtime {
                 state: &loaded.state,
                 facts: RecordFacts::of(&loaded.record),
                 stored_status: Some(&loaded.record.status),
+                stored_rev: Some(loaded.record.rev),
                 stored_data: &loaded.record.data,
                 data,
                 submitter: &loaded.submitter,
@@ -302,7 +321,7 @@ impl Runtime {
         .await?;
         match self
             .store
-            .apply_step(stepped.built.write, Some(&caller.user.id))
+            .apply_step(built.write, Some(&caller.user.id))
             .await
         {
             Ok(instance) => Ok(instance),
@@ -322,7 +341,12 @@ fn parse_action(request: &DecideRequest) -> RuntimeResult<Action> {
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
             .ok_or_else(|| RuntimeError::Invalid {
-                problems: vec![problem("/to", "required", "请指定对象", "Say to whom or where")],
+                problems: vec![problem(
+                    "/to",
+                    "required",
+                    "请指定对象",
+                    "Say to whom or where",
+                )],
             })
     };
     Ok(match request.action.as_str() {
@@ -363,4 +387,3 @@ fn checked_comment(comment: Option<&str>) -> RuntimeResult<Option<String>> {
     }
     Ok(comment.map(str::to_owned))
 }
-

@@ -45,7 +45,12 @@ impl Directory {
         dir.add(wanted.submitter.clone());
         let named = Named::of(process);
         let roles: Vec<String> = if named.any_expression {
-            store.list_roles().await?.into_iter().map(|r| r.id).collect()
+            store
+                .list_roles()
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
         } else {
             named.roles.into_iter().collect()
         };
@@ -73,7 +78,12 @@ impl Directory {
                 state.open_tasks().into_iter().map(|t| t.assignee).collect();
             for username in assignees {
                 let head = match dir.user(store, &username).await? {
-                    Some(user) => dir.heads_above(store, &user, false).await?.into_iter().flatten().next(),
+                    Some(user) => dir
+                        .heads_above(store, &user, false)
+                        .await?
+                        .into_iter()
+                        .flatten()
+                        .next(),
                     None => None,
                 };
                 dir.heads.insert(username, head);
@@ -106,7 +116,9 @@ impl Directory {
             .await?
             .map(|u| u.id)
             .ok_or_else(|| {
-                RuntimeError::Internal(format!("user `{username}` named by the process does not exist"))
+                RuntimeError::Internal(format!(
+                    "user `{username}` named by the process does not exist"
+                ))
             })
     }
 
@@ -215,7 +227,9 @@ impl Named {
                     self.rule(&row.assignee);
                 }
             }
-            AssigneeDef::DepartmentHead { .. } | AssigneeDef::Submitter | AssigneeDef::Field { .. } => {}
+            AssigneeDef::DepartmentHead { .. }
+            | AssigneeDef::Submitter
+            | AssigneeDef::Field { .. } => {}
         }
     }
 }

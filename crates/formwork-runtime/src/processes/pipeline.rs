@@ -26,8 +26,10 @@ pub(crate) struct StepInput<'a> {
     pub expected_version: Option<i64>,
     pub state: &'a State,
     pub facts: RecordFacts,
-    /// The record as stored; a record not inserted yet has no status and the submitted data.
+    /// The record as stored; a record not inserted yet has no status or revision and the
+    /// submitted data.
     pub stored_status: Option<&'a str>,
+    pub stored_rev: Option<i64>,
     pub stored_data: &'a Value,
     /// The data the step runs on: the stored data with the actor's edits.
     pub data: Value,
@@ -40,13 +42,8 @@ pub(crate) struct StepInput<'a> {
     pub now: OffsetDateTime,
 }
 
-/// The state after the step and the rows that store it.
-pub(crate) struct Stepped {
-    pub state: State,
-    pub built: Built,
-}
-
-pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResult<Stepped> {
+/// Runs the step and returns the rows that store it.
+pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResult<Built> {
     let timer = matches!(input.event, Event::TimerFired { .. });
     let mut dir = Directory::load(
         store,
@@ -68,7 +65,7 @@ pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResul
         );
         step(input.process, input.state, input.event, input.now, &ctx).map_err(engine_error)?
     };
-    let built = write::build(
+    write::build(
         store,
         &mut dir,
         WriteInput {
@@ -82,6 +79,7 @@ pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResul
             decided_task: input.decided_task,
             fired_timer: input.fired_timer,
             stored_status: input.stored_status,
+            stored_rev: input.stored_rev,
             stored_data: input.stored_data,
             data: input.data,
             task_ids: &input.task_ids,
@@ -89,8 +87,7 @@ pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResul
         },
         effects,
     )
-    .await?;
-    Ok(Stepped { state: next, built })
+    .await
 }
 
 /// A running instance with what its steps need: its record, app version and submitter.
@@ -116,7 +113,8 @@ impl crate::Runtime {
     /// Loads an instance and everything a step on it needs; `NotFound` when it or its record
     /// is gone.
     pub(crate) async fn load_instance(&self, instance_id: &str) -> RuntimeResult<Loaded> {
-        let missing = |what: &str| crate::RuntimeError::NotFound(format!("{what} of instance {instance_id}"));
+        let missing =
+            |what: &str| crate::RuntimeError::NotFound(format!("{what} of instance {instance_id}"));
         let instance = self
             .store
             .get_instance(instance_id)
@@ -132,7 +130,9 @@ impl crate::Runtime {
             .get_user(&record.owner_id)
             .await?
             .ok_or_else(|| missing("submitter"))?;
-        let app = self.app_version(&instance.app_id, instance.app_version).await?;
+        let app = self
+            .app_version(&instance.app_id, instance.app_version)
+            .await?;
         let state = serde_json::from_value(instance.state.clone()).map_err(|e| {
             crate::RuntimeError::Internal(format!("state of instance {instance_id}: {e}"))
         })?;

@@ -40,7 +40,7 @@ impl Runtime {
         let form = app.form_def(form_id)?;
         let instance_id = new_id();
         let state = State::new();
-        let stepped = pipeline::run(
+        let mut built = pipeline::run(
             self.store.as_ref(),
             StepInput {
                 app_id: &app.app_id,
@@ -57,6 +57,7 @@ impl Runtime {
                     ..RecordFacts::default()
                 },
                 stored_status: None,
+                stored_rev: None,
                 stored_data: data,
                 data: data.clone(),
                 submitter: &caller.user,
@@ -69,7 +70,6 @@ impl Runtime {
             },
         )
         .await?;
-        let mut built = stepped.built;
         // The record is inserted with the step's status and data, so the write carries none.
         built.write.record_status = None;
         built.write.record_data = None;

@@ -49,7 +49,10 @@ impl Runtime {
             let due = self.store.due_timers(now, BATCH).await?;
             let full = due.len() == BATCH as usize;
             let mut progressed = false;
-            for timer in due.iter().filter(|t| !failed.contains(&t.id)) {
+            for timer in &due {
+                if failed.contains(&timer.id) {
+                    continue;
+                }
                 match self.fire(timer, now).await {
                     Ok(Fired::Here) => {
                         run.fired += 1;
@@ -84,7 +87,10 @@ impl Runtime {
                 Err(Attempt::Failed(e)) => return Err(e),
             }
         }
-        Err(RuntimeError::Conflict(format!("timer {} kept racing", timer.key)))
+        Err(RuntimeError::Conflict(format!(
+            "timer {} kept racing",
+            timer.key
+        )))
     }
 
     async fn try_fire(&self, timer: &Timer, now: OffsetDateTime) -> Result<Fired, Attempt> {
@@ -103,7 +109,7 @@ impl Runtime {
             .into_iter()
             .map(|t| (t.key, t.id))
             .collect();
-        let stepped = pipeline::run(
+        let built = pipeline::run(
             self.store.as_ref(),
             StepInput {
                 app_id: &loaded.instance.app_id,
@@ -114,6 +120,7 @@ impl Runtime {
                 state: &loaded.state,
                 facts: RecordFacts::of(&loaded.record),
                 stored_status: Some(&loaded.record.status),
+                stored_rev: Some(loaded.record.rev),
                 stored_data: &loaded.record.data,
                 data: loaded.record.data.clone(),
                 submitter: &loaded.submitter,
@@ -128,7 +135,7 @@ impl Runtime {
             },
         )
         .await?;
-        match self.store.apply_step(stepped.built.write, None).await {
+        match self.store.apply_step(built.write, None).await {
             Ok(_) if wanted => Ok(Fired::Here),
             Ok(_) => Ok(Fired::Elsewhere),
             // The instance no longer wanted the timer: whoever moved it on consumed it.

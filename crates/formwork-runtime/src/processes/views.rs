@@ -3,13 +3,10 @@
 //! id of the previous page) and never count, except a user's unread messages.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use formwork_model::{NodeKind, Text};
 use formwork_process::{CompiledProcess, State};
-use formwork_store::{
-    HistoryRow, Instance, Notification, Record, Task, TaskBox, TaskQuery, User,
-};
+use formwork_store::{HistoryRow, Instance, Notification, Record, Task, TaskBox, TaskQuery, User};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -195,7 +192,11 @@ impl Runtime {
         let mut items = Vec::new();
         let next = match which {
             InboxBox::Todo | InboxBox::Done => {
-                let task_box = if which == InboxBox::Todo { TaskBox::Todo } else { TaskBox::Done };
+                let task_box = if which == InboxBox::Todo {
+                    TaskBox::Todo
+                } else {
+                    TaskBox::Done
+                };
                 let rows = self
                     .store
                     .list_tasks(&TaskQuery {
@@ -207,7 +208,10 @@ impl Runtime {
                     .await?;
                 let (rows, next) = cut(rows, limit, |t| t.id.clone());
                 for task in rows {
-                    if let Some(item) = self.item(&mut people, task.instance_id.clone(), Some(task), None).await? {
+                    if let Some(item) = self
+                        .item(&mut people, task.instance_id.clone(), Some(task), None)
+                        .await?
+                    {
                         items.push(item);
                     }
                 }
@@ -220,7 +224,10 @@ impl Runtime {
                     .await?;
                 let (rows, next) = cut(rows, limit, |i| i.record_id.clone());
                 for instance in rows {
-                    if let Some(item) = self.item(&mut people, instance.id.clone(), None, None).await? {
+                    if let Some(item) = self
+                        .item(&mut people, instance.id.clone(), None, None)
+                        .await?
+                    {
                         items.push(item);
                     }
                 }
@@ -238,7 +245,10 @@ impl Runtime {
                         continue;
                     };
                     let instance_id = instance_id.to_owned();
-                    if let Some(item) = self.item(&mut people, instance_id, None, Some(note)).await? {
+                    if let Some(item) = self
+                        .item(&mut people, instance_id, None, Some(note))
+                        .await?
+                    {
                         items.push(item);
                     }
                 }
@@ -262,10 +272,16 @@ impl Runtime {
         let Some(record) = self.store.get_record(&instance.record_id).await? else {
             return Ok(None);
         };
-        let app = self.app_version(&instance.app_id, instance.app_version).await?;
+        let app = self
+            .app_version(&instance.app_id, instance.app_version)
+            .await?;
         let process = app.process(&instance.process_id)?;
         let node = task.as_ref().map(|t| node_view(process, &t.node_id));
-        let title = title(&app, &record, task.as_ref().and_then(|t| process.node(&t.node_id)));
+        let title = title(
+            &app,
+            &record,
+            task.as_ref().and_then(|t| process.node(&t.node_id)),
+        );
         let submitter = people.get(self, &record.owner_id).await?;
         Ok(Some(InboxItem {
             task,
@@ -305,9 +321,15 @@ impl Runtime {
         } else {
             vec!["approve", "reject", "return", "transfer", "add_signer"]
         };
-        let return_to = if open { returnable(&process, &loaded.state, &task.node_id) } else { Vec::new() };
+        let return_to = if open {
+            returnable(&process, &loaded.state, &task.node_id)
+        } else {
+            Vec::new()
+        };
         let mut people = People::default();
-        let timeline = self.timeline_of(&mut people, &loaded.app, &process, loaded.instance.clone()).await?;
+        let timeline = self
+            .timeline_of(&mut people, &process, loaded.instance.clone())
+            .await?;
         Ok(TaskDetail {
             node: node_view(&process, &task.node_id),
             process_name: process.def().name.clone(),
@@ -347,16 +369,19 @@ impl Runtime {
                 return Err(not_found());
             }
         }
-        let app = self.app_version(&instance.app_id, instance.app_version).await?;
+        let app = self
+            .app_version(&instance.app_id, instance.app_version)
+            .await?;
         let process = app.process(&instance.process_id)?.clone();
         let mut people = People::default();
-        Ok(Some(self.timeline_of(&mut people, &app, &process, instance).await?))
+        Ok(Some(
+            self.timeline_of(&mut people, &process, instance).await?,
+        ))
     }
 
     async fn timeline_of(
         &self,
         people: &mut People,
-        _app: &Arc<CompiledApp>,
         process: &CompiledProcess,
         instance: Instance,
     ) -> RuntimeResult<Timeline> {
@@ -427,7 +452,11 @@ impl Runtime {
     }
 
     /// Marks the caller's notifications read: these, or all when `ids` is empty.
-    pub async fn mark_notifications_read(&self, caller: &Caller, ids: &[String]) -> RuntimeResult<u64> {
+    pub async fn mark_notifications_read(
+        &self,
+        caller: &Caller,
+        ids: &[String],
+    ) -> RuntimeResult<u64> {
         if ids.len() > MAX_PAGE as usize {
             return Err(RuntimeError::Invalid {
                 problems: vec![crate::accounts::problem(
@@ -456,11 +485,16 @@ fn returnable(process: &CompiledProcess, state: &State, at: &str) -> Vec<NodeVie
 }
 
 /// The record's first text field in form order, unless hidden at `node`.
-fn title(app: &CompiledApp, record: &Record, node: Option<&formwork_model::NodeDef>) -> Option<String> {
+fn title(
+    app: &CompiledApp,
+    record: &Record,
+    node: Option<&formwork_model::NodeDef>,
+) -> Option<String> {
     let form = app.form(&record.form_id).ok()?;
-    let field = form.fields().iter().find(|f| {
-        matches!(f.kind, formwork_forms::FieldKind::Text)
-    })?;
+    let field = form
+        .fields()
+        .iter()
+        .find(|f| matches!(f.kind, formwork_forms::FieldKind::Text))?;
     if let Some(node) = node
         && super::access::field_access(node, &field.key) == Some(FieldAccess::Hidden)
     {

@@ -44,6 +44,8 @@ pub(crate) struct WriteInput<'a> {
     pub fired_timer: Option<String>,
     /// The record status stored now; `None` for a record not inserted yet.
     pub stored_status: Option<&'a str>,
+    /// The stored record's revision; `None` for a record not inserted yet.
+    pub stored_rev: Option<i64>,
     pub stored_data: &'a Value,
     /// The data the step ran on (the stored data with the actor's edits).
     pub data: Value,
@@ -189,6 +191,7 @@ pub(crate) async fn build(
     if &data != input.stored_data {
         write.record_diff = Some(field_diff(input.stored_data, &data));
         write.record_data = Some(data.clone());
+        write.record_rev = input.stored_rev;
     }
     Ok(Built {
         write,

@@ -1,10 +1,14 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document it is built with.
 
+pub mod approvals;
 pub mod apps;
 pub mod body;
 pub mod files;
+pub mod notifications;
 pub mod records;
 pub mod session;
+pub mod task_types;
+pub mod tasks;
 pub mod tokens;
 pub mod types;
 pub mod users;
@@ -24,7 +28,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "tasks"), (name = "notifications"))
 )]
 struct ApiDoc;
 
@@ -46,6 +50,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::version))
         .routes(routes!(records::create, records::list))
         .routes(routes!(records::get, records::patch, records::delete))
+        .routes(routes!(approvals::timeline))
+        .routes(routes!(approvals::withdraw))
+        .routes(routes!(tasks::inbox))
+        .routes(routes!(tasks::get))
+        .routes(routes!(tasks::decide))
+        .routes(routes!(tasks::batch_decide))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_read))
         .routes(routes!(files::upload))
         .routes(routes!(files::own))
         .routes(routes!(files::of_record))

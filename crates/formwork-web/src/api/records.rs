@@ -204,6 +204,7 @@ pub async fn get(
     responses(
         (status = 200, body = RecordResponse),
         (status = 404, body = ErrorBody),
+        (status = 409, description = "The record is in review", body = ErrorBody),
         (status = 412, description = "Changed meanwhile", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 428, description = "If-Match missing", body = ErrorBody),
@@ -222,8 +223,7 @@ pub async fn patch(
     let record = state
         .runtime
         .update_record(&caller, &id, rev, &input, OffsetDateTime::now_utc())
-        .await
-        .map_err(stale_is_412)?;
+        .await?;
     Ok(with_etag(StatusCode::OK, record))
 }
 
@@ -242,16 +242,6 @@ pub async fn delete(
     state
         .runtime
         .delete_record(&caller, &id, rev)
-        .await
-        .map_err(stale_is_412)?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn stale_is_412(e: formwork_runtime::RuntimeError) -> ApiError {
-    match e {
-        formwork_runtime::RuntimeError::Conflict(_) => {
-            precondition("precondition_failed", StatusCode::PRECONDITION_FAILED)
-        }
-        other => other.into(),
-    }
 }

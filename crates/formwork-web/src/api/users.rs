@@ -56,16 +56,11 @@ pub async fn create(
     params(("username" = String, Path)),
     responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
 pub async fn suspend(
-    State(state): State<AppState>,
-    CurrentUser(admin): CurrentUser,
-    Path(username): Path<String>,
+    state: State<AppState>,
+    admin: CurrentUser,
+    username: Path<String>,
 ) -> Result<Json<UserResponse>, ApiError> {
-    require_admin(&admin)?;
-    let user = state
-        .runtime
-        .set_suspended(&username, true, Some(&admin.id))
-        .await?;
-    Ok(Json(user.into()))
+    set_suspended(state, admin, username, true).await
 }
 
 /// Lifts a suspension; the user must sign in again.
@@ -73,14 +68,23 @@ pub async fn suspend(
     params(("username" = String, Path)),
     responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
 pub async fn reinstate(
+    state: State<AppState>,
+    admin: CurrentUser,
+    username: Path<String>,
+) -> Result<Json<UserResponse>, ApiError> {
+    set_suspended(state, admin, username, false).await
+}
+
+async fn set_suspended(
     State(state): State<AppState>,
     CurrentUser(admin): CurrentUser,
     Path(username): Path<String>,
+    suspended: bool,
 ) -> Result<Json<UserResponse>, ApiError> {
     require_admin(&admin)?;
     let user = state
         .runtime
-        .set_suspended(&username, false, Some(&admin.id))
+        .set_suspended(&username, suspended, Some(&admin.id))
         .await?;
     Ok(Json(user.into()))
 }

@@ -106,6 +106,9 @@ mod tests {
     #[test]
     fn the_sign_in_link_carries_the_way_back() {
         assert_eq!(login_url("/"), "/login");
-        assert_eq!(login_url("/apps/a?x=1&y=2"), "/login?next=%2Fapps%2Fa%3Fx%3D1%26y%3D2");
+        assert_eq!(
+            login_url("/apps/a?x=1&y=2"),
+            "/login?next=%2Fapps%2Fa%3Fx%3D1%26y%3D2"
+        );
     }
 }

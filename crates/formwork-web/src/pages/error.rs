@@ -56,6 +56,7 @@ impl From<RuntimeError> for PageError {
             R::Forbidden => Self::status(StatusCode::FORBIDDEN, "forbidden"),
             R::NotFound(_) => Self::not_found(),
             R::Conflict(_) => Self::status(StatusCode::CONFLICT, "conflict"),
+            R::Stale(_) => Self::status(StatusCode::CONFLICT, "precondition_failed"),
             R::InvalidCredentials => Self::status(StatusCode::UNAUTHORIZED, "invalid_credentials"),
             R::Throttled { .. } => Self::status(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             R::Malformed { .. } => Self::status(StatusCode::BAD_REQUEST, "bad_request"),
@@ -80,7 +81,7 @@ fn return_path(method: &Method, path_and_query: &str) -> String {
     }
     // A post cannot be repeated by a redirect: come back to the page it was sent from.
     let path = path_and_query.split('?').next().unwrap_or("/");
-    for suffix in ["/comments", "/edit"] {
+    for suffix in ["/comments", "/edit", "/withdraw"] {
         if let Some(record) = path.strip_suffix(suffix) {
             return record.to_owned();
         }
@@ -118,7 +119,11 @@ pub(crate) async fn render_page_errors(request: Request, next: Next) -> Response
             cause,
         } => {
             if status.is_server_error() {
-                tracing::error!(request_id, cause = cause.as_deref().unwrap_or("-"), "page failed");
+                tracing::error!(
+                    request_id,
+                    cause = cause.as_deref().unwrap_or("-"),
+                    "page failed"
+                );
             }
             let message = lang.message(code, &[("request_id", &request_id), ("minutes", "15")]);
             let chrome = Chrome {
@@ -126,7 +131,17 @@ pub(crate) async fn render_page_errors(request: Request, next: Next) -> Response
                 user: None,
                 here,
             };
-            let title = lang.message(&format!("ui.error.{}", status.as_u16()), &[]);
+            let title_key = match status.as_u16() {
+                400 => "ui.error.400",
+                403 => "ui.error.403",
+                404 => "ui.error.404",
+                409 => "ui.error.409",
+                413 => "ui.error.413",
+                429 => "ui.error.429",
+                s if s >= 500 => "ui.error.500",
+                _ => "ui.error.other",
+            };
+            let title = lang.message(title_key, &[]);
             let mut page = render(
                 "error.html",
                 &chrome,
@@ -145,9 +160,18 @@ mod tests {
     #[test]
     fn a_post_comes_back_to_the_page_it_was_sent_from() {
         assert_eq!(return_path(&Method::GET, "/a?b=1"), "/a?b=1");
-        assert_eq!(return_path(&Method::POST, "/records/r1/comments"), "/records/r1");
-        assert_eq!(return_path(&Method::POST, "/records/r1/edit"), "/records/r1");
-        assert_eq!(return_path(&Method::POST, "/apps/a/forms/f/new"), "/apps/a/forms/f/new");
+        assert_eq!(
+            return_path(&Method::POST, "/records/r1/comments"),
+            "/records/r1"
+        );
+        assert_eq!(
+            return_path(&Method::POST, "/records/r1/edit"),
+            "/records/r1"
+        );
+        assert_eq!(
+            return_path(&Method::POST, "/apps/a/forms/f/new"),
+            "/apps/a/forms/f/new"
+        );
         assert_eq!(return_path(&Method::POST, "/lang"), "/");
     }
 }

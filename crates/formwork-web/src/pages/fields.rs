@@ -26,8 +26,6 @@ use crate::i18n::Lang;
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct FormDesc {
     #[serde(default)]
-    pub name: String,
-    #[serde(default)]
     pub fields: Vec<FieldDesc>,
 }
 
@@ -163,9 +161,12 @@ fn raw_of_stored(field: &FieldDesc, value: &Value) -> Value {
         ),
         ("attachments", Value::Array(_)) => value.clone(),
         ("datetime", Value::String(s)) => Value::String(local_datetime(s)),
-        (_, Value::Array(items)) => {
-            Value::Array(items.iter().map(|v| Value::String(option_text(v))).collect())
-        }
+        (_, Value::Array(items)) => Value::Array(
+            items
+                .iter()
+                .map(|v| Value::String(option_text(v)))
+                .collect(),
+        ),
         (_, Value::Bool(b)) => Value::String(b.to_string()),
         (_, Value::Null) => Value::String(String::new()),
         (_, v) => Value::String(option_text(v)),
@@ -326,13 +327,9 @@ fn convert(field: &FieldDesc, raw: Option<&Value>) -> Option<Value> {
         "datetime" => Value::String(instant_input(text(Some(raw)))),
         "textarea" | "rich_text" => Value::String(text(Some(raw)).replace("\r\n", "\n")),
         _ => match raw {
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .filter(|v| !blank(v))
-                    .cloned()
-                    .collect(),
-            ),
+            Value::Array(items) => {
+                Value::Array(items.iter().filter(|v| !blank(v)).cloned().collect())
+            }
             // Several users or departments typed into one box.
             Value::String(s) if field.multiple => Value::Array(
                 s.split([',', '，', '、', ' ', ';', '；'])
@@ -440,7 +437,13 @@ fn cell_id(table: &str, row: &str, column: &str) -> String {
 
 fn id_safe(key: &str) -> String {
     key.chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -454,12 +457,7 @@ impl Errors {
         let mut errors = Errors::default();
         for p in problems {
             let message = p.message.get(lang.tag()).to_owned();
-            let segments: Vec<String> = p
-                .pointer
-                .split('/')
-                .skip(1)
-                .map(unescape)
-                .collect();
+            let segments: Vec<String> = p.pointer.split('/').skip(1).map(unescape).collect();
             let id = segments.first().and_then(|key| {
                 let field = desc.field(key)?;
                 if field.server_set {
@@ -476,11 +474,30 @@ impl Errors {
                 }
             });
             if let Some(id) = &id {
-                errors.inline.entry(id.clone()).or_insert_with(|| message.clone());
+                errors
+                    .inline
+                    .entry(id.clone())
+                    .or_insert_with(|| message.clone());
             }
+            // Beside its field a message may leave the field unnamed (an analyst's "请输入 11
+            // 位手机号"); in the summary at the top it must say which field it is about.
+            let label = segments
+                .first()
+                .and_then(|key| desc.field(key))
+                .map(|f| f.label.as_str())
+                .filter(|l| {
+                    // 「预计金额（元）」 is named by 「预计金额不能为负数」 too.
+                    let base = l.split(['（', '(']).next().unwrap_or_default().trim();
+                    !base.is_empty() && !message.contains(base)
+                });
+            let summary = match (label, lang) {
+                (Some(label), Lang::ZhCn) => format!("{label}：{message}"),
+                (Some(label), Lang::En) => format!("{label}: {message}"),
+                (None, _) => message,
+            };
             errors.summary.push(SummaryItem {
                 href: id.map(|id| format!("#{id}")),
-                message,
+                message: summary,
             });
         }
         errors
@@ -489,7 +506,9 @@ impl Errors {
     /// An error of a field named by key (e.g. an upload that failed).
     pub fn add(&mut self, key: &str, message: String) {
         let id = field_id(key);
-        self.inline.entry(id.clone()).or_insert_with(|| message.clone());
+        self.inline
+            .entry(id.clone())
+            .or_insert_with(|| message.clone());
         self.summary.push(SummaryItem {
             href: Some(format!("#{id}")),
             message,
@@ -593,7 +612,14 @@ pub(crate) fn views(desc: &FormDesc, raw: &Raw, cx: &ViewContext<'_>) -> Vec<Fie
         .iter()
         .map(|field| {
             let required = field.required || rule_true(field, "required_when", &scope);
-            let mut view = view(field, raw.get(&field.key), cx, &field_id(&field.key), &field.key, required);
+            let mut view = view(
+                field,
+                raw.get(&field.key),
+                cx,
+                &field_id(&field.key),
+                &field.key,
+                required,
+            );
             view.aria_label = field.label.clone();
             if cx.read_only.contains(&field.key) {
                 view.control = "static";
@@ -660,7 +686,11 @@ fn view(
                 let v = option_text(&o.value);
                 OptionView {
                     selected: chosen.contains(&v),
-                    label: if o.label.is_empty() { v.clone() } else { o.label.clone() },
+                    label: if o.label.is_empty() {
+                        v.clone()
+                    } else {
+                        o.label.clone()
+                    },
                     value: v,
                 }
             })
@@ -686,7 +716,11 @@ fn view(
                 };
                 Some(FileView {
                     name: text(f.get("name")).to_owned(),
-                    size: f.get("size").and_then(Value::as_i64).map(format::size).unwrap_or_default(),
+                    size: f
+                        .get("size")
+                        .and_then(Value::as_i64)
+                        .map(format::size)
+                        .unwrap_or_default(),
                     url,
                     id: file_id,
                 })
@@ -722,7 +756,12 @@ fn view(
             .limits
             .get("accept")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
         files,
         columns: Vec::new(),
         rows: Vec::new(),
@@ -745,7 +784,15 @@ fn view(
         };
         let shown = filled.len().max(MIN_ROWS).max(filled.len() + 1);
         view.rows = (0..shown)
-            .map(|i| row_view(field, filled.get(i).copied(), cx, &i.to_string(), &(i + 1).to_string()))
+            .map(|i| {
+                row_view(
+                    field,
+                    filled.get(i).copied(),
+                    cx,
+                    &i.to_string(),
+                    &(i + 1).to_string(),
+                )
+            })
             .collect();
         view.template_row = Some(row_view(field, None, cx, "__INDEX__", "__N__"));
     }
@@ -776,7 +823,11 @@ fn row_view(
             );
             cell.aria_label = cx.lang.message(
                 "ui.row_cell",
-                &[("table", &table.label), ("row", number), ("label", &column.label)],
+                &[
+                    ("table", &table.label),
+                    ("row", number),
+                    ("label", &column.label),
+                ],
             );
             cell
         })
@@ -819,7 +870,6 @@ mod tests {
         let mut table = field("milestones", "sub_table");
         table.columns = vec![field("title", "text"), field("due_date", "date")];
         FormDesc {
-            name: "p".into(),
             fields: vec![
                 field("name", "text"),
                 field("amount", "money"),
@@ -834,15 +884,20 @@ mod tests {
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn submitted_strings_become_the_json_the_runtime_expects() {
         let d = desc();
-        let files = [("attachments".to_owned(), vec![json!({"id": "f1", "name": "a.pdf"})])]
-            .into_iter()
-            .collect();
+        let files = [(
+            "attachments".to_owned(),
+            vec![json!({"id": "f1", "name": "a.pdf"})],
+        )]
+        .into_iter()
+        .collect();
         let raw = raw_from_pairs(
             &d,
             &pairs(&[
@@ -884,7 +939,11 @@ mod tests {
     #[test]
     fn an_edit_clears_emptied_fields_and_leaves_read_only_ones_alone() {
         let d = desc();
-        let raw = raw_from_pairs(&d, &pairs(&[("name", ""), ("amount", "5")]), &HashMap::new());
+        let raw = raw_from_pairs(
+            &d,
+            &pairs(&[("name", ""), ("amount", "5")]),
+            &HashMap::new(),
+        );
         let skip = vec!["count".to_owned()];
         let input = to_input(&d, &raw, &Mode::Edit { skip: &skip });
         assert_eq!(input["name"], Value::Null);
@@ -899,7 +958,9 @@ mod tests {
         let problem = |pointer: &str, zh: &str| Problem {
             pointer: pointer.into(),
             code: "x".into(),
-            message: formwork_model::Text([("zh-CN".to_owned(), zh.to_owned())].into_iter().collect()),
+            message: formwork_model::Text(
+                [("zh-CN".to_owned(), zh.to_owned())].into_iter().collect(),
+            ),
         };
         let errors = Errors::place(
             &d,
@@ -912,7 +973,10 @@ mod tests {
             Lang::ZhCn,
         );
         assert_eq!(errors.inline["f-amount"], "预计金额不能为负数");
-        assert_eq!(errors.inline["f-milestones-1-title"], "里程碑第 2 行：请填写标题");
+        assert_eq!(
+            errors.inline["f-milestones-1-title"],
+            "里程碑第 2 行：请填写标题"
+        );
         assert_eq!(errors.inline["f-milestones"], "行有误");
         assert_eq!(errors.summary.len(), 4);
         assert_eq!(errors.summary[3].href, None);

@@ -27,7 +27,8 @@ pub(crate) fn status(lang: Lang, status: &str) -> String {
     let key = match status {
         "draft" => "status.draft",
         "submitted" => "status.submitted",
-        "running" | "in_review" => "status.running",
+        "running" => "status.running",
+        "in_review" => "status.in_review",
         "approved" => "status.approved",
         "rejected" => "status.rejected",
         "returned" => "status.returned",
@@ -43,10 +44,11 @@ pub(crate) fn status(lang: Lang, status: &str) -> String {
 /// The statuses a list can be filtered by.
 pub(crate) const FILTER_STATUSES: &[&str] = &[
     "submitted",
-    "running",
+    "in_review",
     "approved",
     "rejected",
     "withdrawn",
+    "completed",
 ];
 
 /// `12.3 KB`.

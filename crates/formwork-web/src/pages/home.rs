@@ -77,7 +77,10 @@ pub(crate) fn app_card(lang: Lang, app: &AppAccess, tasks: Option<usize>) -> App
 }
 
 /// The caller's open tasks, or `None` when the tasks store cannot answer (yet).
-pub(crate) async fn open_tasks(state: &AppState, caller: &Caller) -> Option<Vec<formwork_store::Task>> {
+pub(crate) async fn open_tasks(
+    state: &AppState,
+    caller: &Caller,
+) -> Option<Vec<formwork_store::Task>> {
     match state.runtime.open_tasks(caller).await {
         Ok(tasks) => Some(tasks),
         Err(e) => {

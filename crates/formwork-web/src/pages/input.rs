@@ -56,7 +56,9 @@ impl<S: Send + Sync> FromRequest<S> for Submitted {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
         if !multipart {
-            let body = Bytes::from_request(req, state).await.map_err(|_| too_large())?;
+            let body = Bytes::from_request(req, state)
+                .await
+                .map_err(|_| too_large())?;
             let pairs = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| PageError::status(StatusCode::BAD_REQUEST, "bad_request"))?;
             return Ok(Submitted {

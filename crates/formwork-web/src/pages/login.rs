@@ -37,11 +37,7 @@ fn next_of(query: Option<&str>) -> Option<String> {
 
 fn page(lang: Lang, uri: &Uri, username: &str, next: &str, error: Option<String>) -> Response {
     let chrome = Chrome::new(lang, None, uri.to_string());
-    render(
-        "login.html",
-        &chrome,
-        context! { username, next, error },
-    )
+    render("login.html", &chrome, context! { username, next, error })
 }
 
 /// `GET /login`: the form, or straight on when already signed in.
@@ -99,9 +95,10 @@ pub(crate) async fn submit(
                 &[("minutes", &retry_after_secs.div_ceil(60).to_string())],
             ),
         ),
-        Err(RuntimeError::Suspended) => {
-            (StatusCode::FORBIDDEN, lang.message("account_suspended", &[]))
-        }
+        Err(RuntimeError::Suspended) => (
+            StatusCode::FORBIDDEN,
+            lang.message("account_suspended", &[]),
+        ),
         Err(e) => return Err(e.into()),
     };
     let mut response = page(lang, &uri, form.username.trim(), &next, Some(message));

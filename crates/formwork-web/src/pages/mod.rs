@@ -48,16 +48,14 @@ pub fn router() -> Router<AppState> {
             "/apps/{app}/forms/{form}/new",
             get(record_form::new_form).post(record_form::create),
         )
-        .route(
-            "/apps/{app}/forms/{form}/records",
-            get(records_list::list),
-        )
+        .route("/apps/{app}/forms/{form}/records", get(records_list::list))
         .route("/records/{id}", get(record_view::show))
         .route(
             "/records/{id}/edit",
             get(record_form::edit_form).post(record_form::update),
         )
         .route("/records/{id}/comments", post(record_view::comment))
+        .route("/records/{id}/withdraw", post(record_view::withdraw))
         .layer(
             ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(
@@ -66,26 +64,23 @@ pub fn router() -> Router<AppState> {
                 ))
                 .layer(axum::middleware::from_fn(error::render_page_errors)),
         );
-    Router::new()
-        .merge(pages)
-        .merge(assets::router())
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("same-origin"),
-                ))
-                .layer(SetResponseHeaderLayer::overriding(
-                    header::X_FRAME_OPTIONS,
-                    HeaderValue::from_static("DENY"),
-                )),
-        )
+    Router::new().merge(pages).merge(assets::router()).layer(
+        ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            )),
+    )
 }

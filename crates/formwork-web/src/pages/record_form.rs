@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_forms::CompiledForm;
-use formwork_runtime::{Caller, RuntimeError, file_ref, form_access, may_edit};
+use formwork_runtime::{Caller, IN_REVIEW, RuntimeError, file_ref, form_access, may_edit};
 use formwork_store::{Inserted, Record};
 use minijinja::context;
 use serde::Serialize;
@@ -53,8 +53,15 @@ struct Screen<'a> {
     status: StatusCode,
 }
 
-async fn pickers(state: &AppState, desc: &FormDesc) -> Result<(Pickers, Vec<(String, String)>), PageError> {
-    let all = || desc.fields.iter().chain(desc.fields.iter().flat_map(|f| f.columns.iter()));
+async fn pickers(
+    state: &AppState,
+    desc: &FormDesc,
+) -> Result<(Pickers, Vec<(String, String)>), PageError> {
+    let all = || {
+        desc.fields
+            .iter()
+            .chain(desc.fields.iter().flat_map(|f| f.columns.iter()))
+    };
     let mut pickers = Pickers::default();
     if all().any(|f| f.kind == "department") {
         pickers.departments = state
@@ -111,11 +118,14 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             label: app.def.name.get(tag).to_owned(),
             url: Some(format!("/apps/{}", s.app_id)),
         },
-        Crumb {
+    ];
+    // An app often has one form of the same name; naming it twice reads like a stutter.
+    if form_name != app.def.name.get(tag) {
+        crumbs.push(Crumb {
             label: form_name.clone(),
             url: Some(list_url),
-        },
-    ];
+        });
+    }
     if let Some(r) = s.record {
         crumbs.push(Crumb {
             label: r.number.clone().unwrap_or_else(|| r.id.clone()),
@@ -217,7 +227,10 @@ async fn attachments(
             .unwrap_or_default();
         let mut refs = Vec::new();
         for id in submitted.all(&format!("{KEEP_PREFIX}{}", field.key)) {
-            if let Some(existing) = on_record.iter().find(|f| f.get("id").and_then(Value::as_str) == Some(id)) {
+            if let Some(existing) = on_record
+                .iter()
+                .find(|f| f.get("id").and_then(Value::as_str) == Some(id))
+            {
                 refs.push(existing.clone());
             } else if let Ok(own) = state.runtime.own_attachment(caller, id).await {
                 refs.push(file_ref(&own));
@@ -226,7 +239,12 @@ async fn attachments(
         for part in submitted.files.iter().filter(|p| p.field == field.key) {
             match state
                 .runtime
-                .upload_file(caller, &part.filename, part.bytes.clone(), OffsetDateTime::now_utc())
+                .upload_file(
+                    caller,
+                    &part.filename,
+                    part.bytes.clone(),
+                    OffsetDateTime::now_utc(),
+                )
                 .await
             {
                 Ok(attachment) => refs.push(file_ref(&attachment)),
@@ -271,7 +289,14 @@ pub(crate) async fn create(
         let input = fields::to_input(&desc, &raw, &Mode::Create);
         match state
             .runtime
-            .submit_record(&caller, &app_id, &form_id, &input, key.clone(), OffsetDateTime::now_utc())
+            .submit_record(
+                &caller,
+                &app_id,
+                &form_id,
+                &input,
+                key.clone(),
+                OffsetDateTime::now_utc(),
+            )
             .await
         {
             Ok(Inserted::New(r) | Inserted::Replayed(r)) => {
@@ -318,7 +343,11 @@ async fn editable(
     let record = state.runtime.read_record(caller, id).await?;
     let form = state.runtime.record_form(&record).await?;
     if !may_edit(caller, form.def(), &record) {
-        return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
+        return Err(if record.status == IN_REVIEW {
+            PageError::status(StatusCode::CONFLICT, "record_in_review")
+        } else {
+            PageError::status(StatusCode::FORBIDDEN, "forbidden")
+        });
     }
     Ok((record, form))
 }
@@ -326,7 +355,12 @@ async fn editable(
 /// Fields the edit page shows but does not send: computed, auto-numbered, read-only by rule.
 fn not_sent(desc: &FormDesc, stored: &Raw) -> Vec<String> {
     let mut keys = fields::read_only_fields(desc, stored);
-    keys.extend(desc.fields.iter().filter(|f| f.server_set).map(|f| f.key.clone()));
+    keys.extend(
+        desc.fields
+            .iter()
+            .filter(|f| f.server_set)
+            .map(|f| f.key.clone()),
+    );
     keys
 }
 
@@ -380,7 +414,16 @@ pub(crate) async fn update(
     let stored = fields::raw_from_stored(&desc, &record.data);
     let skip = not_sent(&desc, &stored);
     let mut errors = Errors::default();
-    let files = attachments(&state, &caller, lang, &desc, &submitted, Some(&record), &mut errors).await?;
+    let files = attachments(
+        &state,
+        &caller,
+        lang,
+        &desc,
+        &submitted,
+        Some(&record),
+        &mut errors,
+    )
+    .await?;
     let mut raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
     for key in &skip {
         match stored.get(key) {
@@ -403,7 +446,8 @@ pub(crate) async fn update(
             Err(RuntimeError::Invalid { problems }) => {
                 errors = Errors::place(&desc, &problems, lang);
             }
-            Err(RuntimeError::Conflict(_)) => {
+            // A form post carries no If-Match: the page's revision is simply out of date.
+            Err(RuntimeError::Stale(_)) => {
                 banner = Some(lang.message("ui.stale_record", &[]));
                 status = StatusCode::CONFLICT;
             }

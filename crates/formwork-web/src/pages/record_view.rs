@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_forms::CompiledForm;
-use formwork_runtime::{Caller, HistoryEntry, RuntimeError, may_edit};
+use formwork_runtime::{Caller, HistoryEntry, IN_REVIEW, RuntimeError, may_edit};
 use formwork_store::Record;
 use minijinja::context;
 use serde::Serialize;
@@ -34,6 +34,8 @@ struct Shown {
     value: String,
     /// Sanitised HTML (rich text); everything else is escaped.
     rich: bool,
+    /// Takes the whole width (long text, tables, files).
+    wide: bool,
     removed: bool,
     files: Vec<FileView>,
     table: Option<Table>,
@@ -72,20 +74,53 @@ struct TimelineRow {
 
 #[derive(Serialize)]
 struct Timeline {
+    name: String,
     status: String,
+    status_key: String,
     rows: Vec<TimelineRow>,
     waiting: Vec<String>,
 }
 
 /// The value of one field for people, in `lang` (`（空）` when empty).
-fn shown_value(form: &CompiledForm, key: &str, value: &Value, lang: Lang) -> String {
+fn shown_value(
+    form: &CompiledForm,
+    desc: &FormDesc,
+    key: &str,
+    value: &Value,
+    lang: Lang,
+) -> String {
+    let order: Vec<&str> = desc
+        .field(key)
+        .map(|f| f.columns.iter().map(|c| c.key.as_str()).collect())
+        .unwrap_or_default();
     let text = if value.is_null() {
         String::new()
     } else {
         form.project_for_display(&json!({ key: value }))
             .into_iter()
             .find(|d| d.key == key)
-            .map(|d| d.value.get(lang.tag()).to_owned())
+            .map(|d| {
+                if d.rows.is_empty() {
+                    return d.value.get(lang.tag()).to_owned();
+                }
+                // A sub-table reads row by row: 「需求确认 / 2026-12-15；上线」.
+                d.rows
+                    .iter()
+                    .map(|cells| {
+                        let mut cells: Vec<_> = cells.iter().collect();
+                        cells.sort_by_key(|c| {
+                            order.iter().position(|k| *k == c.key).unwrap_or(usize::MAX)
+                        });
+                        cells
+                            .iter()
+                            .map(|c| c.value.get(lang.tag()))
+                            .filter(|v| !v.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(if lang == Lang::ZhCn { "；" } else { "; " })
+            })
             .unwrap_or_else(|| match value {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
@@ -98,9 +133,19 @@ fn shown_value(form: &CompiledForm, key: &str, value: &Value, lang: Lang) -> Str
     }
 }
 
-fn history_view(form: &CompiledForm, desc: &FormDesc, entry: HistoryEntry, lang: Lang) -> HistoryView {
+fn history_view(
+    form: &CompiledForm,
+    desc: &FormDesc,
+    entry: HistoryEntry,
+    lang: Lang,
+) -> HistoryView {
     let action = match entry.action.as_str() {
         "record.create" => lang.message("ui.history.create", &[]),
+        // A process step that only moved the status (withdrawn, approved…).
+        "record.update" if entry.changes.is_empty() && entry.status.is_some() => lang.message(
+            "ui.history.status",
+            &[("status", &format::status(lang, entry.status.as_deref().unwrap_or_default()))],
+        ),
         "record.update" => lang.message("ui.history.update", &[]),
         "record.delete" => lang.message("ui.history.delete", &[]),
         other => other.to_owned(),
@@ -112,8 +157,8 @@ fn history_view(form: &CompiledForm, desc: &FormDesc, entry: HistoryEntry, lang:
             label: desc
                 .field(&c.key)
                 .map_or_else(|| c.key.clone(), |f| f.label.clone()),
-            from: shown_value(form, &c.key, &c.from, lang),
-            to: shown_value(form, &c.key, &c.to, lang),
+            from: shown_value(form, desc, &c.key, &c.from, lang),
+            to: shown_value(form, desc, &c.key, &c.to, lang),
         })
         .collect();
     HistoryView {
@@ -136,8 +181,16 @@ fn fields_of(form: &CompiledForm, desc: &FormDesc, record: &Record, lang: Lang) 
                         let id = f.get("id")?.as_str()?.to_owned();
                         Some(FileView {
                             url: format!("/api/v1/records/{}/files/{id}", record.id),
-                            name: f.get("name").and_then(Value::as_str).unwrap_or("file").to_owned(),
-                            size: f.get("size").and_then(Value::as_i64).map(format::size).unwrap_or_default(),
+                            name: f
+                                .get("name")
+                                .and_then(Value::as_str)
+                                .unwrap_or("file")
+                                .to_owned(),
+                            size: f
+                                .get("size")
+                                .and_then(Value::as_i64)
+                                .map(format::size)
+                                .unwrap_or_default(),
                             id,
                         })
                     })
@@ -147,7 +200,12 @@ fn fields_of(form: &CompiledForm, desc: &FormDesc, record: &Record, lang: Lang) 
             let table = (d.kind == "sub_table").then(|| {
                 let columns: Vec<(String, String)> = desc
                     .field(&d.key)
-                    .map(|f| f.columns.iter().map(|c| (c.key.clone(), c.label.clone())).collect())
+                    .map(|f| {
+                        f.columns
+                            .iter()
+                            .map(|c| (c.key.clone(), c.label.clone()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 Table {
                     rows: d
@@ -173,6 +231,10 @@ fn fields_of(form: &CompiledForm, desc: &FormDesc, record: &Record, lang: Lang) 
                 label: d.label.get(tag).to_owned(),
                 value: d.value.get(tag).to_owned(),
                 rich: d.kind == "rich_text",
+                wide: matches!(
+                    d.kind.as_str(),
+                    "textarea" | "rich_text" | "sub_table" | "attachments"
+                ),
                 removed: d.removed,
                 key: d.key,
                 files,
@@ -182,15 +244,18 @@ fn fields_of(form: &CompiledForm, desc: &FormDesc, record: &Record, lang: Lang) 
         .collect()
 }
 
+/// Engine steps that only route the process; people do not need to read them.
+const ROUTING: &[&str] = &["condition_taken", "branches_started", "joined"];
+
 async fn timeline(
     state: &AppState,
     caller: &Caller,
     record: &Record,
     lang: Lang,
 ) -> Result<Option<Timeline>, PageError> {
-    let found = match state.runtime.approval_timeline(caller, &record.id).await {
+    let found = match state.runtime.record_timeline(caller, &record.id).await {
         Ok(t) => t,
-        // Processes are optional here: a store that cannot answer leaves the section out.
+        // The timeline is an extra: a process store that cannot answer leaves it out.
         Err(RuntimeError::Internal(e)) => {
             tracing::warn!(error = %e, "approval timeline left out");
             None
@@ -198,53 +263,98 @@ async fn timeline(
         Err(e) => return Err(e.into()),
     };
     let Some(t) = found else { return Ok(None) };
-    let app = state.runtime.app_version(&t.instance.app_id, t.instance.app_version).await?;
     let tag = lang.tag();
-    let step_name = |node: &str| {
-        app.def
-            .processes
-            .iter()
-            .find(|p| p.id == t.instance.process_id)
-            .and_then(|p| p.node(node))
-            .and_then(|n| n.name.as_ref())
-            .map_or_else(|| node.to_owned(), |n| n.get(tag).to_owned())
+    let step = |node: &formwork_runtime::NodeView| {
+        node.name
+            .as_ref()
+            .map_or_else(|| node.id.clone(), |n| n.get(tag).to_owned())
     };
-    let name = |id: &str| t.names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let rows = t
-        .rows
+        .entries
         .iter()
-        .map(|r| TimelineRow {
-            at: format::instant(r.at),
-            actor: r.actor.as_deref().map(name).unwrap_or_default(),
-            step: r.node_id.as_deref().map(step_name).unwrap_or_default(),
-            action: action_label(lang, &r.action),
-            comment: r.comment.clone().filter(|c| !c.is_empty()),
+        .filter(|e| !ROUTING.contains(&e.action.as_str()))
+        .map(|e| TimelineRow {
+            at: format::instant(e.at),
+            actor: e
+                .actor
+                .as_ref()
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+            step: e.node.as_ref().map(step).unwrap_or_default(),
+            action: action_label(lang, &e.action, &e.detail),
+            comment: e.comment.clone().filter(|c| !c.is_empty()),
         })
         .collect();
     let waiting = t
-        .tasks
+        .waiting
         .iter()
-        .filter(|task| task.status == "open")
-        .map(|task| format!("{}（{}）", step_name(&task.node_id), name(&task.assignee_id)))
+        .map(|(_, who, node)| match (who, lang) {
+            (Some(u), Lang::ZhCn) => format!("{}（{}）", step(node), u.display_name),
+            (Some(u), Lang::En) => format!("{} ({})", step(node), u.display_name),
+            (None, _) => step(node),
+        })
         .collect();
     Ok(Some(Timeline {
+        name: t.process_name.get(tag).to_owned(),
         status: format::status(lang, &t.instance.status),
+        status_key: t.instance.status.clone(),
         rows,
         waiting,
     }))
 }
 
-fn action_label(lang: Lang, action: &str) -> String {
-    const KNOWN: &[&str] = &[
-        "start", "submit", "approve", "reject", "return", "transfer", "add_signer", "withdraw",
-        "resubmit", "cc", "remind", "escalate", "end",
-    ];
-    if KNOWN.contains(&action) {
-        lang.message(&format!("action.{action}"), &[])
-    } else {
-        action.to_owned()
-    }
+/// A timeline row in words: the engine's action, with the outcome it carries.
+fn action_label(lang: Lang, action: &str, detail: &Value) -> String {
+    let outcome = detail
+        .get("outcome")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let key = match (action, outcome) {
+        ("decided", o) if DECISIONS.contains(&o) => format!("flow.decided.{o}"),
+        ("step_completed" | "ended", o) if OUTCOMES.contains(&o) => format!("flow.{action}.{o}"),
+        (a, _) if FLOW_ACTIONS.contains(&a) => format!("flow.{a}"),
+        _ => return action.replace('_', " "),
+    };
+    lang.message(&key, &[])
 }
+
+const DECISIONS: &[&str] = &[
+    "approved",
+    "rejected",
+    "submitted",
+    "withdrawn",
+    "returned",
+    "transferred",
+    "signer_added_before",
+    "auto_approved",
+    "auto_rejected",
+];
+const OUTCOMES: &[&str] = &[
+    "approved",
+    "rejected",
+    "submitted",
+    "withdrawn",
+    "completed",
+];
+const FLOW_ACTIONS: &[&str] = &[
+    "started",
+    "cc_sent",
+    "fields_set",
+    "wait_started",
+    "wait_ended",
+    "auto_approved_repeat",
+    "nobody_resolved",
+    "returned",
+    "transferred",
+    "signer_added",
+    "branch_cancelled",
+    "reminded",
+    "escalated",
+    "stopped",
+    "decided",
+    "step_completed",
+    "ended",
+];
 
 async fn page(
     state: &AppState,
@@ -253,6 +363,7 @@ async fn page(
     here: String,
     id: &str,
     comment_draft: Option<(String, String)>,
+    notice: Option<String>,
 ) -> Result<Response, PageError> {
     let record = state.runtime.read_record(caller, id).await?;
     let form = state.runtime.record_form(&record).await?;
@@ -283,12 +394,17 @@ async fn page(
         .await?
         .remove(&record.owner_id)
         .unwrap_or_default();
-    let app = state.runtime.app_version(&record.app_id, record.app_version).await?;
+    let app = state
+        .runtime
+        .app_version(&record.app_id, record.app_version)
+        .await?;
     let tag = lang.tag();
     let form_name = form.def().name.get(tag).to_owned();
     let (comment_body, comment_error) = comment_draft.unzip();
     let chrome = Chrome::new(lang, Some(caller), here);
-    let failed = comment_error.is_some();
+    let failed = comment_error.is_some() || notice.is_some();
+    let in_review = record.status == IN_REVIEW;
+    let can_withdraw = in_review && record.owner_id == caller.user.id;
     let mut response = render(
         "record_view.html",
         &chrome,
@@ -315,6 +431,9 @@ async fn page(
             edit_url => may_edit(caller, form.def(), &record).then(|| format!("/records/{}/edit", record.id)),
             comment_body,
             comment_error,
+            notice,
+            in_review,
+            withdraw_url => can_withdraw.then(|| format!("/records/{}/withdraw", record.id)),
         },
     );
     if failed {
@@ -331,7 +450,7 @@ pub(crate) async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    page(&state, &caller, lang, uri.to_string(), &id, None).await
+    page(&state, &caller, lang, uri.to_string(), &id, None, None).await
 }
 
 /// `POST /records/{id}/comments`
@@ -350,8 +469,51 @@ pub(crate) async fn comment(
                 .first()
                 .map(|p| p.message.get(lang.tag()).to_owned())
                 .unwrap_or_default();
-            page(&state, &caller, lang, format!("/records/{id}"), &id, Some((body, message))).await
+            page(
+                &state,
+                &caller,
+                lang,
+                format!("/records/{id}"),
+                &id,
+                Some((body, message)),
+                None,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /records/{id}/withdraw`: the submitter takes the record back from its approval
+/// (until the first decision), so it can be edited again.
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let reason = match state
+        .runtime
+        .withdraw_record(&caller, &id, None, time::OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(_) => return Ok(Redirect::to(&format!("/records/{id}")).into_response()),
+        Err(RuntimeError::Invalid { problems }) => problems
+            .first()
+            .map(|p| p.message.get(lang.tag()).to_owned())
+            .unwrap_or_default(),
+        Err(RuntimeError::Conflict(_) | RuntimeError::Stale(_)) => lang.message("conflict", &[]),
+        Err(e) => return Err(e.into()),
+    };
+    let notice = lang.message("ui.withdraw_failed", &[("reason", &reason)]);
+    page(
+        &state,
+        &caller,
+        lang,
+        format!("/records/{id}"),
+        &id,
+        None,
+        Some(notice),
+    )
+    .await
 }

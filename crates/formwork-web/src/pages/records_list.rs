@@ -73,7 +73,10 @@ fn listed(desc: &FormDesc) -> Vec<&FieldDesc> {
     .map(|f| f.key.clone())
     .collect();
     // Back in form order.
-    desc.fields.iter().filter(|f| chosen.contains(&f.key)).collect()
+    desc.fields
+        .iter()
+        .filter(|f| chosen.contains(&f.key))
+        .collect()
 }
 
 pub(crate) async fn list(
@@ -112,7 +115,10 @@ pub(crate) async fn list(
         request.filters.push(format!("status:eq:{s}"));
     }
     let mut selects = Vec::new();
-    for field in columns.iter().filter(|f| matches!(f.kind.as_str(), "select" | "radio")) {
+    for field in columns
+        .iter()
+        .filter(|f| matches!(f.kind.as_str(), "select" | "radio"))
+    {
         let name = format!("f.{}", field.key);
         let chosen = param(&name).filter(|v| {
             field
@@ -132,7 +138,11 @@ pub(crate) async fn list(
                     let value = o.value.as_str()?.to_owned();
                     Some(Choice {
                         selected: chosen.as_deref() == Some(value.as_str()),
-                        label: if o.label.is_empty() { value.clone() } else { o.label.clone() },
+                        label: if o.label.is_empty() {
+                            value.clone()
+                        } else {
+                            o.label.clone()
+                        },
                         value,
                     })
                 })
@@ -143,7 +153,10 @@ pub(crate) async fn list(
     let q = param("q");
     request.search = q.clone();
     let mut sorts = vec![
-        ("-created_at".to_owned(), lang.message("ui.sort.newest", &[])),
+        (
+            "-created_at".to_owned(),
+            lang.message("ui.sort.newest", &[]),
+        ),
         ("created_at".to_owned(), lang.message("ui.sort.oldest", &[])),
     ];
     for field in columns.iter().filter(|f| f.kind == "money") {
@@ -211,12 +224,20 @@ pub(crate) async fn list(
     let next_url = page.next.as_ref().map(|next| {
         let mut with_after = kept.clone();
         with_after.push(("after".into(), next.clone()));
-        format!("{base}?{}", serde_urlencoded::to_string(&with_after).unwrap_or_default())
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(&with_after).unwrap_or_default()
+        )
     });
     let first_url = after.as_ref().map(|_| {
-        format!("{base}?{}", serde_urlencoded::to_string(&kept).unwrap_or_default())
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(&kept).unwrap_or_default()
+        )
     });
-    let filtered = status.is_some() || q.is_some() || selects.iter().any(|f| f.choices.iter().any(|c| c.selected));
+    let filtered = status.is_some()
+        || q.is_some()
+        || selects.iter().any(|f| f.choices.iter().any(|c| c.selected));
 
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(

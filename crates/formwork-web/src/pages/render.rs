@@ -15,15 +15,39 @@ use crate::i18n::Lang;
 /// The templates, compiled into the binary.
 const TEMPLATES_SRC: &[(&str, &str)] = &[
     ("base.html", include_str!("../../../../templates/base.html")),
-    ("macros.html", include_str!("../../../../templates/macros.html")),
-    ("index.html", include_str!("../../../../templates/index.html")),
-    ("error.html", include_str!("../../../../templates/error.html")),
-    ("login.html", include_str!("../../../../templates/login.html")),
+    (
+        "macros.html",
+        include_str!("../../../../templates/macros.html"),
+    ),
+    (
+        "index.html",
+        include_str!("../../../../templates/index.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../../../templates/error.html"),
+    ),
+    (
+        "login.html",
+        include_str!("../../../../templates/login.html"),
+    ),
     ("home.html", include_str!("../../../../templates/home.html")),
-    ("app_home.html", include_str!("../../../../templates/app_home.html")),
-    ("record_form.html", include_str!("../../../../templates/record_form.html")),
-    ("record_view.html", include_str!("../../../../templates/record_view.html")),
-    ("records_list.html", include_str!("../../../../templates/records_list.html")),
+    (
+        "app_home.html",
+        include_str!("../../../../templates/app_home.html"),
+    ),
+    (
+        "record_form.html",
+        include_str!("../../../../templates/record_form.html"),
+    ),
+    (
+        "record_view.html",
+        include_str!("../../../../templates/record_view.html"),
+    ),
+    (
+        "records_list.html",
+        include_str!("../../../../templates/records_list.html"),
+    ),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -174,7 +198,9 @@ mod tests {
     }
 
     fn futures_body(response: Response) -> String {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let bytes = rt
             .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
             .unwrap();

@@ -3,19 +3,25 @@
 //!
 //! - Submission over HTTP beside the same rows written by a raw transaction through the same
 //!   driver, plus a bare HTTP echo of the same body: the floor is raw + echo.
+//! - Submission of a form with its approval process (instance, first task, timeline,
+//!   notification) beside the same rows written raw, plus the echo.
+//! - Deciding a task (which ends the instance) beside the same updates done raw, plus the echo.
 //! - The filtered first page of a record list over HTTP beside the same SQL run raw (plus
 //!   the echo, for the HTTP part).
+//! - The engine alone: start an instance and walk to its first task, compiled once.
 //!
 //! Each backend runs in a fresh database that is dropped afterwards.
 
 mod dataset;
+mod engine;
 mod http;
 mod raw;
 mod stats;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -27,6 +33,8 @@ use crate::SAMPLE_APP;
 use stats::{Samples, ms};
 
 const RECORDS: &str = "/api/v1/apps/project-registration/forms/project/records";
+/// The sample form without its process: what a plain form submission costs.
+const PLAIN_RECORDS: &str = "/api/v1/apps/bench-plain/forms/project/records";
 const PASSWORD: &str = "bench-password-1";
 
 #[derive(Debug, Args)]
@@ -53,20 +61,51 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.sizes.is_empty() || args.ops == 0 {
         bail!("--sizes and --ops must not be empty");
     }
+    println!(
+        "formwork bench — {} ops per line, interleaved with their floor; ratio = our rate ÷ floor rate",
+        args.ops
+    );
+    engine::measure(SAMPLE_APP, args.ops.max(1000))?;
     let mut targets = vec![raw::Target::sqlite()?];
     if !args.sqlite_only {
         targets.push(raw::Target::postgres(&args.pg_url).await?);
     }
-    println!(
-        "formwork bench — {} ops per line, interleaved; ratio = ours ÷ floor (rates), or ours − raw (latency)",
-        args.ops
-    );
     for target in targets {
         let outcome = bench_backend(&target, &args).await;
         target.drop_database().await?;
         outcome?;
     }
     Ok(())
+}
+
+/// The sample package with another id and no process or rules.
+fn plain_package() -> anyhow::Result<Value> {
+    let mut package: Value = serde_json::from_str(SAMPLE_APP)?;
+    package["id"] = json!("bench-plain");
+    package["processes"] = json!([]);
+    package["rules"] = json!([]);
+    Ok(package)
+}
+
+async fn publish(runtime: &Runtime, package: &Value) -> anyhow::Result<()> {
+    let actor = system_actor();
+    let outcome = runtime
+        .import_app(package, &actor, false)
+        .await
+        .map_err(|e| anyhow::anyhow!("import: {e}"))?;
+    runtime
+        .publish(&outcome.app_id, &actor)
+        .await
+        .map_err(|e| anyhow::anyhow!("publish: {e}"))?;
+    Ok(())
+}
+
+/// Signed-in connections and users the measurements act as.
+struct Actors {
+    sales: formwork_store::User,
+    manager: formwork_store::User,
+    sales_cookie: String,
+    manager_cookie: String,
 }
 
 async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
@@ -77,38 +116,38 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         .ensure_demo_org(PASSWORD, false)
         .await
         .map_err(|e| anyhow::anyhow!("demo users: {e}"))?;
-    let package: Value = serde_json::from_str(SAMPLE_APP)?;
-    let actor = system_actor();
-    runtime
-        .import_app(&package, &actor, false)
-        .await
-        .map_err(|e| anyhow::anyhow!("import: {e}"))?;
-    runtime
-        .publish("project-registration", &actor)
-        .await
-        .map_err(|e| anyhow::anyhow!("publish: {e}"))?;
+    publish(&runtime, &serde_json::from_str(SAMPLE_APP)?).await?;
+    publish(&runtime, &plain_package()?).await?;
 
     let server = crate::spawn(runtime.clone(), "127.0.0.1:0".parse()?, WebConfig::default()).await?;
     let echo = spawn_echo().await?;
     let raw = target.pool().await?;
-    let sales = store
-        .get_user_by_username("sales1")
-        .await?
-        .context("sales1 exists")?;
-    let cookie = login(server.addr).await?;
+    let user = |name: &'static str| {
+        let store = store.clone();
+        async move { store.get_user_by_username(name).await?.context(name) }
+    };
+    let actors = Actors {
+        sales: user("sales1").await?,
+        manager: user("manager1").await?,
+        sales_cookie: login(server.addr, "sales1").await?,
+        manager_cookie: login(server.addr, "manager1").await?,
+    };
 
     let mut seeded = 0;
     for &size in &args.sizes {
         let started = Instant::now();
-        dataset::seed(&runtime, &sales, seeded, size).await?;
+        dataset::seed(&runtime, &actors.sales, seeded, size).await?;
         println!(
-            "\n### {size} records (seeded {} in {:.1} s)",
+            "\n### {size} records (seeded {} through the runtime in {:.1} s)",
             size.saturating_sub(seeded),
             started.elapsed().as_secs_f64()
         );
         seeded = seeded.max(size);
-        measure_submissions(server.addr, echo, &cookie, &raw, &sales, args.ops).await?;
-        measure_list(server.addr, echo, &cookie, &raw, &sales, args.ops).await?;
+        let lines = Lines { server: server.addr, echo, raw: &raw, actors: &actors, ops: args.ops };
+        lines.submissions(PLAIN_RECORDS, None, "submit     ").await?;
+        let tasks = lines.submissions(RECORDS, Some(&actors.manager), "submit+flow").await?;
+        lines.decisions(tasks).await?;
+        lines.list().await?;
     }
     let _ = server.shutdown.send(());
     let _ = server.handle.await;
@@ -116,10 +155,9 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
     Ok(())
 }
 
-async fn login(addr: SocketAddr) -> anyhow::Result<String> {
+async fn login(addr: SocketAddr, username: &str) -> anyhow::Result<String> {
     let mut conn = http::Conn::open(addr).await?;
-    let body = json!({"username": "sales1", "password": PASSWORD}).to_string();
-    // The reply's cookie is read from a raw response, so use a dedicated request here.
+    let body = json!({"username": username, "password": PASSWORD}).to_string();
     let reply = conn
         .request("POST", "/api/v1/session", &[("Content-Type", "application/json")], body.as_bytes())
         .await?;
@@ -129,107 +167,176 @@ async fn login(addr: SocketAddr) -> anyhow::Result<String> {
     conn.last_cookie().context("login set no session cookie")
 }
 
-async fn measure_submissions(
-    server: SocketAddr,
-    echo: SocketAddr,
-    cookie: &str,
-    raw: &raw::Pool,
-    sales: &formwork_store::User,
-    ops: usize,
-) -> anyhow::Result<()> {
-    let mut ours_conn = http::Conn::open(server).await?;
-    let mut echo_conn = http::Conn::open(echo).await?;
-    let headers = [("Content-Type", "application/json"), ("Cookie", cookie)];
-    let (mut ours, mut floor_db, mut floor_http) = (Samples::default(), Samples::default(), Samples::default());
-    let warmup = ops / 10;
-    for i in 0..ops + warmup {
-        let data = dataset::project(1_000_000 + i);
-        let body = data.to_string();
-
-        let t = Instant::now();
-        let reply = ours_conn.request("POST", RECORDS, &headers, body.as_bytes()).await?;
-        let d_ours = t.elapsed();
-        if reply.status != 201 {
-            bail!("submission failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
-        }
-        let t = Instant::now();
-        raw.insert_record(sales, &data).await?;
-        let d_raw = t.elapsed();
-        let t = Instant::now();
-        let reply = echo_conn.request("POST", "/echo", &headers, body.as_bytes()).await?;
-        let d_echo = t.elapsed();
-        if reply.status != 200 {
-            bail!("echo failed");
-        }
-        if i >= warmup {
-            ours.push(d_ours);
-            floor_db.push(d_raw);
-            floor_http.push(d_echo);
-        }
-    }
-    let floor_rate = 1.0 / (1.0 / floor_db.rate() + 1.0 / floor_http.rate());
-    println!(
-        "submit     ours {:>8.0}/s  (p50 {})  raw tx {:>8.0}/s  echo {:>8.0}/s  floor {:>8.0}/s  ratio {:>5.1}%",
-        ours.rate(),
-        ms(ours.p50()),
-        floor_db.rate(),
-        floor_http.rate(),
-        floor_rate,
-        100.0 * ours.rate() / floor_rate
-    );
-    Ok(())
+/// Times one future.
+async fn timed<T>(f: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<(T, Duration)> {
+    let t = Instant::now();
+    let out = f.await?;
+    Ok((out, t.elapsed()))
 }
 
-async fn measure_list(
-    server: SocketAddr,
-    echo: SocketAddr,
-    cookie: &str,
-    raw: &raw::Pool,
-    sales: &formwork_store::User,
-    ops: usize,
-) -> anyhow::Result<()> {
-    let mut ours_conn = http::Conn::open(server).await?;
-    let mut echo_conn = http::Conn::open(echo).await?;
-    let path = format!("{RECORDS}?filter=region:eq:%E5%8D%8E%E4%B8%9C&limit=20");
-    let headers = [("Cookie", cookie)];
-    let (mut ours, mut raw_sql, mut floor_http) = (Samples::default(), Samples::default(), Samples::default());
-    let warmup = ops / 10;
-    for i in 0..ops + warmup {
-        let t = Instant::now();
-        let reply = ours_conn.request("GET", &path, &headers, b"").await?;
-        let d_ours = t.elapsed();
-        if reply.status != 200 {
-            bail!("list failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
-        }
-        let t = Instant::now();
-        let rows = raw.first_page(sales, "华东", 21).await?;
-        let d_raw = t.elapsed();
-        let t = Instant::now();
-        echo_conn.request("POST", "/echo", &headers, &reply.body).await?;
-        let d_echo = t.elapsed();
-        if rows == 0 {
-            bail!("the raw list found nothing: the dataset is wrong");
-        }
-        if i >= warmup {
-            ours.push(d_ours);
-            raw_sql.push(d_raw);
-            floor_http.push(d_echo);
+/// Samples of our operation and its two floors, warm-up excluded.
+#[derive(Default)]
+struct Trio {
+    ours: Samples,
+    db: Samples,
+    http: Samples,
+}
+
+impl Trio {
+    fn push(&mut self, measured: bool, ours: Duration, db: Duration, http: Duration) {
+        if measured {
+            self.ours.push(ours);
+            self.db.push(db);
+            self.http.push(http);
         }
     }
-    let extra = ours.p50().saturating_sub(raw_sql.p50() + floor_http.p50());
-    println!(
-        "list p50   ours {}  raw SQL {}  echo of the page {}  ours − (raw + echo) = {}",
-        ms(ours.p50()),
-        ms(raw_sql.p50()),
-        ms(floor_http.p50()),
-        ms(extra)
-    );
-    Ok(())
+
+    fn print_rates(&self, label: &str) {
+        let floor = 1.0 / (1.0 / self.db.rate() + 1.0 / self.http.rate());
+        println!(
+            "{label} ours {:>7.0}/s (p50 {})  raw tx {:>7.0}/s  echo {:>7.0}/s  floor {:>7.0}/s  ratio {:>5.1}%",
+            self.ours.rate(),
+            ms(self.ours.p50()),
+            self.db.rate(),
+            self.http.rate(),
+            floor,
+            100.0 * self.ours.rate() / floor
+        );
+    }
+}
+
+struct Lines<'a> {
+    server: SocketAddr,
+    echo: SocketAddr,
+    raw: &'a raw::Pool,
+    actors: &'a Actors,
+    ops: usize,
+}
+
+impl Lines<'_> {
+    fn warmup(&self) -> usize {
+        self.ops / 10
+    }
+
+    /// Submissions over HTTP beside raw inserts; with `assignee`, the form has a process and
+    /// the raw side starts one too. Returns the raw starts, to be decided later.
+    async fn submissions(
+        &self,
+        path: &str,
+        assignee: Option<&formwork_store::User>,
+        label: &str,
+    ) -> anyhow::Result<Vec<raw::Started>> {
+        let mut ours_conn = http::Conn::open(self.server).await?;
+        let mut echo_conn = http::Conn::open(self.echo).await?;
+        let headers = [("Content-Type", "application/json"), ("Cookie", self.actors.sales_cookie.as_str())];
+        let mut trio = Trio::default();
+        let mut started = Vec::new();
+        for i in 0..self.ops + self.warmup() {
+            // Under 50,000 from sales1: one approval by their department head, then the end.
+            let mut data = dataset::project(1_000_000 + i);
+            data["amount"] = json!(format!("{}.00", 1000 + i % 40_000));
+            data["region"] = json!("华南");
+            let body = data.to_string();
+            let (reply, d_ours) = timed(ours_conn.request("POST", path, &headers, body.as_bytes())).await?;
+            if reply.status != 201 {
+                bail!("submission failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
+            }
+            let assignee_id = assignee.map(|u| u.id.as_str());
+            let (ids, d_raw) = timed(self.raw.insert_record(&self.actors.sales, &data, assignee_id)).await?;
+            let (_, d_echo) = timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
+            trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
+            started.push(ids);
+        }
+        trio.print_rates(label);
+        Ok(started)
+    }
+
+    /// Approving tasks over HTTP (each ends its instance) beside the same updates done raw.
+    async fn decisions(&self, raw_started: Vec<raw::Started>) -> anyhow::Result<()> {
+        let store_tasks = self.open_task_ids().await?;
+        let mut ours_conn = http::Conn::open(self.server).await?;
+        let mut echo_conn = http::Conn::open(self.echo).await?;
+        let headers = [("Content-Type", "application/json"), ("Cookie", self.actors.manager_cookie.as_str())];
+        let body = json!({"action": "approve", "comment": "同意"}).to_string();
+        let mut trio = Trio::default();
+        let n = store_tasks.len().min(raw_started.len());
+        if n <= self.warmup() {
+            bail!("only {n} open tasks to decide");
+        }
+        for (i, (task, started)) in store_tasks.iter().zip(&raw_started).enumerate() {
+            let path = format!("/api/v1/tasks/{task}/decide");
+            let (reply, d_ours) = timed(ours_conn.request("POST", &path, &headers, body.as_bytes())).await?;
+            if reply.status != 200 {
+                bail!("decision failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
+            }
+            let (_, d_raw) = timed(self.raw.decide(started, &self.actors.manager)).await?;
+            let (_, d_echo) = timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
+            trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
+        }
+        trio.print_rates("decide     ");
+        Ok(())
+    }
+
+    /// The manager's open tasks, oldest first, read through the inbox API.
+    async fn open_task_ids(&self) -> anyhow::Result<Vec<String>> {
+        let mut conn = http::Conn::open(self.server).await?;
+        let headers = [("Cookie", self.actors.manager_cookie.as_str())];
+        let mut ids = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(a) => format!("/api/v1/tasks?box=todo&limit=200&after={a}"),
+                None => "/api/v1/tasks?box=todo&limit=200".to_owned(),
+            };
+            let reply = conn.request("GET", &path, &headers, b"").await?;
+            let page: Value = serde_json::from_slice(&reply.body)?;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            ids.extend(items.iter().filter_map(|t| t["task"]["id"].as_str().map(str::to_owned)));
+            match page["next"].as_str() {
+                Some(next) => after = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        ids.reverse();
+        Ok(ids)
+    }
+
+    async fn list(&self) -> anyhow::Result<()> {
+        let mut ours_conn = http::Conn::open(self.server).await?;
+        let mut echo_conn = http::Conn::open(self.echo).await?;
+        let path = format!("{RECORDS}?filter=region:eq:%E5%8D%8E%E4%B8%9C&limit=20");
+        let headers = [("Cookie", self.actors.sales_cookie.as_str())];
+        let mut trio = Trio::default();
+        for i in 0..self.ops + self.warmup() {
+            let (reply, d_ours) = timed(ours_conn.request("GET", &path, &headers, b"")).await?;
+            if reply.status != 200 {
+                bail!("list failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
+            }
+            let (rows, d_raw) = timed(self.raw.first_page(&self.actors.sales, "华东", 21)).await?;
+            if rows == 0 {
+                bail!("the raw list found nothing: the dataset is wrong");
+            }
+            let (_, d_echo) = timed(echo_conn.request("POST", "/echo", &headers, &reply.body)).await?;
+            trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
+        }
+        let extra = trio.ours.p50().saturating_sub(trio.db.p50() + trio.http.p50());
+        println!(
+            "list p50    ours {}  raw SQL {}  echo of the page {}  ours − (raw + echo) = {}",
+            ms(trio.ours.p50()),
+            ms(trio.db.p50()),
+            ms(trio.http.p50()),
+            ms(extra)
+        );
+        Ok(())
+    }
 }
 
 /// A bare axum server that answers every POST /echo with its body.
 async fn spawn_echo() -> anyhow::Result<SocketAddr> {
-    let app = axum::Router::new().route("/echo", axum::routing::post(|body: axum::body::Bytes| async move { body }));
+    let app = axum::Router::new().route(
+        "/echo",
+        axum::routing::post(|body: axum::body::Bytes| async move { body }),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {

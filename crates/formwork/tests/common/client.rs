@@ -21,9 +21,8 @@ pub struct Response {
 
 impl Response {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     pub fn text(&self) -> String {
@@ -56,7 +55,10 @@ impl Client {
         headers: &[(&str, &str)],
     ) -> Response {
         let mut req = Request::builder().method(method).uri(path);
-        if body.is_some() {
+        let has_type = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !has_type {
             req = req.header(header::CONTENT_TYPE, "application/json");
         }
         if let Some(c) = &self.cookie {
@@ -71,12 +73,22 @@ impl Client {
         let req = req
             .body(body.map(Body::from).unwrap_or_else(Body::empty))
             .expect("request");
-        let res = self.app.clone().oneshot(req).await.expect("router is infallible");
+        let res = self
+            .app
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router is infallible");
         let status = res.status();
         let headers = res.headers().clone();
         for value in headers.get_all(header::SET_COOKIE) {
             let value = value.to_str().unwrap_or_default();
-            let pair = value.split(';').next().unwrap_or_default().trim().to_owned();
+            let pair = value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             if pair.starts_with("formwork_session=") {
                 let expired = value.contains("Max-Age=0") || pair == "formwork_session=";
                 self.cookie = if expired { None } else { Some(pair) };
@@ -106,12 +118,19 @@ impl Client {
             .await
     }
 
-    pub async fn post_raw(&mut self, path: &str, body: &[u8], headers: &[(&str, &str)]) -> Response {
-        self.send(Method::POST, path, Some(body.to_vec()), headers).await
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Response {
+        self.send(Method::POST, path, Some(body.to_vec()), headers)
+            .await
     }
 
     pub async fn put_raw(&mut self, path: &str, body: &[u8], headers: &[(&str, &str)]) -> Response {
-        self.send(Method::PUT, path, Some(body.to_vec()), headers).await
+        self.send(Method::PUT, path, Some(body.to_vec()), headers)
+            .await
     }
 
     /// Signs in and panics unless it works.
@@ -122,7 +141,12 @@ impl Client {
                 &serde_json::json!({"username": username, "password": password}),
             )
             .await;
-        assert_eq!(res.status, StatusCode::OK, "login {username}: {}", res.text());
+        assert_eq!(
+            res.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            res.text()
+        );
         assert!(self.cookie.is_some(), "login sets the session cookie");
     }
 }

@@ -62,10 +62,8 @@ pub async fn apps() -> Vec<TestApp> {
             continue;
         };
         let store = db.store().await.expect("store");
-        let files_dir = std::env::temp_dir().join(format!(
-            "formwork-files-{}",
-            formwork_store::new_id()
-        ));
+        let files_dir =
+            std::env::temp_dir().join(format!("formwork-files-{}", formwork_store::new_id()));
         let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(&files_dir));
         runtime
             .ensure_demo_org(PASSWORD, false)

@@ -1,0 +1,468 @@
+//! Request and response bodies of the process API: tasks, inbox, timelines, notifications.
+//! Names of steps and processes are given in the caller's language.
+
+use std::collections::BTreeMap;
+
+use formwork_model::Text;
+use formwork_runtime::{
+    Decided, InboxItem, NodeView, TaskDetail, Timeline, TimelineEntry, UserBrief,
+};
+use formwork_store::{Instance, Notification, Task};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::api::records::RecordResponse;
+use crate::i18n::Lang;
+
+fn text(t: &Text, lang: Lang) -> String {
+    t.get(lang.tag()).to_owned()
+}
+
+/// Someone, as the API shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl From<UserBrief> for UserRef {
+    fn from(u: UserBrief) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+        }
+    }
+}
+
+/// A step of a process.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NodeRef {
+    pub id: String,
+    /// The step's name in the caller's language (its id when it has none).
+    pub name: String,
+    /// `approval`, `fill`, …
+    pub kind: String,
+}
+
+impl NodeRef {
+    pub fn new(n: NodeView, lang: Lang) -> Self {
+        Self {
+            name: n
+                .name
+                .as_ref()
+                .map_or_else(|| n.id.clone(), |t| text(t, lang)),
+            id: n.id,
+            kind: n.kind.to_owned(),
+        }
+    }
+}
+
+/// A work item of one person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskResponse {
+    pub id: String,
+    pub instance_id: String,
+    pub record_id: String,
+    pub node_id: String,
+    /// User id of the assignee.
+    pub assignee: String,
+    /// `open`, `done` or `cancelled`.
+    pub status: String,
+    /// What closed it: `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer`,
+    /// `add_signer`, `auto_approve`, `auto_reject`, or why it was cancelled
+    /// (`step_decided`, `returned`, `branch_abandoned`, `reassigned`, `instance_ended`, …).
+    pub action: Option<String>,
+    pub comment: Option<String>,
+    /// User id of whoever closed it by acting.
+    pub decided_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub due_at: Option<OffsetDateTime>,
+}
+
+impl From<Task> for TaskResponse {
+    fn from(t: Task) -> Self {
+        Self {
+            id: t.id,
+            instance_id: t.instance_id,
+            record_id: t.record_id,
+            node_id: t.node_id,
+            assignee: t.assignee_id,
+            status: t.status,
+            action: t.action,
+            comment: t.comment,
+            decided_by: t.decided_by,
+            created_at: t.created_at,
+            decided_at: t.decided_at,
+            due_at: t.due_at,
+        }
+    }
+}
+
+/// A running (or finished) process on one record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstanceResponse {
+    pub id: String,
+    pub record_id: String,
+    pub app: String,
+    pub process: String,
+    pub app_version: i64,
+    /// `running`, `approved`, `rejected`, `withdrawn`, `completed` or `stopped`.
+    pub status: String,
+    /// Increments on every step.
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<Instance> for InstanceResponse {
+    fn from(i: Instance) -> Self {
+        Self {
+            id: i.id,
+            record_id: i.record_id,
+            app: i.app_id,
+            process: i.process_id,
+            app_version: i.app_version,
+            status: i.status,
+            version: i.version,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// What to do with a task.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecideBody {
+    /// `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer` or `add_signer`.
+    pub action: String,
+    pub comment: Option<String>,
+    /// Changes to fields the step may edit (with `approve` or `submit`).
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<Value>,
+    /// The step id to `return` to; the username to `transfer` to or to `add_signer`.
+    pub to: Option<String>,
+    /// With `add_signer`: the added person signs first and the task comes back afterwards.
+    #[serde(default)]
+    pub before: bool,
+}
+
+impl From<DecideBody> for formwork_runtime::DecideRequest {
+    fn from(b: DecideBody) -> Self {
+        Self {
+            action: b.action,
+            comment: b.comment,
+            data: b.data,
+            to: b.to,
+            before: b.before,
+        }
+    }
+}
+
+/// A decision that landed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecideResponse {
+    pub task: TaskResponse,
+    pub instance: InstanceResponse,
+    /// The instance's tasks still open after the decision.
+    pub open_tasks: Vec<TaskResponse>,
+}
+
+impl From<Decided> for DecideResponse {
+    fn from(d: Decided) -> Self {
+        Self {
+            task: d.task.into(),
+            instance: d.instance.into(),
+            open_tasks: d.open_tasks.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The same decision on several tasks (batch approval from the inbox).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BatchDecideBody {
+    /// Task ids, at most 100.
+    pub tasks: Vec<String>,
+    /// `approve` or `reject`, usually.
+    pub action: String,
+    pub comment: Option<String>,
+}
+
+/// How one task of a batch went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemResponse {
+    pub task: String,
+    /// The status a single decision would have answered: 200, 404, 409, 422, …
+    pub status: u16,
+    /// The error code when it failed.
+    pub error: Option<String>,
+    /// The instance's status after the decision, when it landed.
+    pub instance_status: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchDecideResponse {
+    pub results: Vec<BatchItemResponse>,
+}
+
+/// A record, briefly, as an inbox lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordBrief {
+    pub id: String,
+    pub app: String,
+    pub form: String,
+    pub number: Option<String>,
+    pub status: String,
+    /// The record's first text field, unless the step hides it.
+    pub title: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+/// One entry of an inbox box.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxItemResponse {
+    /// The task (boxes `todo` and `done`).
+    pub task: Option<TaskResponse>,
+    /// The copy the caller received (box `cc`).
+    pub notification: Option<NotificationResponse>,
+    pub node: Option<NodeRef>,
+    pub process_name: String,
+    pub instance: InstanceResponse,
+    pub record: RecordBrief,
+    pub submitter: Option<UserRef>,
+}
+
+impl InboxItemResponse {
+    pub fn new(item: InboxItem, lang: Lang) -> Self {
+        let r = item.record;
+        Self {
+            task: item.task.map(Into::into),
+            notification: item.notification.map(Into::into),
+            node: item.node.map(|n| NodeRef::new(n, lang)),
+            process_name: text(&item.process_name, lang),
+            instance: item.instance.into(),
+            record: RecordBrief {
+                id: r.id,
+                app: r.app_id,
+                form: r.form_id,
+                number: r.number,
+                status: r.status,
+                title: item.title,
+                created_at: r.created_at,
+            },
+            submitter: item.submitter.map(Into::into),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxResponse {
+    pub items: Vec<InboxItemResponse>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// One row of a timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntryResponse {
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    /// Who acted; absent when the process did.
+    pub actor: Option<UserRef>,
+    pub node: Option<NodeRef>,
+    /// `started`, `condition_taken`, `decided`, `returned`, `transferred`, `signer_added`,
+    /// `step_completed`, `cc_sent`, `reminded`, `escalated`, `ended`, `stopped`, …
+    pub action: String,
+    pub comment: Option<String>,
+    /// The action's particulars, e.g. `{"task": …, "outcome": "approved"}`.
+    #[schema(value_type = Object)]
+    pub detail: Value,
+    /// How long the task this row closed was open, in seconds.
+    pub duration_secs: Option<i64>,
+}
+
+impl TimelineEntryResponse {
+    fn new(e: TimelineEntry, lang: Lang) -> Self {
+        Self {
+            at: e.at,
+            actor: e.actor.map(Into::into),
+            node: e.node.map(|n| NodeRef::new(n, lang)),
+            action: e.action,
+            comment: e.comment,
+            detail: e.detail,
+            duration_secs: e.duration_secs,
+        }
+    }
+}
+
+/// An open task on a timeline: whom the process waits for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingResponse {
+    pub task: TaskResponse,
+    pub assignee: Option<UserRef>,
+    pub node: NodeRef,
+}
+
+/// A record's process history, oldest first, and whom it waits for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineResponse {
+    pub instance: InstanceResponse,
+    pub process_name: String,
+    pub entries: Vec<TimelineEntryResponse>,
+    pub waiting: Vec<WaitingResponse>,
+}
+
+impl TimelineResponse {
+    pub fn new(t: Timeline, lang: Lang) -> Self {
+        Self {
+            instance: t.instance.into(),
+            process_name: text(&t.process_name, lang),
+            entries: t
+                .entries
+                .into_iter()
+                .map(|e| TimelineEntryResponse::new(e, lang))
+                .collect(),
+            waiting: t
+                .waiting
+                .into_iter()
+                .map(|(task, who, node)| WaitingResponse {
+                    task: task.into(),
+                    assignee: who.map(Into::into),
+                    node: NodeRef::new(node, lang),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A task with its record as the step shows it, and the timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDetailResponse {
+    pub task: TaskResponse,
+    pub node: NodeRef,
+    pub process_name: String,
+    pub instance: InstanceResponse,
+    /// The record without the fields hidden at this step.
+    pub record: RecordResponse,
+    /// Each field the step shows: `visible` or `editable`.
+    pub fields: BTreeMap<String, String>,
+    /// What the assignee may do now; empty once the task is closed.
+    pub actions: Vec<String>,
+    /// Earlier steps `return` may go back to.
+    pub return_to: Vec<NodeRef>,
+    pub assignee: Option<UserRef>,
+    pub submitter: Option<UserRef>,
+    pub timeline: TimelineResponse,
+}
+
+impl TaskDetailResponse {
+    pub fn new(d: TaskDetail, lang: Lang) -> Self {
+        Self {
+            task: d.task.into(),
+            node: NodeRef::new(d.node, lang),
+            process_name: text(&d.process_name, lang),
+            instance: d.instance.into(),
+            record: d.record.into(),
+            fields: d
+                .fields
+                .into_iter()
+                .map(|(k, a)| {
+                    let access = match a {
+                        formwork_runtime::FieldAccess::Editable => "editable",
+                        formwork_runtime::FieldAccess::Visible => "visible",
+                        formwork_runtime::FieldAccess::Hidden => "hidden",
+                    };
+                    (k, access.to_owned())
+                })
+                .collect(),
+            actions: d.actions.into_iter().map(str::to_owned).collect(),
+            return_to: d
+                .return_to
+                .into_iter()
+                .map(|n| NodeRef::new(n, lang))
+                .collect(),
+            assignee: d.assignee.map(Into::into),
+            submitter: d.submitter.map(Into::into),
+            timeline: TimelineResponse::new(d.timeline, lang),
+        }
+    }
+}
+
+/// An in-app message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationResponse {
+    pub id: String,
+    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`.
+    pub kind: String,
+    /// The particulars, always with `instance_id` and `record_id`; `task_id` where a task
+    /// is meant.
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub read_at: Option<OffsetDateTime>,
+}
+
+impl From<Notification> for NotificationResponse {
+    fn from(n: Notification) -> Self {
+        Self {
+            id: n.id,
+            kind: n.kind,
+            payload: n.payload,
+            created_at: n.created_at,
+            read_at: n.read_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationListResponse {
+    pub items: Vec<NotificationResponse>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+    pub unread: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnreadResponse {
+    pub unread: u32,
+}
+
+/// Which notifications to mark read; none listed means all.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MarkReadBody {
+    #[serde(default)]
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkReadResponse {
+    /// How many were unread.
+    pub marked: u64,
+}
+
+/// The submitter takes a record back.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct WithdrawBody {
+    pub comment: Option<String>,
+}
