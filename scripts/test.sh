@@ -48,6 +48,8 @@ echo "PostgreSQL for tests: $FORMWORK_TEST_PG_URL"
 # ---- browser tests need Debian's Chromium and playwright-core ----------------------------------
 if [ -f tests/browser/package.json ]; then
   command -v chromium >/dev/null || apt_install chromium
+  # Screenshots are looked at by people: without a CJK font Chinese renders as boxes.
+  fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-noto-cjk
   log "installing browser test packages"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -44,7 +44,9 @@ impl Runtime {
                     .await?
             }
             Some(_) => {
-                return Err(RuntimeError::Conflict(format!("app {app_id} already exists")));
+                return Err(RuntimeError::Conflict(format!(
+                    "app {app_id} already exists"
+                )));
             }
             None => self.store.create_app(&app_id, &text, &actor.id).await?,
         };
@@ -105,7 +107,10 @@ impl Runtime {
         let draft = self.get_draft(app_id, actor).await?;
         let package = parse_stored(&draft.package)?;
         validate_package(&package).map_err(|problems| RuntimeError::Invalid { problems })?;
-        let version = self.store.publish(app_id, &draft.package, &actor.id).await?;
+        let version = self
+            .store
+            .publish(app_id, &draft.package, &actor.id)
+            .await?;
         Ok(PublishOutcome {
             app_id: app_id.to_owned(),
             version: version.version,
@@ -170,14 +175,25 @@ pub fn parse_package(bytes: &[u8]) -> RuntimeResult<Value> {
         problem: problem(
             "",
             "invalid_json",
-            &format!("JSON 格式错误（第 {} 行第 {} 列）：{e}", e.line(), e.column()),
-            &format!("Invalid JSON at line {}, column {}: {e}", e.line(), e.column()),
+            &format!(
+                "JSON 格式错误（第 {} 行第 {} 列）：{e}",
+                e.line(),
+                e.column()
+            ),
+            &format!(
+                "Invalid JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
         ),
     })
 }
 
 fn package_app_id(package: &Value) -> RuntimeResult<String> {
-    let id = package.get("id").and_then(Value::as_str).unwrap_or_default();
+    let id = package
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let ok = (1..=64).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && id

@@ -98,7 +98,10 @@ impl Runtime {
         let package: serde_json::Value = serde_json::from_str(&stored.package)
             .map_err(|e| RuntimeError::Internal(format!("stored package: {e}")))?;
         let def = validate_package(&package).map_err(|problems| {
-            RuntimeError::Internal(format!("published package has {} problem(s)", problems.len()))
+            RuntimeError::Internal(format!(
+                "published package has {} problem(s)",
+                problems.len()
+            ))
         })?;
         let key = format!("{app_id}@{version}");
         let mut forms = HashMap::new();

@@ -34,12 +34,27 @@ const DEPARTMENTS: &[(&str, Option<&str>, &str)] = &[
 /// Roles: id, zh-CN name, en name, members.
 const ROLES: &[(&str, &str, &str, &[&str])] = &[
     ("admin", "管理员", "Administrator", &["admin"]),
-    (crate::DESIGNER_ROLE, "应用设计者", "App designer", &["analyst"]),
+    (
+        crate::DESIGNER_ROLE,
+        "应用设计者",
+        "App designer",
+        &["analyst"],
+    ),
     ("sales", "销售", "Sales", &["sales1", "sales2"]),
-    ("manager", "部门经理", "Department manager", &["manager1", "manager2"]),
+    (
+        "manager",
+        "部门经理",
+        "Department manager",
+        &["manager1", "manager2"],
+    ),
     ("director", "销售总监", "Sales director", &["director"]),
     ("ceo", "总经理", "CEO", &["ceo"]),
-    ("east_head", "华东区负责人", "East China head", &["east_head"]),
+    (
+        "east_head",
+        "华东区负责人",
+        "East China head",
+        &["east_head"],
+    ),
     ("finance", "财务", "Finance", &["finance"]),
     ("client", "客户", "Client", &["client1"]),
 ];

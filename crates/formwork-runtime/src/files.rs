@@ -60,7 +60,11 @@ impl Runtime {
     }
 
     /// A file the caller uploaded (before it is attached to a record).
-    pub async fn own_file(&self, caller: &Caller, id: &str) -> RuntimeResult<(Attachment, Vec<u8>)> {
+    pub async fn own_file(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> RuntimeResult<(Attachment, Vec<u8>)> {
         let attachment = self
             .store
             .get_attachment(id)
@@ -83,7 +87,11 @@ impl Runtime {
         if !file_ids(&record.data).iter().any(|id| id == file_id) {
             return Err(not_found());
         }
-        let attachment = self.store.get_attachment(file_id).await?.ok_or_else(not_found)?;
+        let attachment = self
+            .store
+            .get_attachment(file_id)
+            .await?
+            .ok_or_else(not_found)?;
         let bytes = self.read_bytes(&attachment).await?;
         Ok((attachment, bytes))
     }
@@ -110,7 +118,11 @@ impl Runtime {
             for (i, item) in items.iter_mut().enumerate() {
                 let id = match item {
                     Value::String(id) => id.clone(),
-                    Value::Object(o) => o.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    Value::Object(o) => o
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                     _ => String::new(),
                 };
                 let found = match self.store.get_attachment(&id).await? {
@@ -127,8 +139,14 @@ impl Runtime {
                     None => problems.push(problem(
                         &format!("/{}/{i}", field.key),
                         "unknown_file",
-                        &format!("“{}”中的文件不存在或已失效，请重新上传", field.label.get("zh-CN")),
-                        &format!("A file in \"{}\" is missing or expired; upload it again", field.label.get("en")),
+                        &format!(
+                            "“{}”中的文件不存在或已失效，请重新上传",
+                            field.label.get("zh-CN")
+                        ),
+                        &format!(
+                            "A file in \"{}\" is missing or expired; upload it again",
+                            field.label.get("en")
+                        ),
                     )),
                 }
             }
@@ -192,7 +210,12 @@ fn sniff(bytes: &[u8], filename: &str) -> String {
     }
     if std::str::from_utf8(bytes).is_ok() {
         let lower = filename.to_ascii_lowercase();
-        return if lower.ends_with(".csv") { "text/csv" } else { "text/plain" }.to_owned();
+        return if lower.ends_with(".csv") {
+            "text/csv"
+        } else {
+            "text/plain"
+        }
+        .to_owned();
     }
     "application/octet-stream".to_owned()
 }
@@ -202,7 +225,11 @@ fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
-    if cleaned.is_empty() { "file".to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -234,7 +261,10 @@ mod tests {
     fn types_come_from_the_bytes_not_the_name() {
         assert_eq!(sniff(b"%PDF-1.7\n...", "x.txt"), "application/pdf");
         assert_eq!(sniff(b"hello", "notes.pdf"), "text/plain");
-        assert_eq!(sniff(&[0xff, 0xfe, 0x00, 0x01], "x.bin"), "application/octet-stream");
+        assert_eq!(
+            sniff(&[0xff, 0xfe, 0x00, 0x01], "x.bin"),
+            "application/octet-stream"
+        );
     }
 
     #[test]

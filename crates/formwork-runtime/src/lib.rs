@@ -19,18 +19,20 @@ use std::sync::Arc;
 
 use formwork_store::Store;
 
-pub use accounts::{LoginPolicy, NewUserInput};
 pub use accounts::MIN_PASSWORD_LEN;
+pub use accounts::{LoginPolicy, NewUserInput};
 pub use apps::{ImportOutcome, PublishOutcome, parse_package};
-pub use demo::{DEMO_USERS, DemoSetup};
 pub use catalog::{Catalog, CompiledApp};
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
+pub use demo::{DEMO_USERS, DemoSetup};
 pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
-pub use portal::{AppAccess, FormAccess, IN_REVIEW, ListScope, TASK_COUNT_CAP, form_access, may_edit};
+pub use portal::{
+    AppAccess, FormAccess, IN_REVIEW, ListScope, TASK_COUNT_CAP, form_access, may_edit,
+};
 pub use processes::{
-    DecideRequest, Decided, FieldAccess, MAX_BATCH, InboxBox, InboxItem, InboxPage, NodeView,
-    NotificationPage, TaskDetail, TimerRun, Timeline, TimelineEntry, UserBrief, field_access,
+    DecideRequest, Decided, FieldAccess, InboxBox, InboxItem, InboxPage, MAX_BATCH, NodeView,
+    NotificationPage, TaskDetail, Timeline, TimelineEntry, TimerRun, UserBrief, field_access,
 };
 pub use records::{Caller, ListRequest, RecordPage};
 pub use tokens::CreatedToken;

@@ -7,9 +7,8 @@ use formwork_forms::kind::FieldKind;
 use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
 use formwork_model::{FormPermissionsDef, NumberingDef, Problem};
 use formwork_store::{
-    StoreError,
     Column, Cursor, Department, Filter, FilterOp, Inserted, NewRecord, Numbering, Record,
-    RecordQuery, User, ValueKind, Visibility,
+    RecordQuery, StoreError, User, ValueKind, Visibility,
 };
 use serde_json::Value;
 use sha2::Digest as _;
@@ -104,19 +103,21 @@ impl Runtime {
         let mut input = input.clone();
         self.resolve_files(caller, form, &mut input, None).await?;
         let ctx = submit_context(caller, now, RecordMeta::default());
-        let clean = form.submit(&input, &ctx, None).map_err(invalid)?;
-        self.check_references(&clean).await?;
-        let numbering = form
-            .def()
-            .numbering
-            .as_ref()
-            .map(|n| numbering_for(n, now));
+        let mut clean = form.submit(&input, &ctx, None).map_err(invalid)?;
+        self.check_references(caller, &mut clean).await?;
+        let numbering = form.def().numbering.as_ref().map(|n| numbering_for(n, now));
         // The form's process starts with the record, in the same transaction.
-        let (status, data, process) =
-            match self.start_process(&app, form_id, caller, &clean.data, now).await? {
-                Some(started) => (started.record_status, started.record_data, Some(started.process)),
-                None => ("submitted".to_owned(), clean.data, None),
-            };
+        let (status, data, process) = match self
+            .start_process(&app, form_id, caller, &clean.data, now)
+            .await?
+        {
+            Some(started) => (
+                started.record_status,
+                started.record_data,
+                Some(started.process),
+            ),
+            None => ("submitted".to_owned(), clean.data, None),
+        };
         let inserted = self
             .store
             .insert_record(
@@ -164,7 +165,10 @@ impl Runtime {
     }
 
     /// The compiled form a record was created with (its own app version).
-    pub async fn record_form(&self, record: &Record) -> RuntimeResult<std::sync::Arc<CompiledForm>> {
+    pub async fn record_form(
+        &self,
+        record: &Record,
+    ) -> RuntimeResult<std::sync::Arc<CompiledForm>> {
         let app = self.app_version(&record.app_id, record.app_version).await?;
         Ok(app.form(&record.form_id)?.clone())
     }
@@ -181,7 +185,10 @@ impl Runtime {
         let record = self.read_record(caller, id).await?;
         let form = self.record_form(&record).await?;
         if record.rev != expected_rev {
-            return Err(RuntimeError::Stale(format!("record {id} is at rev {}", record.rev)));
+            return Err(RuntimeError::Stale(format!(
+                "record {id} is at rev {}",
+                record.rev
+            )));
         }
         check_editable(caller, &form, &record)?;
         let meta = RecordMeta {
@@ -193,13 +200,23 @@ impl Runtime {
             updated_at: Some(record.updated_at),
         };
         let mut patch = patch.clone();
-        self.resolve_files(caller, &form, &mut patch, Some(&record)).await?;
+        self.resolve_files(caller, &form, &mut patch, Some(&record))
+            .await?;
         let ctx = submit_context(caller, now, meta);
-        let clean = form.submit(&patch, &ctx, Some(&record.data)).map_err(invalid)?;
-        self.check_references(&clean).await?;
+        let mut clean = form
+            .submit(&patch, &ctx, Some(&record.data))
+            .map_err(invalid)?;
+        self.check_references(caller, &mut clean).await?;
         let diff = field_diff(&record.data, &clean.data);
         self.store
-            .update_record(id, expected_rev, &clean.data, &record.status, &diff, &caller.user.id)
+            .update_record(
+                id,
+                expected_rev,
+                &clean.data,
+                &record.status,
+                &diff,
+                &caller.user.id,
+            )
             .await
             .map_err(|e| match e {
                 // Another edit committed between our read and our write.
@@ -308,21 +325,38 @@ impl Runtime {
     }
 
     /// Users and departments named in the data must exist.
-    pub(crate) async fn check_references(&self, clean: &formwork_forms::CleanRecord) -> RuntimeResult<()> {
+    /// Checks that users, departments and related records named in the data exist (a related
+    /// record must also be readable by the caller), and copies a relation's lookup fields
+    /// from the related record into the data — the client's values for them are ignored.
+    pub(crate) async fn check_references(
+        &self,
+        caller: &Caller,
+        clean: &mut formwork_forms::CleanRecord,
+    ) -> RuntimeResult<()> {
         let mut problems = Vec::new();
+        let mut departments: Option<Vec<Department>> = None;
         for reference in &clean.references {
             let exists = match &reference.target {
-                formwork_forms::ReferenceTarget::User => {
-                    self.store.get_user_by_username(&reference.id).await?.is_some()
-                }
-                formwork_forms::ReferenceTarget::Department => self
+                formwork_forms::ReferenceTarget::User => self
                     .store
-                    .list_departments()
+                    .get_user_by_username(&reference.id)
                     .await?
-                    .iter()
-                    .any(|d| d.id == reference.id),
-                formwork_forms::ReferenceTarget::Record { .. } => {
-                    self.store.get_record(&reference.id).await?.is_some()
+                    .is_some(),
+                formwork_forms::ReferenceTarget::Department => {
+                    if departments.is_none() {
+                        departments = Some(self.store.list_departments().await?);
+                    }
+                    departments.iter().flatten().any(|d| d.id == reference.id)
+                }
+                formwork_forms::ReferenceTarget::Record { form, fills } => {
+                    match self.read_record(caller, &reference.id).await {
+                        Ok(related) if &related.form_id == form => {
+                            fill_from(&mut clean.data, &reference.path, fills, &related.data);
+                            true
+                        }
+                        Ok(_) | Err(RuntimeError::NotFound(_)) => false,
+                        Err(e) => return Err(e),
+                    }
                 }
             };
             if !exists {
@@ -342,6 +376,23 @@ impl Runtime {
     }
 }
 
+/// Copies `fills` (local field ← related field) into the object that holds the relation at
+/// `path` (the record itself, or a sub-table row).
+fn fill_from(
+    data: &mut Value,
+    path: &str,
+    fills: &std::collections::BTreeMap<String, String>,
+    related: &Value,
+) {
+    let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
+    if let Some(Value::Object(target)) = data.pointer_mut(parent) {
+        for (local, theirs) in fills {
+            let value = related.get(theirs).cloned().unwrap_or(Value::Null);
+            target.insert(local.clone(), value);
+        }
+    }
+}
+
 /// The caller may edit (or delete) this record now: by permission, and not while its
 /// approval is under way (the approvers are deciding on what they see).
 fn check_editable(caller: &Caller, form: &CompiledForm, record: &Record) -> RuntimeResult<()> {
@@ -352,12 +403,19 @@ fn check_editable(caller: &Caller, form: &CompiledForm, record: &Record) -> Runt
         return Err(RuntimeError::Forbidden);
     }
     if record.status == IN_REVIEW {
-        return Err(RuntimeError::Conflict(format!("record {} is in review", record.id)));
+        return Err(RuntimeError::Conflict(format!(
+            "record {} is in review",
+            record.id
+        )));
     }
     Ok(())
 }
 
-pub(crate) fn submit_context(caller: &Caller, now: OffsetDateTime, record: RecordMeta) -> SubmitContext {
+pub(crate) fn submit_context(
+    caller: &Caller,
+    now: OffsetDateTime,
+    record: RecordMeta,
+) -> SubmitContext {
     SubmitContext {
         now,
         today: now.to_offset(local_offset()).date(),
@@ -419,7 +477,11 @@ fn numbering_for(def: &NumberingDef, now: OffsetDateTime) -> Numbering {
         template.push_str("{seq}");
     }
     Numbering {
-        scope: if def.pattern.contains("{year}") { year } else { String::new() },
+        scope: if def.pattern.contains("{year}") {
+            year
+        } else {
+            String::new()
+        },
         template,
         width,
     }
@@ -506,8 +568,12 @@ fn parse_filter(form: &CompiledForm, term: &str) -> RuntimeResult<Filter> {
         other => {
             return Err(bad_query(
                 "/filter",
-                &format!("不支持的筛选运算 “{other}”，可用：eq ne lt lte gt gte contains in null notnull"),
-                &format!("Unknown filter operator \"{other}\"; use eq ne lt lte gt gte contains in null notnull"),
+                &format!(
+                    "不支持的筛选运算 “{other}”，可用：eq ne lt lte gt gte contains in null notnull"
+                ),
+                &format!(
+                    "Unknown filter operator \"{other}\"; use eq ne lt lte gt gte contains in null notnull"
+                ),
             ));
         }
     };
@@ -522,13 +588,25 @@ fn parse_filter(form: &CompiledForm, term: &str) -> RuntimeResult<Filter> {
                 )
             })?;
             if op == FilterOp::In {
-                Value::Array(raw.split('|').map(|v| typed(&column, v)).collect::<RuntimeResult<_>>()?)
+                Value::Array(
+                    raw.split('|')
+                        .map(|v| typed(&column, v))
+                        .collect::<RuntimeResult<_>>()?,
+                )
             } else {
                 typed(&column, raw)?
             }
         }
     };
-    if op == FilterOp::Contains && !matches!(column, Column::Data { kind: ValueKind::Text, .. } | Column::System("number" | "status")) {
+    if op == FilterOp::Contains
+        && !matches!(
+            column,
+            Column::Data {
+                kind: ValueKind::Text,
+                ..
+            } | Column::System("number" | "status")
+        )
+    {
         return Err(bad_query(
             "/filter",
             "contains 只能用于文本字段",
@@ -540,7 +618,10 @@ fn parse_filter(form: &CompiledForm, term: &str) -> RuntimeResult<Filter> {
 
 fn typed(column: &Column, raw: &str) -> RuntimeResult<Value> {
     match column {
-        Column::Data { kind: ValueKind::Number, key } => raw
+        Column::Data {
+            kind: ValueKind::Number,
+            key,
+        } => raw
             .parse::<rust_decimal::Decimal>()
             .map(|d| Value::String(d.normalize().to_string()))
             .map_err(|_| {
@@ -550,7 +631,10 @@ fn typed(column: &Column, raw: &str) -> RuntimeResult<Value> {
                     &format!("Filter value for \"{key}\" must be a number"),
                 )
             }),
-        Column::Data { kind: ValueKind::Bool, key } => match raw {
+        Column::Data {
+            kind: ValueKind::Bool,
+            key,
+        } => match raw {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
             _ => Err(bad_query(
@@ -566,13 +650,12 @@ fn typed(column: &Column, raw: &str) -> RuntimeResult<Value> {
 fn page(mut records: Vec<Record>, limit: u32, sort: Option<&Column>) -> RecordPage {
     let more = records.len() > limit as usize;
     records.truncate(limit as usize);
-    let next = more
-        .then(|| records.last())
-        .flatten()
-        .map(|last| encode_cursor(&Cursor {
+    let next = more.then(|| records.last()).flatten().map(|last| {
+        encode_cursor(&Cursor {
             value: sort.map_or(Value::Null, |c| sort_value(last, c)),
             id: last.id.clone(),
-        }));
+        })
+    });
     RecordPage { records, next }
 }
 
@@ -580,9 +663,10 @@ fn sort_value(record: &Record, column: &Column) -> Value {
     match column {
         Column::System("number") => record.number.clone().map_or(Value::Null, Value::String),
         Column::System("owner_id") => Value::String(record.owner_id.clone()),
-        Column::System("department_id") => {
-            record.department_id.clone().map_or(Value::Null, Value::String)
-        }
+        Column::System("department_id") => record
+            .department_id
+            .clone()
+            .map_or(Value::Null, Value::String),
         Column::System("status") => Value::String(record.status.clone()),
         Column::System("created_at") => Value::String(rfc3339(record.created_at)),
         Column::System("updated_at") => Value::String(rfc3339(record.updated_at)),

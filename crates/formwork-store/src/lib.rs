@@ -40,15 +40,22 @@ pub trait Store: Send + Sync + 'static {
     async fn set_password(&self, user_id: &str, password_hash: &str) -> StoreResult<()>;
     /// Suspends (or reinstates) a user. Suspending deletes their sessions and revokes their
     /// tokens in the same transaction, so the next request is refused.
-    async fn set_suspended(&self, user_id: &str, suspended: bool, actor: Option<&str>)
-    -> StoreResult<()>;
+    async fn set_suspended(
+        &self,
+        user_id: &str,
+        suspended: bool,
+        actor: Option<&str>,
+    ) -> StoreResult<()>;
 
     /// Creates a department; `Conflict` when the name is taken under the same parent.
     async fn create_department(&self, dept: NewDepartment) -> StoreResult<Department>;
     async fn get_department_by_name(&self, name: &str) -> StoreResult<Option<Department>>;
     async fn list_departments(&self) -> StoreResult<Vec<Department>>;
-    async fn set_department_head(&self, dept_id: &str, head_user_id: Option<&str>)
-    -> StoreResult<()>;
+    async fn set_department_head(
+        &self,
+        dept_id: &str,
+        head_user_id: Option<&str>,
+    ) -> StoreResult<()>;
     /// The chain of departments from the user's own up to the root, each with its head.
     async fn department_chain(&self, user_id: &str) -> StoreResult<Vec<Department>>;
 
@@ -67,8 +74,7 @@ pub trait Store: Send + Sync + 'static {
     async fn session_create(&self, session: &SessionRow) -> StoreResult<bool>;
     async fn session_save(&self, session: &SessionRow) -> StoreResult<()>;
     /// A session that has not expired at `now`.
-    async fn session_load(&self, id: &str, now: OffsetDateTime)
-    -> StoreResult<Option<SessionRow>>;
+    async fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>>;
     async fn session_delete(&self, id: &str) -> StoreResult<()>;
     /// Deletes expired sessions; returns how many.
     async fn session_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
@@ -77,8 +83,11 @@ pub trait Store: Send + Sync + 'static {
 
     async fn create_token(&self, token: NewApiToken) -> StoreResult<ApiToken>;
     /// The live (not revoked) token with this hash and its user; records `now` as last use.
-    async fn use_token(&self, token_hash: &str, now: OffsetDateTime)
-    -> StoreResult<Option<(ApiToken, User)>>;
+    async fn use_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(ApiToken, User)>>;
     async fn list_tokens(&self, user_id: &str) -> StoreResult<Vec<ApiToken>>;
     /// Revokes a token of this user; `NotFound` when there is no such live token.
     async fn revoke_token(&self, user_id: &str, token_id: &str) -> StoreResult<()>;
@@ -138,14 +147,22 @@ pub trait Store: Send + Sync + 'static {
         actor: &str,
     ) -> StoreResult<Record>;
     /// Soft-deletes (with `expected_rev` when given) and writes `record.delete`.
-    async fn delete_record(&self, id: &str, expected_rev: Option<i64>, actor: &str)
-    -> StoreResult<()>;
+    async fn delete_record(
+        &self,
+        id: &str,
+        expected_rev: Option<i64>,
+        actor: &str,
+    ) -> StoreResult<()>;
     /// One page of records, permission-filtered and keyset-paged; never counts.
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>>;
     /// Audit rows of one record, oldest first (its change history).
     async fn record_history(&self, record_id: &str) -> StoreResult<Vec<AuditEntry>>;
-    async fn add_comment(&self, record_id: &str, author_id: &str, body: &str)
-    -> StoreResult<Comment>;
+    async fn add_comment(
+        &self,
+        record_id: &str,
+        author_id: &str,
+        body: &str,
+    ) -> StoreResult<Comment>;
     async fn list_comments(&self, record_id: &str) -> StoreResult<Vec<Comment>>;
     /// Stores file metadata (the caller has written the bytes already).
     async fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()>;

@@ -57,10 +57,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| ApiError::internal(msg))?;
-        let user_id: Option<String> = session
-            .get(USER_ID_KEY)
-            .await
-            .map_err(ApiError::internal)?;
+        let user_id: Option<String> = session.get(USER_ID_KEY).await.map_err(ApiError::internal)?;
         let user_id = user_id.ok_or(RuntimeError::Unauthenticated)?;
         let user = state.runtime.session_user(&user_id).await?;
         keep_alive(&session).await?;

@@ -95,7 +95,11 @@ impl From<RuntimeError> for ApiError {
                 e
             }
             R::Malformed { problem } => {
-                let code = if problem.code == "invalid_json" { "invalid_json" } else { "bad_request" };
+                let code = if problem.code == "invalid_json" {
+                    "invalid_json"
+                } else {
+                    "bad_request"
+                };
                 Self::new(StatusCode::BAD_REQUEST, code).with_fields(vec![problem])
             }
             R::Invalid { problems } => {
@@ -163,7 +167,11 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         },
     };
     if error.status.is_server_error() {
-        tracing::error!(request_id, cause = error.cause.as_deref().unwrap_or("-"), "request failed");
+        tracing::error!(
+            request_id,
+            cause = error.cause.as_deref().unwrap_or("-"),
+            "request failed"
+        );
     }
     let mut args: Vec<(&str, &str)> = error.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     args.push(("request_id", &request_id));
@@ -214,7 +222,9 @@ mod tests {
             .await
             .unwrap();
         let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
         (status, serde_json::from_slice(&bytes).unwrap())
     }
 
@@ -228,7 +238,10 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(body["error"], "internal");
         let text = body.to_string();
-        assert!(!text.contains("hunter2") && !text.contains("db.internal"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("db.internal"),
+            "{text}"
+        );
         assert!(text.contains("req-42"), "{text}");
     }
 
@@ -242,10 +255,13 @@ mod tests {
                         pointer: "/amount".into(),
                         code: "minimum".into(),
                         message: formwork_model::Text(
-                            [("zh-CN", "预计金额不能小于 0"), ("en", "Estimated amount must be at least 0")]
-                                .into_iter()
-                                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                                .collect(),
+                            [
+                                ("zh-CN", "预计金额不能小于 0"),
+                                ("en", "Estimated amount must be at least 0"),
+                            ]
+                            .into_iter()
+                            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                            .collect(),
                         ),
                     }],
                 })
@@ -256,7 +272,10 @@ mod tests {
         assert_eq!(zh["fields"][0]["path"], "/amount");
         assert_eq!(zh["fields"][0]["message"], "预计金额不能小于 0");
         let (_, en) = body_of(router, "en").await;
-        assert_eq!(en["fields"][0]["message"], "Estimated amount must be at least 0");
+        assert_eq!(
+            en["fields"][0]["message"],
+            "Estimated amount must be at least 0"
+        );
         assert_eq!(en["message"], "Some input is invalid; please correct it");
     }
 }

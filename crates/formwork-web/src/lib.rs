@@ -56,7 +56,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             session_idle: time::Duration::hours(8),
             request_timeout: Duration::from_secs(30),
-            body_limit: 16 * 1024 * 1024,
+            // Room for the largest file (20 MiB) plus the rest of a multipart form.
+            body_limit: 24 * 1024 * 1024,
         }
     }
 }

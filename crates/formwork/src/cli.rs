@@ -15,7 +15,11 @@ use formwork_web::WebConfig;
 use crate::{DEFAULT_DATABASE_URL, open_migrated};
 
 #[derive(Debug, Parser)]
-#[command(name = "formwork", version, about = "Formwork: no-code forms, approvals and reports")]
+#[command(
+    name = "formwork",
+    version,
+    about = "Formwork: no-code forms, approvals and reports"
+)]
 pub struct Cli {
     /// Database: sqlite://path/to/file.db or postgres://user@host/db
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
@@ -155,7 +159,9 @@ pub fn main() -> ExitCode {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FORMWORK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("FORMWORK_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -164,7 +170,11 @@ fn init_tracing() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let lang = if cli.lang.to_ascii_lowercase().starts_with("en") { "en" } else { "zh-CN" };
+    let lang = if cli.lang.to_ascii_lowercase().starts_with("en") {
+        "en"
+    } else {
+        "zh-CN"
+    };
     match cli.command {
         Command::App(AppCommand::Validate { file }) => return validate_file(&file, lang),
         Command::Serve(args) => {
@@ -190,16 +200,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(TokenCommand::Create { username, name }) => {
             let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
-            let user = runtime.user_by_username(&username).await.map_err(|e| explain(e, lang))?;
-            let created = runtime.create_token(&user, &name).await.map_err(|e| explain(e, lang))?;
+            let user = runtime
+                .user_by_username(&username)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            let created = runtime
+                .create_token(&user, &name)
+                .await
+                .map_err(|e| explain(e, lang))?;
             println!("{}", created.secret);
-            eprintln!("token {} created for {username}; the secret above is shown only once", created.token.id);
+            eprintln!(
+                "token {} created for {username}; the secret above is shown only once",
+                created.token.id
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) async fn serve_until_signal(runtime: Arc<Runtime>, args: &ServeArgs) -> anyhow::Result<()> {
+pub(crate) async fn serve_until_signal(
+    runtime: Arc<Runtime>,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;
@@ -214,7 +236,11 @@ pub(crate) async fn serve_until_signal(runtime: Arc<Runtime>, args: &ServeArgs) 
 
 fn print_problems(problems: &[Problem], lang: &str) {
     for p in problems {
-        let pointer = if p.pointer.is_empty() { "/" } else { &p.pointer };
+        let pointer = if p.pointer.is_empty() {
+            "/"
+        } else {
+            &p.pointer
+        };
         eprintln!("{pointer}: [{}] {}", p.code, p.message.get(lang));
     }
 }
@@ -257,31 +283,58 @@ async fn app_command(runtime: &Runtime, cmd: AppCommand, lang: &str) -> anyhow::
     let actor = system_actor();
     match cmd {
         AppCommand::Validate { file } => return validate_file(&file, lang),
-        AppCommand::Import { file, replace, publish } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        AppCommand::Import {
+            file,
+            replace,
+            publish,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let package = parse_package(&bytes).map_err(|e| explain(e, lang))?;
             let outcome = runtime
                 .import_app(&package, &actor, replace)
                 .await
                 .map_err(|e| explain(e, lang))?;
-            println!("imported {} as draft revision {}", outcome.app_id, outcome.draft_rev);
+            println!(
+                "imported {} as draft revision {}",
+                outcome.app_id, outcome.draft_rev
+            );
             if !outcome.problems.is_empty() {
                 print_problems(&outcome.problems, lang);
-                eprintln!("the draft has {} problem(s); fix them before publishing", outcome.problems.len());
+                eprintln!(
+                    "the draft has {} problem(s); fix them before publishing",
+                    outcome.problems.len()
+                );
                 if publish {
                     return Ok(ExitCode::FAILURE);
                 }
             }
             if publish {
-                let published = runtime.publish(&outcome.app_id, &actor).await.map_err(|e| explain(e, lang))?;
-                println!("published {} version {}", published.app_id, published.version);
+                let published = runtime
+                    .publish(&outcome.app_id, &actor)
+                    .await
+                    .map_err(|e| explain(e, lang))?;
+                println!(
+                    "published {} version {}",
+                    published.app_id, published.version
+                );
             }
         }
         AppCommand::Publish { app } => {
-            let published = runtime.publish(&app, &actor).await.map_err(|e| explain(e, lang))?;
-            println!("published {} version {}", published.app_id, published.version);
+            let published = runtime
+                .publish(&app, &actor)
+                .await
+                .map_err(|e| explain(e, lang))?;
+            println!(
+                "published {} version {}",
+                published.app_id, published.version
+            );
         }
-        AppCommand::Export { app, version, output } => {
+        AppCommand::Export {
+            app,
+            version,
+            output,
+        } => {
             let v = runtime
                 .get_version(&app, version, &actor)
                 .await
@@ -298,10 +351,18 @@ async fn app_command(runtime: &Runtime, cmd: AppCommand, lang: &str) -> anyhow::
 
 async fn user_command(runtime: &Runtime, cmd: UserCommand, lang: &str) -> anyhow::Result<()> {
     match cmd {
-        UserCommand::Add { username, display_name, email, admin, password_stdin } => {
+        UserCommand::Add {
+            username,
+            display_name,
+            email,
+            admin,
+            password_stdin,
+        } => {
             let (password, generated) = if password_stdin {
                 let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).context("reading the password")?;
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("reading the password")?;
                 (s.trim_end_matches(['\r', '\n']).to_owned(), false)
             } else {
                 (crate::demo::random_password(), true)
@@ -329,11 +390,17 @@ async fn user_command(runtime: &Runtime, cmd: UserCommand, lang: &str) -> anyhow
             }
         }
         UserCommand::Suspend { username } => {
-            runtime.set_suspended(&username, true, Some("system")).await.map_err(|e| explain(e, lang))?;
+            runtime
+                .set_suspended(&username, true, Some("system"))
+                .await
+                .map_err(|e| explain(e, lang))?;
             println!("user {username} suspended; their sessions and tokens are ended");
         }
         UserCommand::Reinstate { username } => {
-            runtime.set_suspended(&username, false, Some("system")).await.map_err(|e| explain(e, lang))?;
+            runtime
+                .set_suspended(&username, false, Some("system"))
+                .await
+                .map_err(|e| explain(e, lang))?;
             println!("user {username} reinstated");
         }
     }

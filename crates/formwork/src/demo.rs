@@ -30,7 +30,10 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
 
     let (password, reset) = match &args.demo_password {
         Some(p) => (p.clone(), true),
-        None => (stored_or_new_password(&data_dir.join(PASSWORD_FILE))?, false),
+        None => (
+            stored_or_new_password(&data_dir.join(PASSWORD_FILE))?,
+            false,
+        ),
     };
     let setup = runtime
         .ensure_demo_org(&password, reset)
@@ -50,7 +53,10 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
             .publish(SAMPLE_APP_ID, &actor)
             .await
             .map_err(|e| anyhow::anyhow!("publishing the sample app: {e}"))?;
-        println!("sample app {SAMPLE_APP_ID} published as version {}", published.version);
+        println!(
+            "sample app {SAMPLE_APP_ID} published as version {}",
+            published.version
+        );
     }
 
     if setup.created_users.is_empty() {

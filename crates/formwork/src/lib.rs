@@ -28,8 +28,7 @@ pub async fn open_store(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
                 .await
                 .with_context(|| format!("opening SQLite database {database_url}"))?,
         )
-    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
-    {
+    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
         Arc::new(
             formwork_store_postgres::PgStore::connect(database_url)
                 .await

@@ -51,7 +51,11 @@ pub async fn spawn(
 }
 
 /// Serves on `bind` until Ctrl-C or SIGTERM.
-pub async fn serve(runtime: Arc<Runtime>, listener: TcpListener, config: WebConfig) -> anyhow::Result<()> {
+pub async fn serve(
+    runtime: Arc<Runtime>,
+    listener: TcpListener,
+    config: WebConfig,
+) -> anyhow::Result<()> {
     run(listener, runtime, config, shutdown_signal()).await
 }
 

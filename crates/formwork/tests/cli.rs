@@ -7,7 +7,9 @@ use std::process::{Command, Output};
 use formwork_testkit::{Backend, TestDb};
 
 fn repo_file(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 fn formwork(database_url: &str, args: &[&str]) -> Output {
@@ -26,7 +28,10 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn validate_prints_every_fault_with_its_pointer_and_exits_non_zero() {
     let fixture = repo_file("tests/fixtures/faulty-package.json");
-    let out = formwork("sqlite://unused.db", &["app", "validate", fixture.to_str().unwrap()]);
+    let out = formwork(
+        "sqlite://unused.db",
+        &["app", "validate", fixture.to_str().unwrap()],
+    );
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     for code in [
@@ -41,10 +46,15 @@ fn validate_prints_every_fault_with_its_pointer_and_exits_non_zero() {
         "cycle_without_human_step",
         "unknown_variable",
     ] {
-        assert!(stderr.contains(&format!("[{code}]")), "{code} missing from:\n{stderr}");
+        assert!(
+            stderr.contains(&format!("[{code}]")),
+            "{code} missing from:\n{stderr}"
+        );
     }
     assert!(
-        stderr.lines().all(|l| l.starts_with('/') || l.contains("problem(s)")),
+        stderr
+            .lines()
+            .all(|l| l.starts_with('/') || l.contains("problem(s)")),
         "every fault line starts with its JSON pointer:\n{stderr}"
     );
 }
@@ -52,28 +62,57 @@ fn validate_prints_every_fault_with_its_pointer_and_exits_non_zero() {
 #[test]
 fn the_sample_package_validates_clean() {
     let sample = repo_file("apps/project-registration.json");
-    let out = formwork("sqlite://unused.db", &["app", "validate", sample.to_str().unwrap()]);
+    let out = formwork(
+        "sqlite://unused.db",
+        &["app", "validate", sample.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[tokio::test]
 async fn cli_import_publish_export_round_trips_byte_identically_on_both_backends() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = TestDb::new(backend).await.unwrap() else { continue };
+        let Some(db) = TestDb::new(backend).await.unwrap() else {
+            continue;
+        };
         let url = db.url().to_owned();
         let dir = tempdir();
         let sample = repo_file("apps/project-registration.json");
-        let out = formwork(&url, &["app", "import", sample.to_str().unwrap(), "--publish"]);
+        let out = formwork(
+            &url,
+            &["app", "import", sample.to_str().unwrap(), "--publish"],
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(text(&out.stdout).contains("version 1"));
 
         let first = dir.join("v1.json");
-        let out = formwork(&url, &["app", "export", "project-registration", "-o", first.to_str().unwrap()]);
+        let out = formwork(
+            &url,
+            &[
+                "app",
+                "export",
+                "project-registration",
+                "-o",
+                first.to_str().unwrap(),
+            ],
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
-        let out = formwork(&url, &["app", "import", first.to_str().unwrap(), "--replace", "--publish"]);
+        let out = formwork(
+            &url,
+            &[
+                "app",
+                "import",
+                first.to_str().unwrap(),
+                "--replace",
+                "--publish",
+            ],
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(text(&out.stdout).contains("version 2"));
-        let second = formwork(&url, &["app", "export", "project-registration", "--version", "2"]);
+        let second = formwork(
+            &url,
+            &["app", "export", "project-registration", "--version", "2"],
+        );
         assert_eq!(std::fs::read(&first).unwrap(), second.stdout);
         std::fs::remove_dir_all(dir).unwrap();
         db.cleanup().await.unwrap();
@@ -124,7 +163,11 @@ async fn user_and_token_commands_create_a_working_account() {
     assert!(text(&token.stdout).trim().starts_with("fwk_"));
     let bad = formwork(db.url(), &["user", "add", "Not Valid"]);
     assert!(!bad.status.success());
-    assert!(text(&bad.stderr).contains("/username"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("/username"),
+        "{}",
+        text(&bad.stderr)
+    );
 }
 
 fn tempdir() -> PathBuf {
@@ -135,6 +178,9 @@ fn tempdir() -> PathBuf {
 
 fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{nanos}-{}", std::process::id())
 }

@@ -87,7 +87,11 @@ async fn error_messages_follow_accept_language() {
             .send(
                 Method::POST,
                 "/api/v1/session",
-                Some(json!({"username": "sales1", "password": "nope-nope"}).to_string().into_bytes()),
+                Some(
+                    json!({"username": "sales1", "password": "nope-nope"})
+                        .to_string()
+                        .into_bytes(),
+                ),
                 &[("accept-language", "en-US,en;q=0.8")],
             )
             .await;
@@ -133,7 +137,10 @@ async fn a_cross_site_post_with_a_valid_session_cookie_is_refused() {
                 Method::POST,
                 "/api/v1/tokens",
                 Some(body.clone()),
-                &[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")],
+                &[
+                    ("sec-fetch-site", "cross-site"),
+                    ("origin", "https://evil.example"),
+                ],
             )
             .await;
         assert_eq!(cross.status, StatusCode::FORBIDDEN);
@@ -144,7 +151,10 @@ async fn a_cross_site_post_with_a_valid_session_cookie_is_refused() {
                 Method::POST,
                 "/api/v1/tokens",
                 Some(body.clone()),
-                &[("origin", "https://evil.example"), ("host", "formwork.local")],
+                &[
+                    ("origin", "https://evil.example"),
+                    ("host", "formwork.local"),
+                ],
             )
             .await;
         assert_eq!(old_browser.status, StatusCode::FORBIDDEN);
@@ -159,7 +169,11 @@ async fn a_cross_site_post_with_a_valid_session_cookie_is_refused() {
             .await;
         assert_eq!(same.status, StatusCode::CREATED, "{}", same.text());
         let tokens = c.get("/api/v1/tokens").await.json();
-        assert_eq!(tokens.as_array().unwrap().len(), 1, "only the same-site POST took effect");
+        assert_eq!(
+            tokens.as_array().unwrap().len(),
+            1,
+            "only the same-site POST took effect"
+        );
     }
 }
 
@@ -181,8 +195,14 @@ async fn a_token_works_as_bearer_until_revoked() {
 
         let listed = c.get("/api/v1/tokens").await.json();
         assert_eq!(listed[0]["name"], "报表同步");
-        assert!(listed[0]["last_used_at"].is_string(), "use is recorded: {listed}");
-        assert!(listed[0].get("secret").is_none(), "secrets are never listed");
+        assert!(
+            listed[0]["last_used_at"].is_string(),
+            "use is recorded: {listed}"
+        );
+        assert!(
+            listed[0].get("secret").is_none(),
+            "secrets are never listed"
+        );
 
         let revoked = c.delete(&format!("/api/v1/tokens/{id}")).await;
         assert_eq!(revoked.status, StatusCode::NO_CONTENT);
@@ -207,7 +227,10 @@ async fn a_bearer_that_is_not_a_token_is_refused() {
 async fn suspending_a_user_refuses_their_session_and_tokens_on_the_next_request() {
     for app in apps().await {
         let mut user = app.signed_in("sales2").await;
-        let secret = user.post("/api/v1/tokens", &json!({"name": "cli"})).await.json()["secret"]
+        let secret = user
+            .post("/api/v1/tokens", &json!({"name": "cli"}))
+            .await
+            .json()["secret"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -220,7 +243,10 @@ async fn suspending_a_user_refuses_their_session_and_tokens_on_the_next_request(
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         assert_eq!(res.json()["suspended"], true);
 
-        assert_eq!(user.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            user.get("/api/v1/me").await.status,
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(api.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
         let relogin = app
             .client()
@@ -232,7 +258,9 @@ async fn suspending_a_user_refuses_their_session_and_tokens_on_the_next_request(
         assert_eq!(relogin.status, StatusCode::FORBIDDEN);
         assert_eq!(relogin.json()["error"], "account_suspended");
 
-        admin.post("/api/v1/users/sales2/reinstate", &json!({})).await;
+        admin
+            .post("/api/v1/users/sales2/reinstate", &json!({}))
+            .await;
         app.client().login("sales2", PASSWORD).await;
     }
 }
@@ -242,13 +270,19 @@ async fn only_admins_manage_users_and_bad_input_names_the_field() {
     for app in apps().await {
         let mut sales = app.signed_in("sales1").await;
         let res = sales
-            .post("/api/v1/users", &json!({"username": "x1", "password": "long-enough"}))
+            .post(
+                "/api/v1/users",
+                &json!({"username": "x1", "password": "long-enough"}),
+            )
             .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN);
 
         let mut admin = app.signed_in("admin").await;
         let bad = admin
-            .post("/api/v1/users", &json!({"username": "Bad Name", "password": "short"}))
+            .post(
+                "/api/v1/users",
+                &json!({"username": "Bad Name", "password": "short"}),
+            )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         let paths: Vec<_> = bad.json()["fields"]
@@ -260,11 +294,17 @@ async fn only_admins_manage_users_and_bad_input_names_the_field() {
         assert_eq!(paths, ["/username", "/password"]);
 
         let ok = admin
-            .post("/api/v1/users", &json!({"username": "newbie", "password": "long-enough"}))
+            .post(
+                "/api/v1/users",
+                &json!({"username": "newbie", "password": "long-enough"}),
+            )
             .await;
         assert_eq!(ok.status, StatusCode::CREATED);
         let dup = admin
-            .post("/api/v1/users", &json!({"username": "newbie", "password": "long-enough"}))
+            .post(
+                "/api/v1/users",
+                &json!({"username": "newbie", "password": "long-enough"}),
+            )
             .await;
         assert_eq!(dup.status, StatusCode::CONFLICT);
         app.client().login("newbie", "long-enough").await;

@@ -15,9 +15,15 @@ async fn publish_export_import_export_is_byte_identical() {
         let sample = serde_json::to_vec(&sample_package()).unwrap();
         let created = c.post_raw("/api/v1/apps", &sample, &[]).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
-        assert_eq!(created.json()["problems"], json!([]), "the sample app is clean");
+        assert_eq!(
+            created.json()["problems"],
+            json!([]),
+            "the sample app is clean"
+        );
 
-        let published = c.post("/api/v1/apps/project-registration/publish", &json!({})).await;
+        let published = c
+            .post("/api/v1/apps/project-registration/publish", &json!({}))
+            .await;
         assert_eq!(published.status, StatusCode::OK, "{}", published.text());
         assert_eq!(published.json()["version"], 1);
 
@@ -27,15 +33,28 @@ async fn publish_export_import_export_is_byte_identical() {
             .put_raw("/api/v1/apps/project-registration/draft", &first.body, &[])
             .await;
         assert_eq!(put.status, StatusCode::OK, "{}", put.text());
-        let again = c.post("/api/v1/apps/project-registration/publish", &json!({})).await;
+        let again = c
+            .post("/api/v1/apps/project-registration/publish", &json!({}))
+            .await;
         assert_eq!(again.json()["version"], 2);
         let second = c.get("/api/v1/apps/project-registration/versions/2").await;
-        assert_eq!(first.body, second.body, "export → import → export changes nothing");
+        assert_eq!(
+            first.body, second.body,
+            "export → import → export changes nothing"
+        );
         assert!(first.text().ends_with('\n'));
         assert!(first.text().contains("华东"), "Chinese stays literal");
 
-        let versions = c.get("/api/v1/apps/project-registration/versions").await.json();
-        let numbers: Vec<_> = versions.as_array().unwrap().iter().map(|v| v["version"].clone()).collect();
+        let versions = c
+            .get("/api/v1/apps/project-registration/versions")
+            .await
+            .json();
+        let numbers: Vec<_> = versions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].clone())
+            .collect();
         assert_eq!(numbers, [json!(1), json!(2)]);
     }
 }
@@ -45,17 +64,27 @@ async fn importing_an_existing_app_is_a_conflict_and_broken_json_a_400() {
     for app in apps().await {
         let mut c = app.signed_in("admin").await;
         let sample = serde_json::to_vec(&sample_package()).unwrap();
-        assert_eq!(c.post_raw("/api/v1/apps", &sample, &[]).await.status, StatusCode::CREATED);
+        assert_eq!(
+            c.post_raw("/api/v1/apps", &sample, &[]).await.status,
+            StatusCode::CREATED
+        );
         let dup = c.post_raw("/api/v1/apps", &sample, &[]).await;
         assert_eq!(dup.status, StatusCode::CONFLICT);
         assert_eq!(dup.json()["error"], "conflict");
 
-        let broken = c.post_raw("/api/v1/apps", b"{\n  \"id\": \"x\",\n  oops\n}", &[]).await;
+        let broken = c
+            .post_raw("/api/v1/apps", b"{\n  \"id\": \"x\",\n  oops\n}", &[])
+            .await;
         assert_eq!(broken.status, StatusCode::BAD_REQUEST);
-        let message = broken.json()["fields"][0]["message"].as_str().unwrap().to_owned();
+        let message = broken.json()["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert!(message.contains("第 3 行"), "names the line: {message}");
 
-        let no_id = c.post("/api/v1/apps", &json!({"format": "formwork/app@1"})).await;
+        let no_id = c
+            .post("/api/v1/apps", &json!({"format": "formwork/app@1"}))
+            .await;
         assert_eq!(no_id.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(no_id.json()["fields"][0]["path"], "/id");
     }
@@ -72,20 +101,26 @@ async fn an_invalid_draft_is_stored_but_cannot_be_published() {
         let problems = created.json()["problems"].as_array().unwrap().clone();
         assert!(!problems.is_empty(), "problems are reported on import");
 
-        let validated = c.post("/api/v1/apps/project-registration/validate", &json!({})).await.json();
+        let validated = c
+            .post("/api/v1/apps/project-registration/validate", &json!({}))
+            .await
+            .json();
         assert_eq!(validated["valid"], false);
-        assert!(validated["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["path"].as_str().unwrap().starts_with("/processes/0/form")
-                || p["path"].as_str().unwrap().starts_with("/reports")));
+        assert!(validated["problems"].as_array().unwrap().iter().any(|p| {
+            p["path"].as_str().unwrap().starts_with("/processes/0/form")
+                || p["path"].as_str().unwrap().starts_with("/reports")
+        }));
 
-        let publish = c.post("/api/v1/apps/project-registration/publish", &json!({})).await;
+        let publish = c
+            .post("/api/v1/apps/project-registration/publish", &json!({}))
+            .await;
         assert_eq!(publish.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(publish.json()["error"], "invalid");
         assert!(!publish.json()["fields"].as_array().unwrap().is_empty());
-        let versions = c.get("/api/v1/apps/project-registration/versions").await.json();
+        let versions = c
+            .get("/api/v1/apps/project-registration/versions")
+            .await
+            .json();
         assert_eq!(versions, json!([]));
     }
 }
@@ -105,16 +140,30 @@ async fn a_stale_if_match_on_the_draft_is_refused_with_412() {
         let body = serde_json::to_vec(&package).unwrap();
         let current = format!("\"{rev}\"");
         let first = c
-            .put_raw("/api/v1/apps/project-registration/draft", &body, &[("if-match", &current)])
+            .put_raw(
+                "/api/v1/apps/project-registration/draft",
+                &body,
+                &[("if-match", &current)],
+            )
             .await;
         assert_eq!(first.status, StatusCode::OK, "{}", first.text());
         let stale = c
-            .put_raw("/api/v1/apps/project-registration/draft", &body, &[("if-match", &current)])
+            .put_raw(
+                "/api/v1/apps/project-registration/draft",
+                &body,
+                &[("if-match", &current)],
+            )
             .await;
         assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
 
-        let draft = c.get("/api/v1/apps/project-registration/draft").await.json();
-        assert_eq!(draft["package"]["name"]["en"], "Project registration (edited)");
+        let draft = c
+            .get("/api/v1/apps/project-registration/draft")
+            .await
+            .json();
+        assert_eq!(
+            draft["package"]["name"]["en"],
+            "Project registration (edited)"
+        );
         assert_eq!(draft["rev"], rev + 1);
 
         let mut other = sample_package();
@@ -141,13 +190,22 @@ async fn only_designers_can_change_apps_but_everyone_sees_published_ones() {
 
         let mut analyst = app.signed_in("analyst").await;
         analyst.post("/api/v1/apps", &sample_package()).await;
-        assert_eq!(sales.get("/api/v1/apps").await.json(), json!([]), "drafts stay hidden");
-        analyst.post("/api/v1/apps/project-registration/publish", &json!({})).await;
+        assert_eq!(
+            sales.get("/api/v1/apps").await.json(),
+            json!([]),
+            "drafts stay hidden"
+        );
+        analyst
+            .post("/api/v1/apps/project-registration/publish", &json!({}))
+            .await;
         let listed = sales.get("/api/v1/apps").await.json();
         assert_eq!(listed[0]["id"], "project-registration");
         assert_eq!(listed[0]["latest_version"], 1);
         assert_eq!(
-            sales.get("/api/v1/apps/project-registration/draft").await.status,
+            sales
+                .get("/api/v1/apps/project-registration/draft")
+                .await
+                .status,
             StatusCode::FORBIDDEN
         );
         assert_eq!(

@@ -161,7 +161,9 @@ impl Runtime {
             }
             match attempt().await {
                 Ok(instance) => return Ok(instance),
-                Err(Attempt::Stale) => {}
+                Err(Attempt::Stale) => {
+                    tracing::debug!(attempt = n, "a step lost a race with another; retrying");
+                }
                 Err(Attempt::Failed(e)) => return Err(e),
             }
         }
@@ -274,11 +276,11 @@ impl Runtime {
             updated_at: Some(record.updated_at),
         };
         let ctx = submit_context(caller, now, meta);
-        let clean = loaded
+        let mut clean = loaded
             .form()?
             .submit(changes, &ctx, Some(&record.data))
             .map_err(invalid)?;
-        self.check_references(&clean).await?;
+        self.check_references(caller, &mut clean).await?;
         Ok(clean.data)
     }
 

@@ -1,12 +1,12 @@
 //! App lifecycle over HTTP: import a package as a draft, edit the draft, validate, publish,
 //! list and export versions.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_TYPE, ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use formwork_model::validate::Problem;
 use formwork_runtime::{ImportOutcome, parse_package};
 
@@ -26,7 +26,8 @@ fn field_errors(problems: &[Problem], lang: Lang) -> Vec<FieldError> {
 }
 
 fn etag(rev: i64) -> [(axum::http::HeaderName, HeaderValue); 1] {
-    let value = HeaderValue::from_str(&format!("\"{rev}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
+    let value =
+        HeaderValue::from_str(&format!("\"{rev}\"")).unwrap_or(HeaderValue::from_static("\"0\""));
     [(ETAG, value)]
 }
 
@@ -125,7 +126,9 @@ pub async fn put_draft(
                 .ok()
                 .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
                 .and_then(|s| s.parse::<i64>().ok())
-                .ok_or_else(|| ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed"))?,
+                .ok_or_else(|| {
+                    ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
+                })?,
         ),
     };
     let package = parse_package(&body)?;
@@ -204,7 +207,10 @@ pub async fn version(
 ) -> Result<Response, ApiError> {
     let version = state.runtime.get_version(&app, Some(n), &user).await?;
     Ok((
-        [(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"))],
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
         version.package,
     )
         .into_response())

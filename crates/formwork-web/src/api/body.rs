@@ -1,7 +1,7 @@
 //! A JSON body extractor whose rejections are Formwork errors (stable code, localized text).
 
-use axum::extract::{FromRequest, Request};
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use formwork_model::Text;
 use formwork_model::validate::Problem;

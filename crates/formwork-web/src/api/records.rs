@@ -239,9 +239,6 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let rev = if_match(&headers)?;
     let caller = state.runtime.caller(user).await?;
-    state
-        .runtime
-        .delete_record(&caller, &id, rev)
-        .await?;
+    state.runtime.delete_record(&caller, &id, rev).await?;
     Ok(StatusCode::NO_CONTENT)
 }

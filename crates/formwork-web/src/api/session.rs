@@ -2,11 +2,11 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::IntoResponse;
-use axum::Json;
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
@@ -49,7 +49,12 @@ pub async fn login(
 ) -> Result<Json<MeResponse>, ApiError> {
     let user = state
         .runtime
-        .login(&req.username, &req.password, client.as_deref(), OffsetDateTime::now_utc())
+        .login(
+            &req.username,
+            &req.password,
+            client.as_deref(),
+            OffsetDateTime::now_utc(),
+        )
         .await?;
     // A new id on sign-in, so a session id planted before login is worthless.
     session.cycle_id().await.map_err(ApiError::internal)?;
@@ -57,7 +62,12 @@ pub async fn login(
         .insert(USER_ID_KEY, &user.id)
         .await
         .map_err(ApiError::internal)?;
-    let roles = state.runtime.store().user_roles(&user.id).await.map_err(ApiError::internal)?;
+    let roles = state
+        .runtime
+        .store()
+        .user_roles(&user.id)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(Json(MeResponse::new(user, roles)))
 }
 
@@ -79,6 +89,11 @@ pub async fn me(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<MeResponse>, ApiError> {
-    let roles = state.runtime.store().user_roles(&user.id).await.map_err(ApiError::internal)?;
+    let roles = state
+        .runtime
+        .store()
+        .user_roles(&user.id)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(Json(MeResponse::new(user, roles)))
 }

@@ -1,8 +1,8 @@
 //! API tokens of the signed-in user: create (secret shown once), list, revoke.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 
 use super::body::ApiJson;
 use super::types::{CreateTokenRequest, CreatedTokenResponse, TokenResponse};

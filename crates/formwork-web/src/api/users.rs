@@ -1,8 +1,8 @@
 //! User administration (admins only): create, suspend, reinstate.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use formwork_runtime::{NewUserInput, RuntimeError};
 use formwork_store::User;
 

@@ -13,6 +13,7 @@ mod error;
 mod fields;
 mod format;
 mod home;
+mod inbox;
 mod input;
 mod lang;
 mod login;
@@ -20,6 +21,8 @@ mod record_form;
 mod record_view;
 mod records_list;
 mod render;
+mod task;
+mod timeline;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -56,6 +59,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/records/{id}/comments", post(record_view::comment))
         .route("/records/{id}/withdraw", post(record_view::withdraw))
+        .route("/inbox", get(inbox::show))
+        .route("/inbox/batch", post(inbox::batch))
+        .route("/tasks/{id}", get(task::show).post(task::decide))
         .layer(
             ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(

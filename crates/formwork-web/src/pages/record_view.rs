@@ -144,7 +144,10 @@ fn history_view(
         // A process step that only moved the status (withdrawn, approved…).
         "record.update" if entry.changes.is_empty() && entry.status.is_some() => lang.message(
             "ui.history.status",
-            &[("status", &format::status(lang, entry.status.as_deref().unwrap_or_default()))],
+            &[(
+                "status",
+                &format::status(lang, entry.status.as_deref().unwrap_or_default()),
+            )],
         ),
         "record.update" => lang.message("ui.history.update", &[]),
         "record.delete" => lang.message("ui.history.delete", &[]),

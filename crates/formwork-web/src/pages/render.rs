@@ -48,6 +48,15 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         "records_list.html",
         include_str!("../../../../templates/records_list.html"),
     ),
+    (
+        "approval.html",
+        include_str!("../../../../templates/approval.html"),
+    ),
+    (
+        "inbox.html",
+        include_str!("../../../../templates/inbox.html"),
+    ),
+    ("task.html", include_str!("../../../../templates/task.html")),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

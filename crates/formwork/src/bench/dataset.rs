@@ -30,7 +30,12 @@ pub fn project(i: usize) -> Value {
 }
 
 /// Submits projects `from..to` as `owner`, several at a time.
-pub async fn seed(runtime: &Arc<Runtime>, owner: &User, from: usize, to: usize) -> anyhow::Result<()> {
+pub async fn seed(
+    runtime: &Arc<Runtime>,
+    owner: &User,
+    from: usize,
+    to: usize,
+) -> anyhow::Result<()> {
     let caller = runtime
         .caller(owner.clone())
         .await

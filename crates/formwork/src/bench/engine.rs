@@ -69,6 +69,8 @@ pub fn measure(sample: &str, ops: usize) -> anyhow::Result<()> {
     if work == 0 {
         anyhow::bail!("the engine created no task");
     }
-    println!("engine     start + walk to the first task: {per_op:.1} µs per instance (compiled once)");
+    println!(
+        "engine     start + walk to the first task: {per_op:.1} µs per instance (compiled once)"
+    );
     Ok(())
 }

@@ -119,7 +119,12 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
     publish(&runtime, &serde_json::from_str(SAMPLE_APP)?).await?;
     publish(&runtime, &plain_package()?).await?;
 
-    let server = crate::spawn(runtime.clone(), "127.0.0.1:0".parse()?, WebConfig::default()).await?;
+    let server = crate::spawn(
+        runtime.clone(),
+        "127.0.0.1:0".parse()?,
+        WebConfig::default(),
+    )
+    .await?;
     let echo = spawn_echo().await?;
     let raw = target.pool().await?;
     let user = |name: &'static str| {
@@ -143,9 +148,19 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
             started.elapsed().as_secs_f64()
         );
         seeded = seeded.max(size);
-        let lines = Lines { server: server.addr, echo, raw: &raw, actors: &actors, ops: args.ops };
-        lines.submissions(PLAIN_RECORDS, None, "submit     ").await?;
-        let tasks = lines.submissions(RECORDS, Some(&actors.manager), "submit+flow").await?;
+        let lines = Lines {
+            server: server.addr,
+            echo,
+            raw: &raw,
+            actors: &actors,
+            ops: args.ops,
+        };
+        lines
+            .submissions(PLAIN_RECORDS, None, "submit     ")
+            .await?;
+        let tasks = lines
+            .submissions(RECORDS, Some(&actors.manager), "submit+flow")
+            .await?;
         lines.decisions(tasks).await?;
         lines.list().await?;
     }
@@ -159,7 +174,12 @@ async fn login(addr: SocketAddr, username: &str) -> anyhow::Result<String> {
     let mut conn = http::Conn::open(addr).await?;
     let body = json!({"username": username, "password": PASSWORD}).to_string();
     let reply = conn
-        .request("POST", "/api/v1/session", &[("Content-Type", "application/json")], body.as_bytes())
+        .request(
+            "POST",
+            "/api/v1/session",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
         .await?;
     if reply.status != 200 {
         bail!("login failed: {}", String::from_utf8_lossy(&reply.body));
@@ -228,7 +248,10 @@ impl Lines<'_> {
     ) -> anyhow::Result<Vec<raw::Started>> {
         let mut ours_conn = http::Conn::open(self.server).await?;
         let mut echo_conn = http::Conn::open(self.echo).await?;
-        let headers = [("Content-Type", "application/json"), ("Cookie", self.actors.sales_cookie.as_str())];
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Cookie", self.actors.sales_cookie.as_str()),
+        ];
         let mut trio = Trio::default();
         let mut started = Vec::new();
         for i in 0..self.ops + self.warmup() {
@@ -237,13 +260,24 @@ impl Lines<'_> {
             data["amount"] = json!(format!("{}.00", 1000 + i % 40_000));
             data["region"] = json!("华南");
             let body = data.to_string();
-            let (reply, d_ours) = timed(ours_conn.request("POST", path, &headers, body.as_bytes())).await?;
+            let (reply, d_ours) =
+                timed(ours_conn.request("POST", path, &headers, body.as_bytes())).await?;
             if reply.status != 201 {
-                bail!("submission failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
+                bail!(
+                    "submission failed ({}): {}",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                );
             }
             let assignee_id = assignee.map(|u| u.id.as_str());
-            let (ids, d_raw) = timed(self.raw.insert_record(&self.actors.sales, &data, assignee_id)).await?;
-            let (_, d_echo) = timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
+            let (ids, d_raw) = timed(self.raw.insert_record(
+                &self.actors.sales,
+                &data,
+                assignee_id,
+            ))
+            .await?;
+            let (_, d_echo) =
+                timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
             trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
             started.push(ids);
         }
@@ -256,7 +290,10 @@ impl Lines<'_> {
         let store_tasks = self.open_task_ids().await?;
         let mut ours_conn = http::Conn::open(self.server).await?;
         let mut echo_conn = http::Conn::open(self.echo).await?;
-        let headers = [("Content-Type", "application/json"), ("Cookie", self.actors.manager_cookie.as_str())];
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Cookie", self.actors.manager_cookie.as_str()),
+        ];
         let body = json!({"action": "approve", "comment": "同意"}).to_string();
         let mut trio = Trio::default();
         let n = store_tasks.len().min(raw_started.len());
@@ -265,12 +302,18 @@ impl Lines<'_> {
         }
         for (i, (task, started)) in store_tasks.iter().zip(&raw_started).enumerate() {
             let path = format!("/api/v1/tasks/{task}/decide");
-            let (reply, d_ours) = timed(ours_conn.request("POST", &path, &headers, body.as_bytes())).await?;
+            let (reply, d_ours) =
+                timed(ours_conn.request("POST", &path, &headers, body.as_bytes())).await?;
             if reply.status != 200 {
-                bail!("decision failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
+                bail!(
+                    "decision {i} on task {task} failed ({}): {}",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                );
             }
             let (_, d_raw) = timed(self.raw.decide(started, &self.actors.manager)).await?;
-            let (_, d_echo) = timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
+            let (_, d_echo) =
+                timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
             trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
         }
         trio.print_rates("decide     ");
@@ -291,7 +334,17 @@ impl Lines<'_> {
             let reply = conn.request("GET", &path, &headers, b"").await?;
             let page: Value = serde_json::from_slice(&reply.body)?;
             let items = page["items"].as_array().cloned().unwrap_or_default();
-            ids.extend(items.iter().filter_map(|t| t["task"]["id"].as_str().map(str::to_owned)));
+            // The raw side's rows share the tables (its numbers start with RAW-): skip them.
+            ids.extend(
+                items
+                    .iter()
+                    .filter(|t| {
+                        !t["record"]["number"]
+                            .as_str()
+                            .is_some_and(|n| n.starts_with("RAW-"))
+                    })
+                    .filter_map(|t| t["task"]["id"].as_str().map(str::to_owned)),
+            );
             match page["next"].as_str() {
                 Some(next) => after = Some(next.to_owned()),
                 None => break,
@@ -310,16 +363,24 @@ impl Lines<'_> {
         for i in 0..self.ops + self.warmup() {
             let (reply, d_ours) = timed(ours_conn.request("GET", &path, &headers, b"")).await?;
             if reply.status != 200 {
-                bail!("list failed ({}): {}", reply.status, String::from_utf8_lossy(&reply.body));
+                bail!(
+                    "list failed ({}): {}",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                );
             }
             let (rows, d_raw) = timed(self.raw.first_page(&self.actors.sales, "华东", 21)).await?;
             if rows == 0 {
                 bail!("the raw list found nothing: the dataset is wrong");
             }
-            let (_, d_echo) = timed(echo_conn.request("POST", "/echo", &headers, &reply.body)).await?;
+            let (_, d_echo) =
+                timed(echo_conn.request("POST", "/echo", &headers, &reply.body)).await?;
             trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
         }
-        let extra = trio.ours.p50().saturating_sub(trio.db.p50() + trio.http.p50());
+        let extra = trio
+            .ours
+            .p50()
+            .saturating_sub(trio.db.p50() + trio.http.p50());
         println!(
             "list p50    ours {}  raw SQL {}  echo of the page {}  ours − (raw + echo) = {}",
             ms(trio.ours.p50()),

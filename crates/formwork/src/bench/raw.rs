@@ -15,8 +15,16 @@ use time::OffsetDateTime;
 
 /// A fresh benchmark database.
 pub enum Target {
-    Sqlite { dir: PathBuf, url: String },
-    Postgres { admin_url: String, name: String, url: String, dir: PathBuf },
+    Sqlite {
+        dir: PathBuf,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+        dir: PathBuf,
+    },
 }
 
 impl Target {
@@ -32,7 +40,11 @@ impl Target {
         let mut admin = PgConnectOptions::from_str(admin_url)?
             .connect()
             .await
-            .with_context(|| format!("connecting to {admin_url} (set FORMWORK_BENCH_PG_URL or pass --sqlite-only)"))?;
+            .with_context(|| {
+                format!(
+                    "connecting to {admin_url} (set FORMWORK_BENCH_PG_URL or pass --sqlite-only)"
+                )
+            })?;
         admin
             .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .await?;
@@ -42,7 +54,12 @@ impl Target {
             .to_string();
         let dir = std::env::temp_dir().join(format!("formwork-bench-{name}"));
         std::fs::create_dir_all(&dir)?;
-        Ok(Target::Postgres { admin_url: admin_url.to_owned(), name, url, dir })
+        Ok(Target::Postgres {
+            admin_url: admin_url.to_owned(),
+            name,
+            url,
+            dir,
+        })
     }
 
     pub fn name(&self) -> &'static str {
@@ -73,7 +90,12 @@ impl Target {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(Duration::from_secs(5))
                     .foreign_keys(true);
-                Pool::Sqlite(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?)
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(options)
+                        .await?,
+                )
             }
             Target::Postgres { url, .. } => {
                 Pool::Postgres(PgPoolOptions::new().max_connections(2).connect(url).await?)
@@ -86,11 +108,18 @@ impl Target {
             Target::Sqlite { dir, .. } => {
                 std::fs::remove_dir_all(dir).ok();
             }
-            Target::Postgres { admin_url, name, dir, .. } => {
+            Target::Postgres {
+                admin_url,
+                name,
+                dir,
+                ..
+            } => {
                 std::fs::remove_dir_all(dir).ok();
                 let mut admin = PgConnectOptions::from_str(admin_url)?.connect().await?;
                 admin
-                    .execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                    .execute(AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
                     .await?;
             }
         }
@@ -331,13 +360,24 @@ impl Pool {
 
     /// The filtered first page the list API serves to `owner` (own records, one region),
     /// newest first; returns how many rows came back.
-    pub async fn first_page(&self, owner: &User, region: &str, limit: i64) -> anyhow::Result<usize> {
+    pub async fn first_page(
+        &self,
+        owner: &User,
+        region: &str,
+        limit: i64,
+    ) -> anyhow::Result<usize> {
         Ok(match self {
             Pool::Sqlite(pool) => {
                 first_page!(pool, "json_extract(data, '$.region')", owner, region, limit)
             }
             Pool::Postgres(pool) => {
-                first_page!(pool, "((data ->> 'region') COLLATE \"C\")", owner, region, limit)
+                first_page!(
+                    pool,
+                    "((data ->> 'region') COLLATE \"C\")",
+                    owner,
+                    region,
+                    limit
+                )
             }
         })
     }

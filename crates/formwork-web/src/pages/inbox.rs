@@ -1,0 +1,495 @@
+//! `/inbox`: a person's work, in four boxes — 待办 (open tasks), 我发起的 (records they
+//! submitted), 抄送我的 (copies) and 已办 (tasks they decided) — each a keyset-paged list
+//! (「下一页」 follows the runtime's `next` cursor; nothing is counted but the open-task badge).
+//! The to-do box approves several tasks at once (`POST /inbox/batch`, a plain form post), and
+//! shows how each one went.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use formwork_runtime::{Caller, InboxBox, InboxItem, MAX_BATCH, RuntimeError};
+use formwork_store::Instance;
+use minijinja::context;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::PageError;
+use super::auth::PageCaller;
+use super::format;
+use super::input::Submitted;
+use super::render::{Chrome, data, render};
+use super::timeline::{step_name, task_action};
+use crate::AppState;
+use crate::i18n::Lang;
+
+const PAGE_SIZE: u32 = 20;
+
+/// Task actions the inbox confirms after a task page (`?done=<task id>`).
+const CONFIRMED: &[&str] = &[
+    "approve",
+    "reject",
+    "return",
+    "transfer",
+    "add_signer",
+    "submit",
+    "withdraw",
+];
+
+#[derive(Serialize)]
+struct Tab {
+    key: &'static str,
+    label: String,
+    url: String,
+    current: bool,
+    badge: Option<String>,
+}
+
+/// One row of a box.
+#[derive(Serialize, Default)]
+struct Item {
+    task_id: Option<String>,
+    url: String,
+    number: String,
+    title: String,
+    process: String,
+    submitter: String,
+    /// The step the task is at (to-do, done), or where the record waits now.
+    step: String,
+    /// When the task arrived, the copy came, or the process last moved.
+    at: String,
+    due: Option<String>,
+    overdue: bool,
+    status: String,
+    status_key: String,
+    /// Done box: what the caller did.
+    action: String,
+    decided_at: String,
+}
+
+/// How one task of a batch went.
+#[derive(Serialize)]
+struct BatchResult {
+    number: String,
+    step: String,
+    url: Option<String>,
+    ok: bool,
+    message: String,
+}
+
+/// What one rendering of the inbox shows besides the box.
+#[derive(Default)]
+struct Extras {
+    flash: Option<String>,
+    error: Option<String>,
+    batch: Option<Vec<BatchResult>>,
+    comment: String,
+}
+
+fn box_key(which: InboxBox) -> &'static str {
+    match which {
+        InboxBox::Todo => "todo",
+        InboxBox::Submitted => "submitted",
+        InboxBox::Cc => "cc",
+        InboxBox::Done => "done",
+    }
+}
+
+fn query_value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+fn url(which: InboxBox, after: Option<&str>) -> String {
+    let mut pairs = vec![("box", box_key(which))];
+    if let Some(after) = after {
+        pairs.push(("after", after));
+    }
+    format!(
+        "/inbox?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+/// The steps a running instance waits at, named in `lang` (「销售总监审批、华东区负责人审批」).
+async fn current_steps(state: &AppState, instance: &Instance, lang: Lang) -> String {
+    if instance.status != "running" {
+        return String::new();
+    }
+    let app = match state
+        .runtime
+        .app_version(&instance.app_id, instance.app_version)
+        .await
+    {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::warn!(instance = %instance.id, error = %e, "current step left out");
+            return String::new();
+        }
+    };
+    let Ok(process) = app.process(&instance.process_id) else {
+        return String::new();
+    };
+    // The engine's state lists one token per position it waits at; the node names come from
+    // the compiled process of the instance's own version, which is cached.
+    let mut names: Vec<String> = Vec::new();
+    let tokens = instance.state.get("tokens").and_then(Value::as_array);
+    for node_id in tokens
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("node").and_then(Value::as_str))
+    {
+        let node = process.node(node_id);
+        let name = node
+            .and_then(|n| n.name.as_ref())
+            .map_or_else(|| node_id.to_owned(), |n| n.get(lang.tag()).to_owned());
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join(if lang == Lang::ZhCn { "、" } else { ", " })
+}
+
+async fn item(
+    state: &AppState,
+    which: InboxBox,
+    i: InboxItem,
+    lang: Lang,
+    now: OffsetDateTime,
+) -> Item {
+    let tag = lang.tag();
+    let record_url = format!("/records/{}", i.record.id);
+    let mut out = Item {
+        number: i
+            .record
+            .number
+            .clone()
+            .unwrap_or_else(|| i.record.id.clone()),
+        title: i.title.clone().unwrap_or_default(),
+        process: i.process_name.get(tag).to_owned(),
+        submitter: i
+            .submitter
+            .as_ref()
+            .map(|u| u.display_name.clone())
+            .unwrap_or_default(),
+        step: i
+            .node
+            .as_ref()
+            .map(|n| step_name(n, lang))
+            .unwrap_or_default(),
+        status: format::status(lang, &i.instance.status),
+        status_key: i.instance.status.clone(),
+        url: record_url,
+        ..Item::default()
+    };
+    match which {
+        InboxBox::Todo | InboxBox::Done => {
+            if let Some(task) = &i.task {
+                out.url = format!("/tasks/{}", task.id);
+                out.task_id = Some(task.id.clone());
+                out.at = format::instant(task.created_at);
+                out.due = task.due_at.map(format::instant);
+                out.overdue = task.status == "open" && task.due_at.is_some_and(|d| d < now);
+                out.action = task_action(lang, task.action.as_deref());
+                out.decided_at = task.decided_at.map(format::instant).unwrap_or_default();
+            }
+        }
+        InboxBox::Submitted => {
+            out.step = current_steps(state, &i.instance, lang).await;
+            out.at = format::instant(i.instance.updated_at);
+        }
+        InboxBox::Cc => {
+            out.step = current_steps(state, &i.instance, lang).await;
+            out.at = i
+                .notification
+                .as_ref()
+                .map(|n| format::instant(n.created_at))
+                .unwrap_or_default();
+        }
+    }
+    out
+}
+
+/// The open-task badge: counted from the page itself when the first to-do page is the whole
+/// box, else the capped count the home page shows.
+async fn todo_badge(
+    state: &AppState,
+    caller: &Caller,
+    which: InboxBox,
+    first_page_all: Option<usize>,
+) -> Option<String> {
+    let n = match (which, first_page_all) {
+        (InboxBox::Todo, Some(n)) => n,
+        _ => super::home::open_tasks(state, caller).await?.len(),
+    };
+    (n > 0).then(|| format::count(n))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    here: String,
+    which: InboxBox,
+    after: Option<&str>,
+    extras: Extras,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let now = OffsetDateTime::now_utc();
+    let listed = state
+        .runtime
+        .inbox(caller, which, after, Some(PAGE_SIZE))
+        .await?;
+    let whole = (after.is_none() && listed.next.is_none()).then_some(listed.items.len());
+    let mut items = Vec::with_capacity(listed.items.len());
+    for i in listed.items {
+        items.push(item(state, which, i, lang, now).await);
+    }
+    let badge = todo_badge(state, caller, which, whole).await;
+    let tabs: Vec<Tab> = [
+        InboxBox::Todo,
+        InboxBox::Submitted,
+        InboxBox::Cc,
+        InboxBox::Done,
+    ]
+    .into_iter()
+    .map(|b| Tab {
+        key: box_key(b),
+        label: lang.message(&format!("ui.inbox.tab.{}", box_key(b)), &[]),
+        url: url(b, None),
+        current: b == which,
+        badge: (b == InboxBox::Todo).then(|| badge.clone()).flatten(),
+    })
+    .collect();
+    let key = box_key(which);
+    let chrome = Chrome::new(lang, Some(caller), here);
+    let mut response = render(
+        "inbox.html",
+        &chrome,
+        context! {
+            nav_current => "inbox",
+            nav_tasks => badge,
+            tabs => data(&tabs),
+            box_key => key,
+            box_label => lang.message(&format!("ui.inbox.tab.{key}"), &[]),
+            empty => lang.message(&format!("ui.inbox.empty.{key}"), &[]),
+            items => data(&items),
+            next_url => listed.next.as_deref().map(|n| url(which, Some(n))),
+            first_url => after.map(|_| url(which, None)),
+            flash => extras.flash,
+            error => extras.error,
+            batch => extras.batch.as_ref().map(data),
+            batch_ok => extras.batch.as_ref().map(|b| b.iter().filter(|r| r.ok).count()),
+            batch_failed => extras.batch.as_ref().map(|b| b.iter().filter(|r| !r.ok).count()),
+            comment => extras.comment,
+            max_batch => MAX_BATCH,
+        },
+    );
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /inbox?box=todo|submitted|cc|done&after=…`; `done=<task id>` confirms what the task
+/// page just did (read from the task itself, so a link cannot make the page say anything else).
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let which = query_value(&pairs, "box")
+        .and_then(InboxBox::parse)
+        .unwrap_or(InboxBox::Todo);
+    let flash = match query_value(&pairs, "done") {
+        Some(task_id) => confirmation(&state, &caller, task_id, lang).await,
+        None => None,
+    };
+    page(
+        &state,
+        &caller,
+        lang,
+        uri.to_string(),
+        which,
+        query_value(&pairs, "after"),
+        Extras {
+            flash,
+            ..Extras::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// 「已同意 PRJ-2026-00001」 for a task of the caller's that is closed by their action.
+async fn confirmation(
+    state: &AppState,
+    caller: &Caller,
+    task_id: &str,
+    lang: Lang,
+) -> Option<String> {
+    let detail = state.runtime.task_detail(caller, task_id).await.ok()?;
+    let action = detail.task.action.as_deref()?;
+    if detail.task.status != "done" || !CONFIRMED.contains(&action) {
+        return None;
+    }
+    let number = detail
+        .record
+        .number
+        .clone()
+        .unwrap_or_else(|| detail.record.id.clone());
+    Some(lang.message(&format!("ui.inbox.flash.{action}"), &[("number", &number)]))
+}
+
+/// Why one decision did not land, for people.
+pub(crate) fn failure(lang: Lang, e: &RuntimeError) -> String {
+    match e {
+        RuntimeError::Conflict(_) | RuntimeError::Stale(_) => lang.message("ui.task.conflict", &[]),
+        RuntimeError::NotFound(_) => lang.message("not_found", &[]),
+        RuntimeError::Forbidden => lang.message("forbidden", &[]),
+        RuntimeError::Invalid { problems } => problems
+            .first()
+            .map(|p| p.message.get(lang.tag()).to_owned())
+            .unwrap_or_else(|| lang.message("invalid", &[])),
+        other => {
+            tracing::error!(error = %other, "a decision failed");
+            lang.message("internal", &[("request_id", "-")])
+        }
+    }
+}
+
+/// `POST /inbox/batch`: approves the ticked tasks (`task`, repeated) with one optional
+/// `comment`, each on its own; the page says how each went.
+pub(crate) async fn batch(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in submitted.all("task") {
+        let id = id.trim();
+        if !id.is_empty() && !ids.iter().any(|i| i == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    let comment = submitted.get("comment").unwrap_or_default().to_owned();
+    let here = url(InboxBox::Todo, None);
+    let mut extras = Extras {
+        comment: comment.clone(),
+        ..Extras::default()
+    };
+    if ids.is_empty() {
+        extras.error = Some(lang.message("ui.inbox.batch.none_selected", &[]));
+        return page(
+            &state,
+            &caller,
+            lang,
+            here,
+            InboxBox::Todo,
+            None,
+            extras,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let request = formwork_runtime::DecideRequest {
+        action: "approve".to_owned(),
+        comment: Some(comment),
+        ..Default::default()
+    };
+    let items: Vec<(String, formwork_runtime::DecideRequest)> =
+        ids.iter().map(|id| (id.clone(), request.clone())).collect();
+    let outcomes = match state
+        .runtime
+        .batch_decide(&caller, &items, OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(outcomes) => outcomes,
+        Err(e @ RuntimeError::Invalid { .. }) => {
+            extras.error = Some(failure(lang, &e));
+            return page(
+                &state,
+                &caller,
+                lang,
+                here,
+                InboxBox::Todo,
+                None,
+                extras,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut results = Vec::with_capacity(ids.len());
+    for (id, outcome) in ids.iter().zip(outcomes) {
+        // The task as its page shows it (decided now, or not); a task that is not the
+        // caller's stays nameless.
+        let detail = state.runtime.task_detail(&caller, id).await.ok();
+        results.push(BatchResult {
+            number: detail
+                .as_ref()
+                .and_then(|d| d.record.number.clone())
+                .unwrap_or_else(|| id.clone()),
+            step: detail
+                .as_ref()
+                .map(|d| step_name(&d.node, lang))
+                .unwrap_or_default(),
+            url: detail.as_ref().map(|_| format!("/tasks/{id}")),
+            ok: outcome.is_ok(),
+            message: match &outcome {
+                Ok(_) => lang.message("ui.inbox.batch.ok", &[]),
+                Err(e) => failure(lang, e),
+            },
+        });
+    }
+    extras.comment = String::new();
+    extras.batch = Some(results);
+    page(
+        &state,
+        &caller,
+        lang,
+        here,
+        InboxBox::Todo,
+        None,
+        extras,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn box_urls_carry_the_cursor() {
+        assert_eq!(url(InboxBox::Todo, None), "/inbox?box=todo");
+        assert_eq!(
+            url(InboxBox::Done, Some("01a2-x&y")),
+            "/inbox?box=done&after=01a2-x%26y"
+        );
+    }
+
+    #[test]
+    fn every_box_and_confirmation_has_its_texts() {
+        for lang in [Lang::ZhCn, Lang::En] {
+            let internal = lang.message("internal", &[]);
+            let keys = ["todo", "submitted", "cc", "done"]
+                .iter()
+                .flat_map(|b| [format!("ui.inbox.tab.{b}"), format!("ui.inbox.empty.{b}")])
+                .chain(CONFIRMED.iter().map(|a| format!("ui.inbox.flash.{a}")))
+                .chain(["open", "done", "cancelled"].map(|s| format!("ui.task.status.{s}")));
+            for key in keys {
+                assert_ne!(lang.message(&key, &[]), internal, "{key}");
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! An approval timeline for people: who did what at which step, when, with their comment and
+//! how long the step took them (「2 小时 5 分」), and whom the process waits for now. Shared by
+//! the task page and anything else that shows a process (the `timeline` macro of
+//! `approval.html` draws it).
+
+use std::collections::HashMap;
+
+use formwork_runtime::{NodeView, Timeline, TimelineEntry, UserBrief};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::format;
+use crate::i18n::Lang;
+
+/// One row of the timeline.
+#[derive(Debug, Serialize)]
+pub(crate) struct Row {
+    pub at: String,
+    pub actor: Option<String>,
+    pub step: String,
+    pub action: String,
+    /// `approved`, `rejected`, `returned` or `neutral`: the colour of the row's dot.
+    pub tone: &'static str,
+    pub comment: Option<String>,
+    /// How long the person took, e.g. 「2 小时 5 分」.
+    pub took: Option<String>,
+}
+
+/// Someone the process waits for.
+#[derive(Debug, Serialize)]
+pub(crate) struct Waiting {
+    pub step: String,
+    pub who: Option<String>,
+    pub since: String,
+    /// How long it has waited so far.
+    pub waited: String,
+    pub due: Option<String>,
+    pub overdue: bool,
+}
+
+/// A whole timeline, ready for the template.
+#[derive(Debug, Serialize)]
+pub(crate) struct TimelineView {
+    pub name: String,
+    pub status: String,
+    pub status_key: String,
+    pub rows: Vec<Row>,
+    pub waiting: Vec<Waiting>,
+}
+
+/// Engine steps that only route the process; people do not need to read them.
+const ROUTING: &[&str] = &["condition_taken", "branches_started", "joined"];
+
+/// A step's name in `lang`, or its id when it has none.
+pub(crate) fn step_name(node: &NodeView, lang: Lang) -> String {
+    node.name
+        .as_ref()
+        .map_or_else(|| node.id.clone(), |n| n.get(lang.tag()).to_owned())
+}
+
+/// `secs` for people: 「不到 1 分钟」, 「45 分钟」, 「2 小时 5 分」, 「3 天 4 小时」.
+pub(crate) fn duration(lang: Lang, secs: i64) -> String {
+    let secs = secs.max(0);
+    let (days, hours, minutes) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
+    let (d, h, m) = (days.to_string(), hours.to_string(), minutes.to_string());
+    let args = [("d", d.as_str()), ("h", h.as_str()), ("m", m.as_str())];
+    let key = match (days, hours, minutes) {
+        (0, 0, 0) => "ui.duration.under_a_minute",
+        (0, 0, _) => "ui.duration.minutes",
+        (0, _, 0) => "ui.duration.hours",
+        (0, _, _) => "ui.duration.hours_minutes",
+        (_, 0, _) => "ui.duration.days",
+        _ => "ui.duration.days_hours",
+    };
+    lang.message(key, &args)
+}
+
+/// What a task's closing action (`approve`, `reject`, …) is called, e.g. for 「我的处理」.
+pub(crate) fn task_action(lang: Lang, action: Option<&str>) -> String {
+    let key = match action.unwrap_or_default() {
+        "approve" => "ui.action.approve",
+        "reject" => "ui.action.reject",
+        "submit" => "ui.action.submit",
+        "withdraw" => "ui.action.withdraw",
+        "return" => "ui.action.return",
+        "transfer" => "ui.action.transfer",
+        "add_signer" => "ui.action.add_signer",
+        "auto_approve" => "flow.decided.auto_approved",
+        "auto_reject" => "flow.decided.auto_rejected",
+        other => return other.replace('_', " "),
+    };
+    lang.message(key, &[])
+}
+
+const DECISIONS: &[&str] = &[
+    "approved",
+    "rejected",
+    "submitted",
+    "withdrawn",
+    "returned",
+    "transferred",
+    "signer_added_before",
+    "auto_approved",
+    "auto_rejected",
+];
+const OUTCOMES: &[&str] = &[
+    "approved",
+    "rejected",
+    "submitted",
+    "withdrawn",
+    "completed",
+];
+const FLOW_ACTIONS: &[&str] = &[
+    "started",
+    "cc_sent",
+    "fields_set",
+    "wait_started",
+    "wait_ended",
+    "auto_approved_repeat",
+    "nobody_resolved",
+    "returned",
+    "transferred",
+    "signer_added",
+    "branch_cancelled",
+    "reminded",
+    "escalated",
+    "stopped",
+    "decided",
+    "step_completed",
+    "ended",
+];
+
+/// Names people by username, from everyone the timeline mentions.
+struct Names(HashMap<String, String>);
+
+impl Names {
+    fn of(t: &Timeline) -> Names {
+        let briefs = t
+            .entries
+            .iter()
+            .filter_map(|e| e.actor.as_ref())
+            .chain(t.waiting.iter().filter_map(|(_, who, _)| who.as_ref()));
+        Names(
+            briefs
+                .map(|u: &UserBrief| (u.username.clone(), u.display_name.clone()))
+                .collect(),
+        )
+    }
+
+    fn get(&self, username: &str) -> String {
+        self.0
+            .get(username)
+            .cloned()
+            .unwrap_or_else(|| username.to_owned())
+    }
+}
+
+/// A timeline row in words: the engine's action, with the outcome or target it carries.
+fn action_label(
+    lang: Lang,
+    e: &TimelineEntry,
+    steps: &HashMap<String, String>,
+    names: &Names,
+) -> String {
+    let detail = &e.detail;
+    let field = |k: &str| detail.get(k).and_then(Value::as_str).unwrap_or_default();
+    let outcome = field("outcome");
+    match e.action.as_str() {
+        "returned" if !field("to").is_empty() => {
+            let to = field("to");
+            let step = steps.get(to).cloned().unwrap_or_else(|| to.to_owned());
+            return lang.message("flow.returned_to", &[("step", &step)]);
+        }
+        "transferred" if !field("to").is_empty() => {
+            return lang.message("flow.transferred_to", &[("user", &names.get(field("to")))]);
+        }
+        "signer_added" if !field("user").is_empty() => {
+            let key = if detail.get("before").and_then(Value::as_bool) == Some(true) {
+                "flow.signer_added_before"
+            } else {
+                "flow.signer_added_after"
+            };
+            return lang.message(key, &[("user", &names.get(field("user")))]);
+        }
+        _ => {}
+    }
+    let key = match (e.action.as_str(), outcome) {
+        ("decided", o) if DECISIONS.contains(&o) => format!("flow.decided.{o}"),
+        ("step_completed" | "ended", o) if OUTCOMES.contains(&o) => {
+            format!("flow.{}.{o}", e.action)
+        }
+        (a, _) if FLOW_ACTIONS.contains(&a) => format!("flow.{a}"),
+        (a, _) => return a.replace('_', " "),
+    };
+    lang.message(&key, &[])
+}
+
+fn tone(e: &TimelineEntry) -> &'static str {
+    let outcome = e.detail.get("outcome").and_then(Value::as_str);
+    match (e.action.as_str(), outcome) {
+        (_, Some("approved" | "auto_approved" | "submitted" | "completed")) => "approved",
+        (_, Some("rejected" | "auto_rejected")) => "rejected",
+        ("returned", _) | (_, Some("returned" | "withdrawn")) => "returned",
+        ("stopped", _) => "rejected",
+        _ => "neutral",
+    }
+}
+
+/// Whether `e` only repeats the decision just before it: a single approver's 「同意」 is
+/// followed by 「本步骤通过」 in the same instant, which says nothing new.
+fn repeats(e: &TimelineEntry, previous: Option<&TimelineEntry>) -> bool {
+    let Some(p) = previous else { return false };
+    let node = |x: &TimelineEntry| x.node.as_ref().map(|n| n.id.clone());
+    e.action == "step_completed"
+        && p.action == "decided"
+        && node(e) == node(p)
+        && e.at == p.at
+        && e.detail.get("outcome") == p.detail.get("outcome")
+}
+
+impl TimelineView {
+    pub fn new(t: &Timeline, lang: Lang, now: OffsetDateTime) -> TimelineView {
+        let names = Names::of(t);
+        let steps: HashMap<String, String> = t
+            .entries
+            .iter()
+            .filter_map(|e| e.node.as_ref())
+            .chain(t.waiting.iter().map(|(_, _, n)| n))
+            .map(|n| (n.id.clone(), step_name(n, lang)))
+            .collect();
+        let mut rows = Vec::new();
+        let mut previous: Option<&TimelineEntry> = None;
+        for e in t
+            .entries
+            .iter()
+            .filter(|e| !ROUTING.contains(&e.action.as_str()))
+        {
+            if !repeats(e, previous) {
+                rows.push(Row {
+                    at: format::instant(e.at),
+                    actor: e.actor.as_ref().map(|u| u.display_name.clone()),
+                    step: e
+                        .node
+                        .as_ref()
+                        .map(|n| step_name(n, lang))
+                        .unwrap_or_default(),
+                    action: action_label(lang, e, &steps, &names),
+                    tone: tone(e),
+                    comment: e.comment.clone().filter(|c| !c.trim().is_empty()),
+                    took: e.duration_secs.map(|s| duration(lang, s)),
+                });
+            }
+            previous = Some(e);
+        }
+        let waiting = t
+            .waiting
+            .iter()
+            .map(|(task, who, node)| Waiting {
+                step: step_name(node, lang),
+                who: who.as_ref().map(|u| u.display_name.clone()),
+                since: format::instant(task.created_at),
+                waited: duration(lang, (now - task.created_at).whole_seconds()),
+                due: task.due_at.map(format::instant),
+                overdue: task.due_at.is_some_and(|d| d < now),
+            })
+            .collect();
+        TimelineView {
+            name: t.process_name.get(lang.tag()).to_owned(),
+            status: format::status(lang, &t.instance.status),
+            status_key: t.instance.status.clone(),
+            rows,
+            waiting,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_human_units() {
+        let zh = |s| duration(Lang::ZhCn, s);
+        assert_eq!(zh(0), "不到 1 分钟");
+        assert_eq!(zh(59), "不到 1 分钟");
+        assert_eq!(zh(45 * 60), "45 分钟");
+        assert_eq!(zh(2 * 3600), "2 小时");
+        assert_eq!(zh(2 * 3600 + 5 * 60 + 30), "2 小时 5 分");
+        assert_eq!(zh(86_400 + 59), "1 天");
+        assert_eq!(zh(3 * 86_400 + 4 * 3600 + 59 * 60), "3 天 4 小时");
+        assert_eq!(zh(-5), "不到 1 分钟");
+        let en = |s| duration(Lang::En, s);
+        assert_eq!(en(30), "under a minute");
+        assert_eq!(en(2 * 3600 + 5 * 60), "2 h 5 min");
+        assert_eq!(en(3 * 86_400 + 4 * 3600), "3 d 4 h");
+    }
+
+    #[test]
+    fn task_actions_have_names() {
+        assert_eq!(task_action(Lang::ZhCn, Some("approve")), "同意");
+        assert_eq!(task_action(Lang::ZhCn, Some("reject")), "驳回");
+        assert_eq!(task_action(Lang::En, Some("transfer")), "Transfer");
+        assert_eq!(task_action(Lang::ZhCn, Some("new_thing")), "new thing");
+    }
+}
