@@ -6,129 +6,17 @@
 // FORMWORK_BIN overrides the binary (default ../../target/debug/formwork), CHROMIUM the browser
 // (default: `which chromium`, else /usr/bin/chromium). Screenshots go to ./screenshots/.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { base, newPage, shot, useDemoServer, workDir } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.FORMWORK_BIN || path.resolve(here, '../../target/debug/formwork');
 const PASSWORD = 'browser-test-pass-1';
-const SHOTS = path.join(here, 'screenshots');
 const NEW_FORM = '/apps/project-registration/forms/project/new';
 
-let server;
-let serverLog = '';
-let browser;
-let base;
-let workDir;
-
-function chromiumPath() {
-  if (process.env.CHROMIUM) return process.env.CHROMIUM;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || '/usr/bin/chromium';
-  } catch {
-    return '/usr/bin/chromium';
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, deadlineMs) {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (server.exitCode !== null) throw new Error(`formwork exited early (${server.exitCode}):\n${serverLog}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`formwork did not become healthy in ${deadlineMs} ms:\n${serverLog}`);
-}
-
-function stopServer() {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
-}
-// Whatever happens to the test process, the server goes with it.
-process.on('exit', stopServer);
-
-before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  workDir = mkdtempSync(path.join(tmpdir(), 'formwork-browser-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['demo', '--demo-password', PASSWORD, '--bind', `127.0.0.1:${port}`], {
-    cwd: workDir,
-    env: { ...process.env, DATABASE_URL: `sqlite://${workDir}/formwork.db`, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => { serverLog += d; });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  await waitForHealth(base, 60_000);
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-});
-
-after(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      stopServer();
-    }
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  }
-});
-
-/** A new page that records script errors and CSP violations, which must never happen. */
-async function newPage(options = {}) {
-  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    // Chrome logs every document answered with 4xx; a 422 form page is the expected answer.
-    if (m.type() === 'error' && !/status of 422/.test(m.text())) page.problems.push(`console: ${m.text()}`);
-  });
-  return page;
-}
-
-async function shot(page, name) {
-  // A full-page shot keeps the sticky header where the viewport was; start from the top.
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
+// Chrome logs every document answered with 4xx; a 422 form page is the expected answer.
+useDemoServer({ password: PASSWORD, tmpPrefix: 'formwork-browser-', ignoreConsole: /status of 422/ });
 
 async function signIn(page, next) {
   await page.goto(`${base}${next}`);

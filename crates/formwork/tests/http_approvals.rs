@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use common::{Client, TestApp, apps, sample_package};
+use common::{Client, TestApp, apps, only_task_of, open_tasks, sample_package};
 use formwork_runtime::Runtime;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -56,37 +56,6 @@ async fn submit_lab(c: &mut Client, form: &str, title: &str) -> Value {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
     res.json()
-}
-
-/// The open tasks of a record's process as (task id, assignee username, node), oldest first.
-async fn open_tasks(app: &TestApp, record_id: &str) -> Vec<(String, String, String)> {
-    let instance = app
-        .store
-        .instance_for_record(record_id)
-        .await
-        .unwrap()
-        .expect("the record has a process");
-    let mut out = Vec::new();
-    for task in app.store.tasks_of_instance(&instance.id).await.unwrap() {
-        if task.status == "open" {
-            let user = app
-                .store
-                .get_user(&task.assignee_id)
-                .await
-                .unwrap()
-                .unwrap();
-            out.push((task.id, user.username, task.node_id));
-        }
-    }
-    out
-}
-
-/// The one open task of a record, which must be `username`'s.
-async fn only_task_of(app: &TestApp, record_id: &str, username: &str) -> String {
-    let open = open_tasks(app, record_id).await;
-    let who: Vec<&str> = open.iter().map(|(_, u, _)| u.as_str()).collect();
-    assert_eq!(who, [username], "open tasks of {record_id}");
-    open[0].0.clone()
 }
 
 async fn decide(c: &mut Client, task: &str, body: Value) -> common::client::Response {

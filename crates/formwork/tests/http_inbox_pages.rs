@@ -6,129 +6,13 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
-use common::{PASSWORD, TestApp, apps, sample_package};
+use axum::http::StatusCode;
+use common::pages::Browser;
+use common::{TestApp, apps, only_task_of, open_tasks, sample_package};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const SAMPLE: &str = "project-registration";
 const LAB: &str = "review-lab";
-
-/// A browser in miniature: keeps cookies, posts forms, does not follow redirects.
-struct Browser {
-    app: axum::Router,
-    cookies: Vec<(String, String)>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    html: String,
-}
-
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-}
-
-impl Browser {
-    async fn signed_in(app: &TestApp, username: &str) -> Browser {
-        let mut b = Browser {
-            app: app.router.clone(),
-            cookies: Vec::new(),
-        };
-        let page = b
-            .post_form(
-                "/login",
-                &[
-                    ("username", username),
-                    ("password", PASSWORD),
-                    ("next", "/"),
-                ],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.html);
-        b
-    }
-
-    async fn send(&mut self, req: axum::http::request::Builder, body: Body) -> Page {
-        let cookie = self
-            .cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let req = if cookie.is_empty() {
-            req
-        } else {
-            req.header(header::COOKIE, cookie)
-        };
-        let res = self
-            .app
-            .clone()
-            .oneshot(req.body(body).unwrap())
-            .await
-            .unwrap();
-        for value in res.headers().get_all(header::SET_COOKIE) {
-            let pair = value.to_str().unwrap().split(';').next().unwrap();
-            let (name, v) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(k, _)| k != name);
-            if !v.is_empty() && !value.to_str().unwrap().contains("Max-Age=0") {
-                self.cookies.push((name.to_owned(), v.to_owned()));
-            }
-        }
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        Page {
-            status,
-            headers,
-            html: String::from_utf8_lossy(&bytes).into_owned(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        self.send(Request::builder().uri(path), Body::empty()).await
-    }
-
-    async fn post_form(&mut self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body = pairs
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.send(
-            Request::builder()
-                .method(Method::POST)
-                .uri(path)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                // What a browser sends for a form on the same site.
-                .header("sec-fetch-site", "same-origin"),
-            Body::from(body),
-        )
-        .await
-    }
-}
-
-/// `application/x-www-form-urlencoded` encoding of one name or value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// Imports and publishes a package as the analyst.
 async fn publish(app: &TestApp, package: &Value) {
@@ -163,37 +47,6 @@ async fn submit_project(
         record["id"].as_str().unwrap().to_owned(),
         record["number"].as_str().unwrap().to_owned(),
     )
-}
-
-/// The open tasks of a record as (task id, assignee username, node).
-async fn open_tasks(app: &TestApp, record_id: &str) -> Vec<(String, String, String)> {
-    let instance = app
-        .store
-        .instance_for_record(record_id)
-        .await
-        .unwrap()
-        .expect("the record has a process");
-    let mut out = Vec::new();
-    for task in app.store.tasks_of_instance(&instance.id).await.unwrap() {
-        if task.status == "open" {
-            let user = app
-                .store
-                .get_user(&task.assignee_id)
-                .await
-                .unwrap()
-                .unwrap();
-            out.push((task.id, user.username, task.node_id));
-        }
-    }
-    out
-}
-
-/// The one open task of a record, which must be `username`'s.
-async fn only_task_of(app: &TestApp, record_id: &str, username: &str) -> String {
-    let open = open_tasks(app, record_id).await;
-    let who: Vec<&str> = open.iter().map(|(_, u, _)| u.as_str()).collect();
-    assert_eq!(who, [username], "open tasks of {record_id}");
-    open[0].0.clone()
 }
 
 #[tokio::test]
@@ -345,10 +198,7 @@ async fn a_task_of_another_user_is_not_found_and_cannot_be_decided() {
         );
 
         // Signed out, the page asks to sign in and comes back.
-        let mut anonymous = Browser {
-            app: app.router.clone(),
-            cookies: Vec::new(),
-        };
+        let mut anonymous = Browser::new(&app);
         let page = anonymous.get(&format!("/tasks/{task}")).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER);
         assert!(page.location().starts_with("/login?next=%2Ftasks%2F"));

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use formwork_forms::CompiledForm;
+use formwork_forms::{CompiledForm, DisplayField};
 use formwork_model::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
@@ -535,6 +535,105 @@ pub(crate) struct FileView {
     pub name: String,
     pub size: String,
     pub url: String,
+}
+
+/// A sub-table shown read-only: its column labels, and each row's cells in that order.
+#[derive(Debug, Serialize)]
+pub(crate) struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A field of a stored record shown read-only.
+#[derive(Debug, Serialize)]
+pub(crate) struct Shown {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    /// Sanitised HTML (rich text); everything else is escaped.
+    pub rich: bool,
+    /// Takes the whole width (long text, tables, files).
+    pub wide: bool,
+    /// The field is no longer in the form; the record still holds a value.
+    pub removed: bool,
+    pub files: Vec<FileView>,
+    pub table: Option<Table>,
+}
+
+/// Whether a field of this kind takes the whole width (long text, tables, files).
+pub(crate) fn wide(kind: &str) -> bool {
+    matches!(kind, "textarea" | "rich_text" | "sub_table" | "attachments")
+}
+
+impl Shown {
+    /// `d` for people in `lang`: attachments as download links of record `record_id`, a
+    /// sub-table as rows in the order of its columns.
+    pub fn new(d: &DisplayField, desc: &FormDesc, record_id: &str, lang: Lang) -> Shown {
+        let tag = lang.tag();
+        let files = match (d.kind.as_str(), &d.raw) {
+            ("attachments", Value::Array(items)) => items
+                .iter()
+                .filter_map(|f| {
+                    let id = f.get("id")?.as_str()?.to_owned();
+                    Some(FileView {
+                        url: format!("/api/v1/records/{record_id}/files/{id}"),
+                        name: f
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("file")
+                            .to_owned(),
+                        size: f
+                            .get("size")
+                            .and_then(Value::as_i64)
+                            .map(format::size)
+                            .unwrap_or_default(),
+                        id,
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let table = (d.kind == "sub_table").then(|| {
+            let columns: Vec<(String, String)> = desc
+                .field(&d.key)
+                .map(|f| {
+                    f.columns
+                        .iter()
+                        .map(|c| (c.key.clone(), c.label.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Table {
+                rows: d
+                    .rows
+                    .iter()
+                    .map(|cells| {
+                        columns
+                            .iter()
+                            .map(|(key, _)| {
+                                cells
+                                    .iter()
+                                    .find(|c| c.key == *key)
+                                    .map(|c| c.value.get(tag).to_owned())
+                                    .unwrap_or_default()
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                columns: columns.into_iter().map(|(_, label)| label).collect(),
+            }
+        });
+        Shown {
+            key: d.key.clone(),
+            label: d.label.get(tag).to_owned(),
+            value: d.value.get(tag).to_owned(),
+            rich: d.kind == "rich_text",
+            wide: wide(&d.kind),
+            removed: d.removed,
+            files,
+            table,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

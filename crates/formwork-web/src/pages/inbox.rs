@@ -385,20 +385,6 @@ pub(crate) async fn batch(
         comment: comment.clone(),
         ..Extras::default()
     };
-    if ids.is_empty() {
-        extras.error = Some(lang.message("ui.inbox.batch.none_selected", &[]));
-        return page(
-            &state,
-            &caller,
-            lang,
-            here,
-            InboxBox::Todo,
-            None,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
     let request = formwork_runtime::DecideRequest {
         action: "approve".to_owned(),
         comment: Some(comment),
@@ -406,14 +392,24 @@ pub(crate) async fn batch(
     };
     let items: Vec<(String, formwork_runtime::DecideRequest)> =
         ids.iter().map(|id| (id.clone(), request.clone())).collect();
-    let outcomes = match state
-        .runtime
-        .batch_decide(&caller, &items, OffsetDateTime::now_utc())
-        .await
-    {
+    // A request the runtime refuses as a whole re-renders the to-do box with the reason.
+    let decided = if ids.is_empty() {
+        Err(lang.message("ui.inbox.batch.none_selected", &[]))
+    } else {
+        match state
+            .runtime
+            .batch_decide(&caller, &items, OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(outcomes) => Ok(outcomes),
+            Err(e @ RuntimeError::Invalid { .. }) => Err(failure(lang, &e)),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let outcomes = match decided {
         Ok(outcomes) => outcomes,
-        Err(e @ RuntimeError::Invalid { .. }) => {
-            extras.error = Some(failure(lang, &e));
+        Err(message) => {
+            extras.error = Some(message);
             return page(
                 &state,
                 &caller,
@@ -426,7 +422,6 @@ pub(crate) async fn batch(
             )
             .await;
         }
-        Err(e) => return Err(e.into()),
     };
     let mut results = Vec::with_capacity(ids.len());
     for (id, outcome) in ids.iter().zip(outcomes) {

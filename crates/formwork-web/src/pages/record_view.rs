@@ -11,35 +11,17 @@ use formwork_store::Record;
 use minijinja::context;
 use serde::Serialize;
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::PageError;
 use super::auth::PageCaller;
-use super::fields::{FileView, FormDesc};
+use super::fields::{FormDesc, Shown};
 use super::format;
 use super::input::Submitted;
 use super::render::{Chrome, data, render};
+use super::timeline::TimelineView;
 use crate::AppState;
 use crate::i18n::Lang;
-
-#[derive(Serialize)]
-struct Table {
-    columns: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-#[derive(Serialize)]
-struct Shown {
-    key: String,
-    label: String,
-    value: String,
-    /// Sanitised HTML (rich text); everything else is escaped.
-    rich: bool,
-    /// Takes the whole width (long text, tables, files).
-    wide: bool,
-    removed: bool,
-    files: Vec<FileView>,
-    table: Option<Table>,
-}
 
 #[derive(Serialize)]
 struct Change {
@@ -61,24 +43,6 @@ struct CommentView {
     author: String,
     at: String,
     body: String,
-}
-
-#[derive(Serialize)]
-struct TimelineRow {
-    at: String,
-    actor: String,
-    step: String,
-    action: String,
-    comment: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Timeline {
-    name: String,
-    status: String,
-    status_key: String,
-    rows: Vec<TimelineRow>,
-    waiting: Vec<String>,
 }
 
 /// The value of one field for people, in `lang` (`（空）` when empty).
@@ -173,89 +137,18 @@ fn history_view(
 }
 
 fn fields_of(form: &CompiledForm, desc: &FormDesc, record: &Record, lang: Lang) -> Vec<Shown> {
-    let tag = lang.tag();
     form.project_for_display(&record.data)
-        .into_iter()
-        .map(|d| {
-            let files = match (d.kind.as_str(), &d.raw) {
-                ("attachments", Value::Array(items)) => items
-                    .iter()
-                    .filter_map(|f| {
-                        let id = f.get("id")?.as_str()?.to_owned();
-                        Some(FileView {
-                            url: format!("/api/v1/records/{}/files/{id}", record.id),
-                            name: f
-                                .get("name")
-                                .and_then(Value::as_str)
-                                .unwrap_or("file")
-                                .to_owned(),
-                            size: f
-                                .get("size")
-                                .and_then(Value::as_i64)
-                                .map(format::size)
-                                .unwrap_or_default(),
-                            id,
-                        })
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let table = (d.kind == "sub_table").then(|| {
-                let columns: Vec<(String, String)> = desc
-                    .field(&d.key)
-                    .map(|f| {
-                        f.columns
-                            .iter()
-                            .map(|c| (c.key.clone(), c.label.clone()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Table {
-                    rows: d
-                        .rows
-                        .iter()
-                        .map(|cells| {
-                            columns
-                                .iter()
-                                .map(|(key, _)| {
-                                    cells
-                                        .iter()
-                                        .find(|c| c.key == *key)
-                                        .map(|c| c.value.get(tag).to_owned())
-                                        .unwrap_or_default()
-                                })
-                                .collect()
-                        })
-                        .collect(),
-                    columns: columns.into_iter().map(|(_, label)| label).collect(),
-                }
-            });
-            Shown {
-                label: d.label.get(tag).to_owned(),
-                value: d.value.get(tag).to_owned(),
-                rich: d.kind == "rich_text",
-                wide: matches!(
-                    d.kind.as_str(),
-                    "textarea" | "rich_text" | "sub_table" | "attachments"
-                ),
-                removed: d.removed,
-                key: d.key,
-                files,
-                table,
-            }
-        })
+        .iter()
+        .map(|d| Shown::new(d, desc, &record.id, lang))
         .collect()
 }
-
-/// Engine steps that only route the process; people do not need to read them.
-const ROUTING: &[&str] = &["condition_taken", "branches_started", "joined"];
 
 async fn timeline(
     state: &AppState,
     caller: &Caller,
     record: &Record,
     lang: Lang,
-) -> Result<Option<Timeline>, PageError> {
+) -> Result<Option<TimelineView>, PageError> {
     let found = match state.runtime.record_timeline(caller, &record.id).await {
         Ok(t) => t,
         // The timeline is an extra: a process store that cannot answer leaves it out.
@@ -265,99 +158,8 @@ async fn timeline(
         }
         Err(e) => return Err(e.into()),
     };
-    let Some(t) = found else { return Ok(None) };
-    let tag = lang.tag();
-    let step = |node: &formwork_runtime::NodeView| {
-        node.name
-            .as_ref()
-            .map_or_else(|| node.id.clone(), |n| n.get(tag).to_owned())
-    };
-    let rows = t
-        .entries
-        .iter()
-        .filter(|e| !ROUTING.contains(&e.action.as_str()))
-        .map(|e| TimelineRow {
-            at: format::instant(e.at),
-            actor: e
-                .actor
-                .as_ref()
-                .map(|u| u.display_name.clone())
-                .unwrap_or_default(),
-            step: e.node.as_ref().map(step).unwrap_or_default(),
-            action: action_label(lang, &e.action, &e.detail),
-            comment: e.comment.clone().filter(|c| !c.is_empty()),
-        })
-        .collect();
-    let waiting = t
-        .waiting
-        .iter()
-        .map(|(_, who, node)| match (who, lang) {
-            (Some(u), Lang::ZhCn) => format!("{}（{}）", step(node), u.display_name),
-            (Some(u), Lang::En) => format!("{} ({})", step(node), u.display_name),
-            (None, _) => step(node),
-        })
-        .collect();
-    Ok(Some(Timeline {
-        name: t.process_name.get(tag).to_owned(),
-        status: format::status(lang, &t.instance.status),
-        status_key: t.instance.status.clone(),
-        rows,
-        waiting,
-    }))
+    Ok(found.map(|t| TimelineView::new(&t, lang, OffsetDateTime::now_utc())))
 }
-
-/// A timeline row in words: the engine's action, with the outcome it carries.
-fn action_label(lang: Lang, action: &str, detail: &Value) -> String {
-    let outcome = detail
-        .get("outcome")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let key = match (action, outcome) {
-        ("decided", o) if DECISIONS.contains(&o) => format!("flow.decided.{o}"),
-        ("step_completed" | "ended", o) if OUTCOMES.contains(&o) => format!("flow.{action}.{o}"),
-        (a, _) if FLOW_ACTIONS.contains(&a) => format!("flow.{a}"),
-        _ => return action.replace('_', " "),
-    };
-    lang.message(&key, &[])
-}
-
-const DECISIONS: &[&str] = &[
-    "approved",
-    "rejected",
-    "submitted",
-    "withdrawn",
-    "returned",
-    "transferred",
-    "signer_added_before",
-    "auto_approved",
-    "auto_rejected",
-];
-const OUTCOMES: &[&str] = &[
-    "approved",
-    "rejected",
-    "submitted",
-    "withdrawn",
-    "completed",
-];
-const FLOW_ACTIONS: &[&str] = &[
-    "started",
-    "cc_sent",
-    "fields_set",
-    "wait_started",
-    "wait_ended",
-    "auto_approved_repeat",
-    "nobody_resolved",
-    "returned",
-    "transferred",
-    "signer_added",
-    "branch_cancelled",
-    "reminded",
-    "escalated",
-    "stopped",
-    "decided",
-    "step_completed",
-    "ended",
-];
 
 async fn page(
     state: &AppState,

@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 
 use super::PageError;
 use super::auth::PageCaller;
-use super::fields::{self, Errors, FieldView, FileView, FormDesc, Mode, Pickers, Raw, ViewContext};
+use super::fields::{self, Errors, FieldView, FormDesc, Mode, Pickers, Raw, Shown, ViewContext};
 use super::format;
 use super::inbox::failure;
 use super::input::Submitted;
@@ -28,23 +28,6 @@ use super::render::{Chrome, data, render};
 use super::timeline::{TimelineView, step_name, task_action};
 use crate::AppState;
 use crate::i18n::Lang;
-
-#[derive(Serialize)]
-struct Table {
-    columns: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-/// A field shown read-only.
-#[derive(Serialize)]
-struct Shown {
-    label: String,
-    value: String,
-    /// Sanitised HTML (rich text); everything else is escaped.
-    rich: bool,
-    files: Vec<FileView>,
-    table: Option<Table>,
-}
 
 /// One field of the record on the task page: an input, or a value.
 #[derive(Serialize)]
@@ -106,70 +89,6 @@ fn only(desc: &FormDesc, keys: &[String]) -> FormDesc {
             .filter(|f| keys.contains(&f.key))
             .cloned()
             .collect(),
-    }
-}
-
-fn shown(d: &DisplayField, desc: &FormDesc, record_id: &str, lang: Lang) -> Shown {
-    let tag = lang.tag();
-    let files = match (d.kind.as_str(), &d.raw) {
-        ("attachments", Value::Array(items)) => items
-            .iter()
-            .filter_map(|f| {
-                let id = f.get("id")?.as_str()?.to_owned();
-                Some(FileView {
-                    url: format!("/api/v1/records/{record_id}/files/{id}"),
-                    name: f
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("file")
-                        .to_owned(),
-                    size: f
-                        .get("size")
-                        .and_then(Value::as_i64)
-                        .map(format::size)
-                        .unwrap_or_default(),
-                    id,
-                })
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let table = (d.kind == "sub_table").then(|| {
-        let columns: Vec<(String, String)> = desc
-            .field(&d.key)
-            .map(|f| {
-                f.columns
-                    .iter()
-                    .map(|c| (c.key.clone(), c.label.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Table {
-            rows: d
-                .rows
-                .iter()
-                .map(|cells| {
-                    columns
-                        .iter()
-                        .map(|(key, _)| {
-                            cells
-                                .iter()
-                                .find(|c| c.key == *key)
-                                .map(|c| c.value.get(tag).to_owned())
-                                .unwrap_or_default()
-                        })
-                        .collect()
-                })
-                .collect(),
-            columns: columns.into_iter().map(|(_, label)| label).collect(),
-        }
-    });
-    Shown {
-        label: d.label.get(tag).to_owned(),
-        value: d.value.get(tag).to_owned(),
-        rich: d.kind == "rich_text",
-        files,
-        table,
     }
 }
 
@@ -293,10 +212,7 @@ async fn page(
         .fields
         .iter()
         .filter_map(|f| {
-            let wide = matches!(
-                f.kind.as_str(),
-                "textarea" | "rich_text" | "sub_table" | "attachments"
-            );
+            let wide = fields::wide(&f.kind);
             if let Some(input) = inputs.remove(&f.key) {
                 return Some(FieldItem {
                     key: f.key.clone(),
@@ -310,7 +226,7 @@ async fn page(
                 key: f.key.clone(),
                 wide,
                 input: None,
-                shown: Some(shown(d, &desc, &detail.record.id, lang)),
+                shown: Some(Shown::new(d, &desc, &detail.record.id, lang)),
             })
         })
         .collect();

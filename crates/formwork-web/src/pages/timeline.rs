@@ -1,6 +1,6 @@
 //! An approval timeline for people: who did what at which step, when, with their comment and
 //! how long the step took them (「2 小时 5 分」), and whom the process waits for now. Shared by
-//! the task page and anything else that shows a process (the `timeline` macro of
+//! the task and record pages and anything else that shows a process (the `timeline` macro of
 //! `approval.html` draws it).
 
 use std::collections::HashMap;

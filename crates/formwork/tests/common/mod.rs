@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod client;
+pub mod pages;
 
 use std::sync::Arc;
 
@@ -84,4 +85,35 @@ pub async fn apps() -> Vec<TestApp> {
 /// The sample app package shipped with the binary.
 pub fn sample_package() -> serde_json::Value {
     serde_json::from_str(formwork::SAMPLE_APP).expect("sample app is JSON")
+}
+
+/// The open tasks of a record's process as (task id, assignee username, node), oldest first.
+pub async fn open_tasks(app: &TestApp, record_id: &str) -> Vec<(String, String, String)> {
+    let instance = app
+        .store
+        .instance_for_record(record_id)
+        .await
+        .unwrap()
+        .expect("the record has a process");
+    let mut out = Vec::new();
+    for task in app.store.tasks_of_instance(&instance.id).await.unwrap() {
+        if task.status == "open" {
+            let user = app
+                .store
+                .get_user(&task.assignee_id)
+                .await
+                .unwrap()
+                .unwrap();
+            out.push((task.id, user.username, task.node_id));
+        }
+    }
+    out
+}
+
+/// The one open task of a record, which must be `username`'s.
+pub async fn only_task_of(app: &TestApp, record_id: &str, username: &str) -> String {
+    let open = open_tasks(app, record_id).await;
+    let who: Vec<&str> = open.iter().map(|(_, u, _)| u.as_str()).collect();
+    assert_eq!(who, [username], "open tasks of {record_id}");
+    open[0].0.clone()
 }
