@@ -142,6 +142,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
     for &size in &args.sizes {
         let started = Instant::now();
         dataset::seed(&runtime, &actors.sales, seeded, size).await?;
+        raw.analyze().await?;
         println!(
             "\n### {size} records (seeded {} through the runtime in {:.1} s)",
             size.saturating_sub(seeded),

@@ -382,6 +382,20 @@ impl Pool {
         })
     }
 
+    /// Refreshes the planner's statistics, as autovacuum (PostgreSQL) or a periodic
+    /// `ANALYZE` (SQLite) would on a live database, so plans after bulk seeding are realistic.
+    pub async fn analyze(&self) -> anyhow::Result<()> {
+        match self {
+            Pool::Sqlite(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match self {
             Pool::Sqlite(p) => p.close().await,
