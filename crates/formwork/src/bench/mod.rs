@@ -66,16 +66,21 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.ops
     );
     engine::measure(SAMPLE_APP, args.ops.max(1000))?;
-    let mut targets = vec![raw::Target::sqlite()?];
+    // Each database is created just before it is measured and dropped right after, so a
+    // failure never leaves one behind.
+    let sqlite = raw::Target::sqlite()?;
+    measure_and_drop(&sqlite, &args).await?;
     if !args.sqlite_only {
-        targets.push(raw::Target::postgres(&args.pg_url).await?);
-    }
-    for target in targets {
-        let outcome = bench_backend(&target, &args).await;
-        target.drop_database().await?;
-        outcome?;
+        let postgres = raw::Target::postgres(&args.pg_url).await?;
+        measure_and_drop(&postgres, &args).await?;
     }
     Ok(())
+}
+
+async fn measure_and_drop(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
+    let outcome = bench_backend(target, args).await;
+    target.drop_database().await?;
+    outcome
 }
 
 /// The sample package with another id and no process or rules.
