@@ -5,8 +5,6 @@
 //! exist. A task that is no longer open is `Conflict` (409), whether it closed before the
 //! request or while it ran.
 
-use std::collections::HashMap;
-
 use formwork_forms::RecordMeta;
 use formwork_process::{Action, Event, TaskKey, TaskRef};
 use formwork_store::{Instance, StoreError, Task};
@@ -14,7 +12,6 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::access::refused_changes;
-use super::context::RecordFacts;
 use super::pipeline::{self, Loaded, StepInput};
 use super::write::Actor;
 use super::{Attempt, MAX_ATTEMPTS, backoff};
@@ -296,31 +293,12 @@ impl Runtime {
         caller: &Caller,
         now: OffsetDateTime,
     ) -> Result<Instance, Attempt> {
-        let process = loaded.process()?;
-        let built = pipeline::run(
-            self.store.as_ref(),
-            StepInput {
-                app_id: &loaded.instance.app_id,
-                process,
-                form: loaded.form()?.def(),
-                instance_id: &loaded.instance.id,
-                expected_version: Some(loaded.instance.version),
-                state: &loaded.state,
-                facts: RecordFacts::of(&loaded.record),
-                stored_status: Some(&loaded.record.status),
-                stored_rev: Some(loaded.record.rev),
-                stored_data: &loaded.record.data,
-                data,
-                submitter: &loaded.submitter,
-                event,
-                actor,
-                decided_task,
-                fired_timer: None,
-                task_ids: HashMap::new(),
-                now,
-            },
-        )
-        .await?;
+        let input = StepInput {
+            actor,
+            decided_task,
+            ..loaded.step_input(data, event, now)?
+        };
+        let built = pipeline::run(self.store.as_ref(), input).await?;
         match self
             .store
             .apply_step(built.write, Some(&caller.user.id))

@@ -107,6 +107,36 @@ impl Loaded {
     pub fn form(&self) -> RuntimeResult<&std::sync::Arc<formwork_forms::CompiledForm>> {
         self.app.form(&self.record.form_id)
     }
+
+    /// The input of a step on this stored instance, at its current version, running on
+    /// `data`; the caller sets who acts and what the step consumes.
+    pub fn step_input(
+        &self,
+        data: Value,
+        event: Event,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<StepInput<'_>> {
+        Ok(StepInput {
+            app_id: &self.instance.app_id,
+            process: self.process()?,
+            form: self.form()?.def(),
+            instance_id: &self.instance.id,
+            expected_version: Some(self.instance.version),
+            state: &self.state,
+            facts: RecordFacts::of(&self.record),
+            stored_status: Some(&self.record.status),
+            stored_rev: Some(self.record.rev),
+            stored_data: &self.record.data,
+            data,
+            submitter: &self.submitter,
+            event,
+            actor: None,
+            decided_task: None,
+            fired_timer: None,
+            task_ids: HashMap::new(),
+            now,
+        })
+    }
 }
 
 impl crate::Runtime {

@@ -11,7 +11,6 @@ use formwork_process::{Event, TimerKey};
 use formwork_store::{StoreError, Timer};
 use time::OffsetDateTime;
 
-use super::context::RecordFacts;
 use super::pipeline::{self, StepInput};
 use super::{Attempt, MAX_ATTEMPTS, backoff};
 use crate::{Runtime, RuntimeError, RuntimeResult};
@@ -101,7 +100,6 @@ impl Runtime {
             Err(e) => return Err(e.into()),
         };
         let wanted = loaded.state.timers().iter().any(|(k, _)| k.0 == timer.key);
-        let process = loaded.process()?;
         let task_ids: HashMap<String, String> = self
             .store
             .tasks_of_instance(&loaded.instance.id)
@@ -109,32 +107,15 @@ impl Runtime {
             .into_iter()
             .map(|t| (t.key, t.id))
             .collect();
-        let built = pipeline::run(
-            self.store.as_ref(),
-            StepInput {
-                app_id: &loaded.instance.app_id,
-                process,
-                form: loaded.form()?.def(),
-                instance_id: &loaded.instance.id,
-                expected_version: Some(loaded.instance.version),
-                state: &loaded.state,
-                facts: RecordFacts::of(&loaded.record),
-                stored_status: Some(&loaded.record.status),
-                stored_rev: Some(loaded.record.rev),
-                stored_data: &loaded.record.data,
-                data: loaded.record.data.clone(),
-                submitter: &loaded.submitter,
-                event: Event::TimerFired {
-                    key: TimerKey(timer.key.clone()),
-                },
-                actor: None,
-                decided_task: None,
-                fired_timer: Some(timer.key.clone()),
-                task_ids,
-                now,
-            },
-        )
-        .await?;
+        let event = Event::TimerFired {
+            key: TimerKey(timer.key.clone()),
+        };
+        let input = StepInput {
+            fired_timer: Some(timer.key.clone()),
+            task_ids,
+            ..loaded.step_input(loaded.record.data.clone(), event, now)?
+        };
+        let built = pipeline::run(self.store.as_ref(), input).await?;
         match self.store.apply_step(built.write, None).await {
             Ok(_) if wanted => Ok(Fired::Here),
             Ok(_) => Ok(Fired::Elsewhere),
