@@ -3,6 +3,10 @@
 # http://127.0.0.1:8080/. Extra arguments go to `formwork demo` (e.g. --demo-password, --bind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
+# shellcheck source=scripts/prereq.sh
+. scripts/prereq.sh
+need_cargo
+BIN="$(target_dir)/release/formwork"
+log "building Formwork (release; the first build takes several minutes)"
 cargo build --release --locked -p formwork
-exec "${CARGO_TARGET_DIR:-target}/release/formwork" demo "$@"
+exec "$BIN" demo "$@"

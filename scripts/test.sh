@@ -5,15 +5,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\n==> %s\n' "$*"; }
-need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
-apt_install() {
-  log "installing $* (Debian packages)"
-  $(need_root) apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $(need_root) apt-get install -y -qq "$@" >/dev/null
-}
+# shellcheck source=scripts/prereq.sh
+. scripts/prereq.sh
 
-command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
+# ---- prerequisites, all checked before anything is built or started ------------------------
+need_cargo
+if [ -f tests/browser/package.json ]; then need_node; fi
+command -v python3 >/dev/null 2>&1 ||
+  fail "python3 is missing: some tests start helper servers with it (Debian: apt-get install python3)."
+TARGET_DIR=$(target_dir)
+
+# ---- browser tests need Debian's Chromium and playwright-core ----------------------------------
+if [ -f tests/browser/package.json ]; then
+  command -v chromium >/dev/null || apt_install chromium
+  # Screenshots are looked at by people: without a CJK font Chinese renders as boxes.
+  fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-noto-cjk
+  log "installing browser test packages"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 # ---- PostgreSQL ------------------------------------------------------------------------------
 PG_TMP=""
@@ -33,6 +42,8 @@ if [ -z "${FORMWORK_TEST_PG_URL:-}" ]; then
   else
     PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
     if [ -z "$PG_BIN" ]; then apt_install postgresql; PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); fi
+    id postgres >/dev/null 2>&1 ||
+      fail "no PostgreSQL answers on 127.0.0.1:5432 and there is no postgres user to start a throwaway one: set FORMWORK_TEST_PG_URL to a server you can create databases on."
     PG_TMP=$(mktemp -d /tmp/formwork-pg.XXXXXX)
     chown postgres "$PG_TMP"
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -45,15 +56,6 @@ if [ -z "${FORMWORK_TEST_PG_URL:-}" ]; then
 fi
 echo "PostgreSQL for tests: $FORMWORK_TEST_PG_URL"
 
-# ---- browser tests need Debian's Chromium and playwright-core ----------------------------------
-if [ -f tests/browser/package.json ]; then
-  command -v chromium >/dev/null || apt_install chromium
-  # Screenshots are looked at by people: without a CJK font Chinese renders as boxes.
-  fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-noto-cjk
-  log "installing browser test packages"
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-fi
-
 # ---- Rust ------------------------------------------------------------------------------------
 log "cargo fmt --check"
 cargo fmt --all -- --check
@@ -65,6 +67,6 @@ cargo test --workspace --locked --no-fail-fast
 if [ -f tests/browser/package.json ]; then
   log "browser tests (Playwright + Debian Chromium)"
   cargo build -p formwork --locked
-  (cd tests/browser && FORMWORK_BIN="${CARGO_TARGET_DIR:-$PWD/../../target}/debug/formwork" node --test)
+  (cd tests/browser && FORMWORK_BIN="$TARGET_DIR/debug/formwork" node --test)
 fi
 log "all checks passed"
