@@ -116,7 +116,11 @@ impl std::fmt::Debug for SafeClient {
 impl SafeClient {
     /// The system resolver and the reqwest transport.
     pub fn new(config: HttpConfig) -> Self {
-        Self::with_parts(config, Arc::new(SystemResolver), Arc::new(ReqwestTransport))
+        Self::with_parts(
+            config,
+            Arc::new(SystemResolver),
+            Arc::new(ReqwestTransport::new()),
+        )
     }
 
     /// A client with an injected resolver and transport (tests, custom DNS).

@@ -1,12 +1,16 @@
 //! The step after the checks: send a request to addresses already resolved and checked.
 //!
-//! [`ReqwestTransport`] builds a client per request whose only name resolution is the pinned
-//! addresses (any other name fails), with no proxy, no redirects, no retries of its own,
-//! the configured timeouts, and a body read that stops at the size cap. Tests inject their own
+//! [`ReqwestTransport`] uses a client whose only name resolution is the pinned addresses (any
+//! other name fails), with no proxy, no redirects, no retries of its own, the configured
+//! timeouts, and a body read that stops at the size cap. Clients are kept per (host, checked
+//! addresses, limits), so repeated deliveries to one robot reuse its TLS setup and connections;
+//! a different answer from the resolver gets a new client. Tests inject their own
 //! [`Transport`] to record what would have been connected to.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use reqwest::Url;
 use reqwest::dns::{Name, Resolve, Resolving};
@@ -34,8 +38,70 @@ pub trait Transport: Send + Sync + 'static {
 }
 
 /// The real transport, over reqwest with rustls (aws-lc-rs).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ReqwestTransport;
+#[derive(Debug, Default)]
+pub struct ReqwestTransport {
+    clients: Mutex<HashMap<ClientKey, reqwest::Client>>,
+}
+
+/// What a kept client is fixed to: the pinned host and addresses, and the limits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    host: Option<String>,
+    addrs: Vec<SocketAddr>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent: String,
+}
+
+/// Beyond this many kept clients the cache starts over (destinations are few in practice).
+const MAX_CLIENTS: usize = 256;
+
+impl ReqwestTransport {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn client(
+        &self,
+        pinned: &PinnedRequest,
+        config: &HttpConfig,
+    ) -> Result<reqwest::Client, NetError> {
+        let host = match pinned.url.host() {
+            Some(url::Host::Domain(host)) => Some(host.to_owned()),
+            _ => None,
+        };
+        let key = ClientKey {
+            host,
+            addrs: pinned.addrs.clone(),
+            connect_timeout: config.connect_timeout,
+            timeout: config.timeout,
+            user_agent: config.user_agent.clone(),
+        };
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.clone())
+            .dns_resolver(Arc::new(PinnedOnly));
+        if let Some(host) = &key.host {
+            builder = builder.resolve_to_addrs(host, &key.addrs);
+        }
+        let client = builder.build().map_err(|e| NetError::Transport {
+            reason: e.to_string(),
+        })?;
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+}
 
 impl Transport for ReqwestTransport {
     fn send<'a>(
@@ -43,25 +109,18 @@ impl Transport for ReqwestTransport {
         pinned: PinnedRequest,
         config: &'a HttpConfig,
     ) -> BoxFuture<'a, Result<OutboundResponse, NetError>> {
-        Box::pin(send(pinned, config))
+        Box::pin(async move {
+            let client = self.client(&pinned, config)?;
+            send(client, pinned, config).await
+        })
     }
 }
 
-async fn send(pinned: PinnedRequest, config: &HttpConfig) -> Result<OutboundResponse, NetError> {
-    let mut builder = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
-        .connect_timeout(config.connect_timeout)
-        .timeout(config.timeout)
-        .user_agent(config.user_agent.clone())
-        .dns_resolver(Arc::new(PinnedOnly));
-    if let Some(url::Host::Domain(host)) = pinned.url.host() {
-        builder = builder.resolve_to_addrs(host, &pinned.addrs);
-    }
-    let client = builder.build().map_err(|e| NetError::Transport {
-        reason: e.to_string(),
-    })?;
+async fn send(
+    client: reqwest::Client,
+    pinned: PinnedRequest,
+    config: &HttpConfig,
+) -> Result<OutboundResponse, NetError> {
     let request = pinned.request;
     let mut response = client
         .request(request.method, pinned.url)

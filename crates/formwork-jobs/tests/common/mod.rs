@@ -89,7 +89,7 @@ pub fn config(allow: &[&str]) -> HttpConfig {
 
 /// A client over the real reqwest transport with an injected resolver.
 pub fn real_client(config: HttpConfig, resolver: Arc<TableResolver>) -> SafeClient {
-    SafeClient::with_parts(config, resolver, Arc::new(ReqwestTransport))
+    SafeClient::with_parts(config, resolver, Arc::new(ReqwestTransport::new()))
 }
 
 /// Serves `router` on 127.0.0.1 at a free port; returns the port.
