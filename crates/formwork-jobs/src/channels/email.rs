@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::channels::Delivered;
 use crate::channels::error::ChannelError;
-use crate::net::SafeClient;
+use crate::net::{SafeClient, error_chain};
 
 /// How the connection to the mail server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,15 +333,8 @@ fn message_id_part(event_id: &str) -> String {
 /// timeouts and dropped connections may.
 fn from_smtp(e: lettre::transport::smtp::Error) -> ChannelError {
     let permanent = e.is_permanent() || e.is_tls() || e.is_client();
-    let mut reason = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
-        source = cause.source();
-    }
     ChannelError::Smtp {
-        reason,
+        reason: error_chain(&e),
         retryable: !permanent,
     }
 }

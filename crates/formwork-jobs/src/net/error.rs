@@ -122,3 +122,16 @@ impl NetError {
         }
     }
 }
+
+/// An error and its causes on one line: libraries' top-level messages alone say little
+/// ("error sending request").
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}

@@ -16,5 +16,6 @@ pub use address::{AddressClass, Embedding, Refusal, classify};
 pub use allowlist::Allowlist;
 pub use client::{HttpConfig, OutboundRequest, OutboundResponse, SafeClient};
 pub use error::NetError;
+pub(crate) use error::error_chain;
 pub use resolver::{BoxFuture, Resolver, SystemResolver};
 pub use transport::{PinnedRequest, ReqwestTransport, Transport};

@@ -16,7 +16,7 @@ use reqwest::Url;
 use reqwest::dns::{Name, Resolve, Resolving};
 
 use crate::net::client::{HttpConfig, OutboundRequest, OutboundResponse};
-use crate::net::error::NetError;
+use crate::net::error::{NetError, error_chain};
 use crate::net::resolver::BoxFuture;
 
 /// A request whose host has been resolved and checked: connect to `addrs` only.
@@ -161,18 +161,6 @@ fn from_reqwest(e: reqwest::Error) -> NetError {
     } else {
         NetError::Transport { reason }
     }
-}
-
-/// The error and its causes on one line: reqwest's own message alone says little.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 /// The resolver under the pinned overrides: a name that was not checked is never resolved.
