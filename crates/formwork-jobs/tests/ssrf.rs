@@ -280,3 +280,17 @@ fn allowlist_entries_are_checked() {
     assert!(list.permits("[::1]", 80));
     assert!(list.permits("::1", 81), "bare ::1 allows any port");
 }
+
+#[test]
+fn headers_that_cannot_be_sent_are_refused_not_panicked_on() {
+    let request = OutboundRequest::post_json("https://example.com/", Vec::new());
+    let ok = request
+        .clone()
+        .header("X-Formwork-Event-Id", "abc")
+        .unwrap();
+    assert_eq!(ok.headers["x-formwork-event-id"], "abc");
+    for (name, value) in [("X Bad", "v"), ("x-ok", "line\nbreak")] {
+        let err = request.clone().header(name, value).unwrap_err();
+        assert_eq!(err.code(), "invalid_request", "{name}");
+    }
+}

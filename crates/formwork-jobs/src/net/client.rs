@@ -65,12 +65,14 @@ impl OutboundRequest {
         }
     }
 
-    /// Adds a header, refusing a value that cannot be sent (a line break, say).
-    pub fn header(mut self, name: &'static str, value: &str) -> Result<Self, NetError> {
-        let value = HeaderValue::from_str(value).map_err(|_| NetError::InvalidRequest {
-            reason: format!("header {name} has a value that cannot be sent"),
-        })?;
-        self.headers.insert(HeaderName::from_static(name), value);
+    /// Adds a header, refusing a name or value that cannot be sent (a line break, say).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, NetError> {
+        let invalid = || NetError::InvalidRequest {
+            reason: format!("header {name} cannot be sent with this name or value"),
+        };
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+        let value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+        self.headers.insert(name, value);
         Ok(self)
     }
 }
