@@ -24,6 +24,17 @@ if [ -f tests/browser/package.json ]; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# ---- Python packages the Rust tests drive (a real SMTP server for formwork-jobs) -------------
+PY_VENV="$TARGET_DIR/py-venv"
+if [ ! -x "$PY_VENV/bin/python" ]; then
+  python3 -m venv "$PY_VENV" >/dev/null 2>&1 \
+    || { rm -rf "$PY_VENV"; apt_install python3-venv; python3 -m venv "$PY_VENV"; }
+fi
+log "installing Python test packages (crates/formwork-jobs/tests/python/requirements.txt)"
+"$PY_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+  -r crates/formwork-jobs/tests/python/requirements.txt
+export FORMWORK_TEST_PYTHON="$PY_VENV/bin/python"
+
 # ---- PostgreSQL ------------------------------------------------------------------------------
 PG_TMP=""
 PG_BIN=""
