@@ -101,6 +101,25 @@ pub const SEMANTIC_CODES: &[&str] = &[
     "split_without_join",
     "join_without_split",
     "cycle_without_human_step",
+    // Reports, views and dashboards (`report_fault`).
+    "unknown_process",
+    "bucket_needs_date",
+    "rate_without_where",
+    "missing_percentile",
+    "missing_measure_base",
+    "bad_filter_value",
+    "param_needs_date",
+    "columns_with_measures",
+    "unknown_sort_key",
+    "top_without_groups",
+    "others_cannot_fold",
+    "view_needs_listing",
+    "view_needs_measures",
+    "pivot_needs_two_groups",
+    "missing_view_option",
+    "widget_needs_one_source",
+    "kpi_fields_not_marked",
+    "param_applies_to_no_widget",
 ];
 
 /// A fault with the data its message needs; turned into a [`Problem`] with [`Fault::at`].
