@@ -121,6 +121,10 @@ pub struct FilterDef {
     /// A string, number or bool; a list for `in`; absent for `null`/`notnull`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
+    /// Instead of `value`: another field of the same row and kind, e.g. `actual_end_date`
+    /// `lte` `end_date` (only with `eq`, `ne`, `lt`, `lte`, `gt`, `gte`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_field: Option<String>,
 }
 
 /// A control the viewer sets; unset, it narrows nothing.

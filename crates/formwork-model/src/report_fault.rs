@@ -78,10 +78,10 @@ impl ReportFault<'_> {
             ),
             ReportFault::BadFilterValue { op } => (
                 format!(
-                    "筛选运算 {op} 的取值不对：in 需要列表，null/notnull 不需要取值，其余需要一个文本、数字或布尔值"
+                    "筛选运算 {op} 的取值不对：in 需要列表，null/notnull 不需要取值，其余需要一个文本、数字或布尔值（或仅比较运算可用 to_field）"
                 ),
                 format!(
-                    "wrong value for filter operator `{op}`: `in` needs a list, `null`/`notnull` none, the others one string, number or bool"
+                    "wrong value for filter operator `{op}`: `in` needs a list, `null`/`notnull` none, the others one string, number or bool (or, for comparisons only, `to_field`)"
                 ),
             ),
             ReportFault::ParamNeedsDate { field } => (

@@ -105,7 +105,15 @@ impl<'a> Checker<'a> {
 
     fn filter(&mut self, at: &str, filter: &FilterDef, cols: &Columns<'_>) {
         self.column(format!("{at}/field"), &filter.field, cols);
+        if let Some(other) = &filter.to_field {
+            self.column(format!("{at}/to_field"), other, cols);
+        }
+        let comparison = matches!(
+            filter.op,
+            FilterOp::Eq | FilterOp::Ne | FilterOp::Lt | FilterOp::Le | FilterOp::Gt | FilterOp::Ge
+        );
         let fits = match (filter.op, &filter.value) {
+            _ if filter.to_field.is_some() => comparison && filter.value.is_none(),
             (FilterOp::IsNull | FilterOp::NotNull, value) => value.is_none(),
             (FilterOp::In, Some(Value::Array(items))) => items
                 .iter()
