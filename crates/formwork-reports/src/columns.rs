@@ -168,7 +168,7 @@ impl Resolver<'_> {
             .app
             .processes
             .iter()
-            .filter(|p| p.form == self.form.key())
+            .filter(|p| p.form == self.form.def().id)
         {
             if !nodes {
                 out.push((p.id.clone(), p.name.get(self.lang).to_owned()));

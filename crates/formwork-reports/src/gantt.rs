@@ -144,12 +144,13 @@ fn order(activities: &[Activity], net: &Network) -> Result<Vec<usize>, GanttErro
             .unwrap_or(at);
     }
     let from = walk.iter().position(|&i| i == at).unwrap_or(0);
+    // Predecessors were walked, so reversed they run in dependency order; close the loop.
     let mut ids: Vec<String> = walk[from..]
         .iter()
         .rev()
         .map(|&i| activities[i].id.clone())
         .collect();
-    ids.push(activities[at].id.clone());
+    ids.extend(ids.first().cloned());
     Err(GanttError::Cycle { ids })
 }
 

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
 use common::{at, sample};
 use formwork_model::{FilterOp, ParamKind};
 use formwork_reports::ir::{Body, ColumnRef, Condition, Operand, Scalar, Storage};
