@@ -31,8 +31,10 @@ pub enum PlanError {
     /// The report names something the package lacks (a report, process or option).
     #[error("{at}: {detail}")]
     Invalid { at: String, detail: String },
-    /// Expression filters cannot run in the database; structured `filters` can.
-    #[error("{at}: expression filters cannot run in a query; use `filters`")]
+    /// The expression `filter` is outside what a query runs (comparisons joined by `and`).
+    #[error(
+        "{at}: this filter expression cannot run in a query; use comparisons joined by `and`, or `filters`"
+    )]
     ExpressionFilter { at: String },
     /// The database returned more groups than a report may show.
     #[error("more than {max} groups")]
@@ -54,6 +56,21 @@ impl PlanError {
             PlanError::ExpressionFilter { .. } => "expression_filter",
             PlanError::TooManyGroups { .. } => "too_many_groups",
             PlanError::RowMismatch { .. } => "row_mismatch",
+        }
+    }
+
+    /// The same fault pointed at `pointer` (for faults found inside a translated expression).
+    pub fn at(self, pointer: &str) -> PlanError {
+        let at = pointer.to_owned();
+        match self {
+            PlanError::UnknownField { field, .. } => PlanError::UnknownField { at, field },
+            PlanError::FieldUnfit { field, usage, .. } => {
+                PlanError::FieldUnfit { at, field, usage }
+            }
+            PlanError::BadValue { field, value, .. } => PlanError::BadValue { at, field, value },
+            PlanError::Invalid { detail, .. } => PlanError::Invalid { at, detail },
+            PlanError::ExpressionFilter { .. } => PlanError::ExpressionFilter { at },
+            other => other,
         }
     }
 
@@ -93,8 +110,8 @@ impl PlanError {
                 format!("the report is wrong: {detail}"),
             ),
             PlanError::ExpressionFilter { .. } => (
-                "表达式 filter 无法在数据库中执行，请改用 filters 条件".into(),
-                "an expression `filter` cannot run in the database; use `filters` instead".into(),
+                "该 filter 表达式无法在数据库中执行：只支持用 and 连接的字段与常量比较（==、!=、<、<=、>、>=、in、is none），或改用 filters 条件".into(),
+                "this `filter` expression cannot run in the database: only comparisons of a field with a constant (==, !=, <, <=, >, >=, in, is none) joined by `and` can; or use `filters`".into(),
             ),
             PlanError::TooManyGroups { max } => (
                 format!("分组超过 {max} 个，请增加筛选条件或使用更粗的日期分组"),

@@ -29,6 +29,7 @@ pub mod check;
 mod columns;
 pub mod error;
 pub mod eval;
+pub mod expr_filter;
 pub mod filters;
 pub mod gantt;
 pub mod ir;

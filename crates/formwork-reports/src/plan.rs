@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::columns::{Resolved, Resolver, require};
 use crate::error::PlanError;
+use crate::expr_filter::translate;
 use crate::filters::{ParamValues, condition, param_conditions};
 use crate::ir::{
     AggFn, AggregateExpr, Body, Bucket, Condition, Formula, GroupKey, Grouped, KeyPlan, Listing,
@@ -76,11 +77,6 @@ fn plan_with(
     params: &ParamValues,
     shared: &[ParamDef],
 ) -> Result<Plan, PlanError> {
-    if report.filter.is_some() {
-        return Err(PlanError::ExpressionFilter {
-            at: "/filter".into(),
-        });
-    }
     let resolver = Resolver {
         app: ctx.app,
         form: ctx.form,
@@ -90,6 +86,11 @@ fn plan_with(
         labels: ctx.labels,
     };
     let mut filters = Vec::new();
+    if let Some(src) = &report.filter {
+        for f in translate(src)? {
+            filters.push(condition(&resolver, &f, "/filter").map_err(|e| e.at("/filter"))?);
+        }
+    }
     for (i, f) in report.filters.iter().enumerate() {
         filters.push(condition(&resolver, f, &format!("/filters/{i}"))?);
     }

@@ -265,15 +265,73 @@ fn a_sum_over_text_is_a_kind_fault_found_at_publish() {
 }
 
 #[test]
-fn expression_filters_are_refused_with_a_clear_message() {
+fn expression_filters_of_comparisons_joined_by_and_become_bound_conditions() {
     let s = sample();
     let mut report = s.report("projects_by_status");
-    report.filter = Some("region == '华东'".into());
+    report.filter = Some("(region == '华东' and amount >= 50000) and 100000.50 > amount and end_date is not none and business_line in ['software', \"consulting\"]".into());
+    let plan = s.plan(&report);
+    let amount = ColumnRef::Field {
+        key: "amount".into(),
+        storage: Storage::Money,
+    };
+    let text = |t: &str| Scalar::Text(t.into());
+    let ops: Vec<(FilterOp, &Operand)> = plan.filters.iter().map(|c| (c.op, &c.operand)).collect();
+    assert_eq!(
+        ops,
+        [
+            (FilterOp::Eq, &Operand::Value(text("华东"))),
+            (FilterOp::Ge, &Operand::Value(Scalar::Number(50000.into()))),
+            (
+                FilterOp::Lt,
+                &Operand::Value(Scalar::Number("100000.50".parse().unwrap()))
+            ),
+            (FilterOp::NotNull, &Operand::None),
+            (
+                FilterOp::In,
+                &Operand::List(vec![text("software"), text("consulting")])
+            ),
+        ]
+    );
+    assert_eq!(plan.filters[1].column, amount);
+}
+
+#[test]
+fn expression_filters_beyond_the_subset_are_refused_with_a_clear_message() {
+    let s = sample();
+    for src in [
+        "region == '华东' or amount > 5",
+        "not region",
+        "amount * 2 > 5",
+        "region|length > 1",
+    ] {
+        let mut report = s.report("projects_by_status");
+        report.filter = Some(src.into());
+        let err = s
+            .plan_as(&report, &s.all_fields, "zh-CN", &ParamValues::default())
+            .unwrap_err();
+        assert_eq!(
+            err,
+            PlanError::ExpressionFilter {
+                at: "/filter".into()
+            },
+            "{src}"
+        );
+        assert!(err.message("zh-CN").contains("and"));
+    }
+    let mut hidden = s.report("projects_by_status");
+    hidden.filter = Some("amount > 5".into());
+    let mut readable = s.all_fields.clone();
+    readable.remove("amount");
     let err = s
-        .plan_as(&report, &s.all_fields, "zh-CN", &ParamValues::default())
+        .plan_as(&hidden, &readable, "zh-CN", &ParamValues::default())
         .unwrap_err();
-    assert_eq!(err.code(), "expression_filter");
-    assert!(err.message("zh-CN").contains("filters"));
+    assert_eq!(
+        err,
+        PlanError::UnknownField {
+            at: "/filter".into(),
+            field: "amount".into()
+        }
+    );
 }
 
 #[test]
