@@ -23,6 +23,18 @@ pub const FALLBACK_LANG: &str = "zh-CN";
 pub struct Text(pub BTreeMap<String, String>);
 
 impl Text {
+    /// A text in zh-CN and en.
+    pub fn zh_en(zh: impl Into<String>, en: impl Into<String>) -> Text {
+        Text(
+            [
+                ("zh-CN".to_owned(), zh.into()),
+                ("en".to_owned(), en.into()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
     /// The text in `lang`, falling back to zh-CN, then to any language present.
     pub fn get(&self, lang: &str) -> &str {
         self.0

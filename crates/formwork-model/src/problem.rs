@@ -429,11 +429,7 @@ impl Fault<'_> {
         Problem {
             pointer: pointer.into(),
             code: self.code().to_owned(),
-            message: Text(
-                [("zh-CN".to_owned(), zh), ("en".to_owned(), en)]
-                    .into_iter()
-                    .collect(),
-            ),
+            message: Text::zh_en(zh, en),
         }
     }
 }

@@ -284,6 +284,19 @@ pub struct ViewDef {
     pub milestones: Option<MilestonesDef>,
 }
 
+impl ViewDef {
+    /// The options that name a field of the report's source, with their names.
+    pub fn field_options(&self) -> [(&'static str, Option<&String>); 5] {
+        [
+            ("lane", self.lane.as_ref()),
+            ("title", self.title.as_ref()),
+            ("start", self.start.as_ref()),
+            ("end", self.end.as_ref()),
+            ("date", self.date.as_ref()),
+        ]
+    }
+}
+
 /// What a report view draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -136,11 +136,7 @@ impl PlanError {
         Problem {
             pointer: format!("{prefix}{}", self.pointer().unwrap_or("")),
             code: self.code().to_owned(),
-            message: Text(
-                [("zh-CN".to_owned(), zh), ("en".to_owned(), en)]
-                    .into_iter()
-                    .collect(),
-            ),
+            message: Text::zh_en(zh, en),
         }
     }
 }

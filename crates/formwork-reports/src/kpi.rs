@@ -64,14 +64,7 @@ pub fn find_report(app: &AppDef, id: &str) -> Option<ReportDef> {
 }
 
 fn text(zh: &str, en: &str) -> Text {
-    Text(
-        [
-            ("zh-CN".to_owned(), zh.to_owned()),
-            ("en".to_owned(), en.to_owned()),
-        ]
-        .into_iter()
-        .collect(),
-    )
+    Text::zh_en(zh, en)
 }
 
 fn named(name: &Text, zh: &str, en: &str) -> Text {

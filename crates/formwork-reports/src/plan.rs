@@ -458,13 +458,7 @@ fn listing(resolver: &Resolver<'_>, report: &ReportDef) -> Result<Listing, PlanE
         add(name, &format!("/columns/{c}"))?;
     }
     let view = &report.view;
-    for (option, name) in [
-        ("lane", &view.lane),
-        ("title", &view.title),
-        ("start", &view.start),
-        ("end", &view.end),
-        ("date", &view.date),
-    ] {
+    for (option, name) in view.field_options() {
         if let Some(name) = name {
             add(name, &format!("/view/{option}"))?;
         }

@@ -144,11 +144,7 @@ pub fn milestone_days(start: Option<Date>, end: Option<Date>) -> i64 {
 
 fn problem(e: &GanttError) -> Text {
     let (zh, en) = e.texts();
-    Text(
-        [("zh-CN".to_owned(), zh), ("en".to_owned(), en)]
-            .into_iter()
-            .collect(),
-    )
+    Text::zh_en(zh, en)
 }
 
 /// Gantt bars of a Gantt report's rows, each with its milestones scheduled by the critical

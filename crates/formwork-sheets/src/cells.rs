@@ -104,11 +104,7 @@ impl CellFault {
                 format!("the cell holds the error {e}"),
             ),
         };
-        Text(
-            [("zh-CN".to_owned(), zh), ("en".to_owned(), en)]
-                .into_iter()
-                .collect(),
-        )
+        Text::zh_en(zh, en)
     }
 }
 

@@ -297,13 +297,7 @@ impl<'a> Checker<'a> {
                 self.report_fault(ReportFault::MissingViewOption { kind, option }, at);
             }
         }
-        for (option, value) in [
-            ("lane", &view.lane),
-            ("title", &view.title),
-            ("start", &view.start),
-            ("end", &view.end),
-            ("date", &view.date),
-        ] {
+        for (option, value) in view.field_options() {
             if let Some(field) = value {
                 self.column(format!("{at}/{option}"), field, cols);
             }
