@@ -21,6 +21,15 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem at `pointer` with `code` and its `(zh-CN, en)` message.
+    pub fn new(pointer: impl Into<String>, code: &str, (zh, en): (String, String)) -> Problem {
+        Problem {
+            pointer: pointer.into(),
+            code: code.to_owned(),
+            message: Text::zh_en(zh, en),
+        }
+    }
+
     /// The same problem with `prefix` put before its pointer.
     pub fn under(mut self, prefix: &str) -> Self {
         self.pointer.insert_str(0, prefix);
@@ -425,11 +434,6 @@ impl Fault<'_> {
 
     /// This fault at `pointer`.
     pub(crate) fn at(&self, pointer: impl Into<String>) -> Problem {
-        let (zh, en) = self.texts();
-        Problem {
-            pointer: pointer.into(),
-            code: self.code().to_owned(),
-            message: Text::zh_en(zh, en),
-        }
+        Problem::new(pointer, self.code(), self.texts())
     }
 }

@@ -3,7 +3,6 @@
 //! Kept apart from [`crate::problem::Fault`] so report checks grow without touching the
 //! process faults; their codes are listed in [`crate::problem::SEMANTIC_CODES`].
 
-use crate::def::Text;
 use crate::problem::Problem;
 
 /// A report fault with the data its message needs.
@@ -141,11 +140,6 @@ impl ReportFault<'_> {
 
     /// This fault at `pointer`.
     pub(crate) fn at(&self, pointer: impl Into<String>) -> Problem {
-        let (zh, en) = self.texts();
-        Problem {
-            pointer: pointer.into(),
-            code: self.code().to_owned(),
-            message: Text::zh_en(zh, en),
-        }
+        Problem::new(pointer, self.code(), self.texts())
     }
 }

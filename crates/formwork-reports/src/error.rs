@@ -3,7 +3,7 @@
 //! A field the viewer may not read is refused exactly like a field that does not exist
 //! ([`PlanError::UnknownField`]), so an error never tells a viewer that a hidden field exists.
 
-use formwork_model::{Problem, Text};
+use formwork_model::Problem;
 
 /// A report that cannot run for this viewer, or a database answer that does not fit its plan.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -132,12 +132,11 @@ impl PlanError {
 
     /// As a package problem under `prefix` (e.g. `/reports/3`), for checks at publish.
     pub fn to_problem(&self, prefix: &str) -> Problem {
-        let (zh, en) = self.texts();
-        Problem {
-            pointer: format!("{prefix}{}", self.pointer().unwrap_or("")),
-            code: self.code().to_owned(),
-            message: Text::zh_en(zh, en),
-        }
+        Problem::new(
+            format!("{prefix}{}", self.pointer().unwrap_or("")),
+            self.code(),
+            self.texts(),
+        )
     }
 }
 
