@@ -59,7 +59,8 @@ pub fn plan(
 
 /// Plans a dashboard widget's report: its own parameters, then the dashboard's shared ones
 /// whose field the report's source has for this viewer (the others leave it as it is, and
-/// are absent from [`Plan::applied_params`]).
+/// are absent from [`Plan::applied_params`]). Parse `params` with the report's and the
+/// dashboard's definitions together; a report parameter wins over a shared one of its id.
 pub fn plan_widget(
     ctx: PlanContext<'_>,
     viewer: Viewer<'_>,
@@ -110,10 +111,15 @@ fn plan_with(
         let Some(value) = params.0.get(&def.id) else {
             continue;
         };
-        if applied.contains(&def.id) || resolver.resolve(&def.field, "").is_err() {
+        if applied.contains(&def.id) {
             continue;
         }
-        filters.extend(param_conditions(&resolver, def, value, "")?);
+        // A field this source lacks, hides or cannot narrow this way leaves the widget as it is.
+        match param_conditions(&resolver, def, value, "") {
+            Ok(conditions) => filters.extend(conditions),
+            Err(PlanError::UnknownField { .. } | PlanError::FieldUnfit { .. }) => continue,
+            Err(e) => return Err(e),
+        }
         applied.push(def.id.clone());
     }
     let body = if report.is_listing() {
