@@ -253,3 +253,43 @@ pub fn calendar_events(plan: &Plan, view: &ViewDef, rows: &[Vec<Cell>]) -> Vec<C
     out.sort_by_key(|e| (e.date, e.row));
     out
 }
+
+/// A two-key grouped result laid out as a cross table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pivot {
+    /// Labels of the first key, in the result's order.
+    pub rows: Vec<Value>,
+    /// Labels of the second key, in order of first appearance.
+    pub columns: Vec<Value>,
+    /// The measure columns.
+    pub measures: Vec<crate::ir::OutputColumn>,
+    /// `cells[row][column]`: the measures' values, or `None` where no group exists.
+    pub cells: Vec<Vec<Option<Vec<Value>>>>,
+}
+
+/// Lays out a shaped pivot report (two group keys, then measures) as a cross table.
+pub fn pivot(table: &crate::shape::Table) -> Option<Pivot> {
+    let measures = table.columns.get(2..)?.to_vec();
+    let (mut rows, mut columns): (Vec<Value>, Vec<Value>) = (Vec::new(), Vec::new());
+    for r in &table.rows {
+        let (a, b) = (r.first()?, r.get(1)?);
+        if !rows.contains(a) {
+            rows.push(a.clone());
+        }
+        if !columns.contains(b) {
+            columns.push(b.clone());
+        }
+    }
+    let mut cells = vec![vec![None; columns.len()]; rows.len()];
+    for r in &table.rows {
+        let i = rows.iter().position(|x| Some(x) == r.first())?;
+        let j = columns.iter().position(|x| Some(x) == r.get(1))?;
+        cells[i][j] = Some(r.get(2..)?.to_vec());
+    }
+    Some(Pivot {
+        rows,
+        columns,
+        measures,
+        cells,
+    })
+}

@@ -514,3 +514,27 @@ fn rows_that_do_not_fit_the_plan_are_refused() {
     .unwrap_err();
     assert_eq!(err.code(), "row_mismatch");
 }
+
+#[test]
+fn a_pivot_lays_two_keys_out_as_rows_and_columns() {
+    let s = sample();
+    let mut records = vec![
+        project("1", "甲", "华东", "10.00"),
+        project("2", "乙", "华东", "5.00"),
+        project("3", "丙", "华北", "7.00"),
+    ];
+    records[0].data["business_line"] = json!("software");
+    records[1].data["business_line"] = json!("consulting");
+    records[2].data["business_line"] = json!("software");
+    let plan = s.plan(&s.report("amount_by_region_and_line"));
+    let (cells, _) = evaluate(&plan, Rows::Records(&records));
+    let table = shape(&plan, cells, None, "zh-CN").unwrap();
+    let p = formwork_reports::views::pivot(&table).unwrap();
+    assert_eq!(p.rows, [json!("华东"), json!("华北")]);
+    assert_eq!(p.columns, [json!("咨询"), json!("软件开发")]);
+    assert_eq!(
+        p.cells[0],
+        [Some(vec![json!("5.00")]), Some(vec![json!("10.00")])]
+    );
+    assert_eq!(p.cells[1], [None, Some(vec![json!("7.00")])]);
+}
