@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::report_def::*;
+
 /// The format tag every package carries, so a future format can be told apart.
 pub const PACKAGE_FORMAT: &str = "formwork/app@1";
 
@@ -21,6 +23,18 @@ pub const FALLBACK_LANG: &str = "zh-CN";
 pub struct Text(pub BTreeMap<String, String>);
 
 impl Text {
+    /// A text in zh-CN and en.
+    pub fn zh_en(zh: impl Into<String>, en: impl Into<String>) -> Text {
+        Text(
+            [
+                ("zh-CN".to_owned(), zh.into()),
+                ("en".to_owned(), en.into()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
     /// The text in `lang`, falling back to zh-CN, then to any language present.
     pub fn get(&self, lang: &str) -> &str {
         self.0
@@ -90,6 +104,9 @@ pub struct FormDef {
     pub numbering: Option<NumberingDef>,
     #[serde(default)]
     pub permissions: FormPermissionsDef,
+    /// Fields marked for the built-in form KPIs (on-time rate, budget variance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kpis: Option<FormKpisDef>,
 }
 
 impl FormDef {
@@ -440,96 +457,6 @@ pub struct EdgeDef {
     /// `submit`, `withdraw`). Absent means `approve` / `submit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
-}
-
-/// A declarative query over records (or over the tasks of a process).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReportDef {
-    pub id: String,
-    pub name: Text,
-    pub form: String,
-    #[serde(default)]
-    pub source: ReportSource,
-    /// Only rows for which this expression is true.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<String>,
-    #[serde(default)]
-    pub group_by: Vec<GroupByDef>,
-    #[serde(default)]
-    pub measures: Vec<MeasureDef>,
-    pub view: ViewDef,
-}
-
-/// What a report reads.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReportSource {
-    /// The form's records (fields plus system fields).
-    #[default]
-    Records,
-    /// The tasks of the form's processes (`node`, `assignee`, `duration_hours`, `action`).
-    Tasks,
-}
-
-/// A grouping column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GroupByDef {
-    pub field: String,
-    /// For date fields: `day`, `week`, `month`, `quarter`, `year`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bucket: Option<String>,
-}
-
-/// An aggregate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MeasureDef {
-    #[serde(rename = "fn")]
-    pub func: Aggregate,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<Text>,
-}
-
-/// An aggregate function; all but `count` need a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Aggregate {
-    Count,
-    Sum,
-    Avg,
-    Min,
-    Max,
-}
-
-/// How a report is shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ViewDef {
-    /// `table`, `pivot`, `bar`, `line`, `pie`, `kanban`, `gantt`, `calendar`.
-    pub kind: String,
-    #[serde(default, flatten)]
-    pub options: BTreeMap<String, Value>,
-}
-
-/// A page of report views.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DashboardDef {
-    pub id: String,
-    pub name: Text,
-    pub widgets: Vec<WidgetDef>,
-}
-
-/// One report view on a dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WidgetDef {
-    pub report: String,
-    /// Grid columns out of 12.
-    #[serde(default = "twelve")]
-    pub width: u8,
-}
-
-fn twelve() -> u8 {
-    12
 }
 
 /// Trigger + condition + actions.

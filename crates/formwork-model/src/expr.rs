@@ -80,6 +80,11 @@ pub const TASK_FIELDS: &[&str] = &[
     "duration_hours",
     "created_at",
     "decided_at",
+    "process",
+    "status",
+    "due_at",
+    "duration",
+    "overdue",
 ];
 
 /// The name under which a sub-table row is visible as a whole.

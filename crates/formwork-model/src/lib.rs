@@ -6,6 +6,8 @@ pub mod def;
 pub mod expr;
 pub mod graph;
 pub mod problem;
+pub mod report_def;
+mod report_fault;
 pub mod schema;
 pub mod validate;
 

@@ -21,6 +21,15 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem at `pointer` with `code` and its `(zh-CN, en)` message.
+    pub fn new(pointer: impl Into<String>, code: &str, (zh, en): (String, String)) -> Problem {
+        Problem {
+            pointer: pointer.into(),
+            code: code.to_owned(),
+            message: Text::zh_en(zh, en),
+        }
+    }
+
     /// The same problem with `prefix` put before its pointer.
     pub fn under(mut self, prefix: &str) -> Self {
         self.pointer.insert_str(0, prefix);
@@ -101,6 +110,25 @@ pub const SEMANTIC_CODES: &[&str] = &[
     "split_without_join",
     "join_without_split",
     "cycle_without_human_step",
+    // Reports, views and dashboards (`report_fault`).
+    "unknown_process",
+    "bucket_needs_date",
+    "rate_without_where",
+    "missing_percentile",
+    "missing_measure_base",
+    "bad_filter_value",
+    "param_needs_date",
+    "columns_with_measures",
+    "unknown_sort_key",
+    "top_without_groups",
+    "others_cannot_fold",
+    "view_needs_listing",
+    "view_needs_measures",
+    "pivot_needs_two_groups",
+    "missing_view_option",
+    "widget_needs_one_source",
+    "kpi_fields_not_marked",
+    "param_applies_to_no_widget",
 ];
 
 /// A fault with the data its message needs; turned into a [`Problem`] with [`Fault::at`].
@@ -406,15 +434,6 @@ impl Fault<'_> {
 
     /// This fault at `pointer`.
     pub(crate) fn at(&self, pointer: impl Into<String>) -> Problem {
-        let (zh, en) = self.texts();
-        Problem {
-            pointer: pointer.into(),
-            code: self.code().to_owned(),
-            message: Text(
-                [("zh-CN".to_owned(), zh), ("en".to_owned(), en)]
-                    .into_iter()
-                    .collect(),
-            ),
-        }
+        Problem::new(pointer, self.code(), self.texts())
     }
 }

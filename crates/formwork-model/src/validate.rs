@@ -7,28 +7,19 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::Value;
 
 use crate::def::{
-    AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef, ReportDef,
-    ReportSource, RuleActionDef, RuleDef,
+    AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef, RuleActionDef,
+    RuleDef,
 };
-use crate::expr::{self, ROW, SYSTEM_FIELDS, TASK_FIELDS};
+use crate::expr::{self, ROW, SYSTEM_FIELDS};
 use crate::graph::ProcessGraph;
 pub use crate::problem::Problem;
 use crate::problem::{Fault, escape_token};
 use crate::schema;
 
+mod reports;
+
 /// Role reference meaning every signed-in user.
 pub const ANY_ROLE: &str = "*";
-
-/// System fields a report over records can group or aggregate by.
-const RECORD_COLUMNS: &[&str] = &[
-    "id",
-    "number",
-    "owner",
-    "status",
-    "created_at",
-    "updated_at",
-    "submitter",
-];
 
 /// Words of the expression language a field key may not take.
 const KEYWORDS: &[&str] = &[
@@ -156,18 +147,8 @@ impl<'a> Checker<'a> {
         for (i, report) in app.reports.iter().enumerate() {
             self.report(&format!("/reports/{i}"), report);
         }
-        let reports: HashSet<&str> = app.reports.iter().map(|r| r.id.as_str()).collect();
         for (d, dashboard) in app.dashboards.iter().enumerate() {
-            for (w, widget) in dashboard.widgets.iter().enumerate() {
-                if !reports.contains(widget.report.as_str()) {
-                    self.push(
-                        Fault::UnknownReport {
-                            report: &widget.report,
-                        },
-                        format!("/dashboards/{d}/widgets/{w}/report"),
-                    );
-                }
-            }
+            self.dashboard(&format!("/dashboards/{d}"), dashboard);
         }
         for (i, rule) in app.rules.iter().enumerate() {
             self.rule(&format!("/rules/{i}"), rule);
@@ -230,23 +211,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A field a report groups or aggregates by, judged against its source's columns.
-    fn column_ref(
-        &mut self,
-        at: String,
-        field: &str,
-        source: ReportSource,
-        columns: &Option<BTreeSet<String>>,
-    ) {
-        match source {
-            ReportSource::Records => self.field_ref(at, field, columns),
-            ReportSource::Tasks if !TASK_FIELDS.contains(&field) => {
-                self.push(Fault::UnknownTaskField { field }, at);
-            }
-            ReportSource::Tasks => {}
-        }
-    }
-
     fn role_ref(&mut self, at: impl Into<String>, role: &str) {
         if role != ANY_ROLE && !self.roles.contains(role) {
             self.push(Fault::UnknownRole { role }, at);
@@ -305,6 +269,9 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+        }
+        if let Some(kpis) = &form.kpis {
+            self.form_kpis(&format!("{at}/kpis"), form, kpis);
         }
         let p = &form.permissions;
         for (list, roles) in [
@@ -506,57 +473,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn report(&mut self, at: &str, report: &ReportDef) {
-        let form = self.form_named(&report.form);
-        if form.is_none() {
-            self.push(
-                Fault::UnknownForm { form: &report.form },
-                format!("{at}/form"),
-            );
-        }
-        let mut scope = Self::record_scope(form);
-        let columns: Option<BTreeSet<String>> = match report.source {
-            ReportSource::Records => form.and_then(Self::fields).map(|mut f| {
-                f.extend(RECORD_COLUMNS.iter().map(|s| (*s).to_owned()));
-                f
-            }),
-            ReportSource::Tasks => {
-                if let Some(scope) = &mut scope {
-                    scope.extend(TASK_FIELDS.iter().map(|s| (*s).to_owned()));
-                }
-                None
-            }
-        };
-        if let Some(filter) = &report.filter {
-            self.expr(format!("{at}/filter"), filter, &scope);
-        }
-        for (g, group) in report.group_by.iter().enumerate() {
-            self.column_ref(
-                format!("{at}/group_by/{g}/field"),
-                &group.field,
-                report.source,
-                &columns,
-            );
-        }
-        for (m, measure) in report.measures.iter().enumerate() {
-            match &measure.field {
-                Some(field) => self.column_ref(
-                    format!("{at}/measures/{m}/field"),
-                    field,
-                    report.source,
-                    &columns,
-                ),
-                None if measure.func != crate::def::Aggregate::Count => self.push(
-                    Fault::MissingMeasureField {
-                        func: aggregate_name(measure.func),
-                    },
-                    format!("{at}/measures/{m}"),
-                ),
-                None => {}
-            }
-        }
-    }
-
     fn rule(&mut self, at: &str, rule: &RuleDef) {
         let form = self.form_named(&rule.form);
         if form.is_none() {
@@ -583,17 +499,6 @@ impl<'a> Checker<'a> {
                 RuleActionDef::Webhook { .. } => {}
             }
         }
-    }
-}
-
-fn aggregate_name(func: crate::def::Aggregate) -> &'static str {
-    use crate::def::Aggregate;
-    match func {
-        Aggregate::Count => "count",
-        Aggregate::Sum => "sum",
-        Aggregate::Avg => "avg",
-        Aggregate::Min => "min",
-        Aggregate::Max => "max",
     }
 }
 

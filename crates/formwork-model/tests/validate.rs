@@ -366,6 +366,40 @@ fault_cases! {
     sum_without_a_field_is_reported: "missing_measure_field" at "/reports/0/measures/0" when |v| {
         remove(&mut v, "/reports/0/measures/0", "field");
     }
+    bucket_on_a_number_is_reported: "bucket_needs_date" at "/reports/0/group_by/0/bucket" when |v| {
+        *at(&mut v, "/reports/0/group_by/0") = json!({"field": "amount", "bucket": "month"});
+    }
+    bucket_on_a_date_field_is_fine_but_rate_needs_where: "rate_without_where" at "/reports/0/measures/1" when |v| {
+        *at(&mut v, "/reports/0/group_by/0") = json!({"field": "due", "bucket": "week"});
+        push(&mut v, "/reports/0/measures", json!({"fn": "rate"}));
+    }
+    in_filter_without_a_list_is_reported: "bad_filter_value" at "/reports/0/filters/0/op" when |v| {
+        at(&mut v, "/reports/0").as_object_mut().unwrap().insert("filters".into(), json!([{"field": "amount", "op": "in", "value": 5}]));
+    }
+    sort_by_an_unknown_measure_is_reported: "unknown_sort_key" at "/reports/0/sort/0/by" when |v| {
+        at(&mut v, "/reports/0").as_object_mut().unwrap().insert("sort".into(), json!([{"by": "count"}]));
+    }
+    others_with_count_distinct_is_reported: "others_cannot_fold" at "/reports/0/measures/1" when |v| {
+        push(&mut v, "/reports/0/measures", json!({"fn": "count_distinct", "field": "approver"}));
+        at(&mut v, "/reports/0").as_object_mut().unwrap().insert("top".into(), json!({"n": 3, "others": true}));
+    }
+    kanban_over_groups_is_reported: "view_needs_listing" at "/reports/0/view/kind" when |v| {
+        *at(&mut v, "/reports/0/view") = json!({"kind": "kanban", "lane": "approver"});
+    }
+    gantt_milestone_column_unknown_is_reported: "unknown_field" at "/reports/0/view/milestones/end" when |v| {
+        *at(&mut v, "/reports/0") = json!({"id": "r", "name": {"zh-CN": "甘特"}, "form": "f", "columns": ["due"],
+            "view": {"kind": "gantt", "start": "due", "end": "due", "milestones": {"field": "items", "title": "qty", "end": "due_on"}}});
+    }
+    widget_with_report_and_kpi_is_reported: "widget_needs_one_source" at "/dashboards/0/widgets/0" when |v| {
+        *at(&mut v, "/dashboards/0/widgets/0") = json!({"report": "r", "kpi": {"process": "p", "measure": "step_time"}});
+    }
+    form_kpi_without_marks_is_reported: "kpi_fields_not_marked" at "/dashboards/0/widgets/1/kpi/measure" when |v| {
+        push(&mut v, "/dashboards/0/widgets", json!({"kpi": {"form": "f", "measure": "budget_variance"}}));
+    }
+    shared_filter_on_no_widget_field_is_reported: "param_applies_to_no_widget" at "/dashboards/0/params/0/field" when |v| {
+        at(&mut v, "/dashboards/0").as_object_mut().unwrap().insert("params".into(),
+            json!([{"id": "x", "label": {"zh-CN": "区域"}, "kind": "select", "field": "region"}]));
+    }
     dashboard_widget_on_an_unknown_report_is_reported: "unknown_report" at "/dashboards/0/widgets/0/report" when |v| {
         *at(&mut v, "/dashboards/0/widgets/0/report") = json!("ghost");
     }

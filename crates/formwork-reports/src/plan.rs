@@ -1,0 +1,581 @@
+//! The planner: a report definition, the viewer's parameters and readable fields → a [`Plan`].
+//!
+//! Every name is resolved against the report's source for this viewer ([`crate::columns`]);
+//! every value is parsed to its column's type here, so the SQL renderer only binds.
+
+use std::collections::BTreeSet;
+
+use formwork_forms::CompiledForm;
+use formwork_model::{
+    Aggregate, AppDef, DashboardDef, FilterOp, MeasureDef, ParamDef, ReportDef, ReportSource,
+    ViewKind,
+};
+use time::OffsetDateTime;
+
+use crate::columns::{Resolved, Resolver, require};
+use crate::error::PlanError;
+use crate::expr_filter::translate;
+use crate::filters::{ParamValues, condition, param_conditions};
+use crate::ir::{
+    AggFn, AggregateExpr, Body, Bucket, Condition, Formula, GroupKey, Grouped, KeyPlan, Listing,
+    MeasurePlan, Operand, Order, OutputColumn, Plan, Projection, RecordColumn, SortTarget, Source,
+    Unit, ValueType,
+};
+use crate::labels::{self, Labels};
+
+/// Most groups a grouped report may return.
+pub const MAX_GROUPS: u64 = 10_000;
+/// Most rows a listing (table, kanban, Gantt, calendar) returns.
+pub const MAX_LISTING: u64 = 5_000;
+
+/// What the planner needs besides the report: the published package, its compiled form, the
+/// catalog words and the time that decides overdue tasks.
+#[derive(Clone, Copy)]
+pub struct PlanContext<'a> {
+    pub app: &'a AppDef,
+    /// The report's form, compiled.
+    pub form: &'a CompiledForm,
+    pub labels: &'a dyn Labels,
+    pub now: OffsetDateTime,
+}
+
+/// Who looks: the form fields they may read (the runtime's field permissions) and their
+/// language.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer<'a> {
+    pub readable: &'a BTreeSet<String>,
+    pub lang: &'a str,
+}
+
+/// Plans `report` for `viewer` with the parameter values given.
+pub fn plan(
+    ctx: PlanContext<'_>,
+    viewer: Viewer<'_>,
+    report: &ReportDef,
+    params: &ParamValues,
+) -> Result<Plan, PlanError> {
+    plan_with(ctx, viewer, report, params, &[])
+}
+
+/// Plans a dashboard widget's report: its own parameters, then the dashboard's shared ones
+/// whose field the report's source has for this viewer (the others leave it as it is, and
+/// are absent from [`Plan::applied_params`]). Parse `params` with the report's and the
+/// dashboard's definitions together; a report parameter wins over a shared one of its id.
+pub fn plan_widget(
+    ctx: PlanContext<'_>,
+    viewer: Viewer<'_>,
+    dashboard: &DashboardDef,
+    report: &ReportDef,
+    params: &ParamValues,
+) -> Result<Plan, PlanError> {
+    plan_with(ctx, viewer, report, params, &dashboard.params)
+}
+
+fn plan_with(
+    ctx: PlanContext<'_>,
+    viewer: Viewer<'_>,
+    report: &ReportDef,
+    params: &ParamValues,
+    shared: &[ParamDef],
+) -> Result<Plan, PlanError> {
+    let resolver = Resolver {
+        app: ctx.app,
+        form: ctx.form,
+        source: report.source,
+        readable: viewer.readable,
+        lang: viewer.lang,
+        labels: ctx.labels,
+    };
+    let mut filters = Vec::new();
+    if let Some(src) = &report.filter {
+        for f in translate(src)? {
+            filters.push(condition(&resolver, &f, "/filter").map_err(|e| e.at("/filter"))?);
+        }
+    }
+    for (i, f) in report.filters.iter().enumerate() {
+        filters.push(condition(&resolver, f, &format!("/filters/{i}"))?);
+    }
+    let mut applied = Vec::new();
+    for (i, def) in report.params.iter().enumerate() {
+        if let Some(value) = params.0.get(&def.id) {
+            filters.extend(param_conditions(
+                &resolver,
+                def,
+                value,
+                &format!("/params/{i}"),
+            )?);
+            applied.push(def.id.clone());
+        }
+    }
+    for def in shared {
+        let Some(value) = params.0.get(&def.id) else {
+            continue;
+        };
+        if applied.contains(&def.id) {
+            continue;
+        }
+        // A field this source lacks, hides or cannot narrow this way leaves the widget as it is.
+        match param_conditions(&resolver, def, value, "") {
+            Ok(conditions) => filters.extend(conditions),
+            Err(PlanError::UnknownField { .. } | PlanError::FieldUnfit { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+        applied.push(def.id.clone());
+    }
+    let body = if report.is_listing() {
+        Body::Listing(listing(&resolver, report)?)
+    } else {
+        Body::Grouped(grouped(&resolver, report)?)
+    };
+    let source = match report.source {
+        ReportSource::Records => Source::Records {
+            form: report.form.clone(),
+        },
+        ReportSource::Tasks => Source::Tasks {
+            form: report.form.clone(),
+            now: ctx.now,
+        },
+    };
+    Ok(Plan {
+        report: report.id.clone(),
+        source,
+        filters,
+        body,
+        applied_params: applied,
+    })
+}
+
+/// Adds `agg` unless an equal one is there; its index.
+fn push_agg(aggs: &mut Vec<AggregateExpr>, agg: AggregateExpr) -> usize {
+    match aggs.iter().position(|a| *a == agg) {
+        Some(i) => i,
+        None => {
+            aggs.push(agg);
+            aggs.len() - 1
+        }
+    }
+}
+
+fn grouped(resolver: &Resolver<'_>, report: &ReportDef) -> Result<Grouped, PlanError> {
+    let mut keys = Vec::new();
+    for (g, group) in report.group_by.iter().enumerate() {
+        let at = format!("/group_by/{g}/field");
+        let r = resolver.resolve(&group.field, &at)?;
+        require(r.is_scalar(), &at, &group.field, "grouping")?;
+        let bucket = match group.bucket.as_deref() {
+            None => None,
+            Some(name) => {
+                require(r.is_temporal(), &at, &group.field, "date bucket")?;
+                Some(bucket_named(name, &format!("/group_by/{g}/bucket"))?)
+            }
+        };
+        let value_type = match bucket {
+            Some(_) => ValueType::Text,
+            None if r.display.boolean || !r.display.labels.is_empty() => ValueType::Text,
+            None => r.value_type,
+        };
+        keys.push(KeyPlan {
+            key: GroupKey {
+                column: r.column.clone(),
+                bucket,
+            },
+            column: OutputColumn {
+                key: group.field.clone(),
+                label: r.label.clone(),
+                value_type,
+            },
+            display: r.display.clone(),
+        });
+    }
+    let mut aggregates = Vec::new();
+    let mut measures = Vec::new();
+    for (m, def) in report.measures.iter().enumerate() {
+        measures.push(measure(resolver, def, m, &mut aggregates)?);
+    }
+    let mut order = Vec::new();
+    for (s, sort) in report.sort.iter().enumerate() {
+        let target = match report.group_by.iter().position(|g| g.field == sort.by) {
+            Some(k) => SortTarget::Key(k),
+            None => match report.measures.iter().position(|m| m.key() == sort.by) {
+                Some(m) => SortTarget::Measure(m),
+                None => {
+                    return Err(PlanError::Invalid {
+                        at: format!("/sort/{s}/by"),
+                        detail: format!("nothing to sort by is named `{}`", sort.by),
+                    });
+                }
+            },
+        };
+        order.push(Order {
+            target,
+            desc: sort.desc,
+        });
+    }
+    Ok(Grouped {
+        keys,
+        aggregates,
+        measures,
+        order,
+        limit: report.limit.map(u64::from),
+        top: report.top.as_ref().map(|t| (u64::from(t.n), t.others)),
+        max_groups: MAX_GROUPS,
+    })
+}
+
+fn bucket_named(name: &str, at: &str) -> Result<Bucket, PlanError> {
+    Ok(match name {
+        "day" => Bucket::Day,
+        "week" => Bucket::Week,
+        "month" => Bucket::Month,
+        "quarter" => Bucket::Quarter,
+        "year" => Bucket::Year,
+        other => {
+            return Err(PlanError::Invalid {
+                at: at.to_owned(),
+                detail: format!("no date bucket `{other}`"),
+            });
+        }
+    })
+}
+
+fn measure(
+    resolver: &Resolver<'_>,
+    def: &MeasureDef,
+    m: usize,
+    aggs: &mut Vec<AggregateExpr>,
+) -> Result<MeasurePlan, PlanError> {
+    let at = format!("/measures/{m}");
+    let field_at = format!("{at}/field");
+    let mut when = Vec::new();
+    for (w, f) in def.when.iter().enumerate() {
+        when.push(condition(resolver, f, &format!("{at}/where/{w}"))?);
+    }
+    let field = match &def.field {
+        Some(name) => Some((name.as_str(), resolver.resolve(name, &field_at)?)),
+        None if def.func.needs_field() => {
+            return Err(PlanError::Invalid {
+                at,
+                detail: format!("`{}` needs a field", def.func.name()),
+            });
+        }
+        None => None,
+    };
+    let additive = |usage| -> Result<&Resolved, PlanError> {
+        match &field {
+            Some((name, r)) => require(r.is_additive(), &field_at, name, usage).map(|_| r),
+            None => Err(PlanError::Invalid {
+                at: at.clone(),
+                detail: "a field is needed".into(),
+            }),
+        }
+    };
+    let filtered = |func| AggregateExpr {
+        func,
+        filter: when.clone(),
+    };
+    let number = ValueType::Number;
+    let (formula, value_type, unit) = match def.func {
+        Aggregate::Count => {
+            let func = match &field {
+                Some((_, r)) => AggFn::Count {
+                    column: r.column.clone(),
+                },
+                None => AggFn::CountRows,
+            };
+            let agg = push_agg(aggs, filtered(func));
+            (Formula::Value { agg }, number, Unit::AsIs)
+        }
+        Aggregate::CountDistinct => {
+            let Some((name, r)) = &field else {
+                return Err(missing(&at));
+            };
+            require(r.is_scalar(), &field_at, name, "grouping")?;
+            let column = r.column.clone();
+            let agg = push_agg(aggs, filtered(AggFn::CountDistinct { column }));
+            (Formula::Value { agg }, number, Unit::AsIs)
+        }
+        Aggregate::Sum => {
+            let r = additive("sum")?;
+            let agg = push_agg(
+                aggs,
+                filtered(AggFn::Sum {
+                    column: r.column.clone(),
+                }),
+            );
+            (Formula::Value { agg }, r.value_type, r.unit)
+        }
+        Aggregate::Avg => {
+            let r = additive("sum")?;
+            let column = r.column.clone();
+            let num = push_agg(
+                aggs,
+                filtered(AggFn::Sum {
+                    column: column.clone(),
+                }),
+            );
+            let den = push_agg(aggs, filtered(AggFn::Count { column }));
+            let percent = false;
+            (Formula::Ratio { num, den, percent }, r.value_type, r.unit)
+        }
+        Aggregate::Min | Aggregate::Max => {
+            let Some((name, r)) = &field else {
+                return Err(missing(&at));
+            };
+            require(
+                r.is_scalar() && !r.display.boolean,
+                &field_at,
+                name,
+                "min/max",
+            )?;
+            let column = r.column.clone();
+            let func = match def.func {
+                Aggregate::Min => AggFn::Min { column },
+                _ => AggFn::Max { column },
+            };
+            let agg = push_agg(aggs, filtered(func));
+            (Formula::Value { agg }, r.value_type, r.unit)
+        }
+        Aggregate::Percent => {
+            let func = match &field {
+                Some(_) => AggFn::Sum {
+                    column: additive("sum")?.column.clone(),
+                },
+                None => AggFn::CountRows,
+            };
+            let agg = push_agg(aggs, filtered(func));
+            (Formula::ShareOfTotal { agg }, number, Unit::AsIs)
+        }
+        Aggregate::Rate => {
+            if when.is_empty() {
+                return Err(PlanError::Invalid {
+                    at,
+                    detail: "`rate` needs `where`".into(),
+                });
+            }
+            let num = push_agg(aggs, filtered(AggFn::CountRows));
+            let den = push_agg(
+                aggs,
+                AggregateExpr {
+                    func: AggFn::CountRows,
+                    filter: Vec::new(),
+                },
+            );
+            (
+                Formula::Ratio {
+                    num,
+                    den,
+                    percent: true,
+                },
+                number,
+                Unit::AsIs,
+            )
+        }
+        Aggregate::Percentile => {
+            let r = additive("sum")?;
+            let p = def
+                .p
+                .filter(|p| (1..=99).contains(p))
+                .ok_or_else(|| PlanError::Invalid {
+                    at: format!("{at}/p"),
+                    detail: "`p` must be 1 to 99".into(),
+                })?;
+            let func = AggFn::Percentile {
+                column: r.column.clone(),
+                fraction: rust_decimal::Decimal::new(i64::from(p), 2),
+            };
+            let agg = push_agg(aggs, filtered(func));
+            (Formula::Value { agg }, r.value_type, r.unit)
+        }
+        Aggregate::Difference | Aggregate::DifferencePercent => {
+            let r = additive("sum")?;
+            let base_name = def.base.as_deref().ok_or_else(|| missing(&at))?;
+            let base_at = format!("{at}/base");
+            let base = resolver.resolve(base_name, &base_at)?;
+            require(
+                base.is_additive() && base.value_type == r.value_type,
+                &base_at,
+                base_name,
+                "sum",
+            )?;
+            let mut both = when.clone();
+            for c in [&r.column, &base.column] {
+                both.push(Condition {
+                    column: c.clone(),
+                    op: FilterOp::NotNull,
+                    operand: Operand::None,
+                });
+            }
+            let sum = |column| AggregateExpr {
+                func: AggFn::Sum { column },
+                filter: both.clone(),
+            };
+            let a = push_agg(aggs, sum(r.column.clone()));
+            let b = push_agg(aggs, sum(base.column.clone()));
+            let percent = def.func == Aggregate::DifferencePercent;
+            let value_type = if percent { number } else { r.value_type };
+            (Formula::Difference { a, b, percent }, value_type, r.unit)
+        }
+    };
+    let label = match &def.label {
+        Some(text) => text.get(resolver.lang).to_owned(),
+        None => labels::measure(
+            resolver.lang,
+            def.func.name(),
+            field.as_ref().map(|(_, r)| r.label.as_str()),
+        ),
+    };
+    Ok(MeasurePlan {
+        column: OutputColumn {
+            key: def.key(),
+            label,
+            value_type,
+        },
+        formula,
+        unit,
+    })
+}
+
+fn missing(at: &str) -> PlanError {
+    PlanError::Invalid {
+        at: at.to_owned(),
+        detail: "a field is needed".into(),
+    }
+}
+
+fn listing(resolver: &Resolver<'_>, report: &ReportDef) -> Result<Listing, PlanError> {
+    let mut columns: Vec<Projection> = Vec::new();
+    let mut add = |name: &str, at: &str| -> Result<usize, PlanError> {
+        if let Some(i) = columns.iter().position(|c| c.output.key == name) {
+            return Ok(i);
+        }
+        let r = resolver.resolve(name, at)?;
+        columns.push(Projection {
+            column: r.column.clone(),
+            output: r.output(name),
+            display: r.display.clone(),
+            unit: r.unit,
+        });
+        Ok(columns.len() - 1)
+    };
+    if report.source == ReportSource::Records {
+        add("id", "")?;
+    }
+    for (c, name) in report.columns.iter().enumerate() {
+        add(name, &format!("/columns/{c}"))?;
+    }
+    let view = &report.view;
+    for (option, name) in view.field_options() {
+        if let Some(name) = name {
+            add(name, &format!("/view/{option}"))?;
+        }
+    }
+    if let Some(ms) = &view.milestones {
+        add(&ms.field, "/view/milestones/field")?;
+    }
+    let mut order = Vec::new();
+    for (s, sort) in report.sort.iter().enumerate() {
+        let i = add(&sort.by, &format!("/sort/{s}/by"))?;
+        order.push(Order {
+            target: SortTarget::Column(i),
+            desc: sort.desc,
+        });
+    }
+    check_view(resolver, report)?;
+    let totals = (view.kind == ViewKind::Table && view.totals).then(|| totals(&columns));
+    Ok(Listing {
+        columns,
+        order,
+        limit: report
+            .limit
+            .map_or(MAX_LISTING, |l| u64::from(l).min(MAX_LISTING)),
+        totals,
+    })
+}
+
+/// Kind checks of the fields a record view reads.
+fn check_view(resolver: &Resolver<'_>, report: &ReportDef) -> Result<(), PlanError> {
+    let view = &report.view;
+    if let Some(lane) = &view.lane {
+        let r = resolver.resolve(lane, "/view/lane")?;
+        require(!r.options.is_empty(), "/view/lane", lane, "kanban lane")?;
+    }
+    for (option, name) in [
+        ("start", &view.start),
+        ("end", &view.end),
+        ("date", &view.date),
+    ] {
+        if let Some(name) = name {
+            let at = format!("/view/{option}");
+            let r = resolver.resolve(name, &at)?;
+            require(r.value_type == ValueType::Date, &at, name, "date")?;
+        }
+    }
+    if let Some(ms) = &view.milestones {
+        let at = "/view/milestones/field";
+        let field = resolver
+            .form
+            .field(&ms.field)
+            .ok_or_else(|| PlanError::UnknownField {
+                at: at.into(),
+                field: ms.field.clone(),
+            })?;
+        let named = [
+            Some(&ms.title),
+            ms.start.as_ref(),
+            Some(&ms.end),
+            ms.depends_on.as_ref(),
+        ];
+        for name in named.into_iter().flatten() {
+            require(field.column(name).is_some(), at, &ms.field, "milestones")?;
+        }
+    }
+    Ok(())
+}
+
+/// The totals row of a table: the row count, then the sum of each number and money column.
+fn totals(columns: &[Projection]) -> Grouped {
+    let mut aggregates = vec![AggregateExpr {
+        func: AggFn::CountRows,
+        filter: Vec::new(),
+    }];
+    let mut measures = vec![MeasurePlan {
+        column: OutputColumn {
+            key: "id".into(),
+            label: String::new(),
+            value_type: ValueType::Number,
+        },
+        formula: Formula::Value { agg: 0 },
+        unit: Unit::AsIs,
+    }];
+    for p in columns {
+        let additive = matches!(p.output.value_type, ValueType::Number | ValueType::Money)
+            && p.column
+                != (crate::ir::ColumnRef::Record {
+                    column: RecordColumn::Id,
+                });
+        if additive {
+            aggregates.push(AggregateExpr {
+                func: AggFn::Sum {
+                    column: p.column.clone(),
+                },
+                filter: Vec::new(),
+            });
+            measures.push(MeasurePlan {
+                column: p.output.clone(),
+                formula: Formula::Value {
+                    agg: aggregates.len() - 1,
+                },
+                unit: Unit::AsIs,
+            });
+        }
+    }
+    Grouped {
+        keys: Vec::new(),
+        aggregates,
+        measures,
+        order: Vec::new(),
+        limit: None,
+        top: None,
+        max_groups: 1,
+    }
+}
