@@ -15,9 +15,10 @@ export default defineConfig({
     chunkSizeWarningLimit: 1200,
   },
   server: {
+    // `npm run dev` against a running `formwork demo` (FORMWORK_URL, default :8080).
     proxy: {
-      '/api': 'http://127.0.0.1:8080',
-      '/login': 'http://127.0.0.1:8080',
+      '/api': process.env.FORMWORK_URL ?? 'http://127.0.0.1:8080',
+      '/login': process.env.FORMWORK_URL ?? 'http://127.0.0.1:8080',
     },
   },
   test: {

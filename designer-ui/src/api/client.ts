@@ -26,10 +26,13 @@ export class ApiFailure extends Error {
 }
 
 const langMiddleware: Middleware = {
-  onRequest({ request }) {
+  async onRequest({ request }) {
     const url = new URL(request.url);
     url.searchParams.set('lang', currentLang());
-    return new Request(url, request);
+    // Copy the body as bytes: a Request built from another's body stream would be a streaming
+    // upload, which Chromium only sends over HTTP/2.
+    const body = request.body ? await request.arrayBuffer() : undefined;
+    return new Request(url, { method: request.method, headers: request.headers, body, credentials: request.credentials, signal: request.signal });
   },
   onResponse({ response }) {
     if (response.status === 401) {

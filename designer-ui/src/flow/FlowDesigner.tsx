@@ -206,11 +206,11 @@ function Canvas({ proc }: { proc: ProcessDef }) {
     <InsertContext.Provider value={insert}>
       <div className="flow-toolbar">
         <Tooltip title={t('按连线自动排列节点', 'Arrange nodes along the connections')}>
-          <Button size="small" icon={<ApartmentOutlined />} onClick={() => { editProcess(proc.id, (p) => { p.layout = autoLayout(p); }); setTimeout(() => void fitView({ padding: 0.15 }), 50); }}>
+          <Button size="small" icon={<ApartmentOutlined />} onClick={() => { editProcess(proc.id, (p) => { p.layout = autoLayout(p); }); setTimeout(() => void fitView({ padding: 0.15, maxZoom: 1 }), 50); }}>
             {t('自动布局', 'Auto-layout')}
           </Button>
         </Tooltip>
-        <Button size="small" icon={<CompressOutlined />} onClick={() => void fitView({ padding: 0.15 })}>{t('适应画布', 'Zoom to fit')}</Button>
+        <Button size="small" icon={<CompressOutlined />} onClick={() => void fitView({ padding: 0.15, maxZoom: 1 })}>{t('适应画布', 'Zoom to fit')}</Button>
         <Select
           size="small"
           showSearch
@@ -258,13 +258,12 @@ function Canvas({ proc }: { proc: ProcessDef }) {
           })}
           deleteKeyCode={['Delete', 'Backspace']}
           fitView
-          fitViewOptions={{ padding: 0.15 }}
+          fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
           minZoom={0.2}
           maxZoom={2}
-          proOptions={{ hideAttribution: true }}
         >
           <Background gap={16} size={1} />
-          <MiniMap pannable zoomable nodeStrokeWidth={2} ariaLabel={t('缩略图', 'Minimap')} />
+          <MiniMap pannable zoomable nodeStrokeWidth={2} style={{ width: 140, height: 100 }} ariaLabel={t('缩略图', 'Minimap')} />
           <Controls showInteractive={false} />
         </ReactFlow>
       </div>

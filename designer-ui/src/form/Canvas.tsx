@@ -154,9 +154,9 @@ function FieldCard({ form, fieldKey, wide }: { form: FormDef; fieldKey: string; 
           {isRequired(form, fieldKey) && <span className="req">*</span>}
           {textOf(ui?.label, lang) || fieldKey}
         </span>
-        <Tag bordered={false} className="kind-tag">{textOf(kindSpec(kind)?.label, lang) || kind}</Tag>
-        {ui?.compute && <Tag bordered={false} color="purple">{t('计算', 'Formula')}</Tag>}
-        {hidden && <Tag bordered={false} color="gold">{t('条件显示', 'Conditional')}</Tag>}
+        <Tag variant="filled" className="kind-tag">{textOf(kindSpec(kind)?.label, lang) || kind}</Tag>
+        {ui?.compute && <Tag variant="filled" color="purple">{t('计算', 'Formula')}</Tag>}
+        {hidden && <Tag variant="filled" color="gold">{t('条件显示', 'Conditional')}</Tag>}
         {problems && (
           <Tooltip title={problems.map((p) => p.message).join('\n')}>
             <ExclamationCircleFilled className="problem-icon" aria-label={t('有问题', 'has problems')} />

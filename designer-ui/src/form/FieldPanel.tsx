@@ -6,7 +6,7 @@ import { Alert, Collapse, Input, InputNumber, Segmented, Select, Switch, Tag, To
 import { useEffect, useState } from 'react';
 import { TextPair } from '../components/TextPair';
 import { useLang, useT } from '../i18n/lang';
-import { hasOptions, kindSpec, valueType, type FieldKind } from '../model/fieldKinds';
+import { KINDS, hasOptions, kindSpec, valueType, type FieldKind } from '../model/fieldKinds';
 import { columnOrder, fieldKind, renameColumn, renameField } from '../model/form';
 import { KEY_PATTERN, RESERVED_KEYS, keyFromLabel } from '../model/keys';
 import { textOf, type AppPackage, type FieldUiDef, type FormDef, type JsonSchema, type Text } from '../model/package';
@@ -152,7 +152,9 @@ export function FieldPanel({ form, fieldKey, column }: { form: FormDef; fieldKey
 
   /** The label; the key follows it while it is still the generated one and unpublished. */
   const setLabel = (label: Text | undefined) => {
-    const next = label ?? { 'zh-CN': '' };
+    const next: Text = { ...(label ?? { 'zh-CN': '' }) };
+    // A palette field's English label ("Text") stops fitting once the Chinese one is written.
+    if (next.en && next['zh-CN'] !== ui.label['zh-CN'] && KINDS.some((k) => k.label.en === next.en)) delete next.en;
     const current = column ?? fieldKey;
     const siblings = (column ? columnOrder(form, fieldKey) : Object.keys(form.schema.properties ?? {})).filter((k) => k !== current);
     const locked = column ? isLocked(`columns:${form.id}:${fieldKey}`, column) : isLocked(`form:${form.id}`, fieldKey);
@@ -189,7 +191,7 @@ export function FieldPanel({ form, fieldKey, column }: { form: FormDef; fieldKey
     <div className="prop-panel" aria-label={t('字段属性', 'Field properties')}>
       <div className="panel-title">
         <Typography.Text strong>{column ? t('子表单列', 'Sub-table column') : t('字段属性', 'Field')}</Typography.Text>
-        <Tag bordered={false}>{textOf(kindSpec(kind)?.label, lang) || kind}</Tag>
+        <Tag variant="filled">{textOf(kindSpec(kind)?.label, lang) || kind}</Tag>
       </div>
       {problems && <Alert type="error" showIcon className="panel-alert" message={problems.map((p) => p.message).join('；')} />}
       <div className="prop-block">

@@ -15,7 +15,7 @@ import {
   type DragStartEvent,
 } from '@dnd-kit/core';
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
-import { App as AntApp, Button, Empty, Form, Input, Modal, Popconfirm, Tooltip, Typography } from 'antd';
+import { App as AntApp, Button, Empty, Form, Input, Modal, Popconfirm, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useState } from 'react';
 import { useLang, useT } from '../i18n/lang';
@@ -25,6 +25,7 @@ import { idFromName, loadedPinyin } from '../model/keys';
 import { textOf, type FormDef, type Text } from '../model/package';
 import { useEditor } from '../state/editor';
 import { useProblemIndex } from '../state/problems';
+import { useUi } from '../state/ui';
 import { Canvas, DEFAULT_SECTION } from './Canvas';
 import { FieldPanel } from './FieldPanel';
 import { FormPanel } from './FormPanel';
@@ -46,7 +47,8 @@ function FormList() {
   const forms = useEditor((s) => s.present?.forms ?? []);
   const formId = useEditor((s) => s.formId);
   const problems = useProblemIndex();
-  const [adding, setAdding] = useState(false);
+  const adding = useUi((s) => s.newFormOpen);
+  const setAdding = useUi((s) => s.setNewFormOpen);
   const [form] = Form.useForm<{ zh: string; en?: string }>();
   const { modal } = AntApp.useApp();
   const add = async () => {
@@ -228,9 +230,9 @@ export function FormDesigner() {
             <Canvas form={form} />
           ) : (
             <Empty className="big-empty" description={t('这个应用还没有表单。先新建一个表单，再从左侧拖入字段。', 'No forms yet. Create a form, then drag fields in from the left.')}>
-              <Tooltip title={t('新建表单', 'New form')}>
-                <Typography.Text type="secondary">{t('点击左上角“新建表单”', 'Use "New form" at the top left')}</Typography.Text>
-              </Tooltip>
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => useUi.getState().setNewFormOpen(true)}>
+                {t('新建表单', 'New form')}
+              </Button>
             </Empty>
           )}
         </section>

@@ -133,7 +133,7 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
   if (error) {
     return <Result status="404" title={t('打不开这个应用', 'Cannot open this app')} subTitle={String(error)} extra={<a href="/designer/">{t('返回应用列表', 'Back to apps')}</a>} />;
   }
-  if (!loaded || !present) return <Spin fullscreen tip={t('正在加载…', 'Loading…')} />;
+  if (!loaded || !present) return <Spin fullscreen description={t("正在加载…", "Loading…")} />;
 
   const goToProblem = (pointer: string) => {
     const target = targetOf(pointer, present);

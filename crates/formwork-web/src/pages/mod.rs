@@ -9,6 +9,7 @@ mod about;
 mod app_home;
 mod assets;
 mod auth;
+mod designer;
 mod error;
 mod fields;
 mod format;
@@ -70,7 +71,11 @@ pub fn router() -> Router<AppState> {
                 ))
                 .layer(axum::middleware::from_fn(error::render_page_errors)),
         );
-    Router::new().merge(pages).merge(assets::router()).layer(
+    Router::new()
+        .merge(pages)
+        .merge(assets::router())
+        .merge(designer::router())
+        .layer(
         ServiceBuilder::new()
             .layer(SetResponseHeaderLayer::overriding(
                 header::CONTENT_SECURITY_POLICY,

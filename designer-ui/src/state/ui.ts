@@ -1,0 +1,13 @@
+// Transient UI state shared by distant components (not part of the draft, not undoable).
+
+import { create } from 'zustand';
+
+interface UiState {
+  newFormOpen: boolean;
+  setNewFormOpen: (open: boolean) => void;
+}
+
+export const useUi = create<UiState>((set) => ({
+  newFormOpen: false,
+  setNewFormOpen: (newFormOpen) => set({ newFormOpen }),
+}));
