@@ -19,7 +19,7 @@ import {
 import { App as AntApp, Button, Empty, Form, Input, Modal, Popconfirm, Select, Tooltip, Typography } from 'antd';
 import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { useLang, useT } from '../i18n/lang';
-import { idFromName, loadedPinyin } from '../model/keys';
+import { idFromName } from '../model/keys';
 import { autoLayout, positionsOf } from '../model/layout';
 import { textOf, type NodeKind, type ProcessDef, type Text } from '../model/package';
 import { editProcess } from './edit';
@@ -47,7 +47,7 @@ function ProcessList() {
   const [form] = Form.useForm<{ zh: string; form: string }>();
   const add = async () => {
     const v = await form.validateFields();
-    const id = idFromName(v.zh, (pkg.processes ?? []).map((p) => p.id), 'process', loadedPinyin());
+    const id = idFromName(v.zh, (pkg.processes ?? []).map((p) => p.id), 'process');
     const name: Text = { 'zh-CN': v.zh };
     useEditor.getState().edit((d) => {
       const p = blankProcess(id, name, v.form);

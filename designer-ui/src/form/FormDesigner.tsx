@@ -21,7 +21,7 @@ import { useState } from 'react';
 import { useLang, useT } from '../i18n/lang';
 import { kindSpec, type FieldKind } from '../model/fieldKinds';
 import { addColumn, addField, blankForm, fieldOrder, moveColumn, moveField, columnOrder } from '../model/form';
-import { idFromName, loadedPinyin } from '../model/keys';
+import { idFromName } from '../model/keys';
 import { textOf, type FormDef, type Text } from '../model/package';
 import { useEditor } from '../state/editor';
 import { useProblemIndex } from '../state/problems';
@@ -54,7 +54,7 @@ function FormList() {
   const add = async () => {
     const v = await form.validateFields();
     const name: Text = v.en ? { 'zh-CN': v.zh, en: v.en } : { 'zh-CN': v.zh };
-    const id = idFromName(v.zh, forms.map((f) => f.id), 'form', loadedPinyin());
+    const id = idFromName(v.zh, forms.map((f) => f.id), 'form');
     useEditor.getState().edit((d) => {
       (d.forms ??= []).push(blankForm(id, name));
     });

@@ -50,9 +50,9 @@ export function uniqueKey(base: string, taken: Iterable<string>, reserved = RESE
 }
 
 /** A field key for `label`: `项目名称` → `xiang_mu_ming_cheng`, `Due date` → `due_date`. */
-export function keyFromLabel(label: string, taken: Iterable<string>, fallback = 'field', tr = transliterate): string {
+export function keyFromLabel(label: string, taken: Iterable<string>, fallback = 'field', tr: Transliterate | null = transliterate ?? null): string {
   let key = '';
-  for (const w of words(label, tr)) {
+  for (const w of words(label, tr ?? undefined)) {
     const next = key ? `${key}_${w}` : w;
     if (next.length > MAX_GENERATED) break;
     key = next;
@@ -63,6 +63,6 @@ export function keyFromLabel(label: string, taken: Iterable<string>, fallback = 
 }
 
 /** An app, form, node or role id for `name` (ids also allow `-`; the same rules otherwise). */
-export function idFromName(name: string, taken: Iterable<string>, fallback: string, tr = transliterate): string {
+export function idFromName(name: string, taken: Iterable<string>, fallback: string, tr: Transliterate | null = transliterate ?? null): string {
   return keyFromLabel(name, taken, fallback, tr);
 }

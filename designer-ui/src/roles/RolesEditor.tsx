@@ -4,7 +4,7 @@
 import { DeleteOutlined, LockOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Input, Popconfirm, Table, Tag, Tooltip, Typography } from 'antd';
 import { useT } from '../i18n/lang';
-import { ID_PATTERN, idFromName, loadedPinyin } from '../model/keys';
+import { ID_PATTERN, idFromName } from '../model/keys';
 import { PERMISSION_LISTS, textOf, type AppPackage, type AssigneeDef, type RoleDef } from '../model/package';
 import { isLocked, useEditor } from '../state/editor';
 import { useProblemIndex } from '../state/problems';
@@ -37,7 +37,7 @@ export function RolesEditor() {
         <Typography.Title level={5}>{t('角色', 'Roles')}</Typography.Title>
         <Button type="primary" icon={<PlusOutlined />}
           onClick={() => edit((rs) => {
-            const id = idFromName('role', rs.map((r) => r.id), 'role', loadedPinyin());
+            const id = idFromName('role', rs.map((r) => r.id), 'role');
             rs.push({ id: id === 'role' ? 'role_1' : id, name: { 'zh-CN': t('新角色', 'New role') } });
           })}>
           {t('添加角色', 'Add role')}
