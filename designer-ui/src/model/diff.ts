@@ -3,7 +3,7 @@
 // `GET /api/v1/apps/{app}/diff` answer (`{path, kind, summary: {zh-CN, en}, before, after}`),
 // so it can be swapped for that endpoint without touching the views.
 
-import { columnOrder, fieldOrder } from './form';
+import { fieldOrder } from './form';
 import { kindOf, kindSpec } from './fieldKinds';
 import {
   PERMISSION_LISTS,
@@ -111,7 +111,8 @@ function fieldView(form: FormDef, key: string): FieldView {
     ui,
     required: form.schema.required?.includes(key) ?? false,
     kind,
-    columns: kind === 'sub_table' ? columnOrder(form, key) : undefined,
+    // Without an explicit order, columns are as the stored (key-sorted) JSON has them.
+    columns: kind === 'sub_table' ? (ui?.order ?? Object.keys(schema?.items?.properties ?? {}).sort()) : undefined,
   };
 }
 
