@@ -61,10 +61,7 @@ function ProcessList() {
     <div className="side-block">
       <div className="side-head">
         <Typography.Text strong>{t('流程', 'Flows')}</Typography.Text>
-        <Button size="small" type="link" icon={<PlusOutlined />} disabled={!pkg.forms?.length} onClick={() => {
-          form.setFieldsValue({ zh: `${textOf(pkg.forms?.[0]?.name, 'zh-CN')}审批`, form: pkg.forms?.[0]?.id });
-          setAdding(true);
-        }}>
+        <Button size="small" type="link" icon={<PlusOutlined />} disabled={!pkg.forms?.length} onClick={() => setAdding(true)}>
           {t('新建流程', 'New flow')}
         </Button>
       </div>
@@ -87,7 +84,7 @@ function ProcessList() {
       </ul>
       {!pkg.forms?.length && <Typography.Text type="secondary" className="small">{t('先在“表单设计”中建一个表单，流程挂在表单上。', 'Create a form first: a flow runs on a form.')}</Typography.Text>}
       <Modal open={adding} title={t('新建流程', 'New flow')} okText={t('创建', 'Create')} cancelText={t('取消', 'Cancel')} onOk={() => void add()} onCancel={() => setAdding(false)} destroyOnHidden>
-        <Form form={form} layout="vertical">
+        <Form form={form} layout="vertical" initialValues={{ zh: `${textOf(pkg.forms?.[0]?.name, lang)}${t('审批', ' approval')}`, form: pkg.forms?.[0]?.id }}>
           <Form.Item name="zh" label={t('流程名称', 'Flow name')} rules={[{ required: true, message: t('请输入流程名称', 'Enter a name') }]}>
             <Input autoFocus maxLength={60} />
           </Form.Item>

@@ -4,6 +4,7 @@ import { PlusOutlined, ExclamationCircleFilled } from '@ant-design/icons';
 import { BaseEdge, EdgeLabelRenderer, Handle, Position, getSmoothStepPath, type EdgeProps, type Node, type NodeProps, type Edge } from '@xyflow/react';
 import { Dropdown, Tooltip } from 'antd';
 import { createContext, useContext } from 'react';
+import { useUi } from '../state/ui';
 import { useLang, useT } from '../i18n/lang';
 import type { EdgeDef, NodeDef, NodeKind } from '../model/package';
 import { textOf } from '../model/package';
@@ -58,6 +59,9 @@ export function FwEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosit
   const lang = useLang();
   const t = useT();
   const insert = useContext(InsertContext);
+  // Kept outside the edge: React Flow may mount an edge afresh while its menu is open.
+  const menuOpen = useUi((s) => s.edgeMenu === id);
+  const setMenuOpen = (open: boolean) => useUi.getState().setEdgeMenu(open ? id : null);
   const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
   const problem = (data?.problems.length ?? 0) > 0;
   return (
@@ -67,13 +71,28 @@ export function FwEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosit
         <div className="fw-edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}>
           {data?.label && <span className={`fw-edge-text${selected ? ' selected' : ''}${problem ? ' problem' : ''}`} title={data.problems.join('\n')}>{data.label}</span>}
           <Dropdown
+            open={menuOpen}
+            onOpenChange={setMenuOpen}
             trigger={['click']}
             menu={{
               items: NODE_KINDS.filter((k) => k.available && k.kind !== 'end').map((k) => ({ key: k.kind, label: textOf(k.label, lang) })),
-              onClick: ({ key }) => data && insert(data.index, key as NodeKind),
+              onClick: ({ key, domEvent }) => {
+                // The menu is portalled inside the edge: a click would also select the edge.
+                domEvent.stopPropagation();
+                setMenuOpen(false);
+                if (data) insert(data.index, key as NodeKind);
+              },
             }}
           >
-            <button type="button" className="fw-edge-plus" aria-label={t('在此处添加节点', 'Add a node here')}>
+            <button
+              type="button"
+              className="fw-edge-plus"
+              aria-label={t('在此处添加节点', 'Add a node here')}
+              aria-haspopup="menu"
+              aria-expanded={menuOpen}
+              // The label is portalled but React events still bubble to the edge: keep the click here.
+              onClick={(e) => e.stopPropagation()}
+            >
               <PlusOutlined />
             </button>
           </Dropdown>

@@ -209,7 +209,9 @@ function SectionBlock({ form, section, children }: { form: FormDef; section: Sec
   const t = useT();
   const lang = useLang();
   const selection = useEditor((s) => s.selection);
-  const { setNodeRef, isOver } = useDroppable({ id: `section:${section.id}` });
+  // Only an empty section is a drop target of its own (else fields are): a large container
+  // would win the keyboard sensor's closest-center search over the field next door.
+  const { setNodeRef, isOver } = useDroppable({ id: `section:${section.id}`, disabled: section.fields.length > 0 });
   const implicit = section.id === DEFAULT_SECTION;
   const selected = selection.type === 'section' && selection.section === section.id;
   return (

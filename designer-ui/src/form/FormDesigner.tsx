@@ -180,7 +180,9 @@ export function FormDesigner() {
       }
       if (o.startsWith('field:')) {
         const place = placeOf(form, o.slice(6));
-        return addFromPalette(kind, { section: place.section, index: place.index });
+        const dropped = e.active.rect.current.translated;
+        const below = dropped && dropped.top + dropped.height / 2 > e.over.rect.top + e.over.rect.height / 2;
+        return addFromPalette(kind, { section: place.section, index: place.index + (below ? 1 : 0) });
       }
       if (o.startsWith('section:')) return addFromPalette(kind, { section: o.slice(8) });
       return;

@@ -51,7 +51,9 @@ export function OptionsEditor({ rows, onChange }: { rows: OptionRow[]; onChange:
               const zh = e.target.value;
               // A value still equal to the old label follows it, as 宜搭 does for new options.
               const follows = r.value === r.label['zh-CN'];
-              set(i, { value: follows ? zh : r.value, label: { ...r.label, 'zh-CN': zh } }, `opt-zh-${i}`);
+              // The placeholder English ("Option 1") stops fitting once a real name is written.
+              const label: OptionRow['label'] = /^Option \d+$/.test(r.label.en ?? '') ? { 'zh-CN': zh } : { ...r.label, 'zh-CN': zh };
+              set(i, { value: follows ? zh : r.value, label }, `opt-zh-${i}`);
             }}
           />
           <Input size="small" aria-label={t(`选项 ${i + 1} 英文名称`, `Option ${i + 1} English label`)} value={r.label.en ?? ''} placeholder="EN"

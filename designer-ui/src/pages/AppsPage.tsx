@@ -43,7 +43,11 @@ function NameDialog({
     if (open) {
       idTouched.current = false;
       form.setFieldsValue(initial ?? { zh: '', en: '', id: '' });
-      void loadPinyin();
+      // Pinyin arrives lazily: an id made before it came is made again from the name.
+      void loadPinyin().then(() => {
+        const all = form.getFieldsValue();
+        if (!idTouched.current && (all.zh || all.en)) form.setFieldValue('id', idFromName(all.zh || all.en || '', taken, 'app').replace(/_/g, '-'));
+      });
     }
   }, [open, initial, form]);
   const onValues = (changed: Partial<NameForm>, all: NameForm) => {
@@ -108,6 +112,9 @@ export function AppsPage({ me }: { me: Me }) {
   const [copying, setCopying] = useState<AppSummary | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const taken = (apps.data ?? []).map((a) => a.id);
+  useEffect(() => {
+    void loadPinyin();
+  }, []);
 
   const created = async (pkg: AppPackage) => {
     try {
