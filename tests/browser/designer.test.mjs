@@ -140,10 +140,23 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.getByRole('menuitem', { name: '审批' }).click();
   await page.locator('#node-name-zh').fill('销售总监审批');
   await pick(page, '处理人类型', '角色');
+  // No role chosen yet: the server's problem is pinned to the node, and the problem list
+  // leads back to it.
+  await page.locator('.fw-node.has-problem').waitFor({ timeout: 15_000 });
+  await page.locator('.fw-node[data-node="start"]').click();
+  await page.getByRole('button', { name: /问题/ }).click();
+  await page.locator('.problem-link').first().waitFor();
+  await shot(page, '07-flow-problem');
+  await page.locator('.ant-drawer').getByRole('button', { name: /节点「销售总监审批」/ }).first().click();
+  await page.locator('#node-name-zh').waitFor();
+  assert.equal(await page.locator('#node-name-zh').inputValue(), '销售总监审批');
+  await page.locator('.ant-drawer-open').waitFor({ state: 'detached' });
+  await page.locator('.ant-drawer-content-wrapper').waitFor({ state: 'hidden' });
   await pick(page, '角色', '销售总监 (director)');
+  await page.locator('.fw-node.has-problem').waitFor({ state: 'detached', timeout: 15_000 });
   await page.locator('.mode-radio').getByText('会签').click();
   await page.getByRole('button', { name: '自动布局' }).click();
-  await shot(page, '07-flow');
+  await shot(page, '08-flow');
   await saved(page);
   draft = await draftOf(page, app);
   const flow = draft.package.processes[0];
@@ -161,10 +174,11 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.getByText('校验通过，可以发布。').waitFor();
   await page.locator('.publish button', { hasText: '发布' }).click();
   await page.locator('.ant-modal-confirm-title', { hasText: '首次发布？' }).waitFor();
-  await shot(page, '08-publish-confirm');
+  await shot(page, '09-publish-confirm');
   await page.getByRole('dialog').getByRole('button', { name: '发布', exact: true }).click();
-  await page.getByText('已发布 v1').first().waitFor();
-  await shot(page, '09-versions');
+  await page.locator('.versions-card').getByText('v1').waitFor();
+  await page.locator('.ant-modal').waitFor({ state: 'detached' });
+  await shot(page, '10-versions');
   const versions = await (await page.request.get(`${base}/api/v1/apps/${app}/versions`)).json();
   assert.equal(versions.length, 1);
   const published = await (await page.request.get(`${base}/api/v1/apps/${app}/versions/1`)).json();
@@ -189,7 +203,7 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   assert.equal(put.status(), 200);
   await page.locator('#field-label-zh').fill('所属区域');
   await page.getByRole('dialog').getByText('草稿已被他人修改').waitFor({ timeout: 15_000 });
-  await shot(page, '10-conflict');
+  await shot(page, '11-conflict');
   await page.getByRole('button', { name: '合并双方修改' }).click();
   await saved(page);
   draft = await draftOf(page, app);
@@ -200,7 +214,7 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.locator('.topbar .ant-segmented-item', { hasText: 'EN' }).click();
   await page.getByRole('tab', { name: 'Flows' }).click();
   await page.locator('.fw-node').first().waitFor();
-  await shot(page, '11-flow-en');
+  await shot(page, '12-flow-en');
 
   assert.deepEqual(page.problems, []);
   assert.deepEqual(other.problems, []);
@@ -215,7 +229,7 @@ test('people who are not designers get a clear 403 page', async () => {
   const res = await page.goto(`${base}/designer/`);
   assert.equal(res.status(), 403);
   await page.getByText('设计器只对管理员和应用设计者开放').waitFor();
-  await shot(page, '12-forbidden');
+  await shot(page, '13-forbidden');
   const asset = await page.request.get(`${base}/designer/assets/missing-asset.js`);
   assert.equal(asset.status(), 403, 'assets are for designers too');
   await page.context().close();

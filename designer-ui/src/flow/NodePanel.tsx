@@ -12,7 +12,7 @@ import { fieldOrder } from '../model/form';
 import { ID_PATTERN } from '../model/keys';
 import type { ApprovalMode, DeadlineDef, FallbackDef, FieldAccess, NodeDef, Outcome, ProcessDef } from '../model/package';
 import { textOf } from '../model/package';
-import { nodeSpec, renameNode } from '../model/process';
+import { NODE_KINDS, nodeSpec, renameNode } from '../model/process';
 import { isLocked, useEditor } from '../state/editor';
 import { useProblemIndex } from '../state/problems';
 import { AssigneeEditor } from './AssigneeEditor';
@@ -287,7 +287,13 @@ export function NodePanel({ proc, nodeId }: { proc: ProcessDef; nodeId: string }
       {problems && <Alert type="error" showIcon className="panel-alert" title={problems.map((p) => p.message).join('；')} />}
       <div className="prop-block">
         <div className="prop-label">{t('节点名称', 'Name')}</div>
-        <TextPair idPrefix="node-name" value={node.name} onChange={(n) => patch((x) => { if (n) x.name = n; else delete x.name; }, 'name')} />
+        <TextPair idPrefix="node-name" value={node.name} onChange={(n) => patch((x) => {
+          // The English of a new node ("Approval") stops fitting once the Chinese name is written.
+          const next = n ? { ...n } : undefined;
+          if (next?.en && next['zh-CN'] !== x.name?.['zh-CN'] && NODE_KINDS.some((k) => k.label.en === next.en)) delete next.en;
+          if (next) x.name = next;
+          else delete x.name;
+        }, 'name')} />
       </div>
       <NodeIdField proc={proc} node={node} />
       {sections.length > 0 && <Collapse size="small" className="prop-collapse" defaultActiveKey={sections.map((s) => s.key).filter((k) => k !== 'fields')} items={sections} />}

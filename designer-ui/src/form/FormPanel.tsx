@@ -29,13 +29,13 @@ function Permissions({ form }: { form: FormDef }) {
   const t = useT();
   const lang = useLang();
   const roles = useEditor((s) => s.present?.roles ?? []);
-  const columns: Array<[PermissionList, string]> = [
-    ['create', t('新建', 'Create')],
-    ['read_own', t('查看本人', 'Read own')],
-    ['read_department', t('查看本部门', 'Read dept.')],
-    ['read_all', t('查看全部', 'Read all')],
-    ['edit_own', t('编辑本人', 'Edit own')],
-    ['edit_all', t('编辑全部', 'Edit all')],
+  const columns: Array<[PermissionList, string, string]> = [
+    ['create', t('新建', 'Create'), ''],
+    ['read_own', t('查看', 'Read'), t('本人', 'own')],
+    ['read_department', t('查看', 'Read'), t('本部门', 'dept.')],
+    ['read_all', t('查看', 'Read'), t('全部', 'all')],
+    ['edit_own', t('编辑', 'Edit'), t('本人', 'own')],
+    ['edit_all', t('编辑', 'Edit'), t('全部', 'all')],
   ];
   const rows = [{ id: '*', name: { 'zh-CN': '所有登录用户', en: 'Everyone signed in' } }, ...roles];
   const toggle = (list: PermissionList, role: string, on: boolean) =>
@@ -55,12 +55,12 @@ function Permissions({ form }: { form: FormDef }) {
         dataSource={rows}
         columns={[
           { title: t('角色', 'Role'), render: (_, r) => <span title={r.id}>{textOf(r.name, lang)}</span> },
-          ...columns.map(([list, title]) => ({
-            title,
+          ...columns.map(([list, verb, scope]) => ({
+            title: <span className="perm-head">{verb}{scope && <br />}{scope}</span>,
             align: 'center' as const,
             render: (_: unknown, r: { id: string }) => (
               <Checkbox
-                aria-label={`${title} · ${r.id}`}
+                aria-label={`${verb}${scope} · ${r.id}`}
                 checked={(form.permissions?.[list] ?? []).includes(r.id)}
                 onChange={(e) => toggle(list, r.id, e.target.checked)}
               />

@@ -4,12 +4,13 @@ import { Graph, layout } from '@dagrejs/dagre';
 import type { Position, ProcessDef } from './package';
 
 export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 64;
+/** Room for a node card with a two-line summary. */
+export const NODE_HEIGHT = 96;
 
 /** Top-left positions for every node, ranked along the edges. */
 export function autoLayout(proc: Pick<ProcessDef, 'nodes' | 'edges'>): Record<string, Position> {
   const g = new Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 48, ranksep: 56, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: 'TB', nodesep: 48, ranksep: 48, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of proc.nodes) g.setNode(n.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const e of proc.edges) {

@@ -5,8 +5,8 @@
 import { CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { App as AntApp, Button, Card, Empty, Flex, Select, Table, Tag, Typography } from 'antd';
-import { useMemo, useState } from 'react';
-import { getVersion, publishDraft, useVersion, useVersions } from '../api/apps';
+import { useEffect, useMemo, useState } from 'react';
+import { getVersion, publishDraft, useMe, useVersion, useVersions } from '../api/apps';
 import { ApiFailure } from '../api/client';
 import { downloadJson } from '../components/download';
 import { useLang, useT } from '../i18n/lang';
@@ -42,6 +42,11 @@ function DiffSection({ app, versions, draft }: { app: string; versions: number[]
   const t = useT();
   const latest = versions[versions.length - 1];
   const [from, setFrom] = useState<Side | null>(latest ?? null);
+  // The versions arrive after the first render (or a publish adds one): compare from the latest.
+  useEffect(() => {
+    if (latest !== undefined && (from === null || (typeof from === 'number' && from < latest && to === 'draft'))) setFrom(latest);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [latest]);
   const [to, setTo] = useState<Side>('draft');
   const a = useVersion(app, typeof from === 'number' ? from : null);
   const b = useVersion(app, typeof to === 'number' ? to : null);
@@ -74,6 +79,7 @@ export function PublishPanel({ onProblem }: { onProblem: (pointer: string) => vo
   const draft = useEditor((s) => s.present)!;
   const problems = useEditor((s) => s.problems);
   const versions = useVersions(app);
+  const me = useMe();
   const numbers = (versions.data ?? []).map((v) => v.version);
   const latest = numbers[numbers.length - 1];
   const latestPkg = useVersion(app, latest ?? null);
@@ -162,7 +168,12 @@ export function PublishPanel({ onProblem }: { onProblem: (pointer: string) => vo
             columns={[
               { title: t('版本', 'Version'), dataIndex: 'version', render: (v: number) => <Tag color={v === latest ? 'green' : undefined}>v{v}</Tag> },
               { title: t('发布时间', 'Published'), dataIndex: 'published_at', render: (at: string) => new Date(at).toLocaleString(lang) },
-              { title: t('发布人', 'By'), dataIndex: 'published_by' },
+              {
+                title: t('发布人', 'By'),
+                dataIndex: 'published_by',
+                // The API gives the publisher's user id; only one's own is known by name here.
+                render: (id: string) => (id === me.data?.id ? me.data.display_name : <span className="mono small" title={id}>{id.slice(0, 8)}</span>),
+              },
               {
                 title: '',
                 render: (_, v) => (
