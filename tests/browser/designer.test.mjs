@@ -146,6 +146,7 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.locator('.fw-node[data-node="start"]').click();
   await page.getByRole('button', { name: /问题/ }).click();
   await page.locator('.problem-link').first().waitFor();
+  await page.waitForTimeout(400); // the drawer slides in
   await shot(page, '07-flow-problem');
   await page.locator('.ant-drawer').getByRole('button', { name: /节点「销售总监审批」/ }).first().click();
   await page.locator('#node-name-zh').waitFor();

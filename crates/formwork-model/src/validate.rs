@@ -297,7 +297,10 @@ impl<'a> Checker<'a> {
             });
             for (j, sub) in ui.order.iter().enumerate() {
                 if rows.as_ref().is_some_and(|rows| !rows.contains(sub)) {
-                    self.push(Fault::UnknownField { field: sub }, format!("{ui_at}/order/{j}"));
+                    self.push(
+                        Fault::UnknownField { field: sub },
+                        format!("{ui_at}/order/{j}"),
+                    );
                 }
             }
             for (sub, sub_ui) in &ui.fields {

@@ -619,28 +619,49 @@ fn designer_sections_column_order_and_node_positions_validate_and_survive_export
     assert_eq!(ui.fields["items"].order, vec!["qty".to_owned()]);
     assert_eq!(app.processes[0].layout["route"].x, 10.5);
     let back = serde_json::to_value(&app).unwrap();
-    assert_eq!(back.pointer("/processes/0/layout/route/y"), Some(&json!(120.0)));
-    assert_eq!(back.pointer("/forms/0/ui/sections/1/id"), Some(&json!("more")));
+    assert_eq!(
+        back.pointer("/processes/0/layout/route/y"),
+        Some(&json!(120.0))
+    );
+    assert_eq!(
+        back.pointer("/forms/0/ui/sections/1/id"),
+        Some(&json!("more"))
+    );
     let plain = serde_json::to_value(validate_package(&base()).unwrap()).unwrap();
-    assert!(plain.pointer("/forms/0/ui/sections").is_none(), "absent stays absent");
-    assert!(plain.pointer("/processes/0/layout").is_none(), "absent stays absent");
+    assert!(
+        plain.pointer("/forms/0/ui/sections").is_none(),
+        "absent stays absent"
+    );
+    assert!(
+        plain.pointer("/processes/0/layout").is_none(),
+        "absent stays absent"
+    );
 }
 
-fault_cases! {
-    section_naming_an_unknown_field_is_reported_there: "unknown_field" at "/forms/0/ui/sections/1/fields/2" when |v| {
-        v = with_designer_layout();
-        push(&mut v, "/forms/0/ui/sections/1/fields", json!("nope"));
-    }
-    column_order_naming_an_unknown_column_is_reported_there: "unknown_field" at "/forms/0/ui/fields/items/order/1" when |v| {
-        v = with_designer_layout();
-        push(&mut v, "/forms/0/ui/fields/items/order", json!("nope"));
-    }
-    three_column_section_is_refused_by_the_schema: "bad_enum_value" at "/forms/0/ui/sections/0/columns" when |v| {
-        v = with_designer_layout();
-        *at(&mut v, "/forms/0/ui/sections/0/columns") = json!(3);
-    }
-    node_position_without_y_is_refused_by_the_schema: "missing_property" at "/processes/0/layout/start" when |v| {
-        v = with_designer_layout();
-        *at(&mut v, "/processes/0/layout/start") = json!({"x": 1});
-    }
+#[test]
+fn section_naming_an_unknown_field_is_reported_there() {
+    let mut v = with_designer_layout();
+    push(&mut v, "/forms/0/ui/sections/1/fields", json!("nope"));
+    assert_reports(&v, "unknown_field", "/forms/0/ui/sections/1/fields/2");
+}
+
+#[test]
+fn column_order_naming_an_unknown_column_is_reported_there() {
+    let mut v = with_designer_layout();
+    push(&mut v, "/forms/0/ui/fields/items/order", json!("nope"));
+    assert_reports(&v, "unknown_field", "/forms/0/ui/fields/items/order/1");
+}
+
+#[test]
+fn three_column_section_is_refused_by_the_schema() {
+    let mut v = with_designer_layout();
+    *at(&mut v, "/forms/0/ui/sections/0/columns") = json!(3);
+    assert_reports(&v, "bad_enum_value", "/forms/0/ui/sections/0/columns");
+}
+
+#[test]
+fn node_position_without_y_is_refused_by_the_schema() {
+    let mut v = with_designer_layout();
+    *at(&mut v, "/processes/0/layout/start") = json!({"x": 1});
+    assert_reports(&v, "missing_property", "/processes/0/layout/start");
 }

@@ -14,6 +14,7 @@ import {
   ReactFlowProvider,
   applyNodeChanges,
   useReactFlow,
+  type EdgeChange,
   type NodeChange,
 } from '@xyflow/react';
 import { App as AntApp, Button, Empty, Form, Input, Modal, Popconfirm, Select, Tooltip, Typography } from 'antd';
@@ -180,10 +181,23 @@ function Canvas({ proc }: { proc: ProcessDef }) {
     };
   }), [proc, refs, lang, t, selection, problems]);
 
-  const onNodesChange = (changes: NodeChange<FwNode>[]) => setNodes((ns) => applyNodeChanges(changes, ns));
+  const onNodesChange = (changes: NodeChange<FwNode>[]) => {
+    setNodes((ns) => applyNodeChanges(changes, ns));
+    // Selecting with the keyboard (Tab to a node, Enter) reaches the panel too.
+    const picked = changes.find((c) => c.type === 'select' && c.selected);
+    if (picked && picked.type === 'select') useEditor.getState().select({ type: 'node', process: proc.id, node: picked.id });
+  };
+  const onEdgesChange = (changes: EdgeChange<FwEdge>[]) => {
+    const picked = changes.find((c) => c.type === 'select' && c.selected);
+    if (picked && picked.type === 'select') useEditor.getState().select({ type: 'edge', process: proc.id, edge: Number(picked.id.slice(1)) });
+  };
   const insert = (edgeIndex: number, kind: NodeKind) => {
     let id = '';
-    editProcess(proc.id, (p) => { id = insertOnEdge(p, edgeIndex, kind); });
+    // As in 宜搭, the flow re-flows around an inserted step (one undo step with the insert).
+    editProcess(proc.id, (p) => {
+      id = insertOnEdge(p, edgeIndex, kind);
+      p.layout = autoLayout(p);
+    });
     if (id) useEditor.getState().select({ type: 'node', process: proc.id, node: id });
   };
   const onDrop = (e: DragEvent) => {
@@ -233,6 +247,7 @@ function Canvas({ proc }: { proc: ProcessDef }) {
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
           onNodeDragStop={(_, node) => editProcess(proc.id, (p) => {
             p.layout = { ...positionsOf(p), ...(p.layout ?? {}) };
             p.layout[node.id] = { x: Math.round(node.position.x), y: Math.round(node.position.y) };

@@ -128,80 +128,57 @@ export function PatternField({ schema, ui, patch }: { schema: JsonSchema; ui: Fi
   );
 }
 
+/** Numeric limits by kind: keyword, label (zh, en), lowest value, whole numbers only, unit. */
+type Limit = [keyword: string, zh: string, en: string, min?: number, integer?: boolean, scale?: number];
+const LIMITS: Partial<Record<FieldKind, Limit[]>> = {
+  text: [['minLength', '最少字数', 'Min length', 0, true], ['maxLength', '最多字数', 'Max length', 1, true]],
+  integer: [['minimum', '最小值', 'Minimum', undefined, true], ['maximum', '最大值', 'Maximum', undefined, true]],
+  decimal: [['minimum', '最小值', 'Minimum'], ['maximum', '最大值', 'Maximum']],
+  multi_select: [['minItems', '至少选', 'Choose at least', 0, true], ['maxItems', '最多选', 'Choose at most', 1, true]],
+  attachments: [['maxItems', '最多文件数', 'Most files', 1, true], ['x-formwork-max-size', '单个文件上限 (MB)', 'Largest file (MB)', 0, false, 1024 * 1024]],
+  sub_table: [['minItems', '至少行数', 'Min rows', 0, true], ['maxItems', '最多行数', 'Max rows', 1, true]],
+};
+LIMITS.textarea = LIMITS.rich_text = LIMITS.text;
+LIMITS.percent = LIMITS.decimal;
+
 export function FieldValidation({ kind, schema, ui, patch }: { kind: FieldKind; schema: JsonSchema; ui: FieldUiDef; patch: Patch }) {
   const t = useT();
-  switch (kind) {
-    case 'text':
-    case 'textarea':
-    case 'rich_text':
-      return (
-        <>
-          <Flex gap={8} wrap>
-            <NumberKeyword label={t('最少字数', 'Min length')} schema={schema} keyword="minLength" patch={patch} min={0} integer />
-            <NumberKeyword label={t('最多字数', 'Max length')} schema={schema} keyword="maxLength" patch={patch} min={1} integer />
-          </Flex>
-          {kind === 'text' && <PatternField schema={schema} ui={ui} patch={patch} />}
-        </>
-      );
-    case 'mobile':
-    case 'landline':
-    case 'email':
-    case 'url':
-      return <PatternField schema={schema} ui={ui} patch={patch} />;
-    case 'integer':
-    case 'decimal':
-    case 'percent':
-      return (
+  const limits = LIMITS[kind];
+  return (
+    <>
+      {limits && (
         <Flex gap={8} wrap>
-          <NumberKeyword label={t('最小值', 'Minimum')} schema={schema} keyword="minimum" patch={patch} integer={kind === 'integer'} />
-          <NumberKeyword label={t('最大值', 'Maximum')} schema={schema} keyword="maximum" patch={patch} integer={kind === 'integer'} />
+          {limits.map(([keyword, zh, en, min, integer, scale]) => (
+            <NumberKeyword key={keyword} label={t(zh, en)} schema={schema} keyword={keyword} patch={patch} min={min} integer={integer} scale={scale} />
+          ))}
         </Flex>
-      );
-    case 'money':
-      return (
+      )}
+      {kind === 'money' && (
         <Flex gap={8} wrap>
           <MoneyBound label={t('最小金额', 'Minimum')} schema={schema} keyword="x-formwork-minimum" patch={patch} />
           <MoneyBound label={t('最大金额', 'Maximum')} schema={schema} keyword="x-formwork-maximum" patch={patch} />
         </Flex>
-      );
-    case 'multi_select':
-      return (
-        <Flex gap={8} wrap>
-          <NumberKeyword label={t('至少选', 'Choose at least')} schema={schema} keyword="minItems" patch={patch} min={0} integer />
-          <NumberKeyword label={t('最多选', 'Choose at most')} schema={schema} keyword="maxItems" patch={patch} min={1} integer />
-        </Flex>
-      );
-    case 'attachments':
-      return (
-        <>
-          <Flex gap={8} wrap>
-            <NumberKeyword label={t('最多文件数', 'Most files')} schema={schema} keyword="maxItems" patch={patch} min={1} integer />
-            <NumberKeyword label={t('单个文件上限 (MB)', 'Largest file (MB)')} schema={schema} keyword="x-formwork-max-size" patch={patch} min={0} scale={1024 * 1024} />
-          </Flex>
-          <label className="prop-block">
-            <span className="prop-label small">{t('允许的文件类型', 'Allowed types')}</span>
-            <Select
-              size="small"
-              mode="tags"
-              open={false}
-              placeholder="application/pdf, image/*, .docx"
-              value={(schema['x-formwork-accept'] as string[] | undefined) ?? []}
-              onChange={(v: string[]) => patch((s) => {
-                if (v.length) s['x-formwork-accept'] = v;
-                else delete s['x-formwork-accept'];
-              })}
-            />
-          </label>
-        </>
-      );
-    case 'sub_table':
-      return (
-        <Flex gap={8} wrap>
-          <NumberKeyword label={t('至少行数', 'Min rows')} schema={schema} keyword="minItems" patch={patch} min={0} integer />
-          <NumberKeyword label={t('最多行数', 'Max rows')} schema={schema} keyword="maxItems" patch={patch} min={1} integer />
-        </Flex>
-      );
-    default:
-      return <Typography.Text type="secondary" className="small">{t('此类型没有额外的校验设置；可在表单属性里添加跨字段校验。', 'No extra checks for this kind; add cross-field checks in the form properties.')}</Typography.Text>;
-  }
+      )}
+      {['text', 'mobile', 'landline', 'email', 'url'].includes(kind) && <PatternField schema={schema} ui={ui} patch={patch} />}
+      {kind === 'attachments' && (
+        <label className="prop-block">
+          <span className="prop-label small">{t('允许的文件类型', 'Allowed types')}</span>
+          <Select
+            size="small"
+            mode="tags"
+            open={false}
+            placeholder="application/pdf, image/*, .docx"
+            value={(schema['x-formwork-accept'] as string[] | undefined) ?? []}
+            onChange={(v: string[]) => patch((s) => {
+              if (v.length) s['x-formwork-accept'] = v;
+              else delete s['x-formwork-accept'];
+            })}
+          />
+        </label>
+      )}
+      {!limits && kind !== 'money' && !['mobile', 'landline', 'email', 'url'].includes(kind) && (
+        <Typography.Text type="secondary" className="small">{t('此类型没有额外的校验设置；可在表单属性里添加跨字段校验。', 'No extra checks for this kind; add cross-field checks in the form properties.')}</Typography.Text>
+      )}
+    </>
+  );
 }

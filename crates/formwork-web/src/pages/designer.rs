@@ -35,7 +35,10 @@ static FILES: LazyLock<Router> = LazyLock::new(|| {
 /// The designer's routes, with the page error rendering (403 page, sign-in redirect).
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/designer", get(|| async { Redirect::permanent("/designer/") }))
+        .route(
+            "/designer",
+            get(|| async { Redirect::permanent("/designer/") }),
+        )
         .route("/designer/", get(serve))
         .route("/designer/{*path}", get(serve))
         .layer(axum::middleware::from_fn(super::error::render_page_errors))
@@ -81,7 +84,13 @@ mod tests {
     fn app_routes_get_the_page_and_assets_stay_assets() {
         assert_eq!(file_path("/designer/"), "/");
         assert_eq!(file_path("/designer/apps/x/flow/p"), "/");
-        assert_eq!(file_path("/designer/assets/index-abc.js"), "/assets/index-abc.js");
-        assert_eq!(file_path("/designer/assets/missing.js"), "/assets/missing.js");
+        assert_eq!(
+            file_path("/designer/assets/index-abc.js"),
+            "/assets/index-abc.js"
+        );
+        assert_eq!(
+            file_path("/designer/assets/missing.js"),
+            "/assets/missing.js"
+        );
     }
 }
