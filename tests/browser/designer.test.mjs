@@ -120,7 +120,28 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.waitForFunction(() => [...document.querySelectorAll('.field-card')].map((c) => c.dataset.field).join() === 'xiang_mu_ming_cheng,lian_xi_dian_hua,yu_ji_jin_e,qu_yu');
   await page.keyboard.press('Control+Shift+z');
   await page.waitForFunction(() => [...document.querySelectorAll('.field-card')].map((c) => c.dataset.field).join() === 'xiang_mu_ming_cheng,lian_xi_dian_hua,qu_yu,yu_ji_jin_e');
+  // Sections: the first one created gathers the fields; two columns for it.
+  await page.getByRole('button', { name: /添加分组/ }).click();
+  await page.locator('.section-title', { hasText: '基本信息' }).click();
+  await page.locator('.ant-segmented-item', { hasText: '两列' }).click();
+  await page.locator('.section-grid.cols-2').waitFor();
+  // A palette item dragged with the mouse into the new, empty section.
+  const source = await page.locator('.palette-item[data-kind="date"]').boundingBox();
+  const target = await page.locator('.drop-hint').boundingBox();
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 12 });
+  await page.mouse.up();
+  await page.locator('.field-card[data-field="ri_qi"]').waitFor();
+  await page.locator('#field-label-zh').fill('开始日期');
   await shot(page, '06-form');
+  await saved(page);
+  draft = await draftOf(page, app);
+  assert.deepEqual(
+    draft.package.forms[0].ui.sections.map((s) => [s.id, s.columns, s.fields]),
+    [['basic', 2, ['xiang_mu_ming_cheng', 'lian_xi_dian_hua', 'qu_yu', 'yu_ji_jin_e']], ['section', 1, ['kai_shi_ri_qi']]],
+  );
+  assert.deepEqual(draft.package.forms[0].ui.order, ['xiang_mu_ming_cheng', 'lian_xi_dian_hua', 'qu_yu', 'yu_ji_jin_e', 'kai_shi_ri_qi']);
 
   // The flow: a new one starts with a department-head approval; "+" on the first connection
   // inserts a second approval, given to the director role.
@@ -156,6 +177,29 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await pick(page, '角色', '销售总监 (director)');
   await page.locator('.fw-node.has-problem').waitFor({ state: 'detached', timeout: 15_000 });
   await page.locator('.mode-radio').getByText('会签').click();
+
+  // A condition before it: "+" on the first connection, then a second branch drawn from the
+  // condition to the department-head step, with its condition built row by row.
+  for (let i = 0; i < 10 && (await plus.getAttribute('aria-expanded')) !== 'true'; i++) {
+    await plus.click();
+    await page.waitForTimeout(200);
+  }
+  await page.getByRole('menuitem', { name: '条件分支' }).click();
+  await page.locator('.fw-node[data-node="condition"]').waitFor();
+  await page.getByRole('button', { name: /适应画布/ }).click();
+  await page.waitForTimeout(400);
+  const from = await page.locator('.fw-node[data-node="condition"] .react-flow__handle-bottom').boundingBox();
+  const to = await page.locator('.fw-node[data-node="approval"] .react-flow__handle-top').boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 15 });
+  await page.mouse.up();
+  await page.getByText('满足条件时').waitFor();
+  await page.locator('.condition-builder button', { hasText: /^添加条件$/ }).click();
+  await pick(page, '字段', '预计金额');
+  await pick(page, '比较方式', '小于');
+  await page.getByRole('spinbutton', { name: '值' }).fill('50000');
+  await page.locator('.fw-edge-text', { hasText: '预计金额 小于 50000' }).waitFor();
   await page.getByRole('button', { name: '自动布局' }).click();
   await shot(page, '08-flow');
   await saved(page);
@@ -165,7 +209,9 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   assert.ok(added, 'the inserted approval is in the draft');
   assert.deepEqual(added.assignee, { type: 'role', role: 'director' });
   assert.equal(added.mode, 'all');
-  assert.ok(flow.edges.some((e) => e.from === 'start' && e.to === added.id));
+  assert.ok(flow.edges.some((e) => e.from === 'start' && e.to === 'condition'));
+  assert.ok(flow.edges.some((e) => e.from === 'condition' && e.to === added.id && e.default));
+  assert.ok(flow.edges.some((e) => e.from === 'condition' && e.to === 'approval' && e.when === 'yu_ji_jin_e < 50000'));
   assert.ok(flow.layout?.[added.id], 'node positions are saved');
 
   // Validate, then publish with the change summary.
@@ -184,7 +230,7 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   assert.equal(versions.length, 1);
   const published = await (await page.request.get(`${base}/api/v1/apps/${app}/versions/1`)).json();
   assert.equal(published.forms[0].id, 'xiang_mu_deng_ji');
-  assert.equal(published.processes[0].nodes.length, 5);
+  assert.equal(published.processes[0].nodes.length, 6);
 
   // Published keys are locked.
   await page.getByRole('tab', { name: '表单设计' }).click();

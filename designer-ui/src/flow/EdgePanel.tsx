@@ -33,7 +33,7 @@ export function EdgePanel({ proc, index }: { proc: ProcessDef; index: number }) 
       {problems && <Alert type="error" showIcon className="panel-alert" title={problems.map((p) => p.message).join('；')} />}
       {from?.kind === 'condition' && (
         <>
-          <Flex justify="space-between" align="center" className="prop-block">
+          <Flex justify="space-between" align="center" className="mb8">
             <Typography.Text>{t(`优先级 ${position + 1} / ${siblings.length}`, `Tried ${position + 1} of ${siblings.length}`)}</Typography.Text>
             <span>
               <Button size="small" icon={<ArrowUpOutlined />} disabled={position <= 0} aria-label={t('提前', 'Earlier')}

@@ -64,12 +64,15 @@ export function FwEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosit
   const setMenuOpen = (open: boolean) => useUi.getState().setEdgeMenu(open ? id : null);
   const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
   const problem = (data?.problems.length ?? 0) > 0;
+  // Steps go on forward paths; a reject or withdraw path (drawn dashed) gets no "+".
+  const back = data?.def.on === 'reject' || data?.def.on === 'withdraw' || data?.def.on === 'return';
   return (
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={`${selected ? 'fw-edge-selected' : ''}${problem ? ' fw-edge-problem' : ''}`} />
       <EdgeLabelRenderer>
         <div className="fw-edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}>
           {data?.label && <span className={`fw-edge-text${selected ? ' selected' : ''}${problem ? ' problem' : ''}`} title={data.problems.join('\n')}>{data.label}</span>}
+          {!back && (
           <Dropdown
             open={menuOpen}
             onOpenChange={setMenuOpen}
@@ -96,6 +99,7 @@ export function FwEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosit
               <PlusOutlined />
             </button>
           </Dropdown>
+          )}
         </div>
       </EdgeLabelRenderer>
     </>

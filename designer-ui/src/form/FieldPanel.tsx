@@ -266,6 +266,20 @@ export function FieldPanel({ form, fieldKey, column }: { form: FormDef; fieldKey
               </>
             ),
           }] : []),
+          ...(!column && (form.checks ?? []).some((c) => c.path === `/${fieldKey}`) ? [{
+            key: 'checks',
+            label: t('跨字段校验', 'Cross-field checks'),
+            children: (
+              <>
+                {(form.checks ?? []).filter((c) => c.path === `/${fieldKey}`).map((c) => (
+                  <Typography.Text key={c.id} className="small"><span className="mono muted">{c.check}</span> → {textOf(c.message, lang)}</Typography.Text>
+                ))}
+                <Typography.Link className="small" onClick={() => useEditor.getState().select({ type: 'form', form: form.id })}>
+                  {t('在表单属性中编辑', 'Edit in the form properties')}
+                </Typography.Link>
+              </>
+            ),
+          }] : []),
           { key: 'visible', label: <span>{t('显示条件', 'Visible when')}{ui.visible_when && <Tag className="ml4" color="gold">{t('已设置', 'set')}</Tag>}</span>, children: rule('visible_when') },
           { key: 'required', label: <span>{t('必填条件', 'Required when')}{ui.required_when && <Tag className="ml4" color="gold">{t('已设置', 'set')}</Tag>}</span>, children: rule('required_when') },
           { key: 'readonly', label: <span>{t('只读条件', 'Read-only when')}{ui.readonly_when && <Tag className="ml4" color="gold">{t('已设置', 'set')}</Tag>}</span>, children: rule('readonly_when') },

@@ -178,7 +178,7 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
           </>
         }
       >
-        <a href="/designer/" className="crumb" onClick={(e) => { e.preventDefault(); navigate({ page: 'apps' }); }}>
+        <a href="/designer/" className="crumb" onClick={(e) => { e.preventDefault(); void saveNow().finally(() => navigate({ page: 'apps' })); }}>
           {t('应用', 'Apps')}
         </a>
         <span className="crumb-sep">/</span>
