@@ -201,6 +201,7 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.getByRole('spinbutton', { name: '值' }).fill('50000');
   await page.locator('.fw-edge-text', { hasText: '预计金额 小于 50000' }).waitFor();
   await page.getByRole('button', { name: '自动布局' }).click();
+  await page.waitForTimeout(600);
   await shot(page, '08-flow');
   await saved(page);
   draft = await draftOf(page, app);

@@ -45,12 +45,15 @@ export function EdgePanel({ proc, index }: { proc: ProcessDef; index: number }) 
           <Radio.Group size="small" className="prop-block" value={edge.default ? 'default' : 'when'}
             onChange={(e) => patch((p) => {
               if (e.target.value === 'default') setDefaultEdge(p, index);
-              else { delete p.edges[index].default; p.edges[index].when ??= ''; }
+              else delete p.edges[index].default;
             })}
             options={[{ value: 'when', label: t('满足条件时', 'When a condition holds') }, { value: 'default', label: t('默认分支（其他情况）', 'Default (otherwise)') }]} />
           {!edge.default && (
             <ConditionBuilder value={edge.when || undefined} fields={fieldRefs(form)}
-              onChange={(when) => patch((p) => { p.edges[index].when = when ?? ''; }, 'when')} />
+              onChange={(when) => patch((p) => {
+                if (when) p.edges[index].when = when;
+                else delete p.edges[index].when;
+              }, 'when')} />
           )}
           <Typography.Text type="secondary" className="small">{t('条件按优先级依次判断，第一个满足的分支生效；都不满足时走默认分支。', 'Conditions are tried in order; the first that holds wins; otherwise the default branch.')}</Typography.Text>
         </>

@@ -5,7 +5,7 @@
 import { CheckCircleOutlined, CloudOutlined, CloudSyncOutlined, ExclamationCircleOutlined, RedoOutlined, UndoOutlined, WarningOutlined } from '@ant-design/icons';
 import { App as AntApp, Badge, Button, Result, Space, Spin, Tabs, Tooltip, Typography } from 'antd';
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { getDraft, getVersion, listVersions } from '../api/apps';
+import { getDraft, getVersion, listVersions, validateDraft } from '../api/apps';
 import type { Me } from '../api/client';
 import { TopBar } from '../components/TopBar';
 import { ConflictDialog } from '../conflict/ConflictDialog';
@@ -80,6 +80,10 @@ function useLoadApp(app: string) {
             onCancel: () => clearBackup(app),
           });
         }
+        // Problems are known at once (an imported package may have some), not only after a save.
+        void validateDraft(app).then((r) => {
+          if (!cancelled && useEditor.getState().appId === app) useEditor.getState().setProblems(r.problems);
+        }, () => undefined);
         const versions = await listVersions(app);
         const latest = versions[versions.length - 1];
         if (!cancelled) useEditor.getState().setPublished(latest ? await getVersion(app, latest.version) : null);
