@@ -200,6 +200,12 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await pick(page, '比较方式', '小于');
   await page.getByRole('spinbutton', { name: '值' }).fill('50000');
   await page.locator('.fw-edge-text', { hasText: '预计金额 小于 50000' }).waitFor();
+  // A node dragged from the palette lands unconnected where it is dropped; Delete removes it.
+  await page.locator('.node-item', { hasText: '抄送' }).dragTo(page.locator('.react-flow__pane'), { targetPosition: { x: 80, y: 80 } });
+  await page.locator('.fw-node[data-node="cc"]').waitFor();
+  await page.locator('.fw-node[data-node="cc"]').click();
+  await page.keyboard.press('Delete');
+  await page.locator('.fw-node[data-node="cc"]').waitFor({ state: 'detached' });
   await page.getByRole('button', { name: '自动布局' }).click();
   await page.waitForTimeout(600);
   await shot(page, '08-flow');

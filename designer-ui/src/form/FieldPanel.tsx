@@ -90,6 +90,35 @@ function DefaultValue({ kind, ui, options, patch }: { kind: FieldKind; ui: Field
   );
 }
 
+/** Fields a relation fills from the chosen record (`x-formwork-fills`: local ← theirs). */
+function RelationFills({ form, schema, patch }: { form: FormDef; schema: JsonSchema; patch: Patch }) {
+  const t = useT();
+  const lang = useLang();
+  const target = useEditor((s) => s.present?.forms?.find((f) => f.id === schema['x-formwork-form']));
+  if (!target) return null;
+  const fills = (schema['x-formwork-fills'] as Record<string, string> | undefined) ?? {};
+  const theirs = fieldRefs(target).map((f) => ({ value: f.key, label: textOf(f.label, lang) }));
+  return (
+    <div className="prop-block">
+      <div className="prop-label small">{t('选中记录后带出', 'Copy from the chosen record')}</div>
+      {fieldRefs(form).filter((f) => f.kind !== 'relation').map((f) => (
+        <label key={f.key} className="prop-inline">
+          <span>{textOf(f.label, lang)} ←</span>
+          <Select size="small" allowClear style={{ width: 150 }} placeholder={t('不带出', 'Not copied')} value={fills[f.key]} options={theirs}
+            aria-label={t(`${textOf(f.label, lang)} 带出自`, `${textOf(f.label, lang)} from`)}
+            onChange={(v?: string) => patch((s) => {
+              const next = { ...((s['x-formwork-fills'] as Record<string, string> | undefined) ?? {}) };
+              if (v) next[f.key] = v;
+              else delete next[f.key];
+              if (Object.keys(next).length) s['x-formwork-fills'] = next;
+              else delete s['x-formwork-fills'];
+            })} />
+        </label>
+      ))}
+    </div>
+  );
+}
+
 function KeyField({ form, fieldKey, column }: { form: FormDef; fieldKey: string; column?: string }) {
   const t = useT();
   const current = column ?? fieldKey;
@@ -227,6 +256,7 @@ export function FieldPanel({ form, fieldKey, column }: { form: FormDef; fieldKey
             key: 'relation',
             label: t('关联表单', 'Related form'),
             children: (
+              <>
               <Select
                 size="small"
                 style={{ width: '100%' }}
@@ -237,6 +267,8 @@ export function FieldPanel({ form, fieldKey, column }: { form: FormDef; fieldKey
                 options={otherForms.map((f) => ({ value: f.id, label: textOf(f.name, lang) }))}
                 notFoundContent={t('应用里还没有其他表单', 'No other form in this app')}
               />
+              <RelationFills form={form} schema={schema} patch={patch} />
+              </>
             ),
           }] : []),
           {
