@@ -44,6 +44,15 @@ async function pick(page, label, option) {
   await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: option }).first().click();
 }
 
+/** Opens the "+" menu of an edge. The canvas settles (fit to view) right after it opens, and a
+ * click during that is lost, so this clicks until the menu is open. */
+async function openMenu(page, plus) {
+  for (let i = 0; i < 10 && (await plus.getAttribute('aria-expanded')) !== 'true'; i++) {
+    await plus.click();
+    await page.waitForTimeout(200);
+  }
+}
+
 /** Adds a field from the palette (a click adds it after the selected field) and labels it. */
 async function addField(page, kind, label) {
   await page.locator(`.palette-item[data-kind="${kind}"]`).click();
@@ -151,13 +160,8 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.locator('.fw-node[data-node="approval"]').waitFor();
   // The dialog's closing animation hands focus back to its opener; let it finish.
   await page.locator('.ant-modal').waitFor({ state: 'detached' });
-  // The canvas settles (fit to view) right after it opens; a click during that is lost, so
-  // try again until the "+" menu is open.
   const plus = page.getByRole('button', { name: '在此处添加节点' }).first();
-  for (let i = 0; i < 10 && (await plus.getAttribute('aria-expanded')) !== 'true'; i++) {
-    await plus.click();
-    await page.waitForTimeout(200);
-  }
+  await openMenu(page, plus);
   await page.getByRole('menuitem', { name: '审批' }).click();
   await page.locator('#node-name-zh').fill('销售总监审批');
   await pick(page, '处理人类型', '角色');
@@ -180,10 +184,7 @@ test('an analyst builds, validates and publishes an app in the designer', async 
 
   // A condition before it: "+" on the first connection, then a second branch drawn from the
   // condition to the department-head step, with its condition built row by row.
-  for (let i = 0; i < 10 && (await plus.getAttribute('aria-expanded')) !== 'true'; i++) {
-    await plus.click();
-    await page.waitForTimeout(200);
-  }
+  await openMenu(page, plus);
   await page.getByRole('menuitem', { name: '条件分支' }).click();
   await page.locator('.fw-node[data-node="condition"]').waitFor();
   await page.getByRole('button', { name: /适应画布/ }).click();
