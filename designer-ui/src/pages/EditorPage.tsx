@@ -114,6 +114,8 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
   const [problemsOpen, setProblemsOpen] = useState(false);
   useAutosave();
   useShortcuts();
+  // Leaving the editor inside the app (browser back, the app list) saves what is pending.
+  useEffect(() => () => void saveNow(), []);
 
   // The address follows the open tab and item, so a reload comes back to the same place.
   useEffect(() => {
