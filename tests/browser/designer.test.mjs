@@ -208,9 +208,9 @@ test('an analyst builds, validates and publishes an app in the designer', async 
   await page.keyboard.press('Delete');
   await page.locator('.fw-node[data-node="cc"]').waitFor({ state: 'detached' });
   await page.getByRole('button', { name: '自动布局' }).click();
-  await page.waitForTimeout(600);
-  await shot(page, '08-flow');
   await saved(page);
+  await page.locator('.fw-edge-problem').waitFor({ state: 'detached' });
+  await shot(page, '08-flow');
   draft = await draftOf(page, app);
   const flow = draft.package.processes[0];
   const added = flow.nodes.find((n) => n.name?.['zh-CN'] === '销售总监审批');

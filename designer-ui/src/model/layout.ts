@@ -14,7 +14,9 @@ export function autoLayout(proc: Pick<ProcessDef, 'nodes' | 'edges'>): Record<st
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of proc.nodes) g.setNode(n.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const e of proc.edges) {
-    if (g.hasNode(e.from) && g.hasNode(e.to)) g.setEdge(e.from, e.to);
+    // Edges carry their label's size, so a long edge reserves room beside the nodes it passes
+    // (its line and label would otherwise run under them).
+    if (g.hasNode(e.from) && g.hasNode(e.to)) g.setEdge(e.from, e.to, { width: 160, height: 24 });
   }
   layout(g);
   const out: Record<string, Position> = {};
