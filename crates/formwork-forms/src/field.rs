@@ -109,6 +109,13 @@ impl Field {
                 }
                 columns.push(column);
             }
+            // The designer's column order; columns it does not name keep their place after.
+            columns.sort_by_key(|c| {
+                ui.order
+                    .iter()
+                    .position(|k| *k == c.key)
+                    .unwrap_or(usize::MAX)
+            });
         }
         let options = options(&kind, &schema, &ui);
         Ok(Field {

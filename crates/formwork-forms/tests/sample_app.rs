@@ -86,3 +86,11 @@ fn the_sample_app_errors_land_on_contact_phone_amount_and_end_date() {
         );
     }
 }
+
+#[test]
+fn milestone_columns_come_in_the_order_the_designer_set() {
+    let (_, form) = sample();
+    let milestones = form.field("milestones").unwrap();
+    let keys: Vec<&str> = milestones.columns.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["title", "due_date", "owner"]);
+}

@@ -132,8 +132,28 @@ impl FormDef {
 pub struct UiDef {
     #[serde(default)]
     pub order: Vec<String>,
+    /// Titled groups of fields, each in one or two columns. When present, `order` is the
+    /// sections' fields in turn (the designer keeps both).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<SectionDef>,
     #[serde(default)]
     pub fields: BTreeMap<String, FieldUiDef>,
+}
+
+/// A titled group of a form's fields. In two columns, wide fields (multi-line text, rich text,
+/// attachments, sub-tables) still take a whole row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionDef {
+    pub id: String,
+    pub title: Text,
+    /// 1 or 2.
+    #[serde(default = "one_column")]
+    pub columns: u8,
+    pub fields: Vec<String>,
+}
+
+fn one_column() -> u8 {
+    1
 }
 
 /// How one field is shown and which rules apply to it.
@@ -167,6 +187,9 @@ pub struct FieldUiDef {
     /// Nested field presentation for sub-tables.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, FieldUiDef>,
+    /// Column order of a sub-table (its `fields` map is keyed, hence unordered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order: Vec<String>,
 }
 
 /// A cross-field check: when `check` is false the record is refused with `message` on `path`.
@@ -213,6 +236,16 @@ pub struct ProcessDef {
     pub form: String,
     pub nodes: Vec<NodeDef>,
     pub edges: Vec<EdgeDef>,
+    /// Where the designer draws each node (by node id); no effect on how the process runs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub layout: BTreeMap<String, PositionDef>,
+}
+
+/// A node's top-left corner on the designer's canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PositionDef {
+    pub x: f64,
+    pub y: f64,
 }
 
 impl ProcessDef {

@@ -241,6 +241,11 @@ impl<'a> Checker<'a> {
         for (j, key) in form.ui.order.iter().enumerate() {
             self.field_ref(format!("{at}/ui/order/{j}"), key, &fields);
         }
+        for (s, section) in form.ui.sections.iter().enumerate() {
+            for (j, key) in section.fields.iter().enumerate() {
+                self.field_ref(format!("{at}/ui/sections/{s}/fields/{j}"), key, &fields);
+            }
+        }
         for (key, ui) in &form.ui.fields {
             let ui_at = format!("{at}/ui/fields/{}", escape_token(key));
             self.field_ref(ui_at.clone(), key, &fields);
@@ -254,6 +259,14 @@ impl<'a> Checker<'a> {
                 s.insert(ROW.to_owned());
                 s
             });
+            for (j, sub) in ui.order.iter().enumerate() {
+                if rows.as_ref().is_some_and(|rows| !rows.contains(sub)) {
+                    self.push(
+                        Fault::UnknownField { field: sub },
+                        format!("{ui_at}/order/{j}"),
+                    );
+                }
+            }
             for (sub, sub_ui) in &ui.fields {
                 let sub_at = format!("{ui_at}/fields/{}", escape_token(sub));
                 match &rows {

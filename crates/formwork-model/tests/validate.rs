@@ -621,3 +621,81 @@ fn faulty_fixture_passes_the_schema_and_holds_every_semantic_fault() {
         .collect();
     assert!(missing.is_empty(), "the fixture lacks {missing:?}");
 }
+
+/// The designer's layout data: form sections, sub-table column order, node positions.
+fn with_designer_layout() -> Value {
+    let mut v = base();
+    at(&mut v, "/forms/0/ui").as_object_mut().unwrap().insert(
+        "sections".into(),
+        json!([
+            {"id": "basic", "title": {"zh-CN": "基本信息", "en": "Basics"}, "columns": 2, "fields": ["amount", "due"]},
+            {"id": "more", "title": {"zh-CN": "更多"}, "fields": ["approver", "items"]}
+        ]),
+    );
+    at(&mut v, "/forms/0/ui/fields/items")
+        .as_object_mut()
+        .unwrap()
+        .insert("order".into(), json!(["qty"]));
+    at(&mut v, "/processes/0").as_object_mut().unwrap().insert(
+        "layout".into(),
+        json!({"start": {"x": 0, "y": 0}, "route": {"x": 10.5, "y": 120}}),
+    );
+    v
+}
+
+#[test]
+fn designer_sections_column_order_and_node_positions_validate_and_survive_export() {
+    let app = validate_package(&with_designer_layout()).unwrap_or_else(|p| panic!("{p:#?}"));
+    let ui = &app.forms[0].ui;
+    assert_eq!(ui.sections.len(), 2);
+    assert_eq!(ui.sections[0].columns, 2);
+    assert_eq!(ui.sections[1].columns, 1, "one column unless said");
+    assert_eq!(ui.fields["items"].order, vec!["qty".to_owned()]);
+    assert_eq!(app.processes[0].layout["route"].x, 10.5);
+    let back = serde_json::to_value(&app).unwrap();
+    assert_eq!(
+        back.pointer("/processes/0/layout/route/y"),
+        Some(&json!(120.0))
+    );
+    assert_eq!(
+        back.pointer("/forms/0/ui/sections/1/id"),
+        Some(&json!("more"))
+    );
+    let plain = serde_json::to_value(validate_package(&base()).unwrap()).unwrap();
+    assert!(
+        plain.pointer("/forms/0/ui/sections").is_none(),
+        "absent stays absent"
+    );
+    assert!(
+        plain.pointer("/processes/0/layout").is_none(),
+        "absent stays absent"
+    );
+}
+
+#[test]
+fn section_naming_an_unknown_field_is_reported_there() {
+    let mut v = with_designer_layout();
+    push(&mut v, "/forms/0/ui/sections/1/fields", json!("nope"));
+    assert_reports(&v, "unknown_field", "/forms/0/ui/sections/1/fields/2");
+}
+
+#[test]
+fn column_order_naming_an_unknown_column_is_reported_there() {
+    let mut v = with_designer_layout();
+    push(&mut v, "/forms/0/ui/fields/items/order", json!("nope"));
+    assert_reports(&v, "unknown_field", "/forms/0/ui/fields/items/order/1");
+}
+
+#[test]
+fn three_column_section_is_refused_by_the_schema() {
+    let mut v = with_designer_layout();
+    *at(&mut v, "/forms/0/ui/sections/0/columns") = json!(3);
+    assert_reports(&v, "bad_enum_value", "/forms/0/ui/sections/0/columns");
+}
+
+#[test]
+fn node_position_without_y_is_refused_by_the_schema() {
+    let mut v = with_designer_layout();
+    *at(&mut v, "/processes/0/layout/start") = json!({"x": 1});
+    assert_reports(&v, "missing_property", "/processes/0/layout/start");
+}

@@ -106,6 +106,7 @@ pub(crate) async fn index(
         };
         cards.push(app_card(lang, app, in_app));
     }
+    let designer = state.runtime.is_designer(&caller.user).await?;
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
         "home.html",
@@ -113,6 +114,7 @@ pub(crate) async fn index(
         context! {
             apps => data(&cards),
             tasks => tasks.map(|t| format::count(t.len())),
+            designer,
         },
     ))
 }
