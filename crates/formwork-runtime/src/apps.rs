@@ -5,7 +5,7 @@
 
 use formwork_model::canonical::canonical_string;
 use formwork_model::validate::{Problem, validate_package};
-use formwork_store::{AppSummary, AppVersion, AppVersionInfo, Draft, User};
+use formwork_store::{AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite, User};
 use serde_json::Value;
 
 use crate::accounts::problem;
@@ -37,18 +37,19 @@ impl Runtime {
         self.require_designer(actor).await?;
         let app_id = package_app_id(package)?;
         let text = canonical_string(package);
+        let write = DraftWrite {
+            app_id: &app_id,
+            package: &text,
+            actor: &actor.id,
+        };
         let draft = match self.store.get_draft(&app_id).await? {
-            Some(_) if replace => {
-                self.store
-                    .put_draft(&app_id, &text, None, &actor.id)
-                    .await?
-            }
+            Some(_) if replace => self.store.put_draft(&write, None).await?,
             Some(_) => {
                 return Err(RuntimeError::Conflict(format!(
                     "app {app_id} already exists"
                 )));
             }
-            None => self.store.create_app(&app_id, &text, &actor.id).await?,
+            None => self.store.create_app(&write).await?,
         };
         Ok(ImportOutcome {
             problems: problems_of(package),
@@ -85,10 +86,13 @@ impl Runtime {
                 )],
             });
         }
-        let draft = self
-            .store
-            .put_draft(app_id, &canonical_string(package), expected_rev, &actor.id)
-            .await?;
+        let text = canonical_string(package);
+        let write = DraftWrite {
+            app_id,
+            package: &text,
+            actor: &actor.id,
+        };
+        let draft = self.store.put_draft(&write, expected_rev).await?;
         Ok(ImportOutcome {
             problems: problems_of(package),
             app_id: id,

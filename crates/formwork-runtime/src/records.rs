@@ -7,8 +7,8 @@ use formwork_forms::kind::FieldKind;
 use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
 use formwork_model::{FormPermissionsDef, NumberingDef, Problem};
 use formwork_store::{
-    Column, Cursor, Department, Filter, FilterOp, Inserted, NewRecord, Numbering, Record,
-    RecordQuery, StoreError, User, ValueKind, Visibility,
+    Column, Cursor, Department, FieldKey, Filter, FilterOp, Inserted, NewRecord, Numbering, Record,
+    RecordQuery, RecordUpdate, StoreError, User, ValueKind, Visibility,
 };
 use serde_json::Value;
 use sha2::Digest as _;
@@ -207,16 +207,15 @@ impl Runtime {
             .submit(&patch, &ctx, Some(&record.data))
             .map_err(invalid)?;
         self.check_references(caller, &mut clean).await?;
-        let diff = field_diff(&record.data, &clean.data);
+        let update = RecordUpdate {
+            id: id.to_owned(),
+            expected_rev,
+            diff: field_diff(&record.data, &clean.data),
+            data: clean.data,
+            status: record.status,
+        };
         self.store
-            .update_record(
-                id,
-                expected_rev,
-                &clean.data,
-                &record.status,
-                &diff,
-                &caller.user.id,
-            )
+            .update_record(&update, &caller.user.id)
             .await
             .map_err(|e| match e {
                 // Another edit committed between our read and our write.
@@ -528,13 +527,18 @@ fn column(form: &CompiledForm, key: &str, pointer: &str) -> RuntimeResult<Column
         }
         _ => ValueKind::Text,
     };
-    Ok(Column::Data {
-        key: key.to_owned(),
-        kind,
-    })
+    let key = FieldKey::parse(key).map_err(|_| {
+        bad_query(
+            pointer,
+            &format!("字段 “{key}” 不能用于筛选或排序"),
+            &format!("Field \"{key}\" cannot be filtered or sorted on"),
+        )
+    })?;
+    Ok(Column::Data { key, kind })
 }
 
-fn text_fields(form: &CompiledForm) -> Vec<String> {
+/// The text fields a search looks in (every field of a published form has a key SQL admits).
+fn text_fields(form: &CompiledForm) -> Vec<FieldKey> {
     form.fields()
         .iter()
         .filter(|f| {
@@ -543,7 +547,7 @@ fn text_fields(form: &CompiledForm) -> Vec<String> {
                 FieldKind::Text | FieldKind::Textarea | FieldKind::Select | FieldKind::Radio
             )
         })
-        .map(|f| f.key.clone())
+        .filter_map(|f| FieldKey::parse(&f.key).ok())
         .collect()
 }
 
@@ -671,7 +675,11 @@ fn sort_value(record: &Record, column: &Column) -> Value {
         Column::System("created_at") => Value::String(rfc3339(record.created_at)),
         Column::System("updated_at") => Value::String(rfc3339(record.updated_at)),
         Column::System(_) => Value::String(record.id.clone()),
-        Column::Data { key, .. } => record.data.get(key).cloned().unwrap_or(Value::Null),
+        Column::Data { key, .. } => record
+            .data
+            .get(key.as_str())
+            .cloned()
+            .unwrap_or(Value::Null),
     }
 }
 

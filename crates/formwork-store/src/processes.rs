@@ -1,9 +1,12 @@
 //! Row types of running processes: instances, tasks, timers, timelines and notifications,
 //! and the one write that applies an engine step.
 
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
+
+use crate::{NewJob, StoreResult};
 
 /// A running (or finished) process on one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +108,17 @@ pub struct NewHistory {
     pub detail: Value,
 }
 
+/// A page of one user's notifications, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationQuery {
+    pub user_id: String,
+    /// Only messages of this kind (e.g. `cc`), when given.
+    pub kind: Option<String>,
+    /// Keyset: the last id of the previous page.
+    pub before: Option<String>,
+    pub limit: u32,
+}
+
 /// An in-app message of one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
@@ -128,7 +142,8 @@ pub struct NewNotification {
 }
 
 /// Everything one engine step writes, applied in ONE transaction by
-/// [`crate::Store::apply_step`] (or with a new record by `insert_record`).
+/// [`ProcessStore::apply_step`] (or with a new record by
+/// [`RecordStore::insert_record`](crate::RecordStore::insert_record)).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StepWrite {
     pub instance_id: String,
@@ -155,8 +170,8 @@ pub struct StepWrite {
     /// The record revision `record_data` was computed from; a different current revision is
     /// `Conflict`, so a step never overwrites an edit it did not see.
     pub record_rev: Option<i64>,
-    /// Background work to enqueue (mail, chat, webhooks): `(kind, payload)`.
-    pub outbox: Vec<(String, Value)>,
+    /// Background work to enqueue (mail, chat, webhooks).
+    pub outbox: Vec<NewJob>,
     /// When the step happened: every row it writes carries this instant. `None` takes the
     /// database host's clock.
     pub at: Option<OffsetDateTime>,
@@ -186,4 +201,38 @@ pub struct TaskQuery {
     /// Keyset: the last task id of the previous page (ids sort by creation time).
     pub after: Option<String>,
     pub limit: u32,
+}
+
+/// Running processes. A step is one transaction that first bumps the instance's version, so
+/// two steps computed from one version never both land.
+#[async_trait]
+pub trait ProcessStore: Send + Sync + 'static {
+    /// Applies one engine step atomically (see [`StepWrite`]); returns the updated instance.
+    async fn apply_step(&self, step: StepWrite, actor: Option<&str>) -> StoreResult<Instance>;
+    async fn get_instance(&self, id: &str) -> StoreResult<Option<Instance>>;
+    /// The newest instance of a record's process, if any.
+    async fn instance_for_record(&self, record_id: &str) -> StoreResult<Option<Instance>>;
+    async fn get_task(&self, id: &str) -> StoreResult<Option<Task>>;
+    async fn tasks_of_instance(&self, instance_id: &str) -> StoreResult<Vec<Task>>;
+    /// A page of a user's inbox, newest first.
+    async fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>>;
+    /// Records the user submitted that have an instance, newest first (keyset on record id).
+    async fn submitted_instances(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Instance>>;
+    /// The timeline of an instance, oldest first.
+    async fn instance_history(&self, instance_id: &str) -> StoreResult<Vec<HistoryRow>>;
+    /// Timers due at `now` that have not fired, oldest first.
+    async fn due_timers(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<Timer>>;
+
+    /// A page of a user's notifications, newest first.
+    async fn list_notifications(&self, query: &NotificationQuery)
+    -> StoreResult<Vec<Notification>>;
+    async fn unread_notifications(&self, user_id: &str) -> StoreResult<u32>;
+    /// Marks these notifications of the user read, or all of them when `ids` is empty;
+    /// returns how many were unread.
+    async fn mark_notifications_read(&self, user_id: &str, ids: &[String]) -> StoreResult<u64>;
 }

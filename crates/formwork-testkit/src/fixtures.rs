@@ -1,6 +1,8 @@
 //! Small builders for test data.
 
-use formwork_store::{NewApiToken, NewRecord, NewUser, Numbering};
+use formwork_store::{
+    DraftWrite, NewApiToken, NewRecord, NewUser, NotificationQuery, Numbering, RecordUpdate,
+};
 
 /// A user with a placeholder password hash and no department.
 pub fn new_user(username: &str) -> NewUser {
@@ -64,5 +66,46 @@ pub fn yearly_numbering(prefix: &str, year: i32) -> Numbering {
         scope: year.to_string(),
         template: format!("{prefix}-{year}-{{seq}}"),
         width: 5,
+    }
+}
+
+/// A draft of `app_id` saved by `actor`.
+pub fn new_draft<'a>(app_id: &'a str, package: &'a str, actor: &'a str) -> DraftWrite<'a> {
+    DraftWrite {
+        app_id,
+        package,
+        actor,
+    }
+}
+
+/// A change of record `id` computed from revision `expected_rev`.
+pub fn record_update(
+    id: &str,
+    expected_rev: i64,
+    data: &serde_json::Value,
+    status: &str,
+    diff: &serde_json::Value,
+) -> RecordUpdate {
+    RecordUpdate {
+        id: id.to_owned(),
+        expected_rev,
+        data: data.clone(),
+        status: status.to_owned(),
+        diff: diff.clone(),
+    }
+}
+
+/// A page of `user_id`'s notifications (of `kind` when given), before `before`.
+pub fn notifications(
+    user_id: &str,
+    kind: Option<&str>,
+    before: Option<&str>,
+    limit: u32,
+) -> NotificationQuery {
+    NotificationQuery {
+        user_id: user_id.to_owned(),
+        kind: kind.map(str::to_owned),
+        before: before.map(str::to_owned),
+        limit,
     }
 }

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
-    Inserted, Instance, NewHistory, NewInstance, NewNotification, NewTask, NewTimer, Record,
-    StepWrite, Store, StoreError, StoreResult, TaskBox, TaskClose, TaskQuery, User, new_id,
+    Inserted, Instance, NewHistory, NewInstance, NewJob, NewNotification, NewTask, NewTimer,
+    Record, StepWrite, Store, StoreError, StoreResult, TaskBox, TaskClose, TaskQuery, User, new_id,
 };
-use formwork_testkit::fixtures::{new_record, new_user, package};
+use formwork_testkit::fixtures::{
+    new_draft, new_record, new_user, notifications, package, record_update,
+};
 use formwork_testkit::with_each_backend;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -32,7 +34,7 @@ async fn world(store: &Db) -> anyhow::Result<World> {
         users.push(store.create_user(new_user(name), None).await?);
     }
     let pkg = package(APP, "项目", "Projects");
-    store.create_app(APP, &pkg, "analyst").await?;
+    store.create_app(&new_draft(APP, &pkg, "analyst")).await?;
     store.publish(APP, &pkg, "analyst").await?;
     let carol = users.pop().context("carol")?;
     let bob = users.pop().context("bob")?;
@@ -153,7 +155,9 @@ async fn an_instance_is_written_with_its_record_tasks_timeline_and_messages() {
         ensure!(rows[0].actor.as_deref() == Some(w.alice.id.as_str()));
         ensure!(rows[0].at == T0 && rows[0].detail == json!({"n": 1}));
 
-        let notes = store.list_notifications(&w.bob.id, None, 10).await?;
+        let notes = store
+            .list_notifications(&notifications(&w.bob.id, None, None, 10))
+            .await?;
         ensure!(notes.len() == 1 && notes[0].kind == "task");
         ensure!(notes[0].payload["key"] == "a#1");
         ensure!(notes[0].payload["instance_id"] == instance.id.as_str());
@@ -176,7 +180,10 @@ async fn a_step_closes_and_opens_tasks_and_moves_the_record_on_in_one_transactio
         s.record_status = Some("approved".into());
         s.record_data = Some(json!({"name": "p2"}));
         s.record_diff = Some(json!({"name": {"from": "p", "to": "p2"}}));
-        s.outbox = vec![("notify".into(), json!({"x": 1}))];
+        s.outbox = vec![NewJob {
+            kind: "notify".into(),
+            payload: json!({"x": 1}),
+        }];
         let after = store.apply_step(s, Some(&w.bob.id)).await?;
         ensure!(after.version == 2);
         ensure!(after.state["seq"] == 1);
@@ -199,6 +206,22 @@ async fn a_step_closes_and_opens_tasks_and_moves_the_record_on_in_one_transactio
         ensure!(last.action == "record.update" && last.actor.as_deref() == Some(w.bob.id.as_str()));
         ensure!(last.detail.contains("p2"), "{}", last.detail);
         ensure!(store.instance_history(&instance.id).await?.len() == 2);
+        // The step's outbox row is pending, available from the step's instant on.
+        let later = T0 + time::Duration::days(1);
+        let jobs = store.pending_jobs(later, 10).await?;
+        let job = jobs
+            .iter()
+            .find(|j| j.payload == json!({"x": 1}))
+            .context("job")?;
+        ensure!(job.kind == "notify" && job.available_at == T0 + time::Duration::hours(1));
+        ensure!(job.attempts == 0 && job.done_at.is_none());
+        ensure!(
+            store
+                .pending_jobs(T0, 10)
+                .await?
+                .iter()
+                .all(|j| j.id != job.id)
+        );
         Ok(())
     })
     .await;
@@ -450,18 +473,20 @@ async fn notifications_page_by_kind_count_unread_and_mark_read() {
             .collect();
         store.apply_step(s, None).await?;
         ensure!(store.unread_notifications(&w.bob.id).await? == 5);
-        let all = store.list_notifications(&w.bob.id, None, 10).await?;
+        let all = store
+            .list_notifications(&notifications(&w.bob.id, None, None, 10))
+            .await?;
         let ns: Vec<Value> = all.iter().map(|n| n.payload["n"].clone()).collect();
         ensure!(
             ns == [json!(3), json!(2), json!(1), json!(0), Value::Null],
             "{ns:?}"
         );
         let page = store
-            .list_notifications(&w.bob.id, Some(&all[1].id), 2)
+            .list_notifications(&notifications(&w.bob.id, None, Some(&all[1].id), 2))
             .await?;
         ensure!(page.len() == 2 && page[0].id == all[2].id);
         let cc = store
-            .list_notifications_of_kind(&w.bob.id, Some("cc"), None, 10)
+            .list_notifications(&notifications(&w.bob.id, Some("cc"), None, 10))
             .await?;
         ensure!(cc.len() == 2 && cc.iter().all(|n| n.kind == "cc"));
 
@@ -477,7 +502,9 @@ async fn notifications_page_by_kind_count_unread_and_mark_read() {
                 == 0
         );
         ensure!(store.unread_notifications(&w.bob.id).await? == 4);
-        let first = store.list_notifications(&w.bob.id, None, 1).await?;
+        let first = store
+            .list_notifications(&notifications(&w.bob.id, None, None, 1))
+            .await?;
         ensure!(first[0].read_at.is_some());
         ensure!(store.mark_notifications_read(&w.bob.id, &[]).await? == 4);
         ensure!(store.unread_notifications(&w.bob.id).await? == 0);
@@ -495,11 +522,7 @@ async fn a_step_whose_data_was_computed_from_an_older_record_revision_is_refused
         let diff = json!({});
         store
             .update_record(
-                &record.id,
-                record.rev,
-                &edited,
-                &record.status,
-                &diff,
+                &record_update(&record.id, record.rev, &edited, &record.status, &diff),
                 &w.alice.id,
             )
             .await?;

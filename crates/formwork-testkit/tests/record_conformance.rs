@@ -7,10 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
-    Attachment, Column, Cursor, Filter, FilterOp, Inserted, MAX_LIST_LIMIT, NewDepartment, Record,
-    RecordQuery, Store, StoreError, StoreResult, User, ValueKind, Visibility,
+    Attachment, Column, Cursor, FieldKey, Filter, FilterOp, Inserted, MAX_LIST_LIMIT,
+    NewDepartment, Record, RecordQuery, Store, StoreError, StoreResult, User, ValueKind,
+    Visibility,
 };
-use formwork_testkit::fixtures::{new_record, new_user, package, yearly_numbering};
+use formwork_testkit::fixtures::{
+    new_draft, new_record, new_user, package, record_update, yearly_numbering,
+};
 use formwork_testkit::with_each_backend;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -44,7 +47,7 @@ async fn world(store: &Db) -> anyhow::Result<World> {
         users.push(store.create_user(new, None).await?);
     }
     let pkg = package(APP, "项目", "Projects");
-    store.create_app(APP, &pkg, "analyst").await?;
+    store.create_app(&new_draft(APP, &pkg, "analyst")).await?;
     store.publish(APP, &pkg, "analyst").await?;
     let carol = users.pop().context("carol")?;
     let bob = users.pop().context("bob")?;
@@ -80,9 +83,10 @@ fn query() -> RecordQuery {
     }
 }
 
+#[allow(clippy::expect_used)] // a test helper given literal keys
 fn data(key: &str, kind: ValueKind) -> Column {
     Column::Data {
-        key: key.to_owned(),
+        key: FieldKey::parse(key).expect("a field key"),
         kind,
     }
 }
@@ -149,7 +153,10 @@ async fn an_inserted_record_reads_back_updates_with_its_revision_and_deletes() {
         let new_data = json!({"name": "Alpha", "amount": "120.00"});
         let diff = json!({"amount": {"from": "100.00", "to": "120.00"}});
         let updated = store
-            .update_record(&created.id, 1, &new_data, "approved", &diff, &w.bob.id)
+            .update_record(
+                &record_update(&created.id, 1, &new_data, "approved", &diff),
+                &w.bob.id,
+            )
             .await?;
         ensure!(updated.rev == 2 && updated.data == new_data && updated.status == "approved");
         ensure!(updated.created_at == created.created_at);
@@ -157,12 +164,18 @@ async fn an_inserted_record_reads_back_updates_with_its_revision_and_deletes() {
         ensure!(store.get_record(&created.id).await? == Some(updated.clone()));
 
         let stale = store
-            .update_record(&created.id, 1, &json!({}), "draft", &json!({}), &w.bob.id)
+            .update_record(
+                &record_update(&created.id, 1, &json!({}), "draft", &json!({})),
+                &w.bob.id,
+            )
             .await;
         ensure!(is_conflict(&stale), "{stale:?}");
         ensure!(store.get_record(&created.id).await? == Some(updated.clone()));
         let missing = store
-            .update_record("no-such-record", 1, &json!({}), "draft", &json!({}), "x")
+            .update_record(
+                &record_update("no-such-record", 1, &json!({}), "draft", &json!({})),
+                "x",
+            )
             .await;
         ensure!(is_not_found(&missing), "{missing:?}");
 
@@ -173,7 +186,10 @@ async fn an_inserted_record_reads_back_updates_with_its_revision_and_deletes() {
         let again = store.delete_record(&created.id, None, &w.bob.id).await;
         ensure!(is_not_found(&again), "{again:?}");
         let late = store
-            .update_record(&created.id, 3, &json!({}), "draft", &json!({}), &w.bob.id)
+            .update_record(
+                &record_update(&created.id, 3, &json!({}), "draft", &json!({})),
+                &w.bob.id,
+            )
             .await;
         ensure!(is_not_found(&late), "{late:?}");
         Ok(())
@@ -531,7 +547,10 @@ async fn filters_on_system_columns_compare_text_and_instants() {
         let second = insert(&store, &w.bob, json!({"name": "second"})).await?;
         let carols = insert(&store, &w.carol, json!({"name": "third"})).await?;
         store
-            .update_record(&second.id, 1, &second.data, "approved", &json!({}), "x")
+            .update_record(
+                &record_update(&second.id, 1, &second.data, "approved", &json!({})),
+                "x",
+            )
             .await?;
         let sys = |name: &'static str, op, v: Value| vec![filter(Column::System(name), op, v)];
         ensure!(
@@ -579,13 +598,17 @@ async fn queries_with_unsafe_keys_unknown_columns_or_ill_typed_values_are_refuse
                 anyhow::Ok(())
             }
         };
-        for key in ["name') OR 1=1 --", "Name", "1abc", "", "a.b", "a-b"] {
-            refused(vec![filter(
-                data(key, ValueKind::Text),
-                FilterOp::Eq,
-                json!("a"),
-            )])
-            .await?;
+        // An unsafe key cannot even be named: the only way to a data column is a checked key.
+        for key in [
+            "name') OR 1=1 --",
+            "Name",
+            "1abc",
+            "",
+            "a.b",
+            "a-b",
+            "name'",
+        ] {
+            ensure!(FieldKey::parse(key).is_err(), "{key:?} was accepted");
         }
         refused(vec![filter(
             Column::System("data"),
@@ -617,9 +640,6 @@ async fn queries_with_unsafe_keys_unknown_columns_or_ill_typed_values_are_refuse
             json!("yesterday"),
         )])
         .await?;
-        let mut q = query();
-        q.search = Some(("a".into(), vec!["name'".into()]));
-        ensure!(store.list_records(&q).await.is_err());
         // A value that merely looks like SQL is just a value.
         let quoted = vec![filter(
             data("name", ValueKind::Text),
@@ -652,7 +672,9 @@ async fn search_finds_the_number_or_a_listed_text_field_ignoring_case() {
             let mut q = query();
             q.search = Some((
                 needle.to_owned(),
-                keys.iter().map(|k| k.to_string()).collect(),
+                keys.iter()
+                    .map(|k| FieldKey::parse(k).expect("a field key"))
+                    .collect(),
             ));
             let store = store.clone();
             async move {
@@ -680,7 +702,11 @@ fn cursor_of(record: &Record, sort: Option<&Column>) -> anyhow::Result<Cursor> {
         None | Some(Column::System("id")) => Value::String(record.id.clone()),
         Some(Column::System("number")) => record.number.clone().map_or(Value::Null, Value::String),
         Some(Column::System("created_at")) => Value::String(record.created_at.format(&Rfc3339)?),
-        Some(Column::Data { key, .. }) => record.data.get(key).cloned().unwrap_or(Value::Null),
+        Some(Column::Data { key, .. }) => record
+            .data
+            .get(key.as_str())
+            .cloned()
+            .unwrap_or(Value::Null),
         Some(other) => bail!("no cursor for {other:?}"),
     };
     Ok(Cursor {
@@ -849,7 +875,7 @@ async fn keyset_pages_of_seven_return_each_of_25_records_once_in_order_in_both_d
                 let got = ids(&all_pages(&store, q, 7).await?);
                 let expected = match &sort {
                     None => expected_order(&visible, |r| Some(r.id.clone()), true),
-                    Some(Column::Data { key, .. }) if key == "amount" => {
+                    Some(Column::Data { key, .. }) if key.as_str() == "amount" => {
                         expected_order(&visible, amount, desc)
                     }
                     Some(_) => expected_order(&visible, rank, desc),
@@ -914,7 +940,7 @@ async fn deleted_records_vanish_from_lists_searches_and_gets() {
         store.delete_record(&drop.id, Some(1), &w.alice.id).await?;
         ensure!(ids(&store.list_records(&query()).await?) == [keep.id.as_str()]);
         let mut q = query();
-        q.search = Some(("drop".into(), vec!["name".into()]));
+        q.search = Some(("drop".into(), vec![FieldKey::parse("name")?]));
         ensure!(store.list_records(&q).await?.is_empty());
         let mut q = query();
         q.after = Some(Cursor {
@@ -945,11 +971,7 @@ async fn record_history_lists_create_update_and_delete_oldest_first_with_the_dif
         let diff = json!({"amount": {"from": "100.00", "to": "150.00"}});
         store
             .update_record(
-                &r.id,
-                1,
-                &json!({"amount": "150.00"}),
-                "approved",
-                &diff,
+                &record_update(&r.id, 1, &json!({"amount": "150.00"}), "approved", &diff),
                 &w.bob.id,
             )
             .await?;

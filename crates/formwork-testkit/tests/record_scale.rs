@@ -5,10 +5,13 @@
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use formwork_store::{Column, Cursor, Filter, FilterOp, RecordQuery, Store, ValueKind, Visibility};
+use formwork_store::{
+    Column, Cursor, FieldKey, Filter, FilterOp, RecordQuery, RecordStore as _, Store, ValueKind,
+    Visibility,
+};
 use formwork_store_postgres::PgStore;
 use formwork_store_sqlite::SqliteStore;
-use formwork_testkit::fixtures::package;
+use formwork_testkit::fixtures::{new_draft, package};
 use formwork_testkit::{Backend, TestDb};
 use sqlx::{AssertSqlSafe, Connection as _};
 
@@ -94,7 +97,7 @@ async fn timed(store: &dyn Store, q: &RecordQuery) -> anyhow::Result<(Duration, 
 
 async fn load(db: &TestDb, store: &dyn Store) -> anyhow::Result<()> {
     let pkg = package(APP, "项目", "Projects");
-    store.create_app(APP, &pkg, "analyst").await?;
+    store.create_app(&new_draft(APP, &pkg, "analyst")).await?;
     store.publish(APP, &pkg, "analyst").await?;
     match db.backend() {
         Backend::Sqlite => {
@@ -171,7 +174,7 @@ async fn check(db: &TestDb) -> anyhow::Result<()> {
     let mut by_amount = query(own("u7", &["d3"]));
     by_amount.sort = Some((
         Column::Data {
-            key: "amount".into(),
+            key: FieldKey::parse("amount")?,
             kind: ValueKind::Number,
         },
         true,
@@ -183,7 +186,7 @@ async fn check(db: &TestDb) -> anyhow::Result<()> {
         value: "approved".into(),
     }];
     let mut search = query(Visibility::All);
-    search.search = Some(("project 4242".into(), vec!["name".into()]));
+    search.search = Some(("project 4242".into(), vec![FieldKey::parse("name")?]));
     // Shown for comparison: without a projection a data sort or a substring search reads the
     // form's records.
     let other = [

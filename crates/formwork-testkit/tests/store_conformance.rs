@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
     Backend, NewDepartment, Role, SessionRow, Store, StoreError, StoreResult, User,
 };
-use formwork_testkit::fixtures::{new_token, new_user, package};
+use formwork_testkit::fixtures::{new_draft, new_token, new_user, package};
 use formwork_testkit::with_each_backend;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -604,12 +604,12 @@ async fn login_failures_are_counted_within_the_window_and_clear_resets_them() {
 async fn create_app_starts_the_draft_at_revision_one_and_a_second_create_is_a_conflict() {
     with_each_backend(|store| async move {
         let pkg = package("crm", "客户管理", "CRM");
-        let draft = store.create_app("crm", &pkg, "analyst").await?;
+        let draft = store.create_app(&new_draft("crm", &pkg, "analyst")).await?;
         ensure!(draft.app_id == "crm" && draft.package == pkg && draft.rev == 1);
         ensure!(draft.updated_by == "analyst");
         ensure!(store.get_draft("crm").await? == Some(draft));
         ensure!(store.get_draft("nope").await?.is_none());
-        let again = store.create_app("crm", &pkg, "analyst").await;
+        let again = store.create_app(&new_draft("crm", &pkg, "analyst")).await;
         ensure!(is_conflict(&again), "{again:?}");
         Ok(())
     })
@@ -621,7 +621,7 @@ async fn drafts_round_trip_byte_for_byte() {
     with_each_backend(|store| async move {
         // Key order and spacing must survive: JSONB would sort keys and respace.
         let pkg = "{\"zeta\": 1,  \"name\": {\"zh-CN\":\"应用\"},\n \"alpha\": [3,2,1]}";
-        store.create_app("raw", pkg, "analyst").await?;
+        store.create_app(&new_draft("raw", pkg, "analyst")).await?;
         ensure!(store.get_draft("raw").await?.context("draft")?.package == pkg);
         let v = store.publish("raw", pkg, "analyst").await?;
         ensure!(v.package == pkg);
@@ -635,25 +635,36 @@ async fn drafts_round_trip_byte_for_byte() {
 async fn put_draft_bumps_the_revision_and_a_stale_expected_revision_is_a_conflict() {
     with_each_backend(|store| async move {
         store
-            .create_app("crm", &package("crm", "客户", "CRM"), "analyst")
+            .create_app(&new_draft("crm", &package("crm", "客户", "CRM"), "analyst"))
             .await?;
         let v2 = package("crm", "客户管理", "CRM 2");
-        let saved = store.put_draft("crm", &v2, Some(1), "analyst2").await?;
+        let saved = store
+            .put_draft(&new_draft("crm", &v2, "analyst2"), Some(1))
+            .await?;
         ensure!(saved.rev == 2 && saved.package == v2 && saved.updated_by == "analyst2");
         ensure!(store.get_draft("crm").await? == Some(saved));
 
         let stale = store
-            .put_draft("crm", &package("crm", "旧", "old"), Some(1), "a")
+            .put_draft(
+                &new_draft("crm", &package("crm", "旧", "old"), "a"),
+                Some(1),
+            )
             .await;
         ensure!(is_conflict(&stale), "{stale:?}");
         ensure!(store.get_draft("crm").await?.context("draft")?.package == v2);
 
-        let forced = store.put_draft("crm", "{}", None, "analyst").await?;
+        let forced = store
+            .put_draft(&new_draft("crm", "{}", "analyst"), None)
+            .await?;
         ensure!(forced.rev == 3);
-        let missing = store.put_draft("nope", "{}", Some(1), "analyst").await;
+        let missing = store
+            .put_draft(&new_draft("nope", "{}", "analyst"), Some(1))
+            .await;
         ensure!(is_not_found(&missing), "{missing:?}");
         ensure!(is_not_found(
-            &store.put_draft("nope", "{}", None, "analyst").await
+            &store
+                .put_draft(&new_draft("nope", "{}", "analyst"), None)
+                .await
         ));
         Ok(())
     })
@@ -663,13 +674,16 @@ async fn put_draft_bumps_the_revision_and_a_stale_expected_revision_is_a_conflic
 #[tokio::test]
 async fn concurrent_draft_saves_of_one_revision_let_exactly_one_win() {
     with_each_backend(|store| async move {
-        store.create_app("crm", "{}", "analyst").await?;
+        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
         let saves: Vec<_> = (0..10)
             .map(|i| {
                 let store = store.clone();
                 tokio::spawn(async move {
                     store
-                        .put_draft("crm", &format!("{{\"n\":{i}}}"), Some(1), "analyst")
+                        .put_draft(
+                            &new_draft("crm", &format!("{{\"n\":{i}}}"), "analyst"),
+                            Some(1),
+                        )
                         .await
                 })
             })
@@ -699,7 +713,7 @@ async fn concurrent_draft_saves_of_one_revision_let_exactly_one_win() {
 async fn publish_numbers_versions_one_two_three_and_get_and_latest_find_them() {
     with_each_backend(|store| async move {
         store
-            .create_app("crm", &package("crm", "客户", "CRM"), "analyst")
+            .create_app(&new_draft("crm", &package("crm", "客户", "CRM"), "analyst"))
             .await?;
         ensure!(store.latest_version("crm").await?.is_none());
         ensure!(store.list_versions("crm").await?.is_empty());
@@ -739,7 +753,7 @@ async fn publishing_an_unknown_app_is_not_found() {
 #[tokio::test]
 async fn concurrent_publishes_yield_distinct_consecutive_versions() {
     with_each_backend(|store| async move {
-        store.create_app("crm", "{}", "analyst").await?;
+        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
         let tasks: Vec<_> = (0..20)
             .map(|i| {
                 let store = store.clone();
@@ -776,18 +790,21 @@ async fn concurrent_publishes_yield_distinct_consecutive_versions() {
 async fn list_apps_shows_each_apps_name_and_latest_version() {
     with_each_backend(|store| async move {
         store
-            .create_app("b-app", &package("b-app", "乙", "B"), "analyst")
+            .create_app(&new_draft("b-app", &package("b-app", "乙", "B"), "analyst"))
             .await?;
         store
-            .create_app("a-app", &package("a-app", "甲", "A"), "analyst")
+            .create_app(&new_draft("a-app", &package("a-app", "甲", "A"), "analyst"))
             .await?;
         store
-            .create_app("nameless", "{\"forms\": []}", "analyst")
+            .create_app(&new_draft("nameless", "{\"forms\": []}", "analyst"))
             .await?;
         store.publish("b-app", "{}", "analyst").await?;
         store.publish("b-app", "{}", "analyst").await?;
         let saved = store
-            .put_draft("a-app", &package("a-app", "甲二", "A2"), None, "x")
+            .put_draft(
+                &new_draft("a-app", &package("a-app", "甲二", "A2"), "x"),
+                None,
+            )
             .await?;
 
         let apps = store.list_apps().await?;
@@ -808,8 +825,10 @@ async fn list_apps_shows_each_apps_name_and_latest_version() {
 async fn audited_changes_write_audit_rows_listed_newest_first_in_pages() {
     with_each_backend(|store| async move {
         let alice = store.create_user(new_user("alice"), None).await?;
-        store.create_app("crm", "{}", "analyst").await?;
-        store.put_draft("crm", "{}", Some(1), "analyst").await?;
+        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
+        store
+            .put_draft(&new_draft("crm", "{}", "analyst"), Some(1))
+            .await?;
         store.publish("crm", "{}", "publisher").await?;
         store.set_suspended(&alice.id, true, Some("admin")).await?;
 
@@ -850,9 +869,11 @@ async fn audited_changes_write_audit_rows_listed_newest_first_in_pages() {
 #[tokio::test]
 async fn a_failed_change_writes_no_audit_row() {
     with_each_backend(|store| async move {
-        store.create_app("crm", "{}", "analyst").await?;
-        let _ = store.create_app("crm", "{}", "analyst").await;
-        let _ = store.put_draft("crm", "{}", Some(7), "analyst").await;
+        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
+        let _ = store.create_app(&new_draft("crm", "{}", "analyst")).await;
+        let _ = store
+            .put_draft(&new_draft("crm", "{}", "analyst"), Some(7))
+            .await;
         let _ = store.create_user(new_user("alice"), None).await?;
         let _ = store.create_user(new_user("alice"), None).await;
         let actions: Vec<_> = store

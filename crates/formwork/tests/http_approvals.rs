@@ -11,6 +11,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use common::{Client, TestApp, apps, only_task_of, open_tasks, sample_package};
 use formwork_runtime::Runtime;
+use formwork_testkit::fixtures::notifications;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -721,7 +722,7 @@ async fn a_hundred_instances_through_a_parallel_split_each_join_and_end_exactly_
             .unwrap();
         let ended = app
             .store
-            .list_notifications_of_kind(&sales1_user.id, Some("ended"), None, 500)
+            .list_notifications(&notifications(&sales1_user.id, Some("ended"), None, 500))
             .await
             .unwrap();
         assert_eq!(ended.len(), 100, "one end message per instance");

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use formwork_model::{NodeKind, Text};
 use formwork_process::{CompiledProcess, State};
-use formwork_store::{HistoryRow, Instance, Notification, Record, Task, TaskBox, TaskQuery, User};
+use formwork_store::{
+    HistoryRow, Instance, Notification, NotificationQuery, Record, Task, TaskBox, TaskQuery, User,
+};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -236,7 +238,12 @@ impl Runtime {
             InboxBox::Cc => {
                 let rows = self
                     .store
-                    .list_notifications_of_kind(&user_id, Some("cc"), after, limit + 1)
+                    .list_notifications(&NotificationQuery {
+                        user_id,
+                        kind: Some("cc".into()),
+                        before: after.map(str::to_owned),
+                        limit: limit + 1,
+                    })
                     .await?;
                 let (rows, next) = cut(rows, limit, |n| n.id.clone());
                 for note in rows {
@@ -436,7 +443,12 @@ impl Runtime {
         let limit = page_size(limit);
         let rows = self
             .store
-            .list_notifications(&caller.user.id, after, limit + 1)
+            .list_notifications(&NotificationQuery {
+                user_id: caller.user.id.clone(),
+                kind: None,
+                before: after.map(str::to_owned),
+                limit: limit + 1,
+            })
             .await?;
         let (items, next) = cut(rows, limit, |n| n.id.clone());
         let unread = self.store.unread_notifications(&caller.user.id).await?;

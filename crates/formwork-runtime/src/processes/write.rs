@@ -11,7 +11,7 @@ use formwork_process::{
     TimerKind,
 };
 use formwork_store::{
-    NewHistory, NewNotification, NewTask, NewTimer, StepWrite, Store, TaskClose, new_id,
+    NewHistory, NewJob, NewNotification, NewTask, NewTimer, StepWrite, Store, TaskClose, new_id,
 };
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -164,22 +164,22 @@ pub(crate) async fn build(
         }
     }
     for note in &write.notifications {
-        write.outbox.push((
-            "notify".into(),
-            json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
-        ));
+        write.outbox.push(NewJob {
+            kind: "notify".into(),
+            payload: json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
+        });
     }
     if let Some(outcome) = ended {
-        write.outbox.push((
-            "process.ended".into(),
-            json!({
+        write.outbox.push(NewJob {
+            kind: "process.ended".into(),
+            payload: json!({
                 "app_id": input.app_id,
                 "process_id": input.process.def().id,
                 "instance_id": input.instance_id,
                 "record_id": input.record_id,
                 "outcome": outcome_name(outcome),
             }),
-        ));
+        });
     }
     let record_status = match &input.next.status {
         Status::Ended { outcome } => outcome_name(*outcome).to_owned(),
