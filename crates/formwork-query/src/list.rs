@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use formwork_model::{AppId, DepartmentId, FormId, RecordId, UserId};
 use sea_query::{
     Asterisk, Expr, ExprTrait as _, NullOrdering, Order, Query, SelectStatement, UnionType,
 };
@@ -63,8 +64,8 @@ pub enum Visibility {
     All,
     /// Records owned by the user, or belonging to one of the departments.
     OwnOrDepartments {
-        owner_id: String,
-        department_ids: Vec<String>,
+        owner_id: UserId,
+        department_ids: Vec<DepartmentId>,
     },
 }
 
@@ -119,13 +120,13 @@ pub struct Filter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     pub value: Value,
-    pub id: String,
+    pub id: RecordId,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordQuery {
-    pub app_id: String,
-    pub form_id: String,
+    pub app_id: AppId,
+    pub form_id: FormId,
     pub visibility: Visibility,
     pub filters: Vec<Filter>,
     /// A needle and the text fields to look in: matches the number or any listed field
@@ -319,7 +320,7 @@ fn filter<D: Dialect>(f: &Filter) -> QueryResult<Expr> {
 /// lacking a sort value after all others.
 fn after<D: Dialect>(sort: Option<&(Col, bool)>, cursor: &Cursor) -> QueryResult<Expr> {
     let id = || Expr::col("id");
-    let cursor_id = || Expr::val(cursor.id.clone());
+    let cursor_id = || Expr::val(cursor.id.as_str());
     let beyond = |a: Expr, b: Expr, desc: bool| if desc { a.lt(b) } else { a.gt(b) };
     let Some((col, desc)) = sort else {
         return Ok(beyond(id(), cursor_id(), true));
@@ -350,8 +351,8 @@ fn base<D: Dialect>(q: &RecordQuery, sort: Option<&(Col, bool)>) -> QueryResult<
     let mut base = Query::select();
     base.columns(RECORD_COLUMNS)
         .from("records")
-        .and_where(Expr::col("app_id").eq(q.app_id.clone()))
-        .and_where(Expr::col("form_id").eq(q.form_id.clone()))
+        .and_where(Expr::col("app_id").eq(q.app_id.as_str()))
+        .and_where(Expr::col("form_id").eq(q.form_id.as_str()))
         .and_where(Expr::col("deleted_at").is_null());
     for f in &q.filters {
         base.and_where(filter::<D>(f)?);
@@ -400,12 +401,12 @@ pub fn select<D: Dialect>(q: &RecordQuery) -> QueryResult<Option<SelectStatement
     };
     departments.sort();
     departments.dedup();
-    let own = Expr::col("owner_id").eq(owner_id.clone());
+    let own = Expr::col("owner_id").eq(owner_id.as_str());
     if departments.is_empty() || departments.len() > MAX_BRANCHES {
         let visible = if departments.is_empty() {
             own
         } else {
-            own.or(Expr::col("department_id").is_in(departments))
+            own.or(Expr::col("department_id").is_in(departments.iter().map(DepartmentId::as_str)))
         };
         base.and_where(visible);
         return Ok(Some(ordered(base, sort.as_ref(), limit)));
@@ -427,8 +428,8 @@ pub fn select<D: Dialect>(q: &RecordQuery) -> QueryResult<Option<SelectStatement
     let mut merged = branch(own, "own".to_owned());
     for (i, dept) in departments.into_iter().enumerate() {
         let theirs = Expr::col("department_id")
-            .eq(dept)
-            .and(Expr::col("owner_id").ne(owner_id.clone()));
+            .eq(dept.as_str())
+            .and(Expr::col("owner_id").ne(owner_id.as_str()));
         merged.union(UnionType::All, branch(theirs, format!("dept{i}")));
     }
     match &sort {
@@ -478,13 +479,17 @@ mod tests {
         }
     }
 
+    const OWNER: &str = "01936f6e-8a4b-7c3d-9e2f-000000000001";
+    const DEPT: &str = "01936f6e-8a4b-7c3d-9e2f-0000000000d1";
+    const AFTER: &str = "01936f6e-8a4b-7c3d-9e2f-000000000190";
+
     fn sample() -> RecordQuery {
         RecordQuery {
-            app_id: "projects".into(),
-            form_id: "project".into(),
+            app_id: AppId::parse("projects").unwrap(),
+            form_id: FormId::parse("project").unwrap(),
             visibility: Visibility::OwnOrDepartments {
-                owner_id: "u1".into(),
-                department_ids: vec!["d1".into()],
+                owner_id: UserId::parse(OWNER).unwrap(),
+                department_ids: vec![DepartmentId::parse(DEPT).unwrap()],
             },
             filters: vec![Filter {
                 column: amount(),
@@ -495,7 +500,7 @@ mod tests {
             sort: Some((amount(), true)),
             after: Some(Cursor {
                 value: json!("100000.30"),
-                id: "0190".into(),
+                id: RecordId::parse(AFTER).unwrap(),
             }),
             limit: 21,
         }
@@ -524,7 +529,7 @@ mod tests {
                 .iter()
                 .all(|s| !s.contains("amount") && !s.contains("customer"))
         );
-        for v in ["9.5", "100000.30", "%acme%", "u1", "d1", "0190"] {
+        for v in ["9.5", "100000.30", "%acme%", OWNER, DEPT, AFTER] {
             assert!(
                 strings.iter().any(|s| s == v),
                 "{v} is not bound: {strings:?}"

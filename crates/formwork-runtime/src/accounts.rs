@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use formwork_model::Text;
 use formwork_model::validate::Problem;
-use formwork_store::{NewUser, User};
+use formwork_store::{DepartmentId, NewUser, User, UserId};
 use time::{Duration, OffsetDateTime};
 
 use crate::{Runtime, RuntimeError, RuntimeResult};
@@ -36,7 +36,7 @@ pub struct NewUserInput {
     pub display_name: Option<String>,
     pub email: Option<String>,
     pub password: String,
-    pub department_id: Option<String>,
+    pub department_id: Option<DepartmentId>,
     pub is_admin: bool,
 }
 
@@ -102,7 +102,11 @@ impl Runtime {
     }
 
     /// Creates an account after checking the username and password rules.
-    pub async fn add_user(&self, input: NewUserInput, actor: Option<&str>) -> RuntimeResult<User> {
+    pub async fn add_user(
+        &self,
+        input: NewUserInput,
+        actor: Option<&UserId>,
+    ) -> RuntimeResult<User> {
         let mut problems = Vec::new();
         if !valid_username(&input.username) {
             problems.push(problem(
@@ -134,7 +138,7 @@ impl Runtime {
     }
 
     /// Sets a new password for an existing user.
-    pub async fn set_password(&self, user_id: &str, password: String) -> RuntimeResult<()> {
+    pub async fn set_password(&self, user_id: &UserId, password: String) -> RuntimeResult<()> {
         if let Some(p) = password_problem(&password) {
             return Err(RuntimeError::Invalid { problems: vec![p] });
         }
@@ -147,7 +151,7 @@ impl Runtime {
         &self,
         username: &str,
         suspended: bool,
-        actor: Option<&str>,
+        actor: Option<&UserId>,
     ) -> RuntimeResult<User> {
         let user = self.user_by_username(username).await?;
         self.store.set_suspended(&user.id, suspended, actor).await?;
@@ -162,7 +166,7 @@ impl Runtime {
     }
 
     /// The signed-in user behind a session's user id, refused if gone or suspended.
-    pub async fn session_user(&self, user_id: &str) -> RuntimeResult<User> {
+    pub async fn session_user(&self, user_id: &UserId) -> RuntimeResult<User> {
         match self.store.get_user(user_id).await? {
             Some(u) if !u.suspended => Ok(u),
             _ => Err(RuntimeError::Unauthenticated),

@@ -5,7 +5,7 @@
 
 use formwork_model::canonical::canonical_string;
 use formwork_model::validate::{Problem, validate_package};
-use formwork_store::{AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite, User};
+use formwork_store::{AppId, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite, User};
 use serde_json::Value;
 
 use crate::accounts::problem;
@@ -14,7 +14,7 @@ use crate::{Runtime, RuntimeError, RuntimeResult};
 /// The result of importing a package: the stored draft and what validation found in it.
 #[derive(Debug, Clone)]
 pub struct ImportOutcome {
-    pub app_id: String,
+    pub app_id: AppId,
     pub draft_rev: i64,
     /// Problems found; a draft may be imperfect, but publishing requires none.
     pub problems: Vec<Problem>,
@@ -22,7 +22,7 @@ pub struct ImportOutcome {
 
 #[derive(Debug, Clone)]
 pub struct PublishOutcome {
-    pub app_id: String,
+    pub app_id: AppId,
     pub version: i64,
 }
 
@@ -58,7 +58,7 @@ impl Runtime {
         })
     }
 
-    pub async fn get_draft(&self, app_id: &str, actor: &User) -> RuntimeResult<Draft> {
+    pub async fn get_draft(&self, app_id: &AppId, actor: &User) -> RuntimeResult<Draft> {
         self.require_designer(actor).await?;
         self.store
             .get_draft(app_id)
@@ -69,14 +69,14 @@ impl Runtime {
     /// Replaces the draft; the package's `id` must stay the app's id.
     pub async fn put_draft(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         package: &Value,
         expected_rev: Option<i64>,
         actor: &User,
     ) -> RuntimeResult<ImportOutcome> {
         self.require_designer(actor).await?;
         let id = package_app_id(package)?;
-        if id != app_id {
+        if &id != app_id {
             return Err(RuntimeError::Invalid {
                 problems: vec![problem(
                     "/id",
@@ -101,13 +101,17 @@ impl Runtime {
     }
 
     /// Every problem in the current draft (empty when it can be published).
-    pub async fn validate_draft(&self, app_id: &str, actor: &User) -> RuntimeResult<Vec<Problem>> {
+    pub async fn validate_draft(
+        &self,
+        app_id: &AppId,
+        actor: &User,
+    ) -> RuntimeResult<Vec<Problem>> {
         let draft = self.get_draft(app_id, actor).await?;
         Ok(problems_of(&parse_stored(&draft.package)?))
     }
 
     /// Freezes the draft as the next version; refused with every problem when it is invalid.
-    pub async fn publish(&self, app_id: &str, actor: &User) -> RuntimeResult<PublishOutcome> {
+    pub async fn publish(&self, app_id: &AppId, actor: &User) -> RuntimeResult<PublishOutcome> {
         let draft = self.get_draft(app_id, actor).await?;
         let package = parse_stored(&draft.package)?;
         validate_package(&package).map_err(|problems| RuntimeError::Invalid { problems })?;
@@ -116,7 +120,7 @@ impl Runtime {
             .publish(app_id, &draft.package, &actor.id)
             .await?;
         Ok(PublishOutcome {
-            app_id: app_id.to_owned(),
+            app_id: app_id.clone(),
             version: version.version,
         })
     }
@@ -135,7 +139,7 @@ impl Runtime {
 
     pub async fn list_versions(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         actor: &User,
     ) -> RuntimeResult<Vec<AppVersionInfo>> {
         self.require_designer(actor).await?;
@@ -149,7 +153,7 @@ impl Runtime {
     /// A published version; `None` asks for the latest.
     pub async fn get_version(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         version: Option<i64>,
         actor: &User,
     ) -> RuntimeResult<AppVersion> {
@@ -193,27 +197,18 @@ pub fn parse_package(bytes: &[u8]) -> RuntimeResult<Value> {
     })
 }
 
-fn package_app_id(package: &Value) -> RuntimeResult<String> {
-    let id = package
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ok = (1..=64).contains(&id.len())
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if package.is_object() && ok {
-        Ok(id.to_owned())
-    } else {
-        Err(RuntimeError::Invalid {
+fn package_app_id(package: &Value) -> RuntimeResult<AppId> {
+    let id = package.get("id").and_then(Value::as_str).map(AppId::parse);
+    match id {
+        Some(Ok(id)) => Ok(id),
+        _ => Err(RuntimeError::Invalid {
             problems: vec![problem(
                 "/id",
                 "invalid_app_id",
                 "应用包必须是 JSON 对象，且 id 为以小写字母开头的小写字母、数字、- 或 _（最多 64 个）",
                 "A package must be a JSON object whose id is up to 64 lowercase letters, digits, - or _, starting with a letter",
             )],
-        })
+        }),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The demo organisation of the sample app (DESIGN.md): departments with heads, users and
 //! roles. Every step reuses what exists, so running `formwork demo` again changes nothing.
 
-use formwork_store::{NewDepartment, Role};
+use formwork_store::{NewDepartment, Role, RoleId};
 
 use crate::{NewUserInput, Runtime, RuntimeResult};
 
@@ -129,16 +129,17 @@ impl Runtime {
             }
         }
         for (id, zh, en, members) in ROLES {
+            let id = crate::error::package_id(RoleId::parse(id))?;
             store
                 .upsert_role(Role {
-                    id: (*id).to_owned(),
+                    id: id.clone(),
                     name_zh: (*zh).to_owned(),
                     name_en: (*en).to_owned(),
                 })
                 .await?;
             for member in *members {
                 if let Some(user_id) = user_ids.get(member) {
-                    store.add_role_member(id, user_id).await?;
+                    store.add_role_member(&id, user_id).await?;
                 }
             }
         }

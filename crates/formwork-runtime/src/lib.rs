@@ -27,9 +27,7 @@ pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use demo::{DEMO_USERS, DemoSetup};
 pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
-pub use portal::{
-    AppAccess, FormAccess, IN_REVIEW, ListScope, TASK_COUNT_CAP, form_access, may_edit,
-};
+pub use portal::{AppAccess, FormAccess, ListScope, TASK_COUNT_CAP, form_access, may_edit};
 pub use processes::{
     DecideRequest, Decided, FieldAccess, InboxBox, InboxItem, InboxPage, MAX_BATCH, NodeView,
     NotificationPage, TaskDetail, Timeline, TimelineEntry, TimerRun, UserBrief, field_access,
@@ -80,7 +78,7 @@ impl Runtime {
 /// audit log as `system`.
 pub fn system_actor() -> formwork_store::User {
     formwork_store::User {
-        id: "system".to_owned(),
+        id: formwork_store::UserId::system(),
         username: "system".to_owned(),
         display_name: "system".to_owned(),
         email: None,

@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use formwork_model::{FormDef, FormPermissionsDef, Text};
-use formwork_store::{Attachment, Department, Record, Task, TaskBox, TaskQuery};
+use formwork_store::{
+    AppId, Attachment, Department, FileId, InstanceId, Record, Task, TaskBox, TaskQuery, UserId,
+};
 
 use crate::records::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
@@ -42,7 +44,7 @@ pub struct FormAccess {
 /// A published app with the forms a person may use in it.
 #[derive(Debug, Clone)]
 pub struct AppAccess {
-    pub app_id: String,
+    pub app_id: AppId,
     pub version: i64,
     pub name: Text,
     pub description: Option<Text>,
@@ -53,7 +55,7 @@ fn has_any(caller: &Caller, roles: &[String]) -> bool {
     caller.user.is_admin
         || roles
             .iter()
-            .any(|r| r == "*" || caller.roles.iter().any(|mine| mine == r))
+            .any(|r| r == "*" || caller.roles.iter().any(|mine| mine == r.as_str()))
 }
 
 /// What `caller` may do with the records of `form`.
@@ -76,16 +78,12 @@ pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
     }
 }
 
-/// Status of a record whose approval is under way; it cannot be edited until it ends or is
-/// withdrawn (as `update_record` decides).
-pub const IN_REVIEW: &str = "in_review";
-
 /// Whether `caller` may edit `record` of `form` now (as `update_record` decides it).
 pub fn may_edit(caller: &Caller, form: &FormDef, record: &Record) -> bool {
     let p = &form.permissions;
     let allowed = has_any(caller, &p.edit_all)
         || (record.owner_id == caller.user.id && has_any(caller, &p.edit_own));
-    allowed && record.status != IN_REVIEW
+    allowed && record.status.is_editable()
 }
 
 impl Runtime {
@@ -115,7 +113,7 @@ impl Runtime {
     }
 
     /// One published app as `caller` may use it; `NotFound` when they may use none of it.
-    pub async fn usable_app(&self, caller: &Caller, app_id: &str) -> RuntimeResult<AppAccess> {
+    pub async fn usable_app(&self, caller: &Caller, app_id: &AppId) -> RuntimeResult<AppAccess> {
         let app = self.latest_app(app_id).await?;
         let access = app_access(caller, &app.app_id, app.version, &app.def);
         if access.forms.is_empty() {
@@ -138,8 +136,8 @@ impl Runtime {
     }
 
     /// How many of `tasks` belong to instances of `app_id`.
-    pub async fn tasks_in_app(&self, tasks: &[Task], app_id: &str) -> RuntimeResult<usize> {
-        let mut app_of: HashMap<String, Option<String>> = HashMap::new();
+    pub async fn tasks_in_app(&self, tasks: &[Task], app_id: &AppId) -> RuntimeResult<usize> {
+        let mut app_of: HashMap<InstanceId, Option<AppId>> = HashMap::new();
         let mut count = 0;
         for task in tasks {
             if !app_of.contains_key(&task.instance_id) {
@@ -152,7 +150,7 @@ impl Runtime {
             }
             if app_of
                 .get(&task.instance_id)
-                .is_some_and(|a| a.as_deref() == Some(app_id))
+                .is_some_and(|a| a.as_ref() == Some(app_id))
             {
                 count += 1;
             }
@@ -161,7 +159,7 @@ impl Runtime {
     }
 
     /// Display names of the given user ids; an unknown id maps to itself.
-    pub async fn display_names(&self, ids: &[&str]) -> RuntimeResult<HashMap<String, String>> {
+    pub async fn display_names(&self, ids: &[&UserId]) -> RuntimeResult<HashMap<UserId, String>> {
         let mut out = HashMap::new();
         for id in ids {
             if out.contains_key(*id) {
@@ -169,9 +167,9 @@ impl Runtime {
             }
             let name = match self.store.get_user(id).await? {
                 Some(u) => u.display_name,
-                None => (*id).to_owned(),
+                None => id.to_string(),
             };
-            out.insert((*id).to_owned(), name);
+            out.insert((*id).clone(), name);
         }
         Ok(out)
     }
@@ -194,23 +192,23 @@ impl Runtime {
     }
 
     /// The metadata of a file the caller uploaded (not its bytes).
-    pub async fn own_attachment(&self, caller: &Caller, id: &str) -> RuntimeResult<Attachment> {
+    pub async fn own_attachment(&self, caller: &Caller, id: &FileId) -> RuntimeResult<Attachment> {
         self.store
             .get_attachment(id)
             .await?
-            .filter(|a| a.created_by.as_deref() == Some(caller.user.id.as_str()))
+            .filter(|a| a.created_by.as_ref() == Some(&caller.user.id))
             .ok_or_else(|| RuntimeError::NotFound(format!("file {id}")))
     }
 }
 
 fn app_access(
     caller: &Caller,
-    app_id: &str,
+    app_id: &AppId,
     version: i64,
     def: &formwork_model::AppDef,
 ) -> AppAccess {
     AppAccess {
-        app_id: app_id.to_owned(),
+        app_id: app_id.clone(),
         version,
         name: def.name.clone(),
         description: def.description.clone(),

@@ -7,8 +7,9 @@ use formwork_forms::kind::FieldKind;
 use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
 use formwork_model::{FormPermissionsDef, NumberingDef, Problem};
 use formwork_store::{
-    Column, Cursor, Department, FieldKey, Filter, FilterOp, Inserted, NewRecord, Numbering, Record,
-    RecordQuery, RecordUpdate, StoreError, User, ValueKind, Visibility,
+    AppId, Column, Cursor, Department, DepartmentId, FieldKey, Filter, FilterOp, FormId, Inserted,
+    NewRecord, Numbering, Record, RecordId, RecordQuery, RecordStatus, RecordUpdate, RoleId,
+    StoreError, User, ValueKind, Visibility,
 };
 use serde_json::Value;
 use sha2::Digest as _;
@@ -19,9 +20,6 @@ use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Role that matches every signed-in user in form permissions.
 const EVERYONE: &str = "*";
-
-/// Status of a record whose approval is under way: it cannot be edited or deleted then.
-const IN_REVIEW: &str = "in_review";
 
 /// Largest page a list returns.
 pub const MAX_PAGE: u32 = 200;
@@ -35,7 +33,7 @@ fn local_offset() -> UtcOffset {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: User,
-    pub roles: Vec<String>,
+    pub roles: Vec<RoleId>,
 }
 
 impl Caller {
@@ -43,14 +41,14 @@ impl Caller {
         self.user.is_admin
             || roles
                 .iter()
-                .any(|r| r == EVERYONE || self.roles.iter().any(|mine| mine == r))
+                .any(|r| r == EVERYONE || self.roles.iter().any(|mine| mine == r.as_str()))
     }
 }
 
 /// How much of a form's records a caller may read.
 enum ReadScope {
     All,
-    Departments(Vec<String>),
+    Departments(Vec<DepartmentId>),
     Own,
 }
 
@@ -84,8 +82,8 @@ impl Runtime {
     pub async fn submit_record(
         &self,
         caller: &Caller,
-        app_id: &str,
-        form_id: &str,
+        app_id: &AppId,
+        form_id: &FormId,
         input: &Value,
         idempotency_key: Option<String>,
         now: OffsetDateTime,
@@ -116,14 +114,14 @@ impl Runtime {
                 started.record_data,
                 Some(started.process),
             ),
-            None => ("submitted".to_owned(), clean.data, None),
+            None => (RecordStatus::Submitted, clean.data, None),
         };
         let inserted = self
             .store
             .insert_record(
                 NewRecord {
-                    app_id: app_id.to_owned(),
-                    form_id: form_id.to_owned(),
+                    app_id: app_id.clone(),
+                    form_id: form_id.clone(),
                     app_version: app.version,
                     owner_id: caller.user.id.clone(),
                     department_id: caller.user.department_id.clone(),
@@ -143,7 +141,7 @@ impl Runtime {
     }
 
     /// A record the caller may read; anything else is `NotFound`.
-    pub async fn read_record(&self, caller: &Caller, id: &str) -> RuntimeResult<Record> {
+    pub async fn read_record(&self, caller: &Caller, id: &RecordId) -> RuntimeResult<Record> {
         let not_found = || RuntimeError::NotFound(format!("record {id}"));
         let record = self.store.get_record(id).await?.ok_or_else(not_found)?;
         let app = self.app_version(&record.app_id, record.app_version).await?;
@@ -177,7 +175,7 @@ impl Runtime {
     pub async fn update_record(
         &self,
         caller: &Caller,
-        id: &str,
+        id: &RecordId,
         expected_rev: i64,
         patch: &Value,
         now: OffsetDateTime,
@@ -192,10 +190,10 @@ impl Runtime {
         }
         check_editable(caller, &form, &record)?;
         let meta = RecordMeta {
-            id: Some(record.id.clone()),
+            id: Some(record.id.to_string()),
             number: record.number.clone(),
-            owner: Some(record.owner_id.clone()),
-            status: Some(record.status.clone()),
+            owner: Some(record.owner_id.to_string()),
+            status: Some(record.status.as_str().to_owned()),
             created_at: Some(record.created_at),
             updated_at: Some(record.updated_at),
         };
@@ -208,7 +206,7 @@ impl Runtime {
             .map_err(invalid)?;
         self.check_references(caller, &mut clean).await?;
         let update = RecordUpdate {
-            id: id.to_owned(),
+            id: id.clone(),
             expected_rev,
             diff: field_diff(&record.data, &clean.data),
             data: clean.data,
@@ -228,7 +226,7 @@ impl Runtime {
     pub async fn delete_record(
         &self,
         caller: &Caller,
-        id: &str,
+        id: &RecordId,
         expected_rev: Option<i64>,
     ) -> RuntimeResult<()> {
         let record = self.read_record(caller, id).await?;
@@ -247,8 +245,8 @@ impl Runtime {
     pub async fn list_records(
         &self,
         caller: &Caller,
-        app_id: &str,
-        form_id: &str,
+        app_id: &AppId,
+        form_id: &FormId,
         request: &ListRequest,
     ) -> RuntimeResult<RecordPage> {
         let app = self.latest_app(app_id).await?;
@@ -289,8 +287,8 @@ impl Runtime {
         let records = self
             .store
             .list_records(&RecordQuery {
-                app_id: app_id.to_owned(),
-                form_id: form_id.to_owned(),
+                app_id: app_id.clone(),
+                form_id: form_id.clone(),
                 visibility,
                 filters,
                 search,
@@ -345,11 +343,18 @@ impl Runtime {
                     if departments.is_none() {
                         departments = Some(self.store.list_departments().await?);
                     }
-                    departments.iter().flatten().any(|d| d.id == reference.id)
+                    departments
+                        .iter()
+                        .flatten()
+                        .any(|d| d.id == reference.id.as_str())
                 }
                 formwork_forms::ReferenceTarget::Record { form, fills } => {
-                    match self.read_record(caller, &reference.id).await {
-                        Ok(related) if &related.form_id == form => {
+                    let Ok(id) = RecordId::parse(&reference.id) else {
+                        problems.push(unknown_reference(&reference.path));
+                        continue;
+                    };
+                    match self.read_record(caller, &id).await {
+                        Ok(related) if related.form_id == form.as_str() => {
                             fill_from(&mut clean.data, &reference.path, fills, &related.data);
                             true
                         }
@@ -359,12 +364,7 @@ impl Runtime {
                 }
             };
             if !exists {
-                problems.push(problem(
-                    &reference.path,
-                    "unknown_reference",
-                    "所选的对象不存在",
-                    "The selected item does not exist",
-                ));
+                problems.push(unknown_reference(&reference.path));
             }
         }
         if problems.is_empty() {
@@ -373,6 +373,15 @@ impl Runtime {
             Err(RuntimeError::Invalid { problems })
         }
     }
+}
+
+fn unknown_reference(path: &str) -> Problem {
+    problem(
+        path,
+        "unknown_reference",
+        "所选的对象不存在",
+        "The selected item does not exist",
+    )
 }
 
 /// Copies `fills` (local field ← related field) into the object that holds the relation at
@@ -401,7 +410,7 @@ fn check_editable(caller: &Caller, form: &CompiledForm, record: &Record) -> Runt
     if !may {
         return Err(RuntimeError::Forbidden);
     }
-    if record.status == IN_REVIEW {
+    if !record.status.is_editable() {
         return Err(RuntimeError::Conflict(format!(
             "record {} is in review",
             record.id
@@ -437,24 +446,24 @@ pub(crate) fn invalid(errors: Vec<FieldError>) -> RuntimeError {
 }
 
 /// The user's own department and every department they head, with all sub-departments.
-fn departments_in_charge(user: &User, departments: &[Department]) -> Vec<String> {
-    let mut roots: Vec<&str> = departments
+fn departments_in_charge(user: &User, departments: &[Department]) -> Vec<DepartmentId> {
+    let mut roots: Vec<&DepartmentId> = departments
         .iter()
-        .filter(|d| d.head_user_id.as_deref() == Some(user.id.as_str()))
-        .map(|d| d.id.as_str())
+        .filter(|d| d.head_user_id.as_ref() == Some(&user.id))
+        .map(|d| &d.id)
         .collect();
-    roots.extend(user.department_id.as_deref());
-    let mut out: Vec<String> = Vec::new();
+    roots.extend(user.department_id.as_ref());
+    let mut out: Vec<DepartmentId> = Vec::new();
     while let Some(id) = roots.pop() {
-        if out.iter().any(|o| o == id) {
+        if out.contains(id) {
             continue;
         }
-        out.push(id.to_owned());
+        out.push(id.clone());
         roots.extend(
             departments
                 .iter()
-                .filter(|d| d.parent_id.as_deref() == Some(id))
-                .map(|d| d.id.as_str()),
+                .filter(|d| d.parent_id.as_ref() == Some(id))
+                .map(|d| &d.id),
         );
     }
     out
@@ -666,15 +675,15 @@ fn page(mut records: Vec<Record>, limit: u32, sort: Option<&Column>) -> RecordPa
 fn sort_value(record: &Record, column: &Column) -> Value {
     match column {
         Column::System("number") => record.number.clone().map_or(Value::Null, Value::String),
-        Column::System("owner_id") => Value::String(record.owner_id.clone()),
+        Column::System("owner_id") => Value::String(record.owner_id.to_string()),
         Column::System("department_id") => record
             .department_id
-            .clone()
-            .map_or(Value::Null, Value::String),
-        Column::System("status") => Value::String(record.status.clone()),
+            .as_ref()
+            .map_or(Value::Null, |d| Value::String(d.to_string())),
+        Column::System("status") => Value::String(record.status.as_str().to_owned()),
         Column::System("created_at") => Value::String(rfc3339(record.created_at)),
         Column::System("updated_at") => Value::String(rfc3339(record.updated_at)),
-        Column::System(_) => Value::String(record.id.clone()),
+        Column::System(_) => Value::String(record.id.to_string()),
         Column::Data { key, .. } => record
             .data
             .get(key.as_str())

@@ -1,7 +1,7 @@
 //! API tokens: a random secret shown once, stored only as its SHA-256.
 
 use base64::Engine;
-use formwork_store::{ApiToken, NewApiToken, User};
+use formwork_store::{ApiToken, NewApiToken, TokenId, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -68,7 +68,7 @@ impl Runtime {
         Ok(self.store.list_tokens(&user.id).await?)
     }
 
-    pub async fn revoke_token(&self, user: &User, token_id: &str) -> RuntimeResult<()> {
+    pub async fn revoke_token(&self, user: &User, token_id: &TokenId) -> RuntimeResult<()> {
         Ok(self.store.revoke_token(&user.id, token_id).await?)
     }
 }

@@ -2,13 +2,13 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    AccountStore, ApiToken, Department, NewApiToken, NewDepartment, NewUser, Role, SessionRow,
-    StoreError, StoreResult, User, new_id,
+    AccountStore, ApiToken, Department, DepartmentId, NewApiToken, NewDepartment, NewUser, Role,
+    RoleId, SessionRow, StoreError, StoreResult, TokenId, User, UserId,
 };
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{audit, begin, commit, count, db_err, found, now, rows, ts};
+use super::{audit, begin, commit, count, db_err, found, now, rows, text, ts};
 use crate::StoreImpl;
 
 const USER_BY_ID: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1");
@@ -29,7 +29,7 @@ impl StoreImpl {
         };
         let done = sqlx::query(sql)
             .bind(&session.id)
-            .bind(&session.user_id)
+            .bind(text(&session.user_id))
             .bind(&session.data)
             .bind(ts(session.expires_at))
             .execute(self.writer())
@@ -41,7 +41,7 @@ impl StoreImpl {
 
 #[async_trait]
 impl AccountStore for StoreImpl {
-    async fn create_user(&self, user: NewUser, actor: Option<&str>) -> StoreResult<User> {
+    async fn create_user(&self, user: NewUser, actor: Option<&UserId>) -> StoreResult<User> {
         let what = format!("user `{}`", user.username);
         let now = now();
         let mut tx = begin(self).await?;
@@ -51,12 +51,12 @@ impl AccountStore for StoreImpl {
              VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8) RETURNING ",
             user_cols!()
         ))
-        .bind(new_id())
+        .bind(String::from(UserId::new()))
         .bind(&user.username)
         .bind(&user.display_name)
         .bind(&user.email)
         .bind(&user.password_hash)
-        .bind(&user.department_id)
+        .bind(text(&user.department_id))
         .bind(user.is_admin)
         .bind(ts(now))
         .try_map(rows::user)
@@ -71,9 +71,13 @@ impl AccountStore for StoreImpl {
         Ok(created)
     }
 
-    async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
-        self.row(sqlx::query(USER_BY_ID).bind(id), rows::user, "user")
-            .await
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        self.row(
+            sqlx::query(USER_BY_ID).bind(id.as_str()),
+            rows::user,
+            "user",
+        )
+        .await
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
@@ -100,10 +104,10 @@ impl AccountStore for StoreImpl {
         .await
     }
 
-    async fn set_password(&self, user_id: &str, password_hash: &str) -> StoreResult<()> {
+    async fn set_password(&self, user_id: &UserId, password_hash: &str) -> StoreResult<()> {
         let done =
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(password_hash)
                 .bind(ts(now()))
                 .execute(self.writer())
@@ -114,14 +118,14 @@ impl AccountStore for StoreImpl {
 
     async fn set_suspended(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         suspended: bool,
-        actor: Option<&str>,
+        actor: Option<&UserId>,
     ) -> StoreResult<()> {
         let now = now();
         let mut tx = begin(self).await?;
         let done = sqlx::query("UPDATE users SET suspended = $2, updated_at = $3 WHERE id = $1")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(suspended)
             .bind(ts(now))
             .execute(&mut *tx)
@@ -131,7 +135,7 @@ impl AccountStore for StoreImpl {
         let (mut sessions_ended, mut tokens_revoked) = (0, 0);
         if suspended {
             sessions_ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err("sessions"))?
@@ -139,7 +143,7 @@ impl AccountStore for StoreImpl {
             tokens_revoked = sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
             )
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(ts(now))
             .execute(&mut *tx)
             .await
@@ -167,10 +171,10 @@ impl AccountStore for StoreImpl {
              VALUES ($1, $2, $3, $4, $5) RETURNING ",
             dept_cols!()
         ))
-        .bind(new_id())
+        .bind(String::from(DepartmentId::new()))
         .bind(&dept.name)
-        .bind(&dept.parent_id)
-        .bind(&dept.head_user_id)
+        .bind(text(&dept.parent_id))
+        .bind(text(&dept.head_user_id))
         .bind(ts(now()))
         .try_map(rows::department)
         .fetch_one(self.writer())
@@ -201,20 +205,20 @@ impl AccountStore for StoreImpl {
 
     async fn set_department_head(
         &self,
-        dept_id: &str,
-        head_user_id: Option<&str>,
+        dept_id: &DepartmentId,
+        head_user_id: Option<&UserId>,
     ) -> StoreResult<()> {
         let what = format!("head of department `{dept_id}`");
         let done = sqlx::query("UPDATE departments SET head_user_id = $2 WHERE id = $1")
-            .bind(dept_id)
-            .bind(head_user_id)
+            .bind(dept_id.as_str())
+            .bind(head_user_id.map(UserId::as_str))
             .execute(self.writer())
             .await
             .map_err(db_err(&what))?;
         found(done.rows_affected(), || format!("department `{dept_id}`"))
     }
 
-    async fn department_chain(&self, user_id: &str) -> StoreResult<Vec<Department>> {
+    async fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>> {
         // The depth bound only guards against a cycle written by hand; the API cannot make one.
         let chain = self
             .rows(
@@ -227,7 +231,7 @@ impl AccountStore for StoreImpl {
                  FROM departments d JOIN chain c ON d.id = c.parent_id WHERE c.depth < 64 \
              ) SELECT id, name, parent_id, head_user_id FROM chain ORDER BY depth",
                 )
-                .bind(user_id),
+                .bind(user_id.as_str()),
                 rows::department,
                 "department chain",
             )
@@ -243,7 +247,7 @@ impl AccountStore for StoreImpl {
             "INSERT INTO roles (id, name_zh, name_en) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en",
         )
-        .bind(&role.id)
+        .bind(role.id.as_str())
         .bind(&role.name_zh)
         .bind(&role.name_en)
         .execute(self.writer())
@@ -257,13 +261,13 @@ impl AccountStore for StoreImpl {
         self.rows(sqlx::query(SQL), rows::role, "roles").await
     }
 
-    async fn add_role_member(&self, role_id: &str, user_id: &str) -> StoreResult<()> {
+    async fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO role_members (role_id, user_id) VALUES ($1, $2) \
              ON CONFLICT (role_id, user_id) DO NOTHING",
         )
-        .bind(role_id)
-        .bind(user_id)
+        .bind(role_id.as_str())
+        .bind(user_id.as_str())
         .execute(self.writer())
         .await
         .map_err(db_err(&format!(
@@ -272,33 +276,35 @@ impl AccountStore for StoreImpl {
         Ok(())
     }
 
-    async fn remove_role_member(&self, role_id: &str, user_id: &str) -> StoreResult<()> {
+    async fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()> {
         sqlx::query("DELETE FROM role_members WHERE role_id = $1 AND user_id = $2")
-            .bind(role_id)
-            .bind(user_id)
+            .bind(role_id.as_str())
+            .bind(user_id.as_str())
             .execute(self.writer())
             .await
             .map_err(db_err("role membership"))?;
         Ok(())
     }
 
-    async fn user_roles(&self, user_id: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT role_id FROM role_members WHERE user_id = $1 ORDER BY role_id")
-            .bind(user_id)
-            .fetch_all(self.reader())
-            .await
-            .map_err(db_err("user roles"))
+    async fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>> {
+        const SQL: &str = "SELECT role_id FROM role_members WHERE user_id = $1 ORDER BY role_id";
+        let sql = sqlx::query(SQL).bind(user_id.as_str());
+        self.rows(sql, rows::role_id, "user roles").await
     }
 
-    async fn role_members(&self, role_id: &str) -> StoreResult<Vec<User>> {
+    async fn role_members(&self, role_id: &RoleId) -> StoreResult<Vec<User>> {
         const SQL: &str = concat!(
             "SELECT ",
             user_cols!(),
             " FROM users WHERE id IN (SELECT user_id FROM role_members WHERE role_id = $1) \
              ORDER BY username"
         );
-        self.rows(sqlx::query(SQL).bind(role_id), rows::user, "role members")
-            .await
+        self.rows(
+            sqlx::query(SQL).bind(role_id.as_str()),
+            rows::user,
+            "role members",
+        )
+        .await
     }
 
     async fn session_create(&self, session: &SessionRow) -> StoreResult<bool> {
@@ -349,8 +355,8 @@ impl AccountStore for StoreImpl {
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
             token_cols!()
         ))
-        .bind(new_id())
-        .bind(&token.user_id)
+        .bind(String::from(TokenId::new()))
+        .bind(token.user_id.as_str())
         .bind(&token.name)
         .bind(&token.token_hash)
         .bind(&token.prefix)
@@ -384,7 +390,7 @@ impl AccountStore for StoreImpl {
             return Ok(None);
         };
         let user = sqlx::query(USER_BY_ID)
-            .bind(&token.user_id)
+            .bind(token.user_id.as_str())
             .try_map(rows::user)
             .fetch_one(&mut *tx)
             .await
@@ -393,23 +399,27 @@ impl AccountStore for StoreImpl {
         Ok(Some((token, user)))
     }
 
-    async fn list_tokens(&self, user_id: &str) -> StoreResult<Vec<ApiToken>> {
+    async fn list_tokens(&self, user_id: &UserId) -> StoreResult<Vec<ApiToken>> {
         const SQL: &str = concat!(
             "SELECT ",
             token_cols!(),
             " FROM api_tokens WHERE user_id = $1 ORDER BY id"
         );
-        self.rows(sqlx::query(SQL).bind(user_id), rows::token, "API tokens")
-            .await
+        self.rows(
+            sqlx::query(SQL).bind(user_id.as_str()),
+            rows::token,
+            "API tokens",
+        )
+        .await
     }
 
-    async fn revoke_token(&self, user_id: &str, token_id: &str) -> StoreResult<()> {
+    async fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $3 \
              WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL",
         )
-        .bind(user_id)
-        .bind(token_id)
+        .bind(user_id.as_str())
+        .bind(token_id.as_str())
         .bind(ts(now()))
         .execute(self.writer())
         .await

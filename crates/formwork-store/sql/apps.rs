@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    AppStore, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite, StoreResult,
+    AppId, AppStore, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite, StoreResult, UserId,
 };
 use serde_json::value::RawValue;
 
@@ -42,11 +42,11 @@ impl AppStore for StoreImpl {
              updated_at, updated_by) VALUES ($1, $2, $3, 1, NULL, $4, $5, $4, $5) RETURNING ",
             draft_cols!()
         ))
-        .bind(app_id)
+        .bind(app_id.as_str())
         .bind(draft_name(package))
         .bind(package)
         .bind(ts(now))
-        .bind(actor)
+        .bind(actor.as_str())
         .try_map(rows::draft)
         .fetch_one(&mut *tx)
         .await
@@ -58,13 +58,13 @@ impl AppStore for StoreImpl {
         Ok(created)
     }
 
-    async fn get_draft(&self, app_id: &str) -> StoreResult<Option<Draft>> {
+    async fn get_draft(&self, app_id: &AppId) -> StoreResult<Option<Draft>> {
         sqlx::query(concat!(
             "SELECT ",
             draft_cols!(),
             " FROM apps WHERE id = $1"
         ))
-        .bind(app_id)
+        .bind(app_id.as_str())
         .try_map(rows::draft)
         .fetch_optional(self.reader())
         .await
@@ -91,18 +91,18 @@ impl AppStore for StoreImpl {
              updated_by = $5 WHERE id = $1 AND ($6 IS NULL OR draft_rev = $6) RETURNING ",
             draft_cols!()
         ))
-        .bind(app_id)
+        .bind(app_id.as_str())
         .bind(package)
         .bind(draft_name(package))
         .bind(ts(now))
-        .bind(actor)
+        .bind(actor.as_str())
         .bind(expected_rev)
         .try_map(rows::draft)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err(&what))?;
         let Some(saved) = saved else {
-            return Err(refused(&mut tx, DRAFT_REV, app_id, &what, expected_rev).await);
+            return Err(refused(&mut tx, DRAFT_REV, app_id.as_str(), &what, expected_rev).await);
         };
         let detail = serde_json::json!({ "rev": saved.rev });
         let subject = format!("app:{app_id}");
@@ -124,7 +124,12 @@ impl AppStore for StoreImpl {
         self.rows(sqlx::query(SQL), rows::app_summary, "apps").await
     }
 
-    async fn publish(&self, app_id: &str, package: &str, actor: &str) -> StoreResult<AppVersion> {
+    async fn publish(
+        &self,
+        app_id: &AppId,
+        package: &str,
+        actor: &UserId,
+    ) -> StoreResult<AppVersion> {
         let what = format!("version of app `{app_id}`");
         let now = now();
         let mut tx = begin(self).await?;
@@ -135,7 +140,7 @@ impl AppStore for StoreImpl {
             "UPDATE apps SET latest_version = COALESCE(latest_version, 0) + 1 WHERE id = $1 \
              RETURNING latest_version",
         )
-        .bind(app_id)
+        .bind(app_id.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err(&what))?;
@@ -149,11 +154,11 @@ impl AppStore for StoreImpl {
              VALUES ($1, $2, $3, $4, $5) RETURNING ",
             version_cols!()
         ))
-        .bind(app_id)
+        .bind(app_id.as_str())
         .bind(version)
         .bind(package)
         .bind(ts(now))
-        .bind(actor)
+        .bind(actor.as_str())
         .try_map(rows::version)
         .fetch_one(&mut *tx)
         .await
@@ -165,28 +170,28 @@ impl AppStore for StoreImpl {
         Ok(published)
     }
 
-    async fn list_versions(&self, app_id: &str) -> StoreResult<Vec<AppVersionInfo>> {
+    async fn list_versions(&self, app_id: &AppId) -> StoreResult<Vec<AppVersionInfo>> {
         const SQL: &str = "SELECT version, published_at, published_by FROM app_versions \
                            WHERE app_id = $1 ORDER BY version";
         self.rows(
-            sqlx::query(SQL).bind(app_id),
+            sqlx::query(SQL).bind(app_id.as_str()),
             rows::version_info,
             "app versions",
         )
         .await
     }
 
-    async fn get_version(&self, app_id: &str, version: i64) -> StoreResult<Option<AppVersion>> {
+    async fn get_version(&self, app_id: &AppId, version: i64) -> StoreResult<Option<AppVersion>> {
         self.version_where(app_id, Some(version)).await
     }
 
-    async fn latest_version(&self, app_id: &str) -> StoreResult<Option<AppVersion>> {
+    async fn latest_version(&self, app_id: &AppId) -> StoreResult<Option<AppVersion>> {
         self.version_where(app_id, None).await
     }
 
-    async fn latest_version_number(&self, app_id: &str) -> StoreResult<Option<i64>> {
+    async fn latest_version_number(&self, app_id: &AppId) -> StoreResult<Option<i64>> {
         sqlx::query_scalar::<_, Option<i64>>("SELECT latest_version FROM apps WHERE id = $1")
-            .bind(app_id)
+            .bind(app_id.as_str())
             .fetch_optional(self.reader())
             .await
             .map(Option::flatten)
@@ -198,7 +203,7 @@ impl StoreImpl {
     /// Version `version` of the app, or its latest when `None`.
     async fn version_where(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         version: Option<i64>,
     ) -> StoreResult<Option<AppVersion>> {
         sqlx::query(concat!(
@@ -207,7 +212,7 @@ impl StoreImpl {
             " FROM app_versions WHERE app_id = $1 AND ($2 IS NULL OR version = $2) \
              ORDER BY version DESC LIMIT 1"
         ))
-        .bind(app_id)
+        .bind(app_id.as_str())
         .bind(version)
         .try_map(rows::version)
         .fetch_optional(self.reader())

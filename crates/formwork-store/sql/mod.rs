@@ -26,7 +26,7 @@ mod steps;
 use std::future::Future;
 
 use async_trait::async_trait;
-use formwork_store::{Backend, Store, StoreError, StoreResult, new_id};
+use formwork_store::{Backend, Store, StoreError, StoreResult, UserId, new_id};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
@@ -101,6 +101,11 @@ pub(crate) fn found(rows_affected: u64, what: impl FnOnce() -> String) -> StoreR
     }
 }
 
+/// An optional id (or other text value) as it is bound.
+pub(crate) fn text<T: AsRef<str>>(value: &Option<T>) -> Option<&str> {
+    value.as_ref().map(AsRef::as_ref)
+}
+
 /// A row count as the API's `u32`.
 pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
@@ -134,7 +139,7 @@ pub(crate) async fn refused(
 pub(crate) async fn audit(
     tx: &mut Tx,
     at: OffsetDateTime,
-    actor: Option<&str>,
+    actor: Option<&UserId>,
     action: &str,
     subject: &str,
     detail: serde_json::Value,
@@ -145,7 +150,7 @@ pub(crate) async fn audit(
     )
     .bind(new_id())
     .bind(ts(at))
-    .bind(actor)
+    .bind(actor.map(UserId::as_str))
     .bind(action)
     .bind(subject)
     .bind(Json(detail))

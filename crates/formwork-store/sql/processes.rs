@@ -3,18 +3,19 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    HistoryRow, Instance, Notification, NotificationQuery, ProcessStore, StepWrite, StoreResult,
-    Task, TaskBox, TaskQuery, Timer,
+    HistoryRow, Instance, InstanceId, Notification, NotificationId, NotificationQuery,
+    ProcessStore, RecordId, StepWrite, StoreResult, Task, TaskBox, TaskId, TaskQuery, Timer,
+    UserId,
 };
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{begin, commit, count, db_err, now, rows, steps, ts};
+use super::{begin, commit, count, db_err, now, rows, steps, text, ts};
 use crate::StoreImpl;
 
 #[async_trait]
 impl ProcessStore for StoreImpl {
-    async fn apply_step(&self, step: StepWrite, actor: Option<&str>) -> StoreResult<Instance> {
+    async fn apply_step(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<Instance> {
         let now = steps::apply_time(&step);
         let mut tx = begin(self).await?;
         let instance = steps::advance_instance(&mut tx, &step, now).await?;
@@ -25,44 +26,48 @@ impl ProcessStore for StoreImpl {
         Ok(instance)
     }
 
-    async fn get_instance(&self, id: &str) -> StoreResult<Option<Instance>> {
+    async fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>> {
         const SQL: &str = concat!(
             "SELECT ",
             instance_cols!(),
             " FROM process_instances WHERE id = $1"
         );
         self.row(
-            sqlx::query(SQL).bind(id),
+            sqlx::query(SQL).bind(id.as_str()),
             rows::instance,
             "process instance",
         )
         .await
     }
 
-    async fn instance_for_record(&self, record_id: &str) -> StoreResult<Option<Instance>> {
+    async fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>> {
         const SQL: &str = concat!(
             "SELECT ",
             instance_cols!(),
             " FROM process_instances WHERE record_id = $1 ORDER BY id DESC LIMIT 1"
         );
         self.row(
-            sqlx::query(SQL).bind(record_id),
+            sqlx::query(SQL).bind(record_id.as_str()),
             rows::instance,
             "process instance",
         )
         .await
     }
 
-    async fn get_task(&self, id: &str) -> StoreResult<Option<Task>> {
+    async fn get_task(&self, id: &TaskId) -> StoreResult<Option<Task>> {
         const SQL: &str = concat!(task_select!(), "WHERE t.id = $1");
-        self.row(sqlx::query(SQL).bind(id), rows::task, "task")
+        self.row(sqlx::query(SQL).bind(id.as_str()), rows::task, "task")
             .await
     }
 
-    async fn tasks_of_instance(&self, instance_id: &str) -> StoreResult<Vec<Task>> {
+    async fn tasks_of_instance(&self, instance_id: &InstanceId) -> StoreResult<Vec<Task>> {
         const SQL: &str = concat!(task_select!(), "WHERE t.instance_id = $1 ORDER BY t.id");
-        self.rows(sqlx::query(SQL).bind(instance_id), rows::task, "tasks")
-            .await
+        self.rows(
+            sqlx::query(SQL).bind(instance_id.as_str()),
+            rows::task,
+            "tasks",
+        )
+        .await
     }
 
     async fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>> {
@@ -81,8 +86,8 @@ impl ProcessStore for StoreImpl {
         };
         self.rows(
             sqlx::query(sql)
-                .bind(&query.user_id)
-                .bind(&query.after)
+                .bind(query.user_id.as_str())
+                .bind(text(&query.after))
                 .bind(i64::from(query.limit)),
             rows::task,
             "tasks",
@@ -92,8 +97,8 @@ impl ProcessStore for StoreImpl {
 
     async fn submitted_instances(
         &self,
-        user_id: &str,
-        after: Option<&str>,
+        user_id: &UserId,
+        after: Option<&RecordId>,
         limit: u32,
     ) -> StoreResult<Vec<Instance>> {
         self.rows(sqlx::query(
@@ -103,8 +108,8 @@ impl ProcessStore for StoreImpl {
              WHERE r.owner_id = $1 AND r.deleted_at IS NULL AND ($2 IS NULL OR r.id < $2) \
              ORDER BY r.id DESC, i.id DESC LIMIT $3",
         )
-        .bind(user_id)
-        .bind(after)
+        .bind(user_id.as_str())
+        .bind(after.map(RecordId::as_str))
         .bind(i64::from(limit)),
             rows::instance,
             "process instances",
@@ -112,13 +117,13 @@ impl ProcessStore for StoreImpl {
         .await
     }
 
-    async fn instance_history(&self, instance_id: &str) -> StoreResult<Vec<HistoryRow>> {
+    async fn instance_history(&self, instance_id: &InstanceId) -> StoreResult<Vec<HistoryRow>> {
         // `at` first: a step may be stamped with an instant other than the host clock's (a
         // timer fired late carries its own time), and ids break ties within one step.
         const SQL: &str = "SELECT id, instance_id, at, actor, node_id, action, comment, detail \
                            FROM instance_history WHERE instance_id = $1 ORDER BY at, id";
         self.rows(
-            sqlx::query(SQL).bind(instance_id),
+            sqlx::query(SQL).bind(instance_id.as_str()),
             rows::history,
             "timeline",
         )
@@ -150,9 +155,9 @@ impl ProcessStore for StoreImpl {
              WHERE user_id = $1 AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR id < $3) \
              ORDER BY id DESC LIMIT $4",
             )
-            .bind(&query.user_id)
+            .bind(query.user_id.as_str())
             .bind(&query.kind)
-            .bind(&query.before)
+            .bind(text(&query.before))
             .bind(i64::from(query.limit)),
             rows::notification,
             "notifications",
@@ -160,18 +165,22 @@ impl ProcessStore for StoreImpl {
         .await
     }
 
-    async fn unread_notifications(&self, user_id: &str) -> StoreResult<u32> {
+    async fn unread_notifications(&self, user_id: &UserId) -> StoreResult<u32> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_one(self.reader())
         .await
         .map_err(db_err("notifications"))?;
         Ok(count(n))
     }
 
-    async fn mark_notifications_read(&self, user_id: &str, ids: &[String]) -> StoreResult<u64> {
+    async fn mark_notifications_read(
+        &self,
+        user_id: &UserId,
+        ids: &[NotificationId],
+    ) -> StoreResult<u64> {
         let now = now();
         let sql = "UPDATE notifications SET read_at = $3 WHERE user_id = $1 \
                    AND ($2 IS NULL OR id = $2) AND read_at IS NULL";
@@ -185,7 +194,7 @@ impl ProcessStore for StoreImpl {
         };
         for id in targets {
             marked += sqlx::query(sql)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(id)
                 .bind(ts(now))
                 .execute(&mut *tx)

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use formwork_query::Dialect as _;
 use formwork_store::{
-    Attachment, AuditEntry, Comment, Inserted, NewRecord, Record, RecordQuery, RecordStore,
-    RecordUpdate, StoreError, StoreResult, new_id,
+    Attachment, AuditEntry, Comment, CommentId, FileId, Inserted, NewRecord, Record, RecordId,
+    RecordQuery, RecordStore, RecordUpdate, StoreError, StoreResult, UserId,
 };
 use sea_query::SelectStatement;
 use sea_query_sqlx::SqlxBinder as _;
@@ -14,7 +14,9 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{DbRow, Dialect, Tx, audit, begin, commit, db_err, now, refused, rows, steps, ts};
+use super::{
+    DbRow, Dialect, Tx, audit, begin, commit, db_err, now, refused, rows, steps, text, ts,
+};
 use crate::StoreImpl;
 
 /// The current revision of live record `$1`, to explain a refused write.
@@ -36,7 +38,7 @@ async fn replay(mut tx: Tx, new: &NewRecord, key: &str) -> StoreResult<Inserted>
     let first_hash: Option<String> = sqlx::query_scalar(
         "SELECT request_hash FROM idempotency_keys WHERE owner_id = $1 AND key = $2",
     )
-    .bind(&new.owner_id)
+    .bind(new.owner_id.as_str())
     .bind(key)
     .fetch_optional(&mut *tx)
     .await
@@ -48,7 +50,7 @@ async fn replay(mut tx: Tx, new: &NewRecord, key: &str) -> StoreResult<Inserted>
             " FROM records WHERE deleted_at IS NULL AND id = \
              (SELECT record_id FROM idempotency_keys WHERE owner_id = $1 AND key = $2)"
         ))
-        .bind(&new.owner_id)
+        .bind(new.owner_id.as_str())
         .bind(key)
         .try_map(rows::record)
         .fetch_optional(&mut *tx)
@@ -81,7 +83,7 @@ async fn claim_key(
     tx: &mut Tx,
     new: &NewRecord,
     key: &str,
-    record_id: &str,
+    record_id: &RecordId,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
     // The key is claimed first, so a retry never takes a number. On PostgreSQL a racing insert
@@ -91,10 +93,10 @@ async fn claim_key(
         "INSERT INTO idempotency_keys (owner_id, key, request_hash, record_id, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (owner_id, key) DO NOTHING",
     )
-    .bind(&new.owner_id)
+    .bind(new.owner_id.as_str())
     .bind(key)
     .bind(&new.request_hash)
-    .bind(record_id)
+    .bind(record_id.as_str())
     .bind(ts(now))
     .execute(&mut **tx)
     .await
@@ -116,8 +118,8 @@ async fn next_number(tx: &mut Tx, new: &NewRecord) -> StoreResult<Option<String>
          DO UPDATE SET next_value = number_sequences.next_value + 1 \
          RETURNING next_value - 1",
     )
-    .bind(&new.app_id)
-    .bind(&new.form_id)
+    .bind(new.app_id.as_str())
+    .bind(new.form_id.as_str())
     .bind(&n.scope)
     .fetch_one(&mut **tx)
     .await
@@ -127,7 +129,7 @@ async fn next_number(tx: &mut Tx, new: &NewRecord) -> StoreResult<Option<String>
 
 #[async_trait]
 impl RecordStore for StoreImpl {
-    async fn insert_record(&self, new: NewRecord, actor: &str) -> StoreResult<Inserted> {
+    async fn insert_record(&self, new: NewRecord, actor: &UserId) -> StoreResult<Inserted> {
         if let Some(n) = &new.numbering
             && !n.template.contains("{seq}")
         {
@@ -140,7 +142,7 @@ impl RecordStore for StoreImpl {
         let mut tx = begin(self).await?;
         // Taken under SQLite's write lock, ids and times follow commit order there.
         let now = now();
-        let id = new_id();
+        let id = RecordId::new();
         if let Some(key) = &new.idempotency_key
             && !claim_key(&mut tx, &new, key, &id, now).await?
         {
@@ -153,14 +155,14 @@ impl RecordStore for StoreImpl {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING ",
             record_cols!()
         ))
-        .bind(&id)
-        .bind(&new.app_id)
-        .bind(&new.form_id)
+        .bind(id.as_str())
+        .bind(new.app_id.as_str())
+        .bind(new.form_id.as_str())
         .bind(new.app_version)
         .bind(&number)
-        .bind(&new.owner_id)
-        .bind(&new.department_id)
-        .bind(&new.status)
+        .bind(new.owner_id.as_str())
+        .bind(text(&new.department_id))
+        .bind(new.status.as_str())
         .bind(Json(&new.data))
         .bind(ts(now))
         .try_map(rows::record)
@@ -181,17 +183,17 @@ impl RecordStore for StoreImpl {
         Ok(Inserted::New(record))
     }
 
-    async fn get_record(&self, id: &str) -> StoreResult<Option<Record>> {
+    async fn get_record(&self, id: &RecordId) -> StoreResult<Option<Record>> {
         const SQL: &str = concat!(
             "SELECT ",
             record_cols!(),
             " FROM records WHERE id = $1 AND deleted_at IS NULL"
         );
-        self.row(sqlx::query(SQL).bind(id), rows::record, "record")
+        self.row(sqlx::query(SQL).bind(id.as_str()), rows::record, "record")
             .await
     }
 
-    async fn update_record(&self, update: &RecordUpdate, actor: &str) -> StoreResult<Record> {
+    async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record> {
         let RecordUpdate {
             id,
             expected_rev,
@@ -199,7 +201,7 @@ impl RecordStore for StoreImpl {
             status,
             diff,
         } = update;
-        let (id, expected_rev) = (id.as_str(), *expected_rev);
+        let expected_rev = *expected_rev;
         let what = format!("record `{id}`");
         let now = now();
         let mut tx = begin(self).await?;
@@ -210,9 +212,9 @@ impl RecordStore for StoreImpl {
              WHERE id = $1 AND rev = $5 AND deleted_at IS NULL RETURNING ",
             record_cols!()
         ))
-        .bind(id)
+        .bind(id.as_str())
         .bind(Json(data))
-        .bind(status)
+        .bind(status.as_str())
         .bind(ts(now))
         .bind(expected_rev)
         .try_map(rows::record)
@@ -220,7 +222,7 @@ impl RecordStore for StoreImpl {
         .await
         .map_err(db_err(&what))?;
         let Some(updated) = updated else {
-            return Err(refused(&mut tx, RECORD_REV, id, &what, Some(expected_rev)).await);
+            return Err(refused(&mut tx, RECORD_REV, id.as_str(), &what, Some(expected_rev)).await);
         };
         let detail =
             serde_json::json!({ "rev": updated.rev, "status": updated.status, "diff": diff });
@@ -232,9 +234,9 @@ impl RecordStore for StoreImpl {
 
     async fn delete_record(
         &self,
-        id: &str,
+        id: &RecordId,
         expected_rev: Option<i64>,
-        actor: &str,
+        actor: &UserId,
     ) -> StoreResult<()> {
         let what = format!("record `{id}`");
         let now = now();
@@ -243,14 +245,14 @@ impl RecordStore for StoreImpl {
             "UPDATE records SET deleted_at = $2, updated_at = $2, rev = rev + 1 \
              WHERE id = $1 AND deleted_at IS NULL AND ($3 IS NULL OR rev = $3) RETURNING rev",
         )
-        .bind(id)
+        .bind(id.as_str())
         .bind(ts(now))
         .bind(expected_rev)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err(&what))?;
         let Some(rev) = rev else {
-            return Err(refused(&mut tx, RECORD_REV, id, &what, expected_rev).await);
+            return Err(refused(&mut tx, RECORD_REV, id.as_str(), &what, expected_rev).await);
         };
         let detail = serde_json::json!({ "rev": rev });
         let subject = format!("record:{id}");
@@ -283,7 +285,7 @@ impl RecordStore for StoreImpl {
             .map_err(db_err("query plan"))
     }
 
-    async fn record_history(&self, record_id: &str) -> StoreResult<Vec<AuditEntry>> {
+    async fn record_history(&self, record_id: &RecordId) -> StoreResult<Vec<AuditEntry>> {
         const SQL: &str = concat!(
             "SELECT ",
             audit_cols!(),
@@ -315,8 +317,8 @@ impl RecordStore for StoreImpl {
 
     async fn add_comment(
         &self,
-        record_id: &str,
-        author_id: &str,
+        record_id: &RecordId,
+        author_id: &UserId,
         body: &str,
     ) -> StoreResult<Comment> {
         let comment = sqlx::query(concat!(
@@ -325,9 +327,9 @@ impl RecordStore for StoreImpl {
              RETURNING ",
             comment_cols!()
         ))
-        .bind(new_id())
-        .bind(record_id)
-        .bind(author_id)
+        .bind(String::from(CommentId::new()))
+        .bind(record_id.as_str())
+        .bind(author_id.as_str())
         .bind(body)
         .bind(ts(now()))
         .try_map(rows::comment)
@@ -337,14 +339,18 @@ impl RecordStore for StoreImpl {
         comment.ok_or_else(|| StoreError::NotFound(format!("record `{record_id}`")))
     }
 
-    async fn list_comments(&self, record_id: &str) -> StoreResult<Vec<Comment>> {
+    async fn list_comments(&self, record_id: &RecordId) -> StoreResult<Vec<Comment>> {
         const SQL: &str = concat!(
             "SELECT ",
             comment_cols!(),
             " FROM comments WHERE record_id = $1 ORDER BY id"
         );
-        self.rows(sqlx::query(SQL).bind(record_id), rows::comment, "comments")
-            .await
+        self.rows(
+            sqlx::query(SQL).bind(record_id.as_str()),
+            rows::comment,
+            "comments",
+        )
+        .await
     }
 
     async fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
@@ -353,12 +359,12 @@ impl RecordStore for StoreImpl {
             attachment_cols!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
-        .bind(&attachment.id)
+        .bind(attachment.id.as_str())
         .bind(&attachment.sha256)
         .bind(attachment.size)
         .bind(&attachment.content_type)
         .bind(&attachment.filename)
-        .bind(&attachment.created_by)
+        .bind(text(&attachment.created_by))
         .bind(ts(attachment.created_at))
         .execute(self.writer())
         .await
@@ -366,13 +372,17 @@ impl RecordStore for StoreImpl {
         Ok(())
     }
 
-    async fn get_attachment(&self, id: &str) -> StoreResult<Option<Attachment>> {
+    async fn get_attachment(&self, id: &FileId) -> StoreResult<Option<Attachment>> {
         const SQL: &str = concat!(
             "SELECT ",
             attachment_cols!(),
             " FROM attachments WHERE id = $1"
         );
-        self.row(sqlx::query(SQL).bind(id), rows::attachment, "attachment")
-            .await
+        self.row(
+            sqlx::query(SQL).bind(id.as_str()),
+            rows::attachment,
+            "attachment",
+        )
+        .await
     }
 }

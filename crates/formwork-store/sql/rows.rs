@@ -6,6 +6,8 @@ use formwork_store::{
     ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, AuditEntry, Comment, Department,
     Draft, HistoryRow, Instance, Job, Notification, Record, Role, SessionRow, Task, Timer, User,
 };
+use std::str::FromStr;
+
 use serde_json::value::RawValue;
 use sqlx::Row as _;
 use sqlx::types::Json;
@@ -104,6 +106,35 @@ fn json_value(row: &DbRow, col: &str) -> Mapped<serde_json::Value> {
     Ok(row.try_get::<Json<serde_json::Value>, _>(col)?.0)
 }
 
+/// A text column parsed as an id or status; a value that does not parse is a decode error.
+fn parsed<T>(row: &DbRow, col: &str) -> Mapped<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = row.try_get(col)?;
+    text.parse().map_err(|e| sqlx::Error::ColumnDecode {
+        index: col.to_owned(),
+        source: Box::new(e),
+    })
+}
+
+/// A nullable text column parsed as an id or status.
+fn parsed_opt<T>(row: &DbRow, col: &str) -> Mapped<Option<T>>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: Option<String> = row.try_get(col)?;
+    text.map(|t| {
+        t.parse().map_err(|e| sqlx::Error::ColumnDecode {
+            index: col.to_owned(),
+            source: Box::new(e),
+        })
+    })
+    .transpose()
+}
+
 /// A reader of `$ty` whose fields are read from the columns of the same name, or from the
 /// column named after `=`, or by the function after `:` (given the row and the field's name).
 macro_rules! reader {
@@ -116,46 +147,61 @@ macro_rules! reader {
     };
     (@get $row:ident, $field:ident) => { $row.try_get(stringify!($field))? };
     (@get $row:ident, $field:ident = $col:literal) => { $row.try_get($col)? };
+    (@get $row:ident, $field:ident = $col:literal : $read:ident) => { $read(&$row, $col)? };
     (@get $row:ident, $field:ident : $read:ident) => { $read(&$row, stringify!($field))? };
 }
 
 reader!(user -> User {
-    id, username, display_name, email, password_hash, department_id, is_admin, suspended,
-    created_at,
+    id: parsed, username, display_name, email, password_hash, department_id: parsed_opt,
+    is_admin, suspended, created_at,
 });
-reader!(department -> Department { id, name, parent_id, head_user_id });
-reader!(role -> Role { id, name_zh, name_en });
-reader!(session -> SessionRow { id, user_id, data, expires_at });
-reader!(token -> ApiToken { id, user_id, name, prefix, created_at, last_used_at, revoked_at });
+reader!(department -> Department {
+    id: parsed, name, parent_id: parsed_opt, head_user_id: parsed_opt,
+});
+reader!(role -> Role { id: parsed, name_zh, name_en });
+
+pub(crate) fn role_id(row: DbRow) -> Mapped<formwork_store::RoleId> {
+    parsed(&row, "role_id")
+}
+reader!(session -> SessionRow { id, user_id: parsed_opt, data, expires_at });
+reader!(token -> ApiToken {
+    id: parsed, user_id: parsed, name, prefix, created_at, last_used_at, revoked_at,
+});
 reader!(draft -> Draft {
-    app_id = "id", package = "draft", rev = "draft_rev", updated_at, updated_by,
+    app_id = "id": parsed, package = "draft", rev = "draft_rev", updated_at, updated_by,
 });
-reader!(app_summary -> AppSummary { id, name, latest_version, updated_at });
-reader!(version -> AppVersion { app_id, version, package, published_at, published_by });
+reader!(app_summary -> AppSummary { id: parsed, name, latest_version, updated_at });
+reader!(version -> AppVersion {
+    app_id: parsed, version, package, published_at, published_by,
+});
 reader!(version_info -> AppVersionInfo { version, published_at, published_by });
 reader!(record -> Record {
-    id, app_id, form_id, app_version, number, owner_id, department_id, status,
-    data: json_value, rev, created_at, updated_at,
+    id: parsed, app_id: parsed, form_id: parsed, app_version, number, owner_id: parsed,
+    department_id: parsed_opt, status: parsed, data: json_value, rev, created_at, updated_at,
 });
 reader!(audit -> AuditEntry { id, at, actor, action, subject, detail: json_text });
-reader!(comment -> Comment { id, record_id, author_id, body, created_at });
+reader!(comment -> Comment {
+    id: parsed, record_id: parsed, author_id: parsed, body, created_at,
+});
 reader!(attachment -> Attachment {
-    id, sha256, size, content_type, filename, created_by, created_at,
+    id: parsed, sha256, size, content_type, filename, created_by: parsed_opt, created_at,
 });
 reader!(instance -> Instance {
-    id, record_id, app_id, process_id, app_version, state: json_value, status, version,
-    created_at, updated_at,
+    id: parsed, record_id: parsed, app_id: parsed, process_id: parsed, app_version,
+    state: json_value, status: parsed, version, created_at, updated_at,
 });
 reader!(task -> Task {
-    id, instance_id, record_id, key, node_id, assignee_id, status, action, comment, decided_by,
-    created_at, decided_at, due_at,
+    id: parsed, instance_id: parsed, record_id: parsed, key, node_id, assignee_id: parsed,
+    status: parsed, action: parsed_opt, comment, decided_by: parsed_opt, created_at, decided_at,
+    due_at,
 });
-reader!(timer -> Timer { id, instance_id, key, kind, fire_at });
+reader!(timer -> Timer { id, instance_id: parsed, key, kind, fire_at });
 reader!(history -> HistoryRow {
-    id, instance_id, at, actor, node_id, action, comment, detail: json_value,
+    id, instance_id: parsed, at, actor: parsed_opt, node_id, action, comment,
+    detail: json_value,
 });
 reader!(notification -> Notification {
-    id, user_id, kind, payload: json_value, created_at, read_at,
+    id: parsed, user_id: parsed, kind, payload: json_value, created_at, read_at,
 });
 reader!(job -> Job {
     id, kind, payload: json_value, created_at, available_at, attempts, locked_until,

@@ -4,12 +4,15 @@
 //! tasks, timers and the record: every writer takes the locks in that order, so steps on one
 //! instance queue behind each other instead of deadlocking.
 
-use formwork_store::{Instance, NewInstance, Record, StepWrite, StoreError, StoreResult, new_id};
+use formwork_store::{
+    Instance, InstanceId, NewInstance, NotificationId, Record, RecordId, RecordStatus, StepWrite,
+    StoreError, StoreResult, UserId, new_id,
+};
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
 use super::jobs::insert_job;
-use super::{Tx, audit, db_err, refused, rows, ts};
+use super::{Tx, audit, db_err, refused, rows, text, ts};
 
 /// The current version of instance `$1`, to explain a refused step.
 const INSTANCE_VERSION: &str = "SELECT version FROM process_instances WHERE id = $1";
@@ -32,13 +35,13 @@ pub(crate) async fn insert_instance(
         "INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
          status, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
     )
-    .bind(&step.instance_id)
-    .bind(&record.id)
-    .bind(&record.app_id)
-    .bind(&instance.process_id)
+    .bind(step.instance_id.as_str())
+    .bind(record.id.as_str())
+    .bind(record.app_id.as_str())
+    .bind(instance.process_id.as_str())
     .bind(record.app_version)
     .bind(Json(&step.state))
-    .bind(&step.status)
+    .bind(step.status.as_str())
     .bind(ts(now))
     .execute(&mut **tx)
     .await
@@ -67,10 +70,10 @@ pub(crate) async fn advance_instance(
          updated_at = $5 WHERE id = $1 AND version = $2 RETURNING ",
         instance_cols!()
     ))
-    .bind(&step.instance_id)
+    .bind(step.instance_id.as_str())
     .bind(expected)
     .bind(Json(&step.state))
-    .bind(&step.status)
+    .bind(step.status.as_str())
     .bind(ts(now))
     .try_map(rows::instance)
     .fetch_optional(&mut **tx)
@@ -81,7 +84,7 @@ pub(crate) async fn advance_instance(
         None => Err(refused(
             tx,
             INSTANCE_VERSION,
-            &step.instance_id,
+            step.instance_id.as_str(),
             &what,
             Some(expected),
         )
@@ -94,7 +97,7 @@ pub(crate) async fn advance_instance(
 pub(crate) async fn consume(
     tx: &mut Tx,
     step: &StepWrite,
-    instance_id: &str,
+    instance_id: &InstanceId,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     if let Some(key) = &step.decided_task {
@@ -102,7 +105,7 @@ pub(crate) async fn consume(
             "UPDATE tasks SET status = status WHERE instance_id = $1 AND key = $2 \
              AND status = 'open'",
         )
-        .bind(instance_id)
+        .bind(instance_id.as_str())
         .bind(key)
         .execute(&mut **tx)
         .await
@@ -116,7 +119,7 @@ pub(crate) async fn consume(
             "UPDATE timers SET fired_at = $3 WHERE instance_id = $1 AND key = $2 \
              AND fired_at IS NULL",
         )
-        .bind(instance_id)
+        .bind(instance_id.as_str())
         .bind(key)
         .bind(ts(now))
         .execute(&mut **tx)
@@ -136,7 +139,7 @@ pub(crate) async fn update_record(
     tx: &mut Tx,
     step: &StepWrite,
     instance: &Instance,
-    actor: Option<&str>,
+    actor: Option<&UserId>,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     if step.record_status.is_none() && step.record_data.is_none() {
@@ -148,8 +151,8 @@ pub(crate) async fn update_record(
          rev = rev + 1, updated_at = $4 WHERE id = $1 AND ($5 IS NULL OR rev = $5) \
          RETURNING rev, status",
     )
-    .bind(&instance.record_id)
-    .bind(&step.record_status)
+    .bind(instance.record_id.as_str())
+    .bind(step.record_status.map(RecordStatus::as_str))
     .bind(step.record_data.as_ref().map(Json))
     .bind(ts(now))
     .bind(step.record_rev)
@@ -170,7 +173,7 @@ pub(crate) async fn update_record(
         "rev": rev,
         "status": status,
         "diff": diff,
-        "instance": instance.id,
+        "instance": instance.id.as_str(),
     });
     let subject = format!("record:{}", instance.record_id);
     audit(tx, now, actor, "record.update", &subject, detail).await
@@ -181,7 +184,7 @@ pub(crate) async fn update_record(
 pub(crate) async fn write_rows(
     tx: &mut Tx,
     step: &StepWrite,
-    record_id: &str,
+    record_id: &RecordId,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     write_tasks(tx, step, now).await?;
@@ -200,9 +203,9 @@ async fn write_tasks(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Stor
         )
         .bind(instance_id)
         .bind(&close.key)
-        .bind(&close.status)
-        .bind(&close.action)
-        .bind(&close.by)
+        .bind(close.status.as_str())
+        .bind(close.action.as_str())
+        .bind(text(&close.by))
         .bind(&close.comment)
         .bind(ts(now))
         .execute(&mut **tx)
@@ -214,11 +217,11 @@ async fn write_tasks(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Stor
             "INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, status, created_at, \
              due_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7)",
         )
-        .bind(&task.id)
+        .bind(task.id.as_str())
         .bind(instance_id)
         .bind(&task.key)
         .bind(&task.node_id)
-        .bind(&task.assignee_id)
+        .bind(task.assignee_id.as_str())
         .bind(ts(now))
         .bind(task.due_at.map(ts))
         .execute(&mut **tx)
@@ -262,7 +265,7 @@ async fn write_timers(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Sto
 async fn write_messages(
     tx: &mut Tx,
     step: &StepWrite,
-    record_id: &str,
+    record_id: &RecordId,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     let instance_id = step.instance_id.as_str();
@@ -274,7 +277,7 @@ async fn write_messages(
         .bind(new_id())
         .bind(instance_id)
         .bind(ts(now))
-        .bind(&entry.actor)
+        .bind(text(&entry.actor))
         .bind(&entry.node_id)
         .bind(&entry.action)
         .bind(&entry.comment)
@@ -288,14 +291,15 @@ async fn write_messages(
         if let Some(map) = payload.as_object_mut() {
             map.entry("instance_id")
                 .or_insert_with(|| instance_id.into());
-            map.entry("record_id").or_insert_with(|| record_id.into());
+            map.entry("record_id")
+                .or_insert_with(|| record_id.as_str().into());
         }
         sqlx::query(
             "INSERT INTO notifications (id, user_id, kind, payload, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(new_id())
-        .bind(&note.user_id)
+        .bind(String::from(NotificationId::new()))
+        .bind(note.user_id.as_str())
         .bind(&note.kind)
         .bind(Json(&payload))
         .bind(ts(now))

@@ -2,6 +2,7 @@
 //! and login throttling.
 
 use async_trait::async_trait;
+use formwork_model::{DepartmentId, RoleId, TokenId, UserId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -9,14 +10,14 @@ use crate::StoreResult;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
     /// argon2 PHC string; never serialised to clients (the web layer maps to its own DTO).
     #[serde(skip_serializing)]
     pub password_hash: String,
-    pub department_id: Option<String>,
+    pub department_id: Option<DepartmentId>,
     pub is_admin: bool,
     pub suspended: bool,
     pub created_at: OffsetDateTime,
@@ -28,28 +29,28 @@ pub struct NewUser {
     pub display_name: String,
     pub email: Option<String>,
     pub password_hash: String,
-    pub department_id: Option<String>,
+    pub department_id: Option<DepartmentId>,
     pub is_admin: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Department {
-    pub id: String,
+    pub id: DepartmentId,
     pub name: String,
-    pub parent_id: Option<String>,
-    pub head_user_id: Option<String>,
+    pub parent_id: Option<DepartmentId>,
+    pub head_user_id: Option<UserId>,
 }
 
 #[derive(Debug, Clone)]
 pub struct NewDepartment {
     pub name: String,
-    pub parent_id: Option<String>,
-    pub head_user_id: Option<String>,
+    pub parent_id: Option<DepartmentId>,
+    pub head_user_id: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Role {
-    pub id: String,
+    pub id: RoleId,
     pub name_zh: String,
     pub name_en: String,
 }
@@ -59,14 +60,14 @@ pub struct Role {
 pub struct SessionRow {
     pub id: String,
     /// The signed-in user, kept beside the data so suspension can end their sessions.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub data: String,
     pub expires_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]
 pub struct NewApiToken {
-    pub user_id: String,
+    pub user_id: UserId,
     pub name: String,
     /// SHA-256 of the secret, hex; the secret itself is shown once and never stored.
     pub token_hash: String,
@@ -76,8 +77,8 @@ pub struct NewApiToken {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiToken {
-    pub id: String,
-    pub user_id: String,
+    pub id: TokenId,
+    pub user_id: UserId,
     pub name: String,
     pub prefix: String,
     pub created_at: OffsetDateTime,
@@ -90,19 +91,19 @@ pub struct ApiToken {
 #[async_trait]
 pub trait AccountStore: Send + Sync + 'static {
     /// Creates a user; `Conflict` when the username is taken.
-    async fn create_user(&self, user: NewUser, actor: Option<&str>) -> StoreResult<User>;
-    async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn create_user(&self, user: NewUser, actor: Option<&UserId>) -> StoreResult<User>;
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     /// Users ordered by username, after the given username (keyset page).
     async fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
-    async fn set_password(&self, user_id: &str, password_hash: &str) -> StoreResult<()>;
+    async fn set_password(&self, user_id: &UserId, password_hash: &str) -> StoreResult<()>;
     /// Suspends (or reinstates) a user. Suspending deletes their sessions and revokes their
     /// tokens in the same transaction, so the next request is refused.
     async fn set_suspended(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         suspended: bool,
-        actor: Option<&str>,
+        actor: Option<&UserId>,
     ) -> StoreResult<()>;
 
     /// Creates a department; `Conflict` when the name is taken under the same parent.
@@ -111,20 +112,20 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn list_departments(&self) -> StoreResult<Vec<Department>>;
     async fn set_department_head(
         &self,
-        dept_id: &str,
-        head_user_id: Option<&str>,
+        dept_id: &DepartmentId,
+        head_user_id: Option<&UserId>,
     ) -> StoreResult<()>;
     /// The chain of departments from the user's own up to the root, each with its head.
-    async fn department_chain(&self, user_id: &str) -> StoreResult<Vec<Department>>;
+    async fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>>;
 
     /// Creates the role if missing, or updates its name.
     async fn upsert_role(&self, role: Role) -> StoreResult<()>;
     async fn list_roles(&self) -> StoreResult<Vec<Role>>;
     /// Adds a member; adding an existing member is not an error.
-    async fn add_role_member(&self, role_id: &str, user_id: &str) -> StoreResult<()>;
-    async fn remove_role_member(&self, role_id: &str, user_id: &str) -> StoreResult<()>;
-    async fn user_roles(&self, user_id: &str) -> StoreResult<Vec<String>>;
-    async fn role_members(&self, role_id: &str) -> StoreResult<Vec<User>>;
+    async fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
+    async fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
+    async fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>>;
+    async fn role_members(&self, role_id: &RoleId) -> StoreResult<Vec<User>>;
 
     /// Inserts a new session; returns false when the id already exists.
     async fn session_create(&self, session: &SessionRow) -> StoreResult<bool>;
@@ -142,9 +143,9 @@ pub trait AccountStore: Send + Sync + 'static {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> StoreResult<Option<(ApiToken, User)>>;
-    async fn list_tokens(&self, user_id: &str) -> StoreResult<Vec<ApiToken>>;
+    async fn list_tokens(&self, user_id: &UserId) -> StoreResult<Vec<ApiToken>>;
     /// Revokes a token of this user; `NotFound` when there is no such live token.
-    async fn revoke_token(&self, user_id: &str, token_id: &str) -> StoreResult<()>;
+    async fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()>;
 
     /// Records a failed login under `key` and returns the failures under it since `since`.
     /// Counts live in the database, so every instance enforces the same limit.

@@ -1,6 +1,7 @@
 //! Apps: the editable draft of each app and its immutable published versions.
 
 use async_trait::async_trait;
+use formwork_model::{AppId, UserId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -9,17 +10,17 @@ use crate::StoreResult;
 /// A draft to store.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DraftWrite<'a> {
-    pub app_id: &'a str,
+    pub app_id: &'a AppId,
     /// Canonical package JSON text.
     pub package: &'a str,
     /// Who saves it, for `updated_by` and the audit row.
-    pub actor: &'a str,
+    pub actor: &'a UserId,
 }
 
 /// The editable draft of an app.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
-    pub app_id: String,
+    pub app_id: AppId,
     /// Canonical package JSON text.
     pub package: String,
     /// Increments on every save; used for optimistic concurrency.
@@ -30,7 +31,7 @@ pub struct Draft {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppSummary {
-    pub id: String,
+    pub id: AppId,
     /// The package's `name` object from the draft, as JSON text.
     pub name: String,
     pub latest_version: Option<i64>,
@@ -40,7 +41,7 @@ pub struct AppSummary {
 /// An immutable published version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppVersion {
-    pub app_id: String,
+    pub app_id: AppId,
     pub version: i64,
     pub package: String,
     pub published_at: OffsetDateTime,
@@ -59,7 +60,7 @@ pub struct AppVersionInfo {
 pub trait AppStore: Send + Sync + 'static {
     /// Creates an app with its first draft; `Conflict` when the app exists.
     async fn create_app(&self, draft: &DraftWrite<'_>) -> StoreResult<Draft>;
-    async fn get_draft(&self, app_id: &str) -> StoreResult<Option<Draft>>;
+    async fn get_draft(&self, app_id: &AppId) -> StoreResult<Option<Draft>>;
     /// Replaces the draft. With `expected_rev`, a different current revision is `Conflict`.
     async fn put_draft(
         &self,
@@ -68,10 +69,15 @@ pub trait AppStore: Send + Sync + 'static {
     ) -> StoreResult<Draft>;
     async fn list_apps(&self) -> StoreResult<Vec<AppSummary>>;
     /// Freezes `package` as the next version number of the app.
-    async fn publish(&self, app_id: &str, package: &str, actor: &str) -> StoreResult<AppVersion>;
-    async fn list_versions(&self, app_id: &str) -> StoreResult<Vec<AppVersionInfo>>;
-    async fn get_version(&self, app_id: &str, version: i64) -> StoreResult<Option<AppVersion>>;
-    async fn latest_version(&self, app_id: &str) -> StoreResult<Option<AppVersion>>;
+    async fn publish(
+        &self,
+        app_id: &AppId,
+        package: &str,
+        actor: &UserId,
+    ) -> StoreResult<AppVersion>;
+    async fn list_versions(&self, app_id: &AppId) -> StoreResult<Vec<AppVersionInfo>>;
+    async fn get_version(&self, app_id: &AppId, version: i64) -> StoreResult<Option<AppVersion>>;
+    async fn latest_version(&self, app_id: &AppId) -> StoreResult<Option<AppVersion>>;
     /// Just the latest version number (cheap: asked on every request that uses an app).
-    async fn latest_version_number(&self, app_id: &str) -> StoreResult<Option<i64>>;
+    async fn latest_version_number(&self, app_id: &AppId) -> StoreResult<Option<i64>>;
 }

@@ -4,8 +4,8 @@
 //!
 //! Every method is one use case and one transaction. Two implementations exist
 //! (`formwork-store-sqlite`, `formwork-store-postgres`), compiled from the same SQL in `sql/`;
-//! only the binary and the testkit name one. Ids are UUID v7 strings; instants are UTC
-//! `OffsetDateTime`s.
+//! only the binary and the testkit name one. Ids and statuses are the types of
+//! `formwork_model::{ids, status}`; instants are UTC `OffsetDateTime`s.
 
 mod accounts;
 mod apps;
@@ -20,6 +20,9 @@ pub use error::{StoreError, StoreResult};
 pub use jobs::*;
 pub use processes::*;
 pub use records::*;
+
+pub use formwork_model::ids::*;
+pub use formwork_model::status::*;
 
 use async_trait::async_trait;
 
@@ -52,7 +55,8 @@ impl Backend {
     }
 }
 
-/// A new UUID v7 id as a hyphenated string (sorts by creation time).
+/// A new UUID v7 as a hyphenated string (sorts by creation time), for the rows whose ids
+/// nobody names from outside (audit, timeline, timer and outbox rows).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
 }

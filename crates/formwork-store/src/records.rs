@@ -2,6 +2,9 @@
 //! is built by `formwork-query` from a [`RecordQuery`].
 
 use async_trait::async_trait;
+use formwork_model::{
+    AppId, CommentId, DepartmentId, FileId, FormId, RecordId, RecordStatus, UserId,
+};
 pub use formwork_query::{
     Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, RecordQuery, ValueKind, Visibility,
 };
@@ -14,17 +17,16 @@ use crate::StoreResult;
 /// One submitted form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    pub id: String,
-    pub app_id: String,
-    pub form_id: String,
+    pub id: RecordId,
+    pub app_id: AppId,
+    pub form_id: FormId,
     /// The app version the record was created under; it is read and edited with that form.
     pub app_version: i64,
     /// Human-facing number such as `PRJ-2026-00001`, gap-free per form.
     pub number: Option<String>,
-    pub owner_id: String,
-    pub department_id: Option<String>,
-    /// `draft`, `submitted`, `in_review`, `approved`, `rejected`, `withdrawn`, …
-    pub status: String,
+    pub owner_id: UserId,
+    pub department_id: Option<DepartmentId>,
+    pub status: RecordStatus,
     pub data: Value,
     /// Increments on every change; the API's ETag.
     pub rev: i64,
@@ -46,12 +48,12 @@ pub struct Numbering {
 
 #[derive(Debug, Clone)]
 pub struct NewRecord {
-    pub app_id: String,
-    pub form_id: String,
+    pub app_id: AppId,
+    pub form_id: FormId,
     pub app_version: i64,
-    pub owner_id: String,
-    pub department_id: Option<String>,
-    pub status: String,
+    pub owner_id: UserId,
+    pub department_id: Option<DepartmentId>,
+    pub status: RecordStatus,
     pub data: Value,
     pub numbering: Option<Numbering>,
     /// A client-chosen key: a retried insert with the same (owner, key) returns the first
@@ -67,11 +69,11 @@ pub struct NewRecord {
 /// A change of a record's data and status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordUpdate {
-    pub id: String,
+    pub id: RecordId,
     /// The revision the change was computed from; another current revision is `Conflict`.
     pub expected_rev: i64,
     pub data: Value,
-    pub status: String,
+    pub status: RecordStatus,
     /// The field diff, for the `record.update` audit row.
     pub diff: Value,
 }
@@ -95,9 +97,9 @@ impl Inserted {
 /// A comment on a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comment {
-    pub id: String,
-    pub record_id: String,
-    pub author_id: String,
+    pub id: CommentId,
+    pub record_id: RecordId,
+    pub author_id: UserId,
     pub body: String,
     pub created_at: OffsetDateTime,
 }
@@ -105,12 +107,12 @@ pub struct Comment {
 /// A stored file's metadata; the bytes live under the data directory by content hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
-    pub id: String,
+    pub id: FileId,
     pub sha256: String,
     pub size: i64,
     pub content_type: String,
     pub filename: String,
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     pub created_at: OffsetDateTime,
 }
 
@@ -134,18 +136,18 @@ pub trait RecordStore: Send + Sync + 'static {
     /// (owner, idempotency key); otherwise takes the next number of its form's counter (so
     /// numbers are gap-free even under concurrency), inserts the record and its process
     /// instance, and writes the audit row `record.create` with the data.
-    async fn insert_record(&self, record: NewRecord, actor: &str) -> StoreResult<Inserted>;
+    async fn insert_record(&self, record: NewRecord, actor: &UserId) -> StoreResult<Inserted>;
     /// A record that is not deleted.
-    async fn get_record(&self, id: &str) -> StoreResult<Option<Record>>;
+    async fn get_record(&self, id: &RecordId) -> StoreResult<Option<Record>>;
     /// Replaces data (and status) when `expected_rev` is current (else `Conflict`), bumps the
     /// revision, and writes `record.update` with the diff in the same transaction.
-    async fn update_record(&self, update: &RecordUpdate, actor: &str) -> StoreResult<Record>;
+    async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record>;
     /// Soft-deletes (with `expected_rev` when given) and writes `record.delete`.
     async fn delete_record(
         &self,
-        id: &str,
+        id: &RecordId,
         expected_rev: Option<i64>,
-        actor: &str,
+        actor: &UserId,
     ) -> StoreResult<()>;
     /// One page of records, permission-filtered and keyset-paged; never counts.
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>>;
@@ -153,18 +155,18 @@ pub trait RecordStore: Send + Sync + 'static {
     /// for diagnostics and for the tests that check the list indexes are used.
     async fn explain_list_records(&self, query: &RecordQuery) -> StoreResult<Vec<String>>;
     /// Audit rows of one record, oldest first (its change history).
-    async fn record_history(&self, record_id: &str) -> StoreResult<Vec<AuditEntry>>;
+    async fn record_history(&self, record_id: &RecordId) -> StoreResult<Vec<AuditEntry>>;
     /// Audit rows of everything, newest first, before the given id (keyset page).
     async fn list_audit(&self, before: Option<&str>, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 
     async fn add_comment(
         &self,
-        record_id: &str,
-        author_id: &str,
+        record_id: &RecordId,
+        author_id: &UserId,
         body: &str,
     ) -> StoreResult<Comment>;
-    async fn list_comments(&self, record_id: &str) -> StoreResult<Vec<Comment>>;
+    async fn list_comments(&self, record_id: &RecordId) -> StoreResult<Vec<Comment>>;
     /// Stores file metadata (the caller has written the bytes already).
     async fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()>;
-    async fn get_attachment(&self, id: &str) -> StoreResult<Option<Attachment>>;
+    async fn get_attachment(&self, id: &FileId) -> StoreResult<Option<Attachment>>;
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
-    Inserted, Instance, NewHistory, NewInstance, NewJob, NewNotification, NewTask, NewTimer,
-    Record, StepWrite, Store, StoreError, StoreResult, TaskBox, TaskClose, TaskQuery, User, new_id,
+    AppId, Inserted, Instance, InstanceId, InstanceStatus, NewHistory, NewInstance, NewJob,
+    NewNotification, NewTask, NewTimer, ProcessId, Record, RecordStatus, StepWrite, Store,
+    StoreError, StoreResult, TaskAction, TaskBox, TaskClose, TaskId, TaskQuery, TaskStatus, User,
 };
 use formwork_testkit::fixtures::{
-    new_draft, new_record, new_user, notifications, package, record_update,
+    actor, app_id, missing, new_draft, new_record, new_user, notifications, package, record_update,
 };
 use formwork_testkit::with_each_backend;
 use serde_json::{Value, json};
@@ -20,6 +21,10 @@ use time::macros::datetime;
 type Db = Arc<dyn Store>;
 
 const APP: &str = "projects";
+
+fn app() -> AppId {
+    app_id(APP)
+}
 const T0: OffsetDateTime = datetime!(2026-11-23 09:00 UTC);
 
 struct World {
@@ -34,8 +39,10 @@ async fn world(store: &Db) -> anyhow::Result<World> {
         users.push(store.create_user(new_user(name), None).await?);
     }
     let pkg = package(APP, "项目", "Projects");
-    store.create_app(&new_draft(APP, &pkg, "analyst")).await?;
-    store.publish(APP, &pkg, "analyst").await?;
+    store
+        .create_app(&new_draft(&app(), &pkg, &actor("analyst")))
+        .await?;
+    store.publish(&app(), &pkg, &actor("analyst")).await?;
     let carol = users.pop().context("carol")?;
     let bob = users.pop().context("bob")?;
     let alice = users.pop().context("alice")?;
@@ -44,7 +51,7 @@ async fn world(store: &Db) -> anyhow::Result<World> {
 
 fn task(key: &str, node: &str, assignee: &User) -> NewTask {
     NewTask {
-        id: new_id(),
+        id: TaskId::new(),
         key: key.to_owned(),
         node_id: node.to_owned(),
         assignee_id: assignee.id.clone(),
@@ -65,8 +72,8 @@ fn history(action: &str, actor: Option<&User>) -> NewHistory {
 fn close(key: &str, by: &User) -> TaskClose {
     TaskClose {
         key: key.to_owned(),
-        status: "done".into(),
-        action: "approve".into(),
+        status: TaskStatus::Done,
+        action: TaskAction::Approve,
         by: Some(by.id.clone()),
         comment: Some("同意".into()),
     }
@@ -78,28 +85,28 @@ async fn started(
     owner: &User,
     tasks: &[(&str, &User)],
 ) -> anyhow::Result<(Record, Instance)> {
-    let instance_id = new_id();
-    let mut new = new_record(APP, &owner.id, None, json!({"name": "p"}));
-    new.status = "in_review".into();
+    let instance_id = InstanceId::new();
+    let mut new = new_record(&app(), &owner.id, None, json!({"name": "p"}));
+    new.status = RecordStatus::InReview;
+    let mut step = StepWrite::new(
+        instance_id.clone(),
+        json!({"status": {"state": "running"}}),
+        InstanceStatus::Running,
+    );
+    step.tasks_created = tasks.iter().map(|(k, u)| task(k, "a", u)).collect();
+    step.history = vec![history("started", Some(owner))];
+    step.notifications = tasks
+        .iter()
+        .map(|(k, u)| NewNotification {
+            user_id: u.id.clone(),
+            kind: "task".into(),
+            payload: json!({"key": k}),
+        })
+        .collect();
+    step.at = Some(T0);
     new.process = Some(NewInstance {
-        process_id: "approval".into(),
-        step: StepWrite {
-            instance_id: instance_id.clone(),
-            state: json!({"status": {"state": "running"}}),
-            status: "running".into(),
-            tasks_created: tasks.iter().map(|(k, u)| task(k, "a", u)).collect(),
-            history: vec![history("started", Some(owner))],
-            notifications: tasks
-                .iter()
-                .map(|(k, u)| NewNotification {
-                    user_id: u.id.clone(),
-                    kind: "task".into(),
-                    payload: json!({"key": k}),
-                })
-                .collect(),
-            at: Some(T0),
-            ..StepWrite::default()
-        },
+        process_id: ProcessId::parse("approval")?,
+        step,
     });
     let record = match store.insert_record(new, &owner.id).await? {
         Inserted::New(r) => r,
@@ -114,14 +121,14 @@ async fn started(
 
 /// A step on `instance` computed from `version`.
 fn step(instance: &Instance, version: i64) -> StepWrite {
-    StepWrite {
-        instance_id: instance.id.clone(),
-        expected_version: Some(version),
-        state: json!({"status": {"state": "running"}, "seq": version}),
-        status: "running".into(),
-        at: Some(T0 + time::Duration::hours(version)),
-        ..StepWrite::default()
-    }
+    let mut step = StepWrite::new(
+        instance.id.clone(),
+        json!({"status": {"state": "running"}, "seq": version}),
+        InstanceStatus::Running,
+    );
+    step.expected_version = Some(version);
+    step.at = Some(T0 + time::Duration::hours(version));
+    step
 }
 
 fn is_conflict<T: std::fmt::Debug>(r: &StoreResult<T>) -> bool {
@@ -134,25 +141,29 @@ async fn an_instance_is_written_with_its_record_tasks_timeline_and_messages() {
         let w = world(&store).await?;
         let (record, instance) =
             started(&store, &w.alice, &[("a#1", &w.bob), ("a#2", &w.carol)]).await?;
-        ensure!(record.status == "in_review");
+        ensure!(record.status == RecordStatus::InReview);
         ensure!(instance.record_id == record.id && instance.app_id == APP);
         ensure!(instance.process_id == "approval" && instance.app_version == 1);
-        ensure!(instance.version == 1 && instance.status == "running");
+        ensure!(instance.version == 1 && instance.status == InstanceStatus::Running);
         ensure!(instance.state["status"]["state"] == "running");
         ensure!(store.instance_for_record(&record.id).await? == Some(instance.clone()));
-        ensure!(store.instance_for_record("no-such-record").await?.is_none());
+        ensure!(store.instance_for_record(&missing()).await?.is_none());
 
         let tasks = store.tasks_of_instance(&instance.id).await?;
         let keys: Vec<_> = tasks.iter().map(|t| t.key.as_str()).collect();
         ensure!(keys == ["a#1", "a#2"], "{keys:?}");
         let first = &tasks[0];
         ensure!(first.record_id == record.id && first.assignee_id == w.bob.id);
-        ensure!(first.status == "open" && first.action.is_none() && first.decided_at.is_none());
+        ensure!(
+            first.status == TaskStatus::Open
+                && first.action.is_none()
+                && first.decided_at.is_none()
+        );
         ensure!(store.get_task(&first.id).await?.as_ref() == Some(first));
 
         let rows = store.instance_history(&instance.id).await?;
         ensure!(rows.len() == 1 && rows[0].action == "started");
-        ensure!(rows[0].actor.as_deref() == Some(w.alice.id.as_str()));
+        ensure!(rows[0].actor.as_ref() == Some(&w.alice.id));
         ensure!(rows[0].at == T0 && rows[0].detail == json!({"n": 1}));
 
         let notes = store
@@ -177,7 +188,7 @@ async fn a_step_closes_and_opens_tasks_and_moves_the_record_on_in_one_transactio
         s.tasks_closed = vec![close("a#1", &w.bob)];
         s.tasks_created = vec![task("b#2", "b", &w.carol)];
         s.history = vec![history("decided", Some(&w.bob))];
-        s.record_status = Some("approved".into());
+        s.record_status = Some(RecordStatus::Approved);
         s.record_data = Some(json!({"name": "p2"}));
         s.record_diff = Some(json!({"name": {"from": "p", "to": "p2"}}));
         s.outbox = vec![NewJob {
@@ -191,15 +202,15 @@ async fn a_step_closes_and_opens_tasks_and_moves_the_record_on_in_one_transactio
 
         let tasks = store.tasks_of_instance(&instance.id).await?;
         let decided = tasks.iter().find(|t| t.key == "a#1").context("a#1")?;
-        ensure!(decided.status == "done" && decided.action.as_deref() == Some("approve"));
-        ensure!(decided.decided_by.as_deref() == Some(w.bob.id.as_str()));
+        ensure!(decided.status == TaskStatus::Done && decided.action == Some(TaskAction::Approve));
+        ensure!(decided.decided_by.as_ref() == Some(&w.bob.id));
         ensure!(decided.comment.as_deref() == Some("同意"));
         ensure!(decided.decided_at == Some(T0 + time::Duration::hours(1)));
         let next = tasks.iter().find(|t| t.key == "b#2").context("b#2")?;
-        ensure!(next.status == "open" && next.assignee_id == w.carol.id);
+        ensure!(next.status == TaskStatus::Open && next.assignee_id == w.carol.id);
 
         let moved = store.get_record(&record.id).await?.context("record")?;
-        ensure!(moved.status == "approved" && moved.data == json!({"name": "p2"}));
+        ensure!(moved.status == RecordStatus::Approved && moved.data == json!({"name": "p2"}));
         ensure!(moved.rev == record.rev + 1);
         let audit = store.record_history(&record.id).await?;
         let last = audit.last().context("audit")?;
@@ -281,7 +292,7 @@ async fn a_stale_version_a_closed_task_or_a_fired_timer_refuse_the_whole_step() 
         ensure!(actions == ["started"], "{actions:?}");
 
         let mut gone = step(&instance, 1);
-        gone.instance_id = "no-such-instance".into();
+        gone.instance_id = missing();
         ensure!(matches!(
             store.apply_step(gone, None).await,
             Err(StoreError::NotFound(_))
@@ -398,7 +409,7 @@ async fn inbox_boxes_page_newest_first_by_keyset() {
         for _ in 0..5 {
             instances.push(started(&store, &w.alice, &[("a#1", &w.bob)]).await?.1);
         }
-        let todo = |after: Option<String>, task_box| TaskQuery {
+        let todo = |after: Option<TaskId>, task_box| TaskQuery {
             user_id: w.bob.id.clone(),
             task_box,
             after,
@@ -522,7 +533,7 @@ async fn a_step_whose_data_was_computed_from_an_older_record_revision_is_refused
         let diff = json!({});
         store
             .update_record(
-                &record_update(&record.id, record.rev, &edited, &record.status, &diff),
+                &record_update(&record.id, record.rev, &edited, record.status, &diff),
                 &w.alice.id,
             )
             .await?;

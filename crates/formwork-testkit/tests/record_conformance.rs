@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
-    Attachment, Column, Cursor, FieldKey, Filter, FilterOp, Inserted, MAX_LIST_LIMIT,
-    NewDepartment, Record, RecordQuery, Store, StoreError, StoreResult, User, ValueKind,
-    Visibility,
+    AppId, Attachment, Column, Cursor, DepartmentId, FieldKey, FileId, Filter, FilterOp, Inserted,
+    MAX_LIST_LIMIT, NewDepartment, Record, RecordId, RecordQuery, RecordStatus, Store, StoreError,
+    StoreResult, User, ValueKind, Visibility,
 };
 use formwork_testkit::fixtures::{
-    new_draft, new_record, new_user, package, record_update, yearly_numbering,
+    actor, app_id, form_id, missing, new_draft, new_record, new_user, package, record_update,
+    yearly_numbering,
 };
 use formwork_testkit::with_each_backend;
 use serde_json::{Value, json};
@@ -23,13 +24,17 @@ type Db = Arc<dyn Store>;
 
 const APP: &str = "projects";
 
+fn app() -> AppId {
+    app_id(APP)
+}
+
 /// Users and departments: alice and bob in sales, carol in ops; the app published once.
 struct World {
     alice: User,
     bob: User,
     carol: User,
-    sales: String,
-    ops: String,
+    sales: DepartmentId,
+    ops: DepartmentId,
 }
 
 async fn world(store: &Db) -> anyhow::Result<World> {
@@ -47,8 +52,10 @@ async fn world(store: &Db) -> anyhow::Result<World> {
         users.push(store.create_user(new, None).await?);
     }
     let pkg = package(APP, "项目", "Projects");
-    store.create_app(&new_draft(APP, &pkg, "analyst")).await?;
-    store.publish(APP, &pkg, "analyst").await?;
+    store
+        .create_app(&new_draft(&app(), &pkg, &actor("analyst")))
+        .await?;
+    store.publish(&app(), &pkg, &actor("analyst")).await?;
     let carol = users.pop().context("carol")?;
     let bob = users.pop().context("bob")?;
     let alice = users.pop().context("alice")?;
@@ -63,7 +70,7 @@ async fn world(store: &Db) -> anyhow::Result<World> {
 
 /// Inserts a record of `owner` (in their department) and returns it.
 async fn insert(store: &Db, owner: &User, data: Value) -> anyhow::Result<Record> {
-    let new = new_record(APP, &owner.id, owner.department_id.as_deref(), data);
+    let new = new_record(&app(), &owner.id, owner.department_id.as_ref(), data);
     match store.insert_record(new, &owner.id).await? {
         Inserted::New(r) => Ok(r),
         Inserted::Replayed(r) => bail!("replayed {}", r.id),
@@ -72,8 +79,8 @@ async fn insert(store: &Db, owner: &User, data: Value) -> anyhow::Result<Record>
 
 fn query() -> RecordQuery {
     RecordQuery {
-        app_id: APP.to_owned(),
-        form_id: "project".to_owned(),
+        app_id: app(),
+        form_id: form_id("project"),
         visibility: Visibility::All,
         filters: Vec::new(),
         search: None,
@@ -95,7 +102,7 @@ fn filter(column: Column, op: FilterOp, value: Value) -> Filter {
     Filter { column, op, value }
 }
 
-fn ids(records: &[Record]) -> Vec<String> {
+fn ids(records: &[Record]) -> Vec<RecordId> {
     records.iter().map(|r| r.id.clone()).collect()
 }
 
@@ -140,32 +147,36 @@ async fn an_inserted_record_reads_back_updates_with_its_revision_and_deletes() {
             json!({"name": "Alpha", "amount": "100.00"}),
         )
         .await?;
-        let id = uuid::Uuid::parse_str(&created.id)?;
+        let id = uuid::Uuid::parse_str(created.id.as_str())?;
         ensure!(id.get_version_num() == 7, "{id}");
         ensure!(created.rev == 1 && created.app_version == 1 && created.number.is_none());
         ensure!(created.owner_id == w.alice.id);
-        ensure!(created.department_id.as_deref() == Some(w.sales.as_str()));
-        ensure!(created.status == "submitted" && created.data["amount"] == "100.00");
+        ensure!(created.department_id.as_ref() == Some(&w.sales));
+        ensure!(created.status == RecordStatus::Submitted && created.data["amount"] == "100.00");
         ensure!(created.created_at == created.updated_at && created.created_at.offset().is_utc());
         ensure!(store.get_record(&created.id).await? == Some(created.clone()));
-        ensure!(store.get_record("no-such-record").await?.is_none());
+        ensure!(store.get_record(&missing()).await?.is_none());
 
         let new_data = json!({"name": "Alpha", "amount": "120.00"});
         let diff = json!({"amount": {"from": "100.00", "to": "120.00"}});
         let updated = store
             .update_record(
-                &record_update(&created.id, 1, &new_data, "approved", &diff),
+                &record_update(&created.id, 1, &new_data, RecordStatus::Approved, &diff),
                 &w.bob.id,
             )
             .await?;
-        ensure!(updated.rev == 2 && updated.data == new_data && updated.status == "approved");
+        ensure!(
+            updated.rev == 2
+                && updated.data == new_data
+                && updated.status == RecordStatus::Approved
+        );
         ensure!(updated.created_at == created.created_at);
         ensure!(updated.updated_at >= created.updated_at);
         ensure!(store.get_record(&created.id).await? == Some(updated.clone()));
 
         let stale = store
             .update_record(
-                &record_update(&created.id, 1, &json!({}), "draft", &json!({})),
+                &record_update(&created.id, 1, &json!({}), RecordStatus::Draft, &json!({})),
                 &w.bob.id,
             )
             .await;
@@ -173,8 +184,8 @@ async fn an_inserted_record_reads_back_updates_with_its_revision_and_deletes() {
         ensure!(store.get_record(&created.id).await? == Some(updated.clone()));
         let missing = store
             .update_record(
-                &record_update("no-such-record", 1, &json!({}), "draft", &json!({})),
-                "x",
+                &record_update(&missing(), 1, &json!({}), RecordStatus::Draft, &json!({})),
+                &actor("x"),
             )
             .await;
         ensure!(is_not_found(&missing), "{missing:?}");
@@ -187,7 +198,7 @@ async fn an_inserted_record_reads_back_updates_with_its_revision_and_deletes() {
         ensure!(is_not_found(&again), "{again:?}");
         let late = store
             .update_record(
-                &record_update(&created.id, 3, &json!({}), "draft", &json!({})),
+                &record_update(&created.id, 3, &json!({}), RecordStatus::Draft, &json!({})),
                 &w.bob.id,
             )
             .await;
@@ -201,12 +212,12 @@ async fn an_inserted_record_reads_back_updates_with_its_revision_and_deletes() {
 async fn a_record_of_an_unpublished_version_or_an_unknown_owner_is_not_found() {
     with_each_backend(|store| async move {
         let w = world(&store).await?;
-        let mut new = new_record(APP, &w.alice.id, None, json!({}));
+        let mut new = new_record(&app(), &w.alice.id, None, json!({}));
         new.app_version = 2;
-        let r = store.insert_record(new, "x").await;
+        let r = store.insert_record(new, &actor("x")).await;
         ensure!(is_not_found(&r), "{r:?}");
         let r = store
-            .insert_record(new_record(APP, "no-such-user", None, json!({})), "x")
+            .insert_record(new_record(&app(), &missing(), None, json!({})), &actor("x"))
             .await;
         ensure!(is_not_found(&r), "{r:?}");
         ensure!(store.list_records(&query()).await?.is_empty());
@@ -224,9 +235,9 @@ async fn a_hundred_concurrent_numbered_inserts_get_a_hundred_consecutive_numbers
         let tasks: Vec<_> = (0..100)
             .map(|i| {
                 let store = store.clone();
-                let mut new = new_record(APP, &w.alice.id, None, json!({ "i": i }));
+                let mut new = new_record(&app(), &w.alice.id, None, json!({ "i": i }));
                 new.numbering = Some(yearly_numbering("PRJ", 2026));
-                tokio::spawn(async move { store.insert_record(new, "alice").await })
+                tokio::spawn(async move { store.insert_record(new, &actor("alice")).await })
             })
             .collect();
         let mut numbers = Vec::new();
@@ -249,19 +260,19 @@ async fn a_failed_insert_gives_its_number_back_and_each_scope_counts_from_one() 
     with_each_backend(|store| async move {
         let w = world(&store).await?;
         let numbered = |year: i32, version: i64| {
-            let mut new = new_record(APP, &w.alice.id, None, json!({}));
+            let mut new = new_record(&app(), &w.alice.id, None, json!({}));
             new.numbering = Some(yearly_numbering("PRJ", year));
             new.app_version = version;
             new
         };
-        let first = store.insert_record(numbered(2026, 1), "a").await?;
+        let first = store.insert_record(numbered(2026, 1), &actor("a")).await?;
         ensure!(first.record().number.as_deref() == Some("PRJ-2026-00001"));
         // Version 9 does not exist: the insert fails after taking number 2, and rolls it back.
-        let failed = store.insert_record(numbered(2026, 9), "a").await;
+        let failed = store.insert_record(numbered(2026, 9), &actor("a")).await;
         ensure!(is_not_found(&failed), "{failed:?}");
-        let second = store.insert_record(numbered(2026, 1), "a").await?;
+        let second = store.insert_record(numbered(2026, 1), &actor("a")).await?;
         ensure!(second.record().number.as_deref() == Some("PRJ-2026-00002"));
-        let next_year = store.insert_record(numbered(2027, 1), "a").await?;
+        let next_year = store.insert_record(numbered(2027, 1), &actor("a")).await?;
         ensure!(next_year.record().number.as_deref() == Some("PRJ-2027-00001"));
 
         let mut unpadded = numbered(2026, 1);
@@ -272,7 +283,7 @@ async fn a_failed_insert_gives_its_number_back_and_each_scope_counts_from_one() 
         });
         ensure!(
             store
-                .insert_record(unpadded, "a")
+                .insert_record(unpadded, &actor("a"))
                 .await?
                 .record()
                 .number
@@ -285,7 +296,7 @@ async fn a_failed_insert_gives_its_number_back_and_each_scope_counts_from_one() 
             template: "N".into(),
             width: 0,
         });
-        ensure!(store.insert_record(no_seq, "a").await.is_err());
+        ensure!(store.insert_record(no_seq, &actor("a")).await.is_err());
         Ok(())
     })
     .await;
@@ -298,10 +309,10 @@ async fn concurrent_inserts_with_one_idempotency_key_make_exactly_one_record() {
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let store = store.clone();
-                let mut new = new_record(APP, &w.alice.id, None, json!({ "try": 1 }));
+                let mut new = new_record(&app(), &w.alice.id, None, json!({ "try": 1 }));
                 new.numbering = Some(yearly_numbering("PRJ", 2026));
                 new.idempotency_key = Some("submit-1".into());
-                tokio::spawn(async move { store.insert_record(new, "alice").await })
+                tokio::spawn(async move { store.insert_record(new, &actor("alice")).await })
             })
             .collect();
         let (mut new, mut replayed) = (Vec::new(), Vec::new());
@@ -318,18 +329,18 @@ async fn concurrent_inserts_with_one_idempotency_key_make_exactly_one_record() {
         ensure!(store.record_history(&new[0].id).await?.len() == 1);
 
         // The same key with a different request is refused, whoever sends it first.
-        let mut changed = new_record(APP, &w.alice.id, None, json!({ "try": 2 }));
+        let mut changed = new_record(&app(), &w.alice.id, None, json!({ "try": 2 }));
         changed.idempotency_key = Some("submit-1".into());
-        let refused = store.insert_record(changed, "alice").await;
+        let refused = store.insert_record(changed, &actor("alice")).await;
         ensure!(
             matches!(refused, Err(formwork_store::StoreError::Conflict(_))),
             "{refused:?}"
         );
 
         // Replays take no number.
-        let mut next = new_record(APP, &w.alice.id, None, json!({}));
+        let mut next = new_record(&app(), &w.alice.id, None, json!({}));
         next.numbering = Some(yearly_numbering("PRJ", 2026));
-        let next = store.insert_record(next, "alice").await?;
+        let next = store.insert_record(next, &actor("alice")).await?;
         ensure!(next.record().number.as_deref() == Some("PRJ-2026-00002"));
         Ok(())
     })
@@ -341,23 +352,35 @@ async fn idempotency_keys_belong_to_their_owner() {
     with_each_backend(|store| async move {
         let w = world(&store).await?;
         let keyed = |owner: &User, form: &str| {
-            let mut new = new_record(APP, &owner.id, None, json!({}));
-            new.form_id = form.to_owned();
+            let mut new = new_record(&app(), &owner.id, None, json!({}));
+            new.form_id = form_id(form);
             new.idempotency_key = Some("k".into());
             new
         };
-        let a = store.insert_record(keyed(&w.alice, "project"), "a").await?;
-        let b = store.insert_record(keyed(&w.bob, "project"), "b").await?;
+        let a = store
+            .insert_record(keyed(&w.alice, "project"), &actor("a"))
+            .await?;
+        let b = store
+            .insert_record(keyed(&w.bob, "project"), &actor("b"))
+            .await?;
         ensure!(matches!(a, Inserted::New(_)) && matches!(b, Inserted::New(_)));
         ensure!(a.record().id != b.record().id);
-        let again = store.insert_record(keyed(&w.alice, "project"), "a").await?;
+        let again = store
+            .insert_record(keyed(&w.alice, "project"), &actor("a"))
+            .await?;
         ensure!(again == Inserted::Replayed(a.record().clone()));
         // The same key for another form is a client bug, not a replay.
-        let other = store.insert_record(keyed(&w.alice, "invoice"), "a").await;
+        let other = store
+            .insert_record(keyed(&w.alice, "invoice"), &actor("a"))
+            .await;
         ensure!(is_conflict(&other), "{other:?}");
         // A replay of a record deleted since cannot return it.
-        store.delete_record(&b.record().id, None, "b").await?;
-        let gone = store.insert_record(keyed(&w.bob, "project"), "b").await;
+        store
+            .delete_record(&b.record().id, None, &actor("b"))
+            .await?;
+        let gone = store
+            .insert_record(keyed(&w.bob, "project"), &actor("b"))
+            .await;
         ensure!(is_conflict(&gone), "{gone:?}");
         Ok(())
     })
@@ -379,13 +402,13 @@ async fn lists_show_own_records_department_records_or_all() {
             insert(&store, user, json!({ "name": name })).await?;
         }
         // Alice filed this one for ops: it shows once to her, and to whoever sees ops.
-        let for_ops = new_record(APP, &w.alice.id, Some(&w.ops), json!({"name": "a3"}));
-        store.insert_record(for_ops, "a").await?;
-        let mut other_form = new_record(APP, &w.alice.id, Some(&w.sales), json!({"name": "x"}));
-        other_form.form_id = "invoice".into();
-        store.insert_record(other_form, "a").await?;
+        let for_ops = new_record(&app(), &w.alice.id, Some(&w.ops), json!({"name": "a3"}));
+        store.insert_record(for_ops, &actor("a")).await?;
+        let mut other_form = new_record(&app(), &w.alice.id, Some(&w.sales), json!({"name": "x"}));
+        other_form.form_id = form_id("invoice");
+        store.insert_record(other_form, &actor("a")).await?;
 
-        let seen = |owner: &User, departments: Vec<String>| {
+        let seen = |owner: &User, departments: Vec<DepartmentId>| {
             let mut q = query();
             q.visibility = Visibility::OwnOrDepartments {
                 owner_id: owner.id.clone(),
@@ -408,10 +431,10 @@ async fn lists_show_own_records_department_records_or_all() {
             seen(&w.carol, vec![w.sales.clone(), w.ops.clone()]).await?
                 == ["a1", "a2", "a3", "b1", "c1"]
         );
-        ensure!(seen(&w.alice, vec!["no-such-dept".into()]).await? == ["a1", "a2", "a3"]);
+        ensure!(seen(&w.alice, vec![missing()]).await? == ["a1", "a2", "a3"]);
         // Past a few dozen departments the list tests one OR instead of merging branches.
-        let many: Vec<String> = (0..40)
-            .map(|i| format!("dept-{i}"))
+        let many: Vec<DepartmentId> = (0..40)
+            .map(|_| DepartmentId::new())
             .chain([w.ops.clone()])
             .collect();
         ensure!(seen(&w.bob, many).await? == ["a3", "b1", "c1"]);
@@ -548,8 +571,14 @@ async fn filters_on_system_columns_compare_text_and_instants() {
         let carols = insert(&store, &w.carol, json!({"name": "third"})).await?;
         store
             .update_record(
-                &record_update(&second.id, 1, &second.data, "approved", &json!({})),
-                "x",
+                &record_update(
+                    &second.id,
+                    1,
+                    &second.data,
+                    RecordStatus::Approved,
+                    &json!({}),
+                ),
+                &actor("x"),
             )
             .await?;
         let sys = |name: &'static str, op, v: Value| vec![filter(Column::System(name), op, v)];
@@ -657,7 +686,7 @@ async fn search_finds_the_number_or_a_listed_text_field_ignoring_case() {
     with_each_backend(|store| async move {
         let w = world(&store).await?;
         let numbered = |d: Value| {
-            let mut new = new_record(APP, &w.alice.id, None, d);
+            let mut new = new_record(&app(), &w.alice.id, None, d);
             new.numbering = Some(yearly_numbering("PRJ", 2026));
             new
         };
@@ -666,7 +695,7 @@ async fn search_finds_the_number_or_a_listed_text_field_ignoring_case() {
             json!({"name": "Tunnel", "customer": "Bridgestone"}),
             json!({"name": "Road", "customer": "100%_sure"}),
         ] {
-            store.insert_record(numbered(d), "a").await?;
+            store.insert_record(numbered(d), &actor("a")).await?;
         }
         let found = |needle: &str, keys: &[&str]| {
             let mut q = query();
@@ -699,7 +728,7 @@ async fn search_finds_the_number_or_a_listed_text_field_ignoring_case() {
 /// The cursor a client gets for the last row of a page, as the runtime builds it.
 fn cursor_of(record: &Record, sort: Option<&Column>) -> anyhow::Result<Cursor> {
     let value = match sort {
-        None | Some(Column::System("id")) => Value::String(record.id.clone()),
+        None | Some(Column::System("id")) => Value::String(record.id.to_string()),
         Some(Column::System("number")) => record.number.clone().map_or(Value::Null, Value::String),
         Some(Column::System("created_at")) => Value::String(record.created_at.format(&Rfc3339)?),
         Some(Column::Data { key, .. }) => record
@@ -743,7 +772,7 @@ fn expected_order<K: Ord>(
     records: &[Record],
     key: impl Fn(&Record) -> Option<K>,
     desc: bool,
-) -> Vec<String> {
+) -> Vec<RecordId> {
     let mut with: Vec<_> = records
         .iter()
         .filter_map(|r| key(r).map(|k| (k, r.id.clone())))
@@ -781,14 +810,20 @@ async fn keyset_pages_of_seven_return_each_of_25_records_once_in_order_in_both_d
                 d["rank"] = json!(rank);
             }
             let owner = [&w.alice, &w.bob, &w.carol][(i % 3) as usize];
-            let mut new = new_record(APP, &owner.id, owner.department_id.as_deref(), d);
+            let mut new = new_record(&app(), &owner.id, owner.department_id.as_ref(), d);
             if i % 6 != 0 {
                 new.numbering = Some(yearly_numbering("PRJ", 2026));
             }
-            records.push(store.insert_record(new, "a").await?.record().clone());
+            records.push(
+                store
+                    .insert_record(new, &actor("a"))
+                    .await?
+                    .record()
+                    .clone(),
+            );
         }
         let deleted = insert(&store, &w.alice, json!({"name": "gone", "rank": "r0"})).await?;
-        store.delete_record(&deleted.id, None, "a").await?;
+        store.delete_record(&deleted.id, None, &actor("a")).await?;
 
         let mut by_id: Vec<_> = ids(&records);
         by_id.sort();
@@ -943,9 +978,10 @@ async fn deleted_records_vanish_from_lists_searches_and_gets() {
         q.search = Some(("drop".into(), vec![FieldKey::parse("name")?]));
         ensure!(store.list_records(&q).await?.is_empty());
         let mut q = query();
+        // After the greatest id there can be: the whole list.
         q.after = Some(Cursor {
             value: Value::Null,
-            id: "~".into(),
+            id: RecordId::parse("ffffffff-ffff-7fff-bfff-ffffffffffff")?,
         });
         ensure!(ids(&store.list_records(&q).await?) == [keep.id]);
         ensure!(store.get_record(&drop.id).await?.is_none());
@@ -960,7 +996,7 @@ async fn deleted_records_vanish_from_lists_searches_and_gets() {
 async fn record_history_lists_create_update_and_delete_oldest_first_with_the_diff() {
     with_each_backend(|store| async move {
         let w = world(&store).await?;
-        let mut new = new_record(APP, &w.alice.id, None, json!({"amount": "100.00"}));
+        let mut new = new_record(&app(), &w.alice.id, None, json!({"amount": "100.00"}));
         new.numbering = Some(yearly_numbering("PRJ", 2026));
         let r = store
             .insert_record(new, &w.alice.id)
@@ -971,7 +1007,13 @@ async fn record_history_lists_create_update_and_delete_oldest_first_with_the_dif
         let diff = json!({"amount": {"from": "100.00", "to": "150.00"}});
         store
             .update_record(
-                &record_update(&r.id, 1, &json!({"amount": "150.00"}), "approved", &diff),
+                &record_update(
+                    &r.id,
+                    1,
+                    &json!({"amount": "150.00"}),
+                    RecordStatus::Approved,
+                    &diff,
+                ),
                 &w.bob.id,
             )
             .await?;
@@ -997,7 +1039,7 @@ async fn record_history_lists_create_update_and_delete_oldest_first_with_the_dif
             .iter()
             .map(|h| h.actor.clone().unwrap_or_default())
             .collect();
-        ensure!(actors == [w.alice.id.clone(), w.bob.id.clone(), w.carol.id.clone()]);
+        ensure!(actors == [w.alice.id.as_str(), w.bob.id.as_str(), w.carol.id.as_str()]);
         let created = json(&history[0].detail)?;
         ensure!(created["data"] == json!({"amount": "100.00"}), "{created}");
         ensure!(created["number"] == "PRJ-2026-00001" && created["status"] == "submitted");
@@ -1006,7 +1048,7 @@ async fn record_history_lists_create_update_and_delete_oldest_first_with_the_dif
         ensure!(json(&history[2].detail)?["rev"] == 3);
 
         ensure!(store.record_history(&other.id).await?.len() == 1);
-        ensure!(store.record_history("no-such-record").await?.is_empty());
+        ensure!(store.record_history(&missing()).await?.is_empty());
         Ok(())
     })
     .await;
@@ -1026,13 +1068,13 @@ async fn comments_are_listed_oldest_first_and_need_a_live_record_and_author() {
         ensure!(c1.record_id == r.id && c1.author_id == w.bob.id && c1.body == "请补充合同");
         ensure!(c1.created_at.offset().is_utc());
         ensure!(store.list_comments(&r.id).await? == [c1, c2]);
-        ensure!(store.list_comments("no-such-record").await?.is_empty());
+        ensure!(store.list_comments(&missing()).await?.is_empty());
 
-        let r2 = store.add_comment("no-such-record", &w.bob.id, "x").await;
+        let r2 = store.add_comment(&missing(), &w.bob.id, "x").await;
         ensure!(is_not_found(&r2), "{r2:?}");
-        let r3 = store.add_comment(&r.id, "no-such-user", "x").await;
+        let r3 = store.add_comment(&r.id, &missing(), "x").await;
         ensure!(is_not_found(&r3), "{r3:?}");
-        store.delete_record(&other.id, None, "a").await?;
+        store.delete_record(&other.id, None, &actor("a")).await?;
         let r4 = store.add_comment(&other.id, &w.bob.id, "x").await;
         ensure!(is_not_found(&r4), "{r4:?}");
         Ok(())
@@ -1046,7 +1088,7 @@ async fn attachments_store_their_metadata_once() {
         let w = world(&store).await?;
         let at = OffsetDateTime::from_unix_timestamp_nanos(1_795_000_000_123_456_000)?;
         let a = Attachment {
-            id: formwork_store::new_id(),
+            id: FileId::new(),
             sha256: "ab".repeat(32),
             size: 12_345,
             content_type: "application/pdf".into(),
@@ -1056,16 +1098,16 @@ async fn attachments_store_their_metadata_once() {
         };
         store.insert_attachment(&a).await?;
         ensure!(store.get_attachment(&a.id).await? == Some(a.clone()));
-        ensure!(store.get_attachment("no-such-file").await?.is_none());
+        ensure!(store.get_attachment(&missing()).await?.is_none());
         let again = store.insert_attachment(&a).await;
         ensure!(is_conflict(&again), "{again:?}");
         let mut orphan = a.clone();
-        orphan.id = formwork_store::new_id();
-        orphan.created_by = Some("no-such-user".into());
+        orphan.id = FileId::new();
+        orphan.created_by = Some(missing());
         let r = store.insert_attachment(&orphan).await;
         ensure!(is_not_found(&r), "{r:?}");
         let mut anonymous = a;
-        anonymous.id = formwork_store::new_id();
+        anonymous.id = FileId::new();
         anonymous.created_by = None;
         store.insert_attachment(&anonymous).await?;
         ensure!(store.get_attachment(&anonymous.id).await? == Some(anonymous));

@@ -6,27 +6,34 @@ use std::time::{Duration, Instant};
 
 use anyhow::ensure;
 use formwork_store::{
-    Column, Cursor, FieldKey, Filter, FilterOp, RecordQuery, RecordStore as _, Store, ValueKind,
-    Visibility,
+    AppId, Column, Cursor, DepartmentId, FieldKey, Filter, FilterOp, RecordId, RecordQuery,
+    RecordStore as _, Store, UserId, ValueKind, Visibility,
 };
 use formwork_store_postgres::PgStore;
 use formwork_store_sqlite::SqliteStore;
-use formwork_testkit::fixtures::{new_draft, package};
+use formwork_testkit::fixtures::{actor, app_id, form_id, new_draft, package};
 use formwork_testkit::{Backend, TestDb};
 use sqlx::{AssertSqlSafe, Connection as _};
 
 const RECORDS: u32 = 100_000;
 const APP: &str = "projects";
 
-/// Users `u0`…`u49` in departments `d0`…`d9` (five each), and one published app.
+fn app() -> AppId {
+    app_id(APP)
+}
+
+/// Users `u0`…`u49` in departments `d0`…`d9` (five each), and one published app. User `i`
+/// has the id [`user`]`(i)`, department `i` the id [`dept`]`(i)`.
 const PEOPLE: &str = "
     WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49)
     INSERT INTO departments (id, name, created_at)
-    SELECT 'd' || i, 'dept ' || i, '2026-01-01T00:00:00.000000Z' FROM n WHERE i < 10;
+    SELECT printf('01900000-0000-7000-9000-%012d', i), 'dept ' || i,
+        '2026-01-01T00:00:00.000000Z' FROM n WHERE i < 10;
     WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 49)
     INSERT INTO users (id, username, display_name, password_hash, department_id, created_at,
         updated_at)
-    SELECT 'u' || i, 'user' || i, 'User ' || i, 'x', 'd' || (i / 5),
+    SELECT printf('01900000-0000-7000-8000-%012d', i), 'user' || i, 'User ' || i, 'x',
+        printf('01900000-0000-7000-9000-%012d', i / 5),
         '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z' FROM n;";
 
 /// Record `i` (ids sort like UUID v7: by `i`) belongs to user `i % 50`; one in a hundred is
@@ -35,9 +42,10 @@ const SQLITE_RECORDS: &str = "
     WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
     INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, department_id,
         status, data, rev, created_at, updated_at, deleted_at)
-    SELECT printf('01900000-%08d-7000-8000-000000000000', i), 'projects',
+    SELECT printf('01900000-%04d-7%03d-8000-000000000000', i / 1000, i % 1000), 'projects',
         CASE WHEN i % 5 = 0 THEN 'other' ELSE 'project' END, 1, printf('PRJ-%06d', i),
-        'u' || (i % 50), 'd' || (i % 50 / 5),
+        printf('01900000-0000-7000-8000-%012d', i % 50),
+        printf('01900000-0000-7000-9000-%012d', i % 50 / 5),
         CASE i % 3 WHEN 0 THEN 'approved' ELSE 'submitted' END,
         json_object('name', 'project ' || i, 'amount', printf('%d.%02d', i % 1000, i % 97)),
         1, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',
@@ -46,18 +54,22 @@ const SQLITE_RECORDS: &str = "
 
 const PG_PEOPLE: &str = "
     INSERT INTO departments (id, name, created_at)
-    SELECT 'd' || i, 'dept ' || i, now() FROM generate_series(0, 9) i;
+    SELECT '01900000-0000-7000-9000-' || lpad(i::text, 12, '0'), 'dept ' || i, now()
+    FROM generate_series(0, 9) i;
     INSERT INTO users (id, username, display_name, password_hash, department_id, created_at,
         updated_at)
-    SELECT 'u' || i, 'user' || i, 'User ' || i, 'x', 'd' || (i / 5), now(), now()
+    SELECT '01900000-0000-7000-8000-' || lpad(i::text, 12, '0'), 'user' || i, 'User ' || i, 'x',
+        '01900000-0000-7000-9000-' || lpad((i / 5)::text, 12, '0'), now(), now()
     FROM generate_series(0, 49) i;";
 
 const PG_RECORDS: &str = "
     INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, department_id,
         status, data, rev, created_at, updated_at, deleted_at)
-    SELECT format('01900000-%s-7000-8000-000000000000', lpad(i::text, 8, '0')), 'projects',
+    SELECT format('01900000-%s-7%s-8000-000000000000', lpad((i / 1000)::text, 4, '0'),
+            lpad((i % 1000)::text, 3, '0')), 'projects',
         CASE WHEN i % 5 = 0 THEN 'other' ELSE 'project' END, 1, format('PRJ-%s', lpad(i::text, 6, '0')),
-        'u' || (i % 50), 'd' || (i % 50 / 5),
+        '01900000-0000-7000-8000-' || lpad((i % 50)::text, 12, '0'),
+        '01900000-0000-7000-9000-' || lpad((i % 50 / 5)::text, 12, '0'),
         CASE i % 3 WHEN 0 THEN 'approved' ELSE 'submitted' END,
         jsonb_build_object('name', 'project ' || i, 'amount', format('%s.%s', i % 1000, lpad((i % 97)::text, 2, '0'))),
         1, now(), now(), CASE WHEN i % 100 = 1 THEN now() END
@@ -65,8 +77,8 @@ const PG_RECORDS: &str = "
 
 fn query(visibility: Visibility) -> RecordQuery {
     RecordQuery {
-        app_id: APP.to_owned(),
-        form_id: "project".to_owned(),
+        app_id: app(),
+        form_id: form_id("project"),
         visibility,
         filters: Vec::new(),
         search: None,
@@ -76,10 +88,22 @@ fn query(visibility: Visibility) -> RecordQuery {
     }
 }
 
-fn own(owner: &str, departments: &[&str]) -> Visibility {
+/// The id of seeded user `i` (one past the seeded ones is nobody).
+#[allow(clippy::expect_used)] // the format makes a well-formed id
+fn user(i: u32) -> UserId {
+    UserId::parse(&format!("01900000-0000-7000-8000-{i:012}")).expect("a user id")
+}
+
+/// The id of seeded department `i` (one past the seeded ones has no records).
+#[allow(clippy::expect_used)] // the format makes a well-formed id
+fn dept(i: u32) -> DepartmentId {
+    DepartmentId::parse(&format!("01900000-0000-7000-9000-{i:012}")).expect("a department id")
+}
+
+fn own(owner: UserId, departments: &[u32]) -> Visibility {
     Visibility::OwnOrDepartments {
-        owner_id: owner.to_owned(),
-        department_ids: departments.iter().map(|d| d.to_string()).collect(),
+        owner_id: owner,
+        department_ids: departments.iter().map(|d| dept(*d)).collect(),
     }
 }
 
@@ -97,8 +121,10 @@ async fn timed(store: &dyn Store, q: &RecordQuery) -> anyhow::Result<(Duration, 
 
 async fn load(db: &TestDb, store: &dyn Store) -> anyhow::Result<()> {
     let pkg = package(APP, "项目", "Projects");
-    store.create_app(&new_draft(APP, &pkg, "analyst")).await?;
-    store.publish(APP, &pkg, "analyst").await?;
+    store
+        .create_app(&new_draft(&app(), &pkg, &actor("analyst")))
+        .await?;
+    store.publish(&app(), &pkg, &actor("analyst")).await?;
     match db.backend() {
         Backend::Sqlite => {
             let mut conn = sqlx::SqliteConnection::connect(db.url()).await?;
@@ -151,27 +177,27 @@ async fn check(db: &TestDb) -> anyhow::Result<()> {
     let mut next_page = query(Visibility::All);
     next_page.after = Some(Cursor {
         value: serde_json::Value::Null,
-        id: "01900000-00050000-7000-8000-000000000000".into(),
+        id: RecordId::parse("01900000-0050-7000-8000-000000000000")?,
     });
-    let mut owner_next = query(own("u7", &["d3"]));
+    let mut owner_next = query(own(user(7), &[3]));
     owner_next.after = next_page.after.clone();
     // The hot shapes: each must read about one page through an index, whatever the data.
     let hot = [
         ("newest first, all", query(Visibility::All)),
-        ("newest first, own", query(own("u7", &[]))),
-        ("newest first, own or department", query(own("u7", &["d3"]))),
+        ("newest first, own", query(own(user(7), &[]))),
+        ("newest first, own or department", query(own(user(7), &[3]))),
         (
             "newest first, own or two departments",
-            query(own("u7", &["d3", "d4"])),
+            query(own(user(7), &[3, 4])),
         ),
         (
             "own or department, neither has records",
-            query(own("nobody", &["d-none"])),
+            query(own(user(50), &[10])),
         ),
         ("next page, all", next_page),
         ("next page, own or department", owner_next),
     ];
-    let mut by_amount = query(own("u7", &["d3"]));
+    let mut by_amount = query(own(user(7), &[3]));
     by_amount.sort = Some((
         Column::Data {
             key: FieldKey::parse("amount")?,

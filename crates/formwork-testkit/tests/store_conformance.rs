@@ -5,9 +5,12 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
-    Backend, NewDepartment, Role, SessionRow, Store, StoreError, StoreResult, User,
+    Backend, DepartmentId, NewDepartment, Role, SessionRow, Store, StoreError, StoreResult, User,
+    UserId,
 };
-use formwork_testkit::fixtures::{new_draft, new_token, new_user, package};
+use formwork_testkit::fixtures::{
+    self, actor, app_id, missing, new_draft, new_token, new_user, package, role,
+};
 use formwork_testkit::with_each_backend;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -15,7 +18,9 @@ use time::macros::datetime;
 type Db = Arc<dyn Store>;
 
 async fn user(store: &Db, username: &str) -> anyhow::Result<User> {
-    Ok(store.create_user(new_user(username), Some("admin")).await?)
+    Ok(store
+        .create_user(new_user(username), Some(&actor("admin")))
+        .await?)
 }
 
 fn is_conflict<T: std::fmt::Debug>(r: &StoreResult<T>) -> bool {
@@ -26,10 +31,10 @@ fn is_not_found<T: std::fmt::Debug>(r: &StoreResult<T>) -> bool {
     matches!(r, Err(StoreError::NotFound(_)))
 }
 
-fn session(id: &str, user_id: Option<&str>, expires_at: OffsetDateTime) -> SessionRow {
+fn session(id: &str, user_id: Option<&UserId>, expires_at: OffsetDateTime) -> SessionRow {
     SessionRow {
         id: id.to_owned(),
-        user_id: user_id.map(str::to_owned),
+        user_id: user_id.cloned(),
         data: format!(r#"{{"session":"{id}"}}"#),
         expires_at,
     }
@@ -68,7 +73,7 @@ async fn create_user_returns_the_stored_user_and_get_finds_it_by_id_and_username
         ensure!(created.created_at.offset().is_utc());
         ensure!(store.get_user(&created.id).await? == Some(created.clone()));
         ensure!(store.get_user_by_username("alice").await? == Some(created.clone()));
-        ensure!(store.get_user("no-such-id").await?.is_none());
+        ensure!(store.get_user(&missing()).await?.is_none());
         ensure!(store.get_user_by_username("bob").await?.is_none());
         Ok(())
     })
@@ -91,7 +96,7 @@ async fn create_user_with_a_taken_username_is_a_conflict() {
 async fn create_user_in_an_unknown_department_is_not_found() {
     with_each_backend(|store| async move {
         let mut new = new_user("alice");
-        new.department_id = Some("no-such-department".into());
+        new.department_id = Some(missing());
         let created = store.create_user(new, None).await;
         ensure!(is_not_found(&created), "{created:?}");
         Ok(())
@@ -122,7 +127,7 @@ async fn set_password_replaces_the_hash_and_an_unknown_user_is_not_found() {
         store.set_password(&alice.id, "$argon2id$new").await?;
         let stored = store.get_user(&alice.id).await?.context("alice")?;
         ensure!(stored.password_hash == "$argon2id$new");
-        ensure!(is_not_found(&store.set_password("no-such-id", "x").await));
+        ensure!(is_not_found(&store.set_password(&missing(), "x").await));
         Ok(())
     })
     .await;
@@ -133,9 +138,9 @@ async fn set_password_replaces_the_hash_and_an_unknown_user_is_not_found() {
 #[tokio::test]
 async fn department_names_are_unique_under_one_parent_but_may_repeat_under_another() {
     with_each_backend(|store| async move {
-        let dept = |name: &str, parent: Option<&str>| NewDepartment {
+        let dept = |name: &str, parent: Option<&DepartmentId>| NewDepartment {
             name: name.into(),
-            parent_id: parent.map(str::to_owned),
+            parent_id: parent.cloned(),
             head_user_id: None,
         };
         let sales = store.create_department(dept("销售中心", None)).await?;
@@ -153,9 +158,7 @@ async fn department_names_are_unique_under_one_parent_but_may_repeat_under_anoth
             .await?;
         let twin = store.create_department(dept("华东", Some(&sales.id))).await;
         ensure!(is_conflict(&twin), "{twin:?}");
-        let orphan = store
-            .create_department(dept("x", Some("no-such-parent")))
-            .await;
+        let orphan = store.create_department(dept("x", Some(&missing()))).await;
         ensure!(is_not_found(&orphan), "{orphan:?}");
         ensure!(store.list_departments().await?.len() == 4);
         Ok(())
@@ -174,7 +177,7 @@ async fn departments_are_listed_by_name_found_by_name_and_their_head_can_change(
                 head_user_id: Some(boss.id.clone()),
             })
             .await?;
-        ensure!(root.head_user_id.as_deref() == Some(boss.id.as_str()));
+        ensure!(root.head_user_id.as_ref() == Some(&boss.id));
         let east = store
             .create_department(NewDepartment {
                 name: "华东销售部".into(),
@@ -191,16 +194,14 @@ async fn departments_are_listed_by_name_found_by_name_and_their_head_can_change(
         let names: Vec<_> = listed.iter().map(|d| d.name.as_str()).collect();
         // Byte order of UTF-8: 华 (U+534E) sorts before 销 (U+9500).
         ensure!(names == ["华东销售部", "销售中心"], "{names:?}");
-        ensure!(listed[0].head_user_id.as_deref() == Some(boss.id.as_str()));
+        ensure!(listed[0].head_user_id.as_ref() == Some(&boss.id));
         store.set_department_head(&east.id, None).await?;
         ensure!(store.list_departments().await?[0].head_user_id.is_none());
 
         ensure!(is_not_found(
-            &store.set_department_head("no-such-dept", None).await
+            &store.set_department_head(&missing(), None).await
         ));
-        let bad_head = store
-            .set_department_head(&east.id, Some("no-such-user"))
-            .await;
+        let bad_head = store.set_department_head(&east.id, Some(&missing())).await;
         ensure!(is_not_found(&bad_head), "{bad_head:?}");
         Ok(())
     })
@@ -239,11 +240,11 @@ async fn department_chain_runs_from_the_users_department_up_to_the_root_with_hea
 
         let chain = store.department_chain(&sales1.id).await?;
         ensure!(chain == [team, east, center], "{chain:?}");
-        ensure!(chain[1].head_user_id.as_deref() == Some(manager.id.as_str()));
-        ensure!(chain[2].head_user_id.as_deref() == Some(director.id.as_str()));
+        ensure!(chain[1].head_user_id.as_ref() == Some(&manager.id));
+        ensure!(chain[2].head_user_id.as_ref() == Some(&director.id));
 
         ensure!(store.department_chain(&director.id).await?.is_empty());
-        ensure!(is_not_found(&store.department_chain("no-such-user").await));
+        ensure!(is_not_found(&store.department_chain(&missing()).await));
         Ok(())
     })
     .await;
@@ -253,7 +254,7 @@ async fn department_chain_runs_from_the_users_department_up_to_the_root_with_hea
 async fn upsert_role_creates_a_role_and_then_renames_it() {
     with_each_backend(|store| async move {
         let role = |id: &str, zh: &str, en: &str| Role {
-            id: id.into(),
+            id: fixtures::role(id),
             name_zh: zh.into(),
             name_en: en.into(),
         };
@@ -284,7 +285,7 @@ async fn role_members_are_added_once_listed_both_ways_and_removed() {
         for id in ["director", "east_head"] {
             store
                 .upsert_role(Role {
-                    id: id.into(),
+                    id: role(id),
                     name_zh: id.into(),
                     name_en: id.into(),
                 })
@@ -292,26 +293,26 @@ async fn role_members_are_added_once_listed_both_ways_and_removed() {
         }
         let bob = user(&store, "bob").await?;
         let alice = user(&store, "alice").await?;
-        store.add_role_member("director", &bob.id).await?;
-        store.add_role_member("director", &bob.id).await?;
-        store.add_role_member("director", &alice.id).await?;
-        store.add_role_member("east_head", &bob.id).await?;
+        store.add_role_member(&role("director"), &bob.id).await?;
+        store.add_role_member(&role("director"), &bob.id).await?;
+        store.add_role_member(&role("director"), &alice.id).await?;
+        store.add_role_member(&role("east_head"), &bob.id).await?;
 
-        let members = store.role_members("director").await?;
+        let members = store.role_members(&role("director")).await?;
         ensure!(members == [alice.clone(), bob.clone()], "{members:?}");
         ensure!(store.user_roles(&bob.id).await? == ["director", "east_head"]);
 
-        store.remove_role_member("director", &bob.id).await?;
-        store.remove_role_member("director", &bob.id).await?;
+        store.remove_role_member(&role("director"), &bob.id).await?;
+        store.remove_role_member(&role("director"), &bob.id).await?;
         ensure!(store.user_roles(&bob.id).await? == ["east_head"]);
-        ensure!(store.role_members("director").await? == [alice]);
-        ensure!(store.role_members("no-such-role").await?.is_empty());
+        ensure!(store.role_members(&role("director")).await? == [alice]);
+        ensure!(store.role_members(&role("no-such-role")).await?.is_empty());
 
         ensure!(is_not_found(
-            &store.add_role_member("no-such-role", &bob.id).await
+            &store.add_role_member(&role("no-such-role"), &bob.id).await
         ));
         ensure!(is_not_found(
-            &store.add_role_member("director", "no-such-user").await
+            &store.add_role_member(&role("director"), &missing()).await
         ));
         Ok(())
     })
@@ -356,7 +357,7 @@ async fn session_save_upserts_and_load_returns_it_only_until_it_expires() {
         );
         ensure!(store.session_load("s2", before).await?.is_none());
         let ghost = store
-            .session_save(&session("s3", Some("no-such-user"), expires))
+            .session_save(&session("s3", Some(&missing()), expires))
             .await;
         ensure!(is_not_found(&ghost), "{ghost:?}");
         Ok(())
@@ -457,7 +458,7 @@ async fn a_revoked_token_is_not_usable_and_cannot_be_revoked_again() {
         store.revoke_token(&alice.id, &t1.id).await?;
         ensure!(is_not_found(&store.revoke_token(&alice.id, &t1.id).await));
         ensure!(is_not_found(
-            &store.revoke_token(&alice.id, "no-such-token").await
+            &store.revoke_token(&alice.id, &missing()).await
         ));
 
         let now = datetime!(2030-01-01 0:00 UTC);
@@ -479,7 +480,7 @@ async fn a_token_hash_is_unique_and_a_token_needs_a_user() {
         store.create_token(new_token(&alice.id, "same")).await?;
         let twin = store.create_token(new_token(&alice.id, "same")).await;
         ensure!(is_conflict(&twin), "{twin:?}");
-        let orphan = store.create_token(new_token("no-such-user", "other")).await;
+        let orphan = store.create_token(new_token(&missing(), "other")).await;
         ensure!(is_not_found(&orphan), "{orphan:?}");
         Ok(())
     })
@@ -507,7 +508,9 @@ async fn suspending_a_user_ends_their_sessions_and_revokes_their_tokens_at_once(
         store.create_token(new_token(&alice.id, "alice")).await?;
         store.create_token(new_token(&bob.id, "bob")).await?;
 
-        store.set_suspended(&alice.id, true, Some("admin")).await?;
+        store
+            .set_suspended(&alice.id, true, Some(&actor("admin")))
+            .await?;
         ensure!(store.get_user(&alice.id).await?.context("alice")?.suspended);
         ensure!(store.session_load("a1", now).await?.is_none());
         ensure!(store.session_load("a2", now).await?.is_none());
@@ -526,21 +529,23 @@ async fn suspending_a_user_ends_their_sessions_and_revokes_their_tokens_at_once(
         ensure!(store.use_token("hash-of-bob", now).await?.is_some());
 
         // Reinstating lets the user sign in again, but revoked tokens stay revoked.
-        store.set_suspended(&alice.id, false, Some("admin")).await?;
+        store
+            .set_suspended(&alice.id, false, Some(&actor("admin")))
+            .await?;
         ensure!(!store.get_user(&alice.id).await?.context("alice")?.suspended);
         ensure!(store.use_token("hash-of-alice", now).await?.is_none());
 
         let audit = store.list_audit(None, 10).await?;
         ensure!(audit[0].action == "user.reinstate" && audit[1].action == "user.suspend");
         ensure!(audit[1].subject == format!("user:{}", alice.id));
-        ensure!(audit[1].actor.as_deref() == Some("admin"));
+        ensure!(audit[1].actor.as_deref() == Some(actor("admin").as_str()));
         let detail = json(&audit[1].detail)?;
         ensure!(
             detail["sessions_ended"] == 2 && detail["tokens_revoked"] == 1,
             "{detail}"
         );
         ensure!(is_not_found(
-            &store.set_suspended("no-such-user", true, None).await
+            &store.set_suspended(&missing(), true, None).await
         ));
         Ok(())
     })
@@ -604,12 +609,16 @@ async fn login_failures_are_counted_within_the_window_and_clear_resets_them() {
 async fn create_app_starts_the_draft_at_revision_one_and_a_second_create_is_a_conflict() {
     with_each_backend(|store| async move {
         let pkg = package("crm", "客户管理", "CRM");
-        let draft = store.create_app(&new_draft("crm", &pkg, "analyst")).await?;
+        let draft = store
+            .create_app(&new_draft(&app_id("crm"), &pkg, &actor("analyst")))
+            .await?;
         ensure!(draft.app_id == "crm" && draft.package == pkg && draft.rev == 1);
-        ensure!(draft.updated_by == "analyst");
-        ensure!(store.get_draft("crm").await? == Some(draft));
-        ensure!(store.get_draft("nope").await?.is_none());
-        let again = store.create_app(&new_draft("crm", &pkg, "analyst")).await;
+        ensure!(draft.updated_by == actor("analyst").as_str());
+        ensure!(store.get_draft(&app_id("crm")).await? == Some(draft));
+        ensure!(store.get_draft(&app_id("nope")).await?.is_none());
+        let again = store
+            .create_app(&new_draft(&app_id("crm"), &pkg, &actor("analyst")))
+            .await;
         ensure!(is_conflict(&again), "{again:?}");
         Ok(())
     })
@@ -621,11 +630,29 @@ async fn drafts_round_trip_byte_for_byte() {
     with_each_backend(|store| async move {
         // Key order and spacing must survive: JSONB would sort keys and respace.
         let pkg = "{\"zeta\": 1,  \"name\": {\"zh-CN\":\"应用\"},\n \"alpha\": [3,2,1]}";
-        store.create_app(&new_draft("raw", pkg, "analyst")).await?;
-        ensure!(store.get_draft("raw").await?.context("draft")?.package == pkg);
-        let v = store.publish("raw", pkg, "analyst").await?;
+        store
+            .create_app(&new_draft(&app_id("raw"), pkg, &actor("analyst")))
+            .await?;
+        ensure!(
+            store
+                .get_draft(&app_id("raw"))
+                .await?
+                .context("draft")?
+                .package
+                == pkg
+        );
+        let v = store
+            .publish(&app_id("raw"), pkg, &actor("analyst"))
+            .await?;
         ensure!(v.package == pkg);
-        ensure!(store.get_version("raw", 1).await?.context("v1")?.package == pkg);
+        ensure!(
+            store
+                .get_version(&app_id("raw"), 1)
+                .await?
+                .context("v1")?
+                .package
+                == pkg
+        );
         Ok(())
     })
     .await;
@@ -635,35 +662,51 @@ async fn drafts_round_trip_byte_for_byte() {
 async fn put_draft_bumps_the_revision_and_a_stale_expected_revision_is_a_conflict() {
     with_each_backend(|store| async move {
         store
-            .create_app(&new_draft("crm", &package("crm", "客户", "CRM"), "analyst"))
+            .create_app(&new_draft(
+                &app_id("crm"),
+                &package("crm", "客户", "CRM"),
+                &actor("analyst"),
+            ))
             .await?;
         let v2 = package("crm", "客户管理", "CRM 2");
         let saved = store
-            .put_draft(&new_draft("crm", &v2, "analyst2"), Some(1))
+            .put_draft(&new_draft(&app_id("crm"), &v2, &actor("analyst2")), Some(1))
             .await?;
-        ensure!(saved.rev == 2 && saved.package == v2 && saved.updated_by == "analyst2");
-        ensure!(store.get_draft("crm").await? == Some(saved));
+        ensure!(
+            saved.rev == 2 && saved.package == v2 && saved.updated_by == actor("analyst2").as_str()
+        );
+        ensure!(store.get_draft(&app_id("crm")).await? == Some(saved));
 
         let stale = store
             .put_draft(
-                &new_draft("crm", &package("crm", "旧", "old"), "a"),
+                &new_draft(&app_id("crm"), &package("crm", "旧", "old"), &actor("a")),
                 Some(1),
             )
             .await;
         ensure!(is_conflict(&stale), "{stale:?}");
-        ensure!(store.get_draft("crm").await?.context("draft")?.package == v2);
+        ensure!(
+            store
+                .get_draft(&app_id("crm"))
+                .await?
+                .context("draft")?
+                .package
+                == v2
+        );
 
         let forced = store
-            .put_draft(&new_draft("crm", "{}", "analyst"), None)
+            .put_draft(&new_draft(&app_id("crm"), "{}", &actor("analyst")), None)
             .await?;
         ensure!(forced.rev == 3);
         let missing = store
-            .put_draft(&new_draft("nope", "{}", "analyst"), Some(1))
+            .put_draft(
+                &new_draft(&app_id("nope"), "{}", &actor("analyst")),
+                Some(1),
+            )
             .await;
         ensure!(is_not_found(&missing), "{missing:?}");
         ensure!(is_not_found(
             &store
-                .put_draft(&new_draft("nope", "{}", "analyst"), None)
+                .put_draft(&new_draft(&app_id("nope"), "{}", &actor("analyst")), None)
                 .await
         ));
         Ok(())
@@ -674,14 +717,20 @@ async fn put_draft_bumps_the_revision_and_a_stale_expected_revision_is_a_conflic
 #[tokio::test]
 async fn concurrent_draft_saves_of_one_revision_let_exactly_one_win() {
     with_each_backend(|store| async move {
-        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
+        store
+            .create_app(&new_draft(&app_id("crm"), "{}", &actor("analyst")))
+            .await?;
         let saves: Vec<_> = (0..10)
             .map(|i| {
                 let store = store.clone();
                 tokio::spawn(async move {
                     store
                         .put_draft(
-                            &new_draft("crm", &format!("{{\"n\":{i}}}"), "analyst"),
+                            &new_draft(
+                                &app_id("crm"),
+                                &format!("{{\"n\":{i}}}"),
+                                &actor("analyst"),
+                            ),
                             Some(1),
                         )
                         .await
@@ -703,7 +752,7 @@ async fn concurrent_draft_saves_of_one_revision_let_exactly_one_win() {
             won == 1 && conflicts == 9,
             "won {won}, conflicts {conflicts}"
         );
-        ensure!(store.get_draft("crm").await?.context("draft")?.rev == 2);
+        ensure!(store.get_draft(&app_id("crm")).await?.context("draft")?.rev == 2);
         Ok(())
     })
     .await;
@@ -713,28 +762,40 @@ async fn concurrent_draft_saves_of_one_revision_let_exactly_one_win() {
 async fn publish_numbers_versions_one_two_three_and_get_and_latest_find_them() {
     with_each_backend(|store| async move {
         store
-            .create_app(&new_draft("crm", &package("crm", "客户", "CRM"), "analyst"))
+            .create_app(&new_draft(
+                &app_id("crm"),
+                &package("crm", "客户", "CRM"),
+                &actor("analyst"),
+            ))
             .await?;
-        ensure!(store.latest_version("crm").await?.is_none());
-        ensure!(store.list_versions("crm").await?.is_empty());
+        ensure!(store.latest_version(&app_id("crm")).await?.is_none());
+        ensure!(store.list_versions(&app_id("crm")).await?.is_empty());
         let mut published = Vec::new();
         for n in 1..=3 {
             let v = store
-                .publish("crm", &format!("{{\"v\":{n}}}"), "publisher")
+                .publish(
+                    &app_id("crm"),
+                    &format!("{{\"v\":{n}}}"),
+                    &actor("publisher"),
+                )
                 .await?;
-            ensure!(v.app_id == "crm" && v.version == n && v.published_by == "publisher");
+            ensure!(
+                v.app_id == "crm"
+                    && v.version == n
+                    && v.published_by == actor("publisher").as_str()
+            );
             published.push(v);
         }
-        ensure!(store.get_version("crm", 2).await?.as_ref() == Some(&published[1]));
-        ensure!(store.get_version("crm", 4).await?.is_none());
-        ensure!(store.get_version("other", 1).await?.is_none());
-        ensure!(store.latest_version("crm").await?.as_ref() == Some(&published[2]));
-        let infos = store.list_versions("crm").await?;
+        ensure!(store.get_version(&app_id("crm"), 2).await?.as_ref() == Some(&published[1]));
+        ensure!(store.get_version(&app_id("crm"), 4).await?.is_none());
+        ensure!(store.get_version(&app_id("other"), 1).await?.is_none());
+        ensure!(store.latest_version(&app_id("crm")).await?.as_ref() == Some(&published[2]));
+        let infos = store.list_versions(&app_id("crm")).await?;
         let numbers: Vec<_> = infos.iter().map(|i| i.version).collect();
         ensure!(numbers == [1, 2, 3], "{numbers:?}");
         ensure!(infos[2].published_at == published[2].published_at);
         // Publishing leaves the draft alone.
-        ensure!(store.get_draft("crm").await?.context("draft")?.rev == 1);
+        ensure!(store.get_draft(&app_id("crm")).await?.context("draft")?.rev == 1);
         Ok(())
     })
     .await;
@@ -743,7 +804,9 @@ async fn publish_numbers_versions_one_two_three_and_get_and_latest_find_them() {
 #[tokio::test]
 async fn publishing_an_unknown_app_is_not_found() {
     with_each_backend(|store| async move {
-        let r = store.publish("nope", "{}", "publisher").await;
+        let r = store
+            .publish(&app_id("nope"), "{}", &actor("publisher"))
+            .await;
         ensure!(is_not_found(&r), "{r:?}");
         Ok(())
     })
@@ -753,13 +816,19 @@ async fn publishing_an_unknown_app_is_not_found() {
 #[tokio::test]
 async fn concurrent_publishes_yield_distinct_consecutive_versions() {
     with_each_backend(|store| async move {
-        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
+        store
+            .create_app(&new_draft(&app_id("crm"), "{}", &actor("analyst")))
+            .await?;
         let tasks: Vec<_> = (0..20)
             .map(|i| {
                 let store = store.clone();
                 tokio::spawn(async move {
                     store
-                        .publish("crm", &format!("{{\"n\":{i}}}"), "publisher")
+                        .publish(
+                            &app_id("crm"),
+                            &format!("{{\"n\":{i}}}"),
+                            &actor("publisher"),
+                        )
                         .await
                 })
             })
@@ -770,10 +839,10 @@ async fn concurrent_publishes_yield_distinct_consecutive_versions() {
         }
         versions.sort_unstable();
         ensure!(versions == (1..=20).collect::<Vec<i64>>(), "{versions:?}");
-        ensure!(store.list_versions("crm").await?.len() == 20);
+        ensure!(store.list_versions(&app_id("crm")).await?.len() == 20);
         ensure!(
             store
-                .latest_version("crm")
+                .latest_version(&app_id("crm"))
                 .await?
                 .context("latest")?
                 .version
@@ -790,19 +859,39 @@ async fn concurrent_publishes_yield_distinct_consecutive_versions() {
 async fn list_apps_shows_each_apps_name_and_latest_version() {
     with_each_backend(|store| async move {
         store
-            .create_app(&new_draft("b-app", &package("b-app", "乙", "B"), "analyst"))
+            .create_app(&new_draft(
+                &app_id("b-app"),
+                &package("b-app", "乙", "B"),
+                &actor("analyst"),
+            ))
             .await?;
         store
-            .create_app(&new_draft("a-app", &package("a-app", "甲", "A"), "analyst"))
+            .create_app(&new_draft(
+                &app_id("a-app"),
+                &package("a-app", "甲", "A"),
+                &actor("analyst"),
+            ))
             .await?;
         store
-            .create_app(&new_draft("nameless", "{\"forms\": []}", "analyst"))
+            .create_app(&new_draft(
+                &app_id("nameless"),
+                "{\"forms\": []}",
+                &actor("analyst"),
+            ))
             .await?;
-        store.publish("b-app", "{}", "analyst").await?;
-        store.publish("b-app", "{}", "analyst").await?;
+        store
+            .publish(&app_id("b-app"), "{}", &actor("analyst"))
+            .await?;
+        store
+            .publish(&app_id("b-app"), "{}", &actor("analyst"))
+            .await?;
         let saved = store
             .put_draft(
-                &new_draft("a-app", &package("a-app", "甲二", "A2"), "x"),
+                &new_draft(
+                    &app_id("a-app"),
+                    &package("a-app", "甲二", "A2"),
+                    &actor("x"),
+                ),
                 None,
             )
             .await?;
@@ -825,12 +914,18 @@ async fn list_apps_shows_each_apps_name_and_latest_version() {
 async fn audited_changes_write_audit_rows_listed_newest_first_in_pages() {
     with_each_backend(|store| async move {
         let alice = store.create_user(new_user("alice"), None).await?;
-        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
         store
-            .put_draft(&new_draft("crm", "{}", "analyst"), Some(1))
+            .create_app(&new_draft(&app_id("crm"), "{}", &actor("analyst")))
             .await?;
-        store.publish("crm", "{}", "publisher").await?;
-        store.set_suspended(&alice.id, true, Some("admin")).await?;
+        store
+            .put_draft(&new_draft(&app_id("crm"), "{}", &actor("analyst")), Some(1))
+            .await?;
+        store
+            .publish(&app_id("crm"), "{}", &actor("publisher"))
+            .await?;
+        store
+            .set_suspended(&alice.id, true, Some(&actor("admin")))
+            .await?;
 
         let all = store.list_audit(None, 100).await?;
         let actions: Vec<_> = all.iter().map(|a| a.action.as_str()).collect();
@@ -853,7 +948,10 @@ async fn audited_changes_write_audit_rows_listed_newest_first_in_pages() {
         ensure!(create.actor.is_none() && create.subject == format!("user:{}", alice.id));
         ensure!(json(&create.detail)?["username"] == "alice");
         let publish = &all[1];
-        ensure!(publish.actor.as_deref() == Some("publisher") && publish.subject == "app:crm");
+        ensure!(
+            publish.actor.as_deref() == Some(actor("publisher").as_str())
+                && publish.subject == "app:crm"
+        );
         ensure!(json(&publish.detail)?["version"] == 1);
         ensure!(json(&all[2].detail)?["rev"] == 2);
 
@@ -869,10 +967,14 @@ async fn audited_changes_write_audit_rows_listed_newest_first_in_pages() {
 #[tokio::test]
 async fn a_failed_change_writes_no_audit_row() {
     with_each_backend(|store| async move {
-        store.create_app(&new_draft("crm", "{}", "analyst")).await?;
-        let _ = store.create_app(&new_draft("crm", "{}", "analyst")).await;
+        store
+            .create_app(&new_draft(&app_id("crm"), "{}", &actor("analyst")))
+            .await?;
         let _ = store
-            .put_draft(&new_draft("crm", "{}", "analyst"), Some(7))
+            .create_app(&new_draft(&app_id("crm"), "{}", &actor("analyst")))
+            .await;
+        let _ = store
+            .put_draft(&new_draft(&app_id("crm"), "{}", &actor("analyst")), Some(7))
             .await;
         let _ = store.create_user(new_user("alice"), None).await?;
         let _ = store.create_user(new_user("alice"), None).await;

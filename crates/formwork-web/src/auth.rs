@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use formwork_runtime::RuntimeError;
-use formwork_store::User;
+use formwork_store::{User, UserId};
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
@@ -58,7 +58,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             .await
             .map_err(|(_, msg)| ApiError::internal(msg))?;
         let user_id: Option<String> = session.get(USER_ID_KEY).await.map_err(ApiError::internal)?;
-        let user_id = user_id.ok_or(RuntimeError::Unauthenticated)?;
+        // A session whose user id does not parse signs nobody in.
+        let user_id: UserId = user_id
+            .and_then(|id| id.parse().ok())
+            .ok_or(RuntimeError::Unauthenticated)?;
         let user = state.runtime.session_user(&user_id).await?;
         keep_alive(&session).await?;
         Ok(CurrentUser(user))

@@ -7,6 +7,7 @@ mod auth;
 pub mod error;
 mod health;
 pub mod i18n;
+mod ids;
 mod pages;
 pub mod session_store;
 

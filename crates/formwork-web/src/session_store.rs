@@ -36,7 +36,7 @@ fn to_row(record: &Record) -> session_store::Result<SessionRow> {
             .data
             .get(USER_ID_KEY)
             .and_then(|v| v.as_str())
-            .map(str::to_owned),
+            .and_then(|id| id.parse().ok()),
         data: serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?,
         expires_at: record.expiry_date,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use formwork_model::validate::{Problem, validate_package};
+use formwork_model::{AppId, UserId};
 use formwork_runtime::{NewUserInput, Runtime, RuntimeError, parse_package, system_actor};
 use formwork_web::WebConfig;
 
@@ -92,10 +93,10 @@ pub enum AppCommand {
         publish: bool,
     },
     /// Publish an app's draft as its next version.
-    Publish { app: String },
+    Publish { app: AppId },
     /// Print (or write) a published version in canonical form.
     Export {
-        app: String,
+        app: AppId,
         /// Version number (default: the latest).
         #[arg(long)]
         version: Option<i64>,
@@ -380,7 +381,7 @@ async fn user_command(runtime: &Runtime, cmd: UserCommand, lang: &str) -> anyhow
                         department_id: None,
                         is_admin: admin,
                     },
-                    Some("system"),
+                    Some(&UserId::system()),
                 )
                 .await
                 .map_err(|e| explain(e, lang))?;
@@ -391,14 +392,14 @@ async fn user_command(runtime: &Runtime, cmd: UserCommand, lang: &str) -> anyhow
         }
         UserCommand::Suspend { username } => {
             runtime
-                .set_suspended(&username, true, Some("system"))
+                .set_suspended(&username, true, Some(&UserId::system()))
                 .await
                 .map_err(|e| explain(e, lang))?;
             println!("user {username} suspended; their sessions and tokens are ended");
         }
         UserCommand::Reinstate { username } => {
             runtime
-                .set_suspended(&username, false, Some("system"))
+                .set_suspended(&username, false, Some(&UserId::system()))
                 .await
                 .map_err(|e| explain(e, lang))?;
             println!("user {username} reinstated");

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use base64::Engine;
-use formwork_runtime::{DEMO_USERS, Runtime, system_actor};
+use formwork_model::AppId;
+use formwork_runtime::{DEMO_USERS, Runtime, RuntimeError, system_actor};
 use rand::RngCore;
 
 use crate::cli::DemoArgs;
-use crate::{SAMPLE_APP, open_migrated};
+use crate::{SAMPLE_APP, SAMPLE_APP_ID, open_migrated};
 
 const PASSWORD_FILE: &str = "demo-password";
-const SAMPLE_APP_ID: &str = "project-registration";
 
 /// A random password of 16 URL-safe characters.
 pub fn random_password() -> String {
@@ -26,7 +26,7 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let store = open_migrated(database_url).await?;
-    let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(data_dir.join("files")));
+    let runtime = Arc::new(Runtime::new(store).with_files_dir(data_dir.join("files")));
 
     let (password, reset) = match &args.demo_password {
         Some(p) => (p.clone(), true),
@@ -41,16 +41,17 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
         .map_err(|e| anyhow::anyhow!("setting up demo users: {e}"))?;
 
     let actor = system_actor();
-    if store.get_draft(SAMPLE_APP_ID).await?.is_none() {
+    let app_id = AppId::parse(SAMPLE_APP_ID)?;
+    if is_missing(runtime.get_draft(&app_id, &actor).await)? {
         let package: serde_json::Value = serde_json::from_str(SAMPLE_APP).context("sample app")?;
         runtime
             .import_app(&package, &actor, false)
             .await
             .map_err(|e| anyhow::anyhow!("importing the sample app: {e}"))?;
     }
-    if store.latest_version(SAMPLE_APP_ID).await?.is_none() {
+    if is_missing(runtime.get_version(&app_id, None, &actor).await)? {
         let published = runtime
-            .publish(SAMPLE_APP_ID, &actor)
+            .publish(&app_id, &actor)
             .await
             .map_err(|e| anyhow::anyhow!("publishing the sample app: {e}"))?;
         println!(
@@ -69,6 +70,15 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
         return Ok(());
     }
     crate::cli::serve_until_signal(runtime, &args.serve).await
+}
+
+/// Whether a look-up found nothing (other errors stop the demo).
+fn is_missing<T>(found: Result<T, RuntimeError>) -> anyhow::Result<bool> {
+    match found {
+        Ok(_) => Ok(false),
+        Err(RuntimeError::NotFound(_)) => Ok(true),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
 }
 
 fn stored_or_new_password(path: &Path) -> anyhow::Result<String> {

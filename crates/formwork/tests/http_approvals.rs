@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use common::{Client, TestApp, apps, only_task_of, open_tasks, sample_package};
+use common::{Client, TestApp, apps, only_task_of, open_tasks, rid, sample_package};
 use formwork_runtime::Runtime;
 use formwork_testkit::fixtures::notifications;
 use serde_json::{Value, json};
@@ -65,11 +65,12 @@ async fn decide(c: &mut Client, task: &str, body: Value) -> common::client::Resp
 
 async fn record_status(app: &TestApp, record_id: &str) -> String {
     app.store
-        .get_record(record_id)
+        .get_record(&rid(record_id))
         .await
         .unwrap()
         .unwrap()
         .status
+        .into()
 }
 
 fn actions(timeline: &Value) -> Vec<String> {
@@ -246,8 +247,8 @@ async fn a_rejected_project_is_revised_by_the_submitter_and_routed_again_by_the_
                 .status,
             StatusCode::OK
         );
-        let stored = app.store.get_record(id).await.unwrap().unwrap();
-        assert_eq!(stored.status, "approved");
+        let stored = app.store.get_record(&rid(id)).await.unwrap().unwrap();
+        assert_eq!(stored.status.as_str(), "approved");
         assert_eq!(
             stored.data["amount"], "30000.00",
             "money is stored exactly, normalised"
@@ -264,7 +265,7 @@ async fn a_rejected_project_is_revised_by_the_submitter_and_routed_again_by_the_
             .expect("the rejection is on the timeline");
         assert_eq!(reject["comment"], "金额过高");
         assert_eq!(reject["actor"]["username"], "director");
-        let audit = app.store.record_history(id).await.unwrap();
+        let audit = app.store.record_history(&rid(id)).await.unwrap();
         assert!(
             audit
                 .iter()
@@ -381,7 +382,12 @@ async fn fifty_concurrent_decisions_on_one_task_give_one_200_and_49_409() {
             }
         }
         assert_eq!((ok, conflict), (1, 49), "on {}", app.db.backend().as_str());
-        let instance = app.store.instance_for_record(&id).await.unwrap().unwrap();
+        let instance = app
+            .store
+            .instance_for_record(&rid(&id))
+            .await
+            .unwrap()
+            .unwrap();
         let decided = app
             .store
             .instance_history(&instance.id)
@@ -705,7 +711,12 @@ async fn a_hundred_instances_through_a_parallel_split_each_join_and_end_exactly_
         }
         for id in &records {
             assert_eq!(record_status(&app, id).await, "approved");
-            let instance = app.store.instance_for_record(id).await.unwrap().unwrap();
+            let instance = app
+                .store
+                .instance_for_record(&rid(id))
+                .await
+                .unwrap()
+                .unwrap();
             let rows = app.store.instance_history(&instance.id).await.unwrap();
             let count = |action: &str| rows.iter().filter(|r| r.action == action).count();
             assert_eq!(

@@ -8,7 +8,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::pages::Browser;
-use common::{TestApp, apps, only_task_of, open_tasks, sample_package};
+use common::{TestApp, apps, only_task_of, open_tasks, rid, sample_package};
 use serde_json::{Value, json};
 
 const SAMPLE: &str = "project-registration";
@@ -256,7 +256,13 @@ async fn deciding_a_task_twice_says_it_was_already_handled_with_409() {
             "no more actions"
         );
         assert_eq!(
-            app.store.get_record(&record).await.unwrap().unwrap().status,
+            app.store
+                .get_record(&rid(&record))
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+                .as_str(),
             "approved",
             "the second decision changed nothing"
         );
@@ -333,7 +339,13 @@ async fn fields_hidden_at_a_step_never_reach_the_task_page_and_editable_ones_are
             )
             .await;
         assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.html);
-        let data = app.store.get_record(&record).await.unwrap().unwrap().data;
+        let data = app
+            .store
+            .get_record(&rid(&record))
+            .await
+            .unwrap()
+            .unwrap()
+            .data;
         assert_eq!(data["note"], "法务意见：可以");
         assert_eq!(
             data["secret"], "绝密底价九十万",
@@ -447,7 +459,13 @@ async fn batch_approval_reports_each_task_and_needs_a_selection() {
         assert!(results.contains("未找到请求的内容"));
         for record in [&a, &b] {
             assert_eq!(
-                app.store.get_record(record).await.unwrap().unwrap().status,
+                app.store
+                    .get_record(&rid(record))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+                    .as_str(),
                 "approved"
             );
         }
@@ -530,7 +548,7 @@ async fn a_rejected_project_is_revised_on_the_fill_step_and_resubmitted() {
             "{}",
             flash.html
         );
-        let stored = app.store.get_record(&record).await.unwrap().unwrap();
+        let stored = app.store.get_record(&rid(&record)).await.unwrap().unwrap();
         assert_eq!(stored.data["description"], "补充了预算：硬件三万，软件三万");
         assert_eq!(stored.data["amount"], "60000.00");
         let again = only_task_of(&app, &record, "director").await;
@@ -564,7 +582,13 @@ async fn a_rejected_project_is_revised_on_the_fill_step_and_resubmitted() {
             withdrawn.html
         );
         assert_eq!(
-            app.store.get_record(&record).await.unwrap().unwrap().status,
+            app.store
+                .get_record(&rid(&record))
+                .await
+                .unwrap()
+                .unwrap()
+                .status
+                .as_str(),
             "withdrawn"
         );
     }
@@ -694,8 +718,8 @@ async fn an_overdue_task_is_highlighted_in_the_inbox_and_on_its_page() {
             .runtime
             .submit_record(
                 &caller,
-                SAMPLE,
-                "project",
+                &SAMPLE.parse().unwrap(),
+                &"project".parse().unwrap(),
                 &json!({"name": "逾期项目", "customer": "某客户", "contact_phone": "13800138000",
                     "amount": "60000", "region": "华南"}),
                 None,
@@ -707,7 +731,7 @@ async fn an_overdue_task_is_highlighted_in_the_inbox_and_on_its_page() {
             formwork_store::Inserted::New(r) | formwork_store::Inserted::Replayed(r) => r,
         };
         let (_, fresh_number) = submit_project(&app, "sales1", "按时项目", "60000").await;
-        let task = only_task_of(&app, &record.id, "director").await;
+        let task = only_task_of(&app, record.id.as_str(), "director").await;
 
         let mut director = Browser::signed_in(&app, "director").await;
         let inbox = director.get("/inbox").await;

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Client, TestApp, apps, sample_package};
+use common::{Client, TestApp, apps, rid, sample_package};
 use serde_json::{Value, json};
 
 const RECORDS: &str = "/api/v1/apps/project-registration/forms/project/records";
@@ -430,7 +430,7 @@ async fn deleted_records_disappear_and_the_audit_keeps_every_change() {
             .await;
         assert_eq!(sales.delete(&url).await.status, StatusCode::NO_CONTENT);
         assert_eq!(sales.get(&url).await.status, StatusCode::NOT_FOUND);
-        let history = app.store.record_history(&id).await.unwrap();
+        let history = app.store.record_history(&rid(&id)).await.unwrap();
         let actions: Vec<_> = history.iter().map(|h| h.action.as_str()).collect();
         assert_eq!(actions, ["record.create", "record.update", "record.delete"]);
         assert!(history[1].detail.contains("改名"), "{}", history[1].detail);

@@ -31,10 +31,10 @@ pub(crate) struct RecordFacts {
 impl RecordFacts {
     pub fn of(record: &formwork_store::Record) -> RecordFacts {
         RecordFacts {
-            id: Some(record.id.clone()),
+            id: Some(record.id.to_string()),
             number: record.number.clone(),
-            owner_id: Some(record.owner_id.clone()),
-            status: Some(record.status.clone()),
+            owner_id: Some(record.owner_id.to_string()),
+            status: Some(record.status.as_str().to_owned()),
             created_at: Some(record.created_at),
             updated_at: Some(record.updated_at),
         }

@@ -7,7 +7,7 @@
 
 use formwork_forms::RecordMeta;
 use formwork_process::{Action, Event, TaskKey, TaskRef};
-use formwork_store::{Instance, StoreError, Task};
+use formwork_store::{Instance, InstanceId, RecordId, StoreError, Task, TaskId, TaskStatus};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -53,7 +53,7 @@ impl Runtime {
     pub async fn decide(
         &self,
         caller: &Caller,
-        task_id: &str,
+        task_id: &TaskId,
         request: &DecideRequest,
         now: OffsetDateTime,
     ) -> RuntimeResult<Decided> {
@@ -71,7 +71,7 @@ impl Runtime {
             .tasks_of_instance(&instance.id)
             .await?
             .into_iter()
-            .filter(|t| t.status == "open")
+            .filter(|t| t.status == TaskStatus::Open)
             .collect();
         Ok(Decided {
             task,
@@ -81,6 +81,7 @@ impl Runtime {
     }
 
     /// Decides several tasks one after another, each on its own: one failing leaves the others.
+    /// Task ids come as the caller sent them; a malformed one is a task that does not exist.
     pub async fn batch_decide(
         &self,
         caller: &Caller,
@@ -99,7 +100,10 @@ impl Runtime {
         }
         let mut out = Vec::with_capacity(items.len());
         for (task_id, request) in items {
-            out.push(self.decide(caller, task_id, request, now).await);
+            out.push(match TaskId::parse(task_id) {
+                Ok(id) => self.decide(caller, &id, request, now).await,
+                Err(_) => Err(RuntimeError::NotFound(format!("task {task_id}"))),
+            });
         }
         Ok(out)
     }
@@ -108,7 +112,7 @@ impl Runtime {
     pub async fn withdraw_record(
         &self,
         caller: &Caller,
-        record_id: &str,
+        record_id: &RecordId,
         comment: Option<&str>,
         now: OffsetDateTime,
     ) -> RuntimeResult<Instance> {
@@ -129,7 +133,7 @@ impl Runtime {
     async fn try_withdraw(
         &self,
         caller: &Caller,
-        instance_id: &str,
+        instance_id: &InstanceId,
         comment: Option<String>,
         now: OffsetDateTime,
     ) -> Result<Instance, Attempt> {
@@ -172,7 +176,7 @@ impl Runtime {
     async fn try_decide(
         &self,
         caller: &Caller,
-        task_id: &str,
+        task_id: &TaskId,
         request: &DecideRequest,
         action: Action,
         now: OffsetDateTime,
@@ -183,7 +187,7 @@ impl Runtime {
             .await?
             .filter(|t| t.assignee_id == caller.user.id)
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
-        if task.status != "open" {
+        if task.status != TaskStatus::Open {
             return Err(
                 RuntimeError::Conflict(format!("task {task_id} is {}", task.status)).into(),
             );
@@ -265,10 +269,10 @@ impl Runtime {
         }
         let record = &loaded.record;
         let meta = RecordMeta {
-            id: Some(record.id.clone()),
+            id: Some(record.id.to_string()),
             number: record.number.clone(),
-            owner: Some(record.owner_id.clone()),
-            status: Some(record.status.clone()),
+            owner: Some(record.owner_id.to_string()),
+            status: Some(record.status.as_str().to_owned()),
             created_at: Some(record.created_at),
             updated_at: Some(record.updated_at),
         };

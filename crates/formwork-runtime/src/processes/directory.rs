@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use formwork_model::{AssigneeDef, Escalation, FallbackDef, NodeKind, ProcessDef};
 use formwork_process::State;
-use formwork_store::{Store, User};
+use formwork_store::{RoleId, Store, User, UserId};
 
 use crate::{RuntimeError, RuntimeResult};
 
@@ -44,7 +44,7 @@ impl Directory {
         let mut dir = Directory::default();
         dir.add(wanted.submitter.clone());
         let named = Named::of(process);
-        let roles: Vec<String> = if named.any_expression {
+        let roles: Vec<RoleId> = if named.any_expression {
             store
                 .list_roles()
                 .await?
@@ -52,7 +52,12 @@ impl Directory {
                 .map(|r| r.id)
                 .collect()
         } else {
-            named.roles.into_iter().collect()
+            // A role the package names in a malformed way has no members.
+            named
+                .roles
+                .iter()
+                .filter_map(|r| RoleId::parse(r).ok())
+                .collect()
         };
         for role in roles {
             let members = store.role_members(&role).await?;
@@ -64,7 +69,7 @@ impl Directory {
             for user in members {
                 dir.add(user);
             }
-            dir.roles.insert(role, names);
+            dir.roles.insert(role.to_string(), names);
         }
         for username in named.users {
             if let Some(user) = store.get_user_by_username(&username).await? {
@@ -111,7 +116,7 @@ impl Directory {
 
     /// The user id of `username`, for a user the step names; unknown users are an error the
     /// caller could not have avoided (a package naming a missing user).
-    pub async fn id_of(&mut self, store: &dyn Store, username: &str) -> RuntimeResult<String> {
+    pub async fn id_of(&mut self, store: &dyn Store, username: &str) -> RuntimeResult<UserId> {
         self.user(store, username)
             .await?
             .map(|u| u.id)
@@ -133,7 +138,7 @@ impl Directory {
     ) -> RuntimeResult<Vec<Option<String>>> {
         let mut out = Vec::new();
         for dept in store.department_chain(&user.id).await? {
-            if dept.head_user_id.as_deref() == Some(user.id.as_str()) {
+            if dept.head_user_id.as_ref() == Some(&user.id) {
                 continue;
             }
             let head = match &dept.head_user_id {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use formwork_model::FormDef;
 use formwork_process::{CompiledProcess, Event, State, step};
-use formwork_store::{Store, User};
+use formwork_store::{AppId, InstanceId, RecordId, RecordStatus, Store, TaskId, User};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -18,17 +18,19 @@ use crate::RuntimeResult;
 
 /// Everything a step runs on.
 pub(crate) struct StepInput<'a> {
-    pub app_id: &'a str,
+    pub app_id: &'a AppId,
     pub process: &'a CompiledProcess,
     pub form: &'a FormDef,
-    pub instance_id: &'a str,
+    pub instance_id: &'a InstanceId,
     /// `None` for an instance that does not exist yet.
     pub expected_version: Option<i64>,
     pub state: &'a State,
     pub facts: RecordFacts,
+    /// The record's id; `None` for a record not inserted yet.
+    pub record_id: Option<&'a RecordId>,
     /// The record as stored; a record not inserted yet has no status or revision and the
     /// submitted data.
-    pub stored_status: Option<&'a str>,
+    pub stored_status: Option<RecordStatus>,
     pub stored_rev: Option<i64>,
     pub stored_data: &'a Value,
     /// The data the step runs on: the stored data with the actor's edits.
@@ -38,7 +40,7 @@ pub(crate) struct StepInput<'a> {
     pub actor: Option<Actor>,
     pub decided_task: Option<String>,
     pub fired_timer: Option<String>,
-    pub task_ids: HashMap<String, String>,
+    pub task_ids: HashMap<String, TaskId>,
     pub now: OffsetDateTime,
 }
 
@@ -73,7 +75,7 @@ pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResul
             expected_version: input.expected_version,
             process: input.process,
             app_id: input.app_id,
-            record_id: input.facts.id.as_deref(),
+            record_id: input.record_id,
             next: &next,
             actor: input.actor.as_ref(),
             decided_task: input.decided_task,
@@ -124,7 +126,8 @@ impl Loaded {
             expected_version: Some(self.instance.version),
             state: &self.state,
             facts: RecordFacts::of(&self.record),
-            stored_status: Some(&self.record.status),
+            record_id: Some(&self.record.id),
+            stored_status: Some(self.record.status),
             stored_rev: Some(self.record.rev),
             stored_data: &self.record.data,
             data,
@@ -142,7 +145,7 @@ impl Loaded {
 impl crate::Runtime {
     /// Loads an instance and everything a step on it needs; `NotFound` when it or its record
     /// is gone.
-    pub(crate) async fn load_instance(&self, instance_id: &str) -> RuntimeResult<Loaded> {
+    pub(crate) async fn load_instance(&self, instance_id: &InstanceId) -> RuntimeResult<Loaded> {
         let missing =
             |what: &str| crate::RuntimeError::NotFound(format!("{what} of instance {instance_id}"));
         let instance = self

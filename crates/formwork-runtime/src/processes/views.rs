@@ -3,11 +3,13 @@
 //! id of the previous page) and never count, except a user's unread messages.
 
 use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
 
 use formwork_model::{NodeKind, Text};
 use formwork_process::{CompiledProcess, State};
 use formwork_store::{
-    HistoryRow, Instance, Notification, NotificationQuery, Record, Task, TaskBox, TaskQuery, User,
+    HistoryRow, Instance, InstanceId, Notification, NotificationId, NotificationQuery, Record,
+    RecordId, Task, TaskBox, TaskId, TaskQuery, TaskStatus, User, UserId,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -49,7 +51,7 @@ impl InboxBox {
 /// Someone as a page shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserBrief {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
 }
@@ -141,10 +143,10 @@ pub struct NotificationPage {
 
 /// Users by id, looked up once per request.
 #[derive(Default)]
-struct People(HashMap<String, Option<UserBrief>>);
+struct People(HashMap<UserId, Option<UserBrief>>);
 
 impl People {
-    async fn get(&mut self, rt: &Runtime, id: &str) -> RuntimeResult<Option<UserBrief>> {
+    async fn get(&mut self, rt: &Runtime, id: &UserId) -> RuntimeResult<Option<UserBrief>> {
         if let Some(hit) = self.0.get(id) {
             return Ok(hit.clone());
         }
@@ -153,7 +155,7 @@ impl People {
             username: u.username,
             display_name: u.display_name,
         });
-        self.0.insert(id.to_owned(), brief.clone());
+        self.0.insert(id.clone(), brief.clone());
         Ok(brief)
     }
 }
@@ -204,11 +206,11 @@ impl Runtime {
                     .list_tasks(&TaskQuery {
                         user_id,
                         task_box,
-                        after: after.map(str::to_owned),
+                        after: after.map(parse_after).transpose()?,
                         limit: limit + 1,
                     })
                     .await?;
-                let (rows, next) = cut(rows, limit, |t| t.id.clone());
+                let (rows, next) = cut(rows, limit, |t| t.id.to_string());
                 for task in rows {
                     if let Some(item) = self
                         .item(&mut people, task.instance_id.clone(), Some(task), None)
@@ -220,11 +222,12 @@ impl Runtime {
                 next
             }
             InboxBox::Submitted => {
+                let after = after.map(parse_after::<RecordId>).transpose()?;
                 let rows = self
                     .store
-                    .submitted_instances(&user_id, after, limit + 1)
+                    .submitted_instances(&user_id, after.as_ref(), limit + 1)
                     .await?;
-                let (rows, next) = cut(rows, limit, |i| i.record_id.clone());
+                let (rows, next) = cut(rows, limit, |i| i.record_id.to_string());
                 for instance in rows {
                     if let Some(item) = self
                         .item(&mut people, instance.id.clone(), None, None)
@@ -241,17 +244,20 @@ impl Runtime {
                     .list_notifications(&NotificationQuery {
                         user_id,
                         kind: Some("cc".into()),
-                        before: after.map(str::to_owned),
+                        before: after.map(parse_after).transpose()?,
                         limit: limit + 1,
                     })
                     .await?;
-                let (rows, next) = cut(rows, limit, |n| n.id.clone());
+                let (rows, next) = cut(rows, limit, |n| n.id.to_string());
                 for note in rows {
-                    let Some(instance_id) = note.payload.get("instance_id").and_then(Value::as_str)
+                    let Some(instance_id) = note
+                        .payload
+                        .get("instance_id")
+                        .and_then(Value::as_str)
+                        .and_then(|id| InstanceId::parse(id).ok())
                     else {
                         continue;
                     };
-                    let instance_id = instance_id.to_owned();
                     if let Some(item) = self
                         .item(&mut people, instance_id, None, Some(note))
                         .await?
@@ -269,7 +275,7 @@ impl Runtime {
     async fn item(
         &self,
         people: &mut People,
-        instance_id: String,
+        instance_id: InstanceId,
         task: Option<Task>,
         notification: Option<Notification>,
     ) -> RuntimeResult<Option<InboxItem>> {
@@ -303,7 +309,11 @@ impl Runtime {
     }
 
     /// A task of the caller's (open or closed) with its record as its step shows it.
-    pub async fn task_detail(&self, caller: &Caller, task_id: &str) -> RuntimeResult<TaskDetail> {
+    pub async fn task_detail(
+        &self,
+        caller: &Caller,
+        task_id: &TaskId,
+    ) -> RuntimeResult<TaskDetail> {
         let task = self
             .store
             .get_task(task_id)
@@ -320,7 +330,7 @@ impl Runtime {
         let fields = shown_fields(node_def, &keys);
         let mut record = loaded.record.clone();
         record.data = without_hidden(node_def, &record.data);
-        let open = task.status == "open";
+        let open = task.status == TaskStatus::Open;
         let actions = if !open {
             Vec::new()
         } else if matches!(node_def.kind, NodeKind::Fill(_)) {
@@ -357,7 +367,7 @@ impl Runtime {
     pub async fn record_timeline(
         &self,
         caller: &Caller,
-        record_id: &str,
+        record_id: &RecordId,
     ) -> RuntimeResult<Option<Timeline>> {
         let readable = match self.read_record(caller, record_id).await {
             Ok(record) => Some(record),
@@ -421,7 +431,7 @@ impl Runtime {
             });
         }
         let mut waiting = Vec::new();
-        for task in tasks.iter().filter(|t| t.status == "open") {
+        for task in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
             let who = people.get(self, &task.assignee_id).await?;
             waiting.push((task.clone(), who, node_view(process, &task.node_id)));
         }
@@ -446,11 +456,11 @@ impl Runtime {
             .list_notifications(&NotificationQuery {
                 user_id: caller.user.id.clone(),
                 kind: None,
-                before: after.map(str::to_owned),
+                before: after.map(parse_after).transpose()?,
                 limit: limit + 1,
             })
             .await?;
-        let (items, next) = cut(rows, limit, |n| n.id.clone());
+        let (items, next) = cut(rows, limit, |n| n.id.to_string());
         let unread = self.store.unread_notifications(&caller.user.id).await?;
         Ok(NotificationPage {
             items,
@@ -463,7 +473,8 @@ impl Runtime {
         Ok(self.store.unread_notifications(&caller.user.id).await?)
     }
 
-    /// Marks the caller's notifications read: these, or all when `ids` is empty.
+    /// Marks the caller's notifications read: these, or all when `ids` is empty. Ids come as
+    /// the caller sent them; a malformed one names no notification.
     pub async fn mark_notifications_read(
         &self,
         caller: &Caller,
@@ -479,11 +490,27 @@ impl Runtime {
                 )],
             });
         }
+        let named: Vec<NotificationId> = ids.iter().filter_map(|i| i.parse().ok()).collect();
+        if named.is_empty() && !ids.is_empty() {
+            return Ok(0);
+        }
         Ok(self
             .store
-            .mark_notifications_read(&caller.user.id, ids)
+            .mark_notifications_read(&caller.user.id, &named)
             .await?)
     }
+}
+
+/// A page cursor (`after`): the last id of the previous page.
+fn parse_after<T: FromStr>(text: &str) -> RuntimeResult<T> {
+    text.parse().map_err(|_| RuntimeError::Malformed {
+        problem: crate::accounts::problem(
+            "/after",
+            "invalid_query",
+            "翻页游标无效",
+            "The page cursor is not valid",
+        ),
+    })
 }
 
 /// Human steps this instance passed that a task at `at` may be returned to.

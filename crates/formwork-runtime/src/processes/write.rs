@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 
 use formwork_forms::field_diff;
-use formwork_model::Outcome;
 use formwork_process::{
     CancelReason, CompiledProcess, Effect, HistoryEntry, NotifyKind, State, Status, TaskOutcome,
     TimerKind,
 };
 use formwork_store::{
-    NewHistory, NewJob, NewNotification, NewTask, NewTimer, StepWrite, Store, TaskClose, new_id,
+    AppId, InstanceId, InstanceStatus, NewHistory, NewJob, NewNotification, NewTask, NewTimer,
+    RecordId, RecordStatus, StepWrite, Store, TaskAction, TaskClose, TaskId, TaskStatus, UserId,
 };
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -19,9 +19,6 @@ use time::format_description::well_known::Rfc3339;
 
 use super::directory::Directory;
 use crate::RuntimeResult;
-
-/// Record status while an instance runs (or waits for an admin after stopping).
-pub(crate) const IN_REVIEW: &str = "in_review";
 
 /// The person whose action this step applies, and what they said.
 #[derive(Debug, Clone)]
@@ -32,32 +29,32 @@ pub(crate) struct Actor {
 
 /// What a step's rows are built from besides its effects.
 pub(crate) struct WriteInput<'a> {
-    pub instance_id: &'a str,
+    pub instance_id: &'a InstanceId,
     pub expected_version: Option<i64>,
     pub process: &'a CompiledProcess,
-    pub app_id: &'a str,
+    pub app_id: &'a AppId,
     /// The record's id; `None` for a record not inserted yet.
-    pub record_id: Option<&'a str>,
+    pub record_id: Option<&'a RecordId>,
     pub next: &'a State,
     pub actor: Option<&'a Actor>,
     pub decided_task: Option<String>,
     pub fired_timer: Option<String>,
     /// The record status stored now; `None` for a record not inserted yet.
-    pub stored_status: Option<&'a str>,
+    pub stored_status: Option<RecordStatus>,
     /// The stored record's revision; `None` for a record not inserted yet.
     pub stored_rev: Option<i64>,
     pub stored_data: &'a Value,
     /// The data the step ran on (the stored data with the actor's edits).
     pub data: Value,
     /// Ids of the instance's existing tasks by key, for messages about them.
-    pub task_ids: &'a HashMap<String, String>,
+    pub task_ids: &'a HashMap<String, TaskId>,
     pub now: OffsetDateTime,
 }
 
 /// The step's rows, and the record's status and data after it.
 pub(crate) struct Built {
     pub write: StepWrite,
-    pub record_status: String,
+    pub record_status: RecordStatus,
     pub record_data: Value,
 }
 
@@ -69,17 +66,17 @@ pub(crate) async fn build(
 ) -> RuntimeResult<Built> {
     let mut ids = Ids { store, dir };
     let mut task_ids = input.task_ids.clone();
-    let mut write = StepWrite {
-        instance_id: input.instance_id.to_owned(),
-        expected_version: input.expected_version,
-        state: serde_json::to_value(input.next)
-            .map_err(|e| crate::RuntimeError::Internal(format!("process state: {e}")))?,
-        status: instance_status(&input.next.status).to_owned(),
-        decided_task: input.decided_task.clone(),
-        fired_timer: input.fired_timer.clone(),
-        at: Some(input.now),
-        ..StepWrite::default()
-    };
+    let state = serde_json::to_value(input.next)
+        .map_err(|e| crate::RuntimeError::Internal(format!("process state: {e}")))?;
+    let mut write = StepWrite::new(
+        input.instance_id.clone(),
+        state,
+        instance_status(&input.next.status),
+    );
+    write.expected_version = input.expected_version;
+    write.decided_task = input.decided_task.clone();
+    write.fired_timer = input.fired_timer.clone();
+    write.at = Some(input.now);
     let mut data = input.data;
     let mut ended = None;
     for effect in effects {
@@ -90,7 +87,7 @@ pub(crate) async fn build(
                 assignee,
                 due_at,
             } => {
-                let id = new_id();
+                let id = TaskId::new();
                 let assignee_id = ids.of(&assignee).await?;
                 task_ids.insert(key.0.clone(), id.clone());
                 write.notifications.push(NewNotification {
@@ -113,8 +110,8 @@ pub(crate) async fn build(
             }
             Effect::CancelTask { key, reason } => write.tasks_closed.push(TaskClose {
                 key: key.0,
-                status: "cancelled".into(),
-                action: cancel_reason(reason).into(),
+                status: TaskStatus::Cancelled,
+                action: cancel_reason(reason),
                 by: None,
                 comment: None,
             }),
@@ -129,8 +126,8 @@ pub(crate) async fn build(
                     .and_then(|a| a.comment.clone());
                 write.tasks_closed.push(TaskClose {
                     key: key.0,
-                    status: "done".into(),
-                    action: task_action(outcome).into(),
+                    status: TaskStatus::Done,
+                    action: task_action(outcome),
                     by: by_id,
                     comment,
                 });
@@ -177,16 +174,17 @@ pub(crate) async fn build(
                 "process_id": input.process.def().id,
                 "instance_id": input.instance_id,
                 "record_id": input.record_id,
-                "outcome": outcome_name(outcome),
+                "outcome": RecordStatus::from(outcome).as_str(),
             }),
         });
     }
     let record_status = match &input.next.status {
-        Status::Ended { outcome } => outcome_name(*outcome).to_owned(),
-        Status::NotStarted | Status::Running | Status::Stopped { .. } => IN_REVIEW.to_owned(),
+        Status::Ended { outcome } => RecordStatus::from(*outcome),
+        // While an instance runs (or waits for an admin after stopping).
+        Status::NotStarted | Status::Running | Status::Stopped { .. } => RecordStatus::InReview,
     };
-    if input.stored_status != Some(record_status.as_str()) {
-        write.record_status = Some(record_status.clone());
+    if input.stored_status != Some(record_status) {
+        write.record_status = Some(record_status);
     }
     if &data != input.stored_data {
         write.record_diff = Some(field_diff(input.stored_data, &data));
@@ -207,7 +205,7 @@ struct Ids<'a> {
 }
 
 impl Ids<'_> {
-    async fn of(&mut self, username: &str) -> RuntimeResult<String> {
+    async fn of(&mut self, username: &str) -> RuntimeResult<UserId> {
         self.dir.id_of(self.store, username).await
     }
 }
@@ -247,7 +245,7 @@ async fn history_row(
 fn notify_payload(
     process: &CompiledProcess,
     kind: &NotifyKind,
-    task_ids: &HashMap<String, String>,
+    task_ids: &HashMap<String, TaskId>,
 ) -> (String, Value) {
     let mut payload = match serde_json::to_value(kind) {
         Ok(Value::Object(map)) => map,
@@ -260,7 +258,7 @@ fn notify_payload(
     if let Some(key) = payload.get("task").and_then(Value::as_str)
         && let Some(id) = task_ids.get(key)
     {
-        payload.insert("task_id".into(), Value::String(id.clone()));
+        payload.insert("task_id".into(), Value::String(id.to_string()));
     }
     if let Some(node) = payload.get("node").and_then(Value::as_str) {
         payload.insert("node_name".into(), node_name(process, node));
@@ -277,46 +275,37 @@ fn node_name(process: &CompiledProcess, node: &str) -> Value {
 }
 
 /// The instance status stored for an engine status.
-pub(crate) fn instance_status(status: &Status) -> &'static str {
+pub(crate) fn instance_status(status: &Status) -> InstanceStatus {
     match status {
-        Status::NotStarted => "not_started",
-        Status::Running => "running",
-        Status::Ended { outcome } => outcome_name(*outcome),
-        Status::Stopped { .. } => "stopped",
+        Status::NotStarted => InstanceStatus::NotStarted,
+        Status::Running => InstanceStatus::Running,
+        Status::Ended { outcome } => InstanceStatus::from(*outcome),
+        Status::Stopped { .. } => InstanceStatus::Stopped,
     }
 }
 
-pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
+fn task_action(outcome: TaskOutcome) -> TaskAction {
     match outcome {
-        Outcome::Approved => "approved",
-        Outcome::Rejected => "rejected",
-        Outcome::Withdrawn => "withdrawn",
-        Outcome::Completed => "completed",
+        TaskOutcome::Approved => TaskAction::Approve,
+        TaskOutcome::Rejected => TaskAction::Reject,
+        TaskOutcome::Submitted => TaskAction::Submit,
+        TaskOutcome::Withdrawn => TaskAction::Withdraw,
+        TaskOutcome::Returned => TaskAction::Return,
+        TaskOutcome::Transferred => TaskAction::Transfer,
+        TaskOutcome::SignerAddedBefore => TaskAction::AddSigner,
+        TaskOutcome::AutoApproved => TaskAction::AutoApprove,
+        TaskOutcome::AutoRejected => TaskAction::AutoReject,
     }
 }
 
-fn task_action(outcome: TaskOutcome) -> &'static str {
-    match outcome {
-        TaskOutcome::Approved => "approve",
-        TaskOutcome::Rejected => "reject",
-        TaskOutcome::Submitted => "submit",
-        TaskOutcome::Withdrawn => "withdraw",
-        TaskOutcome::Returned => "return",
-        TaskOutcome::Transferred => "transfer",
-        TaskOutcome::SignerAddedBefore => "add_signer",
-        TaskOutcome::AutoApproved => "auto_approve",
-        TaskOutcome::AutoRejected => "auto_reject",
-    }
-}
-
-fn cancel_reason(reason: CancelReason) -> &'static str {
+fn cancel_reason(reason: CancelReason) -> TaskAction {
     match reason {
-        CancelReason::StepDecided => "step_decided",
-        CancelReason::Returned => "returned",
-        CancelReason::BranchAbandoned => "branch_abandoned",
-        CancelReason::Reassigned => "reassigned",
-        CancelReason::InstanceEnded => "instance_ended",
-        CancelReason::InstanceStopped => "instance_stopped",
+        CancelReason::StepDecided => TaskAction::StepDecided,
+        CancelReason::Returned => TaskAction::Returned,
+        CancelReason::BranchAbandoned => TaskAction::BranchAbandoned,
+        CancelReason::Reassigned => TaskAction::Reassigned,
+        CancelReason::InstanceEnded => TaskAction::InstanceEnded,
+        CancelReason::InstanceStopped => TaskAction::InstanceStopped,
     }
 }
 

@@ -12,6 +12,8 @@ use crate::api::task_types::{InstanceResponse, TimelineResponse, WithdrawBody};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::RecordId;
 
 /// The process timeline of a record, for whoever may read the record or has a task on it.
 /// 404 when the record has no process.
@@ -24,6 +26,7 @@ pub async fn timeline(
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Json<TimelineResponse>, ApiError> {
+    let id: RecordId = named(&id)?;
     let caller = state.runtime.caller(user).await?;
     let timeline = state
         .runtime
@@ -50,6 +53,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<InstanceResponse>, ApiError> {
+    let id: RecordId = named(&id)?;
     let body: WithdrawBody = if body.iter().all(u8::is_ascii_whitespace) {
         WithdrawBody::default()
     } else {

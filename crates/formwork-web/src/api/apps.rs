@@ -17,6 +17,8 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::AppId;
 
 fn field_errors(problems: &[Problem], lang: Lang) -> Vec<FieldError> {
     problems
@@ -72,7 +74,7 @@ fn draft_response(
         etag(outcome.draft_rev),
         Json(DraftResponse {
             problems: field_errors(&outcome.problems, lang),
-            app: outcome.app_id,
+            app: outcome.app_id.into(),
             rev: outcome.draft_rev,
             package,
         }),
@@ -88,12 +90,13 @@ pub async fn get_draft(
     CurrentUser(user): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
     let draft = state.runtime.get_draft(&app, &user).await?;
     let package = serde_json::from_str(&draft.package).map_err(ApiError::internal)?;
     Ok((
         etag(draft.rev),
         Json(DraftResponse {
-            app: draft.app_id,
+            app: draft.app_id.into(),
             rev: draft.rev,
             package,
             problems: Vec::new(),
@@ -119,6 +122,7 @@ pub async fn put_draft(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
     let expected_rev = match headers.get(IF_MATCH) {
         None => None,
         Some(v) => Some(
@@ -155,6 +159,7 @@ pub async fn validate(
     Path(app): Path<String>,
     lang: Lang,
 ) -> Result<Json<ValidateResponse>, ApiError> {
+    let app: AppId = named(&app)?;
     let problems = state.runtime.validate_draft(&app, &user).await?;
     Ok(Json(ValidateResponse {
         valid: problems.is_empty(),
@@ -174,6 +179,7 @@ pub async fn publish(
     CurrentUser(user): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Json<PublishResponse>, ApiError> {
+    let app: AppId = named(&app)?;
     let outcome = state.runtime.publish(&app, &user).await?;
     Ok(Json(PublishResponse {
         version: outcome.version,
@@ -189,6 +195,7 @@ pub async fn versions(
     CurrentUser(user): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Json<Vec<VersionInfoResponse>>, ApiError> {
+    let app: AppId = named(&app)?;
     let versions = state.runtime.list_versions(&app, &user).await?;
     Ok(Json(versions.into_iter().map(Into::into).collect()))
 }
@@ -205,6 +212,7 @@ pub async fn version(
     CurrentUser(user): CurrentUser,
     Path((app, n)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
     let version = state.runtime.get_version(&app, Some(n), &user).await?;
     Ok((
         [(

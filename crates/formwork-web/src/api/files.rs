@@ -17,6 +17,8 @@ use time::OffsetDateTime;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
+use formwork_model::{FileId, RecordId};
 
 /// Uploads one file (multipart field `file`). Answers the reference to put in record data.
 #[utoipa::path(post, path = "/api/v1/files", tag = "records",
@@ -62,6 +64,7 @@ pub async fn own(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let id: FileId = named(&id)?;
     let caller = state.runtime.caller(user).await?;
     let (attachment, bytes) = state.runtime.own_file(&caller, &id).await?;
     Ok(download(&attachment, bytes))
@@ -76,6 +79,8 @@ pub async fn of_record(
     CurrentUser(user): CurrentUser,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    let id: RecordId = named(&id)?;
+    let file: FileId = named(&file)?;
     let caller = state.runtime.caller(user).await?;
     let (attachment, bytes) = state.runtime.record_file(&caller, &id, &file).await?;
     Ok(download(&attachment, bytes))

@@ -18,6 +18,8 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
+use formwork_model::{AppId, FormId, RecordId};
 
 /// A record as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,15 +49,15 @@ pub struct RecordResponse {
 impl From<Record> for RecordResponse {
     fn from(r: Record) -> Self {
         Self {
-            id: r.id,
-            app: r.app_id,
-            form: r.form_id,
+            id: r.id.into(),
+            app: r.app_id.into(),
+            form: r.form_id.into(),
             app_version: r.app_version,
             number: r.number,
             rev: r.rev,
-            owner: r.owner_id,
-            department: r.department_id,
-            status: r.status,
+            owner: r.owner_id.into(),
+            department: r.department_id.map(Into::into),
+            status: r.status.into(),
             data: r.data,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -113,6 +115,8 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
+    let form: FormId = named(&form)?;
     let input = parse_package(&body)?;
     let key = headers
         .get("idempotency-key")
@@ -159,6 +163,8 @@ pub async fn list(
     Path((app, form)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<RecordListResponse>, ApiError> {
+    let app: AppId = named(&app)?;
+    let form: FormId = named(&form)?;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
     let mut request = ListRequest::default();
@@ -192,6 +198,7 @@ pub async fn get(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let id: RecordId = named(&id)?;
     let caller = state.runtime.caller(user).await?;
     let record = state.runtime.read_record(&caller, &id).await?;
     Ok(with_etag(StatusCode::OK, record))
@@ -216,6 +223,7 @@ pub async fn patch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let id: RecordId = named(&id)?;
     let rev = if_match(&headers)?
         .ok_or_else(|| precondition("precondition_required", StatusCode::PRECONDITION_REQUIRED))?;
     let input = parse_package(&body)?;
@@ -237,6 +245,7 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
+    let id: RecordId = named(&id)?;
     let rev = if_match(&headers)?;
     let caller = state.runtime.caller(user).await?;
     state.runtime.delete_record(&caller, &id, rev).await?;

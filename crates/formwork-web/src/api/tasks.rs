@@ -19,6 +19,8 @@ use crate::api::task_types::{
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::TaskId;
 
 /// `after` and `limit` of a keyset page, and the other query keys.
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -112,6 +114,7 @@ pub async fn get(
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Json<TaskDetailResponse>, ApiError> {
+    let id: TaskId = named(&id)?;
     let caller = state.runtime.caller(user).await?;
     let detail = state.runtime.task_detail(&caller, &id).await?;
     Ok(Json(TaskDetailResponse::new(detail, lang)))
@@ -138,6 +141,7 @@ pub async fn decide(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecideBody>,
 ) -> Result<Json<DecideResponse>, ApiError> {
+    let id: TaskId = named(&id)?;
     let caller = state.runtime.caller(user).await?;
     let decided = state
         .runtime
@@ -180,7 +184,7 @@ pub async fn batch_decide(
                 task,
                 status: StatusCode::OK.as_u16(),
                 error: None,
-                instance_status: Some(decided.instance.status),
+                instance_status: Some(decided.instance.status.into()),
             },
             Err(e) => {
                 if let RuntimeError::Internal(cause) = &e {

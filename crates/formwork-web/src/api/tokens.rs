@@ -9,6 +9,8 @@ use super::types::{CreateTokenRequest, CreatedTokenResponse, TokenResponse};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
+use formwork_model::TokenId;
 
 /// The caller's tokens, newest first; secrets are never listed.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
@@ -52,6 +54,7 @@ pub async fn revoke(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id: TokenId = named(&id)?;
     state.runtime.revoke_token(&user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

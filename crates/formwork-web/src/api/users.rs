@@ -11,6 +11,7 @@ use super::types::{CreateUserRequest, UserResponse};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
 
 fn require_admin(user: &User) -> Result<(), ApiError> {
     if user.is_admin {
@@ -42,7 +43,7 @@ pub async fn create(
                 display_name: req.display_name,
                 email: req.email,
                 password: req.password,
-                department_id: req.department_id,
+                department_id: req.department_id.as_deref().map(named).transpose()?,
                 is_admin: req.is_admin,
             },
             Some(&admin.id),

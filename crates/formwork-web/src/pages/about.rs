@@ -37,7 +37,7 @@ pub(crate) async fn about(
             let name: formwork_model::Text = serde_json::from_str(&a.name).unwrap_or_default();
             Some(PublishedApp {
                 name: name.get(lang.tag()).to_owned(),
-                id: a.id,
+                id: a.id.to_string(),
                 version,
             })
         })

@@ -25,7 +25,8 @@ async fn caller_of(parts: &mut Parts, state: &AppState) -> Result<Option<Caller>
         .get(USER_ID_KEY)
         .await
         .map_err(PageError::internal)?;
-    let Some(user_id) = user_id else {
+    // A session whose user id does not parse signs nobody in.
+    let Some(user_id) = user_id.and_then(|id| id.parse::<formwork_model::UserId>().ok()) else {
         return Ok(None);
     };
     match state.runtime.session_user(&user_id).await {

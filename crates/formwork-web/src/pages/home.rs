@@ -47,7 +47,7 @@ pub(crate) fn list_label(lang: Lang, scope: ListScope) -> String {
 pub(crate) fn app_card(lang: Lang, app: &AppAccess, tasks: Option<usize>) -> AppCard {
     let tag = lang.tag();
     AppCard {
-        id: app.app_id.clone(),
+        id: app.app_id.to_string(),
         name: app.name.get(tag).to_owned(),
         description: app
             .description

@@ -7,6 +7,7 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use formwork_model::{InstanceStatus, TaskAction, TaskId, TaskStatus};
 use formwork_runtime::{Caller, InboxBox, InboxItem, MAX_BATCH, RuntimeError};
 use formwork_store::Instance;
 use minijinja::context;
@@ -116,7 +117,7 @@ fn url(which: InboxBox, after: Option<&str>) -> String {
 
 /// The steps a running instance waits at, named in `lang` (「销售总监审批、华东区负责人审批」).
 async fn current_steps(state: &AppState, instance: &Instance, lang: Lang) -> String {
-    if instance.status != "running" {
+    if instance.status != InstanceStatus::Running {
         return String::new();
     }
     let app = match state
@@ -167,7 +168,7 @@ async fn item(
             .record
             .number
             .clone()
-            .unwrap_or_else(|| i.record.id.clone()),
+            .unwrap_or_else(|| i.record.id.to_string()),
         title: i.title.clone().unwrap_or_default(),
         process: i.process_name.get(tag).to_owned(),
         submitter: i
@@ -180,8 +181,8 @@ async fn item(
             .as_ref()
             .map(|n| step_name(n, lang))
             .unwrap_or_default(),
-        status: format::status(lang, &i.instance.status),
-        status_key: i.instance.status.clone(),
+        status: format::status(lang, i.instance.status),
+        status_key: i.instance.status.to_string(),
         url: record_url,
         ..Item::default()
     };
@@ -189,11 +190,12 @@ async fn item(
         InboxBox::Todo | InboxBox::Done => {
             if let Some(task) = &i.task {
                 out.url = format!("/tasks/{}", task.id);
-                out.task_id = Some(task.id.clone());
+                out.task_id = Some(task.id.to_string());
                 out.at = format::instant(task.created_at);
                 out.due = task.due_at.map(format::instant);
-                out.overdue = task.status == "open" && task.due_at.is_some_and(|d| d < now);
-                out.action = task_action(lang, task.action.as_deref());
+                out.overdue =
+                    task.status == TaskStatus::Open && task.due_at.is_some_and(|d| d < now);
+                out.action = task_action(lang, task.action.map(TaskAction::as_str));
                 out.decided_at = task.decided_at.map(format::instant).unwrap_or_default();
             }
         }
@@ -307,8 +309,8 @@ pub(crate) async fn show(
     let which = query_value(&pairs, "box")
         .and_then(InboxBox::parse)
         .unwrap_or(InboxBox::Todo);
-    let flash = match query_value(&pairs, "done") {
-        Some(task_id) => confirmation(&state, &caller, task_id, lang).await,
+    let flash = match query_value(&pairs, "done").and_then(|t| t.parse::<TaskId>().ok()) {
+        Some(task_id) => confirmation(&state, &caller, &task_id, lang).await,
         None => None,
     };
     page(
@@ -331,19 +333,19 @@ pub(crate) async fn show(
 async fn confirmation(
     state: &AppState,
     caller: &Caller,
-    task_id: &str,
+    task_id: &TaskId,
     lang: Lang,
 ) -> Option<String> {
     let detail = state.runtime.task_detail(caller, task_id).await.ok()?;
-    let action = detail.task.action.as_deref()?;
-    if detail.task.status != "done" || !CONFIRMED.contains(&action) {
+    let action = detail.task.action.map(TaskAction::as_str)?;
+    if detail.task.status != TaskStatus::Done || !CONFIRMED.contains(&action) {
         return None;
     }
     let number = detail
         .record
         .number
         .clone()
-        .unwrap_or_else(|| detail.record.id.clone());
+        .unwrap_or_else(|| detail.record.id.to_string());
     Some(lang.message(&format!("ui.inbox.flash.{action}"), &[("number", &number)]))
 }
 
@@ -427,7 +429,10 @@ pub(crate) async fn batch(
     for (id, outcome) in ids.iter().zip(outcomes) {
         // The task as its page shows it (decided now, or not); a task that is not the
         // caller's stays nameless.
-        let detail = state.runtime.task_detail(&caller, id).await.ok();
+        let detail = match id.parse() {
+            Ok(task) => state.runtime.task_detail(&caller, &task).await.ok(),
+            Err(_) => None,
+        };
         results.push(BatchResult {
             number: detail
                 .as_ref()

@@ -6,7 +6,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_forms::CompiledForm;
-use formwork_runtime::{Caller, HistoryEntry, IN_REVIEW, RuntimeError, may_edit};
+use formwork_model::RecordStatus;
+use formwork_runtime::{Caller, HistoryEntry, RuntimeError, may_edit};
 use formwork_store::Record;
 use minijinja::context;
 use serde::Serialize;
@@ -22,6 +23,8 @@ use super::render::{Chrome, data, render};
 use super::timeline::TimelineView;
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::RecordId;
 
 #[derive(Serialize)]
 struct Change {
@@ -139,7 +142,7 @@ fn history_view(
 fn fields_of(form: &CompiledForm, desc: &FormDesc, record: &Record, lang: Lang) -> Vec<Shown> {
     form.project_for_display(&record.data)
         .iter()
-        .map(|d| Shown::new(d, desc, &record.id, lang))
+        .map(|d| Shown::new(d, desc, record.id.as_str(), lang))
         .collect()
 }
 
@@ -166,7 +169,7 @@ async fn page(
     caller: &Caller,
     lang: Lang,
     here: String,
-    id: &str,
+    id: &RecordId,
     comment_draft: Option<(String, String)>,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
@@ -195,7 +198,7 @@ async fn page(
     let timeline = timeline(state, caller, &record, lang).await?;
     let owner = state
         .runtime
-        .display_names(&[record.owner_id.as_str()])
+        .display_names(&[&record.owner_id])
         .await?
         .remove(&record.owner_id)
         .unwrap_or_default();
@@ -208,17 +211,17 @@ async fn page(
     let (comment_body, comment_error) = comment_draft.unzip();
     let chrome = Chrome::new(lang, Some(caller), here);
     let failed = comment_error.is_some() || notice.is_some();
-    let in_review = record.status == IN_REVIEW;
+    let in_review = record.status == RecordStatus::InReview;
     let can_withdraw = in_review && record.owner_id == caller.user.id;
     let mut response = render(
         "record_view.html",
         &chrome,
         context! {
             record => context! {
-                id => record.id.clone(),
+                id => record.id.to_string(),
                 number => record.number.clone().unwrap_or_default(),
-                status => format::status(lang, &record.status),
-                status_key => record.status.clone(),
+                status => format::status(lang, record.status),
+                status_key => record.status.as_str(),
                 owner,
                 created => format::instant(record.created_at),
                 updated => format::instant(record.updated_at),
@@ -255,6 +258,7 @@ pub(crate) async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     page(&state, &caller, lang, uri.to_string(), &id, None, None).await
 }
 
@@ -266,6 +270,7 @@ pub(crate) async fn comment(
     Path(id): Path<String>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     let body = submitted.get("body").unwrap_or_default().to_owned();
     match state.runtime.add_comment(&caller, &id, &body).await {
         Ok(_) => Ok(Redirect::to(&format!("/records/{id}#comments")).into_response()),
@@ -297,6 +302,7 @@ pub(crate) async fn withdraw(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     let reason = match state
         .runtime
         .withdraw_record(&caller, &id, None, time::OffsetDateTime::now_utc())

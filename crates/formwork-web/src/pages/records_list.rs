@@ -17,6 +17,8 @@ use super::home::list_label;
 use super::render::{Chrome, data, render};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::{AppId, FormId};
 
 const PAGE_SIZE: u32 = 20;
 
@@ -87,6 +89,8 @@ pub(crate) async fn list(
     Path((app_id, form_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
+    let app_id: AppId = named(&app_id)?;
+    let form_id: FormId = named(&form_id)?;
     let app = state.runtime.latest_app(&app_id).await?;
     let form = app.form(&form_id)?.clone();
     let access = form_access(&caller, form.def());
@@ -188,7 +192,7 @@ pub(crate) async fn list(
             let shown = form.project_for_display(&r.data);
             Row {
                 url: format!("/records/{}", r.id),
-                number: r.number.clone().unwrap_or_else(|| r.id.clone()),
+                number: r.number.clone().unwrap_or_else(|| r.id.to_string()),
                 cells: columns
                     .iter()
                     .map(|c| {
@@ -199,8 +203,8 @@ pub(crate) async fn list(
                             .unwrap_or_default()
                     })
                     .collect(),
-                status: format::status(lang, &r.status),
-                status_key: r.status.clone(),
+                status: format::status(lang, r.status),
+                status_key: r.status.to_string(),
                 created: format::instant(r.created_at),
             }
         })
@@ -258,7 +262,7 @@ pub(crate) async fn list(
             rows => data(&rows),
             statuses => data(&format::FILTER_STATUSES.iter().map(|s| Choice {
                 value: (*s).to_owned(),
-                label: format::status(lang, s),
+                label: format::status(lang, *s),
                 selected: status.as_deref() == Some(*s),
             }).collect::<Vec<_>>()),
             selects => data(&selects),

@@ -5,6 +5,7 @@
 //! it (`?done=<task id>`), a refusal re-renders the page with the reason and the input kept (409 when
 //! the task was handled meanwhile, 422 otherwise). A task of someone else's is 404.
 
+use formwork_model::{TaskAction, TaskStatus};
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
@@ -28,6 +29,8 @@ use super::render::{Chrome, data, render};
 use super::timeline::{TimelineView, step_name, task_action};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::TaskId;
 
 /// One field of the record on the task page: an input, or a value.
 #[derive(Serialize)]
@@ -65,7 +68,7 @@ struct Draft {
 fn step_fields(form: &CompiledForm, detail: &TaskDetail, lang: Lang) -> (FormDesc, Vec<String>) {
     let (mut desc, _) = FormDesc::of(form, lang);
     desc.fields.retain(|f| detail.fields.contains_key(&f.key));
-    let editable = if detail.task.status == "open" {
+    let editable = if detail.task.status == TaskStatus::Open {
         desc.fields
             .iter()
             .filter(|f| {
@@ -158,7 +161,7 @@ async fn page(
     let tag = lang.tag();
     let form = state.runtime.record_form(&detail.record).await?;
     let (desc, editable) = step_fields(&form, &detail, lang);
-    let open = detail.task.status == "open";
+    let open = detail.task.status == TaskStatus::Open;
 
     let mut inputs: HashMap<String, FieldView> = HashMap::new();
     let mut people = Vec::new();
@@ -178,7 +181,7 @@ async fn page(
                 .departments()
                 .await?
                 .into_iter()
-                .map(|d| (d.id, d.name))
+                .map(|d| (d.id.into(), d.name))
                 .collect();
         }
         let cx = ViewContext {
@@ -186,7 +189,7 @@ async fn page(
             errors: &draft.errors,
             pickers: &pickers,
             read_only: &read_only,
-            record_id: Some(&detail.record.id),
+            record_id: Some(detail.record.id.as_str()),
         };
         inputs = fields::views(&editable_desc, &raw, &cx)
             .into_iter()
@@ -226,7 +229,7 @@ async fn page(
                 key: f.key.clone(),
                 wide,
                 input: None,
-                shown: Some(Shown::new(d, &desc, &detail.record.id, lang)),
+                shown: Some(Shown::new(d, &desc, detail.record.id.as_str(), lang)),
             })
         })
         .collect();
@@ -244,11 +247,14 @@ async fn page(
         .collect();
     let task = &detail.task;
     let closed = (!open).then(|| {
-        if task.status == "done" {
+        if task.status == TaskStatus::Done {
             lang.message(
                 "ui.task.handled",
                 &[
-                    ("action", &task_action(lang, task.action.as_deref())),
+                    (
+                        "action",
+                        &task_action(lang, task.action.map(TaskAction::as_str)),
+                    ),
                     (
                         "at",
                         &task.decided_at.map(format::instant).unwrap_or_default(),
@@ -263,7 +269,7 @@ async fn page(
         .record
         .number
         .clone()
-        .unwrap_or_else(|| detail.record.id.clone());
+        .unwrap_or_else(|| detail.record.id.to_string());
     let step = step_name(&detail.node, lang);
     let more_open = matches!(draft.action.as_str(), "return" | "transfer" | "add_signer");
     let badge = super::home::open_tasks(state, caller)
@@ -299,8 +305,8 @@ async fn page(
             nav_current => "inbox",
             nav_tasks => badge,
             task => context! {
-                id => task.id.clone(),
-                status_key => task.status.clone(),
+                id => task.id.to_string(),
+                status_key => task.status.as_str(),
                 status => lang.message(&format!("ui.task.status.{}", task.status), &[]),
                 tone => match task.status.as_str() {
                     "open" => "in_review",
@@ -359,6 +365,7 @@ pub(crate) async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: TaskId = named(&id)?;
     let detail = state.runtime.task_detail(&caller, &id).await?;
     page(
         &state,
@@ -383,6 +390,7 @@ pub(crate) async fn decide(
     Path(id): Path<String>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
+    let id: TaskId = named(&id)?;
     let detail = state.runtime.task_detail(&caller, &id).await?;
     let here = format!("/tasks/{id}");
     let get = |name: &str| submitted.get(name).unwrap_or_default().to_owned();

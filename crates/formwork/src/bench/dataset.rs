@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use formwork_runtime::{Caller, Runtime};
-use formwork_store::User;
+use formwork_store::{AppId, FormId, User};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -40,19 +40,22 @@ pub async fn seed(
         .caller(owner.clone())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let app = AppId::parse(crate::SAMPLE_APP_ID)?;
+    let form = FormId::parse("project")?;
     let workers = 8;
     let mut handles = Vec::new();
     for w in 0..workers {
         let runtime = runtime.clone();
         let caller: Caller = caller.clone();
+        let (app, form) = (app.clone(), form.clone());
         handles.push(tokio::spawn(async move {
             let mut i = from + w;
             while i < to {
                 runtime
                     .submit_record(
                         &caller,
-                        "project-registration",
-                        "project",
+                        &app,
+                        &form,
                         &project(i),
                         None,
                         OffsetDateTime::now_utc(),

@@ -157,8 +157,8 @@ macro_rules! insert_tx {
         sqlx::query(INSERT_RECORD)
             .bind($id)
             .bind(format!("RAW-{seq:07}"))
-            .bind(&$owner.id)
-            .bind(&$owner.department_id)
+            .bind($owner.id.as_str())
+            .bind($owner.department_id.as_ref().map(|d| d.as_str()))
             .bind(sqlx::types::Json($data))
             .bind($at)
             .execute(&mut *tx)
@@ -166,7 +166,7 @@ macro_rules! insert_tx {
         sqlx::query(INSERT_AUDIT)
             .bind(new_id())
             .bind($at)
-            .bind(&$owner.id)
+            .bind($owner.id.as_str())
             .bind(format!("record:{}", $id))
             .bind(sqlx::types::Json($detail))
             .execute(&mut *tx)
@@ -191,7 +191,7 @@ macro_rules! first_page {
             .bind("project-registration")
             .bind("project")
             .bind($region)
-            .bind(&$owner.id)
+            .bind($owner.id.as_str())
             .bind($limit)
             .fetch_all($pool)
             .await?
@@ -241,7 +241,7 @@ macro_rules! start_rows {
                 .bind(new_id())
                 .bind($instance)
                 .bind($at)
-                .bind(&$owner.id)
+                .bind($owner.id.as_str())
                 .bind(node)
                 .bind(action)
                 .execute(&mut *$tx)
@@ -278,7 +278,7 @@ macro_rules! decide_tx {
         let mut tx = $tx;
         let (record, instance, owner) = $started;
         let closed = sqlx::query(CLOSE_TASK)
-            .bind(&$actor.id)
+            .bind($actor.id.as_str())
             .bind($at)
             .bind(instance)
             .execute(&mut *tx)
@@ -297,7 +297,7 @@ macro_rules! decide_tx {
                 .bind(new_id())
                 .bind(instance)
                 .bind($at)
-                .bind(&$actor.id)
+                .bind($actor.id.as_str())
                 .bind(node)
                 .bind(action)
                 .execute(&mut *tx)
@@ -339,7 +339,7 @@ impl Pool {
                 insert_tx!(pool.begin().await?, &id, owner, data, &detail, now, process)
             }
         }
-        Ok((id, instance, owner.id.clone()))
+        Ok((id, instance, owner.id.to_string()))
     }
 
     /// Approves the open task of a raw submission, ending its instance.

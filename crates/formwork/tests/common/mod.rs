@@ -82,6 +82,11 @@ pub async fn apps() -> Vec<TestApp> {
     out
 }
 
+/// `text` as a record id (tests hand ids around as the API shows them).
+pub fn rid(text: &str) -> formwork_store::RecordId {
+    text.parse().unwrap()
+}
+
 /// The sample app package shipped with the binary.
 pub fn sample_package() -> serde_json::Value {
     serde_json::from_str(formwork::SAMPLE_APP).expect("sample app is JSON")
@@ -89,22 +94,23 @@ pub fn sample_package() -> serde_json::Value {
 
 /// The open tasks of a record's process as (task id, assignee username, node), oldest first.
 pub async fn open_tasks(app: &TestApp, record_id: &str) -> Vec<(String, String, String)> {
+    let record_id = rid(record_id);
     let instance = app
         .store
-        .instance_for_record(record_id)
+        .instance_for_record(&record_id)
         .await
         .unwrap()
         .expect("the record has a process");
     let mut out = Vec::new();
     for task in app.store.tasks_of_instance(&instance.id).await.unwrap() {
-        if task.status == "open" {
+        if task.status == formwork_store::TaskStatus::Open {
             let user = app
                 .store
                 .get_user(&task.assignee_id)
                 .await
                 .unwrap()
                 .unwrap();
-            out.push((task.id, user.username, task.node_id));
+            out.push((task.id.to_string(), user.username, task.node_id));
         }
     }
     out
