@@ -6,9 +6,39 @@ use std::sync::LazyLock;
 use formwork_model::Text;
 use formwork_model::validate::Problem;
 use formwork_store::{DepartmentId, NewUser, User, UserId};
+use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::{Runtime, RuntimeError, RuntimeResult};
+
+/// A user as the runtime shows them: everything but the password hash, which never leaves
+/// the accounts module.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Account {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub department_id: Option<DepartmentId>,
+    pub is_admin: bool,
+    pub suspended: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl From<User> for Account {
+    fn from(u: User) -> Account {
+        Account {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            department_id: u.department_id,
+            is_admin: u.is_admin,
+            suspended: u.suspended,
+            created_at: u.created_at,
+        }
+    }
+}
 
 /// How many failed sign-ins are tolerated in a sliding window before further attempts are
 /// refused. Counts live in the database so every instance enforces the same limit.
@@ -55,7 +85,7 @@ impl Runtime {
         password: &str,
         client: Option<&str>,
         now: OffsetDateTime,
-    ) -> RuntimeResult<User> {
+    ) -> RuntimeResult<Account> {
         let policy = self.login_policy;
         let since = now - policy.window;
         let user_key = format!("user:{}", username.trim().to_lowercase());
@@ -87,7 +117,7 @@ impl Runtime {
                 if user.suspended {
                     return Err(RuntimeError::Suspended);
                 }
-                Ok(user)
+                Ok(user.into())
             }
             _ => {
                 self.store
@@ -106,7 +136,7 @@ impl Runtime {
         &self,
         input: NewUserInput,
         actor: Option<&UserId>,
-    ) -> RuntimeResult<User> {
+    ) -> RuntimeResult<Account> {
         let mut problems = Vec::new();
         if !valid_username(&input.username) {
             problems.push(problem(
@@ -134,7 +164,7 @@ impl Runtime {
             department_id: input.department_id,
             is_admin: input.is_admin,
         };
-        Ok(self.store.create_user(user, actor).await?)
+        Ok(self.store.create_user(user, actor).await?.into())
     }
 
     /// Sets a new password for an existing user.
@@ -152,29 +182,30 @@ impl Runtime {
         username: &str,
         suspended: bool,
         actor: Option<&UserId>,
-    ) -> RuntimeResult<User> {
+    ) -> RuntimeResult<Account> {
         let user = self.user_by_username(username).await?;
         self.store.set_suspended(&user.id, suspended, actor).await?;
-        Ok(User { suspended, ..user })
+        Ok(Account { suspended, ..user })
     }
 
-    pub async fn user_by_username(&self, username: &str) -> RuntimeResult<User> {
+    pub async fn user_by_username(&self, username: &str) -> RuntimeResult<Account> {
         self.store
             .get_user_by_username(username)
             .await?
+            .map(Account::from)
             .ok_or_else(|| RuntimeError::NotFound(format!("user {username}")))
     }
 
     /// The signed-in user behind a session's user id, refused if gone or suspended.
-    pub async fn session_user(&self, user_id: &UserId) -> RuntimeResult<User> {
+    pub async fn session_user(&self, user_id: &UserId) -> RuntimeResult<Account> {
         match self.store.get_user(user_id).await? {
-            Some(u) if !u.suspended => Ok(u),
+            Some(u) if !u.suspended => Ok(u.into()),
             _ => Err(RuntimeError::Unauthenticated),
         }
     }
 
     /// Whether the user may design, publish and export apps.
-    pub async fn is_designer(&self, user: &User) -> RuntimeResult<bool> {
+    pub async fn is_designer(&self, user: &Account) -> RuntimeResult<bool> {
         if user.is_admin {
             return Ok(true);
         }

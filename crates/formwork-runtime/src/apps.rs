@@ -5,7 +5,9 @@
 
 use formwork_model::canonical::canonical_string;
 use formwork_model::validate::{Problem, validate_package};
-use formwork_store::{AppId, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite, User};
+use formwork_store::{AppId, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite};
+
+use crate::accounts::Account;
 use serde_json::Value;
 
 use crate::accounts::problem;
@@ -31,7 +33,7 @@ impl Runtime {
     pub async fn import_app(
         &self,
         package: &Value,
-        actor: &User,
+        actor: &Account,
         replace: bool,
     ) -> RuntimeResult<ImportOutcome> {
         self.require_designer(actor).await?;
@@ -58,7 +60,7 @@ impl Runtime {
         })
     }
 
-    pub async fn get_draft(&self, app_id: &AppId, actor: &User) -> RuntimeResult<Draft> {
+    pub async fn get_draft(&self, app_id: &AppId, actor: &Account) -> RuntimeResult<Draft> {
         self.require_designer(actor).await?;
         self.store
             .get_draft(app_id)
@@ -72,7 +74,7 @@ impl Runtime {
         app_id: &AppId,
         package: &Value,
         expected_rev: Option<i64>,
-        actor: &User,
+        actor: &Account,
     ) -> RuntimeResult<ImportOutcome> {
         self.require_designer(actor).await?;
         let id = package_app_id(package)?;
@@ -104,14 +106,14 @@ impl Runtime {
     pub async fn validate_draft(
         &self,
         app_id: &AppId,
-        actor: &User,
+        actor: &Account,
     ) -> RuntimeResult<Vec<Problem>> {
         let draft = self.get_draft(app_id, actor).await?;
         Ok(problems_of(&parse_stored(&draft.package)?))
     }
 
     /// Freezes the draft as the next version; refused with every problem when it is invalid.
-    pub async fn publish(&self, app_id: &AppId, actor: &User) -> RuntimeResult<PublishOutcome> {
+    pub async fn publish(&self, app_id: &AppId, actor: &Account) -> RuntimeResult<PublishOutcome> {
         let draft = self.get_draft(app_id, actor).await?;
         let package = parse_stored(&draft.package)?;
         validate_package(&package).map_err(|problems| RuntimeError::Invalid { problems })?;
@@ -126,7 +128,7 @@ impl Runtime {
     }
 
     /// Apps the user may see: designers see every app, others only published ones.
-    pub async fn list_apps(&self, actor: &User) -> RuntimeResult<Vec<AppSummary>> {
+    pub async fn list_apps(&self, actor: &Account) -> RuntimeResult<Vec<AppSummary>> {
         let apps = self.store.list_apps().await?;
         if self.is_designer(actor).await? {
             return Ok(apps);
@@ -140,7 +142,7 @@ impl Runtime {
     pub async fn list_versions(
         &self,
         app_id: &AppId,
-        actor: &User,
+        actor: &Account,
     ) -> RuntimeResult<Vec<AppVersionInfo>> {
         self.require_designer(actor).await?;
         let versions = self.store.list_versions(app_id).await?;
@@ -155,7 +157,7 @@ impl Runtime {
         &self,
         app_id: &AppId,
         version: Option<i64>,
-        actor: &User,
+        actor: &Account,
     ) -> RuntimeResult<AppVersion> {
         self.require_designer(actor).await?;
         let found = match version {
@@ -168,7 +170,7 @@ impl Runtime {
         })
     }
 
-    async fn require_designer(&self, user: &User) -> RuntimeResult<()> {
+    async fn require_designer(&self, user: &Account) -> RuntimeResult<()> {
         if self.is_designer(user).await? {
             Ok(())
         } else {

@@ -3,7 +3,7 @@
 
 use formwork_store::{NewDepartment, Role, RoleId};
 
-use crate::{NewUserInput, Runtime, RuntimeResult};
+use crate::{Account, NewUserInput, Runtime, RuntimeResult};
 
 /// Demo users: username, display name, department, admin flag.
 pub const DEMO_USERS: &[(&str, &str, Option<&str>, bool)] = &[
@@ -74,7 +74,7 @@ impl Runtime {
         password: &str,
         reset_passwords: bool,
     ) -> RuntimeResult<DemoSetup> {
-        let store = self.store();
+        let store = &self.store;
         let mut dept_ids = std::collections::HashMap::new();
         for (name, parent, _) in DEPARTMENTS {
             let id = match store.get_department_by_name(name).await? {
@@ -102,7 +102,7 @@ impl Runtime {
                     if reset_passwords {
                         self.set_password(&u.id, password.to_owned()).await?;
                     }
-                    u
+                    Account::from(u)
                 }
                 None => {
                     setup.created_users.push((*username).to_owned());

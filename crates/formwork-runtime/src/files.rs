@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::accounts::problem;
-use crate::records::Caller;
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Largest file accepted at all; fields may set a smaller `x-formwork-max-size`.

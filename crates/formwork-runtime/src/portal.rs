@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use formwork_model::{FormDef, FormPermissionsDef, Text};
+use formwork_model::Text;
 use formwork_store::{
-    AppId, Attachment, Department, FileId, InstanceId, Record, Task, TaskBox, TaskQuery, UserId,
+    AppId, Attachment, Department, FileId, InstanceId, Task, TaskBox, TaskQuery, UserId,
 };
 
-use crate::records::Caller;
+use crate::policy::{Caller, FormAccess, form_access};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Most open tasks looked at for a count; more are shown as "99+" by the pages.
@@ -19,27 +19,6 @@ pub const TASK_COUNT_CAP: u32 = 100;
 
 /// Most people offered by a user picker.
 const PEOPLE_CAP: u32 = 500;
-
-/// Which records of a form a person sees in its list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListScope {
-    /// Every record.
-    All,
-    /// Their own and those of the departments they belong to or head.
-    Department,
-    /// Only their own.
-    Own,
-}
-
-/// One form as a person may use it.
-#[derive(Debug, Clone)]
-pub struct FormAccess {
-    pub form_id: String,
-    pub name: Text,
-    pub may_create: bool,
-    /// `None` when they may not list its records at all.
-    pub list_scope: Option<ListScope>,
-}
 
 /// A published app with the forms a person may use in it.
 #[derive(Debug, Clone)]
@@ -49,41 +28,6 @@ pub struct AppAccess {
     pub name: Text,
     pub description: Option<Text>,
     pub forms: Vec<FormAccess>,
-}
-
-fn has_any(caller: &Caller, roles: &[String]) -> bool {
-    caller.user.is_admin
-        || roles
-            .iter()
-            .any(|r| r == "*" || caller.roles.iter().any(|mine| mine == r.as_str()))
-}
-
-/// What `caller` may do with the records of `form`.
-pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
-    let p: &FormPermissionsDef = &form.permissions;
-    let list_scope = if has_any(caller, &p.read_all) {
-        Some(ListScope::All)
-    } else if has_any(caller, &p.read_department) {
-        Some(ListScope::Department)
-    } else if has_any(caller, &p.read_own) || has_any(caller, &p.create) {
-        Some(ListScope::Own)
-    } else {
-        None
-    };
-    FormAccess {
-        form_id: form.id.clone(),
-        name: form.name.clone(),
-        may_create: has_any(caller, &p.create),
-        list_scope,
-    }
-}
-
-/// Whether `caller` may edit `record` of `form` now (as `update_record` decides it).
-pub fn may_edit(caller: &Caller, form: &FormDef, record: &Record) -> bool {
-    let p = &form.permissions;
-    let allowed = has_any(caller, &p.edit_all)
-        || (record.owner_id == caller.user.id && has_any(caller, &p.edit_own));
-    allowed && record.status.is_editable()
 }
 
 impl Runtime {

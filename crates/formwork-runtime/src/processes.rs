@@ -11,7 +11,6 @@
 //! Identities: the engine names people by username (the same names expressions and user
 //! fields use); the tables hold user ids. [`directory::Directory`] translates.
 
-mod access;
 mod context;
 mod decide;
 mod directory;
@@ -21,7 +20,6 @@ mod timers;
 mod views;
 mod write;
 
-pub use access::{FieldAccess, field_access};
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
 pub use timers::TimerRun;
 pub use views::{

@@ -5,21 +5,21 @@
 use base64::Engine;
 use formwork_forms::kind::FieldKind;
 use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
-use formwork_model::{FormPermissionsDef, NumberingDef, Problem};
+use formwork_model::{NumberingDef, Problem};
 use formwork_store::{
     AppId, Column, Cursor, Department, DepartmentId, FieldKey, Filter, FilterOp, FormId, Inserted,
-    NewRecord, Numbering, Record, RecordId, RecordQuery, RecordStatus, RecordUpdate, RoleId,
-    StoreError, User, ValueKind, Visibility,
+    NewRecord, Numbering, Record, RecordId, RecordQuery, RecordStatus, RecordUpdate, StoreError,
+    ValueKind, Visibility,
 };
 use serde_json::Value;
 use sha2::Digest as _;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::accounts::problem;
+use crate::accounts::{Account, problem};
+use crate::policy::{
+    Caller, ListScope, check_editable, departments_in_charge, list_scope, may_read,
+};
 use crate::{Runtime, RuntimeError, RuntimeResult};
-
-/// Role that matches every signed-in user in form permissions.
-const EVERYONE: &str = "*";
 
 /// Largest page a list returns.
 pub const MAX_PAGE: u32 = 200;
@@ -27,29 +27,6 @@ pub const MAX_PAGE: u32 = 200;
 /// China Standard Time: users' dates and yearly number counters use it (no DST).
 fn local_offset() -> UtcOffset {
     UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
-}
-
-/// The signed-in user with what permissions need.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: User,
-    pub roles: Vec<RoleId>,
-}
-
-impl Caller {
-    fn has_any(&self, roles: &[String]) -> bool {
-        self.user.is_admin
-            || roles
-                .iter()
-                .any(|r| r == EVERYONE || self.roles.iter().any(|mine| mine == r.as_str()))
-    }
-}
-
-/// How much of a form's records a caller may read.
-enum ReadScope {
-    All,
-    Departments(Vec<DepartmentId>),
-    Own,
 }
 
 /// What a list request asks for, as the API received it (checked here).
@@ -73,7 +50,7 @@ pub struct RecordPage {
 
 impl Runtime {
     /// The caller's roles, looked up once per request.
-    pub async fn caller(&self, user: User) -> RuntimeResult<Caller> {
+    pub async fn caller(&self, user: Account) -> RuntimeResult<Caller> {
         let roles = self.store.user_roles(&user.id).await?;
         Ok(Caller { user, roles })
     }
@@ -92,7 +69,7 @@ impl Runtime {
         let form = app.form(form_id)?;
         let perms = &form.def().permissions;
         if !caller.has_any(&perms.create) {
-            return Err(if self.read_scope(caller, perms).await?.is_some() {
+            return Err(if list_scope(caller, perms).is_some() {
                 RuntimeError::Forbidden
             } else {
                 RuntimeError::NotFound(format!("form {form_id}"))
@@ -146,19 +123,17 @@ impl Runtime {
         let record = self.store.get_record(id).await?.ok_or_else(not_found)?;
         let app = self.app_version(&record.app_id, record.app_version).await?;
         let perms = &app.form(&record.form_id)?.def().permissions;
-        match self.read_scope(caller, perms).await? {
-            Some(ReadScope::All) => Ok(record),
-            Some(ReadScope::Departments(ids))
-                if record.owner_id == caller.user.id
-                    || record
-                        .department_id
-                        .as_ref()
-                        .is_some_and(|d| ids.contains(d)) =>
-            {
-                Ok(record)
-            }
-            Some(ReadScope::Own) if record.owner_id == caller.user.id => Ok(record),
-            _ => Err(not_found()),
+        let Some(scope) = list_scope(caller, perms) else {
+            return Err(not_found());
+        };
+        let in_charge = match scope {
+            ListScope::Department => self.departments_in_charge(caller).await?,
+            ListScope::All | ListScope::Own => Vec::new(),
+        };
+        if may_read(caller, scope, &in_charge, &record) {
+            Ok(record)
+        } else {
+            Err(not_found())
         }
     }
 
@@ -188,7 +163,7 @@ impl Runtime {
                 record.rev
             )));
         }
-        check_editable(caller, &form, &record)?;
+        check_editable(caller, form.def(), &record)?;
         let meta = RecordMeta {
             id: Some(record.id.to_string()),
             number: record.number.clone(),
@@ -231,7 +206,7 @@ impl Runtime {
     ) -> RuntimeResult<()> {
         let record = self.read_record(caller, id).await?;
         let form = self.record_form(&record).await?;
-        check_editable(caller, &form, &record)?;
+        check_editable(caller, form.def(), &record)?;
         self.store
             .delete_record(id, expected_rev, &caller.user.id)
             .await
@@ -251,13 +226,13 @@ impl Runtime {
     ) -> RuntimeResult<RecordPage> {
         let app = self.latest_app(app_id).await?;
         let form = app.form(form_id)?;
-        let visibility = match self.read_scope(caller, &form.def().permissions).await? {
-            Some(ReadScope::All) => Visibility::All,
-            Some(ReadScope::Departments(department_ids)) => Visibility::OwnOrDepartments {
+        let visibility = match list_scope(caller, &form.def().permissions) {
+            Some(ListScope::All) => Visibility::All,
+            Some(ListScope::Department) => Visibility::OwnOrDepartments {
                 owner_id: caller.user.id.clone(),
-                department_ids,
+                department_ids: self.departments_in_charge(caller).await?,
             },
-            Some(ReadScope::Own) => Visibility::OwnOrDepartments {
+            Some(ListScope::Own) => Visibility::OwnOrDepartments {
                 owner_id: caller.user.id.clone(),
                 department_ids: Vec::new(),
             },
@@ -300,25 +275,10 @@ impl Runtime {
         Ok(page(records, limit, sort.as_ref().map(|(c, _)| c)))
     }
 
-    async fn read_scope(
-        &self,
-        caller: &Caller,
-        perms: &FormPermissionsDef,
-    ) -> RuntimeResult<Option<ReadScope>> {
-        if caller.has_any(&perms.read_all) {
-            return Ok(Some(ReadScope::All));
-        }
-        if caller.has_any(&perms.read_department) {
-            let departments = self.store.list_departments().await?;
-            return Ok(Some(ReadScope::Departments(departments_in_charge(
-                &caller.user,
-                &departments,
-            ))));
-        }
-        if caller.has_any(&perms.read_own) || caller.has_any(&perms.create) {
-            return Ok(Some(ReadScope::Own));
-        }
-        Ok(None)
+    /// The departments whose records a `Department` scope lets the caller read.
+    async fn departments_in_charge(&self, caller: &Caller) -> RuntimeResult<Vec<DepartmentId>> {
+        let departments = self.store.list_departments().await?;
+        Ok(departments_in_charge(&caller.user, &departments))
     }
 
     /// Users and departments named in the data must exist.
@@ -401,24 +361,6 @@ fn fill_from(
     }
 }
 
-/// The caller may edit (or delete) this record now: by permission, and not while its
-/// approval is under way (the approvers are deciding on what they see).
-fn check_editable(caller: &Caller, form: &CompiledForm, record: &Record) -> RuntimeResult<()> {
-    let perms = &form.def().permissions;
-    let may = caller.has_any(&perms.edit_all)
-        || (record.owner_id == caller.user.id && caller.has_any(&perms.edit_own));
-    if !may {
-        return Err(RuntimeError::Forbidden);
-    }
-    if !record.status.is_editable() {
-        return Err(RuntimeError::Conflict(format!(
-            "record {} is in review",
-            record.id
-        )));
-    }
-    Ok(())
-}
-
 pub(crate) fn submit_context(
     caller: &Caller,
     now: OffsetDateTime,
@@ -443,30 +385,6 @@ pub(crate) fn invalid(errors: Vec<FieldError>) -> RuntimeError {
             })
             .collect(),
     }
-}
-
-/// The user's own department and every department they head, with all sub-departments.
-fn departments_in_charge(user: &User, departments: &[Department]) -> Vec<DepartmentId> {
-    let mut roots: Vec<&DepartmentId> = departments
-        .iter()
-        .filter(|d| d.head_user_id.as_ref() == Some(&user.id))
-        .map(|d| &d.id)
-        .collect();
-    roots.extend(user.department_id.as_ref());
-    let mut out: Vec<DepartmentId> = Vec::new();
-    while let Some(id) = roots.pop() {
-        if out.contains(id) {
-            continue;
-        }
-        out.push(id.clone());
-        roots.extend(
-            departments
-                .iter()
-                .filter(|d| d.parent_id.as_ref() == Some(id))
-                .map(|d| &d.id),
-        );
-    }
-    out
 }
 
 /// `PRJ-{year}-{seq:05}` → a per-year counter and the template for this submission.

@@ -4,8 +4,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use formwork_model::UserId;
+use formwork_runtime::Account;
 use formwork_runtime::RuntimeError;
-use formwork_store::{User, UserId};
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
@@ -36,7 +37,7 @@ async fn keep_alive(session: &Session) -> Result<(), ApiError> {
 
 /// The signed-in user; extracting it answers 401 when there is none.
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub User);
+pub struct CurrentUser(pub Account);
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;

@@ -67,12 +67,12 @@ pub const SESSION_COOKIE: &str = "formwork_session";
 
 /// The whole application: API, pages, health check and OpenAPI document, with every layer.
 pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
-    let store = runtime.store().clone();
+    let sessions = session_store::DbSessionStore::new(runtime.clone());
     let state = AppState { runtime };
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);
 
-    let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(store))
+    let sessions = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)
         .with_secure(config.secure_cookies)
         .with_http_only(true)

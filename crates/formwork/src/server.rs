@@ -107,8 +107,7 @@ async fn sweep_sessions(runtime: Arc<Runtime>) {
     loop {
         tick.tick().await;
         match runtime
-            .store()
-            .session_delete_expired(time::OffsetDateTime::now_utc())
+            .delete_expired_sessions(time::OffsetDateTime::now_utc())
             .await
         {
             Ok(n) if n > 0 => tracing::info!(deleted = n, "expired sessions deleted"),

@@ -712,7 +712,7 @@ async fn an_overdue_task_is_highlighted_in_the_inbox_and_on_its_page() {
             .await
             .unwrap()
             .unwrap();
-        let caller = app.runtime.caller(user).await.unwrap();
+        let caller = app.runtime.caller(user.into()).await.unwrap();
         let then = time::OffsetDateTime::now_utc() - time::Duration::days(3);
         let inserted = app
             .runtime

@@ -11,12 +11,13 @@ use formwork_store::{Instance, InstanceId, RecordId, StoreError, Task, TaskId, T
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::access::refused_changes;
 use super::pipeline::{self, Loaded, StepInput};
 use super::write::Actor;
 use super::{Attempt, MAX_ATTEMPTS, backoff};
 use crate::accounts::problem;
-use crate::records::{Caller, invalid, submit_context};
+use crate::policy::Caller;
+use crate::policy::fields::refused_changes;
+use crate::records::{invalid, submit_context};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Most tasks one batch decides.

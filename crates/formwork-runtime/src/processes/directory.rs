@@ -10,14 +10,16 @@ use std::collections::{BTreeSet, HashMap};
 
 use formwork_model::{AssigneeDef, Escalation, FallbackDef, NodeKind, ProcessDef};
 use formwork_process::State;
-use formwork_store::{RoleId, Store, User, UserId};
+use formwork_store::{RoleId, Store, UserId};
+
+use crate::Account;
 
 use crate::{RuntimeError, RuntimeResult};
 
 /// Users, role members and department heads, by username.
 #[derive(Debug, Default)]
 pub(crate) struct Directory {
-    users: HashMap<String, User>,
+    users: HashMap<String, Account>,
     roles: HashMap<String, Vec<String>>,
     /// Heads of the submitter's departments, own department first; a department the submitter
     /// heads is left out, so "the head" is never the submitter themselves.
@@ -30,7 +32,7 @@ pub(crate) struct Directory {
 
 /// What to load besides the roles and users the process names.
 pub(crate) struct Wanted<'a> {
-    pub submitter: &'a User,
+    pub submitter: &'a Account,
     /// Load the head above each user holding an open task (for escalations).
     pub heads_of_assignees: Option<&'a State>,
 }
@@ -67,13 +69,13 @@ impl Directory {
                 .map(|u| u.username.clone())
                 .collect();
             for user in members {
-                dir.add(user);
+                dir.add(user.into());
             }
             dir.roles.insert(role.to_string(), names);
         }
         for username in named.users {
             if let Some(user) = store.get_user_by_username(&username).await? {
-                dir.add(user);
+                dir.add(user.into());
             }
         }
         let submitter = wanted.submitter;
@@ -98,16 +100,23 @@ impl Directory {
         Ok(dir)
     }
 
-    fn add(&mut self, user: User) {
+    fn add(&mut self, user: Account) {
         self.users.insert(user.username.clone(), user);
     }
 
     /// A user by username, from the snapshot or else the store (remembered).
-    pub async fn user(&mut self, store: &dyn Store, username: &str) -> RuntimeResult<Option<User>> {
+    pub async fn user(
+        &mut self,
+        store: &dyn Store,
+        username: &str,
+    ) -> RuntimeResult<Option<Account>> {
         if let Some(user) = self.users.get(username) {
             return Ok(Some(user.clone()));
         }
-        let found = store.get_user_by_username(username).await?;
+        let found = store
+            .get_user_by_username(username)
+            .await?
+            .map(Account::from);
         if let Some(user) = &found {
             self.add(user.clone());
         }
@@ -133,7 +142,7 @@ impl Directory {
     async fn heads_above(
         &mut self,
         store: &dyn Store,
-        user: &User,
+        user: &Account,
         per_level: bool,
     ) -> RuntimeResult<Vec<Option<String>>> {
         let mut out = Vec::new();
@@ -142,7 +151,11 @@ impl Directory {
                 continue;
             }
             let head = match &dept.head_user_id {
-                Some(id) => store.get_user(id).await?.filter(|u| !u.suspended),
+                Some(id) => store
+                    .get_user(id)
+                    .await?
+                    .filter(|u| !u.suspended)
+                    .map(Account::from),
                 None => None,
             };
             let name = head.as_ref().map(|u| u.username.clone());

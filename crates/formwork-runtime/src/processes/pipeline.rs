@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use formwork_model::FormDef;
 use formwork_process::{CompiledProcess, Event, State, step};
-use formwork_store::{AppId, InstanceId, RecordId, RecordStatus, Store, TaskId, User};
+use formwork_store::{AppId, InstanceId, RecordId, RecordStatus, Store, TaskId};
+
+use crate::Account;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -35,7 +37,7 @@ pub(crate) struct StepInput<'a> {
     pub stored_data: &'a Value,
     /// The data the step runs on: the stored data with the actor's edits.
     pub data: Value,
-    pub submitter: &'a User,
+    pub submitter: &'a Account,
     pub event: Event,
     pub actor: Option<Actor>,
     pub decided_task: Option<String>,
@@ -98,7 +100,7 @@ pub(crate) struct Loaded {
     pub record: formwork_store::Record,
     pub app: std::sync::Arc<crate::CompiledApp>,
     pub state: State,
-    pub submitter: User,
+    pub submitter: Account,
 }
 
 impl Loaded {
@@ -162,6 +164,7 @@ impl crate::Runtime {
             .store
             .get_user(&record.owner_id)
             .await?
+            .map(Account::from)
             .ok_or_else(|| missing("submitter"))?;
         let app = self
             .app_version(&instance.app_id, instance.app_version)

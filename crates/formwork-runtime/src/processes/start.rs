@@ -14,7 +14,7 @@ use super::context::RecordFacts;
 use super::pipeline::{self, StepInput};
 use crate::catalog::CompiledApp;
 use crate::error::package_id;
-use crate::records::Caller;
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeResult};
 
 /// A started instance, ready to go into `NewRecord.process`, and what it makes of the record.

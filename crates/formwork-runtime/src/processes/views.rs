@@ -14,8 +14,8 @@ use formwork_store::{
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::access::{FieldAccess, shown_fields, without_hidden};
-use crate::records::Caller;
+use crate::policy::Caller;
+use crate::policy::fields::{FieldAccess, shown_fields, without_hidden};
 use crate::{CompiledApp, Runtime, RuntimeError, RuntimeResult};
 
 /// Largest page of an inbox or of notifications.
@@ -535,7 +535,7 @@ fn title(
         .iter()
         .find(|f| matches!(f.kind, formwork_forms::FieldKind::Text))?;
     if let Some(node) = node
-        && super::access::field_access(node, &field.key) == Some(FieldAccess::Hidden)
+        && crate::policy::fields::field_access(node, &field.key) == Some(FieldAccess::Hidden)
     {
         return None;
     }

@@ -9,8 +9,8 @@ use axum::http::header::{
 };
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use formwork_runtime::Attachment;
 use formwork_runtime::file_ref;
-use formwork_store::Attachment;
 use serde_json::Value;
 use time::OffsetDateTime;
 

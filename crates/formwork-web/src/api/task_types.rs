@@ -7,7 +7,7 @@ use formwork_model::Text;
 use formwork_runtime::{
     Decided, InboxItem, NodeView, TaskDetail, Timeline, TimelineEntry, UserBrief,
 };
-use formwork_store::{Instance, Notification, Task};
+use formwork_runtime::{Instance, Notification, Task};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;

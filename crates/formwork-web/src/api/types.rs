@@ -1,6 +1,6 @@
 //! Request and response bodies of the JSON API.
 
-use formwork_store::{ApiToken, AppSummary, AppVersionInfo, RoleId, User};
+use formwork_runtime::{Account, ApiToken, AppSummary, AppVersionInfo, Caller};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -27,7 +27,8 @@ pub struct MeResponse {
 }
 
 impl MeResponse {
-    pub fn new(user: User, roles: Vec<RoleId>) -> Self {
+    pub fn new(caller: Caller) -> Self {
+        let Caller { user, roles } = caller;
         Self {
             id: user.id.into(),
             username: user.username,
@@ -100,8 +101,8 @@ pub struct UserResponse {
     pub suspended: bool,
 }
 
-impl From<User> for UserResponse {
-    fn from(u: User) -> Self {
+impl From<Account> for UserResponse {
+    fn from(u: Account) -> Self {
         Self {
             id: u.id.into(),
             username: u.username,

@@ -1,10 +1,10 @@
-//! User administration (admins only): create, suspend, reinstate.
+//! Account administration (admins only): create, suspend, reinstate.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use formwork_runtime::Account;
 use formwork_runtime::{NewUserInput, RuntimeError};
-use formwork_store::User;
 
 use super::body::ApiJson;
 use super::types::{CreateUserRequest, UserResponse};
@@ -13,7 +13,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::ids::named;
 
-fn require_admin(user: &User) -> Result<(), ApiError> {
+fn require_admin(user: &Account) -> Result<(), ApiError> {
     if user.is_admin {
         Ok(())
     } else {

@@ -26,9 +26,9 @@ pub(crate) async fn about(
     uri: Uri,
     MaybeCaller(caller): MaybeCaller,
 ) -> Result<Response, PageError> {
-    let store = state.runtime.store();
-    let apps: Vec<PublishedApp> = store
-        .list_apps()
+    let apps: Vec<PublishedApp> = state
+        .runtime
+        .published_apps()
         .await
         .map_err(PageError::internal)?
         .into_iter()
@@ -48,7 +48,7 @@ pub(crate) async fn about(
         &chrome,
         context! {
             apps => data(&apps),
-            database => store.backend().as_str(),
+            database => state.runtime.database(),
         },
     ))
 }

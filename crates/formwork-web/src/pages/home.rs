@@ -80,7 +80,7 @@ pub(crate) fn app_card(lang: Lang, app: &AppAccess, tasks: Option<usize>) -> App
 pub(crate) async fn open_tasks(
     state: &AppState,
     caller: &Caller,
-) -> Option<Vec<formwork_store::Task>> {
+) -> Option<Vec<formwork_runtime::Task>> {
     match state.runtime.open_tasks(caller).await {
         Ok(tasks) => Some(tasks),
         Err(e) => {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use formwork_forms::CompiledForm;
 use formwork_model::RecordStatus;
 use formwork_runtime::{Caller, RuntimeError, file_ref, form_access, may_edit};
-use formwork_store::{Inserted, Record};
+use formwork_runtime::{Inserted, Record};
 use minijinja::context;
 use serde::Serialize;
 use serde_json::Value;

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use formwork_runtime::Account;
 use formwork_runtime::{Caller, Runtime};
-use formwork_store::{AppId, FormId, User};
+use formwork_store::{AppId, FormId};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -32,7 +33,7 @@ pub fn project(i: usize) -> Value {
 /// Submits projects `from..to` as `owner`, several at a time.
 pub async fn seed(
     runtime: &Arc<Runtime>,
-    owner: &User,
+    owner: &Account,
     from: usize,
     to: usize,
 ) -> anyhow::Result<()> {

@@ -6,7 +6,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use formwork_store::{User, new_id};
+use formwork_runtime::Account;
+use formwork_store::new_id;
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -316,7 +317,7 @@ impl Pool {
     /// Writes a record as a submission does; with `assignee`, also starts its process.
     pub async fn insert_record(
         &self,
-        owner: &User,
+        owner: &Account,
         data: &Value,
         assignee: Option<&str>,
     ) -> anyhow::Result<Started> {
@@ -343,7 +344,7 @@ impl Pool {
     }
 
     /// Approves the open task of a raw submission, ending its instance.
-    pub async fn decide(&self, started: &Started, actor: &User) -> anyhow::Result<()> {
+    pub async fn decide(&self, started: &Started, actor: &Account) -> anyhow::Result<()> {
         let now = OffsetDateTime::now_utc();
         let ids = (&started.0, &started.1, &started.2);
         match self {
@@ -362,7 +363,7 @@ impl Pool {
     /// newest first; returns how many rows came back.
     pub async fn first_page(
         &self,
-        owner: &User,
+        owner: &Account,
         region: &str,
         limit: i64,
     ) -> anyhow::Result<usize> {
