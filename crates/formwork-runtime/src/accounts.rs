@@ -5,40 +5,11 @@ use std::sync::LazyLock;
 
 use formwork_model::Text;
 use formwork_model::validate::Problem;
-use formwork_store::{DepartmentId, NewUser, User, UserId};
-use serde::Serialize;
+use formwork_store::{Account, DepartmentId, NewUser, UserId};
 use time::{Duration, OffsetDateTime};
 
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
-
-/// A user as the runtime shows them: everything but the password hash, which never leaves
-/// the accounts module.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Account {
-    pub id: UserId,
-    pub username: String,
-    pub display_name: String,
-    pub email: Option<String>,
-    pub department_id: Option<DepartmentId>,
-    pub is_admin: bool,
-    pub suspended: bool,
-    pub created_at: OffsetDateTime,
-}
-
-impl From<User> for Account {
-    fn from(u: User) -> Account {
-        Account {
-            id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            email: u.email,
-            department_id: u.department_id,
-            is_admin: u.is_admin,
-            suspended: u.suspended,
-            created_at: u.created_at,
-        }
-    }
-}
 
 /// How many failed sign-ins are tolerated in a sliding window before further attempts are
 /// refused. Counts live in the database so every instance enforces the same limit.
@@ -196,10 +167,15 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::NotFound(format!("user {username}")))
     }
 
-    /// The signed-in user behind a session's user id, refused if gone or suspended.
-    pub async fn session_user(&self, user_id: &UserId) -> RuntimeResult<Account> {
-        match self.store.get_user(user_id).await? {
-            Some(u) if !u.suspended => Ok(u.into()),
+    /// The signed-in caller (with their roles) behind a session's user id, refused if gone
+    /// or suspended: one read of the directory epoch when the snapshot is current.
+    pub async fn session_caller(&self, user_id: &UserId) -> RuntimeResult<Caller> {
+        let dir = self.directory().await?;
+        match dir.user(user_id) {
+            Some(user) if !user.suspended => Ok(Caller {
+                roles: dir.roles_of(user_id),
+                user: user.clone(),
+            }),
             _ => Err(RuntimeError::Unauthenticated),
         }
     }
@@ -209,7 +185,7 @@ impl Runtime {
         if user.is_admin {
             return Ok(true);
         }
-        let roles = self.store.user_roles(&user.id).await?;
+        let roles = self.directory().await?.roles_of(&user.id);
         Ok(roles.iter().any(|r| r == crate::DESIGNER_ROLE))
     }
 }

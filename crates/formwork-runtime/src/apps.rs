@@ -7,7 +7,7 @@ use formwork_model::canonical::canonical_string;
 use formwork_model::validate::{Problem, validate_package};
 use formwork_store::{AppId, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite};
 
-use crate::accounts::Account;
+use crate::Account;
 use serde_json::Value;
 
 use crate::accounts::problem;

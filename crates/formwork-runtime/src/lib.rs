@@ -8,6 +8,7 @@ mod apps;
 mod catalog;
 mod comments;
 mod demo;
+mod directory;
 mod error;
 mod files;
 mod policy;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use formwork_store::Store;
 
-pub use accounts::{Account, LoginPolicy, MIN_PASSWORD_LEN, NewUserInput};
+pub use accounts::{LoginPolicy, MIN_PASSWORD_LEN, NewUserInput};
 pub use apps::{ImportOutcome, PublishOutcome, parse_package};
 pub use catalog::{Catalog, CompiledApp};
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
@@ -41,8 +42,8 @@ pub use tokens::CreatedToken;
 // Rows the runtime hands out as they are stored: none carries a secret (users go out as
 // `Account`, without their password hash).
 pub use formwork_store::{
-    ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Department, Draft,
-    Inserted, Instance, Notification, Record, SessionRow, Task,
+    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Department,
+    Draft, Inserted, Instance, Notification, Record, SessionRow, Task,
 };
 
 /// System role whose members may design and publish apps (admins may too).
@@ -54,6 +55,7 @@ pub struct Runtime {
     store: Arc<dyn Store>,
     login_policy: LoginPolicy,
     catalog: Arc<Catalog>,
+    directory: Arc<directory::DirectoryCache>,
     files_dir: std::path::PathBuf,
 }
 
@@ -63,6 +65,7 @@ impl Runtime {
             store,
             login_policy: LoginPolicy::default(),
             catalog: Arc::new(Catalog::default()),
+            directory: Arc::new(directory::DirectoryCache::default()),
             files_dir: std::path::PathBuf::from("data/files"),
         }
     }

@@ -18,7 +18,7 @@ use crate::{Runtime, RuntimeError, RuntimeResult};
 pub const TASK_COUNT_CAP: u32 = 100;
 
 /// Most people offered by a user picker.
-const PEOPLE_CAP: u32 = 500;
+const PEOPLE_CAP: usize = 500;
 
 /// A published app with the forms a person may use in it.
 #[derive(Debug, Clone)]
@@ -104,35 +104,33 @@ impl Runtime {
 
     /// Display names of the given user ids; an unknown id maps to itself.
     pub async fn display_names(&self, ids: &[&UserId]) -> RuntimeResult<HashMap<UserId, String>> {
-        let mut out = HashMap::new();
-        for id in ids {
-            if out.contains_key(*id) {
-                continue;
-            }
-            let name = match self.store.get_user(id).await? {
-                Some(u) => u.display_name,
-                None => id.to_string(),
-            };
-            out.insert((*id).clone(), name);
-        }
-        Ok(out)
+        let dir = self.directory().await?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let name = dir
+                    .user(id)
+                    .map_or_else(|| id.to_string(), |u| u.display_name.clone());
+                ((*id).clone(), name)
+            })
+            .collect())
     }
 
     /// People a user picker offers: `(username, display name)`, by username.
     pub async fn people(&self) -> RuntimeResult<Vec<(String, String)>> {
         Ok(self
-            .store
-            .list_users(None, PEOPLE_CAP)
+            .directory()
             .await?
+            .people()
             .into_iter()
-            .filter(|u| !u.suspended)
-            .map(|u| (u.username, u.display_name))
+            .take(PEOPLE_CAP)
+            .map(|u| (u.username.clone(), u.display_name.clone()))
             .collect())
     }
 
     /// Departments a department picker offers.
     pub async fn departments(&self) -> RuntimeResult<Vec<Department>> {
-        Ok(self.store.list_departments().await?)
+        Ok(self.directory().await?.departments().to_vec())
     }
 
     /// The metadata of a file the caller uploaded (not its bytes).

@@ -7,18 +7,17 @@ use formwork_forms::kind::FieldKind;
 use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
 use formwork_model::{NumberingDef, Problem};
 use formwork_store::{
-    AppId, Column, Cursor, Department, DepartmentId, FieldKey, Filter, FilterOp, FormId, Inserted,
-    NewRecord, Numbering, Record, RecordId, RecordQuery, RecordStatus, RecordUpdate, StoreError,
-    ValueKind, Visibility,
+    AppId, Column, Cursor, DepartmentId, FieldKey, Filter, FilterOp, FormId, Inserted, NewRecord,
+    Numbering, Record, RecordId, RecordQuery, RecordStatus, RecordUpdate, StoreError, ValueKind,
+    Visibility,
 };
 use serde_json::Value;
 use sha2::Digest as _;
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::accounts::{Account, problem};
-use crate::policy::{
-    Caller, ListScope, check_editable, departments_in_charge, list_scope, may_read,
-};
+use crate::Account;
+use crate::accounts::problem;
+use crate::policy::{Caller, ListScope, check_editable, list_scope, may_read};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Largest page a list returns.
@@ -49,9 +48,9 @@ pub struct RecordPage {
 }
 
 impl Runtime {
-    /// The caller's roles, looked up once per request.
+    /// The caller with their roles, from the directory.
     pub async fn caller(&self, user: Account) -> RuntimeResult<Caller> {
-        let roles = self.store.user_roles(&user.id).await?;
+        let roles = self.directory().await?.roles_of(&user.id);
         Ok(Caller { user, roles })
     }
 
@@ -275,10 +274,21 @@ impl Runtime {
         Ok(page(records, limit, sort.as_ref().map(|(c, _)| c)))
     }
 
+    /// The directory, read at most once per use case.
+    async fn directory_once<'a>(
+        &self,
+        held: &'a mut Option<std::sync::Arc<crate::directory::Directory>>,
+    ) -> RuntimeResult<&'a crate::directory::Directory> {
+        let dir = match held.take() {
+            Some(dir) => dir,
+            None => self.directory().await?,
+        };
+        Ok(held.insert(dir))
+    }
+
     /// The departments whose records a `Department` scope lets the caller read.
     async fn departments_in_charge(&self, caller: &Caller) -> RuntimeResult<Vec<DepartmentId>> {
-        let departments = self.store.list_departments().await?;
-        Ok(departments_in_charge(&caller.user, &departments))
+        Ok(self.directory().await?.in_charge(&caller.user))
     }
 
     /// Users and departments named in the data must exist.
@@ -291,22 +301,16 @@ impl Runtime {
         clean: &mut formwork_forms::CleanRecord,
     ) -> RuntimeResult<()> {
         let mut problems = Vec::new();
-        let mut departments: Option<Vec<Department>> = None;
+        let mut directory = None;
         for reference in &clean.references {
             let exists = match &reference.target {
-                formwork_forms::ReferenceTarget::User => self
-                    .store
-                    .get_user_by_username(&reference.id)
-                    .await?
-                    .is_some(),
+                formwork_forms::ReferenceTarget::User => {
+                    let dir = self.directory_once(&mut directory).await?;
+                    dir.by_username(&reference.id).is_some()
+                }
                 formwork_forms::ReferenceTarget::Department => {
-                    if departments.is_none() {
-                        departments = Some(self.store.list_departments().await?);
-                    }
-                    departments
-                        .iter()
-                        .flatten()
-                        .any(|d| d.id == reference.id.as_str())
+                    let dir = self.directory_once(&mut directory).await?;
+                    DepartmentId::parse(&reference.id).is_ok_and(|id| dir.department(&id).is_some())
                 }
                 formwork_forms::ReferenceTarget::Record { form, fills } => {
                     let Ok(id) = RecordId::parse(&reference.id) else {

@@ -3,7 +3,8 @@
 use base64::Engine;
 use formwork_store::{ApiToken, NewApiToken, TokenId};
 
-use crate::accounts::Account;
+use crate::Account;
+use crate::policy::Caller;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -51,17 +52,17 @@ impl Runtime {
         Ok(CreatedToken { token, secret })
     }
 
-    /// The user a bearer secret belongs to; revoked tokens and suspended users are refused.
+    /// The caller a bearer secret belongs to; revoked tokens and suspended users are refused.
     pub async fn authenticate_token(
         &self,
         secret: &str,
         now: OffsetDateTime,
-    ) -> RuntimeResult<Account> {
+    ) -> RuntimeResult<Caller> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(RuntimeError::Unauthenticated);
         }
         match self.store.use_token(&hash_secret(secret), now).await? {
-            Some((_, user)) if !user.suspended => Ok(user.into()),
+            Some((_, user)) if !user.suspended => self.caller(user.into()).await,
             _ => Err(RuntimeError::Unauthenticated),
         }
     }

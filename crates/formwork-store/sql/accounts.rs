@@ -2,20 +2,39 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    AccountStore, ApiToken, Department, DepartmentId, NewApiToken, NewDepartment, NewUser, Role,
-    RoleId, SessionRow, StoreError, StoreResult, TokenId, User, UserId,
+    AccountStore, ApiToken, Department, DepartmentId, DirectoryRows, NewApiToken, NewDepartment,
+    NewUser, Role, RoleId, SessionRow, StoreError, StoreResult, TokenId, User, UserId,
 };
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{audit, begin, commit, count, db_err, found, now, rows, text, ts};
+use super::{Statement, Tx, audit, begin, commit, count, db_err, found, now, rows, text, ts};
 use crate::StoreImpl;
 
 const USER_BY_ID: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1");
 const USER_BY_USERNAME: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE username = $1");
 const LOGIN_FAILURES: &str = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2";
 
+/// Moves the directory epoch inside the caller's transaction (which changes the directory).
+async fn bump_epoch(tx: &mut Tx) -> StoreResult<()> {
+    sqlx::query("UPDATE directory_epoch SET epoch = epoch + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err("directory epoch"))?;
+    Ok(())
+}
+
 impl StoreImpl {
+    /// Runs `query`, a change to the directory, in a transaction that also moves the epoch;
+    /// returns how many rows it changed.
+    async fn directory_change(&self, query: Statement<'_>, what: &str) -> StoreResult<u64> {
+        let mut tx = begin(self).await?;
+        let done = query.execute(&mut *tx).await.map_err(db_err(what))?;
+        bump_epoch(&mut tx).await?;
+        commit(tx).await?;
+        Ok(done.rows_affected())
+    }
+
     /// Upserts a session; with `replace` false an existing id is left alone. Returns whether
     /// a row was written.
     async fn put_session(&self, session: &SessionRow, replace: bool) -> StoreResult<bool> {
@@ -66,6 +85,7 @@ impl AccountStore for StoreImpl {
         let detail =
             serde_json::json!({ "username": created.username, "is_admin": created.is_admin });
         let subject = format!("user:{}", created.id);
+        bump_epoch(&mut tx).await?;
         audit(&mut tx, now, actor, "user.create", &subject, detail).await?;
         commit(tx).await?;
         Ok(created)
@@ -105,15 +125,13 @@ impl AccountStore for StoreImpl {
     }
 
     async fn set_password(&self, user_id: &UserId, password_hash: &str) -> StoreResult<()> {
-        let done =
+        let query =
             sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
                 .bind(user_id.as_str())
                 .bind(password_hash)
-                .bind(ts(now()))
-                .execute(self.writer())
-                .await
-                .map_err(db_err("user password"))?;
-        found(done.rows_affected(), || format!("user `{user_id}`"))
+                .bind(ts(now()));
+        let changed = self.directory_change(query, "user password").await?;
+        found(changed, || format!("user `{user_id}`"))
     }
 
     async fn set_suspended(
@@ -160,13 +178,15 @@ impl AccountStore for StoreImpl {
             "tokens_revoked": tokens_revoked,
         });
         let subject = format!("user:{user_id}");
+        bump_epoch(&mut tx).await?;
         audit(&mut tx, now, actor, action, &subject, detail).await?;
         commit(tx).await
     }
 
     async fn create_department(&self, dept: NewDepartment) -> StoreResult<Department> {
         let what = format!("department `{}` under this parent", dept.name);
-        sqlx::query(concat!(
+        let mut tx = begin(self).await?;
+        let created = sqlx::query(concat!(
             "INSERT INTO departments (id, name, parent_id, head_user_id, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING ",
             dept_cols!()
@@ -177,9 +197,12 @@ impl AccountStore for StoreImpl {
         .bind(text(&dept.head_user_id))
         .bind(ts(now()))
         .try_map(rows::department)
-        .fetch_one(self.writer())
+        .fetch_one(&mut *tx)
         .await
-        .map_err(db_err(&what))
+        .map_err(db_err(&what))?;
+        bump_epoch(&mut tx).await?;
+        commit(tx).await?;
+        Ok(created)
     }
 
     async fn get_department_by_name(&self, name: &str) -> StoreResult<Option<Department>> {
@@ -209,13 +232,11 @@ impl AccountStore for StoreImpl {
         head_user_id: Option<&UserId>,
     ) -> StoreResult<()> {
         let what = format!("head of department `{dept_id}`");
-        let done = sqlx::query("UPDATE departments SET head_user_id = $2 WHERE id = $1")
+        let query = sqlx::query("UPDATE departments SET head_user_id = $2 WHERE id = $1")
             .bind(dept_id.as_str())
-            .bind(head_user_id.map(UserId::as_str))
-            .execute(self.writer())
-            .await
-            .map_err(db_err(&what))?;
-        found(done.rows_affected(), || format!("department `{dept_id}`"))
+            .bind(head_user_id.map(UserId::as_str));
+        let changed = self.directory_change(query, &what).await?;
+        found(changed, || format!("department `{dept_id}`"))
     }
 
     async fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>> {
@@ -243,17 +264,15 @@ impl AccountStore for StoreImpl {
     }
 
     async fn upsert_role(&self, role: Role) -> StoreResult<()> {
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO roles (id, name_zh, name_en) VALUES ($1, $2, $3) \
              ON CONFLICT (id) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en",
         )
         .bind(role.id.as_str())
         .bind(&role.name_zh)
-        .bind(&role.name_en)
-        .execute(self.writer())
-        .await
-        .map_err(db_err(&format!("role `{}`", role.id)))?;
-        Ok(())
+        .bind(&role.name_en);
+        let what = format!("role `{}`", role.id);
+        self.directory_change(query, &what).await.map(|_| ())
     }
 
     async fn list_roles(&self) -> StoreResult<Vec<Role>> {
@@ -262,28 +281,23 @@ impl AccountStore for StoreImpl {
     }
 
     async fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()> {
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO role_members (role_id, user_id) VALUES ($1, $2) \
              ON CONFLICT (role_id, user_id) DO NOTHING",
         )
         .bind(role_id.as_str())
-        .bind(user_id.as_str())
-        .execute(self.writer())
-        .await
-        .map_err(db_err(&format!(
-            "membership of user `{user_id}` in role `{role_id}`"
-        )))?;
-        Ok(())
+        .bind(user_id.as_str());
+        let what = format!("membership of user `{user_id}` in role `{role_id}`");
+        self.directory_change(query, &what).await.map(|_| ())
     }
 
     async fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()> {
-        sqlx::query("DELETE FROM role_members WHERE role_id = $1 AND user_id = $2")
+        let query = sqlx::query("DELETE FROM role_members WHERE role_id = $1 AND user_id = $2")
             .bind(role_id.as_str())
-            .bind(user_id.as_str())
-            .execute(self.writer())
+            .bind(user_id.as_str());
+        self.directory_change(query, "role membership")
             .await
-            .map_err(db_err("role membership"))?;
-        Ok(())
+            .map(|_| ())
     }
 
     async fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>> {
@@ -426,6 +440,39 @@ impl AccountStore for StoreImpl {
         .map_err(db_err("API token"))?;
         found(done.rows_affected(), || {
             format!("live API token `{token_id}` of user `{user_id}`")
+        })
+    }
+
+    async fn directory_epoch(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT epoch FROM directory_epoch WHERE id = 1")
+            .fetch_one(self.reader())
+            .await
+            .map_err(db_err("directory epoch"))
+    }
+
+    async fn load_directory(&self) -> StoreResult<DirectoryRows> {
+        // The epoch first: the rows read after it are at least that new.
+        let epoch = self.directory_epoch().await?;
+        const USERS: &str = concat!("SELECT ", account_cols!(), " FROM users ORDER BY username");
+        const DEPARTMENTS: &str = concat!(
+            "SELECT ",
+            dept_cols!(),
+            " FROM departments ORDER BY name, id"
+        );
+        const ROLES: &str = "SELECT id, name_zh, name_en FROM roles ORDER BY id";
+        const MEMBERS: &str = "SELECT role_id, user_id FROM role_members ORDER BY role_id, user_id";
+        Ok(DirectoryRows {
+            epoch,
+            users: self
+                .rows(sqlx::query(USERS), rows::account, "users")
+                .await?,
+            departments: self
+                .rows(sqlx::query(DEPARTMENTS), rows::department, "departments")
+                .await?,
+            roles: self.rows(sqlx::query(ROLES), rows::role, "roles").await?,
+            members: self
+                .rows(sqlx::query(MEMBERS), rows::membership, "role members")
+                .await?,
         })
     }
 

@@ -3,8 +3,9 @@
 //! Statements pass the function to `Query::try_map`.
 
 use formwork_store::{
-    ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, AuditEntry, Comment, Department,
-    Draft, HistoryRow, Instance, Job, Notification, Record, Role, SessionRow, Task, Timer, User,
+    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, AuditEntry, Comment,
+    Department, Draft, HistoryRow, Instance, Job, Notification, Record, Role, SessionRow, Task,
+    Timer, User,
 };
 use std::str::FromStr;
 
@@ -18,6 +19,12 @@ macro_rules! user_cols {
     () => {
         "id, username, display_name, email, password_hash, department_id, is_admin, suspended, \
          created_at"
+    };
+}
+
+macro_rules! account_cols {
+    () => {
+        "id, username, display_name, email, department_id, is_admin, suspended, created_at"
     };
 }
 
@@ -155,6 +162,10 @@ reader!(user -> User {
     id: parsed, username, display_name, email, password_hash, department_id: parsed_opt,
     is_admin, suspended, created_at,
 });
+reader!(account -> Account {
+    id: parsed, username, display_name, email, department_id: parsed_opt, is_admin, suspended,
+    created_at,
+});
 reader!(department -> Department {
     id: parsed, name, parent_id: parsed_opt, head_user_id: parsed_opt,
 });
@@ -162,6 +173,10 @@ reader!(role -> Role { id: parsed, name_zh, name_en });
 
 pub(crate) fn role_id(row: DbRow) -> Mapped<formwork_store::RoleId> {
     parsed(&row, "role_id")
+}
+
+pub(crate) fn membership(row: DbRow) -> Mapped<(formwork_store::RoleId, formwork_store::UserId)> {
+    Ok((parsed(&row, "role_id")?, parsed(&row, "user_id")?))
 }
 reader!(session -> SessionRow { id, user_id: parsed_opt, data, expires_at });
 reader!(token -> ApiToken {

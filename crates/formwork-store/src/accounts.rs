@@ -23,6 +23,48 @@ pub struct User {
     pub created_at: OffsetDateTime,
 }
 
+/// A user as everything but sign-in sees them: the row without its password hash. The
+/// directory is made of these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub department_id: Option<DepartmentId>,
+    pub is_admin: bool,
+    pub suspended: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl From<User> for Account {
+    fn from(u: User) -> Account {
+        Account {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            department_id: u.department_id,
+            is_admin: u.is_admin,
+            suspended: u.suspended,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// The whole directory as one read saw it: every user (without password hashes), department,
+/// role and role membership, and the epoch read before them (so the rows are at least that
+/// new; a change committed meanwhile moves the epoch again and the next check reloads).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryRows {
+    pub epoch: i64,
+    pub users: Vec<Account>,
+    pub departments: Vec<Department>,
+    pub roles: Vec<Role>,
+    /// `(role, member)` pairs.
+    pub members: Vec<(RoleId, UserId)>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub username: String,
@@ -87,7 +129,8 @@ pub struct ApiToken {
 }
 
 /// People, organisation, sign-in. Suspending a user ends their sessions and tokens in the same
-/// transaction, so the very next request is refused.
+/// transaction, so the very next request is refused. Every change to users, departments, roles
+/// or role members moves the directory epoch in its transaction.
 #[async_trait]
 pub trait AccountStore: Send + Sync + 'static {
     /// Creates a user; `Conflict` when the username is taken.
@@ -146,6 +189,12 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn list_tokens(&self, user_id: &UserId) -> StoreResult<Vec<ApiToken>>;
     /// Revokes a token of this user; `NotFound` when there is no such live token.
     async fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()>;
+
+    /// The directory's epoch: it moves with every change to users, departments, roles or role
+    /// members, in the same transaction.
+    async fn directory_epoch(&self) -> StoreResult<i64>;
+    /// The whole directory with the epoch it is at least as new as.
+    async fn load_directory(&self) -> StoreResult<DirectoryRows>;
 
     /// Records a failed login under `key` and returns the failures under it since `since`.
     /// Counts live in the database, so every instance enforces the same limit.

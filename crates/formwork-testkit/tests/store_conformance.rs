@@ -989,3 +989,84 @@ async fn a_failed_change_writes_no_audit_row() {
     })
     .await;
 }
+
+// ---- the directory ----------------------------------------------------------------------------
+
+/// `now` must be past the epoch `last` read before a change; it becomes the new `last`.
+fn moved(last: &mut i64, now: i64, what: &str) -> anyhow::Result<()> {
+    ensure!(
+        now > *last,
+        "{what} did not move the epoch ({now} after {last})"
+    );
+    *last = now;
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_directory_change_moves_the_epoch_and_the_directory_loads_whole() {
+    with_each_backend(|store| async move {
+        let mut epoch = store.directory_epoch().await?;
+        let alice = user(&store, "alice").await?;
+        moved(&mut epoch, store.directory_epoch().await?, "create_user")?;
+        store.set_password(&alice.id, "$argon2id$other").await?;
+        moved(&mut epoch, store.directory_epoch().await?, "set_password")?;
+        store.set_suspended(&alice.id, true, None).await?;
+        moved(&mut epoch, store.directory_epoch().await?, "suspend")?;
+        store.set_suspended(&alice.id, false, None).await?;
+        moved(&mut epoch, store.directory_epoch().await?, "reinstate")?;
+        let dept = store
+            .create_department(NewDepartment {
+                name: "销售中心".into(),
+                parent_id: None,
+                head_user_id: None,
+            })
+            .await?;
+        moved(
+            &mut epoch,
+            store.directory_epoch().await?,
+            "create_department",
+        )?;
+        store.set_department_head(&dept.id, Some(&alice.id)).await?;
+        moved(
+            &mut epoch,
+            store.directory_epoch().await?,
+            "set_department_head",
+        )?;
+        store
+            .upsert_role(Role {
+                id: role("director"),
+                name_zh: "总监".into(),
+                name_en: "Director".into(),
+            })
+            .await?;
+        moved(&mut epoch, store.directory_epoch().await?, "upsert_role")?;
+        store.add_role_member(&role("director"), &alice.id).await?;
+        moved(
+            &mut epoch,
+            store.directory_epoch().await?,
+            "add_role_member",
+        )?;
+
+        let rows = store.load_directory().await?;
+        ensure!(rows.epoch == epoch);
+        ensure!(rows.users.len() == 1 && rows.users[0].id == alice.id);
+        ensure!(rows.departments == [store.list_departments().await?[0].clone()]);
+        ensure!(rows.departments[0].head_user_id.as_ref() == Some(&alice.id));
+        ensure!(rows.roles.len() == 1 && rows.members == [(role("director"), alice.id.clone())]);
+
+        store
+            .remove_role_member(&role("director"), &alice.id)
+            .await?;
+        moved(
+            &mut epoch,
+            store.directory_epoch().await?,
+            "remove_role_member",
+        )?;
+        // A failed change leaves the epoch where it was.
+        let taken = store.create_user(new_user("alice"), None).await;
+        ensure!(is_conflict(&taken));
+        ensure!(store.directory_epoch().await? == epoch);
+        Ok(())
+    })
+    .await;
+}

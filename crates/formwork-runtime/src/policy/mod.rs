@@ -10,9 +10,9 @@
 pub mod fields;
 
 use formwork_model::{FormDef, FormPermissionsDef, Text};
-use formwork_store::{Department, DepartmentId, Record, RoleId};
+use formwork_store::{DepartmentId, Record, RoleId};
 
-use crate::accounts::Account;
+use crate::Account;
 use crate::{RuntimeError, RuntimeResult};
 
 /// Role that matches every signed-in user in form permissions.
@@ -81,7 +81,7 @@ pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
 }
 
 /// Whether `caller` may read `record`, given their scope and the departments they are in
-/// charge of (see [`departments_in_charge`]).
+/// charge of (`Directory::in_charge`).
 pub(crate) fn may_read(
     caller: &Caller,
     scope: ListScope,
@@ -130,31 +130,4 @@ pub(crate) fn check_editable(
         )));
     }
     Ok(())
-}
-
-/// The user's own department and every department they head, with all sub-departments.
-pub(crate) fn departments_in_charge(
-    user: &Account,
-    departments: &[Department],
-) -> Vec<DepartmentId> {
-    let mut roots: Vec<&DepartmentId> = departments
-        .iter()
-        .filter(|d| d.head_user_id.as_ref() == Some(&user.id))
-        .map(|d| &d.id)
-        .collect();
-    roots.extend(user.department_id.as_ref());
-    let mut out: Vec<DepartmentId> = Vec::new();
-    while let Some(id) = roots.pop() {
-        if out.contains(id) {
-            continue;
-        }
-        out.push(id.clone());
-        roots.extend(
-            departments
-                .iter()
-                .filter(|d| d.parent_id.as_ref() == Some(id))
-                .map(|d| &d.id),
-        );
-    }
-    out
 }

@@ -194,19 +194,18 @@ impl Runtime {
             );
         }
         let loaded = self.load_instance(&task.instance_id).await?;
-        if let Action::Transfer { to } | Action::AddSigner { user: to, .. } = &action {
-            let known = self.store.get_user_by_username(to).await?;
-            if known.is_none_or(|u| u.suspended) {
-                return Err(RuntimeError::Invalid {
-                    problems: vec![problem(
-                        "/to",
-                        "unknown_user",
-                        "没有这个用户",
-                        "There is no such user",
-                    )],
-                }
-                .into());
+        if let Action::Transfer { to } | Action::AddSigner { user: to, .. } = &action
+            && loaded.dir.active(to).is_none()
+        {
+            return Err(RuntimeError::Invalid {
+                problems: vec![problem(
+                    "/to",
+                    "unknown_user",
+                    "没有这个用户",
+                    "There is no such user",
+                )],
             }
+            .into());
         }
         let data = match &request.data {
             None => loaded.record.data.clone(),
@@ -303,7 +302,7 @@ impl Runtime {
             decided_task,
             ..loaded.step_input(data, event, now)?
         };
-        let built = pipeline::run(self.store.as_ref(), input).await?;
+        let built = pipeline::run(&loaded.dir, input)?;
         match self
             .store
             .apply_step(built.write, Some(&caller.user.id))

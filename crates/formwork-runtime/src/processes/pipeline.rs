@@ -6,14 +6,14 @@ use std::collections::HashMap;
 
 use formwork_model::FormDef;
 use formwork_process::{CompiledProcess, Event, State, step};
-use formwork_store::{AppId, InstanceId, RecordId, RecordStatus, Store, TaskId};
+use formwork_store::{AppId, InstanceId, RecordId, RecordStatus, TaskId};
 
 use crate::Account;
+use crate::directory::Directory;
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::context::{RecordFacts, StepContext};
-use super::directory::{Directory, Wanted};
 use super::engine_error;
 use super::write::{self, Actor, Built, WriteInput};
 use crate::RuntimeResult;
@@ -46,32 +46,21 @@ pub(crate) struct StepInput<'a> {
     pub now: OffsetDateTime,
 }
 
-/// Runs the step and returns the rows that store it.
-pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResult<Built> {
-    let timer = matches!(input.event, Event::TimerFired { .. });
-    let mut dir = Directory::load(
-        store,
-        input.process.def(),
-        Wanted {
-            submitter: input.submitter,
-            heads_of_assignees: timer.then_some(input.state),
-        },
-    )
-    .await?;
+/// Runs the step over the directory snapshot and returns the rows that store it.
+pub(crate) fn run(dir: &Directory, input: StepInput<'_>) -> RuntimeResult<Built> {
     let (next, effects) = {
         let ctx = StepContext::new(
             input.form,
             &input.data,
             &input.facts,
-            &input.submitter.username,
-            &dir,
+            input.submitter,
+            dir,
             input.now,
         );
         step(input.process, input.state, input.event, input.now, &ctx).map_err(engine_error)?
     };
     write::build(
-        store,
-        &mut dir,
+        dir,
         WriteInput {
             instance_id: input.instance_id,
             expected_version: input.expected_version,
@@ -91,7 +80,6 @@ pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResul
         },
         effects,
     )
-    .await
 }
 
 /// A running instance with what its steps need: its record, app version and submitter.
@@ -101,6 +89,8 @@ pub(crate) struct Loaded {
     pub app: std::sync::Arc<crate::CompiledApp>,
     pub state: State,
     pub submitter: Account,
+    /// The directory the step resolves people against.
+    pub dir: std::sync::Arc<Directory>,
 }
 
 impl Loaded {
@@ -160,11 +150,10 @@ impl crate::Runtime {
             .get_record(&instance.record_id)
             .await?
             .ok_or_else(|| missing("record"))?;
-        let submitter = self
-            .store
-            .get_user(&record.owner_id)
-            .await?
-            .map(Account::from)
+        let dir = self.directory().await?;
+        let submitter = dir
+            .user(&record.owner_id)
+            .cloned()
             .ok_or_else(|| missing("submitter"))?;
         let app = self
             .app_version(&instance.app_id, instance.app_version)
@@ -178,6 +167,7 @@ impl crate::Runtime {
             app,
             state,
             submitter,
+            dir,
         })
     }
 }

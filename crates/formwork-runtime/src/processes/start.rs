@@ -41,8 +41,9 @@ impl Runtime {
         let form = app.form_def(form_id)?;
         let instance_id = InstanceId::new();
         let state = State::new();
+        let dir = self.directory().await?;
         let mut built = pipeline::run(
-            self.store.as_ref(),
+            &dir,
             StepInput {
                 app_id: &app.app_id,
                 process,
@@ -70,8 +71,7 @@ impl Runtime {
                 task_ids: HashMap::new(),
                 now,
             },
-        )
-        .await?;
+        )?;
         // The record is inserted with the step's status and data, so the write carries none.
         built.write.record_status = None;
         built.write.record_data = None;

@@ -115,7 +115,7 @@ impl Runtime {
             task_ids,
             ..loaded.step_input(loaded.record.data.clone(), event, now)?
         };
-        let built = pipeline::run(self.store.as_ref(), input).await?;
+        let built = pipeline::run(&loaded.dir, input)?;
         match self.store.apply_step(built.write, None).await {
             Ok(_) if wanted => Ok(Fired::Here),
             Ok(_) => Ok(Fired::Elsewhere),

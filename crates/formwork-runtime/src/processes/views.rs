@@ -9,11 +9,12 @@ use formwork_model::{NodeKind, Text};
 use formwork_process::{CompiledProcess, State};
 use formwork_store::{
     HistoryRow, Instance, InstanceId, Notification, NotificationId, NotificationQuery, Record,
-    RecordId, Task, TaskBox, TaskId, TaskQuery, TaskStatus, User, UserId,
+    RecordId, Task, TaskBox, TaskId, TaskQuery, TaskStatus, UserId,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::directory::Directory;
 use crate::policy::Caller;
 use crate::policy::fields::{FieldAccess, shown_fields, without_hidden};
 use crate::{CompiledApp, Runtime, RuntimeError, RuntimeResult};
@@ -141,23 +142,13 @@ pub struct NotificationPage {
     pub unread: u32,
 }
 
-/// Users by id, looked up once per request.
-#[derive(Default)]
-struct People(HashMap<UserId, Option<UserBrief>>);
-
-impl People {
-    async fn get(&mut self, rt: &Runtime, id: &UserId) -> RuntimeResult<Option<UserBrief>> {
-        if let Some(hit) = self.0.get(id) {
-            return Ok(hit.clone());
-        }
-        let brief = rt.store.get_user(id).await?.map(|u: User| UserBrief {
-            id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-        });
-        self.0.insert(id.clone(), brief.clone());
-        Ok(brief)
-    }
+/// Someone as a page shows them, from the directory; `None` for an id it does not know.
+fn brief(dir: &Directory, id: &UserId) -> Option<UserBrief> {
+    dir.user(id).map(|u| UserBrief {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+    })
 }
 
 fn node_view(process: &CompiledProcess, id: &str) -> NodeView {
@@ -192,7 +183,7 @@ impl Runtime {
     ) -> RuntimeResult<InboxPage> {
         let limit = page_size(limit);
         let user_id = caller.user.id.clone();
-        let mut people = People::default();
+        let dir = self.directory().await?;
         let mut items = Vec::new();
         let next = match which {
             InboxBox::Todo | InboxBox::Done => {
@@ -213,7 +204,7 @@ impl Runtime {
                 let (rows, next) = cut(rows, limit, |t| t.id.to_string());
                 for task in rows {
                     if let Some(item) = self
-                        .item(&mut people, task.instance_id.clone(), Some(task), None)
+                        .item(&dir, task.instance_id.clone(), Some(task), None)
                         .await?
                     {
                         items.push(item);
@@ -229,10 +220,7 @@ impl Runtime {
                     .await?;
                 let (rows, next) = cut(rows, limit, |i| i.record_id.to_string());
                 for instance in rows {
-                    if let Some(item) = self
-                        .item(&mut people, instance.id.clone(), None, None)
-                        .await?
-                    {
+                    if let Some(item) = self.item(&dir, instance.id.clone(), None, None).await? {
                         items.push(item);
                     }
                 }
@@ -258,10 +246,7 @@ impl Runtime {
                     else {
                         continue;
                     };
-                    if let Some(item) = self
-                        .item(&mut people, instance_id, None, Some(note))
-                        .await?
-                    {
+                    if let Some(item) = self.item(&dir, instance_id, None, Some(note)).await? {
                         items.push(item);
                     }
                 }
@@ -274,7 +259,7 @@ impl Runtime {
     /// An inbox entry; `None` when its record is gone.
     async fn item(
         &self,
-        people: &mut People,
+        dir: &Directory,
         instance_id: InstanceId,
         task: Option<Task>,
         notification: Option<Notification>,
@@ -295,7 +280,7 @@ impl Runtime {
             &record,
             task.as_ref().and_then(|t| process.node(&t.node_id)),
         );
-        let submitter = people.get(self, &record.owner_id).await?;
+        let submitter = brief(dir, &record.owner_id);
         Ok(Some(InboxItem {
             task,
             notification,
@@ -343,16 +328,16 @@ impl Runtime {
         } else {
             Vec::new()
         };
-        let mut people = People::default();
+        let dir = self.directory().await?;
         let timeline = self
-            .timeline_of(&mut people, &process, loaded.instance.clone())
+            .timeline_of(&dir, &process, loaded.instance.clone())
             .await?;
         Ok(TaskDetail {
             node: node_view(&process, &task.node_id),
             process_name: process.def().name.clone(),
             instance: loaded.instance,
-            assignee: people.get(self, &task.assignee_id).await?,
-            submitter: people.get(self, &record.owner_id).await?,
+            assignee: brief(&dir, &task.assignee_id),
+            submitter: brief(&dir, &record.owner_id),
             task,
             record,
             fields,
@@ -390,15 +375,13 @@ impl Runtime {
             .app_version(&instance.app_id, instance.app_version)
             .await?;
         let process = app.process(&instance.process_id)?.clone();
-        let mut people = People::default();
-        Ok(Some(
-            self.timeline_of(&mut people, &process, instance).await?,
-        ))
+        let dir = self.directory().await?;
+        Ok(Some(self.timeline_of(&dir, &process, instance).await?))
     }
 
     async fn timeline_of(
         &self,
-        people: &mut People,
+        dir: &Directory,
         process: &CompiledProcess,
         instance: Instance,
     ) -> RuntimeResult<Timeline> {
@@ -408,7 +391,7 @@ impl Runtime {
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
             let actor = match &row.actor {
-                Some(id) => people.get(self, id).await?,
+                Some(id) => brief(dir, id),
                 None => None,
             };
             let duration_secs = match row.action.as_str() {
@@ -432,7 +415,7 @@ impl Runtime {
         }
         let mut waiting = Vec::new();
         for task in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
-            let who = people.get(self, &task.assignee_id).await?;
+            let who = brief(dir, &task.assignee_id);
             waiting.push((task.clone(), who, node_view(process, &task.node_id)));
         }
         Ok(Timeline {

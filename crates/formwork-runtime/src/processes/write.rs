@@ -11,14 +11,14 @@ use formwork_process::{
 };
 use formwork_store::{
     AppId, InstanceId, InstanceStatus, NewHistory, NewJob, NewNotification, NewTask, NewTimer,
-    RecordId, RecordStatus, StepWrite, Store, TaskAction, TaskClose, TaskId, TaskStatus, UserId,
+    RecordId, RecordStatus, StepWrite, TaskAction, TaskClose, TaskId, TaskStatus, UserId,
 };
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::directory::Directory;
 use crate::RuntimeResult;
+use crate::directory::Directory;
 
 /// The person whose action this step applies, and what they said.
 #[derive(Debug, Clone)]
@@ -58,13 +58,12 @@ pub(crate) struct Built {
     pub record_data: Value,
 }
 
-pub(crate) async fn build(
-    store: &dyn Store,
-    dir: &mut Directory,
+pub(crate) fn build(
+    dir: &Directory,
     input: WriteInput<'_>,
     effects: Vec<Effect>,
 ) -> RuntimeResult<Built> {
-    let mut ids = Ids { store, dir };
+    let ids = Ids(dir);
     let mut task_ids = input.task_ids.clone();
     let state = serde_json::to_value(input.next)
         .map_err(|e| crate::RuntimeError::Internal(format!("process state: {e}")))?;
@@ -88,7 +87,7 @@ pub(crate) async fn build(
                 due_at,
             } => {
                 let id = TaskId::new();
-                let assignee_id = ids.of(&assignee).await?;
+                let assignee_id = ids.of(&assignee)?;
                 task_ids.insert(key.0.clone(), id.clone());
                 write.notifications.push(NewNotification {
                     user_id: assignee_id.clone(),
@@ -117,7 +116,7 @@ pub(crate) async fn build(
             }),
             Effect::CompleteTask { key, outcome, by } => {
                 let by_id = match &by {
-                    Some(u) => Some(ids.of(u).await?),
+                    Some(u) => Some(ids.of(u)?),
                     None => None,
                 };
                 let comment = input
@@ -133,7 +132,7 @@ pub(crate) async fn build(
                 });
             }
             Effect::Notify { user, kind } => {
-                let user_id = ids.of(&user).await?;
+                let user_id = ids.of(&user)?;
                 let (kind, payload) = notify_payload(input.process, &kind, &task_ids);
                 write.notifications.push(NewNotification {
                     user_id,
@@ -153,7 +152,7 @@ pub(crate) async fn build(
                 }
             }
             Effect::History(entry) => {
-                let row = history_row(&mut ids, entry, input.actor).await?;
+                let row = history_row(&ids, entry, input.actor)?;
                 write.history.push(row);
             }
             Effect::Ended { outcome } => ended = Some(outcome),
@@ -199,19 +198,25 @@ pub(crate) async fn build(
 }
 
 /// Usernames to user ids, through the step's directory.
-struct Ids<'a> {
-    store: &'a dyn Store,
-    dir: &'a mut Directory,
-}
+struct Ids<'a>(&'a Directory);
 
 impl Ids<'_> {
-    async fn of(&mut self, username: &str) -> RuntimeResult<UserId> {
-        self.dir.id_of(self.store, username).await
+    /// The user id of `username`, whom the step names; an unknown user is an error the caller
+    /// could not have avoided (a package naming a missing user).
+    fn of(&self, username: &str) -> RuntimeResult<UserId> {
+        self.0
+            .by_username(username)
+            .map(|u| u.id.clone())
+            .ok_or_else(|| {
+                crate::RuntimeError::Internal(format!(
+                    "user `{username}` named by the process does not exist"
+                ))
+            })
     }
 }
 
-async fn history_row(
-    ids: &mut Ids<'_>,
+fn history_row(
+    ids: &Ids<'_>,
     entry: HistoryEntry,
     actor: Option<&Actor>,
 ) -> RuntimeResult<NewHistory> {
@@ -220,7 +225,7 @@ async fn history_row(
         _ => None,
     };
     let actor_id = match &entry.actor {
-        Some(u) => Some(ids.of(u).await?),
+        Some(u) => Some(ids.of(u)?),
         None => None,
     };
     let (action, detail) = match serde_json::to_value(&entry.action) {

@@ -22,12 +22,11 @@ use formwork_model::RecordId;
     responses((status = 200, body = TimelineResponse), (status = 404, body = ErrorBody)))]
 pub async fn timeline(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Json<TimelineResponse>, ApiError> {
     let id: RecordId = named(&id)?;
-    let caller = state.runtime.caller(user).await?;
     let timeline = state
         .runtime
         .record_timeline(&caller, &id)
@@ -49,7 +48,7 @@ pub async fn timeline(
     ))]
 pub async fn withdraw(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<InstanceResponse>, ApiError> {
@@ -60,7 +59,6 @@ pub async fn withdraw(
         serde_json::from_value(parse_package(&body)?)
             .map_err(|_| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid"))?
     };
-    let caller = state.runtime.caller(user).await?;
     let instance = state
         .runtime
         .withdraw_record(

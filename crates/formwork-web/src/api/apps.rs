@@ -19,6 +19,7 @@ use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::i18n::Lang;
 use crate::ids::named;
 use formwork_model::AppId;
+use formwork_runtime::Caller;
 
 fn field_errors(problems: &[Problem], lang: Lang) -> Vec<FieldError> {
     problems
@@ -38,7 +39,7 @@ fn etag(rev: i64) -> [(axum::http::HeaderName, HeaderValue); 1] {
     responses((status = 200, body = Vec<AppSummaryResponse>)))]
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
 ) -> Result<Json<Vec<AppSummaryResponse>>, ApiError> {
     let apps = state.runtime.list_apps(&user).await?;
     Ok(Json(apps.into_iter().map(Into::into).collect()))
@@ -56,7 +57,7 @@ pub async fn list(
     ))]
 pub async fn import(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     lang: Lang,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -87,7 +88,7 @@ fn draft_response(
     responses((status = 200, body = DraftResponse), (status = 404, body = ErrorBody)))]
 pub async fn get_draft(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Response, ApiError> {
     let app: AppId = named(&app)?;
@@ -116,7 +117,7 @@ pub async fn get_draft(
     ))]
 pub async fn put_draft(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
     lang: Lang,
     headers: HeaderMap,
@@ -155,7 +156,7 @@ pub async fn put_draft(
     responses((status = 200, body = ValidateResponse), (status = 404, body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
     lang: Lang,
 ) -> Result<Json<ValidateResponse>, ApiError> {
@@ -176,7 +177,7 @@ pub async fn validate(
     ))]
 pub async fn publish(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Json<PublishResponse>, ApiError> {
     let app: AppId = named(&app)?;
@@ -192,7 +193,7 @@ pub async fn publish(
     responses((status = 200, body = Vec<VersionInfoResponse>), (status = 404, body = ErrorBody)))]
 pub async fn versions(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Json<Vec<VersionInfoResponse>>, ApiError> {
     let app: AppId = named(&app)?;
@@ -209,7 +210,7 @@ pub async fn versions(
     ))]
 pub async fn version(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path((app, n)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
     let app: AppId = named(&app)?;

@@ -29,10 +29,9 @@ use formwork_model::{FileId, RecordId};
     ))]
 pub async fn upload(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let caller = state.runtime.caller(user).await?;
     while let Some(field) = multipart
         .next_field()
         .await
@@ -61,11 +60,10 @@ pub async fn upload(
     responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)))]
 pub async fn own(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: FileId = named(&id)?;
-    let caller = state.runtime.caller(user).await?;
     let (attachment, bytes) = state.runtime.own_file(&caller, &id).await?;
     Ok(download(&attachment, bytes))
 }
@@ -76,12 +74,11 @@ pub async fn own(
     responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)))]
 pub async fn of_record(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id: RecordId = named(&id)?;
     let file: FileId = named(&file)?;
-    let caller = state.runtime.caller(user).await?;
     let (attachment, bytes) = state.runtime.record_file(&caller, &id, &file).await?;
     Ok(download(&attachment, bytes))
 }

@@ -110,7 +110,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path((app, form)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
@@ -124,7 +124,6 @@ pub async fn create(
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .map(str::to_owned);
-    let caller = state.runtime.caller(user).await?;
     let inserted = state
         .runtime
         .submit_record(&caller, &app, &form, &input, key, OffsetDateTime::now_utc())
@@ -159,7 +158,7 @@ pub async fn create(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path((app, form)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<RecordListResponse>, ApiError> {
@@ -178,7 +177,6 @@ pub async fn list(
             _ => {}
         }
     }
-    let caller = state.runtime.caller(user).await?;
     let page = state
         .runtime
         .list_records(&caller, &app, &form, &request)
@@ -195,11 +193,10 @@ pub async fn list(
     responses((status = 200, body = RecordResponse), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: RecordId = named(&id)?;
-    let caller = state.runtime.caller(user).await?;
     let record = state.runtime.read_record(&caller, &id).await?;
     Ok(with_etag(StatusCode::OK, record))
 }
@@ -218,7 +215,7 @@ pub async fn get(
     ))]
 pub async fn patch(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -227,7 +224,6 @@ pub async fn patch(
     let rev = if_match(&headers)?
         .ok_or_else(|| precondition("precondition_required", StatusCode::PRECONDITION_REQUIRED))?;
     let input = parse_package(&body)?;
-    let caller = state.runtime.caller(user).await?;
     let record = state
         .runtime
         .update_record(&caller, &id, rev, &input, OffsetDateTime::now_utc())
@@ -241,13 +237,12 @@ pub async fn patch(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let id: RecordId = named(&id)?;
     let rev = if_match(&headers)?;
-    let caller = state.runtime.caller(user).await?;
     state.runtime.delete_record(&caller, &id, rev).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -80,10 +80,6 @@ pub async fn logout(session: Session) -> Result<impl IntoResponse, ApiError> {
         (status = 200, body = MeResponse),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn me(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-) -> Result<Json<MeResponse>, ApiError> {
-    let caller = state.runtime.caller(user).await?;
+pub async fn me(CurrentUser(caller): CurrentUser) -> Result<Json<MeResponse>, ApiError> {
     Ok(Json(MeResponse::new(caller)))
 }

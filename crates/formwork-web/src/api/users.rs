@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::ids::named;
+use formwork_runtime::Caller;
 
 fn require_admin(user: &Account) -> Result<(), ApiError> {
     if user.is_admin {
@@ -31,7 +32,7 @@ fn require_admin(user: &Account) -> Result<(), ApiError> {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(Caller { user: admin, .. }): CurrentUser,
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
     require_admin(&admin)?;
@@ -78,7 +79,7 @@ pub async fn reinstate(
 
 async fn set_suspended(
     State(state): State<AppState>,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(Caller { user: admin, .. }): CurrentUser,
     Path(username): Path<String>,
     suspended: bool,
 ) -> Result<Json<UserResponse>, ApiError> {

@@ -29,8 +29,8 @@ async fn caller_of(parts: &mut Parts, state: &AppState) -> Result<Option<Caller>
     let Some(user_id) = user_id.and_then(|id| id.parse::<formwork_model::UserId>().ok()) else {
         return Ok(None);
     };
-    match state.runtime.session_user(&user_id).await {
-        Ok(user) => Ok(Some(state.runtime.caller(user).await?)),
+    match state.runtime.session_caller(&user_id).await {
+        Ok(caller) => Ok(Some(caller)),
         Err(
             formwork_runtime::RuntimeError::Unauthenticated
             | formwork_runtime::RuntimeError::Suspended
