@@ -6,14 +6,27 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use base64::Engine;
+use clap::Args;
 use formwork_model::AppId;
 use formwork_runtime::{DEMO_USERS, Runtime, RuntimeError, system_actor};
 use rand::RngCore;
 
-use crate::cli::DemoArgs;
+use crate::server::{ServeArgs, serve_until_signal};
 use crate::{SAMPLE_APP, SAMPLE_APP_ID, open_migrated};
 
 const PASSWORD_FILE: &str = "demo-password";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Password for every demo user (default: generated once and kept in ./data/demo-password).
+    #[arg(long, env = "FORMWORK_DEMO_PASSWORD")]
+    pub demo_password: Option<String>,
+    /// Set up the demo and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
 
 /// A random password of 16 URL-safe characters.
 pub fn random_password() -> String {
@@ -69,7 +82,7 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
     if args.no_serve {
         return Ok(());
     }
-    crate::cli::serve_until_signal(runtime, &args.serve).await
+    serve_until_signal(runtime, &args.serve).await
 }
 
 /// Whether a look-up found nothing (other errors stop the demo).

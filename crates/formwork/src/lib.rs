@@ -12,7 +12,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use formwork_store::Store;
 
-pub use server::{RunningServer, serve, spawn};
+pub use demo::DemoArgs;
+pub use server::{RunningServer, ServeArgs, serve, spawn};
 
 /// Where data lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/formwork.db";

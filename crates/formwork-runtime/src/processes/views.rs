@@ -142,6 +142,9 @@ pub struct NotificationPage {
     pub unread: u32,
 }
 
+/// An inbox row: the instance it is about, with the task or the copy it comes from.
+type InboxRow = (InstanceId, Option<Task>, Option<Notification>);
+
 /// Someone as a page shows them, from the directory; `None` for an id it does not know.
 fn brief(dir: &Directory, id: &UserId) -> Option<UserBrief> {
     dir.user(id).map(|u| UserBrief {
@@ -181,36 +184,49 @@ impl Runtime {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> RuntimeResult<InboxPage> {
-        let limit = page_size(limit);
-        let user_id = caller.user.id.clone();
+        let (entries, next) = self
+            .inbox_rows(caller, which, after, page_size(limit))
+            .await?;
         let dir = self.directory().await?;
-        let mut items = Vec::new();
-        let next = match which {
+        let mut items = Vec::with_capacity(entries.len());
+        for (instance_id, task, note) in entries {
+            if let Some(item) = self.item(&dir, instance_id, task, note).await? {
+                items.push(item);
+            }
+        }
+        Ok(InboxPage { items, next })
+    }
+
+    /// The rows of one page of a box, each as the instance it is about (with its task or
+    /// message), and the cursor of the next page.
+    async fn inbox_rows(
+        &self,
+        caller: &Caller,
+        which: InboxBox,
+        after: Option<&str>,
+        limit: u32,
+    ) -> RuntimeResult<(Vec<InboxRow>, Option<String>)> {
+        let user_id = caller.user.id.clone();
+        Ok(match which {
             InboxBox::Todo | InboxBox::Done => {
                 let task_box = if which == InboxBox::Todo {
                     TaskBox::Todo
                 } else {
                     TaskBox::Done
                 };
-                let rows = self
-                    .store
-                    .list_tasks(&TaskQuery {
-                        user_id,
-                        task_box,
-                        after: after.map(parse_after).transpose()?,
-                        limit: limit + 1,
-                    })
-                    .await?;
-                let (rows, next) = cut(rows, limit, |t| t.id.to_string());
-                for task in rows {
-                    if let Some(item) = self
-                        .item(&dir, task.instance_id.clone(), Some(task), None)
-                        .await?
-                    {
-                        items.push(item);
-                    }
-                }
-                next
+                let query = TaskQuery {
+                    user_id,
+                    task_box,
+                    after: after.map(parse_after).transpose()?,
+                    limit: limit + 1,
+                };
+                let (rows, next) = cut(self.store.list_tasks(&query).await?, limit, |t| {
+                    t.id.to_string()
+                });
+                let rows = rows
+                    .into_iter()
+                    .map(|t| (t.instance_id.clone(), Some(t), None));
+                (rows.collect(), next)
             }
             InboxBox::Submitted => {
                 let after = after.map(parse_after::<RecordId>).transpose()?;
@@ -219,41 +235,26 @@ impl Runtime {
                     .submitted_instances(&user_id, after.as_ref(), limit + 1)
                     .await?;
                 let (rows, next) = cut(rows, limit, |i| i.record_id.to_string());
-                for instance in rows {
-                    if let Some(item) = self.item(&dir, instance.id.clone(), None, None).await? {
-                        items.push(item);
-                    }
-                }
-                next
+                (rows.into_iter().map(|i| (i.id, None, None)).collect(), next)
             }
             InboxBox::Cc => {
-                let rows = self
-                    .store
-                    .list_notifications(&NotificationQuery {
-                        user_id,
-                        kind: Some("cc".into()),
-                        before: after.map(parse_after).transpose()?,
-                        limit: limit + 1,
-                    })
-                    .await?;
-                let (rows, next) = cut(rows, limit, |n| n.id.to_string());
-                for note in rows {
-                    let Some(instance_id) = note
-                        .payload
-                        .get("instance_id")
-                        .and_then(Value::as_str)
-                        .and_then(|id| InstanceId::parse(id).ok())
-                    else {
-                        continue;
-                    };
-                    if let Some(item) = self.item(&dir, instance_id, None, Some(note)).await? {
-                        items.push(item);
-                    }
-                }
-                next
+                let query = NotificationQuery {
+                    user_id,
+                    kind: Some("cc".into()),
+                    before: after.map(parse_after).transpose()?,
+                    limit: limit + 1,
+                };
+                let (rows, next) = cut(self.store.list_notifications(&query).await?, limit, |n| {
+                    n.id.to_string()
+                });
+                // A copy always names its instance; one that does not is left out.
+                let rows = rows.into_iter().filter_map(|note| {
+                    let id = note.payload.get("instance_id").and_then(Value::as_str)?;
+                    Some((InstanceId::parse(id).ok()?, None, Some(note)))
+                });
+                (rows.collect(), next)
             }
-        };
-        Ok(InboxPage { items, next })
+        })
     }
 
     /// An inbox entry; `None` when its record is gone.

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use formwork_forms::field_diff;
+use formwork_model::Outcome;
 use formwork_process::{
     CancelReason, CompiledProcess, Effect, HistoryEntry, NotifyKind, State, Status, TaskOutcome,
     TimerKind,
@@ -63,8 +64,6 @@ pub(crate) fn build(
     input: WriteInput<'_>,
     effects: Vec<Effect>,
 ) -> RuntimeResult<Built> {
-    let ids = Ids(dir);
-    let mut task_ids = input.task_ids.clone();
     let state = serde_json::to_value(input.next)
         .map_err(|e| crate::RuntimeError::Internal(format!("process state: {e}")))?;
     let mut write = StepWrite::new(
@@ -76,125 +75,176 @@ pub(crate) fn build(
     write.decided_task = input.decided_task.clone();
     write.fired_timer = input.fired_timer.clone();
     write.at = Some(input.now);
-    let mut data = input.data;
-    let mut ended = None;
+    let mut builder = Builder {
+        ids: Ids(dir),
+        task_ids: input.task_ids.clone(),
+        write,
+        data: input.data.clone(),
+        ended: None,
+        input: &input,
+    };
     for effect in effects {
+        builder.apply(effect)?;
+    }
+    Ok(builder.finish())
+}
+
+/// A step's rows as its effects are applied one by one.
+struct Builder<'a, 'i> {
+    ids: Ids<'a>,
+    /// Task ids by key: the instance's existing tasks and those this step creates.
+    task_ids: HashMap<String, TaskId>,
+    write: StepWrite,
+    /// The record data as the step leaves it.
+    data: Value,
+    ended: Option<Outcome>,
+    input: &'i WriteInput<'i>,
+}
+
+impl Builder<'_, '_> {
+    fn apply(&mut self, effect: Effect) -> RuntimeResult<()> {
         match effect {
             Effect::CreateTask {
                 key,
                 node,
                 assignee,
                 due_at,
-            } => {
-                let id = TaskId::new();
-                let assignee_id = ids.of(&assignee)?;
-                task_ids.insert(key.0.clone(), id.clone());
-                write.notifications.push(NewNotification {
-                    user_id: assignee_id.clone(),
-                    kind: "task".into(),
-                    payload: json!({
-                        "task_id": id,
-                        "node": node,
-                        "node_name": node_name(input.process, &node),
-                        "due_at": due_at.and_then(|t| t.format(&Rfc3339).ok()),
-                    }),
-                });
-                write.tasks_created.push(NewTask {
-                    id,
-                    key: key.0,
-                    node_id: node,
-                    assignee_id,
-                    due_at,
-                });
-            }
-            Effect::CancelTask { key, reason } => write.tasks_closed.push(TaskClose {
+            } => self.create_task(key.0, node, &assignee, due_at)?,
+            Effect::CancelTask { key, reason } => self.write.tasks_closed.push(TaskClose {
                 key: key.0,
                 status: TaskStatus::Cancelled,
                 action: cancel_reason(reason),
                 by: None,
                 comment: None,
             }),
-            Effect::CompleteTask { key, outcome, by } => {
-                let by_id = match &by {
-                    Some(u) => Some(ids.of(u)?),
-                    None => None,
-                };
-                let comment = input
-                    .actor
-                    .filter(|_| input.decided_task.as_deref() == Some(key.0.as_str()))
-                    .and_then(|a| a.comment.clone());
-                write.tasks_closed.push(TaskClose {
-                    key: key.0,
-                    status: TaskStatus::Done,
-                    action: task_action(outcome),
-                    by: by_id,
-                    comment,
-                });
-            }
+            Effect::CompleteTask { key, outcome, by } => self.complete_task(key.0, outcome, by)?,
             Effect::Notify { user, kind } => {
-                let user_id = ids.of(&user)?;
-                let (kind, payload) = notify_payload(input.process, &kind, &task_ids);
-                write.notifications.push(NewNotification {
+                let user_id = self.ids.of(&user)?;
+                let (kind, payload) = notify_payload(self.input.process, &kind, &self.task_ids);
+                self.write.notifications.push(NewNotification {
                     user_id,
                     kind,
                     payload,
                 });
             }
-            Effect::ScheduleTimer { key, fire_at, kind } => write.timers_scheduled.push(NewTimer {
-                key: key.0,
-                kind: timer_kind(kind).into(),
-                fire_at,
-            }),
-            Effect::CancelTimer { key } => write.timers_cancelled.push(key.0),
+            Effect::ScheduleTimer { key, fire_at, kind } => {
+                self.write.timers_scheduled.push(NewTimer {
+                    key: key.0,
+                    kind: timer_kind(kind).into(),
+                    fire_at,
+                });
+            }
+            Effect::CancelTimer { key } => self.write.timers_cancelled.push(key.0),
             Effect::SetFields { values, .. } => {
-                if let Value::Object(map) = &mut data {
+                if let Value::Object(map) = &mut self.data {
                     map.extend(values);
                 }
             }
             Effect::History(entry) => {
-                let row = history_row(&ids, entry, input.actor)?;
-                write.history.push(row);
+                let row = history_row(&self.ids, entry, self.input.actor)?;
+                self.write.history.push(row);
             }
-            Effect::Ended { outcome } => ended = Some(outcome),
+            Effect::Ended { outcome } => self.ended = Some(outcome),
             Effect::Stopped { .. } => {}
         }
+        Ok(())
     }
-    for note in &write.notifications {
-        write.outbox.push(NewJob {
-            kind: "notify".into(),
-            payload: json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
-        });
-    }
-    if let Some(outcome) = ended {
-        write.outbox.push(NewJob {
-            kind: "process.ended".into(),
+
+    /// A new open task, and the message telling its assignee.
+    fn create_task(
+        &mut self,
+        key: String,
+        node: String,
+        assignee: &str,
+        due_at: Option<OffsetDateTime>,
+    ) -> RuntimeResult<()> {
+        let id = TaskId::new();
+        let assignee_id = self.ids.of(assignee)?;
+        self.task_ids.insert(key.clone(), id.clone());
+        self.write.notifications.push(NewNotification {
+            user_id: assignee_id.clone(),
+            kind: "task".into(),
             payload: json!({
-                "app_id": input.app_id,
-                "process_id": input.process.def().id,
-                "instance_id": input.instance_id,
-                "record_id": input.record_id,
-                "outcome": RecordStatus::from(outcome).as_str(),
+                "task_id": id,
+                "node": node,
+                "node_name": node_name(self.input.process, &node),
+                "due_at": due_at.and_then(|t| t.format(&Rfc3339).ok()),
             }),
         });
+        self.write.tasks_created.push(NewTask {
+            id,
+            key,
+            node_id: node,
+            assignee_id,
+            due_at,
+        });
+        Ok(())
     }
-    let record_status = match &input.next.status {
-        Status::Ended { outcome } => RecordStatus::from(*outcome),
-        // While an instance runs (or waits for an admin after stopping).
-        Status::NotStarted | Status::Running | Status::Stopped { .. } => RecordStatus::InReview,
-    };
-    if input.stored_status != Some(record_status) {
-        write.record_status = Some(record_status);
+
+    /// A task closed by whoever acted on it (with their comment on the decided task).
+    fn complete_task(
+        &mut self,
+        key: String,
+        outcome: TaskOutcome,
+        by: Option<String>,
+    ) -> RuntimeResult<()> {
+        let by = by.map(|u| self.ids.of(&u)).transpose()?;
+        let input = self.input;
+        let comment = input
+            .actor
+            .filter(|_| input.decided_task.as_deref() == Some(key.as_str()))
+            .and_then(|a| a.comment.clone());
+        self.write.tasks_closed.push(TaskClose {
+            key,
+            status: TaskStatus::Done,
+            action: task_action(outcome),
+            by,
+            comment,
+        });
+        Ok(())
     }
-    if &data != input.stored_data {
-        write.record_diff = Some(field_diff(input.stored_data, &data));
-        write.record_data = Some(data.clone());
-        write.record_rev = input.stored_rev;
+
+    /// The outbox rows, and the record's status and data after the step.
+    fn finish(mut self) -> Built {
+        let input = self.input;
+        let mut write = self.write;
+        for note in &write.notifications {
+            write.outbox.push(NewJob {
+                kind: "notify".into(),
+                payload: json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
+            });
+        }
+        if let Some(outcome) = self.ended.take() {
+            write.outbox.push(NewJob {
+                kind: "process.ended".into(),
+                payload: json!({
+                    "app_id": input.app_id,
+                    "process_id": input.process.def().id,
+                    "instance_id": input.instance_id,
+                    "record_id": input.record_id,
+                    "outcome": RecordStatus::from(outcome).as_str(),
+                }),
+            });
+        }
+        let record_status = match &input.next.status {
+            Status::Ended { outcome } => RecordStatus::from(*outcome),
+            // While an instance runs (or waits for an admin after stopping).
+            Status::NotStarted | Status::Running | Status::Stopped { .. } => RecordStatus::InReview,
+        };
+        if input.stored_status != Some(record_status) {
+            write.record_status = Some(record_status);
+        }
+        if &self.data != input.stored_data {
+            write.record_diff = Some(field_diff(input.stored_data, &self.data));
+            write.record_data = Some(self.data.clone());
+            write.record_rev = input.stored_rev;
+        }
+        Built {
+            write,
+            record_status,
+            record_data: self.data,
+        }
     }
-    Ok(Built {
-        write,
-        record_status,
-        record_data: data,
-    })
 }
 
 /// Usernames to user ids, through the step's directory.

@@ -368,12 +368,8 @@ pub(crate) fn failure(lang: Lang, e: &RuntimeError) -> String {
 
 /// `POST /inbox/batch`: approves the ticked tasks (`task`, repeated) with one optional
 /// `comment`, each on its own; the page says how each went.
-pub(crate) async fn batch(
-    State(state): State<AppState>,
-    lang: Lang,
-    PageCaller(caller): PageCaller,
-    submitted: Submitted,
-) -> Result<Response, PageError> {
+/// The tasks ticked on the page, each once, in order.
+fn chosen_tasks(submitted: &Submitted) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for id in submitted.all("task") {
         let id = id.trim();
@@ -381,6 +377,47 @@ pub(crate) async fn batch(
             ids.push(id.to_owned());
         }
     }
+    ids
+}
+
+/// How one task of a batch went, named by its record's number and step as its page shows it
+/// (decided now, or not); a task that is not the caller's stays nameless.
+async fn batch_result(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    outcome: &Result<formwork_runtime::Decided, RuntimeError>,
+    lang: Lang,
+) -> BatchResult {
+    let detail = match id.parse() {
+        Ok(task) => state.runtime.task_detail(caller, &task).await.ok(),
+        Err(_) => None,
+    };
+    BatchResult {
+        number: detail
+            .as_ref()
+            .and_then(|d| d.record.number.clone())
+            .unwrap_or_else(|| id.to_owned()),
+        step: detail
+            .as_ref()
+            .map(|d| step_name(&d.node, lang))
+            .unwrap_or_default(),
+        url: detail.as_ref().map(|_| format!("/tasks/{id}")),
+        ok: outcome.is_ok(),
+        message: match outcome {
+            Ok(_) => lang.message("ui.inbox.batch.ok", &[]),
+            Err(e) => failure(lang, e),
+        },
+    }
+}
+
+pub(crate) async fn batch(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let ids = chosen_tasks(&submitted);
     let comment = submitted.get("comment").unwrap_or_default().to_owned();
     let here = url(InboxBox::Todo, None);
     let mut extras = Extras {
@@ -427,28 +464,7 @@ pub(crate) async fn batch(
     };
     let mut results = Vec::with_capacity(ids.len());
     for (id, outcome) in ids.iter().zip(outcomes) {
-        // The task as its page shows it (decided now, or not); a task that is not the
-        // caller's stays nameless.
-        let detail = match id.parse() {
-            Ok(task) => state.runtime.task_detail(&caller, &task).await.ok(),
-            Err(_) => None,
-        };
-        results.push(BatchResult {
-            number: detail
-                .as_ref()
-                .and_then(|d| d.record.number.clone())
-                .unwrap_or_else(|| id.clone()),
-            step: detail
-                .as_ref()
-                .map(|d| step_name(&d.node, lang))
-                .unwrap_or_default(),
-            url: detail.as_ref().map(|_| format!("/tasks/{id}")),
-            ok: outcome.is_ok(),
-            message: match &outcome {
-                Ok(_) => lang.message("ui.inbox.batch.ok", &[]),
-                Err(e) => failure(lang, e),
-            },
-        });
+        results.push(batch_result(&state, &caller, id, &outcome, lang).await);
     }
     extras.comment = String::new();
     extras.batch = Some(results);

@@ -164,6 +164,40 @@ async fn timeline(
     Ok(found.map(|t| TimelineView::new(&t, lang, OffsetDateTime::now_utc())))
 }
 
+/// A record's header: number, status, owner, dates, version and revision.
+fn record_summary(record: &Record, owner: String, lang: Lang) -> minijinja::Value {
+    context! {
+        id => record.id.to_string(),
+        number => record.number.clone().unwrap_or_default(),
+        status => format::status(lang, record.status),
+        status_key => record.status.as_str(),
+        owner,
+        created => format::instant(record.created_at),
+        updated => format::instant(record.updated_at),
+        version => record.app_version,
+        rev => record.rev,
+    }
+}
+
+/// The record's comments, oldest first.
+async fn comment_views(
+    state: &AppState,
+    caller: &Caller,
+    id: &RecordId,
+) -> Result<Vec<CommentView>, PageError> {
+    Ok(state
+        .runtime
+        .comments(caller, id)
+        .await?
+        .into_iter()
+        .map(|c| CommentView {
+            author: c.author,
+            at: format::instant(c.comment.created_at),
+            body: c.comment.body,
+        })
+        .collect())
+}
+
 async fn page(
     state: &AppState,
     caller: &Caller,
@@ -177,17 +211,7 @@ async fn page(
     let form = state.runtime.record_form(&record).await?;
     let (desc, _) = FormDesc::of(&form, lang);
     let shown = fields_of(&form, &desc, &record, lang);
-    let comments: Vec<CommentView> = state
-        .runtime
-        .comments(caller, id)
-        .await?
-        .into_iter()
-        .map(|c| CommentView {
-            author: c.author,
-            at: format::instant(c.comment.created_at),
-            body: c.comment.body,
-        })
-        .collect();
+    let comments = comment_views(state, caller, id).await?;
     let history: Vec<HistoryView> = state
         .runtime
         .history(caller, id)
@@ -217,17 +241,7 @@ async fn page(
         "record_view.html",
         &chrome,
         context! {
-            record => context! {
-                id => record.id.to_string(),
-                number => record.number.clone().unwrap_or_default(),
-                status => format::status(lang, record.status),
-                status_key => record.status.as_str(),
-                owner,
-                created => format::instant(record.created_at),
-                updated => format::instant(record.updated_at),
-                version => record.app_version,
-                rev => record.rev,
-            },
+            record => record_summary(&record, owner, lang),
             app_name => app.def.name.get(tag).to_owned(),
             app_url => format!("/apps/{}", record.app_id),
             form_name,
