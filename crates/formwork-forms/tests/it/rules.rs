@@ -1,11 +1,9 @@
 //! Field rules: visibility, required-when, read-only, defaults, computed fields, system and
 //! unknown keys, updates over older versions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::common;
 
-mod common;
-
-use common::{codes, compile, ctx, pairs, zh};
+use crate::common::{codes, compile, ctx, pairs, zh};
 use formwork_forms::{CompiledForm, RecordMeta, SYSTEM_KEYS, SubmitContext};
 use serde_json::{Value, json};
 

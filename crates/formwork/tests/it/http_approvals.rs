@@ -2,14 +2,13 @@
 //! resubmit, return, withdraw, field permissions, the inbox and notifications, a task decided
 //! once under 50 concurrent decisions, parallel branches joined once per instance, and timers
 //! fired once across restarts.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
+use crate::common::{Client, TestApp, apps, only_task_of, open_tasks, rid, sample_package};
 use axum::http::StatusCode;
-use common::{Client, TestApp, apps, only_task_of, open_tasks, rid, sample_package};
 use formwork_runtime::Runtime;
 use formwork_testkit::fixtures::notifications;
 use serde_json::{Value, json};

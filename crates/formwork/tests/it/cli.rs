@@ -1,5 +1,4 @@
 //! The `formwork` binary as a person runs it.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,10 +1,9 @@
 //! Sessions, tokens, CSRF, throttling and suspension over HTTP, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
+use crate::common::{PASSWORD, apps};
 use axum::http::{Method, StatusCode};
-use common::{PASSWORD, apps};
 use serde_json::json;
 
 #[tokio::test]

@@ -1,13 +1,10 @@
 //! The end-user pages over HTTP, on SQLite and PostgreSQL: sign-in, forms posted as a browser
 //! posts them (urlencoded and multipart), errors beside their fields with the input kept,
 //! hostile text that round-trips literally, stale edits, comments and history, lists.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::pages::Browser;
+use crate::common::{PASSWORD, TestApp, apps, sample_package};
 use axum::http::{StatusCode, header};
-use common::pages::Browser;
-use common::{PASSWORD, TestApp, apps, sample_package};
 use serde_json::json;
 
 const NEW: &str = "/apps/project-registration/forms/project/new";

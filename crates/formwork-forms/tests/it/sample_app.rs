@@ -1,16 +1,12 @@
 //! The shipped sample package `apps/project-registration.json` compiles, and its three
 //! classic mistakes come back as Chinese sentences on the right fields.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::{codes, ctx, pairs};
+use crate::common::{codes, ctx, pairs};
 use formwork_forms::CompiledForm;
 use formwork_model::AppDef;
 use serde_json::json;
 
-const PACKAGE: &str = include_str!("../../../apps/project-registration.json");
+const PACKAGE: &str = include_str!("../../../../apps/project-registration.json");
 
 fn sample() -> (AppDef, CompiledForm) {
     let app: AppDef = serde_json::from_str(PACKAGE).unwrap();

@@ -1,11 +1,9 @@
 //! Each field kind accepts what it should, stores it normalised, and refuses the rest with
 //! the right code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::common;
 
-mod common;
-
-use common::{SHA, codes, ctx, file, kinds};
+use crate::common::{SHA, codes, ctx, file, kinds};
 use formwork_forms::FieldKind;
 use serde_json::{Value, json};
 

@@ -1,12 +1,11 @@
 //! The directory snapshot over HTTP on SQLite and PostgreSQL: assignees resolve against the
 //! whole directory (a user any field names, department heads at any level, a list of users),
 //! and a change written elsewhere (another instance, a tool) is seen on the next request.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
+use crate::common::{Client, TestApp, apps, only_task_of};
 use axum::http::StatusCode;
-use common::{Client, TestApp, apps, only_task_of};
 use formwork_testkit::fixtures::role;
 use serde_json::{Value, json};
 

@@ -1,11 +1,9 @@
 //! Messages people understand: labels in their language, no JSON Schema jargon, analysts'
 //! overrides.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::{codes, compile, ctx, en, file, pairs, project, project_def, valid_project, zh};
+use crate::common::{
+    codes, compile, ctx, en, file, pairs, project, project_def, valid_project, zh,
+};
 use formwork_forms::{CODES, FieldError};
 use serde_json::{Value, json};
 

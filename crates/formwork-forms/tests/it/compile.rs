@@ -1,10 +1,6 @@
 //! Compiling a form once: what is refused before any submission, and what can be shared.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::project_def;
+use crate::common::project_def;
 use formwork_forms::{CompileError, CompiledForm};
 use formwork_model::FormDef;
 use serde_json::{Value, json};

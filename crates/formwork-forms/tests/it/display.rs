@@ -1,11 +1,9 @@
 //! Reading records for people (under any form version), field diffs for audit, and the
 //! rules description for the browser.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+use crate::common;
 
-mod common;
-
-use common::{compile, ctx, kinds, project, project_def, valid_project};
+use crate::common::{compile, ctx, kinds, project, project_def, valid_project};
 use formwork_forms::{DisplayField, field_diff};
 use serde_json::{Value, json};
 

@@ -2,13 +2,10 @@
 //! them: each person sees only their own tasks, someone else's task is 404, a second decision
 //! says 「该任务已被处理」 with 409, hidden fields never reach the page, hostile comments are
 //! escaped, batch approval reports each task, and the fill step revises and resubmits.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::pages::Browser;
+use crate::common::{TestApp, apps, only_task_of, open_tasks, rid, sample_package};
 use axum::http::StatusCode;
-use common::pages::Browser;
-use common::{TestApp, apps, only_task_of, open_tasks, rid, sample_package};
 use serde_json::{Value, json};
 
 const SAMPLE: &str = "project-registration";

@@ -1,10 +1,6 @@
 //! Money stays exact from the request to the record.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::{codes, ctx, kinds, pairs, project, valid_project};
+use crate::common::{codes, ctx, kinds, pairs, project, valid_project};
 use formwork_forms::money::{format_money, money_string, parse_money};
 use proptest::prelude::*;
 use rust_decimal::Decimal;

@@ -1,10 +1,6 @@
 //! What people type is data: never evaluated as a template, and rich text is sanitised.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::{ctx, kinds, project, valid_project};
+use crate::common::{ctx, kinds, project, valid_project};
 use serde_json::json;
 
 #[test]

@@ -1,11 +1,10 @@
 //! The records API on SQLite and PostgreSQL: status codes, idempotency, system fields,
 //! permissions that leak nothing, literal round-trips of hostile text, gap-free numbers.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
+use crate::common::{Client, TestApp, apps, rid, sample_package};
 use axum::http::{Method, StatusCode};
-use common::{Client, TestApp, apps, rid, sample_package};
 use serde_json::{Value, json};
 
 const RECORDS: &str = "/api/v1/apps/project-registration/forms/project/records";

@@ -1,11 +1,8 @@
 //! The app lifecycle over HTTP — import, draft, validate, publish, versions, export — on
 //! SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{apps, sample_package};
 use axum::http::StatusCode;
-use common::{apps, sample_package};
 use serde_json::json;
 
 #[tokio::test]
