@@ -65,6 +65,11 @@ impl Default for WebConfig {
 
 pub const SESSION_COOKIE: &str = "formwork_session";
 
+/// The OpenAPI document the server publishes at `/api/openapi.json`, built without a server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}
+
 /// The whole application: API, pages, health check and OpenAPI document, with every layer.
 pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
     let sessions = session_store::DbSessionStore::new(runtime.clone());

@@ -52,6 +52,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print the OpenAPI document (the one served at /api/openapi.json) and exit.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::App(AppCommand::Validate { file }) => return validate_file(&file, lang),
+        Command::Openapi => println!("{}", formwork_web::openapi().to_pretty_json()?),
         Command::Serve(args) => {
             let runtime = Arc::new(
                 Runtime::new(open_migrated(&cli.database_url).await?)

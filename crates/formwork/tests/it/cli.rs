@@ -68,6 +68,25 @@ fn the_sample_package_validates_clean() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
+#[test]
+fn openapi_prints_the_served_document_without_a_database() {
+    let dir = tempdir();
+    let database = dir.join("never-created.db");
+    let url = format!("sqlite://{}", database.display());
+    let out = formwork(&url, &["openapi"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(
+        printed,
+        serde_json::to_value(formwork_web::openapi()).unwrap()
+    );
+    assert!(printed["paths"].get("/api/v1/session").is_some());
+    assert!(!database.exists(), "no database is opened");
+    let again = formwork(&url, &["openapi"]);
+    assert_eq!(again.stdout, out.stdout, "the output is stable");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[tokio::test]
 async fn cli_import_publish_export_round_trips_byte_identically_on_both_backends() {
     for backend in [Backend::Sqlite, Backend::Postgres] {

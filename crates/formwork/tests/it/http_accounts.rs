@@ -346,6 +346,8 @@ async fn healthz_openapi_and_unknown_paths_answer_as_documented() {
         ] {
             assert!(doc["paths"].get(path).is_some(), "{path} is documented");
         }
+        let offline = serde_json::to_value(formwork_web::openapi()).unwrap();
+        assert_eq!(doc, offline, "the served document is the one built offline");
 
         let missing = c.get("/no/such/page").await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
