@@ -5,7 +5,6 @@
 //! exist. A task that is no longer open is `Conflict` (409), whether it closed before the
 //! request or while it ran.
 
-use formwork_forms::RecordMeta;
 use formwork_process::{Action, Event, TaskKey, TaskRef};
 use formwork_store::{Instance, InstanceId, RecordId, StoreError, Task, TaskId, TaskStatus};
 use serde_json::Value;
@@ -17,7 +16,7 @@ use super::{Attempt, MAX_ATTEMPTS, backoff};
 use crate::accounts::problem;
 use crate::policy::Caller;
 use crate::policy::fields::refused_changes;
-use crate::records::{invalid, submit_context};
+use crate::records::{invalid, stored_meta, submit_context};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Most tasks one batch decides.
@@ -268,14 +267,7 @@ impl Runtime {
             return Err(RuntimeError::Invalid { problems: refused });
         }
         let record = &loaded.record;
-        let meta = RecordMeta {
-            id: Some(record.id.to_string()),
-            number: record.number.clone(),
-            owner: Some(record.owner_id.to_string()),
-            status: Some(record.status.as_str().to_owned()),
-            created_at: Some(record.created_at),
-            updated_at: Some(record.updated_at),
-        };
+        let meta = stored_meta(record);
         let ctx = submit_context(caller, now, meta);
         let mut clean = loaded
             .form()?

@@ -142,14 +142,7 @@ impl Runtime {
             )));
         }
         check_editable(caller, form.def(), &record)?;
-        let meta = RecordMeta {
-            id: Some(record.id.to_string()),
-            number: record.number.clone(),
-            owner: Some(record.owner_id.to_string()),
-            status: Some(record.status.as_str().to_owned()),
-            created_at: Some(record.created_at),
-            updated_at: Some(record.updated_at),
-        };
+        let meta = stored_meta(&record);
         let mut patch = patch.clone();
         self.resolve_files(caller, &form, &mut patch, Some(&record))
             .await?;
@@ -282,6 +275,18 @@ fn fill_from(
             let value = related.get(theirs).cloned().unwrap_or(Value::Null);
             target.insert(local.clone(), value);
         }
+    }
+}
+
+/// What the form engine may know of a stored record.
+pub(crate) fn stored_meta(record: &Record) -> RecordMeta {
+    RecordMeta {
+        id: Some(record.id.to_string()),
+        number: record.number.clone(),
+        owner: Some(record.owner_id.to_string()),
+        status: Some(record.status.as_str().to_owned()),
+        created_at: Some(record.created_at),
+        updated_at: Some(record.updated_at),
     }
 }
 

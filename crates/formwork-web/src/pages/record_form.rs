@@ -60,22 +60,8 @@ async fn pickers(
     state: &AppState,
     desc: &FormDesc,
 ) -> Result<(Pickers, Vec<(String, String)>), PageError> {
-    let all = || {
-        desc.fields
-            .iter()
-            .chain(desc.fields.iter().flat_map(|f| f.columns.iter()))
-    };
-    let mut pickers = Pickers::default();
-    if all().any(|f| f.kind == "department") {
-        pickers.departments = state
-            .runtime
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.id.into(), d.name))
-            .collect();
-    }
-    let people = if all().any(|f| f.kind == "user") {
+    let pickers = Pickers::for_form(state, desc).await?;
+    let people = if desc.has_kind("user") {
         state.runtime.people().await?
     } else {
         Vec::new()

@@ -251,16 +251,7 @@ async fn editable_inputs(
     let stored = fields::raw_from_stored(editable, &detail.record.data);
     let raw = draft.raw.clone().unwrap_or_else(|| stored.clone());
     let read_only = fields::read_only_fields(editable, &stored);
-    let mut pickers = Pickers::default();
-    if editable.fields.iter().any(|f| f.kind == "department") {
-        pickers.departments = state
-            .runtime
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.id.into(), d.name))
-            .collect();
-    }
+    let pickers = Pickers::for_form(state, editable).await?;
     let cx = ViewContext {
         lang,
         errors: &draft.errors,

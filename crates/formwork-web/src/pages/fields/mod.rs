@@ -29,6 +29,16 @@ pub(crate) struct FormDesc {
     pub fields: Vec<FieldDesc>,
 }
 
+impl FormDesc {
+    /// Whether a field or a sub-table column is of this kind.
+    pub fn has_kind(&self, kind: &str) -> bool {
+        self.fields
+            .iter()
+            .chain(self.fields.iter().flat_map(|f| f.columns.iter()))
+            .any(|f| f.kind == kind)
+    }
+}
+
 /// One field (or sub-table column) of the description.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct FieldDesc {

@@ -172,6 +172,26 @@ pub(crate) struct Pickers {
     pub departments: Vec<(String, String)>,
 }
 
+impl Pickers {
+    /// The choices a form needs: departments only when a field or column picks one.
+    pub(crate) async fn for_form(
+        state: &crate::AppState,
+        desc: &FormDesc,
+    ) -> Result<Self, crate::pages::PageError> {
+        let mut pickers = Self::default();
+        if desc.has_kind("department") {
+            pickers.departments = state
+                .runtime
+                .departments()
+                .await?
+                .into_iter()
+                .map(|d| (d.id.into(), d.name))
+                .collect();
+        }
+        Ok(pickers)
+    }
+}
+
 /// How many rows a sub-table shows without the script: the filled ones and at least this many
 /// in all, so a person without JavaScript can add rows.
 pub(super) const MIN_ROWS: usize = 3;
