@@ -63,6 +63,73 @@ pub struct CompiledForm {
     pub(crate) checks: Vec<(CheckDef, BTreeSet<String>)>,
 }
 
+/// The form's fields in the UI's order (fields the order leaves out follow it).
+fn build_fields(
+    form: &FormDef,
+    props: &serde_json::Map<String, Value>,
+) -> Result<Vec<Field>, CompileError> {
+    let required: BTreeSet<&str> = form
+        .schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut order: Vec<&str> = form
+        .ui
+        .order
+        .iter()
+        .map(String::as_str)
+        .filter(|k| props.contains_key(*k))
+        .collect();
+    for key in props.keys() {
+        if !order.contains(&key.as_str()) {
+            order.push(key);
+        }
+    }
+    let mut fields = Vec::with_capacity(order.len());
+    for key in &order {
+        let field = Field::build(
+            key,
+            &props[*key],
+            required.contains(key),
+            form.ui.fields.get(*key),
+            &form.schema,
+        )
+        .map_err(|detail| CompileError::InvalidField {
+            form: form.id.clone(),
+            field: (*key).to_owned(),
+            detail,
+        })?;
+        fields.push(field);
+    }
+    Ok(fields)
+}
+
+/// The variables `field`'s rules read (for a sub-table, also its columns' rules, which see the
+/// row's columns and `row` besides the record's fields), checked against what they may read.
+fn collect_rule_vars(
+    form_id: &str,
+    field: &mut Field,
+    record_names: &BTreeSet<String>,
+) -> Result<(), CompileError> {
+    field.vars = rule_vars(form_id, &format!("/{}", field.key), &field.ui, record_names)?;
+    if field.kind == FieldKind::SubTable {
+        let mut row_names = record_names.clone();
+        row_names.extend(field.columns.iter().map(|c| c.key.clone()));
+        row_names.insert(ROW.to_owned());
+        let table = field.key.clone();
+        for column in &mut field.columns {
+            column.vars = rule_vars(
+                form_id,
+                &format!("/{table}/{}", column.key),
+                &column.ui,
+                &row_names,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 impl CompiledForm {
     /// Compiles `form`; `app_version_key` names the immutable (app, version) it belongs to,
     /// e.g. `project-registration@3`, and is kept for caches and logs.
@@ -79,70 +146,15 @@ impl CompiledForm {
             .ok_or_else(|| CompileError::NotAnObject {
                 form: form_id.clone(),
             })?;
-        let required: BTreeSet<&str> = form
-            .schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-
-        let mut order: Vec<&str> = form
-            .ui
-            .order
-            .iter()
-            .map(String::as_str)
-            .filter(|k| props.contains_key(*k))
-            .collect();
-        for key in props.keys() {
-            if !order.contains(&key.as_str()) {
-                order.push(key);
-            }
-        }
-
-        let mut fields = Vec::with_capacity(order.len());
-        for key in &order {
-            let field = Field::build(
-                key,
-                &props[*key],
-                required.contains(key),
-                form.ui.fields.get(*key),
-                &form.schema,
-            )
-            .map_err(|detail| CompileError::InvalidField {
-                form: form_id.clone(),
-                field: (*key).to_owned(),
-                detail,
-            })?;
-            fields.push(field);
-        }
+        let mut fields = build_fields(form, props)?;
         mark_relation_fills(&form_id, &mut fields)?;
-
         let record_names: BTreeSet<String> = fields
             .iter()
             .map(|f| f.key.clone())
             .chain(SYSTEM_FIELDS.iter().map(|s| (*s).to_owned()))
             .collect();
         for field in &mut fields {
-            field.vars = rule_vars(
-                &form_id,
-                &format!("/{}", field.key),
-                &field.ui,
-                &record_names,
-            )?;
-            if field.kind == FieldKind::SubTable {
-                let mut row_names = record_names.clone();
-                row_names.extend(field.columns.iter().map(|c| c.key.clone()));
-                row_names.insert(ROW.to_owned());
-                let table = field.key.clone();
-                for column in &mut field.columns {
-                    column.vars = rule_vars(
-                        &form_id,
-                        &format!("/{table}/{}", column.key),
-                        &column.ui,
-                        &row_names,
-                    )?;
-                }
-            }
+            collect_rule_vars(&form_id, field, &record_names)?;
         }
 
         let top_order = compute_order(&form_id, &fields)?;

@@ -191,11 +191,22 @@ pub(crate) fn not_an_object() -> FieldError {
 }
 
 fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (String, String) {
-    let (lim, lime, name) = (&p.limit_zh, &p.limit_en, &p.name);
     match code {
         "required" => required(kind, l, le),
         "type" => wrong_type(kind, l, le),
         "pattern" | "format" => bad_format(kind, l, le),
+        "minimum" | "exclusive_minimum" | "maximum" | "exclusive_maximum" | "min_length"
+        | "max_length" | "multiple_of" => bound(code, l, le, p),
+        "min_items" | "max_items" => item_count(kind, code, l, le, p),
+        "attachment" | "max_size" | "accept" => file(code, l, le, p),
+        _ => other(code, l, le),
+    }
+}
+
+/// A value beyond a limit: a number's bounds, a text's length, a multiple.
+fn bound(code: &str, l: &str, le: &str, p: &Params) -> (String, String) {
+    let (lim, lime) = (&p.limit_zh, &p.limit_en);
+    match code {
         "minimum" => (
             format!("{l}不能小于 {lim}"),
             format!("{le} must be at least {lime}"),
@@ -220,15 +231,18 @@ fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (Stri
             format!("{l}不能超过 {lim} 个字"),
             format!("{le} must be at most {lime} characters long"),
         ),
-        "enum" => (
-            format!("请从列表中选择{l}"),
-            format!("Choose {le} from the list"),
+        _ => (
+            format!("{l}必须是 {lim} 的整数倍"),
+            format!("{le} must be a multiple of {lime}"),
         ),
-        "const" => (
-            format!("{l}的值不正确"),
-            format!("{le} has a value that is not allowed"),
-        ),
-        "min_items" => match kind {
+    }
+}
+
+/// Too few or too many rows, files or choices.
+fn item_count(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (String, String) {
+    let (lim, lime) = (&p.limit_zh, &p.limit_en);
+    if code == "min_items" {
+        match kind {
             FieldKind::SubTable => (
                 format!("{l}至少需要 {lim} 行"),
                 format!("{le} needs at least {lime} rows"),
@@ -241,8 +255,9 @@ fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (Stri
                 format!("{l}至少选择 {lim} 项"),
                 format!("Choose at least {lime} for {le}"),
             ),
-        },
-        "max_items" => match kind {
+        }
+    } else {
+        match kind {
             FieldKind::SubTable => (
                 format!("{l}最多 {lim} 行"),
                 format!("{le} can have at most {lime} rows"),
@@ -255,20 +270,14 @@ fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (Stri
                 format!("{l}最多选择 {lim} 项"),
                 format!("Choose at most {lime} for {le}"),
             ),
-        },
-        "unique_items" => (
-            format!("{l}中有重复的项"),
-            format!("{le} has the same entry twice"),
-        ),
-        "multiple_of" => (
-            format!("{l}必须是 {lim} 的整数倍"),
-            format!("{le} must be a multiple of {lime}"),
-        ),
-        "read_only" => (format!("{l}不可修改"), format!("{le} cannot be changed")),
-        "auto_number" => (
-            format!("{l}由系统自动编号，不能填写"),
-            format!("{le} is numbered automatically and cannot be entered"),
-        ),
+        }
+    }
+}
+
+/// A file that is incomplete, too large or of a type the field does not take.
+fn file(code: &str, l: &str, le: &str, p: &Params) -> (String, String) {
+    let (lim, lime, name) = (&p.limit_zh, &p.limit_en, &p.name);
+    match code {
         "attachment" => (
             format!("{l}中有文件信息不完整，请重新上传"),
             format!("A file in {le} is incomplete; upload it again"),
@@ -277,9 +286,33 @@ fn catalog(kind: &FieldKind, code: &str, l: &str, le: &str, p: &Params) -> (Stri
             format!("文件「{name}」太大，{l}的每个文件不能超过 {lim}"),
             format!("The file \"{name}\" is too large: each file in {le} must be at most {lime}"),
         ),
-        "accept" => (
+        _ => (
             format!("文件「{name}」的类型不允许，{l}只接受 {lim}"),
             format!("The file \"{name}\" is not allowed: {le} accepts only {lime}"),
+        ),
+    }
+}
+
+/// Everything else: a choice, a fixed value, duplicates, read-only and numbered fields, a
+/// broken rule, or a requirement in general.
+fn other(code: &str, l: &str, le: &str) -> (String, String) {
+    match code {
+        "enum" => (
+            format!("请从列表中选择{l}"),
+            format!("Choose {le} from the list"),
+        ),
+        "const" => (
+            format!("{l}的值不正确"),
+            format!("{le} has a value that is not allowed"),
+        ),
+        "unique_items" => (
+            format!("{l}中有重复的项"),
+            format!("{le} has the same entry twice"),
+        ),
+        "read_only" => (format!("{l}不可修改"), format!("{le} cannot be changed")),
+        "auto_number" => (
+            format!("{l}由系统自动编号，不能填写"),
+            format!("{le} is numbered automatically and cannot be entered"),
         ),
         "rule_error" => (
             format!("暂时无法检查{l}：表单规则有误，请联系管理员"),

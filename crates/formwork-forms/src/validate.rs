@@ -9,91 +9,110 @@ use serde_json::Value;
 use crate::attachment::{self, AttachmentRef};
 use crate::compile::CompiledForm;
 use crate::field::Field;
-use crate::kind::FieldKind;
+use crate::kind::{AttachmentRules, FieldKind};
 use crate::messages::{self, At, FieldError, Params, human_size, text};
 use crate::money;
 
 /// Errors of one present value that JSON Schema cannot find.
 pub(crate) fn value_errors(at: At<'_>, path: &str, value: &Value) -> Vec<FieldError> {
+    match &at.field.kind {
+        FieldKind::Money => money_errors(at, path, value),
+        FieldKind::Url => url_errors(at, path, value),
+        FieldKind::Attachments(rules) => attachment_errors(at, rules, path, value),
+        _ => Vec::new(),
+    }
+}
+
+/// Money beyond the field's bounds, compared exactly (JSON Schema would compare floats).
+fn money_errors(at: At<'_>, path: &str, value: &Value) -> Vec<FieldError> {
     let field = at.field;
+    let Some(amount) = value.as_str().and_then(money::parse_money) else {
+        return Vec::new();
+    };
+    let (code, limit) = if let Some(min) = field.money_min
+        && (amount < min.value || (min.exclusive && amount == min.value))
+    {
+        let code = if min.exclusive {
+            "exclusive_minimum"
+        } else {
+            "minimum"
+        };
+        (code, min.value)
+    } else if let Some(max) = field.money_max
+        && (amount > max.value || (max.exclusive && amount == max.value))
+    {
+        let code = if max.exclusive {
+            "exclusive_maximum"
+        } else {
+            "maximum"
+        };
+        (code, max.value)
+    } else {
+        return Vec::new();
+    };
+    let params = Params::limit(money::plain(limit));
+    vec![messages::error(path.to_owned(), at, code, &params)]
+}
+
+/// A link that is not `http://` or `https://` with a host.
+fn url_errors(at: At<'_>, path: &str, value: &Value) -> Vec<FieldError> {
+    let Some(url) = value.as_str() else {
+        return Vec::new();
+    };
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    if rest.is_none_or(|host| host.is_empty() || host.starts_with('/')) {
+        vec![messages::error(
+            path.to_owned(),
+            at,
+            "format",
+            &Params::default(),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Files that are incomplete, too large or of a type the field does not take.
+fn attachment_errors(
+    at: At<'_>,
+    rules: &AttachmentRules,
+    path: &str,
+    value: &Value,
+) -> Vec<FieldError> {
+    let Value::Array(items) = value else {
+        return Vec::new();
+    };
     let mut errors = Vec::new();
-    match &field.kind {
-        FieldKind::Money => {
-            let Some(amount) = value.as_str().and_then(money::parse_money) else {
-                return errors;
+    for (i, item) in items.iter().enumerate() {
+        let item_path = format!("{path}/{i}");
+        let Some(file) = AttachmentRef::from_value(item) else {
+            errors.push(messages::error(
+                item_path,
+                at,
+                "attachment",
+                &Params::default(),
+            ));
+            continue;
+        };
+        if let Some(max) = rules.max_size
+            && file.size > max
+        {
+            let params = Params {
+                name: file.name.clone(),
+                ..Params::limit(human_size(max))
             };
-            if let Some(min) = field.money_min
-                && (amount < min.value || (min.exclusive && amount == min.value))
-            {
-                let code = if min.exclusive {
-                    "exclusive_minimum"
-                } else {
-                    "minimum"
-                };
-                let params = Params::limit(money::plain(min.value));
-                errors.push(messages::error(path.to_owned(), at, code, &params));
-            } else if let Some(max) = field.money_max
-                && (amount > max.value || (max.exclusive && amount == max.value))
-            {
-                let code = if max.exclusive {
-                    "exclusive_maximum"
-                } else {
-                    "maximum"
-                };
-                let params = Params::limit(money::plain(max.value));
-                errors.push(messages::error(path.to_owned(), at, code, &params));
-            }
-        }
-        FieldKind::Url => {
-            if let Some(url) = value.as_str() {
-                let lower = url.to_ascii_lowercase();
-                let rest = lower
-                    .strip_prefix("https://")
-                    .or_else(|| lower.strip_prefix("http://"));
-                if rest.is_none_or(|host| host.is_empty() || host.starts_with('/')) {
-                    errors.push(messages::error(
-                        path.to_owned(),
-                        at,
-                        "format",
-                        &Params::default(),
-                    ));
-                }
-            }
-        }
-        FieldKind::Attachments(rules) => {
-            let Value::Array(items) = value else {
-                return errors;
+            errors.push(messages::error(item_path, at, "max_size", &params));
+        } else if !attachment::accepts(rules, &file) {
+            let params = Params {
+                limit_zh: rules.accept.join("、"),
+                limit_en: rules.accept.join(", "),
+                name: file.name.clone(),
             };
-            for (i, item) in items.iter().enumerate() {
-                let item_path = format!("{path}/{i}");
-                let Some(file) = AttachmentRef::from_value(item) else {
-                    errors.push(messages::error(
-                        item_path,
-                        at,
-                        "attachment",
-                        &Params::default(),
-                    ));
-                    continue;
-                };
-                if let Some(max) = rules.max_size
-                    && file.size > max
-                {
-                    let params = Params {
-                        name: file.name.clone(),
-                        ..Params::limit(human_size(max))
-                    };
-                    errors.push(messages::error(item_path, at, "max_size", &params));
-                } else if !attachment::accepts(rules, &file) {
-                    let params = Params {
-                        limit_zh: rules.accept.join("、"),
-                        limit_en: rules.accept.join(", "),
-                        name: file.name.clone(),
-                    };
-                    errors.push(messages::error(item_path, at, "accept", &params));
-                }
-            }
+            errors.push(messages::error(item_path, at, "accept", &params));
         }
-        _ => {}
     }
     errors
 }

@@ -5,15 +5,22 @@ pub mod canonical;
 pub mod def;
 pub mod expr;
 pub mod graph;
+pub mod ids;
 pub mod problem;
 pub mod report_def;
 mod report_fault;
 pub mod schema;
+pub mod status;
 pub mod validate;
 
 pub use canonical::{canonical_string, export_package};
 pub use def::*;
 pub use expr::ExprError;
 pub use graph::ProcessGraph;
+pub use ids::{
+    AppId, CommentId, DepartmentId, FileId, FormId, IdError, InstanceId, NotificationId, ProcessId,
+    RecordId, RoleId, TaskId, TokenId, UserId,
+};
 pub use problem::Problem;
+pub use status::{InstanceStatus, RecordStatus, StatusError, TaskAction, TaskStatus};
 pub use validate::{parse_package, validate_package};

@@ -5,9 +5,10 @@ use std::sync::LazyLock;
 
 use formwork_model::Text;
 use formwork_model::validate::Problem;
-use formwork_store::{NewUser, User};
+use formwork_store::{Account, DepartmentId, NewUser, UserId};
 use time::{Duration, OffsetDateTime};
 
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// How many failed sign-ins are tolerated in a sliding window before further attempts are
@@ -36,7 +37,7 @@ pub struct NewUserInput {
     pub display_name: Option<String>,
     pub email: Option<String>,
     pub password: String,
-    pub department_id: Option<String>,
+    pub department_id: Option<DepartmentId>,
     pub is_admin: bool,
 }
 
@@ -55,7 +56,7 @@ impl Runtime {
         password: &str,
         client: Option<&str>,
         now: OffsetDateTime,
-    ) -> RuntimeResult<User> {
+    ) -> RuntimeResult<Account> {
         let policy = self.login_policy;
         let since = now - policy.window;
         let user_key = format!("user:{}", username.trim().to_lowercase());
@@ -87,7 +88,7 @@ impl Runtime {
                 if user.suspended {
                     return Err(RuntimeError::Suspended);
                 }
-                Ok(user)
+                Ok(user.into())
             }
             _ => {
                 self.store
@@ -102,7 +103,11 @@ impl Runtime {
     }
 
     /// Creates an account after checking the username and password rules.
-    pub async fn add_user(&self, input: NewUserInput, actor: Option<&str>) -> RuntimeResult<User> {
+    pub async fn add_user(
+        &self,
+        input: NewUserInput,
+        actor: Option<&UserId>,
+    ) -> RuntimeResult<Account> {
         let mut problems = Vec::new();
         if !valid_username(&input.username) {
             problems.push(problem(
@@ -130,11 +135,11 @@ impl Runtime {
             department_id: input.department_id,
             is_admin: input.is_admin,
         };
-        Ok(self.store.create_user(user, actor).await?)
+        Ok(self.store.create_user(user, actor).await?.into())
     }
 
     /// Sets a new password for an existing user.
-    pub async fn set_password(&self, user_id: &str, password: String) -> RuntimeResult<()> {
+    pub async fn set_password(&self, user_id: &UserId, password: String) -> RuntimeResult<()> {
         if let Some(p) = password_problem(&password) {
             return Err(RuntimeError::Invalid { problems: vec![p] });
         }
@@ -147,34 +152,40 @@ impl Runtime {
         &self,
         username: &str,
         suspended: bool,
-        actor: Option<&str>,
-    ) -> RuntimeResult<User> {
+        actor: Option<&UserId>,
+    ) -> RuntimeResult<Account> {
         let user = self.user_by_username(username).await?;
         self.store.set_suspended(&user.id, suspended, actor).await?;
-        Ok(User { suspended, ..user })
+        Ok(Account { suspended, ..user })
     }
 
-    pub async fn user_by_username(&self, username: &str) -> RuntimeResult<User> {
+    pub async fn user_by_username(&self, username: &str) -> RuntimeResult<Account> {
         self.store
             .get_user_by_username(username)
             .await?
+            .map(Account::from)
             .ok_or_else(|| RuntimeError::NotFound(format!("user {username}")))
     }
 
-    /// The signed-in user behind a session's user id, refused if gone or suspended.
-    pub async fn session_user(&self, user_id: &str) -> RuntimeResult<User> {
-        match self.store.get_user(user_id).await? {
-            Some(u) if !u.suspended => Ok(u),
+    /// The signed-in caller (with their roles) behind a session's user id, refused if gone
+    /// or suspended: one read of the directory epoch when the snapshot is current.
+    pub async fn session_caller(&self, user_id: &UserId) -> RuntimeResult<Caller> {
+        let dir = self.directory().await?;
+        match dir.user(user_id) {
+            Some(user) if !user.suspended => Ok(Caller {
+                roles: dir.roles_of(user_id),
+                user: user.clone(),
+            }),
             _ => Err(RuntimeError::Unauthenticated),
         }
     }
 
     /// Whether the user may design, publish and export apps.
-    pub async fn is_designer(&self, user: &User) -> RuntimeResult<bool> {
+    pub async fn is_designer(&self, user: &Account) -> RuntimeResult<bool> {
         if user.is_admin {
             return Ok(true);
         }
-        let roles = self.store.user_roles(&user.id).await?;
+        let roles = self.directory().await?.roles_of(&user.id);
         Ok(roles.iter().any(|r| r == crate::DESIGNER_ROLE))
     }
 }

@@ -5,7 +5,9 @@
 
 use formwork_model::canonical::canonical_string;
 use formwork_model::validate::{Problem, validate_package};
-use formwork_store::{AppSummary, AppVersion, AppVersionInfo, Draft, User};
+use formwork_store::{AppId, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite};
+
+use crate::Account;
 use serde_json::Value;
 
 use crate::accounts::problem;
@@ -14,7 +16,7 @@ use crate::{Runtime, RuntimeError, RuntimeResult};
 /// The result of importing a package: the stored draft and what validation found in it.
 #[derive(Debug, Clone)]
 pub struct ImportOutcome {
-    pub app_id: String,
+    pub app_id: AppId,
     pub draft_rev: i64,
     /// Problems found; a draft may be imperfect, but publishing requires none.
     pub problems: Vec<Problem>,
@@ -22,7 +24,7 @@ pub struct ImportOutcome {
 
 #[derive(Debug, Clone)]
 pub struct PublishOutcome {
-    pub app_id: String,
+    pub app_id: AppId,
     pub version: i64,
 }
 
@@ -31,24 +33,25 @@ impl Runtime {
     pub async fn import_app(
         &self,
         package: &Value,
-        actor: &User,
+        actor: &Account,
         replace: bool,
     ) -> RuntimeResult<ImportOutcome> {
         self.require_designer(actor).await?;
         let app_id = package_app_id(package)?;
         let text = canonical_string(package);
+        let write = DraftWrite {
+            app_id: &app_id,
+            package: &text,
+            actor: &actor.id,
+        };
         let draft = match self.store.get_draft(&app_id).await? {
-            Some(_) if replace => {
-                self.store
-                    .put_draft(&app_id, &text, None, &actor.id)
-                    .await?
-            }
+            Some(_) if replace => self.store.put_draft(&write, None).await?,
             Some(_) => {
                 return Err(RuntimeError::Conflict(format!(
                     "app {app_id} already exists"
                 )));
             }
-            None => self.store.create_app(&app_id, &text, &actor.id).await?,
+            None => self.store.create_app(&write).await?,
         };
         Ok(ImportOutcome {
             problems: problems_of(package),
@@ -57,7 +60,7 @@ impl Runtime {
         })
     }
 
-    pub async fn get_draft(&self, app_id: &str, actor: &User) -> RuntimeResult<Draft> {
+    pub async fn get_draft(&self, app_id: &AppId, actor: &Account) -> RuntimeResult<Draft> {
         self.require_designer(actor).await?;
         self.store
             .get_draft(app_id)
@@ -68,14 +71,14 @@ impl Runtime {
     /// Replaces the draft; the package's `id` must stay the app's id.
     pub async fn put_draft(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         package: &Value,
         expected_rev: Option<i64>,
-        actor: &User,
+        actor: &Account,
     ) -> RuntimeResult<ImportOutcome> {
         self.require_designer(actor).await?;
         let id = package_app_id(package)?;
-        if id != app_id {
+        if &id != app_id {
             return Err(RuntimeError::Invalid {
                 problems: vec![problem(
                     "/id",
@@ -85,10 +88,13 @@ impl Runtime {
                 )],
             });
         }
-        let draft = self
-            .store
-            .put_draft(app_id, &canonical_string(package), expected_rev, &actor.id)
-            .await?;
+        let text = canonical_string(package);
+        let write = DraftWrite {
+            app_id,
+            package: &text,
+            actor: &actor.id,
+        };
+        let draft = self.store.put_draft(&write, expected_rev).await?;
         Ok(ImportOutcome {
             problems: problems_of(package),
             app_id: id,
@@ -97,13 +103,17 @@ impl Runtime {
     }
 
     /// Every problem in the current draft (empty when it can be published).
-    pub async fn validate_draft(&self, app_id: &str, actor: &User) -> RuntimeResult<Vec<Problem>> {
+    pub async fn validate_draft(
+        &self,
+        app_id: &AppId,
+        actor: &Account,
+    ) -> RuntimeResult<Vec<Problem>> {
         let draft = self.get_draft(app_id, actor).await?;
         Ok(problems_of(&parse_stored(&draft.package)?))
     }
 
     /// Freezes the draft as the next version; refused with every problem when it is invalid.
-    pub async fn publish(&self, app_id: &str, actor: &User) -> RuntimeResult<PublishOutcome> {
+    pub async fn publish(&self, app_id: &AppId, actor: &Account) -> RuntimeResult<PublishOutcome> {
         let draft = self.get_draft(app_id, actor).await?;
         let package = parse_stored(&draft.package)?;
         validate_package(&package).map_err(|problems| RuntimeError::Invalid { problems })?;
@@ -112,13 +122,13 @@ impl Runtime {
             .publish(app_id, &draft.package, &actor.id)
             .await?;
         Ok(PublishOutcome {
-            app_id: app_id.to_owned(),
+            app_id: app_id.clone(),
             version: version.version,
         })
     }
 
     /// Apps the user may see: designers see every app, others only published ones.
-    pub async fn list_apps(&self, actor: &User) -> RuntimeResult<Vec<AppSummary>> {
+    pub async fn list_apps(&self, actor: &Account) -> RuntimeResult<Vec<AppSummary>> {
         let apps = self.store.list_apps().await?;
         if self.is_designer(actor).await? {
             return Ok(apps);
@@ -131,8 +141,8 @@ impl Runtime {
 
     pub async fn list_versions(
         &self,
-        app_id: &str,
-        actor: &User,
+        app_id: &AppId,
+        actor: &Account,
     ) -> RuntimeResult<Vec<AppVersionInfo>> {
         self.require_designer(actor).await?;
         let versions = self.store.list_versions(app_id).await?;
@@ -145,9 +155,9 @@ impl Runtime {
     /// A published version; `None` asks for the latest.
     pub async fn get_version(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         version: Option<i64>,
-        actor: &User,
+        actor: &Account,
     ) -> RuntimeResult<AppVersion> {
         self.require_designer(actor).await?;
         let found = match version {
@@ -160,7 +170,7 @@ impl Runtime {
         })
     }
 
-    async fn require_designer(&self, user: &User) -> RuntimeResult<()> {
+    async fn require_designer(&self, user: &Account) -> RuntimeResult<()> {
         if self.is_designer(user).await? {
             Ok(())
         } else {
@@ -189,27 +199,18 @@ pub fn parse_package(bytes: &[u8]) -> RuntimeResult<Value> {
     })
 }
 
-fn package_app_id(package: &Value) -> RuntimeResult<String> {
-    let id = package
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let ok = (1..=64).contains(&id.len())
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if package.is_object() && ok {
-        Ok(id.to_owned())
-    } else {
-        Err(RuntimeError::Invalid {
+fn package_app_id(package: &Value) -> RuntimeResult<AppId> {
+    let id = package.get("id").and_then(Value::as_str).map(AppId::parse);
+    match id {
+        Some(Ok(id)) => Ok(id),
+        _ => Err(RuntimeError::Invalid {
             problems: vec![problem(
                 "/id",
                 "invalid_app_id",
                 "应用包必须是 JSON 对象，且 id 为以小写字母开头的小写字母、数字、- 或 _（最多 64 个）",
                 "A package must be a JSON object whose id is up to 64 lowercase letters, digits, - or _, starting with a letter",
             )],
-        })
+        }),
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use formwork_forms::CompiledForm;
-use formwork_model::{AppDef, FormDef, validate_package};
+use formwork_model::{AppDef, AppId, FormDef, FormId, ProcessId, validate_package};
 use formwork_process::CompiledProcess;
 
 use crate::{Runtime, RuntimeError, RuntimeResult};
@@ -15,7 +15,7 @@ use crate::{Runtime, RuntimeError, RuntimeResult};
 /// One published version with its forms and processes compiled.
 #[derive(Debug)]
 pub struct CompiledApp {
-    pub app_id: String,
+    pub app_id: AppId,
     pub version: i64,
     pub def: AppDef,
     forms: HashMap<String, Arc<CompiledForm>>,
@@ -23,30 +23,30 @@ pub struct CompiledApp {
 }
 
 impl CompiledApp {
-    pub fn form(&self, form_id: &str) -> RuntimeResult<&Arc<CompiledForm>> {
+    pub fn form(&self, form_id: &FormId) -> RuntimeResult<&Arc<CompiledForm>> {
         self.forms
-            .get(form_id)
+            .get(form_id.as_str())
             .ok_or_else(|| RuntimeError::NotFound(format!("form {form_id}")))
     }
 
-    pub fn form_def(&self, form_id: &str) -> RuntimeResult<&FormDef> {
+    pub fn form_def(&self, form_id: &FormId) -> RuntimeResult<&FormDef> {
         Ok(self.form(form_id)?.def())
     }
 
     /// The compiled process with this id.
-    pub fn process(&self, process_id: &str) -> RuntimeResult<&Arc<CompiledProcess>> {
+    pub fn process(&self, process_id: &ProcessId) -> RuntimeResult<&Arc<CompiledProcess>> {
         self.processes
-            .get(process_id)
+            .get(process_id.as_str())
             .ok_or_else(|| RuntimeError::NotFound(format!("process {process_id}")))
     }
 
     /// The process that runs on submitted records of `form_id`, if any (the first one the
     /// package lists).
-    pub fn process_for_form(&self, form_id: &str) -> Option<&Arc<CompiledProcess>> {
+    pub fn process_for_form(&self, form_id: &FormId) -> Option<&Arc<CompiledProcess>> {
         self.def
             .processes
             .iter()
-            .find(|p| p.form == form_id)
+            .find(|p| form_id == p.form.as_str())
             .and_then(|p| self.processes.get(&p.id))
     }
 }
@@ -54,15 +54,15 @@ impl CompiledApp {
 /// The in-memory cache of compiled versions.
 #[derive(Default)]
 pub struct Catalog {
-    versions: Mutex<HashMap<(String, i64), Arc<CompiledApp>>>,
+    versions: Mutex<HashMap<(AppId, i64), Arc<CompiledApp>>>,
 }
 
 impl Catalog {
-    fn get(&self, app_id: &str, version: i64) -> Option<Arc<CompiledApp>> {
+    fn get(&self, app_id: &AppId, version: i64) -> Option<Arc<CompiledApp>> {
         self.versions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&(app_id.to_owned(), version))
+            .get(&(app_id.clone(), version))
             .cloned()
     }
 
@@ -76,7 +76,7 @@ impl Catalog {
 
 impl Runtime {
     /// The latest published version of an app, compiled.
-    pub async fn latest_app(&self, app_id: &str) -> RuntimeResult<Arc<CompiledApp>> {
+    pub async fn latest_app(&self, app_id: &AppId) -> RuntimeResult<Arc<CompiledApp>> {
         let version = self
             .store
             .latest_version_number(app_id)
@@ -86,7 +86,11 @@ impl Runtime {
     }
 
     /// A given published version, compiled on first use.
-    pub async fn app_version(&self, app_id: &str, version: i64) -> RuntimeResult<Arc<CompiledApp>> {
+    pub async fn app_version(
+        &self,
+        app_id: &AppId,
+        version: i64,
+    ) -> RuntimeResult<Arc<CompiledApp>> {
         if let Some(app) = self.catalog.get(app_id, version) {
             return Ok(app);
         }
@@ -118,7 +122,7 @@ impl Runtime {
             processes.insert(process.id.clone(), Arc::new(compiled));
         }
         let app = Arc::new(CompiledApp {
-            app_id: app_id.to_owned(),
+            app_id: app_id.clone(),
             version,
             def,
             forms,

@@ -2,12 +2,12 @@
 //! Each is read through `read_record`, so whoever may not read the
 //! record gets `NotFound`, exactly as for the record itself.
 
-use formwork_store::{AuditEntry, Comment};
+use formwork_store::{AuditEntry, Comment, RecordId, UserId};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::accounts::problem;
-use crate::records::Caller;
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Longest comment accepted, in characters.
@@ -47,7 +47,7 @@ impl Runtime {
     pub async fn add_comment(
         &self,
         caller: &Caller,
-        record_id: &str,
+        record_id: &RecordId,
         body: &str,
     ) -> RuntimeResult<Comment> {
         let record = self.read_record(caller, record_id).await?;
@@ -82,11 +82,11 @@ impl Runtime {
     pub async fn comments(
         &self,
         caller: &Caller,
-        record_id: &str,
+        record_id: &RecordId,
     ) -> RuntimeResult<Vec<CommentEntry>> {
         let record = self.read_record(caller, record_id).await?;
         let comments = self.store.list_comments(&record.id).await?;
-        let ids: Vec<&str> = comments.iter().map(|c| c.author_id.as_str()).collect();
+        let ids: Vec<&UserId> = comments.iter().map(|c| &c.author_id).collect();
         let names = self.display_names(&ids).await?;
         Ok(comments
             .into_iter()
@@ -94,7 +94,7 @@ impl Runtime {
                 author: names
                     .get(&comment.author_id)
                     .cloned()
-                    .unwrap_or_else(|| comment.author_id.clone()),
+                    .unwrap_or_else(|| comment.author_id.to_string()),
                 comment,
             })
             .collect())
@@ -104,12 +104,17 @@ impl Runtime {
     pub async fn history(
         &self,
         caller: &Caller,
-        record_id: &str,
+        record_id: &RecordId,
     ) -> RuntimeResult<Vec<HistoryEntry>> {
         let record = self.read_record(caller, record_id).await?;
         let rows = self.store.record_history(&record.id).await?;
-        let ids: Vec<&str> = rows.iter().filter_map(|r| r.actor.as_deref()).collect();
-        let names = self.display_names(&ids).await?;
+        let actors: Vec<UserId> = rows
+            .iter()
+            .filter_map(|r| UserId::parse(r.actor.as_deref()?).ok())
+            .collect();
+        let names = self
+            .display_names(&actors.iter().collect::<Vec<_>>())
+            .await?;
         Ok(rows
             .into_iter()
             .map(|row| history_entry(row, &names))
@@ -119,7 +124,7 @@ impl Runtime {
 
 fn history_entry(
     row: AuditEntry,
-    names: &std::collections::HashMap<String, String>,
+    names: &std::collections::HashMap<UserId, String>,
 ) -> HistoryEntry {
     let detail: Value = serde_json::from_str(&row.detail).unwrap_or(Value::Null);
     let empty = Map::new();
@@ -136,7 +141,12 @@ fn history_entry(
         .collect();
     HistoryEntry {
         at: row.at,
-        actor: row.actor.map(|id| names.get(&id).cloned().unwrap_or(id)),
+        actor: row.actor.map(|actor| {
+            UserId::parse(&actor)
+                .ok()
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or(actor)
+        }),
         action: row.action,
         changes,
         status: detail
@@ -151,18 +161,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const U1: &str = "01936f6e-8a4b-7c3d-9e2f-000000000001";
+
     #[test]
     fn an_update_row_becomes_field_changes_with_the_actor_named() {
         let row = AuditEntry {
             id: "1".into(),
             at: OffsetDateTime::UNIX_EPOCH,
-            actor: Some("u1".into()),
+            actor: Some(U1.into()),
             action: "record.update".into(),
             subject: "record:r".into(),
             detail: json!({"rev": 2, "status": "submitted", "diff": {"amount": {"from": "1.00", "to": "2.00"}}})
                 .to_string(),
         };
-        let names = [("u1".to_owned(), "张伟".to_owned())].into_iter().collect();
+        let names = [(UserId::parse(U1).unwrap(), "张伟".to_owned())]
+            .into_iter()
+            .collect();
         let entry = history_entry(row, &names);
         assert_eq!(entry.actor.as_deref(), Some("张伟"));
         assert_eq!(entry.status.as_deref(), Some("submitted"));

@@ -1,9 +1,9 @@
 //! The demo organisation of the sample app (DESIGN.md): departments with heads, users and
 //! roles. Every step reuses what exists, so running `formwork demo` again changes nothing.
 
-use formwork_store::{NewDepartment, Role};
+use formwork_store::{NewDepartment, Role, RoleId};
 
-use crate::{NewUserInput, Runtime, RuntimeResult};
+use crate::{Account, NewUserInput, Runtime, RuntimeResult};
 
 /// Demo users: username, display name, department, admin flag.
 pub const DEMO_USERS: &[(&str, &str, Option<&str>, bool)] = &[
@@ -74,7 +74,7 @@ impl Runtime {
         password: &str,
         reset_passwords: bool,
     ) -> RuntimeResult<DemoSetup> {
-        let store = self.store();
+        let store = &self.store;
         let mut dept_ids = std::collections::HashMap::new();
         for (name, parent, _) in DEPARTMENTS {
             let id = match store.get_department_by_name(name).await? {
@@ -102,7 +102,7 @@ impl Runtime {
                     if reset_passwords {
                         self.set_password(&u.id, password.to_owned()).await?;
                     }
-                    u
+                    Account::from(u)
                 }
                 None => {
                     setup.created_users.push((*username).to_owned());
@@ -129,16 +129,17 @@ impl Runtime {
             }
         }
         for (id, zh, en, members) in ROLES {
+            let id = crate::error::package_id(RoleId::parse(id))?;
             store
                 .upsert_role(Role {
-                    id: (*id).to_owned(),
+                    id: id.clone(),
                     name_zh: (*zh).to_owned(),
                     name_en: (*en).to_owned(),
                 })
                 .await?;
             for member in *members {
                 if let Some(user_id) = user_ids.get(member) {
-                    store.add_role_member(id, user_id).await?;
+                    store.add_role_member(&id, user_id).await?;
                 }
             }
         }

@@ -40,6 +40,12 @@ pub enum RuntimeError {
     Internal(String),
 }
 
+/// An id a published package (or the engine) names, as its type: a malformed one is a bug in
+/// what was validated before publishing, not the caller's fault.
+pub(crate) fn package_id<T>(parsed: Result<T, formwork_model::IdError>) -> RuntimeResult<T> {
+    parsed.map_err(|e| RuntimeError::Internal(format!("published package: {e}")))
+}
+
 impl From<StoreError> for RuntimeError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use formwork_forms::CompiledForm;
 use formwork_forms::kind::FieldKind;
-use formwork_store::{Attachment, Record, new_id};
+use formwork_store::{Attachment, FileId, Record, RecordId};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::accounts::problem;
-use crate::records::Caller;
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Largest file accepted at all; fields may set a smaller `x-formwork-max-size`.
@@ -47,7 +47,7 @@ impl Runtime {
             .map_err(|e| RuntimeError::Internal(e.to_string()))?
             .map_err(|e| RuntimeError::Internal(format!("storing a file: {e}")))?;
         let attachment = Attachment {
-            id: new_id(),
+            id: FileId::new(),
             sha256,
             size,
             content_type,
@@ -63,13 +63,13 @@ impl Runtime {
     pub async fn own_file(
         &self,
         caller: &Caller,
-        id: &str,
+        id: &FileId,
     ) -> RuntimeResult<(Attachment, Vec<u8>)> {
         let attachment = self
             .store
             .get_attachment(id)
             .await?
-            .filter(|a| a.created_by.as_deref() == Some(caller.user.id.as_str()))
+            .filter(|a| a.created_by.as_ref() == Some(&caller.user.id))
             .ok_or_else(|| RuntimeError::NotFound(format!("file {id}")))?;
         let bytes = self.read_bytes(&attachment).await?;
         Ok((attachment, bytes))
@@ -79,12 +79,15 @@ impl Runtime {
     pub async fn record_file(
         &self,
         caller: &Caller,
-        record_id: &str,
-        file_id: &str,
+        record_id: &RecordId,
+        file_id: &FileId,
     ) -> RuntimeResult<(Attachment, Vec<u8>)> {
         let record = self.read_record(caller, record_id).await?;
         let not_found = || RuntimeError::NotFound(format!("file {file_id}"));
-        if !file_ids(&record.data).iter().any(|id| id == file_id) {
+        if !file_ids(&record.data)
+            .iter()
+            .any(|id| file_id == id.as_str())
+        {
             return Err(not_found());
         }
         let attachment = self
@@ -125,10 +128,14 @@ impl Runtime {
                         .to_owned(),
                     _ => String::new(),
                 };
-                let found = match self.store.get_attachment(&id).await? {
+                let stored = match FileId::parse(&id) {
+                    Ok(id) => self.store.get_attachment(&id).await?,
+                    Err(_) => None,
+                };
+                let found = match stored {
                     Some(a)
-                        if a.created_by.as_deref() == Some(caller.user.id.as_str())
-                            || already.contains(&a.id) =>
+                        if a.created_by.as_ref() == Some(&caller.user.id)
+                            || already.iter().any(|id| a.id == id.as_str()) =>
                     {
                         Some(a)
                     }

@@ -8,34 +8,43 @@ mod apps;
 mod catalog;
 mod comments;
 mod demo;
+mod directory;
 mod error;
 mod files;
+mod policy;
 mod portal;
 mod processes;
 mod records;
+mod sessions;
 mod tokens;
 
 use std::sync::Arc;
 
 use formwork_store::Store;
 
-pub use accounts::MIN_PASSWORD_LEN;
-pub use accounts::{LoginPolicy, NewUserInput};
+pub use accounts::{LoginPolicy, MIN_PASSWORD_LEN, NewUserInput};
 pub use apps::{ImportOutcome, PublishOutcome, parse_package};
 pub use catalog::{Catalog, CompiledApp};
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use demo::{DEMO_USERS, DemoSetup};
 pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
-pub use portal::{
-    AppAccess, FormAccess, IN_REVIEW, ListScope, TASK_COUNT_CAP, form_access, may_edit,
-};
+pub use policy::fields::{FieldAccess, field_access};
+pub use policy::{Caller, FormAccess, ListScope, form_access, may_edit};
+pub use portal::{AppAccess, TASK_COUNT_CAP};
 pub use processes::{
-    DecideRequest, Decided, FieldAccess, InboxBox, InboxItem, InboxPage, MAX_BATCH, NodeView,
-    NotificationPage, TaskDetail, Timeline, TimelineEntry, TimerRun, UserBrief, field_access,
+    DecideRequest, Decided, InboxBox, InboxItem, InboxPage, MAX_BATCH, NodeView, NotificationPage,
+    TaskDetail, Timeline, TimelineEntry, TimerRun, UserBrief,
 };
-pub use records::{Caller, ListRequest, RecordPage};
+pub use records::{ListRequest, RecordPage};
 pub use tokens::CreatedToken;
+
+// Rows the runtime hands out as they are stored: none carries a secret (users go out as
+// `Account`, without their password hash).
+pub use formwork_store::{
+    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Department,
+    Draft, Inserted, Instance, Notification, Record, SessionRow, Task,
+};
 
 /// System role whose members may design and publish apps (admins may too).
 pub const DESIGNER_ROLE: &str = "app_designer";
@@ -46,6 +55,7 @@ pub struct Runtime {
     store: Arc<dyn Store>,
     login_policy: LoginPolicy,
     catalog: Arc<Catalog>,
+    directory: Arc<directory::DirectoryCache>,
     files_dir: std::path::PathBuf,
 }
 
@@ -55,6 +65,7 @@ impl Runtime {
             store,
             login_policy: LoginPolicy::default(),
             catalog: Arc::new(Catalog::default()),
+            directory: Arc::new(directory::DirectoryCache::default()),
             files_dir: std::path::PathBuf::from("data/files"),
         }
     }
@@ -70,21 +81,16 @@ impl Runtime {
         self.login_policy = policy;
         self
     }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
 }
 
 /// The actor of command-line administration: acts with admin rights and is recorded in the
 /// audit log as `system`.
-pub fn system_actor() -> formwork_store::User {
-    formwork_store::User {
-        id: "system".to_owned(),
+pub fn system_actor() -> Account {
+    Account {
+        id: formwork_store::UserId::system(),
         username: "system".to_owned(),
         display_name: "system".to_owned(),
         email: None,
-        password_hash: String::new(),
         department_id: None,
         is_admin: true,
         suspended: false,

@@ -6,86 +6,28 @@
 
 use std::collections::HashMap;
 
-use formwork_model::{FormDef, FormPermissionsDef, Text};
-use formwork_store::{Attachment, Department, Record, Task, TaskBox, TaskQuery};
+use formwork_model::Text;
+use formwork_store::{
+    AppId, Attachment, Department, FileId, InstanceId, Task, TaskBox, TaskQuery, UserId,
+};
 
-use crate::records::Caller;
+use crate::policy::{Caller, FormAccess, form_access};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Most open tasks looked at for a count; more are shown as "99+" by the pages.
 pub const TASK_COUNT_CAP: u32 = 100;
 
 /// Most people offered by a user picker.
-const PEOPLE_CAP: u32 = 500;
-
-/// Which records of a form a person sees in its list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListScope {
-    /// Every record.
-    All,
-    /// Their own and those of the departments they belong to or head.
-    Department,
-    /// Only their own.
-    Own,
-}
-
-/// One form as a person may use it.
-#[derive(Debug, Clone)]
-pub struct FormAccess {
-    pub form_id: String,
-    pub name: Text,
-    pub may_create: bool,
-    /// `None` when they may not list its records at all.
-    pub list_scope: Option<ListScope>,
-}
+const PEOPLE_CAP: usize = 500;
 
 /// A published app with the forms a person may use in it.
 #[derive(Debug, Clone)]
 pub struct AppAccess {
-    pub app_id: String,
+    pub app_id: AppId,
     pub version: i64,
     pub name: Text,
     pub description: Option<Text>,
     pub forms: Vec<FormAccess>,
-}
-
-fn has_any(caller: &Caller, roles: &[String]) -> bool {
-    caller.user.is_admin
-        || roles
-            .iter()
-            .any(|r| r == "*" || caller.roles.iter().any(|mine| mine == r))
-}
-
-/// What `caller` may do with the records of `form`.
-pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
-    let p: &FormPermissionsDef = &form.permissions;
-    let list_scope = if has_any(caller, &p.read_all) {
-        Some(ListScope::All)
-    } else if has_any(caller, &p.read_department) {
-        Some(ListScope::Department)
-    } else if has_any(caller, &p.read_own) || has_any(caller, &p.create) {
-        Some(ListScope::Own)
-    } else {
-        None
-    };
-    FormAccess {
-        form_id: form.id.clone(),
-        name: form.name.clone(),
-        may_create: has_any(caller, &p.create),
-        list_scope,
-    }
-}
-
-/// Status of a record whose approval is under way; it cannot be edited until it ends or is
-/// withdrawn (as `update_record` decides).
-pub const IN_REVIEW: &str = "in_review";
-
-/// Whether `caller` may edit `record` of `form` now (as `update_record` decides it).
-pub fn may_edit(caller: &Caller, form: &FormDef, record: &Record) -> bool {
-    let p = &form.permissions;
-    let allowed = has_any(caller, &p.edit_all)
-        || (record.owner_id == caller.user.id && has_any(caller, &p.edit_own));
-    allowed && record.status != IN_REVIEW
 }
 
 impl Runtime {
@@ -115,7 +57,7 @@ impl Runtime {
     }
 
     /// One published app as `caller` may use it; `NotFound` when they may use none of it.
-    pub async fn usable_app(&self, caller: &Caller, app_id: &str) -> RuntimeResult<AppAccess> {
+    pub async fn usable_app(&self, caller: &Caller, app_id: &AppId) -> RuntimeResult<AppAccess> {
         let app = self.latest_app(app_id).await?;
         let access = app_access(caller, &app.app_id, app.version, &app.def);
         if access.forms.is_empty() {
@@ -138,8 +80,8 @@ impl Runtime {
     }
 
     /// How many of `tasks` belong to instances of `app_id`.
-    pub async fn tasks_in_app(&self, tasks: &[Task], app_id: &str) -> RuntimeResult<usize> {
-        let mut app_of: HashMap<String, Option<String>> = HashMap::new();
+    pub async fn tasks_in_app(&self, tasks: &[Task], app_id: &AppId) -> RuntimeResult<usize> {
+        let mut app_of: HashMap<InstanceId, Option<AppId>> = HashMap::new();
         let mut count = 0;
         for task in tasks {
             if !app_of.contains_key(&task.instance_id) {
@@ -152,7 +94,7 @@ impl Runtime {
             }
             if app_of
                 .get(&task.instance_id)
-                .is_some_and(|a| a.as_deref() == Some(app_id))
+                .is_some_and(|a| a.as_ref() == Some(app_id))
             {
                 count += 1;
             }
@@ -161,56 +103,54 @@ impl Runtime {
     }
 
     /// Display names of the given user ids; an unknown id maps to itself.
-    pub async fn display_names(&self, ids: &[&str]) -> RuntimeResult<HashMap<String, String>> {
-        let mut out = HashMap::new();
-        for id in ids {
-            if out.contains_key(*id) {
-                continue;
-            }
-            let name = match self.store.get_user(id).await? {
-                Some(u) => u.display_name,
-                None => (*id).to_owned(),
-            };
-            out.insert((*id).to_owned(), name);
-        }
-        Ok(out)
+    pub async fn display_names(&self, ids: &[&UserId]) -> RuntimeResult<HashMap<UserId, String>> {
+        let dir = self.directory().await?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let name = dir
+                    .user(id)
+                    .map_or_else(|| id.to_string(), |u| u.display_name.clone());
+                ((*id).clone(), name)
+            })
+            .collect())
     }
 
     /// People a user picker offers: `(username, display name)`, by username.
     pub async fn people(&self) -> RuntimeResult<Vec<(String, String)>> {
         Ok(self
-            .store
-            .list_users(None, PEOPLE_CAP)
+            .directory()
             .await?
+            .people()
             .into_iter()
-            .filter(|u| !u.suspended)
-            .map(|u| (u.username, u.display_name))
+            .take(PEOPLE_CAP)
+            .map(|u| (u.username.clone(), u.display_name.clone()))
             .collect())
     }
 
     /// Departments a department picker offers.
     pub async fn departments(&self) -> RuntimeResult<Vec<Department>> {
-        Ok(self.store.list_departments().await?)
+        Ok(self.directory().await?.departments().to_vec())
     }
 
     /// The metadata of a file the caller uploaded (not its bytes).
-    pub async fn own_attachment(&self, caller: &Caller, id: &str) -> RuntimeResult<Attachment> {
+    pub async fn own_attachment(&self, caller: &Caller, id: &FileId) -> RuntimeResult<Attachment> {
         self.store
             .get_attachment(id)
             .await?
-            .filter(|a| a.created_by.as_deref() == Some(caller.user.id.as_str()))
+            .filter(|a| a.created_by.as_ref() == Some(&caller.user.id))
             .ok_or_else(|| RuntimeError::NotFound(format!("file {id}")))
     }
 }
 
 fn app_access(
     caller: &Caller,
-    app_id: &str,
+    app_id: &AppId,
     version: i64,
     def: &formwork_model::AppDef,
 ) -> AppAccess {
     AppAccess {
-        app_id: app_id.to_owned(),
+        app_id: app_id.clone(),
         version,
         name: def.name.clone(),
         description: def.description.clone(),

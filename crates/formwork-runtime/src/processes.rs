@@ -9,19 +9,17 @@
 //! counted once and a task is decided once.
 //!
 //! Identities: the engine names people by username (the same names expressions and user
-//! fields use); the tables hold user ids. [`directory::Directory`] translates.
+//! fields use); the tables hold user ids. The directory snapshot (`crate::directory`)
+//! translates, and resolves every assignee without a read of its own.
 
-mod access;
 mod context;
 mod decide;
-mod directory;
 mod pipeline;
 mod start;
 mod timers;
 mod views;
 mod write;
 
-pub use access::{FieldAccess, field_access};
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
 pub use timers::TimerRun;
 pub use views::{

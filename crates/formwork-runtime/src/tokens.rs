@@ -1,7 +1,10 @@
 //! API tokens: a random secret shown once, stored only as its SHA-256.
 
 use base64::Engine;
-use formwork_store::{ApiToken, NewApiToken, User};
+use formwork_store::{ApiToken, NewApiToken, TokenId};
+
+use crate::Account;
+use crate::policy::Caller;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -19,7 +22,7 @@ pub struct CreatedToken {
 }
 
 impl Runtime {
-    pub async fn create_token(&self, user: &User, name: &str) -> RuntimeResult<CreatedToken> {
+    pub async fn create_token(&self, user: &Account, name: &str) -> RuntimeResult<CreatedToken> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(RuntimeError::Invalid {
@@ -49,26 +52,26 @@ impl Runtime {
         Ok(CreatedToken { token, secret })
     }
 
-    /// The user a bearer secret belongs to; revoked tokens and suspended users are refused.
+    /// The caller a bearer secret belongs to; revoked tokens and suspended users are refused.
     pub async fn authenticate_token(
         &self,
         secret: &str,
         now: OffsetDateTime,
-    ) -> RuntimeResult<User> {
+    ) -> RuntimeResult<Caller> {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Err(RuntimeError::Unauthenticated);
         }
         match self.store.use_token(&hash_secret(secret), now).await? {
-            Some((_, user)) if !user.suspended => Ok(user),
+            Some((_, user)) if !user.suspended => self.caller(user.into()).await,
             _ => Err(RuntimeError::Unauthenticated),
         }
     }
 
-    pub async fn list_tokens(&self, user: &User) -> RuntimeResult<Vec<ApiToken>> {
+    pub async fn list_tokens(&self, user: &Account) -> RuntimeResult<Vec<ApiToken>> {
         Ok(self.store.list_tokens(&user.id).await?)
     }
 
-    pub async fn revoke_token(&self, user: &User, token_id: &str) -> RuntimeResult<()> {
+    pub async fn revoke_token(&self, user: &Account, token_id: &TokenId) -> RuntimeResult<()> {
         Ok(self.store.revoke_token(&user.id, token_id).await?)
     }
 }

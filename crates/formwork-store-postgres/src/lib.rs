@@ -1,13 +1,21 @@
 //! The Formwork store on PostgreSQL, for several stateless `formwork serve` instances sharing
 //! one database.
 
-mod store;
+#[path = "../../formwork-store/sql/mod.rs"]
+mod sql;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use formwork_store::{StoreError, StoreResult};
+use formwork_store::{Backend, StoreError, StoreResult};
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use time::OffsetDateTime;
+
+/// The store type the shared SQL implements the store traits for.
+type StoreImpl = PgStore;
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 const MAX_CONNECTIONS: u32 = 10;
 
@@ -38,6 +46,18 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+impl sql::Driver for PgStore {
+    type Db = sqlx::Postgres;
+    type Dialect = formwork_query::Postgres;
+    type Instant = OffsetDateTime;
+
+    const BACKEND: Backend = Backend::Postgres;
+
+    fn instant(t: OffsetDateTime) -> OffsetDateTime {
+        formwork_query::instant::micros(t)
+    }
 
     fn reader(&self) -> &PgPool {
         &self.pool
@@ -49,5 +69,9 @@ impl PgStore {
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    fn migrator() -> Migrator {
+        Migrator::with_migrations(embedded_migrations())
     }
 }

@@ -6,18 +6,26 @@
 //! wait for the writer. Every write transaction starts with `BEGIN IMMEDIATE`, so it holds the
 //! write lock from its first statement and never fails halfway on a lock upgrade.
 
-mod store;
+#[path = "../../formwork-store/sql/mod.rs"]
+mod sql;
 
 /// How this store writes an instant (fixed-width UTC text), for tools that write rows raw.
-pub use store::ts as timestamp_text;
+pub use formwork_query::instant::utc_text as timestamp_text;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use formwork_store::{StoreError, StoreResult};
+use formwork_store::{Backend, StoreError, StoreResult};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use time::OffsetDateTime;
+
+/// The store type the shared SQL implements the store traits for.
+type StoreImpl = SqliteStore;
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// Readers scale with cores; SQLite allows one writer at a time whatever the pool size.
 const READ_CONNECTIONS: u32 = 4;
@@ -71,6 +79,21 @@ impl SqliteStore {
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+impl sql::Driver for SqliteStore {
+    type Db = sqlx::Sqlite;
+    type Dialect = formwork_query::Sqlite;
+    /// Fixed-width UTC text: sqlx's own encoding drops trailing zero digits of the fraction,
+    /// and then text order is no longer time order, which every `<`, `>` and `ORDER BY` on an
+    /// instant relies on.
+    type Instant = String;
+
+    const BACKEND: Backend = Backend::Sqlite;
+
+    fn instant(t: OffsetDateTime) -> String {
+        formwork_query::instant::utc_text(t)
+    }
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
@@ -82,6 +105,10 @@ impl SqliteStore {
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    fn migrator() -> Migrator {
+        Migrator::with_migrations(embedded_migrations())
     }
 }
 

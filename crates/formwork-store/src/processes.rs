@@ -1,23 +1,29 @@
 //! Row types of running processes: instances, tasks, timers, timelines and notifications,
 //! and the one write that applies an engine step.
 
+use async_trait::async_trait;
+use formwork_model::{
+    AppId, InstanceId, InstanceStatus, NotificationId, ProcessId, RecordId, RecordStatus,
+    TaskAction, TaskId, TaskStatus, UserId,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::{NewJob, StoreResult};
+
 /// A running (or finished) process on one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Instance {
-    pub id: String,
-    pub record_id: String,
-    pub app_id: String,
-    pub process_id: String,
+    pub id: InstanceId,
+    pub record_id: RecordId,
+    pub app_id: AppId,
+    pub process_id: ProcessId,
     /// The app version the instance started under; it finishes on it.
     pub app_version: i64,
     /// The engine's state (active positions only).
     pub state: Value,
-    /// `running`, `approved`, `rejected`, `withdrawn`, `completed`, `stopped`.
-    pub status: String,
+    pub status: InstanceStatus,
     /// Increments on every step: optimistic concurrency between instances of the server.
     pub version: i64,
     pub created_at: OffsetDateTime,
@@ -27,19 +33,18 @@ pub struct Instance {
 /// A work item of one person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
-    pub id: String,
-    pub instance_id: String,
-    pub record_id: String,
+    pub id: TaskId,
+    pub instance_id: InstanceId,
+    pub record_id: RecordId,
     /// The engine's task key, unique within the instance.
     pub key: String,
     pub node_id: String,
-    pub assignee_id: String,
-    /// `open`, `done` or `cancelled`.
-    pub status: String,
-    /// What closed it: `approve`, `reject`, `submit`, `return`, `transfer`, … or a cancel reason.
-    pub action: Option<String>,
+    pub assignee_id: UserId,
+    pub status: TaskStatus,
+    /// What closed it.
+    pub action: Option<TaskAction>,
     pub comment: Option<String>,
-    pub decided_by: Option<String>,
+    pub decided_by: Option<UserId>,
     pub created_at: OffsetDateTime,
     pub decided_at: Option<OffsetDateTime>,
     pub due_at: Option<OffsetDateTime>,
@@ -47,11 +52,11 @@ pub struct Task {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTask {
-    /// Chosen by the runtime (a UUID v7), so the step's "new task" message can name it.
-    pub id: String,
+    /// Chosen by the runtime, so the step's "new task" message can name it.
+    pub id: TaskId,
     pub key: String,
     pub node_id: String,
-    pub assignee_id: String,
+    pub assignee_id: UserId,
     pub due_at: Option<OffsetDateTime>,
 }
 
@@ -59,9 +64,9 @@ pub struct NewTask {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskClose {
     pub key: String,
-    pub status: String,
-    pub action: String,
-    pub by: Option<String>,
+    pub status: TaskStatus,
+    pub action: TaskAction,
+    pub by: Option<UserId>,
     pub comment: Option<String>,
 }
 
@@ -69,7 +74,7 @@ pub struct TaskClose {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timer {
     pub id: String,
-    pub instance_id: String,
+    pub instance_id: InstanceId,
     pub key: String,
     /// `reminder`, `escalation`, `wait`.
     pub kind: String,
@@ -87,9 +92,9 @@ pub struct NewTimer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryRow {
     pub id: String,
-    pub instance_id: String,
+    pub instance_id: InstanceId,
     pub at: OffsetDateTime,
-    pub actor: Option<String>,
+    pub actor: Option<UserId>,
     pub node_id: Option<String>,
     pub action: String,
     pub comment: Option<String>,
@@ -98,18 +103,29 @@ pub struct HistoryRow {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewHistory {
-    pub actor: Option<String>,
+    pub actor: Option<UserId>,
     pub node_id: Option<String>,
     pub action: String,
     pub comment: Option<String>,
     pub detail: Value,
 }
 
+/// A page of one user's notifications, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationQuery {
+    pub user_id: UserId,
+    /// Only messages of this kind (e.g. `cc`), when given.
+    pub kind: Option<String>,
+    /// Keyset: the last id of the previous page.
+    pub before: Option<NotificationId>,
+    pub limit: u32,
+}
+
 /// An in-app message of one user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
-    pub id: String,
-    pub user_id: String,
+    pub id: NotificationId,
+    pub user_id: UserId,
     /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`.
     pub kind: String,
     pub payload: Value,
@@ -122,21 +138,22 @@ pub struct Notification {
 /// instance is only known inside `insert_record`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewNotification {
-    pub user_id: String,
+    pub user_id: UserId,
     pub kind: String,
     pub payload: Value,
 }
 
 /// Everything one engine step writes, applied in ONE transaction by
-/// [`crate::Store::apply_step`] (or with a new record by `insert_record`).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// [`ProcessStore::apply_step`] (or with a new record by
+/// [`RecordStore::insert_record`](crate::RecordStore::insert_record)).
+#[derive(Debug, Clone, PartialEq)]
 pub struct StepWrite {
-    pub instance_id: String,
+    pub instance_id: InstanceId,
     /// The instance version the step was computed from; a different current version is
     /// `Conflict` (reload and step again). `None` when the instance is new.
     pub expected_version: Option<i64>,
     pub state: Value,
-    pub status: String,
+    pub status: InstanceStatus,
     /// The task this step decides: it must still be open, else `Conflict` (the 409 case).
     pub decided_task: Option<String>,
     /// The timer this step consumes: it must not have fired yet, else `Conflict`.
@@ -148,24 +165,50 @@ pub struct StepWrite {
     pub history: Vec<NewHistory>,
     pub notifications: Vec<NewNotification>,
     /// New record status and data, when the step changes them.
-    pub record_status: Option<String>,
+    pub record_status: Option<RecordStatus>,
     pub record_data: Option<Value>,
     /// The field diff of `record_data`, for the record's `record.update` audit row.
     pub record_diff: Option<Value>,
     /// The record revision `record_data` was computed from; a different current revision is
     /// `Conflict`, so a step never overwrites an edit it did not see.
     pub record_rev: Option<i64>,
-    /// Background work to enqueue (mail, chat, webhooks): `(kind, payload)`.
-    pub outbox: Vec<(String, Value)>,
+    /// Background work to enqueue (mail, chat, webhooks).
+    pub outbox: Vec<NewJob>,
     /// When the step happened: every row it writes carries this instant. `None` takes the
     /// database host's clock.
     pub at: Option<OffsetDateTime>,
 }
 
+impl StepWrite {
+    /// A step of `instance_id` to `state` and `status` that writes nothing else yet.
+    pub fn new(instance_id: InstanceId, state: Value, status: InstanceStatus) -> StepWrite {
+        StepWrite {
+            instance_id,
+            expected_version: None,
+            state,
+            status,
+            decided_task: None,
+            fired_timer: None,
+            tasks_created: Vec::new(),
+            tasks_closed: Vec::new(),
+            timers_scheduled: Vec::new(),
+            timers_cancelled: Vec::new(),
+            history: Vec::new(),
+            notifications: Vec::new(),
+            record_status: None,
+            record_data: None,
+            record_diff: None,
+            record_rev: None,
+            outbox: Vec::new(),
+            at: None,
+        }
+    }
+}
+
 /// A new instance to create together with its record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewInstance {
-    pub process_id: String,
+    pub process_id: ProcessId,
     pub step: StepWrite,
 }
 
@@ -181,9 +224,47 @@ pub enum TaskBox {
 /// A page of one user's inbox, newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskQuery {
-    pub user_id: String,
+    pub user_id: UserId,
     pub task_box: TaskBox,
     /// Keyset: the last task id of the previous page (ids sort by creation time).
-    pub after: Option<String>,
+    pub after: Option<TaskId>,
     pub limit: u32,
+}
+
+/// Running processes. A step is one transaction that first bumps the instance's version, so
+/// two steps computed from one version never both land.
+#[async_trait]
+pub trait ProcessStore: Send + Sync + 'static {
+    /// Applies one engine step atomically (see [`StepWrite`]); returns the updated instance.
+    async fn apply_step(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<Instance>;
+    async fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>>;
+    /// The newest instance of a record's process, if any.
+    async fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>>;
+    async fn get_task(&self, id: &TaskId) -> StoreResult<Option<Task>>;
+    async fn tasks_of_instance(&self, instance_id: &InstanceId) -> StoreResult<Vec<Task>>;
+    /// A page of a user's inbox, newest first.
+    async fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>>;
+    /// Records the user submitted that have an instance, newest first (keyset on record id).
+    async fn submitted_instances(
+        &self,
+        user_id: &UserId,
+        after: Option<&RecordId>,
+        limit: u32,
+    ) -> StoreResult<Vec<Instance>>;
+    /// The timeline of an instance, oldest first.
+    async fn instance_history(&self, instance_id: &InstanceId) -> StoreResult<Vec<HistoryRow>>;
+    /// Timers due at `now` that have not fired, oldest first.
+    async fn due_timers(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<Timer>>;
+
+    /// A page of a user's notifications, newest first.
+    async fn list_notifications(&self, query: &NotificationQuery)
+    -> StoreResult<Vec<Notification>>;
+    async fn unread_notifications(&self, user_id: &UserId) -> StoreResult<u32>;
+    /// Marks these notifications of the user read, or all of them when `ids` is empty;
+    /// returns how many were unread.
+    async fn mark_notifications_read(
+        &self,
+        user_id: &UserId,
+        ids: &[NotificationId],
+    ) -> StoreResult<u64>;
 }

@@ -1,23 +1,32 @@
-//! Row and query types of records (submitted forms), their files, comments and history.
+//! Records (submitted forms), their comments, files and audit history. The list query itself
+//! is built by `formwork-query` from a [`RecordQuery`].
 
+use async_trait::async_trait;
+use formwork_model::{
+    AppId, CommentId, DepartmentId, FileId, FormId, RecordId, RecordStatus, UserId,
+};
+pub use formwork_query::{
+    Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, RecordQuery, ValueKind, Visibility,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::StoreResult;
+
 /// One submitted form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    pub id: String,
-    pub app_id: String,
-    pub form_id: String,
+    pub id: RecordId,
+    pub app_id: AppId,
+    pub form_id: FormId,
     /// The app version the record was created under; it is read and edited with that form.
     pub app_version: i64,
     /// Human-facing number such as `PRJ-2026-00001`, gap-free per form.
     pub number: Option<String>,
-    pub owner_id: String,
-    pub department_id: Option<String>,
-    /// `draft`, `submitted`, `in_review`, `approved`, `rejected`, `withdrawn`, …
-    pub status: String,
+    pub owner_id: UserId,
+    pub department_id: Option<DepartmentId>,
+    pub status: RecordStatus,
     pub data: Value,
     /// Increments on every change; the API's ETag.
     pub rev: i64,
@@ -39,12 +48,12 @@ pub struct Numbering {
 
 #[derive(Debug, Clone)]
 pub struct NewRecord {
-    pub app_id: String,
-    pub form_id: String,
+    pub app_id: AppId,
+    pub form_id: FormId,
     pub app_version: i64,
-    pub owner_id: String,
-    pub department_id: Option<String>,
-    pub status: String,
+    pub owner_id: UserId,
+    pub department_id: Option<DepartmentId>,
+    pub status: RecordStatus,
     pub data: Value,
     pub numbering: Option<Numbering>,
     /// A client-chosen key: a retried insert with the same (owner, key) returns the first
@@ -55,6 +64,18 @@ pub struct NewRecord {
     pub request_hash: String,
     /// A process instance started on the record, written in the same transaction.
     pub process: Option<crate::NewInstance>,
+}
+
+/// A change of a record's data and status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordUpdate {
+    pub id: RecordId,
+    /// The revision the change was computed from; another current revision is `Conflict`.
+    pub expected_rev: i64,
+    pub data: Value,
+    pub status: RecordStatus,
+    /// The field diff, for the `record.update` audit row.
+    pub diff: Value,
 }
 
 /// The result of an insert: a new record, or the one an earlier request with the same
@@ -73,100 +94,12 @@ impl Inserted {
     }
 }
 
-/// The most rows one `list_records` call returns: a page of 200 and one more, which a caller
-/// may ask for to learn whether another page follows. Larger limits are cut to this.
-pub const MAX_LIST_LIMIT: u32 = 201;
-
-/// Which records a list may return: the caller's read permission, enforced in SQL.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Visibility {
-    All,
-    /// Records owned by the user, or belonging to one of the departments.
-    OwnOrDepartments {
-        owner_id: String,
-        department_ids: Vec<String>,
-    },
-}
-
-/// A column a filter or sort reads: a system column, or a top-level field of `data`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Column {
-    /// One of `id`, `number`, `owner_id`, `department_id`, `status`, `created_at`,
-    /// `updated_at`.
-    System(&'static str),
-    /// A field key (checked against the form by the caller; the store also refuses any key
-    /// that is not `[a-z][a-z0-9_]*`) and how to compare it.
-    Data { key: String, kind: ValueKind },
-}
-
-/// How a data field's JSON value compares in SQL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueKind {
-    Text,
-    /// Numbers, and money stored as decimal strings (compared as numbers).
-    Number,
-    Bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    /// Case-insensitive substring (text only).
-    Contains,
-    /// Value is one of a list.
-    In,
-    IsNull,
-    NotNull,
-}
-
-/// One condition of a list. Comparisons follow the column's kind; `Ne` also matches records
-/// where the field is missing or null, and `Eq`/`Ne` with a null value mean `IsNull`/`NotNull`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Filter {
-    pub column: Column,
-    pub op: FilterOp,
-    /// A string, number or bool; a list for `In`; ignored for `IsNull`/`NotNull`.
-    pub value: Value,
-}
-
-/// A keyset position: the sort column's value in the last row seen (as the record holds it:
-/// the JSON value of a data field, RFC 3339 text for `created_at`/`updated_at`, null when
-/// missing) and that row's id. Without a sort only the id counts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Cursor {
-    pub value: Value,
-    pub id: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RecordQuery {
-    pub app_id: String,
-    pub form_id: String,
-    pub visibility: Visibility,
-    pub filters: Vec<Filter>,
-    /// A needle and the text field keys to look in: matches the number or any listed field
-    /// containing the needle, case-insensitively (`%` and `_` are plain characters).
-    pub search: Option<(String, Vec<String>)>,
-    /// Sort column and direction; ties go by id in the same direction, and records without a
-    /// value come last in both directions. Without a sort: by id, newest first.
-    pub sort: Option<(Column, bool /* descending */)>,
-    /// Continue strictly after this position of the same query.
-    pub after: Option<Cursor>,
-    /// At most [`MAX_LIST_LIMIT`].
-    pub limit: u32,
-}
-
 /// A comment on a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comment {
-    pub id: String,
-    pub record_id: String,
-    pub author_id: String,
+    pub id: CommentId,
+    pub record_id: RecordId,
+    pub author_id: UserId,
     pub body: String,
     pub created_at: OffsetDateTime,
 }
@@ -174,11 +107,66 @@ pub struct Comment {
 /// A stored file's metadata; the bytes live under the data directory by content hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
-    pub id: String,
+    pub id: FileId,
     pub sha256: String,
     pub size: i64,
     pub content_type: String,
     pub filename: String,
-    pub created_by: Option<String>,
+    pub created_by: Option<UserId>,
     pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub at: OffsetDateTime,
+    pub actor: Option<String>,
+    /// What happened, e.g. `user.create`, `app.publish`.
+    pub action: String,
+    /// `user:<id>`, `app:<id>`, `record:<id>`.
+    pub subject: String,
+    /// JSON text with the details (for records, the field diff).
+    pub detail: String,
+}
+
+/// Records and what hangs off them. Every change writes its audit row in its own transaction.
+#[async_trait]
+pub trait RecordStore: Send + Sync + 'static {
+    /// Inserts a record in one transaction: replays an earlier insert with the same
+    /// (owner, idempotency key); otherwise takes the next number of its form's counter (so
+    /// numbers are gap-free even under concurrency), inserts the record and its process
+    /// instance, and writes the audit row `record.create` with the data.
+    async fn insert_record(&self, record: NewRecord, actor: &UserId) -> StoreResult<Inserted>;
+    /// A record that is not deleted.
+    async fn get_record(&self, id: &RecordId) -> StoreResult<Option<Record>>;
+    /// Replaces data (and status) when `expected_rev` is current (else `Conflict`), bumps the
+    /// revision, and writes `record.update` with the diff in the same transaction.
+    async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record>;
+    /// Soft-deletes (with `expected_rev` when given) and writes `record.delete`.
+    async fn delete_record(
+        &self,
+        id: &RecordId,
+        expected_rev: Option<i64>,
+        actor: &UserId,
+    ) -> StoreResult<()>;
+    /// One page of records, permission-filtered and keyset-paged; never counts.
+    async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>>;
+    /// The database's plan for `list_records(query)`, one line per row of its EXPLAIN output:
+    /// for diagnostics and for the tests that check the list indexes are used.
+    async fn explain_list_records(&self, query: &RecordQuery) -> StoreResult<Vec<String>>;
+    /// Audit rows of one record, oldest first (its change history).
+    async fn record_history(&self, record_id: &RecordId) -> StoreResult<Vec<AuditEntry>>;
+    /// Audit rows of everything, newest first, before the given id (keyset page).
+    async fn list_audit(&self, before: Option<&str>, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+
+    async fn add_comment(
+        &self,
+        record_id: &RecordId,
+        author_id: &UserId,
+        body: &str,
+    ) -> StoreResult<Comment>;
+    async fn list_comments(&self, record_id: &RecordId) -> StoreResult<Vec<Comment>>;
+    /// Stores file metadata (the caller has written the bytes already).
+    async fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()>;
+    async fn get_attachment(&self, id: &FileId) -> StoreResult<Option<Attachment>>;
 }

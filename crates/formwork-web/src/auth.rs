@@ -4,8 +4,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use formwork_model::UserId;
+use formwork_runtime::Caller;
 use formwork_runtime::RuntimeError;
-use formwork_store::User;
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
@@ -34,9 +35,9 @@ async fn keep_alive(session: &Session) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The signed-in user; extracting it answers 401 when there is none.
+/// The signed-in user with their roles; extracting it answers 401 when there is none.
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub User);
+pub struct CurrentUser(pub Caller);
 
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
@@ -48,19 +49,22 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(RuntimeError::Unauthenticated)?;
-            let user = state
+            let caller = state
                 .runtime
                 .authenticate_token(secret.trim(), OffsetDateTime::now_utc())
                 .await?;
-            return Ok(CurrentUser(user));
+            return Ok(CurrentUser(caller));
         }
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| ApiError::internal(msg))?;
         let user_id: Option<String> = session.get(USER_ID_KEY).await.map_err(ApiError::internal)?;
-        let user_id = user_id.ok_or(RuntimeError::Unauthenticated)?;
-        let user = state.runtime.session_user(&user_id).await?;
+        // A session whose user id does not parse signs nobody in.
+        let user_id: UserId = user_id
+            .and_then(|id| id.parse().ok())
+            .ok_or(RuntimeError::Unauthenticated)?;
+        let caller = state.runtime.session_caller(&user_id).await?;
         keep_alive(&session).await?;
-        Ok(CurrentUser(user))
+        Ok(CurrentUser(caller))
     }
 }

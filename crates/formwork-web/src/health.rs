@@ -8,17 +8,17 @@ use serde_json::{Value, json};
 use crate::AppState;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let store = state.runtime.store();
-    match store.ping().await {
+    let database = state.runtime.database();
+    match state.runtime.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({"status": "ok", "database": store.backend().as_str()})),
+            Json(json!({"status": "ok", "database": database})),
         ),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": store.backend().as_str()})),
+                Json(json!({"status": "unavailable", "database": database})),
             )
         }
     }

@@ -7,6 +7,7 @@ mod auth;
 pub mod error;
 mod health;
 pub mod i18n;
+mod ids;
 mod pages;
 pub mod session_store;
 
@@ -64,14 +65,19 @@ impl Default for WebConfig {
 
 pub const SESSION_COOKIE: &str = "formwork_session";
 
+/// The OpenAPI document the server publishes at `/api/openapi.json`, built without a server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}
+
 /// The whole application: API, pages, health check and OpenAPI document, with every layer.
 pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
-    let store = runtime.store().clone();
+    let sessions = session_store::DbSessionStore::new(runtime.clone());
     let state = AppState { runtime };
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);
 
-    let sessions = SessionManagerLayer::new(session_store::DbSessionStore::new(store))
+    let sessions = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)
         .with_secure(config.secure_cookies)
         .with_http_only(true)

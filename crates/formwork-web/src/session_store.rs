@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use formwork_store::{SessionRow, Store};
+use formwork_runtime::{Runtime, RuntimeError, SessionRow};
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
@@ -14,7 +14,7 @@ pub const USER_ID_KEY: &str = "user_id";
 
 #[derive(Clone)]
 pub struct DbSessionStore {
-    store: Arc<dyn Store>,
+    runtime: Arc<Runtime>,
 }
 
 impl std::fmt::Debug for DbSessionStore {
@@ -24,8 +24,8 @@ impl std::fmt::Debug for DbSessionStore {
 }
 
 impl DbSessionStore {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(runtime: Arc<Runtime>) -> Self {
+        Self { runtime }
     }
 }
 
@@ -36,14 +36,14 @@ fn to_row(record: &Record) -> session_store::Result<SessionRow> {
             .data
             .get(USER_ID_KEY)
             .and_then(|v| v.as_str())
-            .map(str::to_owned),
+            .and_then(|id| id.parse().ok()),
         data: serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?,
         expires_at: record.expiry_date,
     })
 }
 
-fn backend(e: formwork_store::StoreError) -> session_store::Error {
+fn backend(e: RuntimeError) -> session_store::Error {
     session_store::Error::Backend(e.to_string())
 }
 
@@ -54,8 +54,8 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         loop {
             if self
-                .store
-                .session_create(&to_row(record)?)
+                .runtime
+                .create_session(&to_row(record)?)
                 .await
                 .map_err(backend)?
             {
@@ -66,16 +66,16 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.store
-            .session_save(&to_row(record)?)
+        self.runtime
+            .save_session(&to_row(record)?)
             .await
             .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let Some(row) = self
-            .store
-            .session_load(&id.to_string(), OffsetDateTime::now_utc())
+            .runtime
+            .load_session(&id.to_string(), OffsetDateTime::now_utc())
             .await
             .map_err(backend)?
         else {
@@ -91,8 +91,8 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store
-            .session_delete(&id.to_string())
+        self.runtime
+            .delete_session(&id.to_string())
             .await
             .map_err(backend)
     }

@@ -1,16 +1,15 @@
 //! The `formwork` command line.
 
 use std::io::Read;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use formwork_model::validate::{Problem, validate_package};
+use formwork_model::{AppId, UserId};
 use formwork_runtime::{NewUserInput, Runtime, RuntimeError, parse_package, system_actor};
-use formwork_web::WebConfig;
 
 use crate::{DEFAULT_DATABASE_URL, open_migrated};
 
@@ -37,9 +36,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app and API.
-    Serve(ServeArgs),
+    Serve(crate::server::ServeArgs),
     /// Set up the sample app with demo users on this database, then serve it.
-    Demo(DemoArgs),
+    Demo(crate::demo::DemoArgs),
     /// Apply database migrations and exit.
     Migrate,
     /// Measure submissions and lists beside their physical floor (fresh databases).
@@ -53,28 +52,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "FORMWORK_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
-    /// Mark session cookies Secure (when served over HTTPS).
-    #[arg(long, env = "FORMWORK_SECURE_COOKIES")]
-    pub secure_cookies: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    #[command(flatten)]
-    pub serve: ServeArgs,
-    /// Password for every demo user (default: generated once and kept in ./data/demo-password).
-    #[arg(long, env = "FORMWORK_DEMO_PASSWORD")]
-    pub demo_password: Option<String>,
-    /// Set up the demo and exit without serving.
-    #[arg(long)]
-    pub no_serve: bool,
+    /// Print the OpenAPI document (the one served at /api/openapi.json) and exit.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,10 +71,10 @@ pub enum AppCommand {
         publish: bool,
     },
     /// Publish an app's draft as its next version.
-    Publish { app: String },
+    Publish { app: AppId },
     /// Print (or write) a published version in canonical form.
     Export {
-        app: String,
+        app: AppId,
         /// Version number (default: the latest).
         #[arg(long)]
         version: Option<i64>,
@@ -177,12 +156,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::App(AppCommand::Validate { file }) => return validate_file(&file, lang),
+        Command::Openapi => println!("{}", formwork_web::openapi().to_pretty_json()?),
         Command::Serve(args) => {
             let runtime = Arc::new(
                 Runtime::new(open_migrated(&cli.database_url).await?)
                     .with_files_dir(cli.data_dir.join("files")),
             );
-            serve_until_signal(runtime, &args).await?;
+            crate::server::serve_until_signal(runtime, &args).await?;
         }
         Command::Demo(args) => crate::demo::run(&cli.database_url, &cli.data_dir, args).await?,
         Command::Bench(args) => crate::bench::run(args).await?,
@@ -216,22 +196,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) async fn serve_until_signal(
-    runtime: Arc<Runtime>,
-    args: &ServeArgs,
-) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(args.bind)
-        .await
-        .with_context(|| format!("binding {}", args.bind))?;
-    let addr = listener.local_addr()?;
-    println!("Formwork is listening on http://{addr}/");
-    let config = WebConfig {
-        secure_cookies: args.secure_cookies,
-        ..WebConfig::default()
-    };
-    crate::serve(runtime, listener, config).await
 }
 
 fn print_problems(problems: &[Problem], lang: &str) {
@@ -380,7 +344,7 @@ async fn user_command(runtime: &Runtime, cmd: UserCommand, lang: &str) -> anyhow
                         department_id: None,
                         is_admin: admin,
                     },
-                    Some("system"),
+                    Some(&UserId::system()),
                 )
                 .await
                 .map_err(|e| explain(e, lang))?;
@@ -391,14 +355,14 @@ async fn user_command(runtime: &Runtime, cmd: UserCommand, lang: &str) -> anyhow
         }
         UserCommand::Suspend { username } => {
             runtime
-                .set_suspended(&username, true, Some("system"))
+                .set_suspended(&username, true, Some(&UserId::system()))
                 .await
                 .map_err(|e| explain(e, lang))?;
             println!("user {username} suspended; their sessions and tokens are ended");
         }
         UserCommand::Reinstate { username } => {
             runtime
-                .set_suspended(&username, false, Some("system"))
+                .set_suspended(&username, false, Some(&UserId::system()))
                 .await
                 .map_err(|e| explain(e, lang))?;
             println!("user {username} reinstated");

@@ -6,14 +6,27 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use base64::Engine;
-use formwork_runtime::{DEMO_USERS, Runtime, system_actor};
+use clap::Args;
+use formwork_model::AppId;
+use formwork_runtime::{DEMO_USERS, Runtime, RuntimeError, system_actor};
 use rand::RngCore;
 
-use crate::cli::DemoArgs;
-use crate::{SAMPLE_APP, open_migrated};
+use crate::server::{ServeArgs, serve_until_signal};
+use crate::{SAMPLE_APP, SAMPLE_APP_ID, open_migrated};
 
 const PASSWORD_FILE: &str = "demo-password";
-const SAMPLE_APP_ID: &str = "project-registration";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Password for every demo user (default: generated once and kept in ./data/demo-password).
+    #[arg(long, env = "FORMWORK_DEMO_PASSWORD")]
+    pub demo_password: Option<String>,
+    /// Set up the demo and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
 
 /// A random password of 16 URL-safe characters.
 pub fn random_password() -> String {
@@ -26,7 +39,7 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let store = open_migrated(database_url).await?;
-    let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(data_dir.join("files")));
+    let runtime = Arc::new(Runtime::new(store).with_files_dir(data_dir.join("files")));
 
     let (password, reset) = match &args.demo_password {
         Some(p) => (p.clone(), true),
@@ -41,16 +54,17 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
         .map_err(|e| anyhow::anyhow!("setting up demo users: {e}"))?;
 
     let actor = system_actor();
-    if store.get_draft(SAMPLE_APP_ID).await?.is_none() {
+    let app_id = AppId::parse(SAMPLE_APP_ID)?;
+    if is_missing(runtime.get_draft(&app_id, &actor).await)? {
         let package: serde_json::Value = serde_json::from_str(SAMPLE_APP).context("sample app")?;
         runtime
             .import_app(&package, &actor, false)
             .await
             .map_err(|e| anyhow::anyhow!("importing the sample app: {e}"))?;
     }
-    if store.latest_version(SAMPLE_APP_ID).await?.is_none() {
+    if is_missing(runtime.get_version(&app_id, None, &actor).await)? {
         let published = runtime
-            .publish(SAMPLE_APP_ID, &actor)
+            .publish(&app_id, &actor)
             .await
             .map_err(|e| anyhow::anyhow!("publishing the sample app: {e}"))?;
         println!(
@@ -68,7 +82,16 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
     if args.no_serve {
         return Ok(());
     }
-    crate::cli::serve_until_signal(runtime, &args.serve).await
+    serve_until_signal(runtime, &args.serve).await
+}
+
+/// Whether a look-up found nothing (other errors stop the demo).
+fn is_missing<T>(found: Result<T, RuntimeError>) -> anyhow::Result<bool> {
+    match found {
+        Ok(_) => Ok(false),
+        Err(RuntimeError::NotFound(_)) => Ok(true),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
 }
 
 fn stored_or_new_password(path: &Path) -> anyhow::Result<String> {

@@ -12,10 +12,14 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use formwork_store::Store;
 
-pub use server::{RunningServer, serve, spawn};
+pub use demo::DemoArgs;
+pub use server::{RunningServer, ServeArgs, serve, spawn};
 
 /// Where data lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/formwork.db";
+
+/// The id of the sample app (DESIGN.md fixes it).
+pub const SAMPLE_APP_ID: &str = "project-registration";
 
 /// The sample app package, shipped inside the binary.
 pub const SAMPLE_APP: &str = include_str!("../../../apps/project-registration.json");

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::Args;
 use formwork_runtime::Runtime;
 use formwork_web::WebConfig;
 use tokio::net::TcpListener;
@@ -18,6 +19,32 @@ const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(600);
 /// How often due timers (reminders, escalations, waits) are looked for. The first look is at
 /// start, so timers that fell due while the server was down fire on catch-up.
 const TIMERS_EVERY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FORMWORK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Mark session cookies Secure (when served over HTTPS).
+    #[arg(long, env = "FORMWORK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+pub(crate) async fn serve_until_signal(
+    runtime: Arc<Runtime>,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    println!("Formwork is listening on http://{addr}/");
+    let config = WebConfig {
+        secure_cookies: args.secure_cookies,
+        ..WebConfig::default()
+    };
+    crate::serve(runtime, listener, config).await
+}
 
 /// A server started with [`spawn`]; dropping `shutdown` (or sending on it) stops it.
 pub struct RunningServer {
@@ -107,8 +134,7 @@ async fn sweep_sessions(runtime: Arc<Runtime>) {
     loop {
         tick.tick().await;
         match runtime
-            .store()
-            .session_delete_expired(time::OffsetDateTime::now_utc())
+            .delete_expired_sessions(time::OffsetDateTime::now_utc())
             .await
         {
             Ok(n) if n > 0 => tracing::info!(deleted = n, "expired sessions deleted"),

@@ -1,6 +1,7 @@
 //! The engine's view of one record and the directory: expressions over the record scope
-//! (`formwork_model::expr::record_scope` plus the system fields) and assignee look-ups over a
-//! prefetched [`Directory`].
+//! (`formwork_model::expr::record_scope` plus the system fields) and assignee look-ups over the
+//! whole directory snapshot. The engine names people by username (as expressions and user
+//! fields do); the snapshot answers by username.
 
 use formwork_model::expr::{self, record_scope};
 use formwork_model::{AssigneeDef, FormDef};
@@ -9,7 +10,8 @@ use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time, UtcOffset};
 
-use super::directory::Directory;
+use crate::Account;
+use crate::directory::Directory;
 
 /// The app's time zone: plain dates in records mean midnight here (China Standard Time, no
 /// DST).
@@ -31,10 +33,10 @@ pub(crate) struct RecordFacts {
 impl RecordFacts {
     pub fn of(record: &formwork_store::Record) -> RecordFacts {
         RecordFacts {
-            id: Some(record.id.clone()),
+            id: Some(record.id.to_string()),
             number: record.number.clone(),
-            owner_id: Some(record.owner_id.clone()),
-            status: Some(record.status.clone()),
+            owner_id: Some(record.owner_id.to_string()),
+            status: Some(record.status.as_str().to_owned()),
             created_at: Some(record.created_at),
             updated_at: Some(record.updated_at),
         }
@@ -46,7 +48,7 @@ pub(crate) struct StepContext<'a> {
     scope: Value,
     data: &'a Value,
     dir: &'a Directory,
-    submitter: String,
+    submitter: &'a Account,
 }
 
 impl<'a> StepContext<'a> {
@@ -54,7 +56,7 @@ impl<'a> StepContext<'a> {
         form: &FormDef,
         data: &'a Value,
         facts: &RecordFacts,
-        submitter: &str,
+        submitter: &'a Account,
         dir: &'a Directory,
         now: OffsetDateTime,
     ) -> StepContext<'a> {
@@ -71,7 +73,7 @@ impl<'a> StepContext<'a> {
             ("status", text(&facts.status)),
             ("created_at", instant(facts.created_at)),
             ("updated_at", instant(facts.updated_at)),
-            ("submitter", Value::String(submitter.to_owned())),
+            ("submitter", Value::String(submitter.username.clone())),
             ("now", instant(Some(now))),
             (
                 "today",
@@ -86,7 +88,7 @@ impl<'a> StepContext<'a> {
             scope: Value::Object(scope),
             data,
             dir,
-            submitter: submitter.to_owned(),
+            submitter,
         }
     }
 
@@ -100,8 +102,8 @@ impl<'a> StepContext<'a> {
                         .dir
                         .members(role)
                         .ok_or_else(|| format!("role `{role}` does not exist"))?;
-                    out.extend(members.iter().cloned());
-                } else if self.dir.exists(s) {
+                    out.extend(members.into_iter().map(|u| u.username.clone()));
+                } else if self.dir.active(s).is_some() {
                     out.push(s.clone());
                 }
                 Ok(())
@@ -126,15 +128,21 @@ impl Context for StepContext<'_> {
         match assignee {
             // An unknown or suspended user resolves to nobody, so the step's fallback applies.
             AssigneeDef::User { username } => {
-                if self.dir.exists(username) {
+                if self.dir.active(username).is_some() {
                     out.push(username.clone());
                 }
             }
             AssigneeDef::Role { role } => {
-                out.extend(self.dir.members(role).unwrap_or_default().iter().cloned());
+                let members = self.dir.members(role).unwrap_or_default();
+                out.extend(members.into_iter().map(|u| u.username.clone()));
             }
             AssigneeDef::DepartmentHead { levels } => {
-                out.extend(self.dir.submitter_head(*levels).map(str::to_owned));
+                // Level 1 is the submitter's own department.
+                let head = usize::from(*levels)
+                    .checked_sub(1)
+                    .and_then(|at| self.dir.heads_above(self.submitter).get(at).copied())
+                    .flatten();
+                out.extend(head.map(|u| u.username.clone()));
             }
             AssigneeDef::Field { field } => {
                 let value = self.data.get(field).unwrap_or(&Value::Null);
@@ -152,11 +160,14 @@ impl Context for StepContext<'_> {
     }
 
     fn submitter(&self) -> String {
-        self.submitter.clone()
+        self.submitter.username.clone()
     }
 
     fn head_of(&self, user: &str) -> Result<Option<String>, String> {
-        self.dir.head_of(user)
+        let Some(user) = self.dir.by_username(user) else {
+            return Ok(None);
+        };
+        Ok(self.dir.head_of(user).map(|u| u.username.clone()))
     }
 
     fn field_instant(&self, field: &str) -> Result<Option<OffsetDateTime>, String> {

@@ -5,18 +5,18 @@
 //! exist. A task that is no longer open is `Conflict` (409), whether it closed before the
 //! request or while it ran.
 
-use formwork_forms::RecordMeta;
 use formwork_process::{Action, Event, TaskKey, TaskRef};
-use formwork_store::{Instance, StoreError, Task};
+use formwork_store::{Instance, InstanceId, RecordId, StoreError, Task, TaskId, TaskStatus};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::access::refused_changes;
 use super::pipeline::{self, Loaded, StepInput};
 use super::write::Actor;
 use super::{Attempt, MAX_ATTEMPTS, backoff};
 use crate::accounts::problem;
-use crate::records::{Caller, invalid, submit_context};
+use crate::policy::Caller;
+use crate::policy::fields::refused_changes;
+use crate::records::{invalid, stored_meta, submit_context};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Most tasks one batch decides.
@@ -53,7 +53,7 @@ impl Runtime {
     pub async fn decide(
         &self,
         caller: &Caller,
-        task_id: &str,
+        task_id: &TaskId,
         request: &DecideRequest,
         now: OffsetDateTime,
     ) -> RuntimeResult<Decided> {
@@ -71,7 +71,7 @@ impl Runtime {
             .tasks_of_instance(&instance.id)
             .await?
             .into_iter()
-            .filter(|t| t.status == "open")
+            .filter(|t| t.status == TaskStatus::Open)
             .collect();
         Ok(Decided {
             task,
@@ -81,6 +81,7 @@ impl Runtime {
     }
 
     /// Decides several tasks one after another, each on its own: one failing leaves the others.
+    /// Task ids come as the caller sent them; a malformed one is a task that does not exist.
     pub async fn batch_decide(
         &self,
         caller: &Caller,
@@ -99,7 +100,10 @@ impl Runtime {
         }
         let mut out = Vec::with_capacity(items.len());
         for (task_id, request) in items {
-            out.push(self.decide(caller, task_id, request, now).await);
+            out.push(match TaskId::parse(task_id) {
+                Ok(id) => self.decide(caller, &id, request, now).await,
+                Err(_) => Err(RuntimeError::NotFound(format!("task {task_id}"))),
+            });
         }
         Ok(out)
     }
@@ -108,7 +112,7 @@ impl Runtime {
     pub async fn withdraw_record(
         &self,
         caller: &Caller,
-        record_id: &str,
+        record_id: &RecordId,
         comment: Option<&str>,
         now: OffsetDateTime,
     ) -> RuntimeResult<Instance> {
@@ -129,7 +133,7 @@ impl Runtime {
     async fn try_withdraw(
         &self,
         caller: &Caller,
-        instance_id: &str,
+        instance_id: &InstanceId,
         comment: Option<String>,
         now: OffsetDateTime,
     ) -> Result<Instance, Attempt> {
@@ -172,7 +176,7 @@ impl Runtime {
     async fn try_decide(
         &self,
         caller: &Caller,
-        task_id: &str,
+        task_id: &TaskId,
         request: &DecideRequest,
         action: Action,
         now: OffsetDateTime,
@@ -183,25 +187,24 @@ impl Runtime {
             .await?
             .filter(|t| t.assignee_id == caller.user.id)
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
-        if task.status != "open" {
+        if task.status != TaskStatus::Open {
             return Err(
                 RuntimeError::Conflict(format!("task {task_id} is {}", task.status)).into(),
             );
         }
         let loaded = self.load_instance(&task.instance_id).await?;
-        if let Action::Transfer { to } | Action::AddSigner { user: to, .. } = &action {
-            let known = self.store.get_user_by_username(to).await?;
-            if known.is_none_or(|u| u.suspended) {
-                return Err(RuntimeError::Invalid {
-                    problems: vec![problem(
-                        "/to",
-                        "unknown_user",
-                        "没有这个用户",
-                        "There is no such user",
-                    )],
-                }
-                .into());
+        if let Action::Transfer { to } | Action::AddSigner { user: to, .. } = &action
+            && loaded.dir.active(to).is_none()
+        {
+            return Err(RuntimeError::Invalid {
+                problems: vec![problem(
+                    "/to",
+                    "unknown_user",
+                    "没有这个用户",
+                    "There is no such user",
+                )],
             }
+            .into());
         }
         let data = match &request.data {
             None => loaded.record.data.clone(),
@@ -264,14 +267,7 @@ impl Runtime {
             return Err(RuntimeError::Invalid { problems: refused });
         }
         let record = &loaded.record;
-        let meta = RecordMeta {
-            id: Some(record.id.clone()),
-            number: record.number.clone(),
-            owner: Some(record.owner_id.clone()),
-            status: Some(record.status.clone()),
-            created_at: Some(record.created_at),
-            updated_at: Some(record.updated_at),
-        };
+        let meta = stored_meta(record);
         let ctx = submit_context(caller, now, meta);
         let mut clean = loaded
             .form()?
@@ -298,7 +294,7 @@ impl Runtime {
             decided_task,
             ..loaded.step_input(data, event, now)?
         };
-        let built = pipeline::run(self.store.as_ref(), input).await?;
+        let built = pipeline::run(&loaded.dir, input)?;
         match self
             .store
             .apply_step(built.write, Some(&caller.user.id))

@@ -6,74 +6,67 @@ use std::collections::HashMap;
 
 use formwork_model::FormDef;
 use formwork_process::{CompiledProcess, Event, State, step};
-use formwork_store::{Store, User};
+use formwork_store::{AppId, InstanceId, RecordId, RecordStatus, TaskId};
+
+use crate::Account;
+use crate::directory::Directory;
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::context::{RecordFacts, StepContext};
-use super::directory::{Directory, Wanted};
 use super::engine_error;
 use super::write::{self, Actor, Built, WriteInput};
 use crate::RuntimeResult;
 
 /// Everything a step runs on.
 pub(crate) struct StepInput<'a> {
-    pub app_id: &'a str,
+    pub app_id: &'a AppId,
     pub process: &'a CompiledProcess,
     pub form: &'a FormDef,
-    pub instance_id: &'a str,
+    pub instance_id: &'a InstanceId,
     /// `None` for an instance that does not exist yet.
     pub expected_version: Option<i64>,
     pub state: &'a State,
     pub facts: RecordFacts,
+    /// The record's id; `None` for a record not inserted yet.
+    pub record_id: Option<&'a RecordId>,
     /// The record as stored; a record not inserted yet has no status or revision and the
     /// submitted data.
-    pub stored_status: Option<&'a str>,
+    pub stored_status: Option<RecordStatus>,
     pub stored_rev: Option<i64>,
     pub stored_data: &'a Value,
     /// The data the step runs on: the stored data with the actor's edits.
     pub data: Value,
-    pub submitter: &'a User,
+    pub submitter: &'a Account,
     pub event: Event,
     pub actor: Option<Actor>,
     pub decided_task: Option<String>,
     pub fired_timer: Option<String>,
-    pub task_ids: HashMap<String, String>,
+    pub task_ids: HashMap<String, TaskId>,
     pub now: OffsetDateTime,
 }
 
-/// Runs the step and returns the rows that store it.
-pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResult<Built> {
-    let timer = matches!(input.event, Event::TimerFired { .. });
-    let mut dir = Directory::load(
-        store,
-        input.process.def(),
-        Wanted {
-            submitter: input.submitter,
-            heads_of_assignees: timer.then_some(input.state),
-        },
-    )
-    .await?;
+/// Runs the step over the directory snapshot and returns the rows that store it.
+pub(crate) fn run(dir: &Directory, input: StepInput<'_>) -> RuntimeResult<Built> {
     let (next, effects) = {
         let ctx = StepContext::new(
             input.form,
             &input.data,
             &input.facts,
-            &input.submitter.username,
-            &dir,
+            input.submitter,
+            dir,
             input.now,
         );
         step(input.process, input.state, input.event, input.now, &ctx).map_err(engine_error)?
     };
     write::build(
-        store,
-        &mut dir,
+        dir,
         WriteInput {
             instance_id: input.instance_id,
             expected_version: input.expected_version,
             process: input.process,
             app_id: input.app_id,
-            record_id: input.facts.id.as_deref(),
+            record_id: input.record_id,
             next: &next,
             actor: input.actor.as_ref(),
             decided_task: input.decided_task,
@@ -87,7 +80,6 @@ pub(crate) async fn run(store: &dyn Store, input: StepInput<'_>) -> RuntimeResul
         },
         effects,
     )
-    .await
 }
 
 /// A running instance with what its steps need: its record, app version and submitter.
@@ -96,7 +88,9 @@ pub(crate) struct Loaded {
     pub record: formwork_store::Record,
     pub app: std::sync::Arc<crate::CompiledApp>,
     pub state: State,
-    pub submitter: User,
+    pub submitter: Account,
+    /// The directory the step resolves people against.
+    pub dir: std::sync::Arc<Directory>,
 }
 
 impl Loaded {
@@ -124,7 +118,8 @@ impl Loaded {
             expected_version: Some(self.instance.version),
             state: &self.state,
             facts: RecordFacts::of(&self.record),
-            stored_status: Some(&self.record.status),
+            record_id: Some(&self.record.id),
+            stored_status: Some(self.record.status),
             stored_rev: Some(self.record.rev),
             stored_data: &self.record.data,
             data,
@@ -142,7 +137,7 @@ impl Loaded {
 impl crate::Runtime {
     /// Loads an instance and everything a step on it needs; `NotFound` when it or its record
     /// is gone.
-    pub(crate) async fn load_instance(&self, instance_id: &str) -> RuntimeResult<Loaded> {
+    pub(crate) async fn load_instance(&self, instance_id: &InstanceId) -> RuntimeResult<Loaded> {
         let missing =
             |what: &str| crate::RuntimeError::NotFound(format!("{what} of instance {instance_id}"));
         let instance = self
@@ -155,10 +150,10 @@ impl crate::Runtime {
             .get_record(&instance.record_id)
             .await?
             .ok_or_else(|| missing("record"))?;
-        let submitter = self
-            .store
-            .get_user(&record.owner_id)
-            .await?
+        let dir = self.directory().await?;
+        let submitter = dir
+            .user(&record.owner_id)
+            .cloned()
             .ok_or_else(|| missing("submitter"))?;
         let app = self
             .app_version(&instance.app_id, instance.app_version)
@@ -172,6 +167,7 @@ impl crate::Runtime {
             app,
             state,
             submitter,
+            dir,
         })
     }
 }

@@ -6,21 +6,22 @@
 use std::collections::HashMap;
 
 use formwork_process::{Event, State};
-use formwork_store::{NewInstance, new_id};
+use formwork_store::{FormId, InstanceId, NewInstance, ProcessId, RecordStatus};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::context::RecordFacts;
 use super::pipeline::{self, StepInput};
 use crate::catalog::CompiledApp;
-use crate::records::Caller;
+use crate::error::package_id;
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeResult};
 
 /// A started instance, ready to go into `NewRecord.process`, and what it makes of the record.
 #[derive(Debug)]
 pub(crate) struct Started {
     pub process: NewInstance,
-    pub record_status: String,
+    pub record_status: RecordStatus,
     pub record_data: Value,
 }
 
@@ -29,7 +30,7 @@ impl Runtime {
     pub(crate) async fn start_process(
         &self,
         app: &CompiledApp,
-        form_id: &str,
+        form_id: &FormId,
         caller: &Caller,
         data: &Value,
         now: OffsetDateTime,
@@ -38,10 +39,11 @@ impl Runtime {
             return Ok(None);
         };
         let form = app.form_def(form_id)?;
-        let instance_id = new_id();
+        let instance_id = InstanceId::new();
         let state = State::new();
+        let dir = self.directory().await?;
         let mut built = pipeline::run(
-            self.store.as_ref(),
+            &dir,
             StepInput {
                 app_id: &app.app_id,
                 process,
@@ -49,9 +51,10 @@ impl Runtime {
                 instance_id: &instance_id,
                 expected_version: None,
                 state: &state,
+                record_id: None,
                 facts: RecordFacts {
-                    owner_id: Some(caller.user.id.clone()),
-                    status: Some("submitted".into()),
+                    owner_id: Some(caller.user.id.to_string()),
+                    status: Some(RecordStatus::Submitted.as_str().to_owned()),
                     created_at: Some(now),
                     updated_at: Some(now),
                     ..RecordFacts::default()
@@ -68,15 +71,14 @@ impl Runtime {
                 task_ids: HashMap::new(),
                 now,
             },
-        )
-        .await?;
+        )?;
         // The record is inserted with the step's status and data, so the write carries none.
         built.write.record_status = None;
         built.write.record_data = None;
         built.write.record_diff = None;
         Ok(Some(Started {
             process: NewInstance {
-                process_id: process.def().id.clone(),
+                process_id: package_id(ProcessId::parse(&process.def().id))?,
                 step: built.write,
             },
             record_status: built.record_status,

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use formwork_process::{Event, TimerKey};
-use formwork_store::{StoreError, Timer};
+use formwork_store::{StoreError, TaskId, Timer};
 use time::OffsetDateTime;
 
 use super::pipeline::{self, StepInput};
@@ -100,7 +100,7 @@ impl Runtime {
             Err(e) => return Err(e.into()),
         };
         let wanted = loaded.state.timers().iter().any(|(k, _)| k.0 == timer.key);
-        let task_ids: HashMap<String, String> = self
+        let task_ids: HashMap<String, TaskId> = self
             .store
             .tasks_of_instance(&loaded.instance.id)
             .await?
@@ -115,7 +115,7 @@ impl Runtime {
             task_ids,
             ..loaded.step_input(loaded.record.data.clone(), event, now)?
         };
-        let built = pipeline::run(self.store.as_ref(), input).await?;
+        let built = pipeline::run(&loaded.dir, input)?;
         match self.store.apply_step(built.write, None).await {
             Ok(_) if wanted => Ok(Fired::Here),
             Ok(_) => Ok(Fired::Elsewhere),

@@ -3,15 +3,20 @@
 //! id of the previous page) and never count, except a user's unread messages.
 
 use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
 
 use formwork_model::{NodeKind, Text};
 use formwork_process::{CompiledProcess, State};
-use formwork_store::{HistoryRow, Instance, Notification, Record, Task, TaskBox, TaskQuery, User};
+use formwork_store::{
+    HistoryRow, Instance, InstanceId, Notification, NotificationId, NotificationQuery, Record,
+    RecordId, Task, TaskBox, TaskId, TaskQuery, TaskStatus, UserId,
+};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::access::{FieldAccess, shown_fields, without_hidden};
-use crate::records::Caller;
+use crate::directory::Directory;
+use crate::policy::Caller;
+use crate::policy::fields::{FieldAccess, shown_fields, without_hidden};
 use crate::{CompiledApp, Runtime, RuntimeError, RuntimeResult};
 
 /// Largest page of an inbox or of notifications.
@@ -47,7 +52,7 @@ impl InboxBox {
 /// Someone as a page shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserBrief {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
 }
@@ -137,23 +142,16 @@ pub struct NotificationPage {
     pub unread: u32,
 }
 
-/// Users by id, looked up once per request.
-#[derive(Default)]
-struct People(HashMap<String, Option<UserBrief>>);
+/// An inbox row: the instance it is about, with the task or the copy it comes from.
+type InboxRow = (InstanceId, Option<Task>, Option<Notification>);
 
-impl People {
-    async fn get(&mut self, rt: &Runtime, id: &str) -> RuntimeResult<Option<UserBrief>> {
-        if let Some(hit) = self.0.get(id) {
-            return Ok(hit.clone());
-        }
-        let brief = rt.store.get_user(id).await?.map(|u: User| UserBrief {
-            id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-        });
-        self.0.insert(id.to_owned(), brief.clone());
-        Ok(brief)
-    }
+/// Someone as a page shows them, from the directory; `None` for an id it does not know.
+fn brief(dir: &Directory, id: &UserId) -> Option<UserBrief> {
+    dir.user(id).map(|u| UserBrief {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+    })
 }
 
 fn node_view(process: &CompiledProcess, id: &str) -> NodeView {
@@ -186,83 +184,84 @@ impl Runtime {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> RuntimeResult<InboxPage> {
-        let limit = page_size(limit);
+        let (entries, next) = self
+            .inbox_rows(caller, which, after, page_size(limit))
+            .await?;
+        let dir = self.directory().await?;
+        let mut items = Vec::with_capacity(entries.len());
+        for (instance_id, task, note) in entries {
+            if let Some(item) = self.item(&dir, instance_id, task, note).await? {
+                items.push(item);
+            }
+        }
+        Ok(InboxPage { items, next })
+    }
+
+    /// The rows of one page of a box, each as the instance it is about (with its task or
+    /// message), and the cursor of the next page.
+    async fn inbox_rows(
+        &self,
+        caller: &Caller,
+        which: InboxBox,
+        after: Option<&str>,
+        limit: u32,
+    ) -> RuntimeResult<(Vec<InboxRow>, Option<String>)> {
         let user_id = caller.user.id.clone();
-        let mut people = People::default();
-        let mut items = Vec::new();
-        let next = match which {
+        Ok(match which {
             InboxBox::Todo | InboxBox::Done => {
                 let task_box = if which == InboxBox::Todo {
                     TaskBox::Todo
                 } else {
                     TaskBox::Done
                 };
-                let rows = self
-                    .store
-                    .list_tasks(&TaskQuery {
-                        user_id,
-                        task_box,
-                        after: after.map(str::to_owned),
-                        limit: limit + 1,
-                    })
-                    .await?;
-                let (rows, next) = cut(rows, limit, |t| t.id.clone());
-                for task in rows {
-                    if let Some(item) = self
-                        .item(&mut people, task.instance_id.clone(), Some(task), None)
-                        .await?
-                    {
-                        items.push(item);
-                    }
-                }
-                next
+                let query = TaskQuery {
+                    user_id,
+                    task_box,
+                    after: after.map(parse_after).transpose()?,
+                    limit: limit + 1,
+                };
+                let (rows, next) = cut(self.store.list_tasks(&query).await?, limit, |t| {
+                    t.id.to_string()
+                });
+                let rows = rows
+                    .into_iter()
+                    .map(|t| (t.instance_id.clone(), Some(t), None));
+                (rows.collect(), next)
             }
             InboxBox::Submitted => {
+                let after = after.map(parse_after::<RecordId>).transpose()?;
                 let rows = self
                     .store
-                    .submitted_instances(&user_id, after, limit + 1)
+                    .submitted_instances(&user_id, after.as_ref(), limit + 1)
                     .await?;
-                let (rows, next) = cut(rows, limit, |i| i.record_id.clone());
-                for instance in rows {
-                    if let Some(item) = self
-                        .item(&mut people, instance.id.clone(), None, None)
-                        .await?
-                    {
-                        items.push(item);
-                    }
-                }
-                next
+                let (rows, next) = cut(rows, limit, |i| i.record_id.to_string());
+                (rows.into_iter().map(|i| (i.id, None, None)).collect(), next)
             }
             InboxBox::Cc => {
-                let rows = self
-                    .store
-                    .list_notifications_of_kind(&user_id, Some("cc"), after, limit + 1)
-                    .await?;
-                let (rows, next) = cut(rows, limit, |n| n.id.clone());
-                for note in rows {
-                    let Some(instance_id) = note.payload.get("instance_id").and_then(Value::as_str)
-                    else {
-                        continue;
-                    };
-                    let instance_id = instance_id.to_owned();
-                    if let Some(item) = self
-                        .item(&mut people, instance_id, None, Some(note))
-                        .await?
-                    {
-                        items.push(item);
-                    }
-                }
-                next
+                let query = NotificationQuery {
+                    user_id,
+                    kind: Some("cc".into()),
+                    before: after.map(parse_after).transpose()?,
+                    limit: limit + 1,
+                };
+                let (rows, next) = cut(self.store.list_notifications(&query).await?, limit, |n| {
+                    n.id.to_string()
+                });
+                // A copy always names its instance; one that does not is left out.
+                let rows = rows.into_iter().filter_map(|note| {
+                    let id = note.payload.get("instance_id").and_then(Value::as_str)?;
+                    Some((InstanceId::parse(id).ok()?, None, Some(note)))
+                });
+                (rows.collect(), next)
             }
-        };
-        Ok(InboxPage { items, next })
+        })
     }
 
     /// An inbox entry; `None` when its record is gone.
     async fn item(
         &self,
-        people: &mut People,
-        instance_id: String,
+        dir: &Directory,
+        instance_id: InstanceId,
         task: Option<Task>,
         notification: Option<Notification>,
     ) -> RuntimeResult<Option<InboxItem>> {
@@ -282,7 +281,7 @@ impl Runtime {
             &record,
             task.as_ref().and_then(|t| process.node(&t.node_id)),
         );
-        let submitter = people.get(self, &record.owner_id).await?;
+        let submitter = brief(dir, &record.owner_id);
         Ok(Some(InboxItem {
             task,
             notification,
@@ -296,7 +295,11 @@ impl Runtime {
     }
 
     /// A task of the caller's (open or closed) with its record as its step shows it.
-    pub async fn task_detail(&self, caller: &Caller, task_id: &str) -> RuntimeResult<TaskDetail> {
+    pub async fn task_detail(
+        &self,
+        caller: &Caller,
+        task_id: &TaskId,
+    ) -> RuntimeResult<TaskDetail> {
         let task = self
             .store
             .get_task(task_id)
@@ -313,7 +316,7 @@ impl Runtime {
         let fields = shown_fields(node_def, &keys);
         let mut record = loaded.record.clone();
         record.data = without_hidden(node_def, &record.data);
-        let open = task.status == "open";
+        let open = task.status == TaskStatus::Open;
         let actions = if !open {
             Vec::new()
         } else if matches!(node_def.kind, NodeKind::Fill(_)) {
@@ -326,16 +329,16 @@ impl Runtime {
         } else {
             Vec::new()
         };
-        let mut people = People::default();
+        let dir = self.directory().await?;
         let timeline = self
-            .timeline_of(&mut people, &process, loaded.instance.clone())
+            .timeline_of(&dir, &process, loaded.instance.clone())
             .await?;
         Ok(TaskDetail {
             node: node_view(&process, &task.node_id),
             process_name: process.def().name.clone(),
             instance: loaded.instance,
-            assignee: people.get(self, &task.assignee_id).await?,
-            submitter: people.get(self, &record.owner_id).await?,
+            assignee: brief(&dir, &task.assignee_id),
+            submitter: brief(&dir, &record.owner_id),
             task,
             record,
             fields,
@@ -350,7 +353,7 @@ impl Runtime {
     pub async fn record_timeline(
         &self,
         caller: &Caller,
-        record_id: &str,
+        record_id: &RecordId,
     ) -> RuntimeResult<Option<Timeline>> {
         let readable = match self.read_record(caller, record_id).await {
             Ok(record) => Some(record),
@@ -373,15 +376,13 @@ impl Runtime {
             .app_version(&instance.app_id, instance.app_version)
             .await?;
         let process = app.process(&instance.process_id)?.clone();
-        let mut people = People::default();
-        Ok(Some(
-            self.timeline_of(&mut people, &process, instance).await?,
-        ))
+        let dir = self.directory().await?;
+        Ok(Some(self.timeline_of(&dir, &process, instance).await?))
     }
 
     async fn timeline_of(
         &self,
-        people: &mut People,
+        dir: &Directory,
         process: &CompiledProcess,
         instance: Instance,
     ) -> RuntimeResult<Timeline> {
@@ -391,7 +392,7 @@ impl Runtime {
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
             let actor = match &row.actor {
-                Some(id) => people.get(self, id).await?,
+                Some(id) => brief(dir, id),
                 None => None,
             };
             let duration_secs = match row.action.as_str() {
@@ -414,8 +415,8 @@ impl Runtime {
             });
         }
         let mut waiting = Vec::new();
-        for task in tasks.iter().filter(|t| t.status == "open") {
-            let who = people.get(self, &task.assignee_id).await?;
+        for task in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
+            let who = brief(dir, &task.assignee_id);
             waiting.push((task.clone(), who, node_view(process, &task.node_id)));
         }
         Ok(Timeline {
@@ -436,9 +437,14 @@ impl Runtime {
         let limit = page_size(limit);
         let rows = self
             .store
-            .list_notifications(&caller.user.id, after, limit + 1)
+            .list_notifications(&NotificationQuery {
+                user_id: caller.user.id.clone(),
+                kind: None,
+                before: after.map(parse_after).transpose()?,
+                limit: limit + 1,
+            })
             .await?;
-        let (items, next) = cut(rows, limit, |n| n.id.clone());
+        let (items, next) = cut(rows, limit, |n| n.id.to_string());
         let unread = self.store.unread_notifications(&caller.user.id).await?;
         Ok(NotificationPage {
             items,
@@ -451,7 +457,8 @@ impl Runtime {
         Ok(self.store.unread_notifications(&caller.user.id).await?)
     }
 
-    /// Marks the caller's notifications read: these, or all when `ids` is empty.
+    /// Marks the caller's notifications read: these, or all when `ids` is empty. Ids come as
+    /// the caller sent them; a malformed one names no notification.
     pub async fn mark_notifications_read(
         &self,
         caller: &Caller,
@@ -467,11 +474,27 @@ impl Runtime {
                 )],
             });
         }
+        let named: Vec<NotificationId> = ids.iter().filter_map(|i| i.parse().ok()).collect();
+        if named.is_empty() && !ids.is_empty() {
+            return Ok(0);
+        }
         Ok(self
             .store
-            .mark_notifications_read(&caller.user.id, ids)
+            .mark_notifications_read(&caller.user.id, &named)
             .await?)
     }
+}
+
+/// A page cursor (`after`): the last id of the previous page.
+fn parse_after<T: FromStr>(text: &str) -> RuntimeResult<T> {
+    text.parse().map_err(|_| RuntimeError::Malformed {
+        problem: crate::accounts::problem(
+            "/after",
+            "invalid_query",
+            "翻页游标无效",
+            "The page cursor is not valid",
+        ),
+    })
 }
 
 /// Human steps this instance passed that a task at `at` may be returned to.
@@ -496,7 +519,7 @@ fn title(
         .iter()
         .find(|f| matches!(f.kind, formwork_forms::FieldKind::Text))?;
     if let Some(node) = node
-        && super::access::field_access(node, &field.key) == Some(FieldAccess::Hidden)
+        && crate::policy::fields::field_access(node, &field.key) == Some(FieldAccess::Hidden)
     {
         return None;
     }

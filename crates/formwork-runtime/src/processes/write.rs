@@ -11,17 +11,15 @@ use formwork_process::{
     TimerKind,
 };
 use formwork_store::{
-    NewHistory, NewNotification, NewTask, NewTimer, StepWrite, Store, TaskClose, new_id,
+    AppId, InstanceId, InstanceStatus, NewHistory, NewJob, NewNotification, NewTask, NewTimer,
+    RecordId, RecordStatus, StepWrite, TaskAction, TaskClose, TaskId, TaskStatus, UserId,
 };
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::directory::Directory;
 use crate::RuntimeResult;
-
-/// Record status while an instance runs (or waits for an admin after stopping).
-pub(crate) const IN_REVIEW: &str = "in_review";
+use crate::directory::Directory;
 
 /// The person whose action this step applies, and what they said.
 #[derive(Debug, Clone)]
@@ -32,188 +30,243 @@ pub(crate) struct Actor {
 
 /// What a step's rows are built from besides its effects.
 pub(crate) struct WriteInput<'a> {
-    pub instance_id: &'a str,
+    pub instance_id: &'a InstanceId,
     pub expected_version: Option<i64>,
     pub process: &'a CompiledProcess,
-    pub app_id: &'a str,
+    pub app_id: &'a AppId,
     /// The record's id; `None` for a record not inserted yet.
-    pub record_id: Option<&'a str>,
+    pub record_id: Option<&'a RecordId>,
     pub next: &'a State,
     pub actor: Option<&'a Actor>,
     pub decided_task: Option<String>,
     pub fired_timer: Option<String>,
     /// The record status stored now; `None` for a record not inserted yet.
-    pub stored_status: Option<&'a str>,
+    pub stored_status: Option<RecordStatus>,
     /// The stored record's revision; `None` for a record not inserted yet.
     pub stored_rev: Option<i64>,
     pub stored_data: &'a Value,
     /// The data the step ran on (the stored data with the actor's edits).
     pub data: Value,
     /// Ids of the instance's existing tasks by key, for messages about them.
-    pub task_ids: &'a HashMap<String, String>,
+    pub task_ids: &'a HashMap<String, TaskId>,
     pub now: OffsetDateTime,
 }
 
 /// The step's rows, and the record's status and data after it.
 pub(crate) struct Built {
     pub write: StepWrite,
-    pub record_status: String,
+    pub record_status: RecordStatus,
     pub record_data: Value,
 }
 
-pub(crate) async fn build(
-    store: &dyn Store,
-    dir: &mut Directory,
+pub(crate) fn build(
+    dir: &Directory,
     input: WriteInput<'_>,
     effects: Vec<Effect>,
 ) -> RuntimeResult<Built> {
-    let mut ids = Ids { store, dir };
-    let mut task_ids = input.task_ids.clone();
-    let mut write = StepWrite {
-        instance_id: input.instance_id.to_owned(),
-        expected_version: input.expected_version,
-        state: serde_json::to_value(input.next)
-            .map_err(|e| crate::RuntimeError::Internal(format!("process state: {e}")))?,
-        status: instance_status(&input.next.status).to_owned(),
-        decided_task: input.decided_task.clone(),
-        fired_timer: input.fired_timer.clone(),
-        at: Some(input.now),
-        ..StepWrite::default()
+    let state = serde_json::to_value(input.next)
+        .map_err(|e| crate::RuntimeError::Internal(format!("process state: {e}")))?;
+    let mut write = StepWrite::new(
+        input.instance_id.clone(),
+        state,
+        instance_status(&input.next.status),
+    );
+    write.expected_version = input.expected_version;
+    write.decided_task = input.decided_task.clone();
+    write.fired_timer = input.fired_timer.clone();
+    write.at = Some(input.now);
+    let mut builder = Builder {
+        ids: Ids(dir),
+        task_ids: input.task_ids.clone(),
+        write,
+        data: input.data.clone(),
+        ended: None,
+        input: &input,
     };
-    let mut data = input.data;
-    let mut ended = None;
     for effect in effects {
+        builder.apply(effect)?;
+    }
+    Ok(builder.finish())
+}
+
+/// A step's rows as its effects are applied one by one.
+struct Builder<'a, 'i> {
+    ids: Ids<'a>,
+    /// Task ids by key: the instance's existing tasks and those this step creates.
+    task_ids: HashMap<String, TaskId>,
+    write: StepWrite,
+    /// The record data as the step leaves it.
+    data: Value,
+    ended: Option<Outcome>,
+    input: &'i WriteInput<'i>,
+}
+
+impl Builder<'_, '_> {
+    fn apply(&mut self, effect: Effect) -> RuntimeResult<()> {
         match effect {
             Effect::CreateTask {
                 key,
                 node,
                 assignee,
                 due_at,
-            } => {
-                let id = new_id();
-                let assignee_id = ids.of(&assignee).await?;
-                task_ids.insert(key.0.clone(), id.clone());
-                write.notifications.push(NewNotification {
-                    user_id: assignee_id.clone(),
-                    kind: "task".into(),
-                    payload: json!({
-                        "task_id": id,
-                        "node": node,
-                        "node_name": node_name(input.process, &node),
-                        "due_at": due_at.and_then(|t| t.format(&Rfc3339).ok()),
-                    }),
-                });
-                write.tasks_created.push(NewTask {
-                    id,
-                    key: key.0,
-                    node_id: node,
-                    assignee_id,
-                    due_at,
-                });
-            }
-            Effect::CancelTask { key, reason } => write.tasks_closed.push(TaskClose {
+            } => self.create_task(key.0, node, &assignee, due_at)?,
+            Effect::CancelTask { key, reason } => self.write.tasks_closed.push(TaskClose {
                 key: key.0,
-                status: "cancelled".into(),
-                action: cancel_reason(reason).into(),
+                status: TaskStatus::Cancelled,
+                action: cancel_reason(reason),
                 by: None,
                 comment: None,
             }),
-            Effect::CompleteTask { key, outcome, by } => {
-                let by_id = match &by {
-                    Some(u) => Some(ids.of(u).await?),
-                    None => None,
-                };
-                let comment = input
-                    .actor
-                    .filter(|_| input.decided_task.as_deref() == Some(key.0.as_str()))
-                    .and_then(|a| a.comment.clone());
-                write.tasks_closed.push(TaskClose {
-                    key: key.0,
-                    status: "done".into(),
-                    action: task_action(outcome).into(),
-                    by: by_id,
-                    comment,
-                });
-            }
+            Effect::CompleteTask { key, outcome, by } => self.complete_task(key.0, outcome, by)?,
             Effect::Notify { user, kind } => {
-                let user_id = ids.of(&user).await?;
-                let (kind, payload) = notify_payload(input.process, &kind, &task_ids);
-                write.notifications.push(NewNotification {
+                let user_id = self.ids.of(&user)?;
+                let (kind, payload) = notify_payload(self.input.process, &kind, &self.task_ids);
+                self.write.notifications.push(NewNotification {
                     user_id,
                     kind,
                     payload,
                 });
             }
-            Effect::ScheduleTimer { key, fire_at, kind } => write.timers_scheduled.push(NewTimer {
-                key: key.0,
-                kind: timer_kind(kind).into(),
-                fire_at,
-            }),
-            Effect::CancelTimer { key } => write.timers_cancelled.push(key.0),
+            Effect::ScheduleTimer { key, fire_at, kind } => {
+                self.write.timers_scheduled.push(NewTimer {
+                    key: key.0,
+                    kind: timer_kind(kind).into(),
+                    fire_at,
+                });
+            }
+            Effect::CancelTimer { key } => self.write.timers_cancelled.push(key.0),
             Effect::SetFields { values, .. } => {
-                if let Value::Object(map) = &mut data {
+                if let Value::Object(map) = &mut self.data {
                     map.extend(values);
                 }
             }
             Effect::History(entry) => {
-                let row = history_row(&mut ids, entry, input.actor).await?;
-                write.history.push(row);
+                let row = history_row(&self.ids, entry, self.input.actor)?;
+                self.write.history.push(row);
             }
-            Effect::Ended { outcome } => ended = Some(outcome),
+            Effect::Ended { outcome } => self.ended = Some(outcome),
             Effect::Stopped { .. } => {}
         }
+        Ok(())
     }
-    for note in &write.notifications {
-        write.outbox.push((
-            "notify".into(),
-            json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
-        ));
-    }
-    if let Some(outcome) = ended {
-        write.outbox.push((
-            "process.ended".into(),
-            json!({
-                "app_id": input.app_id,
-                "process_id": input.process.def().id,
-                "instance_id": input.instance_id,
-                "record_id": input.record_id,
-                "outcome": outcome_name(outcome),
+
+    /// A new open task, and the message telling its assignee.
+    fn create_task(
+        &mut self,
+        key: String,
+        node: String,
+        assignee: &str,
+        due_at: Option<OffsetDateTime>,
+    ) -> RuntimeResult<()> {
+        let id = TaskId::new();
+        let assignee_id = self.ids.of(assignee)?;
+        self.task_ids.insert(key.clone(), id.clone());
+        self.write.notifications.push(NewNotification {
+            user_id: assignee_id.clone(),
+            kind: "task".into(),
+            payload: json!({
+                "task_id": id,
+                "node": node,
+                "node_name": node_name(self.input.process, &node),
+                "due_at": due_at.and_then(|t| t.format(&Rfc3339).ok()),
             }),
-        ));
+        });
+        self.write.tasks_created.push(NewTask {
+            id,
+            key,
+            node_id: node,
+            assignee_id,
+            due_at,
+        });
+        Ok(())
     }
-    let record_status = match &input.next.status {
-        Status::Ended { outcome } => outcome_name(*outcome).to_owned(),
-        Status::NotStarted | Status::Running | Status::Stopped { .. } => IN_REVIEW.to_owned(),
-    };
-    if input.stored_status != Some(record_status.as_str()) {
-        write.record_status = Some(record_status.clone());
+
+    /// A task closed by whoever acted on it (with their comment on the decided task).
+    fn complete_task(
+        &mut self,
+        key: String,
+        outcome: TaskOutcome,
+        by: Option<String>,
+    ) -> RuntimeResult<()> {
+        let by = by.map(|u| self.ids.of(&u)).transpose()?;
+        let input = self.input;
+        let comment = input
+            .actor
+            .filter(|_| input.decided_task.as_deref() == Some(key.as_str()))
+            .and_then(|a| a.comment.clone());
+        self.write.tasks_closed.push(TaskClose {
+            key,
+            status: TaskStatus::Done,
+            action: task_action(outcome),
+            by,
+            comment,
+        });
+        Ok(())
     }
-    if &data != input.stored_data {
-        write.record_diff = Some(field_diff(input.stored_data, &data));
-        write.record_data = Some(data.clone());
-        write.record_rev = input.stored_rev;
+
+    /// The outbox rows, and the record's status and data after the step.
+    fn finish(mut self) -> Built {
+        let input = self.input;
+        let mut write = self.write;
+        for note in &write.notifications {
+            write.outbox.push(NewJob {
+                kind: "notify".into(),
+                payload: json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
+            });
+        }
+        if let Some(outcome) = self.ended.take() {
+            write.outbox.push(NewJob {
+                kind: "process.ended".into(),
+                payload: json!({
+                    "app_id": input.app_id,
+                    "process_id": input.process.def().id,
+                    "instance_id": input.instance_id,
+                    "record_id": input.record_id,
+                    "outcome": RecordStatus::from(outcome).as_str(),
+                }),
+            });
+        }
+        let record_status = match &input.next.status {
+            Status::Ended { outcome } => RecordStatus::from(*outcome),
+            // While an instance runs (or waits for an admin after stopping).
+            Status::NotStarted | Status::Running | Status::Stopped { .. } => RecordStatus::InReview,
+        };
+        if input.stored_status != Some(record_status) {
+            write.record_status = Some(record_status);
+        }
+        if &self.data != input.stored_data {
+            write.record_diff = Some(field_diff(input.stored_data, &self.data));
+            write.record_data = Some(self.data.clone());
+            write.record_rev = input.stored_rev;
+        }
+        Built {
+            write,
+            record_status,
+            record_data: self.data,
+        }
     }
-    Ok(Built {
-        write,
-        record_status,
-        record_data: data,
-    })
 }
 
 /// Usernames to user ids, through the step's directory.
-struct Ids<'a> {
-    store: &'a dyn Store,
-    dir: &'a mut Directory,
-}
+struct Ids<'a>(&'a Directory);
 
 impl Ids<'_> {
-    async fn of(&mut self, username: &str) -> RuntimeResult<String> {
-        self.dir.id_of(self.store, username).await
+    /// The user id of `username`, whom the step names; an unknown user is an error the caller
+    /// could not have avoided (a package naming a missing user).
+    fn of(&self, username: &str) -> RuntimeResult<UserId> {
+        self.0
+            .by_username(username)
+            .map(|u| u.id.clone())
+            .ok_or_else(|| {
+                crate::RuntimeError::Internal(format!(
+                    "user `{username}` named by the process does not exist"
+                ))
+            })
     }
 }
 
-async fn history_row(
-    ids: &mut Ids<'_>,
+fn history_row(
+    ids: &Ids<'_>,
     entry: HistoryEntry,
     actor: Option<&Actor>,
 ) -> RuntimeResult<NewHistory> {
@@ -222,7 +275,7 @@ async fn history_row(
         _ => None,
     };
     let actor_id = match &entry.actor {
-        Some(u) => Some(ids.of(u).await?),
+        Some(u) => Some(ids.of(u)?),
         None => None,
     };
     let (action, detail) = match serde_json::to_value(&entry.action) {
@@ -247,7 +300,7 @@ async fn history_row(
 fn notify_payload(
     process: &CompiledProcess,
     kind: &NotifyKind,
-    task_ids: &HashMap<String, String>,
+    task_ids: &HashMap<String, TaskId>,
 ) -> (String, Value) {
     let mut payload = match serde_json::to_value(kind) {
         Ok(Value::Object(map)) => map,
@@ -260,7 +313,7 @@ fn notify_payload(
     if let Some(key) = payload.get("task").and_then(Value::as_str)
         && let Some(id) = task_ids.get(key)
     {
-        payload.insert("task_id".into(), Value::String(id.clone()));
+        payload.insert("task_id".into(), Value::String(id.to_string()));
     }
     if let Some(node) = payload.get("node").and_then(Value::as_str) {
         payload.insert("node_name".into(), node_name(process, node));
@@ -277,46 +330,37 @@ fn node_name(process: &CompiledProcess, node: &str) -> Value {
 }
 
 /// The instance status stored for an engine status.
-pub(crate) fn instance_status(status: &Status) -> &'static str {
+pub(crate) fn instance_status(status: &Status) -> InstanceStatus {
     match status {
-        Status::NotStarted => "not_started",
-        Status::Running => "running",
-        Status::Ended { outcome } => outcome_name(*outcome),
-        Status::Stopped { .. } => "stopped",
+        Status::NotStarted => InstanceStatus::NotStarted,
+        Status::Running => InstanceStatus::Running,
+        Status::Ended { outcome } => InstanceStatus::from(*outcome),
+        Status::Stopped { .. } => InstanceStatus::Stopped,
     }
 }
 
-pub(crate) fn outcome_name(outcome: Outcome) -> &'static str {
+fn task_action(outcome: TaskOutcome) -> TaskAction {
     match outcome {
-        Outcome::Approved => "approved",
-        Outcome::Rejected => "rejected",
-        Outcome::Withdrawn => "withdrawn",
-        Outcome::Completed => "completed",
+        TaskOutcome::Approved => TaskAction::Approve,
+        TaskOutcome::Rejected => TaskAction::Reject,
+        TaskOutcome::Submitted => TaskAction::Submit,
+        TaskOutcome::Withdrawn => TaskAction::Withdraw,
+        TaskOutcome::Returned => TaskAction::Return,
+        TaskOutcome::Transferred => TaskAction::Transfer,
+        TaskOutcome::SignerAddedBefore => TaskAction::AddSigner,
+        TaskOutcome::AutoApproved => TaskAction::AutoApprove,
+        TaskOutcome::AutoRejected => TaskAction::AutoReject,
     }
 }
 
-fn task_action(outcome: TaskOutcome) -> &'static str {
-    match outcome {
-        TaskOutcome::Approved => "approve",
-        TaskOutcome::Rejected => "reject",
-        TaskOutcome::Submitted => "submit",
-        TaskOutcome::Withdrawn => "withdraw",
-        TaskOutcome::Returned => "return",
-        TaskOutcome::Transferred => "transfer",
-        TaskOutcome::SignerAddedBefore => "add_signer",
-        TaskOutcome::AutoApproved => "auto_approve",
-        TaskOutcome::AutoRejected => "auto_reject",
-    }
-}
-
-fn cancel_reason(reason: CancelReason) -> &'static str {
+fn cancel_reason(reason: CancelReason) -> TaskAction {
     match reason {
-        CancelReason::StepDecided => "step_decided",
-        CancelReason::Returned => "returned",
-        CancelReason::BranchAbandoned => "branch_abandoned",
-        CancelReason::Reassigned => "reassigned",
-        CancelReason::InstanceEnded => "instance_ended",
-        CancelReason::InstanceStopped => "instance_stopped",
+        CancelReason::StepDecided => TaskAction::StepDecided,
+        CancelReason::Returned => TaskAction::Returned,
+        CancelReason::BranchAbandoned => TaskAction::BranchAbandoned,
+        CancelReason::Reassigned => TaskAction::Reassigned,
+        CancelReason::InstanceEnded => TaskAction::InstanceEnded,
+        CancelReason::InstanceStopped => TaskAction::InstanceStopped,
     }
 }
 

@@ -12,6 +12,8 @@ use crate::api::task_types::{InstanceResponse, TimelineResponse, WithdrawBody};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::RecordId;
 
 /// The process timeline of a record, for whoever may read the record or has a task on it.
 /// 404 when the record has no process.
@@ -20,11 +22,11 @@ use crate::i18n::Lang;
     responses((status = 200, body = TimelineResponse), (status = 404, body = ErrorBody)))]
 pub async fn timeline(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Json<TimelineResponse>, ApiError> {
-    let caller = state.runtime.caller(user).await?;
+    let id: RecordId = named(&id)?;
     let timeline = state
         .runtime
         .record_timeline(&caller, &id)
@@ -46,17 +48,17 @@ pub async fn timeline(
     ))]
 pub async fn withdraw(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<InstanceResponse>, ApiError> {
+    let id: RecordId = named(&id)?;
     let body: WithdrawBody = if body.iter().all(u8::is_ascii_whitespace) {
         WithdrawBody::default()
     } else {
         serde_json::from_value(parse_package(&body)?)
             .map_err(|_| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid"))?
     };
-    let caller = state.runtime.caller(user).await?;
     let instance = state
         .runtime
         .withdraw_record(

@@ -17,6 +17,9 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::AppId;
+use formwork_runtime::Caller;
 
 fn field_errors(problems: &[Problem], lang: Lang) -> Vec<FieldError> {
     problems
@@ -36,7 +39,7 @@ fn etag(rev: i64) -> [(axum::http::HeaderName, HeaderValue); 1] {
     responses((status = 200, body = Vec<AppSummaryResponse>)))]
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
 ) -> Result<Json<Vec<AppSummaryResponse>>, ApiError> {
     let apps = state.runtime.list_apps(&user).await?;
     Ok(Json(apps.into_iter().map(Into::into).collect()))
@@ -54,7 +57,7 @@ pub async fn list(
     ))]
 pub async fn import(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     lang: Lang,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -72,7 +75,7 @@ fn draft_response(
         etag(outcome.draft_rev),
         Json(DraftResponse {
             problems: field_errors(&outcome.problems, lang),
-            app: outcome.app_id,
+            app: outcome.app_id.into(),
             rev: outcome.draft_rev,
             package,
         }),
@@ -85,15 +88,16 @@ fn draft_response(
     responses((status = 200, body = DraftResponse), (status = 404, body = ErrorBody)))]
 pub async fn get_draft(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
     let draft = state.runtime.get_draft(&app, &user).await?;
     let package = serde_json::from_str(&draft.package).map_err(ApiError::internal)?;
     Ok((
         etag(draft.rev),
         Json(DraftResponse {
-            app: draft.app_id,
+            app: draft.app_id.into(),
             rev: draft.rev,
             package,
             problems: Vec::new(),
@@ -113,12 +117,13 @@ pub async fn get_draft(
     ))]
 pub async fn put_draft(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
     lang: Lang,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
     let expected_rev = match headers.get(IF_MATCH) {
         None => None,
         Some(v) => Some(
@@ -151,10 +156,11 @@ pub async fn put_draft(
     responses((status = 200, body = ValidateResponse), (status = 404, body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
     lang: Lang,
 ) -> Result<Json<ValidateResponse>, ApiError> {
+    let app: AppId = named(&app)?;
     let problems = state.runtime.validate_draft(&app, &user).await?;
     Ok(Json(ValidateResponse {
         valid: problems.is_empty(),
@@ -171,9 +177,10 @@ pub async fn validate(
     ))]
 pub async fn publish(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Json<PublishResponse>, ApiError> {
+    let app: AppId = named(&app)?;
     let outcome = state.runtime.publish(&app, &user).await?;
     Ok(Json(PublishResponse {
         version: outcome.version,
@@ -186,9 +193,10 @@ pub async fn publish(
     responses((status = 200, body = Vec<VersionInfoResponse>), (status = 404, body = ErrorBody)))]
 pub async fn versions(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
 ) -> Result<Json<Vec<VersionInfoResponse>>, ApiError> {
+    let app: AppId = named(&app)?;
     let versions = state.runtime.list_versions(&app, &user).await?;
     Ok(Json(versions.into_iter().map(Into::into).collect()))
 }
@@ -202,9 +210,10 @@ pub async fn versions(
     ))]
 pub async fn version(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path((app, n)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
     let version = state.runtime.get_version(&app, Some(n), &user).await?;
     Ok((
         [(

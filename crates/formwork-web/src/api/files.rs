@@ -9,14 +9,16 @@ use axum::http::header::{
 };
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use formwork_runtime::Attachment;
 use formwork_runtime::file_ref;
-use formwork_store::Attachment;
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
+use formwork_model::{FileId, RecordId};
 
 /// Uploads one file (multipart field `file`). Answers the reference to put in record data.
 #[utoipa::path(post, path = "/api/v1/files", tag = "records",
@@ -27,10 +29,9 @@ use crate::error::{ApiError, ErrorBody};
     ))]
 pub async fn upload(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let caller = state.runtime.caller(user).await?;
     while let Some(field) = multipart
         .next_field()
         .await
@@ -59,10 +60,10 @@ pub async fn upload(
     responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)))]
 pub async fn own(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let caller = state.runtime.caller(user).await?;
+    let id: FileId = named(&id)?;
     let (attachment, bytes) = state.runtime.own_file(&caller, &id).await?;
     Ok(download(&attachment, bytes))
 }
@@ -73,10 +74,11 @@ pub async fn own(
     responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)))]
 pub async fn of_record(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let caller = state.runtime.caller(user).await?;
+    let id: RecordId = named(&id)?;
+    let file: FileId = named(&file)?;
     let (attachment, bytes) = state.runtime.record_file(&caller, &id, &file).await?;
     Ok(download(&attachment, bytes))
 }

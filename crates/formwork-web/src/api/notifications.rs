@@ -20,12 +20,11 @@ use crate::error::{ApiError, ErrorBody};
     responses((status = 200, body = NotificationListResponse), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     RawQuery(query): RawQuery,
 ) -> Result<Json<NotificationListResponse>, ApiError> {
     let pairs = query_pairs(query.as_deref());
     let limit = limit(&pairs)?;
-    let caller = state.runtime.caller(user).await?;
     let page = state
         .runtime
         .notifications(&caller, query_value(&pairs, "after"), limit)
@@ -42,9 +41,8 @@ pub async fn list(
     responses((status = 200, body = UnreadResponse)))]
 pub async fn unread_count(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
 ) -> Result<Json<UnreadResponse>, ApiError> {
-    let caller = state.runtime.caller(user).await?;
     let unread = state.runtime.unread_notifications(&caller).await?;
     Ok(Json(UnreadResponse { unread }))
 }
@@ -56,10 +54,9 @@ pub async fn unread_count(
     responses((status = 200, body = MarkReadResponse), (status = 422, body = ErrorBody)))]
 pub async fn mark_read(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     ApiJson(body): ApiJson<MarkReadBody>,
 ) -> Result<Json<MarkReadResponse>, ApiError> {
-    let caller = state.runtime.caller(user).await?;
     let marked = state
         .runtime
         .mark_notifications_read(&caller, &body.ids)

@@ -8,8 +8,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use formwork_runtime::{Inserted, Record};
 use formwork_runtime::{ListRequest, parse_package};
-use formwork_store::{Inserted, Record};
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -18,6 +18,8 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
+use formwork_model::{AppId, FormId, RecordId};
 
 /// A record as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,15 +49,15 @@ pub struct RecordResponse {
 impl From<Record> for RecordResponse {
     fn from(r: Record) -> Self {
         Self {
-            id: r.id,
-            app: r.app_id,
-            form: r.form_id,
+            id: r.id.into(),
+            app: r.app_id.into(),
+            form: r.form_id.into(),
             app_version: r.app_version,
             number: r.number,
             rev: r.rev,
-            owner: r.owner_id,
-            department: r.department_id,
-            status: r.status,
+            owner: r.owner_id.into(),
+            department: r.department_id.map(Into::into),
+            status: r.status.into(),
             data: r.data,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -108,11 +110,13 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path((app, form)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let app: AppId = named(&app)?;
+    let form: FormId = named(&form)?;
     let input = parse_package(&body)?;
     let key = headers
         .get("idempotency-key")
@@ -120,7 +124,6 @@ pub async fn create(
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
         .map(str::to_owned);
-    let caller = state.runtime.caller(user).await?;
     let inserted = state
         .runtime
         .submit_record(&caller, &app, &form, &input, key, OffsetDateTime::now_utc())
@@ -155,10 +158,12 @@ pub async fn create(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path((app, form)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<RecordListResponse>, ApiError> {
+    let app: AppId = named(&app)?;
+    let form: FormId = named(&form)?;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
     let mut request = ListRequest::default();
@@ -172,7 +177,6 @@ pub async fn list(
             _ => {}
         }
     }
-    let caller = state.runtime.caller(user).await?;
     let page = state
         .runtime
         .list_records(&caller, &app, &form, &request)
@@ -189,10 +193,10 @@ pub async fn list(
     responses((status = 200, body = RecordResponse), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let caller = state.runtime.caller(user).await?;
+    let id: RecordId = named(&id)?;
     let record = state.runtime.read_record(&caller, &id).await?;
     Ok(with_etag(StatusCode::OK, record))
 }
@@ -211,15 +215,15 @@ pub async fn get(
     ))]
 pub async fn patch(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let id: RecordId = named(&id)?;
     let rev = if_match(&headers)?
         .ok_or_else(|| precondition("precondition_required", StatusCode::PRECONDITION_REQUIRED))?;
     let input = parse_package(&body)?;
-    let caller = state.runtime.caller(user).await?;
     let record = state
         .runtime
         .update_record(&caller, &id, rev, &input, OffsetDateTime::now_utc())
@@ -233,12 +237,12 @@ pub async fn patch(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
+    let id: RecordId = named(&id)?;
     let rev = if_match(&headers)?;
-    let caller = state.runtime.caller(user).await?;
     state.runtime.delete_record(&caller, &id, rev).await?;
     Ok(StatusCode::NO_CONTENT)
 }

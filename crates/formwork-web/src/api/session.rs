@@ -59,16 +59,11 @@ pub async fn login(
     // A new id on sign-in, so a session id planted before login is worthless.
     session.cycle_id().await.map_err(ApiError::internal)?;
     session
-        .insert(USER_ID_KEY, &user.id)
+        .insert(USER_ID_KEY, user.id.as_str())
         .await
         .map_err(ApiError::internal)?;
-    let roles = state
-        .runtime
-        .store()
-        .user_roles(&user.id)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(Json(MeResponse::new(user, roles)))
+    let caller = state.runtime.caller(user).await?;
+    Ok(Json(MeResponse::new(caller)))
 }
 
 /// Sign out: the session is deleted on the server.
@@ -85,15 +80,6 @@ pub async fn logout(session: Session) -> Result<impl IntoResponse, ApiError> {
         (status = 200, body = MeResponse),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-pub async fn me(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-) -> Result<Json<MeResponse>, ApiError> {
-    let roles = state
-        .runtime
-        .store()
-        .user_roles(&user.id)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(Json(MeResponse::new(user, roles)))
+pub async fn me(CurrentUser(caller): CurrentUser) -> Result<Json<MeResponse>, ApiError> {
+    Ok(Json(MeResponse::new(caller)))
 }

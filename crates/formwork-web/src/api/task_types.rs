@@ -7,7 +7,7 @@ use formwork_model::Text;
 use formwork_runtime::{
     Decided, InboxItem, NodeView, TaskDetail, Timeline, TimelineEntry, UserBrief,
 };
-use formwork_store::{Instance, Notification, Task};
+use formwork_runtime::{Instance, Notification, Task};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -31,7 +31,7 @@ pub struct UserRef {
 impl From<UserBrief> for UserRef {
     fn from(u: UserBrief) -> Self {
         Self {
-            id: u.id,
+            id: u.id.into(),
             username: u.username,
             display_name: u.display_name,
         }
@@ -93,15 +93,15 @@ pub struct TaskResponse {
 impl From<Task> for TaskResponse {
     fn from(t: Task) -> Self {
         Self {
-            id: t.id,
-            instance_id: t.instance_id,
-            record_id: t.record_id,
+            id: t.id.into(),
+            instance_id: t.instance_id.into(),
+            record_id: t.record_id.into(),
             node_id: t.node_id,
-            assignee: t.assignee_id,
-            status: t.status,
-            action: t.action,
+            assignee: t.assignee_id.into(),
+            status: t.status.into(),
+            action: t.action.map(Into::into),
             comment: t.comment,
-            decided_by: t.decided_by,
+            decided_by: t.decided_by.map(Into::into),
             created_at: t.created_at,
             decided_at: t.decided_at,
             due_at: t.due_at,
@@ -132,12 +132,12 @@ pub struct InstanceResponse {
 impl From<Instance> for InstanceResponse {
     fn from(i: Instance) -> Self {
         Self {
-            id: i.id,
-            record_id: i.record_id,
-            app: i.app_id,
-            process: i.process_id,
+            id: i.id.into(),
+            record_id: i.record_id.into(),
+            app: i.app_id.into(),
+            process: i.process_id.into(),
             app_version: i.app_version,
-            status: i.status,
+            status: i.status.into(),
             version: i.version,
             created_at: i.created_at,
             updated_at: i.updated_at,
@@ -258,11 +258,11 @@ impl InboxItemResponse {
             process_name: text(&item.process_name, lang),
             instance: item.instance.into(),
             record: RecordBrief {
-                id: r.id,
-                app: r.app_id,
-                form: r.form_id,
+                id: r.id.into(),
+                app: r.app_id.into(),
+                form: r.form_id.into(),
                 number: r.number,
-                status: r.status,
+                status: r.status.into(),
                 title: item.title,
                 created_at: r.created_at,
             },
@@ -426,7 +426,7 @@ pub struct NotificationResponse {
 impl From<Notification> for NotificationResponse {
     fn from(n: Notification) -> Self {
         Self {
-            id: n.id,
+            id: n.id.into(),
             kind: n.kind,
             payload: n.payload,
             created_at: n.created_at,

@@ -19,6 +19,8 @@ use crate::api::task_types::{
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::TaskId;
 
 /// `after` and `limit` of a keyset page, and the other query keys.
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -70,7 +72,7 @@ pub(crate) fn limit(pairs: &[(String, String)]) -> Result<Option<u32>, ApiError>
     responses((status = 200, body = InboxResponse), (status = 400, body = ErrorBody)))]
 pub async fn inbox(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     lang: Lang,
     RawQuery(query): RawQuery,
 ) -> Result<Json<InboxResponse>, ApiError> {
@@ -86,7 +88,6 @@ pub async fn inbox(
         })?,
     };
     let limit = limit(&pairs)?;
-    let caller = state.runtime.caller(user).await?;
     let page = state
         .runtime
         .inbox(&caller, which, query_value(&pairs, "after"), limit)
@@ -108,11 +109,11 @@ pub async fn inbox(
     responses((status = 200, body = TaskDetailResponse), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     lang: Lang,
     Path(id): Path<String>,
 ) -> Result<Json<TaskDetailResponse>, ApiError> {
-    let caller = state.runtime.caller(user).await?;
+    let id: TaskId = named(&id)?;
     let detail = state.runtime.task_detail(&caller, &id).await?;
     Ok(Json(TaskDetailResponse::new(detail, lang)))
 }
@@ -134,11 +135,11 @@ pub async fn get(
     ))]
 pub async fn decide(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecideBody>,
 ) -> Result<Json<DecideResponse>, ApiError> {
-    let caller = state.runtime.caller(user).await?;
+    let id: TaskId = named(&id)?;
     let decided = state
         .runtime
         .decide(&caller, &id, &body.into(), OffsetDateTime::now_utc())
@@ -153,10 +154,9 @@ pub async fn decide(
     responses((status = 200, body = BatchDecideResponse), (status = 422, body = ErrorBody)))]
 pub async fn batch_decide(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     ApiJson(body): ApiJson<BatchDecideBody>,
 ) -> Result<Json<BatchDecideResponse>, ApiError> {
-    let caller = state.runtime.caller(user).await?;
     let request = DecideRequest {
         action: body.action,
         comment: body.comment,
@@ -180,7 +180,7 @@ pub async fn batch_decide(
                 task,
                 status: StatusCode::OK.as_u16(),
                 error: None,
-                instance_status: Some(decided.instance.status),
+                instance_status: Some(decided.instance.status.into()),
             },
             Err(e) => {
                 if let RuntimeError::Internal(cause) = &e {

@@ -9,13 +9,16 @@ use super::types::{CreateTokenRequest, CreatedTokenResponse, TokenResponse};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
+use formwork_model::TokenId;
+use formwork_runtime::Caller;
 
 /// The caller's tokens, newest first; secrets are never listed.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
     responses((status = 200, body = Vec<TokenResponse>)))]
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
 ) -> Result<Json<Vec<TokenResponse>>, ApiError> {
     let tokens = state.runtime.list_tokens(&user).await?;
     Ok(Json(tokens.into_iter().map(Into::into).collect()))
@@ -30,7 +33,7 @@ pub async fn list(
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     ApiJson(req): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
     let created = state.runtime.create_token(&user, &req.name).await?;
@@ -49,9 +52,10 @@ pub async fn create(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    CurrentUser(Caller { user, .. }): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id: TokenId = named(&id)?;
     state.runtime.revoke_token(&user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,6 @@
 //! Request and response bodies of the JSON API.
 
-use formwork_store::{ApiToken, AppSummary, AppVersionInfo, User};
+use formwork_runtime::{Account, ApiToken, AppSummary, AppVersionInfo, Caller};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -27,15 +27,16 @@ pub struct MeResponse {
 }
 
 impl MeResponse {
-    pub fn new(user: User, roles: Vec<String>) -> Self {
+    pub fn new(caller: Caller) -> Self {
+        let Caller { user, roles } = caller;
         Self {
-            id: user.id,
+            id: user.id.into(),
             username: user.username,
             display_name: user.display_name,
             email: user.email,
-            department_id: user.department_id,
+            department_id: user.department_id.map(Into::into),
             is_admin: user.is_admin,
-            roles,
+            roles: roles.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -63,7 +64,7 @@ pub struct TokenResponse {
 impl From<ApiToken> for TokenResponse {
     fn from(t: ApiToken) -> Self {
         Self {
-            id: t.id,
+            id: t.id.into(),
             name: t.name,
             prefix: t.prefix,
             created_at: t.created_at,
@@ -100,10 +101,10 @@ pub struct UserResponse {
     pub suspended: bool,
 }
 
-impl From<User> for UserResponse {
-    fn from(u: User) -> Self {
+impl From<Account> for UserResponse {
+    fn from(u: Account) -> Self {
         Self {
-            id: u.id,
+            id: u.id.into(),
             username: u.username,
             display_name: u.display_name,
             suspended: u.suspended,
@@ -127,7 +128,7 @@ impl From<AppSummary> for AppSummaryResponse {
     fn from(a: AppSummary) -> Self {
         Self {
             name: serde_json::from_str(&a.name).unwrap_or(Value::Null),
-            id: a.id,
+            id: a.id.into(),
             latest_version: a.latest_version,
             updated_at: a.updated_at,
         }

@@ -1,18 +1,20 @@
-//! User administration (admins only): create, suspend, reinstate.
+//! Account administration (admins only): create, suspend, reinstate.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use formwork_runtime::Account;
 use formwork_runtime::{NewUserInput, RuntimeError};
-use formwork_store::User;
 
 use super::body::ApiJson;
 use super::types::{CreateUserRequest, UserResponse};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
+use formwork_runtime::Caller;
 
-fn require_admin(user: &User) -> Result<(), ApiError> {
+fn require_admin(user: &Account) -> Result<(), ApiError> {
     if user.is_admin {
         Ok(())
     } else {
@@ -30,7 +32,7 @@ fn require_admin(user: &User) -> Result<(), ApiError> {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(Caller { user: admin, .. }): CurrentUser,
     ApiJson(req): ApiJson<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
     require_admin(&admin)?;
@@ -42,7 +44,7 @@ pub async fn create(
                 display_name: req.display_name,
                 email: req.email,
                 password: req.password,
-                department_id: req.department_id,
+                department_id: req.department_id.as_deref().map(named).transpose()?,
                 is_admin: req.is_admin,
             },
             Some(&admin.id),
@@ -77,7 +79,7 @@ pub async fn reinstate(
 
 async fn set_suspended(
     State(state): State<AppState>,
-    CurrentUser(admin): CurrentUser,
+    CurrentUser(Caller { user: admin, .. }): CurrentUser,
     Path(username): Path<String>,
     suspended: bool,
 ) -> Result<Json<UserResponse>, ApiError> {

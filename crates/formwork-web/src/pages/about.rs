@@ -26,9 +26,9 @@ pub(crate) async fn about(
     uri: Uri,
     MaybeCaller(caller): MaybeCaller,
 ) -> Result<Response, PageError> {
-    let store = state.runtime.store();
-    let apps: Vec<PublishedApp> = store
-        .list_apps()
+    let apps: Vec<PublishedApp> = state
+        .runtime
+        .published_apps()
         .await
         .map_err(PageError::internal)?
         .into_iter()
@@ -37,7 +37,7 @@ pub(crate) async fn about(
             let name: formwork_model::Text = serde_json::from_str(&a.name).unwrap_or_default();
             Some(PublishedApp {
                 name: name.get(lang.tag()).to_owned(),
-                id: a.id,
+                id: a.id.to_string(),
                 version,
             })
         })
@@ -48,7 +48,7 @@ pub(crate) async fn about(
         &chrome,
         context! {
             apps => data(&apps),
-            database => store.backend().as_str(),
+            database => state.runtime.database(),
         },
     ))
 }

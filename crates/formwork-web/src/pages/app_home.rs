@@ -15,6 +15,8 @@ use super::home::{app_card, open_tasks};
 use super::render::{Chrome, data, render};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::{AppId, FormId};
 
 /// How many recent records each form shows on the app's page.
 const RECENT: u32 = 5;
@@ -36,6 +38,7 @@ pub(crate) async fn show(
     PageCaller(caller): PageCaller,
     Path(app_id): Path<String>,
 ) -> Result<Response, PageError> {
+    let app_id: AppId = named(&app_id)?;
     let access = state.runtime.usable_app(&caller, &app_id).await?;
     let app = state.runtime.latest_app(&app_id).await?;
     let tasks = open_tasks(&state, &caller).await;
@@ -46,19 +49,20 @@ pub(crate) async fn show(
     let card = app_card(lang, &access, in_app);
     let mut recent: Vec<(String, Vec<Recent>)> = Vec::new();
     for form in access.forms.iter().filter(|f| f.list_scope.is_some()) {
+        let form_id: FormId = named(&form.form_id)?;
         let page = state
             .runtime
             .list_records(
                 &caller,
                 &app_id,
-                &form.form_id,
+                &form_id,
                 &ListRequest {
                     limit: Some(RECENT),
                     ..ListRequest::default()
                 },
             )
             .await?;
-        let compiled = app.form(&form.form_id)?;
+        let compiled = app.form(&form_id)?;
         let title_key = compiled
             .fields()
             .iter()
@@ -76,8 +80,8 @@ pub(crate) async fn show(
                     .and_then(|v| v.as_str())
                     .unwrap_or_default()
                     .to_owned(),
-                status: format::status(lang, &r.status),
-                status_key: r.status.clone(),
+                status: format::status(lang, r.status),
+                status_key: r.status.to_string(),
                 created: format::instant(r.created_at),
             })
             .collect();

@@ -25,11 +25,12 @@ async fn caller_of(parts: &mut Parts, state: &AppState) -> Result<Option<Caller>
         .get(USER_ID_KEY)
         .await
         .map_err(PageError::internal)?;
-    let Some(user_id) = user_id else {
+    // A session whose user id does not parse signs nobody in.
+    let Some(user_id) = user_id.and_then(|id| id.parse::<formwork_model::UserId>().ok()) else {
         return Ok(None);
     };
-    match state.runtime.session_user(&user_id).await {
-        Ok(user) => Ok(Some(state.runtime.caller(user).await?)),
+    match state.runtime.session_caller(&user_id).await {
+        Ok(caller) => Ok(Some(caller)),
         Err(
             formwork_runtime::RuntimeError::Unauthenticated
             | formwork_runtime::RuntimeError::Suspended

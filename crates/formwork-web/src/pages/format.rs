@@ -23,8 +23,9 @@ pub(crate) fn instant(t: OffsetDateTime) -> String {
 }
 
 /// A record's or instance's status in words.
-pub(crate) fn status(lang: Lang, status: &str) -> String {
-    let key = match status {
+pub(crate) fn status(lang: Lang, status: impl Into<String>) -> String {
+    let status: String = status.into();
+    let key = match status.as_str() {
         "draft" => "status.draft",
         "submitted" => "status.submitted",
         "running" => "status.running",
@@ -36,7 +37,7 @@ pub(crate) fn status(lang: Lang, status: &str) -> String {
         "completed" => "status.completed",
         "stopped" => "status.stopped",
         "deleted" => "status.deleted",
-        other => return other.to_owned(),
+        _ => return status,
     };
     lang.message(key, &[])
 }

@@ -47,7 +47,7 @@ pub(crate) fn list_label(lang: Lang, scope: ListScope) -> String {
 pub(crate) fn app_card(lang: Lang, app: &AppAccess, tasks: Option<usize>) -> AppCard {
     let tag = lang.tag();
     AppCard {
-        id: app.app_id.clone(),
+        id: app.app_id.to_string(),
         name: app.name.get(tag).to_owned(),
         description: app
             .description
@@ -80,7 +80,7 @@ pub(crate) fn app_card(lang: Lang, app: &AppAccess, tasks: Option<usize>) -> App
 pub(crate) async fn open_tasks(
     state: &AppState,
     caller: &Caller,
-) -> Option<Vec<formwork_store::Task>> {
+) -> Option<Vec<formwork_runtime::Task>> {
     match state.runtime.open_tasks(caller).await {
         Ok(tasks) => Some(tasks),
         Err(e) => {

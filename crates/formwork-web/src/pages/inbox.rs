@@ -7,8 +7,9 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use formwork_model::{InstanceStatus, TaskAction, TaskId, TaskStatus};
+use formwork_runtime::Instance;
 use formwork_runtime::{Caller, InboxBox, InboxItem, MAX_BATCH, RuntimeError};
-use formwork_store::Instance;
 use minijinja::context;
 use serde::Serialize;
 use serde_json::Value;
@@ -116,7 +117,7 @@ fn url(which: InboxBox, after: Option<&str>) -> String {
 
 /// The steps a running instance waits at, named in `lang` (「销售总监审批、华东区负责人审批」).
 async fn current_steps(state: &AppState, instance: &Instance, lang: Lang) -> String {
-    if instance.status != "running" {
+    if instance.status != InstanceStatus::Running {
         return String::new();
     }
     let app = match state
@@ -167,7 +168,7 @@ async fn item(
             .record
             .number
             .clone()
-            .unwrap_or_else(|| i.record.id.clone()),
+            .unwrap_or_else(|| i.record.id.to_string()),
         title: i.title.clone().unwrap_or_default(),
         process: i.process_name.get(tag).to_owned(),
         submitter: i
@@ -180,8 +181,8 @@ async fn item(
             .as_ref()
             .map(|n| step_name(n, lang))
             .unwrap_or_default(),
-        status: format::status(lang, &i.instance.status),
-        status_key: i.instance.status.clone(),
+        status: format::status(lang, i.instance.status),
+        status_key: i.instance.status.to_string(),
         url: record_url,
         ..Item::default()
     };
@@ -189,11 +190,12 @@ async fn item(
         InboxBox::Todo | InboxBox::Done => {
             if let Some(task) = &i.task {
                 out.url = format!("/tasks/{}", task.id);
-                out.task_id = Some(task.id.clone());
+                out.task_id = Some(task.id.to_string());
                 out.at = format::instant(task.created_at);
                 out.due = task.due_at.map(format::instant);
-                out.overdue = task.status == "open" && task.due_at.is_some_and(|d| d < now);
-                out.action = task_action(lang, task.action.as_deref());
+                out.overdue =
+                    task.status == TaskStatus::Open && task.due_at.is_some_and(|d| d < now);
+                out.action = task_action(lang, task.action.map(TaskAction::as_str));
                 out.decided_at = task.decided_at.map(format::instant).unwrap_or_default();
             }
         }
@@ -307,8 +309,8 @@ pub(crate) async fn show(
     let which = query_value(&pairs, "box")
         .and_then(InboxBox::parse)
         .unwrap_or(InboxBox::Todo);
-    let flash = match query_value(&pairs, "done") {
-        Some(task_id) => confirmation(&state, &caller, task_id, lang).await,
+    let flash = match query_value(&pairs, "done").and_then(|t| t.parse::<TaskId>().ok()) {
+        Some(task_id) => confirmation(&state, &caller, &task_id, lang).await,
         None => None,
     };
     page(
@@ -331,19 +333,19 @@ pub(crate) async fn show(
 async fn confirmation(
     state: &AppState,
     caller: &Caller,
-    task_id: &str,
+    task_id: &TaskId,
     lang: Lang,
 ) -> Option<String> {
     let detail = state.runtime.task_detail(caller, task_id).await.ok()?;
-    let action = detail.task.action.as_deref()?;
-    if detail.task.status != "done" || !CONFIRMED.contains(&action) {
+    let action = detail.task.action.map(TaskAction::as_str)?;
+    if detail.task.status != TaskStatus::Done || !CONFIRMED.contains(&action) {
         return None;
     }
     let number = detail
         .record
         .number
         .clone()
-        .unwrap_or_else(|| detail.record.id.clone());
+        .unwrap_or_else(|| detail.record.id.to_string());
     Some(lang.message(&format!("ui.inbox.flash.{action}"), &[("number", &number)]))
 }
 
@@ -366,12 +368,8 @@ pub(crate) fn failure(lang: Lang, e: &RuntimeError) -> String {
 
 /// `POST /inbox/batch`: approves the ticked tasks (`task`, repeated) with one optional
 /// `comment`, each on its own; the page says how each went.
-pub(crate) async fn batch(
-    State(state): State<AppState>,
-    lang: Lang,
-    PageCaller(caller): PageCaller,
-    submitted: Submitted,
-) -> Result<Response, PageError> {
+/// The tasks ticked on the page, each once, in order.
+fn chosen_tasks(submitted: &Submitted) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for id in submitted.all("task") {
         let id = id.trim();
@@ -379,6 +377,47 @@ pub(crate) async fn batch(
             ids.push(id.to_owned());
         }
     }
+    ids
+}
+
+/// How one task of a batch went, named by its record's number and step as its page shows it
+/// (decided now, or not); a task that is not the caller's stays nameless.
+async fn batch_result(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    outcome: &Result<formwork_runtime::Decided, RuntimeError>,
+    lang: Lang,
+) -> BatchResult {
+    let detail = match id.parse() {
+        Ok(task) => state.runtime.task_detail(caller, &task).await.ok(),
+        Err(_) => None,
+    };
+    BatchResult {
+        number: detail
+            .as_ref()
+            .and_then(|d| d.record.number.clone())
+            .unwrap_or_else(|| id.to_owned()),
+        step: detail
+            .as_ref()
+            .map(|d| step_name(&d.node, lang))
+            .unwrap_or_default(),
+        url: detail.as_ref().map(|_| format!("/tasks/{id}")),
+        ok: outcome.is_ok(),
+        message: match outcome {
+            Ok(_) => lang.message("ui.inbox.batch.ok", &[]),
+            Err(e) => failure(lang, e),
+        },
+    }
+}
+
+pub(crate) async fn batch(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let ids = chosen_tasks(&submitted);
     let comment = submitted.get("comment").unwrap_or_default().to_owned();
     let here = url(InboxBox::Todo, None);
     let mut extras = Extras {
@@ -425,25 +464,7 @@ pub(crate) async fn batch(
     };
     let mut results = Vec::with_capacity(ids.len());
     for (id, outcome) in ids.iter().zip(outcomes) {
-        // The task as its page shows it (decided now, or not); a task that is not the
-        // caller's stays nameless.
-        let detail = state.runtime.task_detail(&caller, id).await.ok();
-        results.push(BatchResult {
-            number: detail
-                .as_ref()
-                .and_then(|d| d.record.number.clone())
-                .unwrap_or_else(|| id.clone()),
-            step: detail
-                .as_ref()
-                .map(|d| step_name(&d.node, lang))
-                .unwrap_or_default(),
-            url: detail.as_ref().map(|_| format!("/tasks/{id}")),
-            ok: outcome.is_ok(),
-            message: match &outcome {
-                Ok(_) => lang.message("ui.inbox.batch.ok", &[]),
-                Err(e) => failure(lang, e),
-            },
-        });
+        results.push(batch_result(&state, &caller, id, &outcome, lang).await);
     }
     extras.comment = String::new();
     extras.batch = Some(results);

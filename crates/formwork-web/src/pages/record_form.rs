@@ -8,8 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_forms::CompiledForm;
-use formwork_runtime::{Caller, IN_REVIEW, RuntimeError, file_ref, form_access, may_edit};
-use formwork_store::{Inserted, Record};
+use formwork_model::RecordStatus;
+use formwork_runtime::{Caller, RuntimeError, file_ref, form_access, may_edit};
+use formwork_runtime::{Inserted, Record};
 use minijinja::context;
 use serde::Serialize;
 use serde_json::Value;
@@ -22,6 +23,8 @@ use super::input::Submitted;
 use super::render::{Chrome, data, render};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::{AppId, FormId, RecordId};
 
 /// Hidden inputs of the page itself; form fields never start with two underscores.
 const IDEMPOTENCY: &str = "__idem";
@@ -40,7 +43,7 @@ struct Screen<'a> {
     caller: &'a Caller,
     lang: Lang,
     here: String,
-    app_id: &'a str,
+    app_id: &'a AppId,
     form: &'a CompiledForm,
     desc: &'a FormDesc,
     rules: &'a Value,
@@ -57,22 +60,8 @@ async fn pickers(
     state: &AppState,
     desc: &FormDesc,
 ) -> Result<(Pickers, Vec<(String, String)>), PageError> {
-    let all = || {
-        desc.fields
-            .iter()
-            .chain(desc.fields.iter().flat_map(|f| f.columns.iter()))
-    };
-    let mut pickers = Pickers::default();
-    if all().any(|f| f.kind == "department") {
-        pickers.departments = state
-            .runtime
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.name))
-            .collect();
-    }
-    let people = if all().any(|f| f.kind == "user") {
+    let pickers = Pickers::for_form(state, desc).await?;
+    let people = if desc.has_kind("user") {
         state.runtime.people().await?
     } else {
         Vec::new()
@@ -96,7 +85,7 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let list_url = format!("/apps/{}/forms/{}/records", s.app_id, s.form.def().id);
     let (title, action, cancel) = match s.record {
         Some(r) => {
-            let number = r.number.clone().unwrap_or_else(|| r.id.clone());
+            let number = r.number.clone().unwrap_or_else(|| r.id.to_string());
             (
                 s.lang.message("ui.edit_record", &[("number", &number)]),
                 format!("/records/{}/edit", r.id),
@@ -128,7 +117,7 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     }
     if let Some(r) = s.record {
         crumbs.push(Crumb {
-            label: r.number.clone().unwrap_or_else(|| r.id.clone()),
+            label: r.number.clone().unwrap_or_else(|| r.id.to_string()),
             url: Some(format!("/records/{}", r.id)),
         });
     }
@@ -160,8 +149,8 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
 async fn creatable(
     state: &AppState,
     caller: &Caller,
-    app_id: &str,
-    form_id: &str,
+    app_id: &AppId,
+    form_id: &FormId,
 ) -> Result<std::sync::Arc<CompiledForm>, PageError> {
     let app = state.runtime.latest_app(app_id).await?;
     let form = app.form(form_id)?.clone();
@@ -184,6 +173,8 @@ pub(crate) async fn new_form(
     PageCaller(caller): PageCaller,
     Path((app_id, form_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
+    let app_id: AppId = named(&app_id)?;
+    let form_id: FormId = named(&form_id)?;
     let form = creatable(&state, &caller, &app_id, &form_id).await?;
     let (desc, rules) = FormDesc::of(&form, lang);
     show(Screen {
@@ -232,7 +223,10 @@ async fn attachments(
                 .find(|f| f.get("id").and_then(Value::as_str) == Some(id))
             {
                 refs.push(existing.clone());
-            } else if let Ok(own) = state.runtime.own_attachment(caller, id).await {
+            } else if let Some(own) = match id.parse() {
+                Ok(id) => state.runtime.own_attachment(caller, &id).await.ok(),
+                Err(_) => None,
+            } {
                 refs.push(file_ref(&own));
             }
         }
@@ -273,6 +267,8 @@ pub(crate) async fn create(
     Path((app_id, form_id)): Path<(String, String)>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
+    let app_id: AppId = named(&app_id)?;
+    let form_id: FormId = named(&form_id)?;
     let form = creatable(&state, &caller, &app_id, &form_id).await?;
     let (desc, rules) = FormDesc::of(&form, lang);
     let mut errors = Errors::default();
@@ -338,12 +334,12 @@ pub(crate) async fn create(
 async fn editable(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &RecordId,
 ) -> Result<(Record, std::sync::Arc<CompiledForm>), PageError> {
     let record = state.runtime.read_record(caller, id).await?;
     let form = state.runtime.record_form(&record).await?;
     if !may_edit(caller, form.def(), &record) {
-        return Err(if record.status == IN_REVIEW {
+        return Err(if record.status == RecordStatus::InReview {
             PageError::status(StatusCode::CONFLICT, "record_in_review")
         } else {
             PageError::status(StatusCode::FORBIDDEN, "forbidden")
@@ -372,6 +368,7 @@ pub(crate) async fn edit_form(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     let (record, form) = editable(&state, &caller, &id).await?;
     let (desc, rules) = FormDesc::of(&form, lang);
     let raw = fields::raw_from_stored(&desc, &record.data);
@@ -405,6 +402,7 @@ pub(crate) async fn update(
     Path(id): Path<String>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     let (record, form) = editable(&state, &caller, &id).await?;
     let rev: i64 = submitted
         .get(REV)

@@ -6,8 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_forms::CompiledForm;
-use formwork_runtime::{Caller, HistoryEntry, IN_REVIEW, RuntimeError, may_edit};
-use formwork_store::Record;
+use formwork_model::RecordStatus;
+use formwork_runtime::Record;
+use formwork_runtime::{Caller, HistoryEntry, RuntimeError, may_edit};
 use minijinja::context;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -22,6 +23,8 @@ use super::render::{Chrome, data, render};
 use super::timeline::TimelineView;
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::RecordId;
 
 #[derive(Serialize)]
 struct Change {
@@ -139,7 +142,7 @@ fn history_view(
 fn fields_of(form: &CompiledForm, desc: &FormDesc, record: &Record, lang: Lang) -> Vec<Shown> {
     form.project_for_display(&record.data)
         .iter()
-        .map(|d| Shown::new(d, desc, &record.id, lang))
+        .map(|d| Shown::new(d, desc, record.id.as_str(), lang))
         .collect()
 }
 
@@ -161,20 +164,28 @@ async fn timeline(
     Ok(found.map(|t| TimelineView::new(&t, lang, OffsetDateTime::now_utc())))
 }
 
-async fn page(
+/// A record's header: number, status, owner, dates, version and revision.
+fn record_summary(record: &Record, owner: String, lang: Lang) -> minijinja::Value {
+    context! {
+        id => record.id.to_string(),
+        number => record.number.clone().unwrap_or_default(),
+        status => format::status(lang, record.status),
+        status_key => record.status.as_str(),
+        owner,
+        created => format::instant(record.created_at),
+        updated => format::instant(record.updated_at),
+        version => record.app_version,
+        rev => record.rev,
+    }
+}
+
+/// The record's comments, oldest first.
+async fn comment_views(
     state: &AppState,
     caller: &Caller,
-    lang: Lang,
-    here: String,
-    id: &str,
-    comment_draft: Option<(String, String)>,
-    notice: Option<String>,
-) -> Result<Response, PageError> {
-    let record = state.runtime.read_record(caller, id).await?;
-    let form = state.runtime.record_form(&record).await?;
-    let (desc, _) = FormDesc::of(&form, lang);
-    let shown = fields_of(&form, &desc, &record, lang);
-    let comments: Vec<CommentView> = state
+    id: &RecordId,
+) -> Result<Vec<CommentView>, PageError> {
+    Ok(state
         .runtime
         .comments(caller, id)
         .await?
@@ -184,7 +195,23 @@ async fn page(
             at: format::instant(c.comment.created_at),
             body: c.comment.body,
         })
-        .collect();
+        .collect())
+}
+
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    here: String,
+    id: &RecordId,
+    comment_draft: Option<(String, String)>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let record = state.runtime.read_record(caller, id).await?;
+    let form = state.runtime.record_form(&record).await?;
+    let (desc, _) = FormDesc::of(&form, lang);
+    let shown = fields_of(&form, &desc, &record, lang);
+    let comments = comment_views(state, caller, id).await?;
     let history: Vec<HistoryView> = state
         .runtime
         .history(caller, id)
@@ -195,7 +222,7 @@ async fn page(
     let timeline = timeline(state, caller, &record, lang).await?;
     let owner = state
         .runtime
-        .display_names(&[record.owner_id.as_str()])
+        .display_names(&[&record.owner_id])
         .await?
         .remove(&record.owner_id)
         .unwrap_or_default();
@@ -208,23 +235,13 @@ async fn page(
     let (comment_body, comment_error) = comment_draft.unzip();
     let chrome = Chrome::new(lang, Some(caller), here);
     let failed = comment_error.is_some() || notice.is_some();
-    let in_review = record.status == IN_REVIEW;
+    let in_review = record.status == RecordStatus::InReview;
     let can_withdraw = in_review && record.owner_id == caller.user.id;
     let mut response = render(
         "record_view.html",
         &chrome,
         context! {
-            record => context! {
-                id => record.id.clone(),
-                number => record.number.clone().unwrap_or_default(),
-                status => format::status(lang, &record.status),
-                status_key => record.status.clone(),
-                owner,
-                created => format::instant(record.created_at),
-                updated => format::instant(record.updated_at),
-                version => record.app_version,
-                rev => record.rev,
-            },
+            record => record_summary(&record, owner, lang),
             app_name => app.def.name.get(tag).to_owned(),
             app_url => format!("/apps/{}", record.app_id),
             form_name,
@@ -255,6 +272,7 @@ pub(crate) async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     page(&state, &caller, lang, uri.to_string(), &id, None, None).await
 }
 
@@ -266,6 +284,7 @@ pub(crate) async fn comment(
     Path(id): Path<String>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     let body = submitted.get("body").unwrap_or_default().to_owned();
     match state.runtime.add_comment(&caller, &id, &body).await {
         Ok(_) => Ok(Redirect::to(&format!("/records/{id}#comments")).into_response()),
@@ -297,6 +316,7 @@ pub(crate) async fn withdraw(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
     let reason = match state
         .runtime
         .withdraw_record(&caller, &id, None, time::OffsetDateTime::now_utc())

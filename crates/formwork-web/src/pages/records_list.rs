@@ -17,6 +17,8 @@ use super::home::list_label;
 use super::render::{Chrome, data, render};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::{AppId, FormId};
 
 const PAGE_SIZE: u32 = 20;
 
@@ -87,6 +89,8 @@ pub(crate) async fn list(
     Path((app_id, form_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
+    let app_id: AppId = named(&app_id)?;
+    let form_id: FormId = named(&form_id)?;
     let app = state.runtime.latest_app(&app_id).await?;
     let form = app.form(&form_id)?.clone();
     let access = form_access(&caller, form.def());
@@ -97,23 +101,66 @@ pub(crate) async fn list(
     let columns = listed(&desc);
     let params: Vec<(String, String)> =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
-    let param = |name: &str| {
-        params
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let Asked {
+        request,
+        status,
+        selects,
+        q,
+        sorts,
+        sort,
+        after,
+    } = asked(&columns, &params, lang);
 
-    let mut request = ListRequest {
-        limit: Some(PAGE_SIZE),
-        ..ListRequest::default()
-    };
-    let status = param("status").filter(|s| format::FILTER_STATUSES.contains(&s.as_str()));
-    if let Some(s) = &status {
-        request.filters.push(format!("status:eq:{s}"));
-    }
+    let page = state
+        .runtime
+        .list_records(&caller, &app_id, &form_id, &request)
+        .await?;
+    let tag = lang.tag();
+    let rows = rows(&form, &columns, &page.records, lang);
+
+    let base = format!("/apps/{app_id}/forms/{form_id}/records");
+    let kept = kept_params(status.as_deref(), &selects, q.as_deref(), &sort);
+    let (next_url, first_url) = page_links(&base, &kept, page.next.as_deref(), after.is_some());
+    let filtered = status.is_some()
+        || q.is_some()
+        || selects.iter().any(|f| f.choices.iter().any(|c| c.selected));
+
+    let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
+    Ok(render(
+        "records_list.html",
+        &chrome,
+        context! {
+            title => list_label(lang, scope),
+            app_name => app.def.name.get(tag).to_owned(),
+            app_url => format!("/apps/{app_id}"),
+            form_name => form.def().name.get(tag).to_owned(),
+            action => base.clone(),
+            new_url => access.may_create.then(|| format!("/apps/{app_id}/forms/{form_id}/new")),
+            columns => data(&column_heads(&columns)),
+            rows => data(&rows),
+            statuses => data(&status_choices(status.as_deref(), lang)),
+            selects => data(&selects),
+            sorts => data(&sorts.iter().map(|(v, l)| Choice {
+                value: v.clone(),
+                label: l.clone(),
+                selected: *v == sort,
+            }).collect::<Vec<_>>()),
+            q,
+            next_url,
+            first_url,
+            filtered,
+            clear_url => base,
+        },
+    ))
+}
+
+/// The select and radio fields a list can be narrowed by, with the chosen value of each (a
+/// value the field does not offer is ignored); chosen ones become filters of `request`.
+fn select_filters(
+    columns: &[&FieldDesc],
+    param: &impl Fn(&str) -> Option<String>,
+    request: &mut ListRequest,
+) -> Vec<SelectFilter> {
     let mut selects = Vec::new();
     for field in columns
         .iter()
@@ -129,29 +176,33 @@ pub(crate) async fn list(
         if let Some(v) = &chosen {
             request.filters.push(format!("{}:eq:{v}", field.key));
         }
+        let choices = field
+            .options
+            .iter()
+            .filter_map(|o| {
+                let value = o.value.as_str()?.to_owned();
+                Some(Choice {
+                    selected: chosen.as_deref() == Some(value.as_str()),
+                    label: if o.label.is_empty() {
+                        value.clone()
+                    } else {
+                        o.label.clone()
+                    },
+                    value,
+                })
+            })
+            .collect();
         selects.push(SelectFilter {
             label: field.label.clone(),
-            choices: field
-                .options
-                .iter()
-                .filter_map(|o| {
-                    let value = o.value.as_str()?.to_owned();
-                    Some(Choice {
-                        selected: chosen.as_deref() == Some(value.as_str()),
-                        label: if o.label.is_empty() {
-                            value.clone()
-                        } else {
-                            o.label.clone()
-                        },
-                        value,
-                    })
-                })
-                .collect(),
+            choices,
             name,
         });
     }
-    let q = param("q");
-    request.search = q.clone();
+    selects
+}
+
+/// The orders a list offers: newest or oldest first, and by each money field.
+fn sort_choices(columns: &[&FieldDesc], lang: Lang) -> Vec<(String, String)> {
     let mut sorts = vec![
         (
             "-created_at".to_owned(),
@@ -169,26 +220,24 @@ pub(crate) async fn list(
             lang.message("ui.sort.low", &[("label", &field.label)]),
         ));
     }
-    let sort = param("sort")
-        .filter(|s| sorts.iter().any(|(v, _)| v == s))
-        .unwrap_or_else(|| "-created_at".to_owned());
-    request.sort = Some(sort.clone());
-    let after = param("after");
-    request.after = after.clone();
+    sorts
+}
 
-    let page = state
-        .runtime
-        .list_records(&caller, &app_id, &form_id, &request)
-        .await?;
+/// One row per record: its link, number, the listed fields as shown, status and date.
+fn rows(
+    form: &formwork_forms::CompiledForm,
+    columns: &[&FieldDesc],
+    records: &[formwork_runtime::Record],
+    lang: Lang,
+) -> Vec<Row> {
     let tag = lang.tag();
-    let rows: Vec<Row> = page
-        .records
+    records
         .iter()
         .map(|r| {
             let shown = form.project_for_display(&r.data);
             Row {
                 url: format!("/records/{}", r.id),
-                number: r.number.clone().unwrap_or_else(|| r.id.clone()),
+                number: r.number.clone().unwrap_or_else(|| r.id.to_string()),
                 cells: columns
                     .iter()
                     .map(|c| {
@@ -199,79 +248,132 @@ pub(crate) async fn list(
                             .unwrap_or_default()
                     })
                     .collect(),
-                status: format::status(lang, &r.status),
-                status_key: r.status.clone(),
+                status: format::status(lang, r.status),
+                status_key: r.status.to_string(),
                 created: format::instant(r.created_at),
             }
         })
-        .collect();
+        .collect()
+}
 
-    // The same filters and sort, on the next page.
-    let mut kept: Vec<(String, String)> = Vec::new();
+/// What a list page was asked for, as the runtime's request and as the page shows it back.
+struct Asked {
+    request: ListRequest,
+    status: Option<String>,
+    selects: Vec<SelectFilter>,
+    q: Option<String>,
+    sorts: Vec<(String, String)>,
+    sort: String,
+    after: Option<String>,
+}
+
+/// The status filter, select filters, search, sort and cursor the query asks for; values the
+/// page does not offer are ignored.
+fn asked(columns: &[&FieldDesc], params: &[(String, String)], lang: Lang) -> Asked {
+    let param = |name: &str| last_param(params, name);
+    let mut request = ListRequest {
+        limit: Some(PAGE_SIZE),
+        ..ListRequest::default()
+    };
+    let status = param("status").filter(|s| format::FILTER_STATUSES.contains(&s.as_str()));
     if let Some(s) = &status {
-        kept.push(("status".into(), s.clone()));
+        request.filters.push(format!("status:eq:{s}"));
     }
-    for f in &selects {
+    let selects = select_filters(columns, &param, &mut request);
+    let q = param("q");
+    request.search = q.clone();
+    let sorts = sort_choices(columns, lang);
+    let sort = param("sort")
+        .filter(|s| sorts.iter().any(|(v, _)| v == s))
+        .unwrap_or_else(|| "-created_at".to_owned());
+    request.sort = Some(sort.clone());
+    let after = param("after");
+    request.after = after.clone();
+    Asked {
+        request,
+        status,
+        selects,
+        q,
+        sorts,
+        sort,
+        after,
+    }
+}
+
+/// The last non-empty value of query parameter `name`, trimmed.
+fn last_param(params: &[(String, String)], name: &str) -> Option<String> {
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The links to the next page (when there is one) and back to the first (when this is not it),
+/// keeping the filters, search and sort.
+fn page_links(
+    base: &str,
+    kept: &[(String, String)],
+    next: Option<&str>,
+    paged: bool,
+) -> (Option<String>, Option<String>) {
+    let link = |pairs: &[(String, String)]| {
+        format!(
+            "{base}?{}",
+            serde_urlencoded::to_string(pairs).unwrap_or_default()
+        )
+    };
+    let next_url = next.map(|next| {
+        let mut with_after = kept.to_vec();
+        with_after.push(("after".into(), next.to_owned()));
+        link(&with_after)
+    });
+    (next_url, paged.then(|| link(kept)))
+}
+
+/// The filters, search and sort a page was asked with, for the links to the next and first
+/// pages.
+fn kept_params(
+    status: Option<&str>,
+    selects: &[SelectFilter],
+    q: Option<&str>,
+    sort: &str,
+) -> Vec<(String, String)> {
+    let mut kept: Vec<(String, String)> = Vec::new();
+    if let Some(s) = status {
+        kept.push(("status".into(), s.to_owned()));
+    }
+    for f in selects {
         if let Some(c) = f.choices.iter().find(|c| c.selected) {
             kept.push((f.name.clone(), c.value.clone()));
         }
     }
-    if let Some(q) = &q {
-        kept.push(("q".into(), q.clone()));
+    if let Some(q) = q {
+        kept.push(("q".into(), q.to_owned()));
     }
-    kept.push(("sort".into(), sort.clone()));
-    let base = format!("/apps/{app_id}/forms/{form_id}/records");
-    let next_url = page.next.as_ref().map(|next| {
-        let mut with_after = kept.clone();
-        with_after.push(("after".into(), next.clone()));
-        format!(
-            "{base}?{}",
-            serde_urlencoded::to_string(&with_after).unwrap_or_default()
-        )
-    });
-    let first_url = after.as_ref().map(|_| {
-        format!(
-            "{base}?{}",
-            serde_urlencoded::to_string(&kept).unwrap_or_default()
-        )
-    });
-    let filtered = status.is_some()
-        || q.is_some()
-        || selects.iter().any(|f| f.choices.iter().any(|c| c.selected));
+    kept.push(("sort".into(), sort.to_owned()));
+    kept
+}
 
-    let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
-    Ok(render(
-        "records_list.html",
-        &chrome,
-        context! {
-            title => list_label(lang, scope),
-            app_name => app.def.name.get(tag).to_owned(),
-            app_url => format!("/apps/{app_id}"),
-            form_name => form.def().name.get(tag).to_owned(),
-            action => base.clone(),
-            new_url => access.may_create.then(|| format!("/apps/{app_id}/forms/{form_id}/new")),
-            columns => data(&columns.iter().map(|c| Column {
-                key: c.key.clone(),
-                label: c.label.clone(),
-                numeric: matches!(c.kind.as_str(), "money" | "integer" | "decimal" | "percent"),
-            }).collect::<Vec<_>>()),
-            rows => data(&rows),
-            statuses => data(&format::FILTER_STATUSES.iter().map(|s| Choice {
-                value: (*s).to_owned(),
-                label: format::status(lang, s),
-                selected: status.as_deref() == Some(*s),
-            }).collect::<Vec<_>>()),
-            selects => data(&selects),
-            sorts => data(&sorts.iter().map(|(v, l)| Choice {
-                value: v.clone(),
-                label: l.clone(),
-                selected: *v == sort,
-            }).collect::<Vec<_>>()),
-            q,
-            next_url,
-            first_url,
-            filtered,
-            clear_url => base,
-        },
-    ))
+fn column_heads(columns: &[&FieldDesc]) -> Vec<Column> {
+    columns
+        .iter()
+        .map(|c| Column {
+            key: c.key.clone(),
+            label: c.label.clone(),
+            numeric: matches!(c.kind.as_str(), "money" | "integer" | "decimal" | "percent"),
+        })
+        .collect()
+}
+
+fn status_choices(chosen: Option<&str>, lang: Lang) -> Vec<Choice> {
+    format::FILTER_STATUSES
+        .iter()
+        .map(|s| Choice {
+            value: (*s).to_owned(),
+            label: format::status(lang, *s),
+            selected: chosen == Some(*s),
+        })
+        .collect()
 }

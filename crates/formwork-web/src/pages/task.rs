@@ -5,6 +5,7 @@
 //! it (`?done=<task id>`), a refusal re-renders the page with the reason and the input kept (409 when
 //! the task was handled meanwhile, 422 otherwise). A task of someone else's is 404.
 
+use formwork_model::{TaskAction, TaskStatus};
 use std::collections::HashMap;
 
 use axum::extract::{Path, State};
@@ -12,7 +13,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_forms::{CompiledForm, DisplayField};
 use formwork_model::Problem;
-use formwork_runtime::{Caller, DecideRequest, FieldAccess, RuntimeError, TaskDetail};
+use formwork_runtime::{Caller, DecideRequest, FieldAccess, RuntimeError, Task, TaskDetail};
 use minijinja::context;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -28,6 +29,8 @@ use super::render::{Chrome, data, render};
 use super::timeline::{TimelineView, step_name, task_action};
 use crate::AppState;
 use crate::i18n::Lang;
+use crate::ids::named;
+use formwork_model::TaskId;
 
 /// One field of the record on the task page: an input, or a value.
 #[derive(Serialize)]
@@ -65,7 +68,7 @@ struct Draft {
 fn step_fields(form: &CompiledForm, detail: &TaskDetail, lang: Lang) -> (FormDesc, Vec<String>) {
     let (mut desc, _) = FormDesc::of(form, lang);
     desc.fields.retain(|f| detail.fields.contains_key(&f.key));
-    let editable = if detail.task.status == "open" {
+    let editable = if detail.task.status == TaskStatus::Open {
         desc.fields
             .iter()
             .filter(|f| {
@@ -158,61 +161,127 @@ async fn page(
     let tag = lang.tag();
     let form = state.runtime.record_form(&detail.record).await?;
     let (desc, editable) = step_fields(&form, &detail, lang);
-    let open = detail.task.status == "open";
+    let open = detail.task.status == TaskStatus::Open;
 
-    let mut inputs: HashMap<String, FieldView> = HashMap::new();
-    let mut people = Vec::new();
-    let may_pick_people = detail
+    let editable_desc = only(&desc, &editable);
+    let inputs = editable_inputs(state, &editable_desc, &detail, &draft, lang).await?;
+    let people = if open && wants_people(&detail, &editable_desc) {
+        state.runtime.people().await?
+    } else {
+        Vec::new()
+    };
+    let items = field_items(&form, &desc, inputs, &detail, lang);
+
+    let return_to = return_choices(&detail, &draft, lang);
+    let task = &detail.task;
+    let closed = (!open).then(|| closed_note(task, lang));
+    let number = detail
+        .record
+        .number
+        .clone()
+        .unwrap_or_else(|| detail.record.id.to_string());
+    let step = step_name(&detail.node, lang);
+    let more_open = matches!(draft.action.as_str(), "return" | "transfer" | "add_signer");
+    let badge = super::home::open_tasks(state, caller)
+        .await
+        .map(|t| t.len())
+        .filter(|n| *n > 0)
+        .map(format::count);
+    let timeline = TimelineView::new(&detail.timeline, lang, now);
+    let fill = detail.node.kind == "fill";
+    let sent_back = if fill { sent_back(&timeline) } else { None };
+    let chrome = Chrome::new(lang, Some(caller), here);
+    let mut response = render(
+        "task.html",
+        &chrome,
+        context! {
+            nav_current => "inbox",
+            nav_tasks => badge,
+            task => task_summary(task, lang, now, fill),
+            step,
+            number,
+            title => title(&desc, &detail.record.data),
+            process_name => detail.process_name.get(tag).to_owned(),
+            submitter => detail.submitter.as_ref().map(|u| u.display_name.clone()),
+            record_url => format!("/records/{}", detail.record.id),
+            fields => data(&items),
+            editable => !editable.is_empty(),
+            open,
+            closed,
+            can => permitted(&detail.actions, !return_to.is_empty()),
+            return_to => data(&return_to),
+            people => data(&people),
+            timeline => data(&timeline),
+            sent_back,
+            draft => draft_context(&draft),
+            more_open,
+            message => draft.message,
+            summary => data(&draft.errors.summary),
+        },
+    );
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Whether the page needs the people list: to transfer, add a signer, or fill a user field.
+fn wants_people(detail: &TaskDetail, editable: &FormDesc) -> bool {
+    detail
         .actions
         .iter()
-        .any(|a| matches!(*a, "transfer" | "add_signer"));
-    let editable_desc = only(&desc, &editable);
-    if !editable.is_empty() {
-        let stored = fields::raw_from_stored(&editable_desc, &detail.record.data);
-        let raw = draft.raw.clone().unwrap_or_else(|| stored.clone());
-        let read_only = fields::read_only_fields(&editable_desc, &stored);
-        let mut pickers = Pickers::default();
-        if editable_desc.fields.iter().any(|f| f.kind == "department") {
-            pickers.departments = state
-                .runtime
-                .departments()
-                .await?
-                .into_iter()
-                .map(|d| (d.id, d.name))
-                .collect();
-        }
-        let cx = ViewContext {
-            lang,
-            errors: &draft.errors,
-            pickers: &pickers,
-            read_only: &read_only,
-            record_id: Some(&detail.record.id),
-        };
-        inputs = fields::views(&editable_desc, &raw, &cx)
-            .into_iter()
-            .map(|v| (v.key.clone(), v))
-            .collect();
-    }
-    let wants_people = may_pick_people
-        || editable_desc
+        .any(|a| matches!(*a, "transfer" | "add_signer"))
+        || editable
             .fields
             .iter()
-            .chain(editable_desc.fields.iter().flat_map(|f| f.columns.iter()))
-            .any(|f| f.kind == "user");
-    if open && wants_people {
-        people = state.runtime.people().await?;
-    }
+            .chain(editable.fields.iter().flat_map(|f| f.columns.iter()))
+            .any(|f| f.kind == "user")
+}
 
+/// The editable fields' inputs at this step, by key, holding what was typed (after an error)
+/// or what is stored.
+async fn editable_inputs(
+    state: &AppState,
+    editable: &FormDesc,
+    detail: &TaskDetail,
+    draft: &Draft,
+    lang: Lang,
+) -> Result<HashMap<String, FieldView>, PageError> {
+    if editable.fields.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let stored = fields::raw_from_stored(editable, &detail.record.data);
+    let raw = draft.raw.clone().unwrap_or_else(|| stored.clone());
+    let read_only = fields::read_only_fields(editable, &stored);
+    let pickers = Pickers::for_form(state, editable).await?;
+    let cx = ViewContext {
+        lang,
+        errors: &draft.errors,
+        pickers: &pickers,
+        read_only: &read_only,
+        record_id: Some(detail.record.id.as_str()),
+    };
+    Ok(fields::views(editable, &raw, &cx)
+        .into_iter()
+        .map(|v| (v.key.clone(), v))
+        .collect())
+}
+
+/// Every field the step shows, in form order: an input where it may be changed, the stored
+/// value where it may only be seen.
+fn field_items(
+    form: &formwork_forms::CompiledForm,
+    desc: &FormDesc,
+    mut inputs: HashMap<String, FieldView>,
+    detail: &TaskDetail,
+    lang: Lang,
+) -> Vec<FieldItem> {
     let displayed: HashMap<String, DisplayField> = form
         .project_for_display(&detail.record.data)
         .into_iter()
         .map(|d| (d.key.clone(), d))
         .collect();
-    let items: Vec<FieldItem> = desc
-        .fields
+    desc.fields
         .iter()
         .filter_map(|f| {
-            let wide = fields::wide(&f.kind);
             if let Some(input) = inputs.remove(&f.key) {
                 return Some(FieldItem {
                     key: f.key.clone(),
@@ -224,16 +293,17 @@ async fn page(
             let d = displayed.get(&f.key)?;
             Some(FieldItem {
                 key: f.key.clone(),
-                wide,
+                wide: fields::wide(&f.kind),
                 input: None,
-                shown: Some(Shown::new(d, &desc, &detail.record.id, lang)),
+                shown: Some(Shown::new(d, desc, detail.record.id.as_str(), lang)),
             })
         })
-        .collect();
+        .collect()
+}
 
-    let actions: Vec<&str> = detail.actions.clone();
-    let has = |a: &str| actions.contains(&a);
-    let return_to: Vec<Choice> = detail
+/// The earlier steps the task may be returned to, the one chosen before an error selected.
+fn return_choices(detail: &TaskDetail, draft: &Draft, lang: Lang) -> Vec<Choice> {
+    detail
         .return_to
         .iter()
         .map(|n| Choice {
@@ -241,114 +311,123 @@ async fn page(
             value: n.id.clone(),
             label: step_name(n, lang),
         })
-        .collect();
-    let task = &detail.task;
-    let closed = (!open).then(|| {
-        if task.status == "done" {
-            lang.message(
-                "ui.task.handled",
-                &[
-                    ("action", &task_action(lang, task.action.as_deref())),
-                    (
-                        "at",
-                        &task.decided_at.map(format::instant).unwrap_or_default(),
-                    ),
-                ],
-            )
-        } else {
-            lang.message("ui.task.ended", &[])
-        }
-    });
-    let number = detail
-        .record
-        .number
-        .clone()
-        .unwrap_or_else(|| detail.record.id.clone());
-    let step = step_name(&detail.node, lang);
-    let more_open = matches!(draft.action.as_str(), "return" | "transfer" | "add_signer");
-    let badge = super::home::open_tasks(state, caller)
-        .await
-        .map(|t| t.len())
-        .filter(|n| *n > 0)
-        .map(format::count);
-    let timeline = TimelineView::new(&detail.timeline, lang, now);
-    let fill = detail.node.kind == "fill";
-    // At a fill step the person reworks what someone sent back: say who and why up front.
-    let sent_back = fill
-        .then(|| {
-            timeline
-                .rows
-                .iter()
-                .rev()
-                .find(|r| matches!(r.tone, "rejected" | "returned") && r.actor.is_some())
-        })
-        .flatten()
-        .map(|r| {
-            context! {
-                actor => r.actor.clone(),
-                step => r.step.clone(),
-                action => r.action.clone(),
-                comment => r.comment.clone(),
-            }
-        });
-    let chrome = Chrome::new(lang, Some(caller), here);
-    let mut response = render(
-        "task.html",
-        &chrome,
-        context! {
-            nav_current => "inbox",
-            nav_tasks => badge,
-            task => context! {
-                id => task.id.clone(),
-                status_key => task.status.clone(),
-                status => lang.message(&format!("ui.task.status.{}", task.status), &[]),
-                tone => match task.status.as_str() {
-                    "open" => "in_review",
-                    "done" => "approved",
-                    _ => "withdrawn",
-                },
-                arrived => format::instant(task.created_at),
-                due => task.due_at.map(format::instant),
-                overdue => open && task.due_at.is_some_and(|d| d < now),
-                fill,
-            },
-            step,
-            number,
-            title => title(&desc, &detail.record.data),
-            process_name => detail.process_name.get(tag).to_owned(),
-            submitter => detail.submitter.as_ref().map(|u| u.display_name.clone()),
-            record_url => format!("/records/{}", detail.record.id),
-            fields => data(&items),
-            editable => !editable.is_empty(),
-            open,
-            closed,
-            can => context! {
-                approve => has("approve"),
-                reject => has("reject"),
-                submit => has("submit"),
-                withdraw => has("withdraw"),
-                return => has("return") && !return_to.is_empty(),
-                transfer => has("transfer"),
-                add_signer => has("add_signer"),
-            },
-            return_to => data(&return_to),
-            people => data(&people),
-            timeline => data(&timeline),
-            sent_back,
-            draft => context! {
-                action => draft.action,
-                comment => draft.comment,
-                transfer_to => draft.transfer_to,
-                signer => draft.signer,
-                signer_before => draft.signer_before,
-            },
-            more_open,
-            message => draft.message,
-            summary => data(&draft.errors.summary),
+        .collect()
+}
+
+/// What the person chose and wrote, shown again after an error.
+fn draft_context(draft: &Draft) -> minijinja::Value {
+    context! {
+        action => draft.action.clone(),
+        comment => draft.comment.clone(),
+        transfer_to => draft.transfer_to.clone(),
+        signer => draft.signer.clone(),
+        signer_before => draft.signer_before,
+    }
+}
+
+/// What a closed task's page says about it: who did what when, or that it ended.
+fn closed_note(task: &Task, lang: Lang) -> String {
+    if task.status == TaskStatus::Done {
+        let action = task_action(lang, task.action.map(TaskAction::as_str));
+        let at = task.decided_at.map(format::instant).unwrap_or_default();
+        lang.message("ui.task.handled", &[("action", &action), ("at", &at)])
+    } else {
+        lang.message("ui.task.ended", &[])
+    }
+}
+
+/// At a fill step the person reworks what someone sent back: who sent it and why, up front.
+fn sent_back(timeline: &TimelineView) -> Option<minijinja::Value> {
+    let r = timeline
+        .rows
+        .iter()
+        .rev()
+        .find(|r| matches!(r.tone, "rejected" | "returned") && r.actor.is_some())?;
+    Some(context! {
+        actor => r.actor.clone(),
+        step => r.step.clone(),
+        action => r.action.clone(),
+        comment => r.comment.clone(),
+    })
+}
+
+/// The task as the page's header shows it.
+fn task_summary(task: &Task, lang: Lang, now: OffsetDateTime, fill: bool) -> minijinja::Value {
+    let open = task.status == TaskStatus::Open;
+    context! {
+        id => task.id.to_string(),
+        status_key => task.status.as_str(),
+        status => lang.message(&format!("ui.task.status.{}", task.status), &[]),
+        tone => match task.status {
+            TaskStatus::Open => "in_review",
+            TaskStatus::Done => "approved",
+            TaskStatus::Cancelled => "withdrawn",
         },
-    );
-    *response.status_mut() = status;
-    Ok(response)
+        arrived => format::instant(task.created_at),
+        due => task.due_at.map(format::instant),
+        overdue => open && task.due_at.is_some_and(|d| d < now),
+        fill,
+    }
+}
+
+/// Which actions the page offers.
+fn permitted(actions: &[&str], may_return: bool) -> minijinja::Value {
+    let has = |a: &str| actions.contains(&a);
+    context! {
+        approve => has("approve"),
+        reject => has("reject"),
+        submit => has("submit"),
+        withdraw => has("withdraw"),
+        return => has("return") && may_return,
+        transfer => has("transfer"),
+        add_signer => has("add_signer"),
+    }
+}
+
+/// What the person typed into the step's editable fields, and the changes it makes to the
+/// stored record (`None` when none).
+fn edited(
+    editable: &FormDesc,
+    submitted: &Submitted,
+    detail: &TaskDetail,
+) -> (fields::Raw, Option<Value>) {
+    let stored = fields::raw_from_stored(editable, &detail.record.data);
+    let skip = fields::read_only_fields(editable, &stored);
+    let raw = fields::raw_from_pairs(editable, &submitted.pairs, &HashMap::new());
+    let input = fields::to_input(editable, &raw, &Mode::Edit { skip: &skip });
+    let changes = changes(input, &detail.record.data);
+    (raw, changes)
+}
+
+/// A refused decision's problems: beside the editable fields they name, or else as the
+/// page's message.
+fn place_problems(
+    draft: &mut Draft,
+    problems: Vec<Problem>,
+    editable: &[String],
+    editable_desc: &FormDesc,
+    lang: Lang,
+) {
+    let problems = form_problems(problems);
+    let field_problems: Vec<Problem> = problems
+        .iter()
+        .filter(|p| {
+            let key = p.pointer.trim_start_matches('/');
+            let key = key.split('/').next().unwrap_or_default();
+            editable.iter().any(|k| k == key)
+        })
+        .cloned()
+        .collect();
+    if field_problems.is_empty() {
+        let first = RuntimeError::Invalid { problems };
+        draft.message = Some(failure(lang, &first));
+    } else {
+        draft.errors = Errors::place(editable_desc, &field_problems, lang);
+        draft.message = Some(lang.message(
+            "ui.error_summary",
+            &[("count", &draft.errors.summary.len().to_string())],
+        ));
+    }
 }
 
 /// `GET /tasks/{id}`
@@ -359,6 +438,7 @@ pub(crate) async fn show(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
+    let id: TaskId = named(&id)?;
     let detail = state.runtime.task_detail(&caller, &id).await?;
     page(
         &state,
@@ -383,6 +463,7 @@ pub(crate) async fn decide(
     Path(id): Path<String>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
+    let id: TaskId = named(&id)?;
     let detail = state.runtime.task_detail(&caller, &id).await?;
     let here = format!("/tasks/{id}");
     let get = |name: &str| submitted.get(name).unwrap_or_default().to_owned();
@@ -407,11 +488,8 @@ pub(crate) async fn decide(
     let editable_desc = only(&desc, &editable);
     let mut data = None;
     if matches!(action.as_str(), "approve" | "submit") && !editable.is_empty() {
-        let stored = fields::raw_from_stored(&editable_desc, &detail.record.data);
-        let skip = fields::read_only_fields(&editable_desc, &stored);
-        let raw = fields::raw_from_pairs(&editable_desc, &submitted.pairs, &HashMap::new());
-        let input = fields::to_input(&editable_desc, &raw, &Mode::Edit { skip: &skip });
-        data = changes(input, &detail.record.data);
+        let (raw, changed) = edited(&editable_desc, &submitted, &detail);
+        data = changed;
         draft.raw = Some(raw);
     }
     let request = DecideRequest {
@@ -437,26 +515,7 @@ pub(crate) async fn decide(
             (StatusCode::CONFLICT, fresh)
         }
         Err(RuntimeError::Invalid { problems }) => {
-            let problems = form_problems(problems);
-            let field_problems: Vec<Problem> = problems
-                .iter()
-                .filter(|p| {
-                    let key = p.pointer.trim_start_matches('/');
-                    let key = key.split('/').next().unwrap_or_default();
-                    editable.iter().any(|k| k == key)
-                })
-                .cloned()
-                .collect();
-            if field_problems.is_empty() {
-                let first = RuntimeError::Invalid { problems };
-                draft.message = Some(failure(lang, &first));
-            } else {
-                draft.errors = Errors::place(&editable_desc, &field_problems, lang);
-                draft.message = Some(lang.message(
-                    "ui.error_summary",
-                    &[("count", &draft.errors.summary.len().to_string())],
-                ));
-            }
+            place_problems(&mut draft, problems, &editable, &editable_desc, lang);
             (StatusCode::UNPROCESSABLE_ENTITY, detail)
         }
         Err(e) => return Err(e.into()),

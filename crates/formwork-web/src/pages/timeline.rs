@@ -267,8 +267,8 @@ impl TimelineView {
             .collect();
         TimelineView {
             name: t.process_name.get(lang.tag()).to_owned(),
-            status: format::status(lang, &t.instance.status),
-            status_key: t.instance.status.clone(),
+            status: format::status(lang, t.instance.status),
+            status_key: t.instance.status.to_string(),
             rows,
             waiting,
         }

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use formwork_runtime::Account;
 use formwork_runtime::{Caller, Runtime};
-use formwork_store::User;
+use formwork_store::{AppId, FormId};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -32,7 +33,7 @@ pub fn project(i: usize) -> Value {
 /// Submits projects `from..to` as `owner`, several at a time.
 pub async fn seed(
     runtime: &Arc<Runtime>,
-    owner: &User,
+    owner: &Account,
     from: usize,
     to: usize,
 ) -> anyhow::Result<()> {
@@ -40,19 +41,22 @@ pub async fn seed(
         .caller(owner.clone())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let app = AppId::parse(crate::SAMPLE_APP_ID)?;
+    let form = FormId::parse("project")?;
     let workers = 8;
     let mut handles = Vec::new();
     for w in 0..workers {
         let runtime = runtime.clone();
         let caller: Caller = caller.clone();
+        let (app, form) = (app.clone(), form.clone());
         handles.push(tokio::spawn(async move {
             let mut i = from + w;
             while i < to {
                 runtime
                     .submit_record(
                         &caller,
-                        "project-registration",
-                        "project",
+                        &app,
+                        &form,
                         &project(i),
                         None,
                         OffsetDateTime::now_utc(),

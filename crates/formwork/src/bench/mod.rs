@@ -107,8 +107,8 @@ async fn publish(runtime: &Runtime, package: &Value) -> anyhow::Result<()> {
 
 /// Signed-in connections and users the measurements act as.
 struct Actors {
-    sales: formwork_store::User,
-    manager: formwork_store::User,
+    sales: formwork_runtime::Account,
+    manager: formwork_runtime::Account,
     sales_cookie: String,
     manager_cookie: String,
 }
@@ -116,7 +116,7 @@ struct Actors {
 async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
     println!("\n## {}", target.name());
     let store = crate::open_migrated(target.url()).await?;
-    let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(target.files_dir()));
+    let runtime = Arc::new(Runtime::new(store).with_files_dir(target.files_dir()));
     runtime
         .ensure_demo_org(PASSWORD, false)
         .await
@@ -133,8 +133,13 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
     let echo = spawn_echo().await?;
     let raw = target.pool().await?;
     let user = |name: &'static str| {
-        let store = store.clone();
-        async move { store.get_user_by_username(name).await?.context(name) }
+        let runtime = runtime.clone();
+        async move {
+            runtime
+                .user_by_username(name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))
+        }
     };
     let actors = Actors {
         sales: user("sales1").await?,
@@ -249,7 +254,7 @@ impl Lines<'_> {
     async fn submissions(
         &self,
         path: &str,
-        assignee: Option<&formwork_store::User>,
+        assignee: Option<&formwork_runtime::Account>,
         label: &str,
     ) -> anyhow::Result<Vec<raw::Started>> {
         let mut ours_conn = http::Conn::open(self.server).await?;

@@ -6,7 +6,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use formwork_store::{User, new_id};
+use formwork_runtime::Account;
+use formwork_store::new_id;
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -157,8 +158,8 @@ macro_rules! insert_tx {
         sqlx::query(INSERT_RECORD)
             .bind($id)
             .bind(format!("RAW-{seq:07}"))
-            .bind(&$owner.id)
-            .bind(&$owner.department_id)
+            .bind($owner.id.as_str())
+            .bind($owner.department_id.as_ref().map(|d| d.as_str()))
             .bind(sqlx::types::Json($data))
             .bind($at)
             .execute(&mut *tx)
@@ -166,7 +167,7 @@ macro_rules! insert_tx {
         sqlx::query(INSERT_AUDIT)
             .bind(new_id())
             .bind($at)
-            .bind(&$owner.id)
+            .bind($owner.id.as_str())
             .bind(format!("record:{}", $id))
             .bind(sqlx::types::Json($detail))
             .execute(&mut *tx)
@@ -191,7 +192,7 @@ macro_rules! first_page {
             .bind("project-registration")
             .bind("project")
             .bind($region)
-            .bind(&$owner.id)
+            .bind($owner.id.as_str())
             .bind($limit)
             .fetch_all($pool)
             .await?
@@ -241,7 +242,7 @@ macro_rules! start_rows {
                 .bind(new_id())
                 .bind($instance)
                 .bind($at)
-                .bind(&$owner.id)
+                .bind($owner.id.as_str())
                 .bind(node)
                 .bind(action)
                 .execute(&mut *$tx)
@@ -278,7 +279,7 @@ macro_rules! decide_tx {
         let mut tx = $tx;
         let (record, instance, owner) = $started;
         let closed = sqlx::query(CLOSE_TASK)
-            .bind(&$actor.id)
+            .bind($actor.id.as_str())
             .bind($at)
             .bind(instance)
             .execute(&mut *tx)
@@ -297,7 +298,7 @@ macro_rules! decide_tx {
                 .bind(new_id())
                 .bind(instance)
                 .bind($at)
-                .bind(&$actor.id)
+                .bind($actor.id.as_str())
                 .bind(node)
                 .bind(action)
                 .execute(&mut *tx)
@@ -316,7 +317,7 @@ impl Pool {
     /// Writes a record as a submission does; with `assignee`, also starts its process.
     pub async fn insert_record(
         &self,
-        owner: &User,
+        owner: &Account,
         data: &Value,
         assignee: Option<&str>,
     ) -> anyhow::Result<Started> {
@@ -339,11 +340,11 @@ impl Pool {
                 insert_tx!(pool.begin().await?, &id, owner, data, &detail, now, process)
             }
         }
-        Ok((id, instance, owner.id.clone()))
+        Ok((id, instance, owner.id.to_string()))
     }
 
     /// Approves the open task of a raw submission, ending its instance.
-    pub async fn decide(&self, started: &Started, actor: &User) -> anyhow::Result<()> {
+    pub async fn decide(&self, started: &Started, actor: &Account) -> anyhow::Result<()> {
         let now = OffsetDateTime::now_utc();
         let ids = (&started.0, &started.1, &started.2);
         match self {
@@ -362,7 +363,7 @@ impl Pool {
     /// newest first; returns how many rows came back.
     pub async fn first_page(
         &self,
-        owner: &User,
+        owner: &Account,
         region: &str,
         limit: i64,
     ) -> anyhow::Result<usize> {

@@ -1,0 +1,15 @@
+//! Metadata → SQL for Formwork, with no IO: the record list query today, report plans next.
+//!
+//! Statements are built with sea-query. What the two databases say differently is the
+//! [`Dialect`] trait ([`Sqlite`], [`Postgres`]); the store backends pick one and bind the
+//! built statement with sea-query-sqlx.
+
+pub mod dialect;
+pub mod instant;
+pub mod list;
+
+pub use dialect::{Dialect, Postgres, Sqlite};
+pub use list::{
+    Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, QueryError, QueryResult,
+    RecordQuery, ValueKind, Visibility,
+};

@@ -1,0 +1,574 @@
+//! The record list query: what a caller asks for ([`RecordQuery`]) and the SELECT that answers
+//! it, built with sea-query. User values are always bound; field keys go into the SQL as
+//! literals (so expression indexes on a field can match), which is safe only because a
+//! [`FieldKey`] admits nothing but `[a-z][a-z0-9_]*`.
+
+use std::fmt;
+
+use formwork_model::{AppId, DepartmentId, FormId, RecordId, UserId};
+use sea_query::{
+    Asterisk, Expr, ExprTrait as _, NullOrdering, Order, Query, SelectStatement, UnionType,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::dialect::Dialect;
+
+/// The most rows one list returns: a page of 200 and one more, which a caller may ask for to
+/// learn whether another page follows. Larger limits are cut to this.
+pub const MAX_LIST_LIMIT: u32 = 201;
+
+/// Above this many departments a list tests visibility with one `OR` instead of a branch per
+/// department.
+const MAX_BRANCHES: usize = 32;
+
+/// A query the builder refuses. Callers check queries against the form first, so this is a
+/// bug, not user input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid record query: {0}")]
+pub struct QueryError(String);
+
+pub type QueryResult<T> = Result<T, QueryError>;
+
+/// A field key that may go into SQL text: `[a-z][a-z0-9_]*`, at most 64 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FieldKey(String);
+
+impl FieldKey {
+    pub fn parse(key: &str) -> QueryResult<FieldKey> {
+        let mut chars = key.chars();
+        let ok = key.len() <= 64
+            && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if ok {
+            Ok(FieldKey(key.to_owned()))
+        } else {
+            Err(QueryError(format!("field key `{key}`")))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FieldKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which records a list may return: the caller's read permission, enforced in SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Visibility {
+    All,
+    /// Records owned by the user, or belonging to one of the departments.
+    OwnOrDepartments {
+        owner_id: UserId,
+        department_ids: Vec<DepartmentId>,
+    },
+}
+
+/// A column a filter or sort reads: a system column, or a top-level field of `data`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// One of `id`, `number`, `owner_id`, `department_id`, `status`, `created_at`,
+    /// `updated_at`.
+    System(&'static str),
+    /// A field (checked against the form by the caller) and how to compare it.
+    Data { key: FieldKey, kind: ValueKind },
+}
+
+/// How a data field's JSON value compares in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Text,
+    /// Numbers, and money stored as decimal strings (compared as numbers).
+    Number,
+    Bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Case-insensitive substring (text only).
+    Contains,
+    /// Value is one of a list.
+    In,
+    IsNull,
+    NotNull,
+}
+
+/// One condition of a list. Comparisons follow the column's kind; `Ne` also matches records
+/// where the field is missing or null, and `Eq`/`Ne` with a null value mean `IsNull`/`NotNull`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    pub column: Column,
+    pub op: FilterOp,
+    /// A string, number or bool; a list for `In`; ignored for `IsNull`/`NotNull`.
+    pub value: Value,
+}
+
+/// A keyset position: the sort column's value in the last row seen (as the record holds it:
+/// the JSON value of a data field, RFC 3339 text for `created_at`/`updated_at`, null when
+/// missing) and that row's id. Without a sort only the id counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub value: Value,
+    pub id: RecordId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordQuery {
+    pub app_id: AppId,
+    pub form_id: FormId,
+    pub visibility: Visibility,
+    pub filters: Vec<Filter>,
+    /// A needle and the text fields to look in: matches the number or any listed field
+    /// containing the needle, case-insensitively (`%` and `_` are plain characters).
+    pub search: Option<(String, Vec<FieldKey>)>,
+    /// Sort column and direction; ties go by id in the same direction, and records without a
+    /// value come last in both directions. Without a sort: by id, newest first.
+    pub sort: Option<(Column, bool /* descending */)>,
+    /// Continue strictly after this position of the same query.
+    pub after: Option<Cursor>,
+    /// At most [`MAX_LIST_LIMIT`].
+    pub limit: u32,
+}
+
+/// The columns of a record, in the order every list selects them.
+pub const RECORD_COLUMNS: [&str; 12] = [
+    "id",
+    "app_id",
+    "form_id",
+    "app_version",
+    "number",
+    "owner_id",
+    "department_id",
+    "status",
+    "data",
+    "rev",
+    "created_at",
+    "updated_at",
+];
+
+/// How a column's values compare.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Number,
+    Bool,
+    Instant,
+}
+
+/// A column resolved to SQL.
+struct Col {
+    expr: Expr,
+    kind: Kind,
+    /// Whether rows can lack a value; those sort last and need their own keyset branch.
+    nullable: bool,
+    /// The column as text, for `Contains` and search; `None` for instants.
+    text: Option<Expr>,
+}
+
+fn invalid(message: String) -> QueryError {
+    QueryError(message)
+}
+
+fn column<D: Dialect>(column: &Column) -> QueryResult<Col> {
+    match column {
+        Column::System(name) => {
+            let (kind, nullable) = match *name {
+                "id" | "owner_id" | "status" => (Kind::Text, false),
+                "number" | "department_id" => (Kind::Text, true),
+                "created_at" | "updated_at" => (Kind::Instant, false),
+                other => return Err(invalid(format!("column `{other}`"))),
+            };
+            let expr = Expr::col(*name);
+            let text = (kind == Kind::Text).then(|| expr.clone());
+            Ok(Col {
+                expr,
+                kind,
+                nullable,
+                text,
+            })
+        }
+        Column::Data { key, kind } => Ok(Col {
+            expr: Expr::cust(D::data_field(key, *kind)),
+            kind: match kind {
+                ValueKind::Text => Kind::Text,
+                ValueKind::Number => Kind::Number,
+                ValueKind::Bool => Kind::Bool,
+            },
+            nullable: true,
+            text: Some(Expr::cust(D::data_text(key))),
+        }),
+    }
+}
+
+/// `s` if it is a decimal number PostgreSQL's `numeric` and SQLite's `REAL` both read:
+/// optional sign, digits with an optional fraction, optional exponent.
+fn decimal(s: &str) -> Option<&str> {
+    let s = s.trim();
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = digits(int) && digits(frac) && !(int.is_empty() && frac.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    (mantissa_ok && exponent_ok).then_some(s)
+}
+
+/// A JSON value as an SQL operand of `kind`; `None` for null. `what` names it in errors.
+fn operand<D: Dialect>(kind: Kind, value: &Value, what: &str) -> QueryResult<Option<Expr>> {
+    let bad = || invalid(format!("{what} {value} does not fit the column"));
+    Ok(Some(match (kind, value) {
+        (_, Value::Null) => return Ok(None),
+        (Kind::Text, Value::String(s)) => Expr::val(s.clone()),
+        (Kind::Text, Value::Number(n)) => Expr::val(n.to_string()),
+        (Kind::Text, Value::Bool(b)) => Expr::val(b.to_string()),
+        (Kind::Number, Value::Number(n)) => Expr::val(n.to_string()).cast_as(D::NUMBER_TYPE),
+        (Kind::Number, Value::String(s)) => {
+            let s = decimal(s).ok_or_else(bad)?;
+            Expr::val(s.to_owned()).cast_as(D::NUMBER_TYPE)
+        }
+        (Kind::Bool, Value::Bool(b)) => Expr::val(*b),
+        (Kind::Instant, Value::String(s)) => {
+            let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| bad())?;
+            Expr::val(D::instant(t))
+        }
+        _ => return Err(bad()),
+    }))
+}
+
+/// `%needle%` with the needle's `\`, `%` and `_` escaped by `\`.
+fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn filter<D: Dialect>(f: &Filter) -> QueryResult<Expr> {
+    let col = column::<D>(&f.column)?;
+    let e = col.expr.clone();
+    let value = || operand::<D>(col.kind, &f.value, "filter value");
+    Ok(match f.op {
+        FilterOp::IsNull => e.is_null(),
+        FilterOp::NotNull => e.is_not_null(),
+        FilterOp::Eq => match value()? {
+            Some(v) => e.eq(v),
+            None => e.is_null(),
+        },
+        FilterOp::Ne => match value()? {
+            Some(v) => e.clone().ne(v).or(e.is_null()),
+            None => e.is_not_null(),
+        },
+        FilterOp::Lt | FilterOp::Le | FilterOp::Gt | FilterOp::Ge => {
+            let v = value()?.ok_or_else(|| invalid("null compared by order".into()))?;
+            match f.op {
+                FilterOp::Lt => e.lt(v),
+                FilterOp::Le => e.lte(v),
+                FilterOp::Gt => e.gt(v),
+                _ => e.gte(v),
+            }
+        }
+        FilterOp::In => {
+            let Value::Array(items) = &f.value else {
+                return Err(invalid(format!("`In` needs a list, not {}", f.value)));
+            };
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                values.push(
+                    operand::<D>(col.kind, item, "list item")?
+                        .ok_or_else(|| invalid("null in an `In` list".into()))?,
+                );
+            }
+            e.is_in(values)
+        }
+        FilterOp::Contains => {
+            let (Some(text), Value::String(needle)) = (col.text, &f.value) else {
+                return Err(invalid(format!(
+                    "`Contains` {} on a non-text column",
+                    f.value
+                )));
+            };
+            D::like_ci(text, contains_pattern(needle))
+        }
+    })
+}
+
+/// Rows strictly after `cursor` in the order `(sort, id)`, both in one direction, with rows
+/// lacking a sort value after all others.
+fn after<D: Dialect>(sort: Option<&(Col, bool)>, cursor: &Cursor) -> QueryResult<Expr> {
+    let id = || Expr::col("id");
+    let cursor_id = || Expr::val(cursor.id.as_str());
+    let beyond = |a: Expr, b: Expr, desc: bool| if desc { a.lt(b) } else { a.gt(b) };
+    let Some((col, desc)) = sort else {
+        return Ok(beyond(id(), cursor_id(), true));
+    };
+    let (e, desc) = (col.expr.clone(), *desc);
+    Ok(
+        match operand::<D>(col.kind, &cursor.value, "cursor value")? {
+            // A row value comparison, which PostgreSQL can run as one index range.
+            Some(v) if !col.nullable => {
+                beyond(Expr::tuple([e, id()]), Expr::tuple([v, cursor_id()]), desc)
+            }
+            Some(v) => beyond(e.clone(), v.clone(), desc)
+                .or(e.clone().eq(v).and(beyond(id(), cursor_id(), desc)))
+                .or(e.is_null()),
+            None if col.nullable => e.is_null().and(beyond(id(), cursor_id(), desc)),
+            None => {
+                return Err(invalid(
+                    "null cursor value for a column that has one".into(),
+                ));
+            }
+        },
+    )
+}
+
+/// The list's rows before visibility: the form's live records matching the filters, the
+/// search and the cursor.
+fn base<D: Dialect>(q: &RecordQuery, sort: Option<&(Col, bool)>) -> QueryResult<SelectStatement> {
+    let mut base = Query::select();
+    base.columns(RECORD_COLUMNS)
+        .from("records")
+        .and_where(Expr::col("app_id").eq(q.app_id.as_str()))
+        .and_where(Expr::col("form_id").eq(q.form_id.as_str()))
+        .and_where(Expr::col("deleted_at").is_null());
+    for f in &q.filters {
+        base.and_where(filter::<D>(f)?);
+    }
+    if let Some((needle, keys)) = &q.search {
+        let needle = needle.trim();
+        if !needle.is_empty() {
+            let mut any = D::like_ci(Expr::col("number"), contains_pattern(needle));
+            for key in keys {
+                let field = Expr::cust(D::data_text(key));
+                any = any.or(D::like_ci(field, contains_pattern(needle)));
+            }
+            base.and_where(any);
+        }
+    }
+    if let Some(cursor) = &q.after {
+        base.and_where(after::<D>(sort, cursor)?);
+    }
+    Ok(base)
+}
+
+/// The SELECT for `q`, or `None` when it cannot return a row (a limit of zero).
+///
+/// Visibility "own or these departments" becomes a UNION ALL of disjoint branches, the
+/// owner's records and each department's records of other owners, each ordered and cut to
+/// one page, then merged. A single `owner_id = ? OR department_id IN (…)` walks the list
+/// index and filters, which reads the whole form when the user sees few of its records
+/// (34 ms against 0.06 ms on 100k records on SQLite, which cannot combine two index orders).
+pub fn select<D: Dialect>(q: &RecordQuery) -> QueryResult<Option<SelectStatement>> {
+    let limit = u64::from(Ord::min(q.limit, MAX_LIST_LIMIT));
+    if limit == 0 {
+        return Ok(None);
+    }
+    let sort = q
+        .sort
+        .as_ref()
+        .map(|(c, desc)| column::<D>(c).map(|c| (c, *desc)))
+        .transpose()?;
+    let mut base = base::<D>(q, sort.as_ref())?;
+    let (owner_id, mut departments) = match &q.visibility {
+        Visibility::All => return Ok(Some(ordered(base, sort.as_ref(), limit))),
+        Visibility::OwnOrDepartments {
+            owner_id,
+            department_ids,
+        } => (owner_id, department_ids.clone()),
+    };
+    departments.sort();
+    departments.dedup();
+    let own = Expr::col("owner_id").eq(owner_id.as_str());
+    if departments.is_empty() || departments.len() > MAX_BRANCHES {
+        let visible = if departments.is_empty() {
+            own
+        } else {
+            own.or(Expr::col("department_id").is_in(departments.iter().map(DepartmentId::as_str)))
+        };
+        base.and_where(visible);
+        return Ok(Some(ordered(base, sort.as_ref(), limit)));
+    }
+    // Each branch also selects the sort value as `sort_key`: the ORDER BY of a UNION may only
+    // name its output columns.
+    if let Some((col, _)) = &sort {
+        base.expr_as(col.expr.clone(), "sort_key");
+    }
+    let branch = |visible: Expr, alias: String| {
+        let mut b = base.clone();
+        b.and_where(visible);
+        let mut wrapped = Query::select();
+        wrapped
+            .column(Asterisk)
+            .from_subquery(ordered(b, sort.as_ref(), limit), alias);
+        wrapped
+    };
+    let mut merged = branch(own, "own".to_owned());
+    for (i, dept) in departments.into_iter().enumerate() {
+        let theirs = Expr::col("department_id")
+            .eq(dept.as_str())
+            .and(Expr::col("owner_id").ne(owner_id.as_str()));
+        merged.union(UnionType::All, branch(theirs, format!("dept{i}")));
+    }
+    match &sort {
+        None => {
+            merged.order_by("id", Order::Desc);
+        }
+        Some((_, desc)) => {
+            let order = if *desc { Order::Desc } else { Order::Asc };
+            merged.order_by_with_nulls("sort_key", order.clone(), NullOrdering::Last);
+            merged.order_by("id", order);
+        }
+    }
+    merged.limit(limit);
+    Ok(Some(merged))
+}
+
+/// `s` ordered by the sort (records without a value last) and then id, cut to `limit`.
+fn ordered(mut s: SelectStatement, sort: Option<&(Col, bool)>, limit: u64) -> SelectStatement {
+    match sort {
+        None => {
+            s.order_by("id", Order::Desc);
+        }
+        Some((col, desc)) => {
+            let order = if *desc { Order::Desc } else { Order::Asc };
+            if col.nullable {
+                s.order_by_expr_with_nulls(col.expr.clone(), order.clone(), NullOrdering::Last);
+            } else {
+                s.order_by_expr(col.expr.clone(), order.clone());
+            }
+            s.order_by("id", order);
+        }
+    }
+    s.limit(limit);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Postgres, Sqlite};
+    use serde_json::json;
+
+    fn amount() -> Column {
+        Column::Data {
+            key: FieldKey::parse("amount").unwrap(),
+            kind: ValueKind::Number,
+        }
+    }
+
+    const OWNER: &str = "01936f6e-8a4b-7c3d-9e2f-000000000001";
+    const DEPT: &str = "01936f6e-8a4b-7c3d-9e2f-0000000000d1";
+    const AFTER: &str = "01936f6e-8a4b-7c3d-9e2f-000000000190";
+
+    fn sample() -> RecordQuery {
+        RecordQuery {
+            app_id: AppId::parse("projects").unwrap(),
+            form_id: FormId::parse("project").unwrap(),
+            visibility: Visibility::OwnOrDepartments {
+                owner_id: UserId::parse(OWNER).unwrap(),
+                department_ids: vec![DepartmentId::parse(DEPT).unwrap()],
+            },
+            filters: vec![Filter {
+                column: amount(),
+                op: FilterOp::Gt,
+                value: json!("9.5"),
+            }],
+            search: Some(("acme".into(), vec![FieldKey::parse("customer").unwrap()])),
+            sort: Some((amount(), true)),
+            after: Some(Cursor {
+                value: json!("100000.30"),
+                id: RecordId::parse(AFTER).unwrap(),
+            }),
+            limit: 21,
+        }
+    }
+
+    /// The SQL of the sample and its bound strings.
+    fn built<D: Dialect>() -> (String, Vec<String>) {
+        let (sql, values) = select::<D>(&sample()).unwrap().unwrap().build(D::builder());
+        if std::env::var_os("FORMWORK_PRINT_SQL").is_some() {
+            println!("{sql}");
+        }
+        let strings = values
+            .0
+            .into_iter()
+            .filter_map(|v| match v {
+                sea_query::Value::String(Some(s)) => Some(s),
+                _ => None,
+            })
+            .collect();
+        (sql, strings)
+    }
+
+    fn assert_values_are_bound(strings: &[String]) {
+        assert!(
+            strings
+                .iter()
+                .all(|s| !s.contains("amount") && !s.contains("customer"))
+        );
+        for v in ["9.5", "100000.30", "%acme%", OWNER, DEPT, AFTER] {
+            assert!(
+                strings.iter().any(|s| s == v),
+                "{v} is not bound: {strings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sqlite_list_sql_puts_field_paths_in_as_literals_and_binds_every_value() {
+        let (sql, strings) = built::<Sqlite>();
+        assert!(
+            sql.contains("CAST(json_extract(data, '$.amount') AS REAL)"),
+            "{sql}"
+        );
+        assert_values_are_bound(&strings);
+    }
+
+    #[test]
+    fn postgres_list_sql_puts_field_paths_in_as_literals_and_binds_every_value() {
+        let (sql, strings) = built::<Postgres>();
+        assert!(sql.contains("CAST(data ->> 'amount' AS numeric)"), "{sql}");
+        assert_values_are_bound(&strings);
+    }
+
+    #[test]
+    fn field_keys_admit_only_lower_case_identifiers() {
+        for good in ["amount", "a", "end_date2"] {
+            assert!(FieldKey::parse(good).is_ok(), "{good}");
+        }
+        let long = "a".repeat(65);
+        for bad in ["", "Amount", "1a", "a-b", "a'b", "a b", long.as_str()] {
+            assert!(FieldKey::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_zero_limit_builds_no_query() {
+        let mut q = sample();
+        q.limit = 0;
+        assert!(select::<Sqlite>(&q).unwrap().is_none());
+    }
+}

@@ -1,0 +1,133 @@
+//! The permission policy, asked by every path: what a caller may do with a form's records
+//! (create, list and read in a scope, edit), and — in [`fields`] — what a person at a process
+//! step may see and change of a record.
+//!
+//! A form's permissions name roles; `*` names every signed-in user, and admins may do
+//! everything. Reading has three scopes: all records, those of the departments a person
+//! belongs to or heads (with their sub-departments), or their own. Whoever may create may read
+//! their own.
+
+pub mod fields;
+
+use formwork_model::{FormDef, FormPermissionsDef, Text};
+use formwork_store::{DepartmentId, Record, RoleId};
+
+use crate::Account;
+use crate::{RuntimeError, RuntimeResult};
+
+/// Role that matches every signed-in user in form permissions.
+const EVERYONE: &str = "*";
+
+/// The signed-in user with what permissions need.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: Account,
+    pub roles: Vec<RoleId>,
+}
+
+impl Caller {
+    /// Whether the caller holds one of `roles` (or `*` is among them, or they are an admin).
+    pub fn has_any(&self, roles: &[String]) -> bool {
+        self.user.is_admin
+            || roles
+                .iter()
+                .any(|r| r == EVERYONE || self.roles.iter().any(|mine| mine == r.as_str()))
+    }
+}
+
+/// Which records of a form a person may list and read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope {
+    /// Every record.
+    All,
+    /// Their own and those of the departments they belong to or head.
+    Department,
+    /// Only their own.
+    Own,
+}
+
+/// One form as a person may use it.
+#[derive(Debug, Clone)]
+pub struct FormAccess {
+    /// The form's id as the package names it.
+    pub form_id: String,
+    pub name: Text,
+    pub may_create: bool,
+    /// `None` when they may not list its records at all.
+    pub list_scope: Option<ListScope>,
+}
+
+/// The scope in which `caller` may read the records of a form, if any.
+pub fn list_scope(caller: &Caller, perms: &FormPermissionsDef) -> Option<ListScope> {
+    if caller.has_any(&perms.read_all) {
+        Some(ListScope::All)
+    } else if caller.has_any(&perms.read_department) {
+        Some(ListScope::Department)
+    } else if caller.has_any(&perms.read_own) || caller.has_any(&perms.create) {
+        Some(ListScope::Own)
+    } else {
+        None
+    }
+}
+
+/// What `caller` may do with the records of `form`.
+pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
+    FormAccess {
+        form_id: form.id.clone(),
+        name: form.name.clone(),
+        may_create: caller.has_any(&form.permissions.create),
+        list_scope: list_scope(caller, &form.permissions),
+    }
+}
+
+/// Whether `caller` may read `record`, given their scope and the departments they are in
+/// charge of (`Directory::in_charge`).
+pub(crate) fn may_read(
+    caller: &Caller,
+    scope: ListScope,
+    in_charge: &[DepartmentId],
+    record: &Record,
+) -> bool {
+    let own = record.owner_id == caller.user.id;
+    match scope {
+        ListScope::All => true,
+        ListScope::Department => {
+            own || record
+                .department_id
+                .as_ref()
+                .is_some_and(|d| in_charge.contains(d))
+        }
+        ListScope::Own => own,
+    }
+}
+
+/// Whether `caller` may edit (or delete) `record` of `form` by permission alone.
+fn may_change(caller: &Caller, form: &FormDef, record: &Record) -> bool {
+    let p = &form.permissions;
+    caller.has_any(&p.edit_all)
+        || (record.owner_id == caller.user.id && caller.has_any(&p.edit_own))
+}
+
+/// Whether `caller` may edit `record` of `form` now: by permission, and not while its
+/// approval is under way (the approvers are deciding on what they see).
+pub fn may_edit(caller: &Caller, form: &FormDef, record: &Record) -> bool {
+    may_change(caller, form, record) && record.status.is_editable()
+}
+
+/// [`may_edit`] as the reason it is refused: `Forbidden`, or `Conflict` while in review.
+pub(crate) fn check_editable(
+    caller: &Caller,
+    form: &FormDef,
+    record: &Record,
+) -> RuntimeResult<()> {
+    if !may_change(caller, form, record) {
+        return Err(RuntimeError::Forbidden);
+    }
+    if !record.status.is_editable() {
+        return Err(RuntimeError::Conflict(format!(
+            "record {} is in review",
+            record.id
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,343 @@
+//! Records: submit, read, list, edit and delete submitted forms, with per-form permissions
+//! by role enforced on every path. A record the caller may not read does not exist for them
+//! (404), and lists are filtered in SQL, so nothing leaks through counts or filters.
+
+use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
+use formwork_model::{NumberingDef, Problem};
+use formwork_store::{
+    AppId, DepartmentId, FormId, Inserted, NewRecord, Numbering, Record, RecordId, RecordStatus,
+    RecordUpdate, StoreError,
+};
+use serde_json::Value;
+use sha2::Digest as _;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::Account;
+use crate::accounts::problem;
+
+mod list;
+
+use crate::policy::{Caller, ListScope, check_editable, list_scope, may_read};
+use crate::{Runtime, RuntimeError, RuntimeResult};
+pub use list::{ListRequest, RecordPage};
+
+/// China Standard Time: users' dates and yearly number counters use it (no DST).
+fn local_offset() -> UtcOffset {
+    UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+impl Runtime {
+    /// The caller with their roles, from the directory.
+    pub async fn caller(&self, user: Account) -> RuntimeResult<Caller> {
+        let roles = self.directory().await?.roles_of(&user.id);
+        Ok(Caller { user, roles })
+    }
+
+    /// Validates and stores a new record under the app's latest version.
+    pub async fn submit_record(
+        &self,
+        caller: &Caller,
+        app_id: &AppId,
+        form_id: &FormId,
+        input: &Value,
+        idempotency_key: Option<String>,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Inserted> {
+        let app = self.latest_app(app_id).await?;
+        let form = app.form(form_id)?;
+        let perms = &form.def().permissions;
+        if !caller.has_any(&perms.create) {
+            return Err(if list_scope(caller, perms).is_some() {
+                RuntimeError::Forbidden
+            } else {
+                RuntimeError::NotFound(format!("form {form_id}"))
+            });
+        }
+        let mut input = input.clone();
+        self.resolve_files(caller, form, &mut input, None).await?;
+        let ctx = submit_context(caller, now, RecordMeta::default());
+        let mut clean = form.submit(&input, &ctx, None).map_err(invalid)?;
+        self.check_references(caller, &mut clean).await?;
+        let numbering = form.def().numbering.as_ref().map(|n| numbering_for(n, now));
+        // The form's process starts with the record, in the same transaction.
+        let (status, data, process) = match self
+            .start_process(&app, form_id, caller, &clean.data, now)
+            .await?
+        {
+            Some(started) => (
+                started.record_status,
+                started.record_data,
+                Some(started.process),
+            ),
+            None => (RecordStatus::Submitted, clean.data, None),
+        };
+        let inserted = self
+            .store
+            .insert_record(
+                NewRecord {
+                    app_id: app_id.clone(),
+                    form_id: form_id.clone(),
+                    app_version: app.version,
+                    owner_id: caller.user.id.clone(),
+                    department_id: caller.user.department_id.clone(),
+                    status,
+                    data,
+                    numbering,
+                    idempotency_key,
+                    request_hash: hex::encode(sha2::Sha256::digest(
+                        formwork_model::canonical_string(&input).as_bytes(),
+                    )),
+                    process,
+                },
+                &caller.user.id,
+            )
+            .await?;
+        Ok(inserted)
+    }
+
+    /// A record the caller may read; anything else is `NotFound`.
+    pub async fn read_record(&self, caller: &Caller, id: &RecordId) -> RuntimeResult<Record> {
+        let not_found = || RuntimeError::NotFound(format!("record {id}"));
+        let record = self.store.get_record(id).await?.ok_or_else(not_found)?;
+        let app = self.app_version(&record.app_id, record.app_version).await?;
+        let perms = &app.form(&record.form_id)?.def().permissions;
+        let Some(scope) = list_scope(caller, perms) else {
+            return Err(not_found());
+        };
+        let in_charge = match scope {
+            ListScope::Department => self.departments_in_charge(caller).await?,
+            ListScope::All | ListScope::Own => Vec::new(),
+        };
+        if may_read(caller, scope, &in_charge, &record) {
+            Ok(record)
+        } else {
+            Err(not_found())
+        }
+    }
+
+    /// The compiled form a record was created with (its own app version).
+    pub async fn record_form(
+        &self,
+        record: &Record,
+    ) -> RuntimeResult<std::sync::Arc<CompiledForm>> {
+        let app = self.app_version(&record.app_id, record.app_version).await?;
+        Ok(app.form(&record.form_id)?.clone())
+    }
+
+    /// Applies a partial change to a record under its own form version, if `rev` is current.
+    pub async fn update_record(
+        &self,
+        caller: &Caller,
+        id: &RecordId,
+        expected_rev: i64,
+        patch: &Value,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<Record> {
+        let record = self.read_record(caller, id).await?;
+        let form = self.record_form(&record).await?;
+        if record.rev != expected_rev {
+            return Err(RuntimeError::Stale(format!(
+                "record {id} is at rev {}",
+                record.rev
+            )));
+        }
+        check_editable(caller, form.def(), &record)?;
+        let meta = stored_meta(&record);
+        let mut patch = patch.clone();
+        self.resolve_files(caller, &form, &mut patch, Some(&record))
+            .await?;
+        let ctx = submit_context(caller, now, meta);
+        let mut clean = form
+            .submit(&patch, &ctx, Some(&record.data))
+            .map_err(invalid)?;
+        self.check_references(caller, &mut clean).await?;
+        let update = RecordUpdate {
+            id: id.clone(),
+            expected_rev,
+            diff: field_diff(&record.data, &clean.data),
+            data: clean.data,
+            status: record.status,
+        };
+        self.store
+            .update_record(&update, &caller.user.id)
+            .await
+            .map_err(|e| match e {
+                // Another edit committed between our read and our write.
+                StoreError::Conflict(what) => RuntimeError::Stale(what),
+                other => other.into(),
+            })
+    }
+
+    /// Soft-deletes a record the caller may edit.
+    pub async fn delete_record(
+        &self,
+        caller: &Caller,
+        id: &RecordId,
+        expected_rev: Option<i64>,
+    ) -> RuntimeResult<()> {
+        let record = self.read_record(caller, id).await?;
+        let form = self.record_form(&record).await?;
+        check_editable(caller, form.def(), &record)?;
+        self.store
+            .delete_record(id, expected_rev, &caller.user.id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(what) => RuntimeError::Stale(what),
+                other => other.into(),
+            })
+    }
+
+    /// The directory, read at most once per use case.
+    async fn directory_once<'a>(
+        &self,
+        held: &'a mut Option<std::sync::Arc<crate::directory::Directory>>,
+    ) -> RuntimeResult<&'a crate::directory::Directory> {
+        let dir = match held.take() {
+            Some(dir) => dir,
+            None => self.directory().await?,
+        };
+        Ok(held.insert(dir))
+    }
+
+    /// The departments whose records a `Department` scope lets the caller read.
+    async fn departments_in_charge(&self, caller: &Caller) -> RuntimeResult<Vec<DepartmentId>> {
+        Ok(self.directory().await?.in_charge(&caller.user))
+    }
+
+    /// Users and departments named in the data must exist.
+    /// Checks that users, departments and related records named in the data exist (a related
+    /// record must also be readable by the caller), and copies a relation's lookup fields
+    /// from the related record into the data — the client's values for them are ignored.
+    pub(crate) async fn check_references(
+        &self,
+        caller: &Caller,
+        clean: &mut formwork_forms::CleanRecord,
+    ) -> RuntimeResult<()> {
+        let mut problems = Vec::new();
+        let mut directory = None;
+        for reference in &clean.references {
+            let exists = match &reference.target {
+                formwork_forms::ReferenceTarget::User => {
+                    let dir = self.directory_once(&mut directory).await?;
+                    dir.by_username(&reference.id).is_some()
+                }
+                formwork_forms::ReferenceTarget::Department => {
+                    let dir = self.directory_once(&mut directory).await?;
+                    DepartmentId::parse(&reference.id).is_ok_and(|id| dir.department(&id).is_some())
+                }
+                formwork_forms::ReferenceTarget::Record { form, fills } => {
+                    let Ok(id) = RecordId::parse(&reference.id) else {
+                        problems.push(unknown_reference(&reference.path));
+                        continue;
+                    };
+                    match self.read_record(caller, &id).await {
+                        Ok(related) if related.form_id == form.as_str() => {
+                            fill_from(&mut clean.data, &reference.path, fills, &related.data);
+                            true
+                        }
+                        Ok(_) | Err(RuntimeError::NotFound(_)) => false,
+                        Err(e) => return Err(e),
+                    }
+                }
+            };
+            if !exists {
+                problems.push(unknown_reference(&reference.path));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(RuntimeError::Invalid { problems })
+        }
+    }
+}
+
+fn unknown_reference(path: &str) -> Problem {
+    problem(
+        path,
+        "unknown_reference",
+        "所选的对象不存在",
+        "The selected item does not exist",
+    )
+}
+
+/// Copies `fills` (local field ← related field) into the object that holds the relation at
+/// `path` (the record itself, or a sub-table row).
+fn fill_from(
+    data: &mut Value,
+    path: &str,
+    fills: &std::collections::BTreeMap<String, String>,
+    related: &Value,
+) {
+    let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
+    if let Some(Value::Object(target)) = data.pointer_mut(parent) {
+        for (local, theirs) in fills {
+            let value = related.get(theirs).cloned().unwrap_or(Value::Null);
+            target.insert(local.clone(), value);
+        }
+    }
+}
+
+/// What the form engine may know of a stored record.
+pub(crate) fn stored_meta(record: &Record) -> RecordMeta {
+    RecordMeta {
+        id: Some(record.id.to_string()),
+        number: record.number.clone(),
+        owner: Some(record.owner_id.to_string()),
+        status: Some(record.status.as_str().to_owned()),
+        created_at: Some(record.created_at),
+        updated_at: Some(record.updated_at),
+    }
+}
+
+pub(crate) fn submit_context(
+    caller: &Caller,
+    now: OffsetDateTime,
+    record: RecordMeta,
+) -> SubmitContext {
+    SubmitContext {
+        now,
+        today: now.to_offset(local_offset()).date(),
+        submitter: caller.user.username.clone(),
+        record,
+    }
+}
+
+pub(crate) fn invalid(errors: Vec<FieldError>) -> RuntimeError {
+    RuntimeError::Invalid {
+        problems: errors
+            .into_iter()
+            .map(|e| Problem {
+                pointer: e.path,
+                code: e.code,
+                message: e.message,
+            })
+            .collect(),
+    }
+}
+
+/// `PRJ-{year}-{seq:05}` → a per-year counter and the template for this submission.
+fn numbering_for(def: &NumberingDef, now: OffsetDateTime) -> Numbering {
+    let local = now.to_offset(local_offset());
+    let year = local.year().to_string();
+    let mut template = def.pattern.replace("{year}", &year);
+    let mut width = 0;
+    if let Some(start) = template.find("{seq") {
+        if let Some(len) = template[start..].find('}') {
+            let spec = &template[start + 4..start + len];
+            width = spec.trim_start_matches(':').parse().unwrap_or(0);
+            template.replace_range(start..=start + len, "{seq}");
+        }
+    } else {
+        template.push_str("{seq}");
+    }
+    Numbering {
+        scope: if def.pattern.contains("{year}") {
+            year
+        } else {
+            String::new()
+        },
+        template,
+        width,
+    }
+}

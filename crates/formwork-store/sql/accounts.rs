@@ -1,0 +1,524 @@
+//! `AccountStore`: users, departments, roles, sessions, API tokens and login throttling.
+
+use async_trait::async_trait;
+use formwork_store::{
+    AccountStore, ApiToken, Department, DepartmentId, DirectoryRows, NewApiToken, NewDepartment,
+    NewUser, Role, RoleId, SessionRow, StoreError, StoreResult, TokenId, User, UserId,
+};
+use time::OffsetDateTime;
+
+use super::Driver as _;
+use super::{Statement, Tx, audit, begin, commit, count, db_err, found, now, rows, text, ts};
+use crate::StoreImpl;
+
+const USER_BY_ID: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1");
+const USER_BY_USERNAME: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE username = $1");
+const LOGIN_FAILURES: &str = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2";
+
+/// Moves the directory epoch inside the caller's transaction (which changes the directory).
+async fn bump_epoch(tx: &mut Tx) -> StoreResult<()> {
+    sqlx::query("UPDATE directory_epoch SET epoch = epoch + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err("directory epoch"))?;
+    Ok(())
+}
+
+impl StoreImpl {
+    /// Runs `query`, a change to the directory, in a transaction that also moves the epoch;
+    /// returns how many rows it changed.
+    async fn directory_change(&self, query: Statement<'_>, what: &str) -> StoreResult<u64> {
+        let mut tx = begin(self).await?;
+        let done = query.execute(&mut *tx).await.map_err(db_err(what))?;
+        bump_epoch(&mut tx).await?;
+        commit(tx).await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Upserts a session; with `replace` false an existing id is left alone. Returns whether
+    /// a row was written.
+    async fn put_session(&self, session: &SessionRow, replace: bool) -> StoreResult<bool> {
+        let sql = if replace {
+            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
+             expires_at = excluded.expires_at"
+        } else {
+            "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO NOTHING"
+        };
+        let done = sqlx::query(sql)
+            .bind(&session.id)
+            .bind(text(&session.user_id))
+            .bind(&session.data)
+            .bind(ts(session.expires_at))
+            .execute(self.writer())
+            .await
+            .map_err(db_err("session"))?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl AccountStore for StoreImpl {
+    async fn create_user(&self, user: NewUser, actor: Option<&UserId>) -> StoreResult<User> {
+        let what = format!("user `{}`", user.username);
+        let now = now();
+        let mut tx = begin(self).await?;
+        let created = sqlx::query(concat!(
+            "INSERT INTO users (id, username, display_name, email, password_hash, department_id, \
+             is_admin, suspended, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8) RETURNING ",
+            user_cols!()
+        ))
+        .bind(String::from(UserId::new()))
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(text(&user.department_id))
+        .bind(user.is_admin)
+        .bind(ts(now))
+        .try_map(rows::user)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err(&what))?;
+        let detail =
+            serde_json::json!({ "username": created.username, "is_admin": created.is_admin });
+        let subject = format!("user:{}", created.id);
+        bump_epoch(&mut tx).await?;
+        audit(&mut tx, now, actor, "user.create", &subject, detail).await?;
+        commit(tx).await?;
+        Ok(created)
+    }
+
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        self.row(
+            sqlx::query(USER_BY_ID).bind(id.as_str()),
+            rows::user,
+            "user",
+        )
+        .await
+    }
+
+    async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        self.row(
+            sqlx::query(USER_BY_USERNAME).bind(username),
+            rows::user,
+            "user",
+        )
+        .await
+    }
+
+    async fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>> {
+        self.rows(
+            sqlx::query(concat!(
+                "SELECT ",
+                user_cols!(),
+                " FROM users WHERE ($1 IS NULL OR username > $1) ORDER BY username LIMIT $2"
+            ))
+            .bind(after)
+            .bind(i64::from(limit)),
+            rows::user,
+            "users",
+        )
+        .await
+    }
+
+    async fn set_password(&self, user_id: &UserId, password_hash: &str) -> StoreResult<()> {
+        let query =
+            sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                .bind(user_id.as_str())
+                .bind(password_hash)
+                .bind(ts(now()));
+        let changed = self.directory_change(query, "user password").await?;
+        found(changed, || format!("user `{user_id}`"))
+    }
+
+    async fn set_suspended(
+        &self,
+        user_id: &UserId,
+        suspended: bool,
+        actor: Option<&UserId>,
+    ) -> StoreResult<()> {
+        let now = now();
+        let mut tx = begin(self).await?;
+        let done = sqlx::query("UPDATE users SET suspended = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id.as_str())
+            .bind(suspended)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("user"))?;
+        found(done.rows_affected(), || format!("user `{user_id}`"))?;
+        let (mut sessions_ended, mut tokens_revoked) = (0, 0);
+        if suspended {
+            sessions_ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("sessions"))?
+                .rows_affected();
+            tokens_revoked = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(user_id.as_str())
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("api tokens"))?
+            .rows_affected();
+        }
+        let action = if suspended {
+            "user.suspend"
+        } else {
+            "user.reinstate"
+        };
+        let detail = serde_json::json!({
+            "sessions_ended": sessions_ended,
+            "tokens_revoked": tokens_revoked,
+        });
+        let subject = format!("user:{user_id}");
+        bump_epoch(&mut tx).await?;
+        audit(&mut tx, now, actor, action, &subject, detail).await?;
+        commit(tx).await
+    }
+
+    async fn create_department(&self, dept: NewDepartment) -> StoreResult<Department> {
+        let what = format!("department `{}` under this parent", dept.name);
+        let mut tx = begin(self).await?;
+        let created = sqlx::query(concat!(
+            "INSERT INTO departments (id, name, parent_id, head_user_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING ",
+            dept_cols!()
+        ))
+        .bind(String::from(DepartmentId::new()))
+        .bind(&dept.name)
+        .bind(text(&dept.parent_id))
+        .bind(text(&dept.head_user_id))
+        .bind(ts(now()))
+        .try_map(rows::department)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err(&what))?;
+        bump_epoch(&mut tx).await?;
+        commit(tx).await?;
+        Ok(created)
+    }
+
+    async fn get_department_by_name(&self, name: &str) -> StoreResult<Option<Department>> {
+        // Names are unique only under one parent; the oldest of equal names wins.
+        const SQL: &str = concat!(
+            "SELECT ",
+            dept_cols!(),
+            " FROM departments WHERE name = $1 ORDER BY id LIMIT 1"
+        );
+        self.row(sqlx::query(SQL).bind(name), rows::department, "department")
+            .await
+    }
+
+    async fn list_departments(&self) -> StoreResult<Vec<Department>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            dept_cols!(),
+            " FROM departments ORDER BY name, id"
+        );
+        self.rows(sqlx::query(SQL), rows::department, "departments")
+            .await
+    }
+
+    async fn set_department_head(
+        &self,
+        dept_id: &DepartmentId,
+        head_user_id: Option<&UserId>,
+    ) -> StoreResult<()> {
+        let what = format!("head of department `{dept_id}`");
+        let query = sqlx::query("UPDATE departments SET head_user_id = $2 WHERE id = $1")
+            .bind(dept_id.as_str())
+            .bind(head_user_id.map(UserId::as_str));
+        let changed = self.directory_change(query, &what).await?;
+        found(changed, || format!("department `{dept_id}`"))
+    }
+
+    async fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>> {
+        // The depth bound only guards against a cycle written by hand; the API cannot make one.
+        let chain = self
+            .rows(
+                sqlx::query(
+                    "WITH RECURSIVE chain (id, name, parent_id, head_user_id, depth) AS ( \
+                 SELECT d.id, d.name, d.parent_id, d.head_user_id, 0 \
+                 FROM departments d JOIN users u ON u.department_id = d.id WHERE u.id = $1 \
+                 UNION ALL \
+                 SELECT d.id, d.name, d.parent_id, d.head_user_id, c.depth + 1 \
+                 FROM departments d JOIN chain c ON d.id = c.parent_id WHERE c.depth < 64 \
+             ) SELECT id, name, parent_id, head_user_id FROM chain ORDER BY depth",
+                )
+                .bind(user_id.as_str()),
+                rows::department,
+                "department chain",
+            )
+            .await?;
+        if chain.is_empty() && self.get_user(user_id).await?.is_none() {
+            return Err(StoreError::NotFound(format!("user `{user_id}`")));
+        }
+        Ok(chain)
+    }
+
+    async fn upsert_role(&self, role: Role) -> StoreResult<()> {
+        let query = sqlx::query(
+            "INSERT INTO roles (id, name_zh, name_en) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en",
+        )
+        .bind(role.id.as_str())
+        .bind(&role.name_zh)
+        .bind(&role.name_en);
+        let what = format!("role `{}`", role.id);
+        self.directory_change(query, &what).await.map(|_| ())
+    }
+
+    async fn list_roles(&self) -> StoreResult<Vec<Role>> {
+        const SQL: &str = "SELECT id, name_zh, name_en FROM roles ORDER BY id";
+        self.rows(sqlx::query(SQL), rows::role, "roles").await
+    }
+
+    async fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()> {
+        let query = sqlx::query(
+            "INSERT INTO role_members (role_id, user_id) VALUES ($1, $2) \
+             ON CONFLICT (role_id, user_id) DO NOTHING",
+        )
+        .bind(role_id.as_str())
+        .bind(user_id.as_str());
+        let what = format!("membership of user `{user_id}` in role `{role_id}`");
+        self.directory_change(query, &what).await.map(|_| ())
+    }
+
+    async fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()> {
+        let query = sqlx::query("DELETE FROM role_members WHERE role_id = $1 AND user_id = $2")
+            .bind(role_id.as_str())
+            .bind(user_id.as_str());
+        self.directory_change(query, "role membership")
+            .await
+            .map(|_| ())
+    }
+
+    async fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>> {
+        const SQL: &str = "SELECT role_id FROM role_members WHERE user_id = $1 ORDER BY role_id";
+        let sql = sqlx::query(SQL).bind(user_id.as_str());
+        self.rows(sql, rows::role_id, "user roles").await
+    }
+
+    async fn role_members(&self, role_id: &RoleId) -> StoreResult<Vec<User>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE id IN (SELECT user_id FROM role_members WHERE role_id = $1) \
+             ORDER BY username"
+        );
+        self.rows(
+            sqlx::query(SQL).bind(role_id.as_str()),
+            rows::user,
+            "role members",
+        )
+        .await
+    }
+
+    async fn session_create(&self, session: &SessionRow) -> StoreResult<bool> {
+        self.put_session(session, false).await
+    }
+
+    async fn session_save(&self, session: &SessionRow) -> StoreResult<()> {
+        self.put_session(session, true).await.map(|_| ())
+    }
+
+    async fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>> {
+        // A request that was in flight while its user was suspended may save the session
+        // again after `set_suspended` deleted it; such a session must still not load.
+        sqlx::query(
+            "SELECT s.id, s.user_id, s.data, s.expires_at FROM sessions s \
+             LEFT JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.expires_at > $2 AND (s.user_id IS NULL OR u.suspended = FALSE)",
+        )
+        .bind(id)
+        .bind(ts(now))
+        .try_map(rows::session)
+        .fetch_optional(self.reader())
+        .await
+        .map_err(db_err("session"))
+    }
+
+    async fn session_delete(&self, id: &str) -> StoreResult<()> {
+        self.execute(
+            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id),
+            "session",
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn session_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(ts(now))
+            .execute(self.writer())
+            .await
+            .map_err(db_err("sessions"))?
+            .rows_affected())
+    }
+
+    async fn create_token(&self, token: NewApiToken) -> StoreResult<ApiToken> {
+        sqlx::query(concat!(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            token_cols!()
+        ))
+        .bind(String::from(TokenId::new()))
+        .bind(token.user_id.as_str())
+        .bind(&token.name)
+        .bind(&token.token_hash)
+        .bind(&token.prefix)
+        .bind(ts(now()))
+        .try_map(rows::token)
+        .fetch_one(self.writer())
+        .await
+        .map_err(db_err(&format!("API token `{}`", token.prefix)))
+    }
+
+    async fn use_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(ApiToken, User)>> {
+        let mut tx = begin(self).await?;
+        // The suspended check closes the race with a token created while its user is suspended.
+        let token = sqlx::query(concat!(
+            "UPDATE api_tokens SET last_used_at = $2 \
+             WHERE token_hash = $1 AND revoked_at IS NULL \
+             AND user_id IN (SELECT id FROM users WHERE suspended = FALSE) RETURNING ",
+            token_cols!()
+        ))
+        .bind(token_hash)
+        .bind(ts(now))
+        .try_map(rows::token)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err("API token"))?;
+        let Some(token) = token else {
+            return Ok(None);
+        };
+        let user = sqlx::query(USER_BY_ID)
+            .bind(token.user_id.as_str())
+            .try_map(rows::user)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err("user of API token"))?;
+        commit(tx).await?;
+        Ok(Some((token, user)))
+    }
+
+    async fn list_tokens(&self, user_id: &UserId) -> StoreResult<Vec<ApiToken>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            token_cols!(),
+            " FROM api_tokens WHERE user_id = $1 ORDER BY id"
+        );
+        self.rows(
+            sqlx::query(SQL).bind(user_id.as_str()),
+            rows::token,
+            "API tokens",
+        )
+        .await
+    }
+
+    async fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $3 \
+             WHERE id = $2 AND user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id.as_str())
+        .bind(token_id.as_str())
+        .bind(ts(now()))
+        .execute(self.writer())
+        .await
+        .map_err(db_err("API token"))?;
+        found(done.rows_affected(), || {
+            format!("live API token `{token_id}` of user `{user_id}`")
+        })
+    }
+
+    async fn directory_epoch(&self) -> StoreResult<i64> {
+        sqlx::query_scalar("SELECT epoch FROM directory_epoch WHERE id = 1")
+            .fetch_one(self.reader())
+            .await
+            .map_err(db_err("directory epoch"))
+    }
+
+    async fn load_directory(&self) -> StoreResult<DirectoryRows> {
+        // The epoch first: the rows read after it are at least that new.
+        let epoch = self.directory_epoch().await?;
+        const USERS: &str = concat!("SELECT ", account_cols!(), " FROM users ORDER BY username");
+        const DEPARTMENTS: &str = concat!(
+            "SELECT ",
+            dept_cols!(),
+            " FROM departments ORDER BY name, id"
+        );
+        const ROLES: &str = "SELECT id, name_zh, name_en FROM roles ORDER BY id";
+        const MEMBERS: &str = "SELECT role_id, user_id FROM role_members ORDER BY role_id, user_id";
+        Ok(DirectoryRows {
+            epoch,
+            users: self
+                .rows(sqlx::query(USERS), rows::account, "users")
+                .await?,
+            departments: self
+                .rows(sqlx::query(DEPARTMENTS), rows::department, "departments")
+                .await?,
+            roles: self.rows(sqlx::query(ROLES), rows::role, "roles").await?,
+            members: self
+                .rows(sqlx::query(MEMBERS), rows::membership, "role members")
+                .await?,
+        })
+    }
+
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+    ) -> StoreResult<u32> {
+        let mut tx = begin(self).await?;
+        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(ts(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("login failure"))?;
+        // Rows older than the window can never count again; pruning them here bounds the table
+        // under a password-guessing attack.
+        sqlx::query("DELETE FROM login_failures WHERE key = $1 AND at < $2")
+            .bind(key)
+            .bind(ts(since))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("login failures"))?;
+        let n: i64 = sqlx::query_scalar(LOGIN_FAILURES)
+            .bind(key)
+            .bind(ts(since))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err("login failures"))?;
+        commit(tx).await?;
+        Ok(count(n))
+    }
+
+    async fn login_failures_since(&self, key: &str, since: OffsetDateTime) -> StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar(LOGIN_FAILURES)
+            .bind(key)
+            .bind(ts(since))
+            .fetch_one(self.reader())
+            .await
+            .map_err(db_err("login failures"))?;
+        Ok(count(n))
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        let sql = sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key);
+        self.execute(sql, "login failures").await.map(|_| ())
+    }
+}

@@ -1,0 +1,224 @@
+//! Row mapping, one place per row type: the columns a statement selects for it (a macro, so
+//! statements stay `&'static str` through `concat!`) and the function that reads them.
+//! Statements pass the function to `Query::try_map`.
+
+use formwork_store::{
+    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, AuditEntry, Comment,
+    Department, Draft, HistoryRow, Instance, Job, Notification, Record, Role, SessionRow, Task,
+    Timer, User,
+};
+use std::str::FromStr;
+
+use serde_json::value::RawValue;
+use sqlx::Row as _;
+use sqlx::types::Json;
+
+use super::DbRow;
+
+macro_rules! user_cols {
+    () => {
+        "id, username, display_name, email, password_hash, department_id, is_admin, suspended, \
+         created_at"
+    };
+}
+
+macro_rules! account_cols {
+    () => {
+        "id, username, display_name, email, department_id, is_admin, suspended, created_at"
+    };
+}
+
+macro_rules! dept_cols {
+    () => {
+        "id, name, parent_id, head_user_id"
+    };
+}
+
+macro_rules! token_cols {
+    () => {
+        "id, user_id, name, prefix, created_at, last_used_at, revoked_at"
+    };
+}
+
+macro_rules! draft_cols {
+    () => {
+        "id, draft, draft_rev, updated_at, updated_by"
+    };
+}
+
+macro_rules! version_cols {
+    () => {
+        "app_id, version, package, published_at, published_by"
+    };
+}
+
+macro_rules! record_cols {
+    () => {
+        "id, app_id, form_id, app_version, number, owner_id, department_id, status, data, rev, \
+         created_at, updated_at"
+    };
+}
+
+macro_rules! audit_cols {
+    () => {
+        "id, at, actor, action, subject, detail"
+    };
+}
+
+macro_rules! comment_cols {
+    () => {
+        "id, record_id, author_id, body, created_at"
+    };
+}
+
+macro_rules! attachment_cols {
+    () => {
+        "id, sha256, size, content_type, filename, created_by, created_at"
+    };
+}
+
+macro_rules! instance_cols {
+    () => {
+        "id, record_id, app_id, process_id, app_version, state, status, version, created_at, \
+         updated_at"
+    };
+}
+
+/// Tasks are read joined to their instance (`i`) for the record id.
+macro_rules! task_select {
+    () => {
+        "SELECT t.id, t.instance_id, i.record_id, t.key, t.node_id, t.assignee_id, t.status, \
+         t.action, t.comment, t.decided_by, t.created_at, t.decided_at, t.due_at \
+         FROM tasks t JOIN process_instances i ON i.id = t.instance_id "
+    };
+}
+
+macro_rules! job_cols {
+    () => {
+        "id, kind, payload, created_at, available_at, attempts, locked_until, last_error, done_at"
+    };
+}
+
+/// What reading one row gives.
+pub(crate) type Mapped<T> = Result<T, sqlx::Error>;
+
+/// A row reader, for `Query::try_map`.
+pub(crate) type Mapper<T> = fn(DbRow) -> Mapped<T>;
+
+fn json_text(row: &DbRow, col: &str) -> Mapped<String> {
+    Ok(row.try_get::<Box<RawValue>, _>(col)?.get().to_owned())
+}
+
+fn json_value(row: &DbRow, col: &str) -> Mapped<serde_json::Value> {
+    Ok(row.try_get::<Json<serde_json::Value>, _>(col)?.0)
+}
+
+/// A text column parsed as an id or status; a value that does not parse is a decode error.
+fn parsed<T>(row: &DbRow, col: &str) -> Mapped<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: String = row.try_get(col)?;
+    text.parse().map_err(|e| sqlx::Error::ColumnDecode {
+        index: col.to_owned(),
+        source: Box::new(e),
+    })
+}
+
+/// A nullable text column parsed as an id or status.
+fn parsed_opt<T>(row: &DbRow, col: &str) -> Mapped<Option<T>>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let text: Option<String> = row.try_get(col)?;
+    text.map(|t| {
+        t.parse().map_err(|e| sqlx::Error::ColumnDecode {
+            index: col.to_owned(),
+            source: Box::new(e),
+        })
+    })
+    .transpose()
+}
+
+/// A reader of `$ty` whose fields are read from the columns of the same name, or from the
+/// column named after `=`, or by the function after `:` (given the row and the field's name).
+macro_rules! reader {
+    ($name:ident -> $ty:ident { $($field:ident $(= $col:literal)? $(: $read:ident)?),* $(,)? }) => {
+        pub(crate) fn $name(row: DbRow) -> Mapped<$ty> {
+            Ok($ty {
+                $($field: reader!(@get row, $field $(= $col)? $(: $read)?),)*
+            })
+        }
+    };
+    (@get $row:ident, $field:ident) => { $row.try_get(stringify!($field))? };
+    (@get $row:ident, $field:ident = $col:literal) => { $row.try_get($col)? };
+    (@get $row:ident, $field:ident = $col:literal : $read:ident) => { $read(&$row, $col)? };
+    (@get $row:ident, $field:ident : $read:ident) => { $read(&$row, stringify!($field))? };
+}
+
+reader!(user -> User {
+    id: parsed, username, display_name, email, password_hash, department_id: parsed_opt,
+    is_admin, suspended, created_at,
+});
+reader!(account -> Account {
+    id: parsed, username, display_name, email, department_id: parsed_opt, is_admin, suspended,
+    created_at,
+});
+reader!(department -> Department {
+    id: parsed, name, parent_id: parsed_opt, head_user_id: parsed_opt,
+});
+reader!(role -> Role { id: parsed, name_zh, name_en });
+
+pub(crate) fn role_id(row: DbRow) -> Mapped<formwork_store::RoleId> {
+    parsed(&row, "role_id")
+}
+
+pub(crate) fn membership(row: DbRow) -> Mapped<(formwork_store::RoleId, formwork_store::UserId)> {
+    Ok((parsed(&row, "role_id")?, parsed(&row, "user_id")?))
+}
+reader!(session -> SessionRow { id, user_id: parsed_opt, data, expires_at });
+reader!(token -> ApiToken {
+    id: parsed, user_id: parsed, name, prefix, created_at, last_used_at, revoked_at,
+});
+reader!(draft -> Draft {
+    app_id = "id": parsed, package = "draft", rev = "draft_rev", updated_at, updated_by,
+});
+reader!(app_summary -> AppSummary { id: parsed, name, latest_version, updated_at });
+reader!(version -> AppVersion {
+    app_id: parsed, version, package, published_at, published_by,
+});
+reader!(version_info -> AppVersionInfo { version, published_at, published_by });
+reader!(record -> Record {
+    id: parsed, app_id: parsed, form_id: parsed, app_version, number, owner_id: parsed,
+    department_id: parsed_opt, status: parsed, data: json_value, rev, created_at, updated_at,
+});
+reader!(audit -> AuditEntry { id, at, actor, action, subject, detail: json_text });
+reader!(comment -> Comment {
+    id: parsed, record_id: parsed, author_id: parsed, body, created_at,
+});
+reader!(attachment -> Attachment {
+    id: parsed, sha256, size, content_type, filename, created_by: parsed_opt, created_at,
+});
+reader!(instance -> Instance {
+    id: parsed, record_id: parsed, app_id: parsed, process_id: parsed, app_version,
+    state: json_value, status: parsed, version, created_at, updated_at,
+});
+reader!(task -> Task {
+    id: parsed, instance_id: parsed, record_id: parsed, key, node_id, assignee_id: parsed,
+    status: parsed, action: parsed_opt, comment, decided_by: parsed_opt, created_at, decided_at,
+    due_at,
+});
+reader!(timer -> Timer { id, instance_id: parsed, key, kind, fire_at });
+reader!(history -> HistoryRow {
+    id, instance_id: parsed, at, actor: parsed_opt, node_id, action, comment,
+    detail: json_value,
+});
+reader!(notification -> Notification {
+    id: parsed, user_id: parsed, kind, payload: json_value, created_at, read_at,
+});
+reader!(job -> Job {
+    id, kind, payload: json_value, created_at, available_at, attempts, locked_until,
+    last_error, done_at,
+});

@@ -1,0 +1,209 @@
+//! Accounts and sessions: users, departments, roles and their members, sessions, API tokens
+//! and login throttling.
+
+use async_trait::async_trait;
+use formwork_model::{DepartmentId, RoleId, TokenId, UserId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::StoreResult;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// argon2 PHC string; never serialised to clients (the web layer maps to its own DTO).
+    #[serde(skip_serializing)]
+    pub password_hash: String,
+    pub department_id: Option<DepartmentId>,
+    pub is_admin: bool,
+    pub suspended: bool,
+    pub created_at: OffsetDateTime,
+}
+
+/// A user as everything but sign-in sees them: the row without its password hash. The
+/// directory is made of these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub department_id: Option<DepartmentId>,
+    pub is_admin: bool,
+    pub suspended: bool,
+    pub created_at: OffsetDateTime,
+}
+
+impl From<User> for Account {
+    fn from(u: User) -> Account {
+        Account {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            department_id: u.department_id,
+            is_admin: u.is_admin,
+            suspended: u.suspended,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// The whole directory as one read saw it: every user (without password hashes), department,
+/// role and role membership, and the epoch read before them (so the rows are at least that
+/// new; a change committed meanwhile moves the epoch again and the next check reloads).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryRows {
+    pub epoch: i64,
+    pub users: Vec<Account>,
+    pub departments: Vec<Department>,
+    pub roles: Vec<Role>,
+    /// `(role, member)` pairs.
+    pub members: Vec<(RoleId, UserId)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub password_hash: String,
+    pub department_id: Option<DepartmentId>,
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub name: String,
+    pub parent_id: Option<DepartmentId>,
+    pub head_user_id: Option<UserId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDepartment {
+    pub name: String,
+    pub parent_id: Option<DepartmentId>,
+    pub head_user_id: Option<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Role {
+    pub id: RoleId,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// A tower-sessions record as stored: the id, its JSON data and when it expires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    pub id: String,
+    /// The signed-in user, kept beside the data so suspension can end their sessions.
+    pub user_id: Option<UserId>,
+    pub data: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub user_id: UserId,
+    pub name: String,
+    /// SHA-256 of the secret, hex; the secret itself is shown once and never stored.
+    pub token_hash: String,
+    /// The first characters of the secret, to recognise it in lists.
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub user_id: UserId,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// People, organisation, sign-in. Suspending a user ends their sessions and tokens in the same
+/// transaction, so the very next request is refused. Every change to users, departments, roles
+/// or role members moves the directory epoch in its transaction.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// Creates a user; `Conflict` when the username is taken.
+    async fn create_user(&self, user: NewUser, actor: Option<&UserId>) -> StoreResult<User>;
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
+    async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Users ordered by username, after the given username (keyset page).
+    async fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
+    async fn set_password(&self, user_id: &UserId, password_hash: &str) -> StoreResult<()>;
+    /// Suspends (or reinstates) a user. Suspending deletes their sessions and revokes their
+    /// tokens in the same transaction, so the next request is refused.
+    async fn set_suspended(
+        &self,
+        user_id: &UserId,
+        suspended: bool,
+        actor: Option<&UserId>,
+    ) -> StoreResult<()>;
+
+    /// Creates a department; `Conflict` when the name is taken under the same parent.
+    async fn create_department(&self, dept: NewDepartment) -> StoreResult<Department>;
+    async fn get_department_by_name(&self, name: &str) -> StoreResult<Option<Department>>;
+    async fn list_departments(&self) -> StoreResult<Vec<Department>>;
+    async fn set_department_head(
+        &self,
+        dept_id: &DepartmentId,
+        head_user_id: Option<&UserId>,
+    ) -> StoreResult<()>;
+    /// The chain of departments from the user's own up to the root, each with its head.
+    async fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>>;
+
+    /// Creates the role if missing, or updates its name.
+    async fn upsert_role(&self, role: Role) -> StoreResult<()>;
+    async fn list_roles(&self) -> StoreResult<Vec<Role>>;
+    /// Adds a member; adding an existing member is not an error.
+    async fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
+    async fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
+    async fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>>;
+    async fn role_members(&self, role_id: &RoleId) -> StoreResult<Vec<User>>;
+
+    /// Inserts a new session; returns false when the id already exists.
+    async fn session_create(&self, session: &SessionRow) -> StoreResult<bool>;
+    async fn session_save(&self, session: &SessionRow) -> StoreResult<()>;
+    /// A session that has not expired at `now` and whose user is not suspended.
+    async fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>>;
+    async fn session_delete(&self, id: &str) -> StoreResult<()>;
+    /// Deletes expired sessions; returns how many.
+    async fn session_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
+
+    async fn create_token(&self, token: NewApiToken) -> StoreResult<ApiToken>;
+    /// The live (not revoked) token with this hash and its user; records `now` as last use.
+    async fn use_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(ApiToken, User)>>;
+    async fn list_tokens(&self, user_id: &UserId) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes a token of this user; `NotFound` when there is no such live token.
+    async fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()>;
+
+    /// The directory's epoch: it moves with every change to users, departments, roles or role
+    /// members, in the same transaction.
+    async fn directory_epoch(&self) -> StoreResult<i64>;
+    /// The whole directory with the epoch it is at least as new as.
+    async fn load_directory(&self) -> StoreResult<DirectoryRows>;
+
+    /// Records a failed login under `key` and returns the failures under it since `since`.
+    /// Counts live in the database, so every instance enforces the same limit.
+    async fn record_login_failure(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+    ) -> StoreResult<u32>;
+    async fn login_failures_since(&self, key: &str, since: OffsetDateTime) -> StoreResult<u32>;
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+}

@@ -1,0 +1,16 @@
+//! The integration tests of the formwork binary: the CLI, the HTTP API and the pages, each against a fresh SQLite and PostgreSQL database.
+//!
+//! One binary for all of them, so the whole stack is linked once rather than once per file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod cli;
+mod http_accounts;
+mod http_approvals;
+mod http_apps;
+mod http_designer;
+mod http_directory;
+mod http_inbox_pages;
+mod http_pages;
+mod http_records;
