@@ -1,6 +1,5 @@
 //! Validation of packages: one test per fault kind (code and pointer), the sample app, and the
 //! faulty fixture the CLI tests use.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -423,6 +422,7 @@ fault_cases! {
     }
     split_whose_branches_meet_nowhere_is_reported: "split_without_join" at "/processes/1/nodes/1" when |v| {
         let mut par = parallel_process();
+        *at(&mut par, "/edges/3/to") = json!("done");
         *at(&mut par, "/edges/4/to") = json!("done");
         push(&mut v, "/processes", par);
     }
