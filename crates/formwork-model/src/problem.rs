@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::def::Text;
 
 /// One fault of a package.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// JSON pointer into the package, e.g. `/processes/0/nodes/3`; empty for the whole package.
     pub pointer: String,

@@ -221,31 +221,7 @@ impl ProcessGraph {
                 kinds[i] = Member::Rework;
             }
         }
-        let reaches_out = self.walk(&ends, |_| false, Edges::All, Direction::Incoming);
-        loop {
-            let mut grown = false;
-            for i in 0..n {
-                if kinds[i] != Member::No || reaches_out[i] || !self.is_first(i) {
-                    continue;
-                }
-                let mut incoming = self
-                    .graph
-                    .edges_directed(NodeIndex::new(i), Direction::Incoming)
-                    .peekable();
-                let inside = incoming.peek().is_some()
-                    && incoming.all(|edge| {
-                        is_forward(self.edge(*edge.weight()))
-                            && kinds[edge.source().index()] != Member::No
-                    });
-                if inside {
-                    kinds[i] = Member::Tail;
-                    grown = true;
-                }
-            }
-            if !grown {
-                break;
-            }
-        }
+        self.tails(split, &ends, &after, &heads, &mut kinds);
         let inclusive = matches!(self.kind(split), Some(NodeKind::InclusiveSplit));
         let required = match self.kind(join) {
             Some(NodeKind::ParallelJoin { required }) => *required,
@@ -262,6 +238,57 @@ impl ProcessGraph {
             members,
         };
         (block, kinds)
+    }
+
+    /// Marks the block's tails: what forward flow reaches from the branches (or from their
+    /// rework nodes) that cannot flow on to the split or the join, plus rework loops inside
+    /// them; kept only where forward flow enters from the block alone (a return or reject
+    /// edge from outside re-enters the block like it re-enters any branch).
+    fn tails(&self, split: usize, ends: &[usize; 2], after: &[bool], heads: &[usize], kinds: &mut [Member]) {
+        let n = kinds.len();
+        let dead = {
+            let live = self.walk(ends, |_| false, Edges::Forward, Direction::Incoming);
+            live.iter().map(|l| !l).collect::<Vec<_>>()
+        };
+        let mut from: Vec<usize> = heads.to_vec();
+        from.extend((0..n).filter(|&i| kinds[i] == Member::Rework));
+        let forward = self.walk(&from, |i| ends.contains(&i), Edges::Forward, Direction::Outgoing);
+        let free = |i: usize| dead[i] && !after[i] && !ends.contains(&i) && self.is_first(i);
+        let mut tail: Vec<bool> = (0..n).map(|i| forward[i] && free(i) && kinds[i] == Member::No).collect();
+        let seeds: Vec<usize> = (0..n).filter(|&i| tail[i]).collect();
+        let around = self.walk(&seeds, |i| ends.contains(&i), Edges::All, Direction::Outgoing);
+        let back = self.walk(&seeds, |i| ends.contains(&i), Edges::Forward, Direction::Incoming);
+        for i in 0..n {
+            if !tail[i] && around[i] && back[i] && free(i) && kinds[i] == Member::No {
+                tail[i] = true;
+            }
+        }
+        loop {
+            let mut shrunk = false;
+            for i in 0..n {
+                if !tail[i] {
+                    continue;
+                }
+                let inside = self
+                    .graph
+                    .edges_directed(NodeIndex::new(i), Direction::Incoming)
+                    .all(|edge| {
+                        let from = edge.source().index();
+                        let back = !is_forward(self.edge(*edge.weight()));
+                        back || from == split || tail[from] || kinds[from] != Member::No
+                    });
+                if !inside {
+                    tail[i] = false;
+                    shrunk = true;
+                }
+            }
+            if !shrunk {
+                break;
+            }
+        }
+        for i in (0..n).filter(|&i| tail[i]) {
+            kinds[i] = Member::Tail;
+        }
     }
 
     /// Flags forward edges into the middle of the block, and any edge into its join, that do
@@ -290,12 +317,13 @@ impl ProcessGraph {
                 sets[i].insert(branch);
             }
         }
-        // Rework nodes take the branch they flow back into, else the one they came from.
+        // Members forward flow does not reach (rework steps) take the branch they flow back
+        // into, else the one they came from.
         for direction in [Direction::Outgoing, Direction::Incoming] {
             loop {
                 let mut grown = false;
                 for i in 0..n {
-                    if kinds[i] != Member::Rework || !sets[i].is_empty() {
+                    if kinds[i] == Member::No || !sets[i].is_empty() {
                         continue;
                     }
                     let mut found = BTreeSet::new();

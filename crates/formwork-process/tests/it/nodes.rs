@@ -1,9 +1,7 @@
 //! Table-driven tests of every node kind and approval mode.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 
-use common::{T0, TestCtx, World, process};
+use crate::common::{T0, TestCtx, World, process, role, user};
 use formwork_model::Outcome;
 use formwork_process::{
     Action, CancelReason, CompiledProcess, Effect, EngineError, Event, FallbackApplied,
@@ -11,14 +9,6 @@ use formwork_process::{
 };
 use serde_json::{Value, json};
 use time::Duration;
-
-fn user(u: &str) -> Value {
-    json!({"type": "user", "username": u})
-}
-
-fn role(r: &str) -> Value {
-    json!({"type": "role", "role": r})
-}
 
 /// start → approve (the given approval JSON, id `a`) → end approved; reject ends rejected.
 fn one_step(approval: Value) -> formwork_model::ProcessDef {
@@ -265,15 +255,15 @@ fn fill_process(withdraw_edge: bool) -> formwork_model::ProcessDef {
     if withdraw_edge {
         edges.push(json!({"from": "f", "to": "gone", "on": "withdraw"}));
     }
-    process(
-        json!([
-            {"id": "s", "kind": "start"},
-            {"id": "f", "kind": "fill", "assignee": {"type": "submitter"}},
-            {"id": "done", "kind": "end", "outcome": "completed"},
-            {"id": "gone", "kind": "end", "outcome": "withdrawn"}
-        ]),
-        Value::Array(edges),
-    )
+    let mut nodes = vec![
+        json!({"id": "s", "kind": "start"}),
+        json!({"id": "f", "kind": "fill", "assignee": {"type": "submitter"}}),
+        json!({"id": "done", "kind": "end", "outcome": "completed"}),
+    ];
+    if withdraw_edge {
+        nodes.push(json!({"id": "gone", "kind": "end", "outcome": "withdrawn"}));
+    }
+    process(Value::Array(nodes), Value::Array(edges))
 }
 
 #[test]
@@ -387,30 +377,6 @@ fn condition_takes_the_first_true_edge_in_order_else_the_default() {
             |h| matches!(h, HistoryAction::ConditionTaken { default: d, .. } if *d == default)
         ));
     }
-}
-
-#[test]
-fn condition_without_a_true_edge_or_default_stops_the_instance() {
-    let def = process(
-        json!([
-            {"id": "s", "kind": "start"},
-            {"id": "c", "kind": "condition"},
-            {"id": "e", "kind": "end", "outcome": "approved"}
-        ]),
-        json!([{"from": "s", "to": "c"}, {"from": "c", "to": "e", "when": "x"}]),
-    );
-    let w = World::started(&def, TestCtx::new().flag("x", false));
-    assert_eq!(
-        w.st.status,
-        Status::Stopped {
-            node: "c".into(),
-            reason: StopReason::NoRoute
-        }
-    );
-    assert!(w.last.contains(&Effect::Stopped {
-        node: "c".into(),
-        reason: StopReason::NoRoute
-    }));
 }
 
 #[test]
@@ -621,7 +587,7 @@ fn fallback_applies_when_the_rule_resolves_to_nobody() {
             None,
             vec![("a".to_string(), "admin".to_string())],
             FallbackApplied::User {
-                username: "admin".into(),
+                user: "admin".into(),
             },
         ),
         (
@@ -803,17 +769,39 @@ fn returning_out_of_a_branch_cancels_the_sibling_and_clears_the_join() {
     assert_eq!(w.open(), vec![("first".into(), "lead".into())]);
     assert!(w.st.joins.is_empty());
 
-    // Branch b was passed too, but returning into a branch from outside is refused.
-    let refused = w.act("first", "lead", Action::ReturnTo { node: "b".into() });
-    assert!(
-        matches!(refused, Err(EngineError::NotAllowed { .. })),
-        "{refused:?}"
-    );
-
     w.approve("first", "lead");
     w.approve("a", "boss1");
     assert_eq!(w.outcome(), None, "the join counts afresh");
     w.approve("b", "boss2");
+    assert_eq!(w.outcome(), Some(Outcome::Approved));
+}
+
+#[test]
+fn returning_into_a_branch_from_outside_starts_a_new_round_of_the_block() {
+    let mut def = parallel(
+        vec![json!({"id": "first", "kind": "approval", "assignee": user("lead")})],
+        vec![json!({"from": "first", "to": "split"})],
+    );
+    def.edges[0].to = "first".into();
+    let mut w = World::started(&def, TestCtx::new());
+    w.approve("first", "lead");
+    w.approve("b", "boss2");
+    w.act("a", "boss1", Action::ReturnTo { node: "first".into() })
+        .unwrap();
+    // `first` returns into branch b, which it passed: b resumes there, a starts again.
+    w.act("first", "lead", Action::ReturnTo { node: "b".into() })
+        .unwrap();
+    assert_eq!(
+        w.open(),
+        vec![("a".into(), "boss1".into()), ("b".into(), "boss2".into())]
+    );
+    assert!(w.history().contains(&HistoryAction::BranchesStarted {
+        branches: 2,
+        again: true
+    }));
+    w.approve("b", "boss2");
+    assert_eq!(w.outcome(), None);
+    w.approve("a", "boss1");
     assert_eq!(w.outcome(), Some(Outcome::Approved));
 }
 
@@ -842,7 +830,8 @@ fn returning_out_of_a_branch_records_the_cancelled_sibling_tasks() {
         reason: CancelReason::BranchAbandoned
     }));
     assert!(w.history().contains(&HistoryAction::BranchCancelled {
-        tasks: vec![sibling]
+        tasks: vec![sibling],
+        reason: CancelReason::BranchAbandoned,
     }));
 }
 
@@ -1105,28 +1094,46 @@ fn the_submitter_may_withdraw_until_the_first_decision() {
 }
 
 #[test]
-fn an_automatic_loop_hits_the_step_budget() {
+fn a_loop_whose_people_are_all_skipped_stops_at_the_step_budget() {
+    // Validation refuses loops without a person; this one has a person who resolves to
+    // nobody with fallback `skip`, so only the run can find it spinning.
     let def = process(
         json!([
             {"id": "s", "kind": "start"},
+            {"id": "first", "kind": "approval", "assignee": user("boss")},
             {"id": "c", "kind": "condition"},
-            {"id": "act", "kind": "action", "set": {"n": "1"}},
+            {"id": "a", "kind": "approval", "assignee": role("nobody"), "fallback": {"type": "skip"}},
             {"id": "e", "kind": "end", "outcome": "completed"}
         ]),
         json!([
-            {"from": "s", "to": "c"},
-            {"from": "c", "to": "act", "default": true},
-            {"from": "act", "to": "c"},
+            {"from": "s", "to": "first"},
+            {"from": "first", "to": "c"},
+            {"from": "c", "to": "a", "default": true},
+            {"from": "a", "to": "c"},
             {"from": "c", "to": "e", "when": "never"}
         ]),
     );
     let p = CompiledProcess::compile(&def).unwrap().with_step_budget(50);
     let ctx = TestCtx::new().flag("never", false);
-    let err = step(&p, &State::new(), Event::Start, T0, &ctx).unwrap_err();
+    let (st, _) = step(&p, &State::new(), Event::Start, T0, &ctx).unwrap();
+    let task = st.open_tasks()[0].clone();
+    let approve = Event::Decide {
+        task: task.clone(),
+        action: Action::Approve,
+    };
+    let (st, fx) = step(&p, &st, approve, T0, &ctx).unwrap();
     assert!(
-        matches!(err, EngineError::LoopDetected { budget: 50, .. }),
-        "{err}"
+        matches!(&st.status, Status::Stopped { reason: StopReason::LoopDetected, .. }),
+        "{:?}",
+        st.status
     );
+    // The approval itself is kept: the task is completed, not lost.
+    assert!(fx.contains(&Effect::CompleteTask {
+        key: task.key,
+        outcome: TaskOutcome::Approved,
+        by: Some("boss".into())
+    }));
+    assert!(fx.len() < 20, "only the decision and the stop: {fx:#?}");
 }
 
 #[test]
@@ -1179,82 +1186,6 @@ fn steps_are_deterministic() {
     let once = step(&p, &State::new(), Event::Start, T0, &ctx).unwrap();
     let twice = step(&p, &State::new(), Event::Start, T0, &ctx).unwrap();
     assert_eq!(once, twice);
-}
-
-#[test]
-fn compile_refuses_definitions_the_engine_cannot_run() {
-    let start = json!({"id": "s", "kind": "start"});
-    let end = json!({"id": "e", "kind": "end", "outcome": "approved"});
-    let cases = [
-        (json!([start, end]), json!([]), "exactly one outgoing edge"),
-        (json!([end]), json!([]), "one start node"),
-        (
-            json!([start, start, end]),
-            json!([{"from": "s", "to": "e"}]),
-            "used twice",
-        ),
-        (
-            json!([start, end]),
-            json!([{"from": "s", "to": "x"}]),
-            "does not exist",
-        ),
-        (
-            json!([start, {"id": "a", "kind": "approval", "assignee": user("u"), "mode": "vote"}, end]),
-            json!([{"from": "s", "to": "a"}, {"from": "a", "to": "e"}]),
-            "needs a ratio",
-        ),
-        (
-            json!([start, {"id": "a", "kind": "approval", "assignee": user("u")}, end]),
-            json!([{"from": "s", "to": "a"}, {"from": "a", "to": "e", "on": "reject"}]),
-            "no approve/submit edge",
-        ),
-        (
-            json!([start, {"id": "c", "kind": "condition"}, end]),
-            json!([{"from": "s", "to": "c"}, {"from": "c", "to": "e"}]),
-            "needs a when",
-        ),
-        (
-            json!([start, {"id": "p", "kind": "parallel_split"}, end]),
-            json!([{"from": "s", "to": "p"}, {"from": "p", "to": "e"}]),
-            "exactly one join",
-        ),
-        (
-            json!([start, {"id": "w", "kind": "wait"}, end]),
-            json!([{"from": "s", "to": "w"}, {"from": "w", "to": "e"}]),
-            "hours or until_field",
-        ),
-    ];
-    for (nodes, edges, message) in cases {
-        let err = CompiledProcess::compile(&process(nodes, edges)).unwrap_err();
-        let EngineError::Invalid { errors } = &err else {
-            panic!("{err}");
-        };
-        assert!(
-            errors.iter().any(|e| e.contains(message)),
-            "{message}: {errors:?}"
-        );
-    }
-}
-
-#[test]
-fn compile_refuses_edges_into_the_middle_of_a_branch() {
-    let def = parallel(
-        vec![json!({"id": "side", "kind": "approval", "assignee": user("x")})],
-        vec![json!({"from": "side", "to": "a"})],
-    );
-    let mut def = def;
-    // s → side as well as s → split would give start two edges; route the side through `ok`'s
-    // place instead: join → side → a (into the branch from outside).
-    def.edges.retain(|e| !(e.from == "join" && e.to == "ok"));
-    def.edges
-        .push(serde_json::from_value(json!({"from": "join", "to": "side"})).unwrap());
-    def.edges
-        .push(serde_json::from_value(json!({"from": "side", "to": "ok", "on": "reject"})).unwrap());
-    let err = CompiledProcess::compile(&def).unwrap_err();
-    assert!(
-        err.to_string().contains("crosses into a parallel branch"),
-        "{err}"
-    );
 }
 
 #[test]

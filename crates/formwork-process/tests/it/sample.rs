@@ -1,9 +1,7 @@
 //! The sample app's `registration_approval` process from DESIGN.md, routed by amount and region.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 
-use common::{TestCtx, World};
+use crate::common::{TestCtx, World};
 use formwork_model::{Outcome, ProcessDef};
 use formwork_process::Action;
 use serde_json::json;
