@@ -113,60 +113,159 @@ pub const SEMANTIC_CODES: &[&str] = &[
 /// A fault with the data its message needs; turned into a [`Problem`] with [`Fault::at`].
 #[derive(Debug, Clone)]
 pub(crate) enum Fault<'a> {
-    InvalidJson { detail: String },
-    MissingProperty { name: String },
-    UnknownProperty { name: String },
-    WrongType { expected: String },
-    BadEnumValue { allowed: String },
-    BadPattern { pattern: String },
-    TooShort { limit: String },
-    TooLong { limit: String },
-    TooSmall { limit: String },
-    TooLarge { limit: String },
-    TooFewItems { limit: String },
-    TooManyItems { limit: String },
+    InvalidJson {
+        detail: String,
+    },
+    MissingProperty {
+        name: String,
+    },
+    UnknownProperty {
+        name: String,
+    },
+    WrongType {
+        expected: String,
+    },
+    BadEnumValue {
+        allowed: String,
+    },
+    BadPattern {
+        pattern: String,
+    },
+    TooShort {
+        limit: String,
+    },
+    TooLong {
+        limit: String,
+    },
+    TooSmall {
+        limit: String,
+    },
+    TooLarge {
+        limit: String,
+    },
+    TooFewItems {
+        limit: String,
+    },
+    TooManyItems {
+        limit: String,
+    },
     DuplicateItems,
-    BadFormat { format: String },
-    SchemaViolation { detail: String },
-    InvalidPackage { detail: String },
+    BadFormat {
+        format: String,
+    },
+    SchemaViolation {
+        detail: String,
+    },
+    InvalidPackage {
+        detail: String,
+    },
 
-    DuplicateId { id: &'a str },
-    InvalidFormSchema { detail: String },
+    DuplicateId {
+        id: &'a str,
+    },
+    InvalidFormSchema {
+        detail: String,
+    },
     FormSchemaNotObject,
-    InvalidFieldKey { key: &'a str },
-    UnknownField { field: &'a str },
-    UnknownTaskField { field: &'a str },
-    InvalidExpression { detail: String },
-    UnknownVariable { name: String },
-    UnknownForm { form: &'a str },
-    UnknownNode { node: &'a str },
-    UnknownRole { role: &'a str },
-    UnknownReport { report: &'a str },
-    MissingMeasureField { func: &'a str },
+    InvalidFieldKey {
+        key: &'a str,
+    },
+    UnknownField {
+        field: &'a str,
+    },
+    UnknownTaskField {
+        field: &'a str,
+    },
+    InvalidExpression {
+        detail: String,
+    },
+    UnknownVariable {
+        name: String,
+    },
+    UnknownForm {
+        form: &'a str,
+    },
+    UnknownNode {
+        node: &'a str,
+    },
+    UnknownRole {
+        role: &'a str,
+    },
+    UnknownReport {
+        report: &'a str,
+    },
+    MissingMeasureField {
+        func: &'a str,
+    },
     MissingDuration,
     NoStart,
     SeveralStarts,
     StartHasIncoming,
     EndHasOutgoing,
-    UnreachableNode { node: &'a str },
-    CannotReachEnd { node: &'a str },
-    ConditionWithoutDefault { node: &'a str },
-    ConditionSeveralDefaults { node: &'a str },
+    UnreachableNode {
+        node: &'a str,
+    },
+    CannotReachEnd {
+        node: &'a str,
+    },
+    ConditionWithoutDefault {
+        node: &'a str,
+    },
+    ConditionSeveralDefaults {
+        node: &'a str,
+    },
     ConditionEdgeWithoutWhen,
-    EdgeWhenOutsideCondition { kind: &'a str },
-    EdgeActionInvalid { action: &'a str, kind: &'a str },
-    AmbiguousEdges { node: &'a str, action: &'a str },
-    MissingEdgeAction { node: &'a str, action: &'a str },
-    SplitWithoutJoin { node: &'a str, joins: String },
-    JoinWithoutSplit { node: &'a str },
-    JoinClosesSeveralSplits { node: &'a str, splits: String },
-    BlocksOverlap { first: &'a str, second: &'a str },
-    EdgeIntoBranch { split: &'a str },
-    BranchesMerge { node: &'a str, split: &'a str },
-    JoinRequiresTooMany { node: &'a str, required: u32, branches: usize },
-    TimeoutWithoutDeadline { node: &'a str },
-    TimeoutWithEscalation { node: &'a str },
-    CycleWithoutHumanStep { nodes: String },
+    EdgeWhenOutsideCondition {
+        kind: &'a str,
+    },
+    EdgeActionInvalid {
+        action: &'a str,
+        kind: &'a str,
+    },
+    AmbiguousEdges {
+        node: &'a str,
+        action: &'a str,
+    },
+    MissingEdgeAction {
+        node: &'a str,
+        action: &'a str,
+    },
+    SplitWithoutJoin {
+        node: &'a str,
+        joins: String,
+    },
+    JoinWithoutSplit {
+        node: &'a str,
+    },
+    JoinClosesSeveralSplits {
+        node: &'a str,
+        splits: String,
+    },
+    BlocksOverlap {
+        first: &'a str,
+        second: &'a str,
+    },
+    EdgeIntoBranch {
+        split: &'a str,
+    },
+    BranchesMerge {
+        node: &'a str,
+        split: &'a str,
+    },
+    JoinRequiresTooMany {
+        node: &'a str,
+        required: u32,
+        branches: usize,
+    },
+    TimeoutWithoutDeadline {
+        node: &'a str,
+    },
+    TimeoutWithEscalation {
+        node: &'a str,
+    },
+    CycleWithoutHumanStep {
+        nodes: String,
+    },
 }
 
 impl Fault<'_> {
@@ -423,7 +522,9 @@ impl Fault<'_> {
                 format!("parallel join `{node}` is not fed by a split"),
             ),
             Fault::JoinClosesSeveralSplits { node, splits } => (
-                format!("汇合节点「{node}」同时汇合了多个分支节点（{splits}），每个分支节点需要自己的汇合节点"),
+                format!(
+                    "汇合节点「{node}」同时汇合了多个分支节点（{splits}），每个分支节点需要自己的汇合节点"
+                ),
                 format!(
                     "join `{node}` closes several splits ({splits}); give each split its own join"
                 ),
@@ -443,7 +544,9 @@ impl Fault<'_> {
                 ),
             ),
             Fault::BranchesMerge { node, split } => (
-                format!("分支节点「{split}」的多个分支在汇合节点之前就汇到了节点「{node}」，请先用汇合节点汇合"),
+                format!(
+                    "分支节点「{split}」的多个分支在汇合节点之前就汇到了节点「{node}」，请先用汇合节点汇合"
+                ),
                 format!(
                     "several branches of split `{split}` reach node `{node}` before their join; join them first"
                 ),

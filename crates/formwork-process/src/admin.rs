@@ -22,7 +22,11 @@ impl Run<'_> {
                 "a cancelled instance ends rejected or withdrawn",
             ));
         }
-        self.history(None, Some(by.to_owned()), HistoryAction::Cancelled { outcome });
+        self.history(
+            None,
+            Some(by.to_owned()),
+            HistoryAction::Cancelled { outcome },
+        );
         self.end(outcome, None, Some(by.to_owned()));
         Ok(())
     }
@@ -31,7 +35,11 @@ impl Run<'_> {
     /// are now. Inside a parallel block that starts a new round of it.
     pub(crate) fn retry(&mut self, by: &str) -> Result<(), EngineError> {
         let Status::Stopped { node, .. } = &self.st.status else {
-            return Err(EngineError::not_allowed("retry", None, "only a stopped instance can be retried"));
+            return Err(EngineError::not_allowed(
+                "retry",
+                None,
+                "only a stopped instance can be retried",
+            ));
         };
         let node = self.p.index(node)?;
         self.st.status = Status::Running;
@@ -49,7 +57,11 @@ impl Run<'_> {
             .index(target)
             .map_err(|_| EngineError::not_allowed("move", None, "there is no such node"))?;
         if p.block_of_join(to).is_some() {
-            return Err(EngineError::not_allowed("move", Some(target), "a join cannot be moved to"));
+            return Err(EngineError::not_allowed(
+                "move",
+                Some(target),
+                "a join cannot be moved to",
+            ));
         }
         self.close_all(CancelReason::Moved);
         self.st.status = Status::Running;
@@ -62,7 +74,12 @@ impl Run<'_> {
     }
 
     /// Gives an open task to `to`, whose deadline starts now.
-    pub(crate) fn reassign(&mut self, by: &str, task: &TaskRef, to: &str) -> Result<(), EngineError> {
+    pub(crate) fn reassign(
+        &mut self,
+        by: &str,
+        task: &TaskRef,
+        to: &str,
+    ) -> Result<(), EngineError> {
         self.require_running()?;
         let (slot, at) = self.locate(task)?;
         let node = self.p.index(&task.node)?;

@@ -34,9 +34,9 @@ impl CompiledProcess {
                 problems: graph.problems().to_vec(),
             });
         }
-        let start = graph.start().ok_or_else(|| {
-            EngineError::inconsistent("a process without problems has one start")
-        })?;
+        let start = graph
+            .start()
+            .ok_or_else(|| EngineError::inconsistent("a process without problems has one start"))?;
         Ok(CompiledProcess {
             graph,
             start,
@@ -155,9 +155,7 @@ impl CompiledProcess {
 fn on_matches(edge: &EdgeDef, outcome: StepOutcome) -> bool {
     let on = edge.on.as_deref();
     match outcome {
-        StepOutcome::Approved | StepOutcome::Submitted => {
-            is_forward(edge) && on != Some("timeout")
-        }
+        StepOutcome::Approved | StepOutcome::Submitted => is_forward(edge) && on != Some("timeout"),
         StepOutcome::Rejected => on == Some("reject"),
         StepOutcome::Withdrawn => on == Some("withdraw"),
         StepOutcome::TimedOut => on == Some("timeout"),

@@ -2,7 +2,7 @@
 //! earlier step or to the submitter, transfer, add a signer; and the submitter's resubmission
 //! of a record returned to them.
 
-use formwork_model::{NodeKind, Outcome};
+use formwork_model::Outcome;
 
 use crate::effect::{CancelReason, Effect, HistoryAction, TaskKey, TaskKind, TaskOutcome};
 use crate::engine::{Close, Run};
@@ -20,10 +20,10 @@ impl Run<'_> {
         let resubmit = matches!(&self.st.tokens[slot].wait, Wait::Human(s) if s.resubmit);
         let fill = resubmit || self.is_fill(node);
         let fits = match action {
-            Action::Approve | Action::Reject | Action::AddSigner { .. } => !fill,
-            Action::ReturnToSubmitter => {
-                matches!(self.p.def_of(node).kind, NodeKind::Approval(_))
-            }
+            Action::Approve
+            | Action::Reject
+            | Action::AddSigner { .. }
+            | Action::ReturnToSubmitter => !fill,
             Action::Submit | Action::Withdraw => fill,
             Action::ReturnTo { .. } | Action::Transfer { .. } => !resubmit,
         };
@@ -35,7 +35,11 @@ impl Run<'_> {
             } else {
                 "an approval step is approved, rejected or returned"
             };
-            return Err(EngineError::not_allowed(action.name(), Some(&task.node), reason));
+            return Err(EngineError::not_allowed(
+                action.name(),
+                Some(&task.node),
+                reason,
+            ));
         }
         let mut token = self.st.tokens.remove(slot);
         let user = task.assignee.clone();
@@ -73,7 +77,9 @@ impl Run<'_> {
     ) -> Result<(), EngineError> {
         let p = self.p;
         let refuse = |reason: &str| EngineError::not_allowed("return", Some(p.id(node)), reason);
-        let target_at = p.index(target).map_err(|_| refuse("there is no such step"))?;
+        let target_at = p
+            .index(target)
+            .map_err(|_| refuse("there is no such step"))?;
         let passed = p.def_of(target_at).kind.is_human() && self.st.passed.contains(target);
         if !passed && !p.return_edge(node, target_at) {
             return Err(refuse("the instance has not passed that step"));
@@ -84,7 +90,10 @@ impl Run<'_> {
         let (frames, mut step) = into_step(token)?;
         let own = take_task(&mut step, at)?;
         let key = own.key.clone();
-        self.close_task(own, Close::Completed(TaskOutcome::Returned, Some(user.clone())));
+        self.close_task(
+            own,
+            Close::Completed(TaskOutcome::Returned, Some(user.clone())),
+        );
         self.st.decided = true;
         let action = HistoryAction::Returned {
             task: key,
@@ -183,7 +192,11 @@ impl Run<'_> {
         }
         let by = Some(user.clone());
         self.close_task(task, Close::Completed(TaskOutcome::Submitted, by));
-        self.history(Some(node), Some(user), HistoryAction::Resubmitted { task: key });
+        self.history(
+            Some(node),
+            Some(user),
+            HistoryAction::Resubmitted { task: key },
+        );
         self.go_in_person(frames, node);
         Ok(())
     }

@@ -217,14 +217,7 @@ impl<'a> Run<'a> {
             NodeKind::ParallelSplit | NodeKind::InclusiveSplit => self.split(frames, to)?,
             NodeKind::ParallelJoin { .. } => self.join(frames, to)?,
             NodeKind::Action { set } => {
-                let mut values = BTreeMap::new();
-                for (field, expr) in set {
-                    let value = self
-                        .ctx
-                        .eval(expr, &self.set)
-                        .map_err(|m| self.resolver().error(to, m))?;
-                    values.insert(field.clone(), value);
-                }
+                let values = self.resolver().values(to, set)?;
                 if !values.is_empty() {
                     let fields = values.keys().cloned().collect();
                     self.set

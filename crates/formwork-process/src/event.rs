@@ -26,7 +26,11 @@ pub enum Event {
     /// and the people at `node` must act in person.
     MoveTo { by: String, node: String },
     /// An admin gives an open task to `to`, with a deadline counted from now.
-    Reassign { by: String, task: TaskRef, to: String },
+    Reassign {
+        by: String,
+        task: TaskRef,
+        to: String,
+    },
 }
 
 /// Names one open task: its node, the user it is assigned to, and its key.

@@ -36,7 +36,11 @@ enum Round {
 
 impl Run<'_> {
     /// Fits a token's frames to the blocks `to` lies in (and to its own block, at a join).
-    pub(crate) fn fit_frames(&mut self, frames: &mut Vec<Frame>, to: usize) -> Result<(), EngineError> {
+    pub(crate) fn fit_frames(
+        &mut self,
+        frames: &mut Vec<Frame>,
+        to: usize,
+    ) -> Result<(), EngineError> {
         let p = self.p;
         let scopes = p.scopes(to);
         let own = p.block_of_join(to);
@@ -108,7 +112,10 @@ impl Run<'_> {
     pub(crate) fn split(&mut self, frames: Vec<Frame>, node: usize) -> Result<(), EngineError> {
         let p = self.p;
         let Some(b) = p.block_of_split(node) else {
-            return Err(EngineError::inconsistent(format!("{} has no join", p.id(node))));
+            return Err(EngineError::inconsistent(format!(
+                "{} has no join",
+                p.id(node)
+            )));
         };
         let block = p.block(b);
         let started = self.branches_taken(block)?;
@@ -140,13 +147,24 @@ impl Run<'_> {
             generation,
             outer: outer.iter().map(|f| f.generation).collect(),
             arrived: BTreeSet::new(),
-            started: if all { BTreeSet::new() } else { started.clone() },
+            started: if all {
+                BTreeSet::new()
+            } else {
+                started.clone()
+            },
             ended: BTreeSet::new(),
         });
         generation
     }
 
-    fn queue_branch(&mut self, outer: &[Frame], split: &str, generation: u64, branch: u32, block: &Block) {
+    fn queue_branch(
+        &mut self,
+        outer: &[Frame],
+        split: &str,
+        generation: u64,
+        branch: u32,
+        block: &Block,
+    ) {
         let mut frames = Vec::with_capacity(outer.len() + 1);
         frames.extend_from_slice(outer);
         frames.push(Frame {
@@ -162,9 +180,9 @@ impl Run<'_> {
     /// A token arrives at a join: one more branch of its round is in.
     pub(crate) fn join(&mut self, mut frames: Vec<Frame>, join: usize) -> Result<(), EngineError> {
         let p = self.p;
-        let frame = frames
-            .pop()
-            .ok_or_else(|| EngineError::inconsistent("a token reached a join outside any branch"))?;
+        let frame = frames.pop().ok_or_else(|| {
+            EngineError::inconsistent("a token reached a join outside any branch")
+        })?;
         let at = self.round_at(&frame, join, &frames)?;
         if !self.st.joins[at].arrived.insert(frame.branch) {
             return Err(EngineError::inconsistent(format!(
@@ -207,7 +225,12 @@ impl Run<'_> {
     }
 
     /// The join continues: branches still running are not needed any more.
-    fn joined(&mut self, frames: Vec<Frame>, join: usize, generation: u64) -> Result<(), EngineError> {
+    fn joined(
+        &mut self,
+        frames: Vec<Frame>,
+        join: usize,
+        generation: u64,
+    ) -> Result<(), EngineError> {
         self.abandon(generation, CancelReason::JoinSatisfied)?;
         self.history(Some(join), None, HistoryAction::Joined);
         self.go(frames, self.p.next(join)?);
@@ -216,8 +239,18 @@ impl Run<'_> {
 
     /// The position of the round `frame` belongs to in `st.joins`, recorded now if a state
     /// saved before rounds were recorded at the split lacks it.
-    fn round_at(&mut self, frame: &Frame, join: usize, outer: &[Frame]) -> Result<usize, EngineError> {
-        if let Some(at) = self.st.joins.iter().position(|j| j.generation == frame.generation) {
+    fn round_at(
+        &mut self,
+        frame: &Frame,
+        join: usize,
+        outer: &[Frame],
+    ) -> Result<usize, EngineError> {
+        if let Some(at) = self
+            .st
+            .joins
+            .iter()
+            .position(|j| j.generation == frame.generation)
+        {
             return Ok(at);
         }
         self.st.joins.push(JoinArrivals {
@@ -260,7 +293,11 @@ impl Run<'_> {
 
     /// Cancels every token of one round of a block (and of the blocks inside it) and forgets
     /// their join arrivals.
-    pub(crate) fn abandon(&mut self, generation: u64, reason: CancelReason) -> Result<(), EngineError> {
+    pub(crate) fn abandon(
+        &mut self,
+        generation: u64,
+        reason: CancelReason,
+    ) -> Result<(), EngineError> {
         let in_round = |frames: &[Frame]| frames.iter().any(|f| f.generation == generation);
         let (gone, kept) = std::mem::take(&mut self.st.tokens)
             .into_iter()
@@ -270,7 +307,11 @@ impl Run<'_> {
             let node = self.p.index(&token.node)?;
             let tasks: Vec<TaskKey> = self.close_token(token, reason);
             if !tasks.is_empty() {
-                self.history(Some(node), None, HistoryAction::BranchCancelled { tasks, reason });
+                self.history(
+                    Some(node),
+                    None,
+                    HistoryAction::BranchCancelled { tasks, reason },
+                );
             }
         }
         self.st

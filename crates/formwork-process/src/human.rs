@@ -30,7 +30,9 @@ impl Run<'_> {
         let mut users = self.resolver().assignees(node, rule)?;
         if users.is_empty() {
             let named = match fallback {
-                Some(FallbackDef::User { username }) => self.resolver().user_named(node, username)?,
+                Some(FallbackDef::User { username }) => {
+                    self.resolver().user_named(node, username)?
+                }
                 _ => None,
             };
             let applied = match (fallback, named) {

@@ -125,18 +125,13 @@ impl Walk<'_> {
             NodeKind::ParallelSplit | NodeKind::InclusiveSplit => {
                 let taken = self.resolver().branches(node)?;
                 let heads: Vec<usize> = p.edges_from(node).map(|(_, to)| to).collect();
-                let taken = taken.into_iter().filter_map(|b| heads.get(b as usize).copied());
+                let taken = taken
+                    .into_iter()
+                    .filter_map(|b| heads.get(b as usize).copied());
                 self.stack.extend(taken.rev());
             }
             NodeKind::Action { set } => {
-                let mut values = Fields::new();
-                for (field, expr) in set {
-                    let value = self
-                        .ctx
-                        .eval(expr, &self.set)
-                        .map_err(|m| self.resolver().error(node, m))?;
-                    values.insert(field.clone(), value);
-                }
+                let values = self.resolver().values(node, set)?;
                 self.set.extend(values);
                 self.stack.push(p.next(node)?);
             }

@@ -29,6 +29,24 @@ impl Resolver<'_> {
         }
     }
 
+    /// The values an `action` node's expressions give, each evaluated over the fields set
+    /// before the node (the node's own assignments happen together).
+    pub fn values(
+        &self,
+        node: usize,
+        set: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Fields, EngineError> {
+        let mut values = Fields::new();
+        for (field, expr) in set {
+            let value = self
+                .ctx
+                .eval(expr, self.set)
+                .map_err(|m| self.error(node, m))?;
+            values.insert(field.clone(), value);
+        }
+        Ok(values)
+    }
+
     /// The users an assignee rule names, without duplicates, in rule order.
     pub fn assignees(&self, node: usize, rule: &AssigneeDef) -> Result<Vec<String>, EngineError> {
         let mut users = Vec::new();

@@ -18,6 +18,16 @@ use crate::error::EngineError;
 use crate::human::{human, involved};
 use crate::state::{Frame, TaskTimer, Token, Wait};
 
+/// An overdue task: where it is and who holds it.
+struct Overdue {
+    node: usize,
+    slot: usize,
+    at: usize,
+    round: u32,
+    user: String,
+    task: TaskKey,
+}
+
 /// When a new task is due and the timers that watch it, each with its firing time.
 pub(crate) struct Due {
     pub at: Option<OffsetDateTime>,
@@ -178,72 +188,95 @@ impl Run<'_> {
                 self.history(Some(node), None, action);
             }
             TimerKind::Escalation => {
-                let escalate = p
-                    .def_of(node)
-                    .kind
-                    .deadline()
-                    .and_then(|d| d.escalate.as_ref());
-                let escalated = |applied| HistoryAction::Escalated {
-                    task: task_key.clone(),
-                    user: user.clone(),
-                    applied,
+                let due = Overdue {
+                    node,
+                    slot,
+                    at,
+                    round,
+                    user,
+                    task: task_key,
                 };
-                match escalate {
-                    None => {}
-                    Some(Escalation::NotifyHead) => {
-                        let head = self
-                            .ctx
-                            .head_of(&user)
-                            .map_err(|m| self.resolver().error(node, m))?;
-                        if let Some(head) = &head {
-                            self.fx.push(Effect::Notify {
-                                user: head.clone(),
-                                kind: NotifyKind::Escalation {
-                                    task: task_key.clone(),
-                                    assignee: user.clone(),
-                                },
-                            });
-                        }
-                        self.history(
-                            Some(node),
-                            None,
-                            escalated(EscalationApplied::NotifiedHead { head }),
-                        );
-                    }
-                    Some(Escalation::Reassign { username }) => {
-                        let to = self.resolver().user_named(node, username)?;
-                        let step = human(&mut token)?;
-                        let free = to.clone().filter(|to| !involved(step, to));
-                        let applied = match &free {
-                            Some(to) => EscalationApplied::Reassigned { to: to.clone() },
-                            None => EscalationApplied::NotReassigned {
-                                to: to.unwrap_or_else(|| username.clone()),
-                            },
-                        };
-                        self.history(Some(node), None, escalated(applied));
-                        if let Some(to) = free {
-                            let seat = &mut step.seats[at];
-                            if let Some(task) = seat.task.take() {
-                                self.close_task(task, Close::Cancelled(CancelReason::Reassigned));
-                            }
-                            self.hand_to(node, round, seat, to)?;
-                        }
-                    }
-                    Some(Escalation::AutoApprove) => {
-                        self.history(Some(node), None, escalated(EscalationApplied::AutoApproved));
-                        self.approve(node, human(&mut token)?, at, None)?;
-                    }
-                    Some(Escalation::AutoReject) => {
-                        self.history(Some(node), None, escalated(EscalationApplied::AutoRejected));
-                        if self.is_fill(node) {
-                            return self.withdraw_fill(node, token, at, None);
-                        }
-                        self.reject(node, human(&mut token)?, at, None)?;
-                    }
-                }
+                return self.escalate(token, due);
             }
             TimerKind::WaitEnd | TimerKind::Timeout => {
                 return Err(EngineError::inconsistent("a task has a wait timer"));
+            }
+        }
+        self.settle_or_park(slot, token)
+    }
+
+    /// Applies the deadline's escalation to an overdue task.
+    fn escalate(&mut self, mut token: Token, due: Overdue) -> Result<(), EngineError> {
+        let p = self.p;
+        let Overdue {
+            node,
+            slot,
+            at,
+            round,
+            user,
+            task,
+        } = due;
+        let escalate = p
+            .def_of(node)
+            .kind
+            .deadline()
+            .and_then(|d| d.escalate.as_ref());
+        let escalated = |applied| HistoryAction::Escalated {
+            task: task.clone(),
+            user: user.clone(),
+            applied,
+        };
+        match escalate {
+            None => {}
+            Some(Escalation::NotifyHead) => {
+                let head = self
+                    .ctx
+                    .head_of(&user)
+                    .map_err(|m| self.resolver().error(node, m))?;
+                if let Some(head) = &head {
+                    self.fx.push(Effect::Notify {
+                        user: head.clone(),
+                        kind: NotifyKind::Escalation {
+                            task: task.clone(),
+                            assignee: user.clone(),
+                        },
+                    });
+                }
+                self.history(
+                    Some(node),
+                    None,
+                    escalated(EscalationApplied::NotifiedHead { head }),
+                );
+            }
+            Some(Escalation::Reassign { username }) => {
+                let to = self.resolver().user_named(node, username)?;
+                let step = human(&mut token)?;
+                let free = to.clone().filter(|to| !involved(step, to));
+                let applied = match &free {
+                    Some(to) => EscalationApplied::Reassigned { to: to.clone() },
+                    None => EscalationApplied::NotReassigned {
+                        to: to.unwrap_or_else(|| username.clone()),
+                    },
+                };
+                self.history(Some(node), None, escalated(applied));
+                if let Some(to) = free {
+                    let seat = &mut step.seats[at];
+                    if let Some(task) = seat.task.take() {
+                        self.close_task(task, Close::Cancelled(CancelReason::Reassigned));
+                    }
+                    self.hand_to(node, round, seat, to)?;
+                }
+            }
+            Some(Escalation::AutoApprove) => {
+                self.history(Some(node), None, escalated(EscalationApplied::AutoApproved));
+                self.approve(node, human(&mut token)?, at, None)?;
+            }
+            Some(Escalation::AutoReject) => {
+                self.history(Some(node), None, escalated(EscalationApplied::AutoRejected));
+                if self.is_fill(node) {
+                    return self.withdraw_fill(node, token, at, None);
+                }
+                self.reject(node, human(&mut token)?, at, None)?;
             }
         }
         self.settle_or_park(slot, token)

@@ -62,7 +62,11 @@ impl Block {
     fn holds(&self, other: &Block) -> bool {
         self.contains(other.split)
             && self.contains(other.join)
-            && other.members.iter().enumerate().all(|(n, &m)| !m || self.contains(n))
+            && other
+                .members
+                .iter()
+                .enumerate()
+                .all(|(n, &m)| !m || self.contains(n))
     }
 
     fn touches(&self, other: &Block) -> bool {
@@ -111,9 +115,16 @@ impl ProcessGraph {
                 let joins = if joins.is_empty() {
                     "—".to_owned()
                 } else {
-                    joins.iter().map(|&j| self.id(j)).collect::<Vec<_>>().join(", ")
+                    joins
+                        .iter()
+                        .map(|&j| self.id(j))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 };
-                let fault = Fault::SplitWithoutJoin { node: self.id(s), joins };
+                let fault = Fault::SplitWithoutJoin {
+                    node: self.id(s),
+                    joins,
+                };
                 problems.push(fault.at(pointer(s)));
             }
         }
@@ -175,7 +186,8 @@ impl ProcessGraph {
         let limit = self.def.nodes.len();
         let mut found = BTreeSet::new();
         let mut seen = BTreeSet::new();
-        let mut stack: Vec<(usize, usize)> = self.targets(split, Edges::All).map(|t| (t, 0)).collect();
+        let mut stack: Vec<(usize, usize)> =
+            self.targets(split, Edges::All).map(|t| (t, 0)).collect();
         while let Some((node, depth)) = stack.pop() {
             if node == split || !seen.insert((node, depth)) {
                 continue;
@@ -202,7 +214,12 @@ impl ProcessGraph {
         let edges: Vec<usize> = self.out(split).to_vec();
         let heads: Vec<usize> = edges.iter().filter_map(|&e| self.target(e)).collect();
         let ends = [split, join];
-        let forward = self.walk(&heads, |i| ends.contains(&i), Edges::Forward, Direction::Outgoing);
+        let forward = self.walk(
+            &heads,
+            |i| ends.contains(&i),
+            Edges::Forward,
+            Direction::Outgoing,
+        );
         let to_join = self.walk(&[join], |i| i == split, Edges::Forward, Direction::Incoming);
         let mut kinds = vec![Member::No; n];
         for i in 0..n {
@@ -214,10 +231,25 @@ impl ProcessGraph {
         let after = self.walk(&[join], |i| i == split, Edges::Forward, Direction::Outgoing);
         let mut core_or_join = core.clone();
         core_or_join.push(join);
-        let toward = self.walk(&core_or_join, |i| i == split, Edges::Forward, Direction::Incoming);
-        let from_core = self.walk(&core, |i| ends.contains(&i), Edges::All, Direction::Outgoing);
+        let toward = self.walk(
+            &core_or_join,
+            |i| i == split,
+            Edges::Forward,
+            Direction::Incoming,
+        );
+        let from_core = self.walk(
+            &core,
+            |i| ends.contains(&i),
+            Edges::All,
+            Direction::Outgoing,
+        );
         for i in 0..n {
-            if kinds[i] == Member::No && from_core[i] && toward[i] && !after[i] && !ends.contains(&i) {
+            if kinds[i] == Member::No
+                && from_core[i]
+                && toward[i]
+                && !after[i]
+                && !ends.contains(&i)
+            {
                 kinds[i] = Member::Rework;
             }
         }
@@ -244,7 +276,14 @@ impl ProcessGraph {
     /// rework nodes) that cannot flow on to the split or the join, plus rework loops inside
     /// them; kept only where forward flow enters from the block alone (a return or reject
     /// edge from outside re-enters the block like it re-enters any branch).
-    fn tails(&self, split: usize, ends: &[usize; 2], after: &[bool], heads: &[usize], kinds: &mut [Member]) {
+    fn tails(
+        &self,
+        split: usize,
+        ends: &[usize; 2],
+        after: &[bool],
+        heads: &[usize],
+        kinds: &mut [Member],
+    ) {
         let n = kinds.len();
         let dead = {
             let live = self.walk(ends, |_| false, Edges::Forward, Direction::Incoming);
@@ -252,12 +291,29 @@ impl ProcessGraph {
         };
         let mut from: Vec<usize> = heads.to_vec();
         from.extend((0..n).filter(|&i| kinds[i] == Member::Rework));
-        let forward = self.walk(&from, |i| ends.contains(&i), Edges::Forward, Direction::Outgoing);
+        let forward = self.walk(
+            &from,
+            |i| ends.contains(&i),
+            Edges::Forward,
+            Direction::Outgoing,
+        );
         let free = |i: usize| dead[i] && !after[i] && !ends.contains(&i) && self.is_first(i);
-        let mut tail: Vec<bool> = (0..n).map(|i| forward[i] && free(i) && kinds[i] == Member::No).collect();
+        let mut tail: Vec<bool> = (0..n)
+            .map(|i| forward[i] && free(i) && kinds[i] == Member::No)
+            .collect();
         let seeds: Vec<usize> = (0..n).filter(|&i| tail[i]).collect();
-        let around = self.walk(&seeds, |i| ends.contains(&i), Edges::All, Direction::Outgoing);
-        let back = self.walk(&seeds, |i| ends.contains(&i), Edges::Forward, Direction::Incoming);
+        let around = self.walk(
+            &seeds,
+            |i| ends.contains(&i),
+            Edges::All,
+            Direction::Outgoing,
+        );
+        let back = self.walk(
+            &seeds,
+            |i| ends.contains(&i),
+            Edges::Forward,
+            Direction::Incoming,
+        );
         for i in 0..n {
             if !tail[i] && around[i] && back[i] && free(i) && kinds[i] == Member::No {
                 tail[i] = true;
@@ -306,7 +362,12 @@ impl ProcessGraph {
 
     /// The branches each member belongs to; reports nodes that forward flow reaches from
     /// several branches before the join.
-    fn branch_sets(&self, block: &Block, kinds: &[Member], problems: &mut Vec<Problem>) -> Vec<BTreeSet<u32>> {
+    fn branch_sets(
+        &self,
+        block: &Block,
+        kinds: &[Member],
+        problems: &mut Vec<Problem>,
+    ) -> Vec<BTreeSet<u32>> {
         let n = self.def.nodes.len();
         let outside = |i: usize| kinds[i] == Member::No;
         let mut sets = vec![BTreeSet::new(); n];
@@ -329,7 +390,8 @@ impl ProcessGraph {
                     let mut found = BTreeSet::new();
                     for edge in self.graph.edges_directed(NodeIndex::new(i), direction) {
                         let other = other_end(&edge, direction);
-                        let follows = direction == Direction::Incoming || is_forward(self.edge(*edge.weight()));
+                        let follows = direction == Direction::Incoming
+                            || is_forward(self.edge(*edge.weight()));
                         if follows && kinds[other] != Member::No {
                             found.extend(sets[other].iter().copied());
                         }
@@ -373,9 +435,14 @@ impl ProcessGraph {
             }
         }
         let mut order: Vec<usize> = (0..self.blocks.len()).collect();
-        order.sort_by_key(|&b| (std::cmp::Reverse(self.blocks[b].size()), self.blocks[b].split));
-        for node in 0..self.def.nodes.len() {
-            self.scopes[node] = order
+        order.sort_by_key(|&b| {
+            (
+                std::cmp::Reverse(self.blocks[b].size()),
+                self.blocks[b].split,
+            )
+        });
+        for (node, scopes) in self.scopes.iter_mut().enumerate() {
+            *scopes = order
                 .iter()
                 .filter(|&&b| self.blocks[b].contains(node))
                 .map(|&b| {

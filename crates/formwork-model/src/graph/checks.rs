@@ -69,11 +69,10 @@ impl ProcessGraph {
                 NodeKind::End { .. } => {
                     problems.push(Fault::EndHasOutgoing.at(format!("/edges/{e}")));
                 }
-                kind if kind.is_gateway() => {
-                    if edge.when.is_none() && !edge.default {
-                        problems.push(Fault::ConditionEdgeWithoutWhen.at(format!("/edges/{e}")));
-                    }
+                kind if kind.is_gateway() && edge.when.is_none() && !edge.default => {
+                    problems.push(Fault::ConditionEdgeWithoutWhen.at(format!("/edges/{e}")));
                 }
+                kind if kind.is_gateway() => {}
                 kind if edge.when.is_some() || edge.default => problems.push(
                     Fault::EdgeWhenOutsideCondition { kind: kind.tag() }.at(format!("/edges/{e}")),
                 ),
@@ -97,7 +96,8 @@ impl ProcessGraph {
             match &node.kind {
                 kind if kind.is_gateway() => {
                     match out.iter().filter(|&&e| self.edge(e).default).count() {
-                        0 => problems.push(Fault::ConditionWithoutDefault { node: id }.at(pointer(i))),
+                        0 => problems
+                            .push(Fault::ConditionWithoutDefault { node: id }.at(pointer(i))),
                         1 => {}
                         _ => problems
                             .push(Fault::ConditionSeveralDefaults { node: id }.at(pointer(i))),
@@ -109,7 +109,9 @@ impl ProcessGraph {
                     let mut counts: HashMap<&str, usize> = HashMap::new();
                     for &e in out {
                         let on = self.edge(e).on.as_deref();
-                        *counts.entry(on.or(default).unwrap_or("continue")).or_default() += 1;
+                        *counts
+                            .entry(on.or(default).unwrap_or("continue"))
+                            .or_default() += 1;
                     }
                     let mut ambiguous: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
                     ambiguous.sort();

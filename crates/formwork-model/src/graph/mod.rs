@@ -253,13 +253,10 @@ impl ProcessGraph {
 
     /// `(edge, from, to)` of every edge between known nodes.
     fn edges(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-        self.graph.raw_edges().iter().map(|raw| {
-            (
-                raw.weight,
-                raw.source().index(),
-                raw.target().index(),
-            )
-        })
+        self.graph
+            .raw_edges()
+            .iter()
+            .map(|raw| (raw.weight, raw.source().index(), raw.target().index()))
     }
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use formwork_model::{AssigneeDef, HoursKind, Outcome, ProcessDef};
 use formwork_process::{
-    Action, CompiledProcess, Context, Effect, EngineError, Event, Fields, HistoryAction, State,
-    Status, TaskKey, TaskRef, TimerKey, TimerKind, hours_after, step,
+    Action, CompiledProcess, Context, Effect, EngineError, Event, Fields, HistoryAction,
+    NotifyKind, State, Status, TaskKey, TaskRef, TimerKey, TimerKind, hours_after, step,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -294,6 +294,11 @@ impl World {
         check(&st, &self.tasks, &self.timers).unwrap_or_else(|e| panic!("{e}\n{st:#?}"));
         let text = serde_json::to_string(&st).unwrap();
         assert_eq!(serde_json::from_str::<State>(&text).unwrap(), st, "{text}");
+        for effect in &fx {
+            if let Effect::SetFields { values, .. } = effect {
+                self.ctx.data.extend(values.clone());
+            }
+        }
         self.st = st;
         self.log.extend(fx.iter().cloned());
         self.last = fx.clone();
@@ -364,6 +369,35 @@ impl World {
             .collect()
     }
 
+    /// Every effect of the last step of this kind.
+    pub fn last_created(&self) -> Vec<Effect> {
+        self.last
+            .iter()
+            .filter(|e| matches!(e, Effect::CreateTask { .. }))
+            .cloned()
+            .collect()
+    }
+
+    /// The round of the open task at `node` for `user`.
+    pub fn round(&self, node: &str, user: &str) -> u32 {
+        let key = self.task(node, user).key;
+        self.rounds[&key]
+    }
+
+    /// The users `cc` nodes notified, in order.
+    pub fn cc_sent(&self) -> Vec<&str> {
+        self.log
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Notify {
+                    user,
+                    kind: NotifyKind::Cc,
+                } => Some(user.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Nodes that got a task, in order, with the assignee.
     pub fn tasks_created(&self) -> Vec<(String, String)> {
         self.log
@@ -404,7 +438,9 @@ pub fn apply(
                 let twice = rounds.insert(key.clone(), *round).is_some()
                     | tasks.insert(key.clone(), task).is_some();
                 if clash {
-                    Some(format!("two open tasks for {assignee} at {node} in round {round}"))
+                    Some(format!(
+                        "two open tasks for {assignee} at {node} in round {round}"
+                    ))
                 } else {
                     twice.then(|| format!("two tasks with key {key}"))
                 }

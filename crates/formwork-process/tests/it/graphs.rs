@@ -42,7 +42,9 @@ fn both_refuse(p: &Value, fields: &[&str], code: &str, pointer: &str) {
     let engine = engine_problems(p);
     let validation = validation_problems(p, fields);
     assert!(
-        engine.iter().any(|pr| pr.code == code && pr.pointer == pointer),
+        engine
+            .iter()
+            .any(|pr| pr.code == code && pr.pointer == pointer),
         "engine: expected {code} at {pointer}, got {engine:#?}"
     );
     for pr in &engine {
@@ -138,8 +140,18 @@ fn structural_faults_are_refused_by_both_with_their_codes() {
     let cases = [
         (json!([s, e]), json!([]), "cannot_reach_end", "/nodes/0"),
         (json!([e]), json!([]), "no_start", "/nodes"),
-        (json!([s, s, e]), json!([{"from": "s", "to": "e"}]), "duplicate_id", "/nodes/1/id"),
-        (json!([s, e]), json!([{"from": "s", "to": "x"}]), "unknown_node", "/edges/0/to"),
+        (
+            json!([s, s, e]),
+            json!([{"from": "s", "to": "e"}]),
+            "duplicate_id",
+            "/nodes/1/id",
+        ),
+        (
+            json!([s, e]),
+            json!([{"from": "s", "to": "x"}]),
+            "unknown_node",
+            "/edges/0/to",
+        ),
         (
             json!([s, a, e]),
             json!([{"from": "s", "to": "a"}, {"from": "a", "to": "e", "on": "reject"}]),
@@ -173,7 +185,10 @@ fn structural_faults_are_refused_by_both_with_their_codes() {
 
 #[test]
 fn the_sample_process_validates_and_compiles() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../apps/project-registration.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../apps/project-registration.json"
+    );
     let app = formwork_model::parse_package(&std::fs::read_to_string(path).unwrap()).unwrap();
     for p in &app.processes {
         CompiledProcess::compile(p).unwrap();

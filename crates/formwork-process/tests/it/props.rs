@@ -73,13 +73,28 @@ fn block() -> impl Strategy<Value = Block> {
 /// A change that may break a graph.
 #[derive(Debug, Clone)]
 enum Mutation {
-    AddEdge { from: usize, to: usize, on: u8, gate: u8 },
+    AddEdge {
+        from: usize,
+        to: usize,
+        on: u8,
+        gate: u8,
+    },
     RemoveEdge(usize),
-    Retarget { edge: usize, to: usize },
-    Rekind { node: usize, kind: u8 },
+    Retarget {
+        edge: usize,
+        to: usize,
+    },
+    Rekind {
+        node: usize,
+        kind: u8,
+    },
     /// A return or reject edge between two human steps: allowed anywhere, into or across
     /// parallel branches.
-    BackEdge { from: usize, to: usize, reject: bool },
+    BackEdge {
+        from: usize,
+        to: usize,
+        reject: bool,
+    },
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -115,13 +130,19 @@ fn mutate(def: &mut Value, m: &Mutation) {
         .unwrap_or_default();
     let ids: Vec<String> = def["nodes"]
         .as_array()
-        .map(|n| n.iter().filter_map(|n| n["id"].as_str().map(str::to_owned)).collect())
+        .map(|n| {
+            n.iter()
+                .filter_map(|n| n["id"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let edges = def["edges"].as_array_mut().expect("edges");
     match *m {
         Mutation::AddEdge { from, to, on, gate } => {
             let mut edge = json!({"from": ids[from % ids.len()], "to": ids[to % ids.len()]});
-            let ons = ["approve", "reject", "return", "submit", "withdraw", "timeout"];
+            let ons = [
+                "approve", "reject", "return", "submit", "withdraw", "timeout",
+            ];
             if let Some(on) = ons.get(on as usize) {
                 edge["on"] = json!(on);
             }
@@ -231,13 +252,27 @@ fn agree(def: &Value, fields: &[String]) -> Result<bool, TestCaseError> {
 #[derive(Debug, Clone)]
 enum Op {
     /// Act on an open task: codes 0..5 are the step's forward action, the rest raw actions.
-    Decide { pick: usize, code: u8, user: u8, before: bool },
-    Fire { pick: usize },
-    Withdraw { by_submitter: bool },
+    Decide {
+        pick: usize,
+        code: u8,
+        user: u8,
+        before: bool,
+    },
+    Fire {
+        pick: usize,
+    },
+    Withdraw {
+        by_submitter: bool,
+    },
     /// Act on a task that was already closed, or fire a timer that is not scheduled.
-    Stale { pick: usize },
+    Stale {
+        pick: usize,
+    },
     /// An admin's operation: cancel, retry, move to a node, reassign a task.
-    Admin { what: u8, pick: usize },
+    Admin {
+        what: u8,
+        pick: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -265,7 +300,14 @@ fn context(flags: &[String], truth: &[bool]) -> TestCtx {
     ctx
 }
 
-fn action_for(task: &TaskRef, w: &World, code: u8, user: u8, before: bool, nodes: &[String]) -> Action {
+fn action_for(
+    task: &TaskRef,
+    w: &World,
+    code: u8,
+    user: u8,
+    before: bool,
+    nodes: &[String],
+) -> Action {
     let someone = format!("u{user}");
     let forward = match w.p.node(&task.node).map(|n| &n.kind) {
         Some(formwork_model::NodeKind::Approval(_)) => Action::Approve,
@@ -283,7 +325,10 @@ fn action_for(task: &TaskRef, w: &World, code: u8, user: u8, before: bool, nodes
             node: nodes[usize::from(user) % nodes.len()].clone(),
         },
         10 => Action::Transfer { to: someone },
-        11 => Action::AddSigner { user: someone, before },
+        11 => Action::AddSigner {
+            user: someone,
+            before,
+        },
         12 => Action::ReturnToSubmitter,
         _ => Action::Submit,
     }
@@ -311,12 +356,21 @@ fn allowed(err: &EngineError) -> bool {
     )
 }
 
-fn admin(w: &mut World, what: u8, pick: usize, nodes: &[String]) -> Result<Vec<Effect>, EngineError> {
+fn admin(
+    w: &mut World,
+    what: u8,
+    pick: usize,
+    nodes: &[String],
+) -> Result<Vec<Effect>, EngineError> {
     let by = "admin".to_owned();
     let event = match what {
         0 => Event::Cancel {
             by,
-            outcome: if pick % 2 == 0 { Outcome::Rejected } else { Outcome::Withdrawn },
+            outcome: if pick.is_multiple_of(2) {
+                Outcome::Rejected
+            } else {
+                Outcome::Withdrawn
+            },
         },
         1 => Event::Retry { by },
         2 => Event::MoveTo {
@@ -328,22 +382,37 @@ fn admin(w: &mut World, what: u8, pick: usize, nodes: &[String]) -> Result<Vec<E
             let Some(task) = open.get(pick % open.len().max(1)).cloned() else {
                 return Ok(Vec::new());
             };
-            Event::Reassign { by, task, to: format!("u{}", pick % 6) }
+            Event::Reassign {
+                by,
+                task,
+                to: format!("u{}", pick % 6),
+            }
         }
     };
     w.send(event)
 }
 
 /// Drives one validated process with random events and checks every step.
-fn drive(def: &ProcessDef, ctx: TestCtx, ops: Vec<Op>, pairs: &[(String, String)]) -> Result<(), TestCaseError> {
+fn drive(
+    def: &ProcessDef,
+    ctx: TestCtx,
+    ops: Vec<Op>,
+    pairs: &[(String, String)],
+) -> Result<(), TestCaseError> {
     let nodes: Vec<String> = def.nodes.iter().map(|n| n.id.clone()).collect();
     let mut w = World::new(def, ctx);
-    w.send(Event::Start).map_err(|e| TestCaseError::fail(format!("start: {e}")))?;
+    w.send(Event::Start)
+        .map_err(|e| TestCaseError::fail(format!("start: {e}")))?;
     let mut closed: Vec<TaskRef> = Vec::new();
     for op in ops {
         let before_tasks = w.tasks.clone();
         let result = match op {
-            Op::Decide { pick, code, user, before } => {
+            Op::Decide {
+                pick,
+                code,
+                user,
+                before,
+            } => {
                 let open: Vec<TaskRef> = w.tasks.values().cloned().collect();
                 if open.is_empty() {
                     continue;
@@ -370,14 +439,22 @@ fn drive(def: &ProcessDef, ctx: TestCtx, ops: Vec<Op>, pairs: &[(String, String)
             }
             Op::Stale { pick } => {
                 if closed.is_empty() {
-                    let fx = w.send(Event::TimerFired { key: TimerKey("nope".into()) });
+                    let fx = w.send(Event::TimerFired {
+                        key: TimerKey("nope".into()),
+                    });
                     prop_assert_eq!(fx, Ok(vec![]));
                     continue;
                 }
                 let task = closed[pick % closed.len()].clone();
-                let result = w.send(Event::Decide { task, action: Action::Approve });
+                let result = w.send(Event::Decide {
+                    task,
+                    action: Action::Approve,
+                });
                 prop_assert!(
-                    matches!(result, Err(EngineError::TaskNotOpen { .. } | EngineError::NotRunning)),
+                    matches!(
+                        result,
+                        Err(EngineError::TaskNotOpen { .. } | EngineError::NotRunning)
+                    ),
                     "a closed task was decided: {result:?}"
                 );
                 result
@@ -395,9 +472,19 @@ fn drive(def: &ProcessDef, ctx: TestCtx, ops: Vec<Op>, pairs: &[(String, String)
             );
         }
         for (split, join) in pairs {
-            let runs = count(&w, split, &HistoryAction::BranchesStarted { branches: 0, again: false });
+            let runs = count(
+                &w,
+                split,
+                &HistoryAction::BranchesStarted {
+                    branches: 0,
+                    again: false,
+                },
+            );
             let joins = count(&w, join, &HistoryAction::Joined);
-            prop_assert!(joins <= runs, "{join} fired {joins} times for {runs} rounds of {split}");
+            prop_assert!(
+                joins <= runs,
+                "{join} fired {joins} times for {runs} rounds of {split}"
+            );
         }
     }
     Ok(())
@@ -459,7 +546,15 @@ proptest! {
 #[test]
 fn the_renderer_covers_the_new_gateways() {
     let branch = |b: Vec<Block>, end: u8| (b, end);
-    let spec = HumanSpec { fill: false, mode: 0, people: 1, fallback: 0, repeat: false, deadline: Some(4), back: 3 };
+    let spec = HumanSpec {
+        fill: false,
+        mode: 0,
+        people: 1,
+        fallback: 0,
+        repeat: false,
+        deadline: Some(4),
+        back: 3,
+    };
     let body = vec![Block::Par {
         branches: vec![
             branch(vec![Block::Human(spec.clone())], 0),
@@ -473,7 +568,12 @@ fn the_renderer_covers_the_new_gateways() {
     let mut fields = flags.clone();
     fields.extend(["past", "note"].map(String::from));
     let text = def.to_string();
-    for needle in ["inclusive_split", "\"required\":2", "\"terminate\":true", "\"on\":\"timeout\""] {
+    for needle in [
+        "inclusive_split",
+        "\"required\":2",
+        "\"terminate\":true",
+        "\"on\":\"timeout\"",
+    ] {
         assert!(text.contains(needle), "{needle} missing from {text}");
     }
     assert!(agree(&def, &fields).unwrap(), "{def:#}");

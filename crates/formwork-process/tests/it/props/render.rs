@@ -24,7 +24,9 @@ pub enum Block {
     Human(HumanSpec),
     Cc,
     Action,
-    Wait { timed: bool },
+    Wait {
+        timed: bool,
+    },
     /// Branches in edge order; the last one is the default.
     Cond(Vec<Vec<Block>>),
     /// Branches of a split, each with how it ends: 0, 3, 4, 5 at the join, 1 at an end of its
@@ -162,9 +164,15 @@ impl Render {
         let split = self.id("split");
         let join = self.id("join");
         self.connect(exits, &split);
-        let kind = if inclusive { "inclusive_split" } else { "parallel_split" };
+        let kind = if inclusive {
+            "inclusive_split"
+        } else {
+            "parallel_split"
+        };
         self.nodes.push(json!({"id": split, "kind": kind}));
-        let any_joins = branches.iter().any(|(b, end)| b.is_empty() || !matches!(end, 1 | 2));
+        let any_joins = branches
+            .iter()
+            .any(|(b, end)| b.is_empty() || !matches!(end, 1 | 2));
         for (i, (blocks, end)) in branches.iter().enumerate() {
             let entry = if inclusive {
                 self.gate(&split, i, branches.len(), "i")
@@ -267,14 +275,16 @@ pub fn render(body: &[Block]) -> Rendered {
     r.connect(out, "approved");
     let used = |r: &Render, id: &str| r.edges.iter().any(|e| e["to"] == id);
     if used(&r, "revise") {
-        r.nodes.push(json!({"id": "revise", "kind": "fill", "assignee": {"type": "submitter"}}));
+        r.nodes
+            .push(json!({"id": "revise", "kind": "fill", "assignee": {"type": "submitter"}}));
         r.connect(vec![on("revise", "withdraw")], "withdrawn");
     } else {
         r.edges.retain(|e| e["from"] != "revise");
     }
     for (id, outcome) in [("rejected", "rejected"), ("withdrawn", "withdrawn")] {
         if used(&r, id) {
-            r.nodes.push(json!({"id": id, "kind": "end", "outcome": outcome}));
+            r.nodes
+                .push(json!({"id": id, "kind": "end", "outcome": outcome}));
         }
     }
     Rendered {
