@@ -127,13 +127,13 @@ impl Run<'_> {
         let to = revise.map(|r| p.id(r).to_owned());
         let action = HistoryAction::ReturnedToSubmitter { task: key, to };
         self.history(Some(node), Some(user), action);
-        if let Some(revise) = revise {
-            self.go_in_person(frames, revise);
-            return Ok(());
-        }
         // The whole record is with the submitter: no branch goes on meanwhile.
         while let Some(frame) = frames.pop() {
             self.abandon(frame.generation, CancelReason::Returned)?;
+        }
+        if let Some(revise) = revise {
+            self.go_in_person(frames, revise);
+            return Ok(());
         }
         let submitter = self.ctx.submitter();
         let round = self.st.next_round(p.id(node));

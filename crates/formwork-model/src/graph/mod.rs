@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::def::{EdgeDef, NodeDef, NodeKind, ProcessDef};
+use crate::def::{AssigneeDef, EdgeDef, NodeDef, NodeKind, ProcessDef};
 use crate::problem::Problem;
 
 pub use blocks::{Block, Scope};
@@ -223,11 +223,10 @@ impl ProcessGraph {
     /// The fill step a `return_to_submitter` sends work back to: the first fill step of the
     /// submitter (in definition order) outside every parallel block.
     pub fn revise_step(&self) -> Option<usize> {
-        self.def.nodes.iter().enumerate().position(|(i, n)| {
-            self.index(&n.id) == Some(i)
+        (0..self.def.nodes.len()).find(|&i| {
+            self.is_first(i)
                 && self.scopes(i).is_empty()
-                && matches!(&n.kind, NodeKind::Fill(f)
-                    if f.assignee == crate::def::AssigneeDef::Submitter)
+                && matches!(self.kind(i), Some(NodeKind::Fill(f)) if f.assignee == AssigneeDef::Submitter)
         })
     }
 

@@ -392,12 +392,14 @@ fn admin(
     w.send(event)
 }
 
-/// Drives one validated process with random events and checks every step.
+/// Drives one validated process with random events and checks every step; with `to_the_end`,
+/// then approves until it is over.
 fn drive(
     def: &ProcessDef,
     ctx: TestCtx,
     ops: Vec<Op>,
     pairs: &[(String, String)],
+    to_the_end: bool,
 ) -> Result<(), TestCaseError> {
     let nodes: Vec<String> = def.nodes.iter().map(|n| n.id.clone()).collect();
     let mut w = World::new(def, ctx);
@@ -487,6 +489,50 @@ fn drive(
             );
         }
     }
+    if to_the_end { finish(&mut w) } else { Ok(()) }
+}
+
+/// Approves, submits and lets timers fire until the instance is over: it must end or stop,
+/// never wait on a branch nobody is in. (Only for well-formed graphs: a mutated one may loop
+/// for ever on approvals alone.)
+fn finish(w: &mut World) -> Result<(), TestCaseError> {
+    for _ in 0..200 {
+        if !w.st.is_live() {
+            return Ok(());
+        }
+        if let Some(task) = w.tasks.values().next().cloned() {
+            let action = match w.p.node(&task.node).map(|n| &n.kind) {
+                Some(formwork_model::NodeKind::Approval(_)) => Action::Approve,
+                _ => Action::Submit,
+            };
+            let result = w.send(Event::Decide {
+                task: task.clone(),
+                action,
+            });
+            if let Err(EngineError::NotAllowed { .. }) = result {
+                // A returned record waits for its submitter, who resubmits.
+                w.send(Event::Decide {
+                    task,
+                    action: Action::Submit,
+                })
+                .map_err(|e| TestCaseError::fail(format!("finishing: {e}")))?;
+            } else {
+                result.map_err(|e| TestCaseError::fail(format!("finishing: {e}")))?;
+            }
+            continue;
+        }
+        let Some(key) = w.timers.keys().next().cloned() else {
+            let state = &w.st;
+            return Err(TestCaseError::fail(format!(
+                "live with nothing to do: {state:#?}"
+            )));
+        };
+        let (at, _) = w.timers.remove(&key).expect("scheduled");
+        w.now = w.now.max(at);
+        w.send(Event::TimerFired { key })
+            .map_err(|e| TestCaseError::fail(format!("finishing timer: {e}")))?;
+    }
+    prop_assert!(!w.st.is_live(), "the instance never finished: {:#?}", w.st);
     Ok(())
 }
 
@@ -506,7 +552,7 @@ proptest! {
         let why = validate_package(&package(&def, &fields.iter().map(String::as_str).collect::<Vec<_>>())).err();
         prop_assert!(ok, "a well-formed graph did not validate: {def}\n{why:#?}");
         let typed: ProcessDef = serde_json::from_value(def).expect("process");
-        drive(&typed, context(&flags, &truth), ops, &pairs)?;
+        drive(&typed, context(&flags, &truth), ops, &pairs, true)?;
     }
 
     #[test]
@@ -525,7 +571,7 @@ proptest! {
         fields.extend(POOL.map(String::from));
         if agree(&def, &fields)? {
             let typed: ProcessDef = serde_json::from_value(def).expect("process");
-            drive(&typed, context(&flags, &truth), ops, &pairs)?;
+            drive(&typed, context(&flags, &truth), ops, &pairs, false)?;
         }
     }
 
@@ -538,7 +584,7 @@ proptest! {
         let fields: Vec<String> = POOL.map(String::from).to_vec();
         if agree(&def, &fields)? {
             let typed: ProcessDef = serde_json::from_value(def).expect("process");
-            drive(&typed, context(&[], &truth), ops, &[])?;
+            drive(&typed, context(&[], &truth), ops, &[], false)?;
         }
     }
 }
