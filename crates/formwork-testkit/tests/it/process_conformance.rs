@@ -8,7 +8,8 @@ use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
     AppId, Inserted, Instance, InstanceId, InstanceStatus, NewHistory, NewInstance, NewJob,
     NewNotification, NewTask, NewTimer, ProcessId, Record, RecordStatus, StepWrite, Store,
-    StoreError, StoreResult, TaskAction, TaskBox, TaskClose, TaskId, TaskQuery, TaskStatus, User,
+    StoreError, StoreResult, TaskAction, TaskBox, TaskClose, TaskId, TaskKind, TaskQuery, TaskStatus,
+    User,
 };
 use formwork_testkit::fixtures::{
     actor, app_id, missing, new_draft, new_record, new_user, notifications, package, record_update,
@@ -55,6 +56,8 @@ fn task(key: &str, node: &str, assignee: &User) -> NewTask {
         key: key.to_owned(),
         node_id: node.to_owned(),
         assignee_id: assignee.id.clone(),
+        round: 1,
+        kind: TaskKind::Step,
         due_at: None,
     }
 }

@@ -508,7 +508,11 @@ pub(crate) async fn decide(
             let query = serde_urlencoded::to_string([("done", id.as_str())]).unwrap_or_default();
             return Ok(Redirect::to(&format!("/inbox?{query}")).into_response());
         }
-        Err(e @ (RuntimeError::Conflict(_) | RuntimeError::Stale(_))) => {
+        Err(
+            e @ (RuntimeError::Conflict(_)
+            | RuntimeError::StateConflict { .. }
+            | RuntimeError::Stale(_)),
+        ) => {
             draft.message = Some(failure(lang, &e));
             // The page shows the task as it is now: handled, without actions.
             let fresh = state.runtime.task_detail(&caller, &id).await?;
