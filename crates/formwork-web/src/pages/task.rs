@@ -132,7 +132,7 @@ fn form_problems(problems: Vec<Problem>) -> Vec<Problem> {
 }
 
 /// A person named by username, or by their exact display name.
-async fn username(state: &AppState, typed: &str) -> Result<String, PageError> {
+pub(crate) async fn username(state: &AppState, typed: &str) -> Result<String, PageError> {
     let typed = typed.trim();
     if typed.is_empty() {
         return Ok(String::new());
