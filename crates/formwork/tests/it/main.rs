@@ -11,6 +11,7 @@ mod http_approval_patterns;
 mod http_approvals;
 mod http_apps;
 mod http_designer;
+mod http_defects;
 mod http_directory;
 mod http_inbox_pages;
 mod http_patterns;

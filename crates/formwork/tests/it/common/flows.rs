@@ -40,7 +40,8 @@ fn form() -> Value {
                 "note": text("备注", "Note")
             }
         },
-        "permissions": {"create": ["*"], "read_own": ["*"], "read_all": ["director"]}
+        "permissions": {"create": ["*"], "read_own": ["*"], "edit_own": ["*"],
+                        "read_all": ["director"]}
     })
 }
 
