@@ -14,6 +14,7 @@ mod http_designer;
 mod http_defects;
 mod http_directory;
 mod http_inbox_pages;
+mod http_instances;
 mod http_patterns;
 mod http_pages;
 mod http_records;

@@ -1,5 +1,5 @@
 //! Small app packages for process tests: one form (`req`) with a title, an amount, a region,
-//! a reviewer and a list of reviewers (user fields), a counter and a note, and one process
+//! a reviewer and a list of reviewers (user fields), a counter, a due date and a note, and one process
 //! given as nodes and edges; plus the moves a test makes with it over HTTP (publish, submit,
 //! act on a person's task, read the record's status and timeline).
 
@@ -25,11 +25,12 @@ fn form() -> Value {
                 "reviewer": {"type": "string", "maxLength": 64},
                 "reviewers": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
                 "n": {"type": "integer"},
+                "due": {"type": "string", "format": "date"},
                 "note": {"type": "string", "maxLength": 200}
             }
         },
         "ui": {
-            "order": ["title", "amount", "region", "reviewer", "reviewers", "n", "note"],
+            "order": ["title", "amount", "region", "reviewer", "reviewers", "n", "due", "note"],
             "fields": {
                 "title": text("标题", "Title"),
                 "amount": {"label": {"zh-CN": "金额", "en": "Amount"}, "widget": "number"},
@@ -37,6 +38,7 @@ fn form() -> Value {
                 "reviewer": {"label": {"zh-CN": "复核人", "en": "Reviewer"}, "widget": "user"},
                 "reviewers": {"label": {"zh-CN": "评审人", "en": "Reviewers"}, "widget": "user"},
                 "n": {"label": {"zh-CN": "轮次", "en": "Round"}, "widget": "number"},
+                "due": {"label": {"zh-CN": "截止日期", "en": "Due"}, "widget": "date"},
                 "note": text("备注", "Note")
             }
         },
