@@ -264,3 +264,64 @@ impl Runtime {
         Ok(upcoming_views(&dir, flow, steps))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use formwork_store::{DirectoryRows, UserId};
+    use serde_json::json;
+
+    fn account(n: u32, username: &str, name: &str) -> crate::Account {
+        crate::Account {
+            id: UserId::parse(&format!("01900000-0000-7000-8000-{n:012}")).unwrap(),
+            username: username.to_owned(),
+            display_name: name.to_owned(),
+            email: None,
+            department_id: None,
+            is_admin: false,
+            suspended: false,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn entry(action: &str, detail: Value) -> TimelineEntry {
+        TimelineEntry {
+            at: OffsetDateTime::UNIX_EPOCH,
+            actor: None,
+            node: None,
+            action: action.to_owned(),
+            comment: None,
+            detail,
+            duration_secs: None,
+        }
+    }
+
+    #[test]
+    fn people_are_named_by_id_and_older_entries_by_username() {
+        let (bob, ann, cy) = (account(1, "bob", "鲍勃"), account(2, "ann", "安"), account(3, "cy", "茜"));
+        let dir = Directory::from_rows(DirectoryRows {
+            epoch: 1,
+            users: vec![bob.clone(), ann.clone(), cy.clone()],
+            departments: Vec::new(),
+            roles: Vec::new(),
+            members: Vec::new(),
+        });
+        let entries = vec![
+            entry("transferred", json!({"task": "a#1", "from": bob.id, "to": ann.id})),
+            // Written before the engine spoke ids.
+            entry("signer_added", json!({"task": "a#2", "user": "cy", "before": true})),
+            entry("cc_sent", json!({"users": [bob.id, "ann"]})),
+            entry("nobody_resolved", json!({"fallback": {"type": "user", "user": cy.id}})),
+            // `to` names a step here, never a person, even when a username matches it.
+            entry("returned", json!({"task": "a#3", "to": "bob"})),
+        ];
+        let people = people_named(&dir, &entries);
+        let named = |k: &str| people.get(k).map(|u| u.display_name.as_str());
+        assert_eq!(named(bob.id.as_str()), Some("鲍勃"));
+        assert_eq!(named(ann.id.as_str()), Some("安"));
+        assert_eq!(named("cy"), Some("茜"));
+        assert_eq!(named("ann"), Some("安"));
+        assert_eq!(named(cy.id.as_str()), Some("茜"));
+        assert_eq!(named("bob"), None, "a step id is not a person");
+    }
+}

@@ -344,6 +344,7 @@ impl TimelineView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn durations_read_in_human_units() {
@@ -360,6 +361,71 @@ mod tests {
         assert_eq!(en(30), "under a minute");
         assert_eq!(en(2 * 3600 + 5 * 60), "2 h 5 min");
         assert_eq!(en(3 * 86_400 + 4 * 3600), "3 d 4 h");
+    }
+
+    fn entry(action: &str, actor: Option<&UserBrief>, detail: Value) -> TimelineEntry {
+        TimelineEntry {
+            at: OffsetDateTime::UNIX_EPOCH,
+            actor: actor.cloned(),
+            node: None,
+            action: action.to_owned(),
+            comment: None,
+            detail,
+            duration_secs: None,
+        }
+    }
+
+    fn brief(n: u32, username: &str, name: &str) -> UserBrief {
+        UserBrief {
+            id: UserId::parse(&format!("01900000-0000-7000-8000-{n:012}")).unwrap(),
+            username: username.to_owned(),
+            display_name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn new_process_events_read_as_sentences_naming_people_by_id() {
+        let (admin, owner, fin) = (
+            brief(1, "admin", "系统管理员"),
+            brief(2, "sales1", "张伟"),
+            brief(3, "finance", "周婷"),
+        );
+        let people: BTreeMap<String, UserBrief> = [
+            (admin.id.to_string(), admin.clone()),
+            (owner.id.to_string(), owner.clone()),
+            (fin.id.to_string(), fin.clone()),
+            ("finance".to_owned(), fin.clone()),
+        ]
+        .into_iter()
+        .collect();
+        let names = Names(&people);
+        let steps: HashMap<String, String> = [("b".to_owned(), "财务复核".to_owned())].into();
+        let said = |lang: Lang, e: TimelineEntry| {
+            action_label(lang, &e, &steps, &names, Some(&owner.id))
+        };
+        let zh = Lang::ZhCn;
+        let reassigned = json!({"task": "a#1", "from": owner.id, "to": fin.id});
+        assert_eq!(said(zh, entry("reassigned", Some(&admin), reassigned)), "将待办由 张伟 改派给 周婷");
+        assert_eq!(said(zh, entry("moved", Some(&admin), json!({"to": "b"}))), "将流程移至「财务复核」");
+        let cancel = json!({"outcome": "rejected"});
+        assert_eq!(said(zh, entry("cancelled", Some(&admin), cancel)), "终止流程，结果为未通过");
+        let withdrew = json!({"outcome": "withdrawn"});
+        assert_eq!(said(zh, entry("cancelled", Some(&owner), withdrew)), "撤回申请");
+        let returned = json!({"task": "a#1", "outcome": "returned_to_submitter"});
+        assert_eq!(said(zh, entry("decided", Some(&fin), returned)), "退回发起人");
+        let stop = json!({"reason": "nobody_to_assign"});
+        assert_eq!(said(zh, entry("stopped", None, stop)), "流程停止：找不到处理人，等待管理员处理");
+        // An entry written before ids names people by username.
+        let old = json!({"fallback": {"type": "user", "user": "finance"}});
+        assert_eq!(said(zh, entry("nobody_resolved", None, old)), "未找到处理人，改由 周婷 处理");
+        let cc = json!({"users": [fin.id, owner.id]});
+        assert_eq!(said(zh, entry("cc_sent", None, cc)), "抄送 周婷、张伟");
+        let round = json!({"tasks": ["x2#4"], "reason": "superseded"});
+        assert_eq!(
+            said(Lang::En, entry("branch_cancelled", None, round)),
+            "a new round started; the branch's earlier tasks were cancelled"
+        );
+        assert_eq!(said(zh, entry("retried", Some(&admin), json!({}))), "重试此步骤");
     }
 
     #[test]
