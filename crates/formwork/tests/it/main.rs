@@ -13,6 +13,7 @@ mod http_apps;
 mod http_designer;
 mod http_defects;
 mod http_directory;
+mod http_graph_props;
 mod http_inbox_pages;
 mod http_instances;
 mod http_patterns;
