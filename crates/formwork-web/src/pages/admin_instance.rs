@@ -57,6 +57,14 @@ struct Draft {
     task: String,
 }
 
+/// The confirmation of what just landed, and its colour.
+#[derive(Serialize)]
+struct Flash {
+    text: String,
+    /// `success`, or `warn` when it did not get the process going.
+    tone: &'static str,
+}
+
 #[derive(Deserialize)]
 pub(crate) struct Shown {
     done: Option<String>,
@@ -71,7 +79,7 @@ async fn page(
     detail: InstanceDetail,
     draft: Draft,
     message: Option<String>,
-    flash: Option<String>,
+    flash: Option<Flash>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let now = OffsetDateTime::now_utc();
@@ -114,10 +122,11 @@ async fn page(
     } else {
         Vec::new()
     };
-    let number = s
-        .record
-        .number
+    // A form without numbering is named by its title alone.
+    let number = s.record.number.clone();
+    let name = number
         .clone()
+        .or_else(|| s.title.clone())
         .unwrap_or_else(|| s.record.id.to_string());
     let timeline = TimelineView::new(&detail.timeline, lang, now);
     let chrome = Chrome::new(lang, Some(caller), here);
@@ -129,6 +138,7 @@ async fn page(
             id => s.instance.id.to_string(),
             number,
             title => s.title.clone(),
+            name,
             app_name => s.app_name.get(tag).to_owned(),
             process_name => s.process_name.get(tag).to_owned(),
             status => format::status(lang, s.instance.status),
@@ -147,7 +157,7 @@ async fn page(
             timeline => data(&timeline),
             draft => data(&draft),
             message,
-            flash,
+            flash => data(&flash),
         },
     );
     *response.status_mut() = status;
@@ -168,10 +178,21 @@ pub(crate) async fn show(
         .runtime
         .instance_detail(&caller, &id, OffsetDateTime::now_utc())
         .await?;
+    // A retry that stopped again says so rather than "done".
+    let stopped_again = detail.summary.stopped.is_some();
     let flash = shown
         .done
         .filter(|d| ACTIONS.contains(&d.as_str()))
-        .map(|d| lang.message(&format!("ui.admin.done.{d}"), &[]));
+        .map(|d| match d.as_str() {
+            "retry" if stopped_again => Flash {
+                text: lang.message("ui.admin.done.retry_stopped", &[]),
+                tone: "warn",
+            },
+            _ => Flash {
+                text: lang.message(&format!("ui.admin.done.{d}"), &[]),
+                tone: "success",
+            },
+        });
     let here = uri.to_string();
     page(
         &state,

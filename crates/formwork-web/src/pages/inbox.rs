@@ -31,6 +31,7 @@ const CONFIRMED: &[&str] = &[
     "approve",
     "reject",
     "return",
+    "return_to_submitter",
     "transfer",
     "add_signer",
     "submit",

@@ -331,6 +331,7 @@ pub(crate) async fn withdraw(
             .first()
             .map(|p| p.message.get(lang.tag()).to_owned())
             .unwrap_or_default(),
+        Err(RuntimeError::StateConflict { code, .. }) => lang.message(code, &[]),
         Err(RuntimeError::Conflict(_) | RuntimeError::Stale(_)) => lang.message("conflict", &[]),
         Err(e) => return Err(e.into()),
     };

@@ -53,11 +53,14 @@ pub(crate) struct TimelineView {
 /// Engine steps that only route the process; people do not need to read them.
 const ROUTING: &[&str] = &["condition_taken", "branches_started", "joined"];
 
-/// A step's name in `lang`, or its id when it has none.
+/// A step's name in `lang`; one without a name is called by its kind when that says enough
+/// (「发起」, 「结束」), else by its id.
 pub(crate) fn step_name(node: &NodeView, lang: Lang) -> String {
-    node.name
-        .as_ref()
-        .map_or_else(|| node.id.clone(), |n| n.get(lang.tag()).to_owned())
+    match (&node.name, node.kind) {
+        (Some(n), _) => n.get(lang.tag()).to_owned(),
+        (None, kind @ ("start" | "end")) => lang.message(&format!("ui.timeline.step.{kind}"), &[]),
+        (None, _) => node.id.clone(),
+    }
 }
 
 /// `secs` for people: 「不到 1 分钟」, 「45 分钟」, 「2 小时 5 分」, 「3 天 4 小时」.
@@ -272,10 +275,20 @@ fn tone(e: &TimelineEntry) -> &'static str {
     }
 }
 
-/// Whether `e` only repeats the decision just before it: a single approver's 「同意」 is
-/// followed by 「本步骤通过」 in the same instant, which says nothing new.
+/// Whether `e` says nothing the rows around it do not: a single approver's 「同意」 is
+/// followed by 「本步骤通过」 in the same instant, 「未找到处理人」 whose fallback stopped the
+/// process is followed by the stop, which says why, and a cancellation is followed by the end.
 fn repeats(e: &TimelineEntry, previous: Option<&TimelineEntry>) -> bool {
+    if e.action == "nobody_resolved"
+        && e.detail.pointer("/fallback/type").and_then(Value::as_str) == Some("stopped")
+    {
+        return true;
+    }
     let Some(p) = previous else { return false };
+    // An admin's (or a submitter's) cancellation ends the process in the same step.
+    if e.action == "ended" && p.action == "cancelled" && e.at == p.at {
+        return true;
+    }
     let node = |x: &TimelineEntry| x.node.as_ref().map(|n| n.id.clone());
     e.action == "step_completed"
         && p.action == "decided"

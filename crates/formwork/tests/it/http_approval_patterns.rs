@@ -324,3 +324,40 @@ async fn a_cc_step_copies_people_in_without_waiting_for_them() {
         assert_eq!(tl["people"][who]["username"], "finance");
     }
 }
+
+#[tokio::test]
+async fn return_to_submitter_from_the_task_page_hands_the_whole_form_back() {
+    use crate::common::pages::Browser;
+    for app in apps().await {
+        publish(&app, &to_submitter("rts-page", false)).await;
+        let r = submit(&app, "rts-page", "sales1", json!({"title": "页面退回", "amount": 5})).await;
+        let task = task_of(&app, &r, "a", "manager1").await;
+        let mut manager1 = Browser::signed_in(&app, "manager1").await;
+        let page = manager1.get(&format!("/tasks/{task}")).await;
+        assert!(page.html.contains("value=\"return_to_submitter\""), "{}", page.html);
+        let sent = manager1
+            .post_form(&format!("/tasks/{task}"),
+                &[("action", "return_to_submitter"), ("comment", "金额请按发票填写")])
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+        let inbox = manager1.get(sent.location()).await;
+        assert!(inbox.element("flash").contains("退回发起人"), "{}", inbox.html);
+
+        let back = task_of(&app, &r, "a", "sales1").await;
+        let mut sales1 = Browser::signed_in(&app, "sales1").await;
+        let page = sales1.get(&format!("/tasks/{back}")).await;
+        let banner = &page.html[page.html.find("id=\"task-sent-back\"").expect("the reason up front")..];
+        assert!(banner[..banner.find("</div>").unwrap()].contains("金额请按发票填写"));
+        assert!(page.html.contains("name=\"amount\""), "the whole form is editable");
+        assert!(page.html.contains("value=\"submit\"") && page.html.contains("value=\"withdraw\""));
+        assert!(!page.html.contains("value=\"approve\""), "nothing to approve here");
+        let resubmitted = sales1
+            .post_form(&format!("/tasks/{back}"),
+                &[("action", "submit"), ("title", "页面退回"), ("amount", "50")])
+            .await;
+        assert_eq!(resubmitted.status, StatusCode::SEE_OTHER, "{}", resubmitted.html);
+        assert_eq!(holders(&app, &r).await, ["a:manager1"]);
+        let record = app.store.get_record(&crate::common::rid(&r)).await.unwrap().unwrap();
+        assert_eq!(record.data["amount"], json!(50));
+    }
+}
