@@ -30,8 +30,8 @@ pub use admin::{
     OpenTaskView,
 };
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
-pub use timers::TimerRun;
 pub use timeline::{Timeline, TimelineEntry, UpcomingStep};
+pub use timers::TimerRun;
 pub use views::{
     InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, UserBrief,
 };

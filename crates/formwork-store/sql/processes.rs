@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    HistoryRow, Instance, InstanceFilter, InstanceId, InstanceQuery, Notification, NotificationId, NotificationQuery,
-    ProcessStore, RecordId, StepWrite, StoreResult, Task, TaskBox, TaskId, TaskQuery, Timer,
-    UserId,
+    HistoryRow, Instance, InstanceFilter, InstanceId, InstanceQuery, Notification, NotificationId,
+    NotificationQuery, ProcessStore, RecordId, StepWrite, StoreResult, Task, TaskBox, TaskId,
+    TaskQuery, Timer, UserId,
 };
 use time::OffsetDateTime;
 

@@ -17,13 +17,13 @@ use formwork_store::{
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::Decided;
 use super::decide::{Act, checked_comment};
 use super::pipeline::Loaded;
 use super::refusals::{active_user, handled};
 use super::timeline::Timeline;
 use super::views::{NodeView, UserBrief, brief, node_view, title};
 use super::write::Actor;
-use super::Decided;
 use crate::accounts::problem;
 use crate::directory::Directory;
 use crate::policy::Caller;
@@ -245,7 +245,12 @@ impl Runtime {
         now: OffsetDateTime,
     ) -> RuntimeResult<InstanceChanged> {
         require_admin(caller)?;
-        let to = required(to, "/to", "请选择要移至的步骤", "Choose the step to move to")?;
+        let to = required(
+            to,
+            "/to",
+            "请选择要移至的步骤",
+            "Choose the step to move to",
+        )?;
         let comment = checked_comment(comment)?;
         let by = caller.user.id.to_string();
         let audit = StepAudit {
@@ -272,7 +277,12 @@ impl Runtime {
         now: OffsetDateTime,
     ) -> RuntimeResult<Decided> {
         require_admin(caller)?;
-        let to = required(to, "/to", "请选择改派给谁", "Choose whom to give the task to")?;
+        let to = required(
+            to,
+            "/to",
+            "请选择改派给谁",
+            "Choose whom to give the task to",
+        )?;
         let comment = checked_comment(comment)?;
         let task = self
             .store

@@ -8,8 +8,8 @@
 use formwork_model::Outcome;
 use formwork_process::{Action, Event, TaskKey, TaskRef};
 use formwork_store::{
-    Instance, InstanceId, InstanceStatus, RecordId, StepAudit, StoreError, Task, TaskId,
-    TaskKind, TaskStatus,
+    Instance, InstanceId, InstanceStatus, RecordId, StepAudit, StoreError, Task, TaskId, TaskKind,
+    TaskStatus,
 };
 use serde_json::Value;
 use time::OffsetDateTime;

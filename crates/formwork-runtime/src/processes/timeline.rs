@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use formwork_model::{ApprovalMode, Text};
 use formwork_process::{CompiledProcess, State, predict};
-use formwork_store::{
-    AppId, FormId, HistoryRow, Instance, ProcessId, RecordId, Task, TaskStatus,
-};
+use formwork_store::{AppId, FormId, HistoryRow, Instance, ProcessId, RecordId, Task, TaskStatus};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -65,13 +63,22 @@ pub struct TimelineEntry {
 const PEOPLE_KEYS: &[&str] = &["from", "to", "user", "users", "head", "assignee"];
 
 /// Actions whose `to` is a step, not a person.
-const STEP_TARGETS: &[&str] = &["returned", "returned_to_submitter", "moved", "condition_taken"];
+const STEP_TARGETS: &[&str] = &[
+    "returned",
+    "returned_to_submitter",
+    "moved",
+    "condition_taken",
+];
 
 /// Everyone the details of `entries` name, by the text they hold.
 fn people_named(dir: &Directory, entries: &[TimelineEntry]) -> BTreeMap<String, UserBrief> {
     let mut names: Vec<&str> = Vec::new();
     for e in entries {
-        collect_people(&e.detail, STEP_TARGETS.contains(&e.action.as_str()), &mut names);
+        collect_people(
+            &e.detail,
+            STEP_TARGETS.contains(&e.action.as_str()),
+            &mut names,
+        );
     }
     names
         .into_iter()
@@ -220,7 +227,6 @@ pub(super) fn upcoming_views(
         .collect()
 }
 
-
 impl Runtime {
     /// The steps a submission of `data` by `submitter` (a username) would go through in the
     /// latest published version of `app`'s process `process`, and who would get each: the
@@ -243,14 +249,16 @@ impl Runtime {
         })?;
         let form = compiled.form_def(&form_id)?;
         let dir = self.directory().await?;
-        let person = dir.active(submitter.trim()).ok_or_else(|| RuntimeError::Invalid {
-            problems: vec![crate::accounts::problem(
-                "/submitter",
-                "unknown_user",
-                "没有这个用户（或已停用）",
-                "There is no such active user",
-            )],
-        })?;
+        let person = dir
+            .active(submitter.trim())
+            .ok_or_else(|| RuntimeError::Invalid {
+                problems: vec![crate::accounts::problem(
+                    "/submitter",
+                    "unknown_user",
+                    "没有这个用户（或已停用）",
+                    "There is no such active user",
+                )],
+            })?;
         let now = OffsetDateTime::now_utc();
         let facts = RecordFacts {
             owner_id: Some(person.id.to_string()),
@@ -298,7 +306,11 @@ mod tests {
 
     #[test]
     fn people_are_named_by_id_and_older_entries_by_username() {
-        let (bob, ann, cy) = (account(1, "bob", "鲍勃"), account(2, "ann", "安"), account(3, "cy", "茜"));
+        let (bob, ann, cy) = (
+            account(1, "bob", "鲍勃"),
+            account(2, "ann", "安"),
+            account(3, "cy", "茜"),
+        );
         let dir = Directory::from_rows(DirectoryRows {
             epoch: 1,
             users: vec![bob.clone(), ann.clone(), cy.clone()],
@@ -307,11 +319,20 @@ mod tests {
             members: Vec::new(),
         });
         let entries = vec![
-            entry("transferred", json!({"task": "a#1", "from": bob.id, "to": ann.id})),
+            entry(
+                "transferred",
+                json!({"task": "a#1", "from": bob.id, "to": ann.id}),
+            ),
             // Written before the engine spoke ids.
-            entry("signer_added", json!({"task": "a#2", "user": "cy", "before": true})),
+            entry(
+                "signer_added",
+                json!({"task": "a#2", "user": "cy", "before": true}),
+            ),
             entry("cc_sent", json!({"users": [bob.id, "ann"]})),
-            entry("nobody_resolved", json!({"fallback": {"type": "user", "user": cy.id}})),
+            entry(
+                "nobody_resolved",
+                json!({"fallback": {"type": "user", "user": cy.id}}),
+            ),
             // `to` names a step here, never a person, even when a username matches it.
             entry("returned", json!({"task": "a#3", "to": "bob"})),
         ];

@@ -8,8 +8,8 @@ use std::str::FromStr;
 use formwork_model::{NodeKind, Text};
 use formwork_process::{CompiledProcess, State};
 use formwork_store::{
-    Instance, InstanceId, Notification, NotificationId, NotificationQuery, Record,
-    RecordId, Task, TaskBox, TaskId, TaskKind, TaskQuery, TaskStatus, UserId,
+    Instance, InstanceId, Notification, NotificationId, NotificationQuery, Record, RecordId, Task,
+    TaskBox, TaskId, TaskKind, TaskQuery, TaskStatus, UserId,
 };
 use serde_json::Value;
 

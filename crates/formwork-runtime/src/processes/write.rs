@@ -114,13 +114,7 @@ impl Builder<'_, '_> {
                 round,
                 kind,
                 due_at,
-            } => self.create_task(
-                key.0,
-                node,
-                &assignee,
-                (round, kind),
-                due_at,
-            )?,
+            } => self.create_task(key.0, node, &assignee, (round, kind), due_at)?,
             Effect::CancelTask { key, reason } => self.write.tasks_closed.push(TaskClose {
                 key: key.0,
                 status: TaskStatus::Cancelled,

@@ -8,8 +8,8 @@ use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
     AppId, Inserted, Instance, InstanceId, InstanceStatus, NewHistory, NewInstance, NewJob,
     NewNotification, NewTask, NewTimer, ProcessId, Record, RecordStatus, StepWrite, Store,
-    StoreError, StoreResult, TaskAction, TaskBox, TaskClose, TaskId, TaskKind, TaskQuery, TaskStatus,
-    User,
+    StoreError, StoreResult, TaskAction, TaskBox, TaskClose, TaskId, TaskKind, TaskQuery,
+    TaskStatus, User,
 };
 use formwork_testkit::fixtures::{
     actor, app_id, missing, new_draft, new_record, new_user, notifications, package, record_update,

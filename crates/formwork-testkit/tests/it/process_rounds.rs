@@ -17,7 +17,10 @@ async fn the_database_refuses_a_second_open_task_for_one_node_round_and_person()
         let (_, instance) = started(&store, &w.alice, &[("a#1", &w.bob)]).await?;
         let mut twice = step(&instance, 1);
         twice.tasks_created = vec![task("a#2", "a", &w.bob)];
-        ensure!(is_conflict(&store.apply_step(twice, None).await), "same round, same person");
+        ensure!(
+            is_conflict(&store.apply_step(twice, None).await),
+            "same round, same person"
+        );
 
         // Another round, or another person, is a task of its own.
         let mut next = step(&instance, 1);
@@ -45,7 +48,14 @@ async fn the_database_refuses_a_second_open_task_for_one_node_round_and_person()
             .filter(|t| t.status == TaskStatus::Open)
             .map(|t| (t.key, t.round))
             .collect();
-        ensure!(open == [("a#3".to_owned(), 2), ("a#4".to_owned(), 1), ("a#5".to_owned(), 1)], "{open:?}");
+        ensure!(
+            open == [
+                ("a#3".to_owned(), 2),
+                ("a#4".to_owned(), 1),
+                ("a#5".to_owned(), 1)
+            ],
+            "{open:?}"
+        );
         Ok(())
     })
     .await;
@@ -73,12 +83,16 @@ async fn run_sql(db: &TestDb, sql: &str) -> anyhow::Result<()> {
     match db.backend() {
         Backend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(db.url()).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await?;
             pool.close().await;
         }
         Backend::Postgres => {
             let pool = sqlx::PgPool::connect(db.url()).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await?;
             pool.close().await;
         }
     }
@@ -93,7 +107,9 @@ async fn states_saved_with_usernames_are_rewritten_to_user_ids() {
         };
         let store = db.store().await.expect("store");
         let w = world(&store).await.expect("world");
-        let (_, instance) = started(&store, &w.alice, &[("a#1", &w.bob)]).await.expect("started");
+        let (_, instance) = started(&store, &w.alice, &[("a#1", &w.bob)])
+            .await
+            .expect("started");
         let old = json!({
             "status": {"state": "running"},
             "tokens": [
@@ -113,7 +129,9 @@ async fn states_saved_with_usernames_are_rewritten_to_user_ids() {
             instance.id,
             rewrite_sql(backend)
         );
-        run_sql(&db, &set).await.expect("the migration's rewrite runs");
+        run_sql(&db, &set)
+            .await
+            .expect("the migration's rewrite runs");
         let state: Value = store
             .get_instance(&instance.id)
             .await
@@ -122,10 +140,21 @@ async fn states_saved_with_usernames_are_rewritten_to_user_ids() {
             .expect("instance")
             .state;
         let id = |u: &formwork_store::User| json!(u.id.as_str());
-        assert_eq!(state["approvers"], json!([id(&w.alice), id(&w.carol)]), "[{}]", backend.as_str());
+        assert_eq!(
+            state["approvers"],
+            json!([id(&w.alice), id(&w.carol)]),
+            "[{}]",
+            backend.as_str()
+        );
         let seats = &state["tokens"][0]["wait"]["seats"];
-        assert_eq!(seats[0]["chain"][0], json!({"user": id(&w.bob), "in_person": true}));
-        assert_eq!(seats[0]["chain"][1]["user"], "gone", "a name nobody has is left alone");
+        assert_eq!(
+            seats[0]["chain"][0],
+            json!({"user": id(&w.bob), "in_person": true})
+        );
+        assert_eq!(
+            seats[0]["chain"][1]["user"], "gone",
+            "a name nobody has is left alone"
+        );
         assert_eq!(seats[0]["task"]["key"], "a#1");
         assert_eq!(seats[1]["chain"][0]["user"], id(&w.carol));
         assert_eq!(state["tokens"][1], old["tokens"][1], "timers are untouched");
@@ -161,10 +190,14 @@ async fn open_tasks_written_twice_before_rounds_are_renumbered_not_lost() {
             instance.id,
             renumber_sql(backend)
         );
-        run_sql(&db, &before).await.expect("the migration's renumbering runs");
+        run_sql(&db, &before)
+            .await
+            .expect("the migration's renumbering runs");
         let tasks = store.tasks_of_instance(&instance.id).await.expect("tasks");
-        let rounds: Vec<(&str, i64, TaskStatus)> =
-            tasks.iter().map(|t| (t.key.as_str(), t.round, t.status)).collect();
+        let rounds: Vec<(&str, i64, TaskStatus)> = tasks
+            .iter()
+            .map(|t| (t.key.as_str(), t.round, t.status))
+            .collect();
         assert_eq!(
             rounds,
             [("a#1", 0, TaskStatus::Open), ("a#2", -1, TaskStatus::Open)],

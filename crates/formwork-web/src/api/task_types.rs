@@ -370,11 +370,7 @@ impl TimelineResponse {
                     node: NodeRef::new(node, lang),
                 })
                 .collect(),
-            people: t
-                .people
-                .into_iter()
-                .map(|(k, u)| (k, u.into()))
-                .collect(),
+            people: t.people.into_iter().map(|(k, u)| (k, u.into())).collect(),
         }
     }
 }

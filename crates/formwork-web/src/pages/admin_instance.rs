@@ -257,8 +257,8 @@ pub(crate) async fn act(
     let here = format!("/admin/instances/{id}");
     let error = match outcome {
         Ok(()) => {
-            let query = serde_urlencoded::to_string([("done", draft.action.as_str())])
-                .unwrap_or_default();
+            let query =
+                serde_urlencoded::to_string([("done", draft.action.as_str())]).unwrap_or_default();
             return Ok(Redirect::to(&format!("{here}?{query}")).into_response());
         }
         Err(e) => e,

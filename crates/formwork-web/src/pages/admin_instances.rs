@@ -83,10 +83,7 @@ fn row(s: &InstanceSummary, lang: Lang) -> Row {
         url: format!("/admin/instances/{}", s.instance.id),
         // A form without numbering is named by its title alone.
         number: s.record.number.clone().unwrap_or_default(),
-        title: s
-            .title
-            .clone()
-            .unwrap_or_else(|| s.record.id.to_string()),
+        title: s.title.clone().unwrap_or_else(|| s.record.id.to_string()),
         app: s.app_name.get(tag).to_owned(),
         process: s.process_name.get(tag).to_owned(),
         submitter: s

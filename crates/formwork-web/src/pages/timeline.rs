@@ -253,10 +253,7 @@ fn particular(
                 _ => return None,
             }
         }
-        "cancelled"
-            if submitter.is_some()
-                && e.actor.as_ref().map(|a| &a.id) == submitter =>
-        {
+        "cancelled" if submitter.is_some() && e.actor.as_ref().map(|a| &a.id) == submitter => {
             lang.message("flow.cancelled.by_submitter", &[])
         }
         _ => return None,
@@ -413,24 +410,44 @@ mod tests {
         .collect();
         let names = Names(&people);
         let steps: HashMap<String, String> = [("b".to_owned(), "财务复核".to_owned())].into();
-        let said = |lang: Lang, e: TimelineEntry| {
-            action_label(lang, &e, &steps, &names, Some(&owner.id))
-        };
+        let said =
+            |lang: Lang, e: TimelineEntry| action_label(lang, &e, &steps, &names, Some(&owner.id));
         let zh = Lang::ZhCn;
         let reassigned = json!({"task": "a#1", "from": owner.id, "to": fin.id});
-        assert_eq!(said(zh, entry("reassigned", Some(&admin), reassigned)), "将待办由 张伟 改派给 周婷");
-        assert_eq!(said(zh, entry("moved", Some(&admin), json!({"to": "b"}))), "将流程移至「财务复核」");
+        assert_eq!(
+            said(zh, entry("reassigned", Some(&admin), reassigned)),
+            "将待办由 张伟 改派给 周婷"
+        );
+        assert_eq!(
+            said(zh, entry("moved", Some(&admin), json!({"to": "b"}))),
+            "将流程移至「财务复核」"
+        );
         let cancel = json!({"outcome": "rejected"});
-        assert_eq!(said(zh, entry("cancelled", Some(&admin), cancel)), "终止流程，结果为未通过");
+        assert_eq!(
+            said(zh, entry("cancelled", Some(&admin), cancel)),
+            "终止流程，结果为未通过"
+        );
         let withdrew = json!({"outcome": "withdrawn"});
-        assert_eq!(said(zh, entry("cancelled", Some(&owner), withdrew)), "撤回申请");
+        assert_eq!(
+            said(zh, entry("cancelled", Some(&owner), withdrew)),
+            "撤回申请"
+        );
         let returned = json!({"task": "a#1", "outcome": "returned_to_submitter"});
-        assert_eq!(said(zh, entry("decided", Some(&fin), returned)), "退回发起人");
+        assert_eq!(
+            said(zh, entry("decided", Some(&fin), returned)),
+            "退回发起人"
+        );
         let stop = json!({"reason": "nobody_to_assign"});
-        assert_eq!(said(zh, entry("stopped", None, stop)), "流程停止：找不到处理人，等待管理员处理");
+        assert_eq!(
+            said(zh, entry("stopped", None, stop)),
+            "流程停止：找不到处理人，等待管理员处理"
+        );
         // An entry written before ids names people by username.
         let old = json!({"fallback": {"type": "user", "user": "finance"}});
-        assert_eq!(said(zh, entry("nobody_resolved", None, old)), "未找到处理人，改由 周婷 处理");
+        assert_eq!(
+            said(zh, entry("nobody_resolved", None, old)),
+            "未找到处理人，改由 周婷 处理"
+        );
         let cc = json!({"users": [fin.id, owner.id]});
         assert_eq!(said(zh, entry("cc_sent", None, cc)), "抄送 周婷、张伟");
         let round = json!({"tasks": ["x2#4"], "reason": "superseded"});
@@ -438,7 +455,10 @@ mod tests {
             said(Lang::En, entry("branch_cancelled", None, round)),
             "a new round started; the branch's earlier tasks were cancelled"
         );
-        assert_eq!(said(zh, entry("retried", Some(&admin), json!({}))), "重试此步骤");
+        assert_eq!(
+            said(zh, entry("retried", Some(&admin), json!({}))),
+            "重试此步骤"
+        );
     }
 
     #[test]

@@ -24,14 +24,28 @@ fn done() -> Value {
 fn chain(id: &str) -> Value {
     package(
         id,
-        json!([start(), approval("a", "manager1"), approval("b", "manager2"),
-               approval("c", "director"), done()]),
-        json!([edge("start", "a"), edge("a", "b"), edge("b", "c"), edge("c", "done")]),
+        json!([
+            start(),
+            approval("a", "manager1"),
+            approval("b", "manager2"),
+            approval("c", "director"),
+            done()
+        ]),
+        json!([
+            edge("start", "a"),
+            edge("a", "b"),
+            edge("b", "c"),
+            edge("c", "done")
+        ]),
     )
 }
 
 fn round_of(tasks: &[formwork_store::Task], node: &str) -> Vec<i64> {
-    tasks.iter().filter(|t| t.node_id == node).map(|t| t.round).collect()
+    tasks
+        .iter()
+        .filter(|t| t.node_id == node)
+        .map(|t| t.round)
+        .collect()
 }
 
 #[tokio::test]
@@ -41,8 +55,14 @@ async fn a_return_to_any_earlier_step_starts_a_new_round_there() {
         let r = submit(&app, "ret-any", "sales1", json!({"title": "退回"})).await;
         approve(&app, &r, "a", "manager1").await;
         approve(&app, &r, "b", "manager2").await;
-        let res = act(&app, &r, "c", "director",
-            json!({"action": "return", "to": "a", "comment": "请重新确认"})).await;
+        let res = act(
+            &app,
+            &r,
+            "c",
+            "director",
+            json!({"action": "return", "to": "a", "comment": "请重新确认"}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         assert_eq!(holders(&app, &r).await, ["a:manager1"]);
         assert_eq!(round_of(&all_tasks(&app, &r).await, "a"), [1, 2]);
@@ -51,8 +71,12 @@ async fn a_return_to_any_earlier_step_starts_a_new_round_there() {
         }
         assert_eq!(status(&app, &r).await, "approved");
         let tl = timeline(&app, &r, "sales1").await;
-        let returned = tl["entries"].as_array().unwrap().iter()
-            .find(|e| e["action"] == "returned").unwrap();
+        let returned = tl["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "returned")
+            .unwrap();
         assert_eq!(returned["detail"]["to"], "a");
         assert_eq!(returned["comment"], "请重新确认");
     }
@@ -62,12 +86,28 @@ async fn a_return_to_any_earlier_step_starts_a_new_round_there() {
 fn branches(id: &str) -> Value {
     package(
         id,
-        json!([start(), approval("pre", "director"), node("split", "parallel_split"),
-               approval("x", "manager1"), approval("x2", "finance"), approval("y", "manager2"),
-               node("join", "parallel_join"), approval("after", "ceo"), done()]),
-        json!([edge("start", "pre"), edge("pre", "split"), edge("split", "x"),
-               edge("split", "y"), edge("x", "x2"), edge("x2", "join"), edge("y", "join"),
-               edge("join", "after"), edge("after", "done")]),
+        json!([
+            start(),
+            approval("pre", "director"),
+            node("split", "parallel_split"),
+            approval("x", "manager1"),
+            approval("x2", "finance"),
+            approval("y", "manager2"),
+            node("join", "parallel_join"),
+            approval("after", "ceo"),
+            done()
+        ]),
+        json!([
+            edge("start", "pre"),
+            edge("pre", "split"),
+            edge("split", "x"),
+            edge("split", "y"),
+            edge("x", "x2"),
+            edge("x2", "join"),
+            edge("y", "join"),
+            edge("join", "after"),
+            edge("after", "done")
+        ]),
     )
 }
 
@@ -78,11 +118,26 @@ async fn a_return_out_of_a_parallel_branch_cancels_the_sibling_branch() {
         let r = submit(&app, "ret-out", "sales1", json!({"title": "退出分支"})).await;
         approve(&app, &r, "pre", "director").await;
         assert_eq!(holders(&app, &r).await, ["x:manager1", "y:manager2"]);
-        let res = act(&app, &r, "y", "manager2", json!({"action": "return", "to": "pre"})).await;
+        let res = act(
+            &app,
+            &r,
+            "y",
+            "manager2",
+            json!({"action": "return", "to": "pre"}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
-        assert_eq!(holders(&app, &r).await, ["pre:director"], "x's task went with the block");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["pre:director"],
+            "x's task went with the block"
+        );
         approve(&app, &r, "pre", "director").await;
-        assert_eq!(holders(&app, &r).await, ["x:manager1", "y:manager2"], "a new round");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["x:manager1", "y:manager2"],
+            "a new round"
+        );
     }
 }
 
@@ -95,12 +150,23 @@ async fn a_return_into_a_parallel_branch_restarts_its_block() {
         approve(&app, &r, "x", "manager1").await;
         approve(&app, &r, "x2", "finance").await;
         approve(&app, &r, "y", "manager2").await;
-        let res = act(&app, &r, "after", "ceo", json!({"action": "return", "to": "x2"})).await;
+        let res = act(
+            &app,
+            &r,
+            "after",
+            "ceo",
+            json!({"action": "return", "to": "x2"}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         // The branch returned into goes on from x2; the other starts again from its first step.
         assert_eq!(holders(&app, &r).await, ["x2:finance", "y:manager2"]);
         approve(&app, &r, "x2", "finance").await;
-        assert_eq!(holders(&app, &r).await, ["y:manager2"], "the join waits for y's new round");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["y:manager2"],
+            "the join waits for y's new round"
+        );
         approve(&app, &r, "y", "manager2").await;
         approve(&app, &r, "after", "ceo").await;
         assert_eq!(status(&app, &r).await, "approved");
@@ -112,8 +178,10 @@ fn to_submitter(id: &str, revise: bool) -> Value {
     let mut nodes = vec![start(), approval("a", "manager1"), done()];
     let mut edges = vec![edge("start", "a"), edge("a", "done")];
     if revise {
-        nodes.push(json!({"id": "revise", "kind": "fill", "name": {"zh-CN": "修改", "en": "Revise"},
-                          "assignee": {"type": "submitter"}}));
+        nodes.push(
+            json!({"id": "revise", "kind": "fill", "name": {"zh-CN": "修改", "en": "Revise"},
+                          "assignee": {"type": "submitter"}}),
+        );
         nodes.push(end("gone", "withdrawn"));
         edges.push(edge_on("a", "revise", "reject"));
         edges.push(edge_on("revise", "a", "submit"));
@@ -127,13 +195,22 @@ async fn return_to_submitter_sends_the_record_to_the_revise_step() {
     for app in apps().await {
         publish(&app, &to_submitter("rts-revise", true)).await;
         let r = submit(&app, "rts-revise", "sales1", json!({"title": "退回发起人"})).await;
-        let res = act(&app, &r, "a", "manager1",
-            json!({"action": "return_to_submitter", "comment": "请补充附件"})).await;
+        let res = act(
+            &app,
+            &r,
+            "a",
+            "manager1",
+            json!({"action": "return_to_submitter", "comment": "请补充附件"}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         assert_eq!(res.json()["task"]["action"], "return_to_submitter");
         assert_eq!(holders(&app, &r).await, ["revise:sales1"]);
         let tl = timeline(&app, &r, "sales1").await;
-        assert!(actions(&tl).contains(&"returned_to_submitter".to_owned()), "{tl}");
+        assert!(
+            actions(&tl).contains(&"returned_to_submitter".to_owned()),
+            "{tl}"
+        );
         approve(&app, &r, "revise", "sales1").await;
         assert_eq!(holders(&app, &r).await, ["a:manager1"]);
         approve(&app, &r, "a", "manager1").await;
@@ -145,8 +222,21 @@ async fn return_to_submitter_sends_the_record_to_the_revise_step() {
 async fn return_to_submitter_without_a_revise_step_hands_back_the_whole_form() {
     for app in apps().await {
         publish(&app, &to_submitter("rts-whole", false)).await;
-        let r = submit(&app, "rts-whole", "sales1", json!({"title": "整单退回", "amount": 5})).await;
-        let res = act(&app, &r, "a", "manager1", json!({"action": "return_to_submitter"})).await;
+        let r = submit(
+            &app,
+            "rts-whole",
+            "sales1",
+            json!({"title": "整单退回", "amount": 5}),
+        )
+        .await;
+        let res = act(
+            &app,
+            &r,
+            "a",
+            "manager1",
+            json!({"action": "return_to_submitter"}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         assert_eq!(holders(&app, &r).await, ["a:sales1"]);
         let task = task_of(&app, &r, "a", "sales1").await;
@@ -154,17 +244,45 @@ async fn return_to_submitter_without_a_revise_step_hands_back_the_whole_form() {
         let page = sales1.get(&format!("/api/v1/tasks/{task}")).await.json();
         assert_eq!(page["task"]["kind"], "resubmit");
         assert_eq!(page["actions"], json!(["submit", "withdraw"]));
-        assert_eq!(page["fields"]["amount"], "editable", "the whole form is theirs again");
+        assert_eq!(
+            page["fields"]["amount"], "editable",
+            "the whole form is theirs again"
+        );
         // Approving is not what a returned record asks for.
-        let wrong = sales1.post(&format!("/api/v1/tasks/{task}/decide"),
-            &json!({"action": "approve"})).await;
-        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.text());
-        assert_eq!(wrong.json()["fields"][0]["message"], "退回发起人的记录只能重新提交或撤回");
-        let sent = sales1.post(&format!("/api/v1/tasks/{task}/decide"),
-            &json!({"action": "submit", "data": {"amount": 50}})).await;
+        let wrong = sales1
+            .post(
+                &format!("/api/v1/tasks/{task}/decide"),
+                &json!({"action": "approve"}),
+            )
+            .await;
+        assert_eq!(
+            wrong.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            wrong.text()
+        );
+        assert_eq!(
+            wrong.json()["fields"][0]["message"],
+            "退回发起人的记录只能重新提交或撤回"
+        );
+        let sent = sales1
+            .post(
+                &format!("/api/v1/tasks/{task}/decide"),
+                &json!({"action": "submit", "data": {"amount": 50}}),
+            )
+            .await;
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
-        assert_eq!(holders(&app, &r).await, ["a:manager1"], "a new round of a, in person");
-        let record = app.store.get_record(&crate::common::rid(&r)).await.unwrap().unwrap();
+        assert_eq!(
+            holders(&app, &r).await,
+            ["a:manager1"],
+            "a new round of a, in person"
+        );
+        let record = app
+            .store
+            .get_record(&crate::common::rid(&r))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(record.data["amount"], json!(50));
         approve(&app, &r, "a", "manager1").await;
         assert_eq!(status(&app, &r).await, "approved");
@@ -176,16 +294,37 @@ async fn transfer_hands_the_task_to_someone_named_by_username() {
     for app in apps().await {
         publish(&app, &chain("transfer")).await;
         let r = submit(&app, "transfer", "sales1", json!({"title": "转交"})).await;
-        let res = act(&app, &r, "a", "manager1", json!({"action": "transfer", "to": "manager2"})).await;
+        let res = act(
+            &app,
+            &r,
+            "a",
+            "manager1",
+            json!({"action": "transfer", "to": "manager2"}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         assert_eq!(holders(&app, &r).await, ["a:manager2"]);
         let tl = timeline(&app, &r, "sales1").await;
-        let moved = tl["entries"].as_array().unwrap().iter()
-            .find(|e| e["action"] == "transferred").unwrap();
+        let moved = tl["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "transferred")
+            .unwrap();
         let to = moved["detail"]["to"].as_str().unwrap();
-        assert_eq!(tl["people"][to]["username"], "manager2", "people are named by id: {tl}");
+        assert_eq!(
+            tl["people"][to]["username"], "manager2",
+            "people are named by id: {tl}"
+        );
         assert_eq!(tl["people"][to]["display_name"], "华北销售部经理 刘洋");
-        let nobody = act(&app, &r, "a", "manager2", json!({"action": "transfer", "to": "nobody"})).await;
+        let nobody = act(
+            &app,
+            &r,
+            "a",
+            "manager2",
+            json!({"action": "transfer", "to": "nobody"}),
+        )
+        .await;
         assert_eq!(nobody.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(nobody.json()["fields"][0]["path"], "/to");
     }
@@ -193,25 +332,48 @@ async fn transfer_hands_the_task_to_someone_named_by_username() {
 
 #[tokio::test]
 async fn a_signer_added_before_signs_first_and_one_added_after_signs_next() {
-    let pkg = package("signers", json!([start(), approval("a", "manager1"), done()]),
-        json!([edge("start", "a"), edge("a", "done")]));
+    let pkg = package(
+        "signers",
+        json!([start(), approval("a", "manager1"), done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    );
     for app in apps().await {
         publish(&app, &pkg).await;
         let before = submit(&app, "signers", "sales1", json!({"title": "前加签"})).await;
-        let res = act(&app, &before, "a", "manager1",
-            json!({"action": "add_signer", "to": "finance", "before": true})).await;
+        let res = act(
+            &app,
+            &before,
+            "a",
+            "manager1",
+            json!({"action": "add_signer", "to": "finance", "before": true}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         assert_eq!(holders(&app, &before).await, ["a:finance"]);
         approve(&app, &before, "a", "finance").await;
-        assert_eq!(holders(&app, &before).await, ["a:manager1"], "back to the one who asked");
+        assert_eq!(
+            holders(&app, &before).await,
+            ["a:manager1"],
+            "back to the one who asked"
+        );
         approve(&app, &before, "a", "manager1").await;
         assert_eq!(status(&app, &before).await, "approved");
 
         let after = submit(&app, "signers", "sales1", json!({"title": "后加签"})).await;
-        let res = act(&app, &after, "a", "manager1",
-            json!({"action": "add_signer", "to": "director", "before": false})).await;
+        let res = act(
+            &app,
+            &after,
+            "a",
+            "manager1",
+            json!({"action": "add_signer", "to": "director", "before": false}),
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
-        assert_eq!(holders(&app, &after).await, ["a:manager1"], "their own turn first");
+        assert_eq!(
+            holders(&app, &after).await,
+            ["a:manager1"],
+            "their own turn first"
+        );
         approve(&app, &after, "a", "manager1").await;
         assert_eq!(holders(&app, &after).await, ["a:director"]);
         approve(&app, &after, "a", "director").await;
@@ -225,7 +387,11 @@ fn by_mode(id: &str, mode: &str, ratio: Option<f64>) -> Value {
         extra["ratio"] = json!(r);
     }
     let a = approval_with("a", json!({"type": "field", "field": "reviewers"}), extra);
-    package(id, json!([start(), a, done()]), json!([edge("start", "a"), edge("a", "done")]))
+    package(
+        id,
+        json!([start(), a, done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    )
 }
 
 #[tokio::test]
@@ -233,21 +399,47 @@ async fn countersign_any_one_and_sequential_decide_as_their_modes_say() {
     for app in apps().await {
         let people = json!(["manager1", "manager2"]);
         publish(&app, &by_mode("mode-all", "all", None)).await;
-        let all = submit(&app, "mode-all", "sales1", json!({"title": "会签", "reviewers": people})).await;
+        let all = submit(
+            &app,
+            "mode-all",
+            "sales1",
+            json!({"title": "会签", "reviewers": people}),
+        )
+        .await;
         assert_eq!(holders(&app, &all).await, ["a:manager1", "a:manager2"]);
         approve(&app, &all, "a", "manager1").await;
-        assert_eq!(status(&app, &all).await, "in_review", "会签 waits for everyone");
+        assert_eq!(
+            status(&app, &all).await,
+            "in_review",
+            "会签 waits for everyone"
+        );
         approve(&app, &all, "a", "manager2").await;
         assert_eq!(status(&app, &all).await, "approved");
 
         publish(&app, &by_mode("mode-any", "any", None)).await;
-        let any = submit(&app, "mode-any", "sales1", json!({"title": "或签", "reviewers": people})).await;
+        let any = submit(
+            &app,
+            "mode-any",
+            "sales1",
+            json!({"title": "或签", "reviewers": people}),
+        )
+        .await;
         approve(&app, &any, "a", "manager2").await;
-        assert_eq!(status(&app, &any).await, "approved", "或签: one decision is enough");
+        assert_eq!(
+            status(&app, &any).await,
+            "approved",
+            "或签: one decision is enough"
+        );
         assert!(holders(&app, &any).await.is_empty());
 
         publish(&app, &by_mode("mode-seq", "sequential", None)).await;
-        let seq = submit(&app, "mode-seq", "sales1", json!({"title": "依次", "reviewers": people})).await;
+        let seq = submit(
+            &app,
+            "mode-seq",
+            "sales1",
+            json!({"title": "依次", "reviewers": people}),
+        )
+        .await;
         assert_eq!(holders(&app, &seq).await, ["a:manager1"]);
         approve(&app, &seq, "a", "manager1").await;
         assert_eq!(holders(&app, &seq).await, ["a:manager2"]);
@@ -260,45 +452,90 @@ async fn countersign_any_one_and_sequential_decide_as_their_modes_say() {
 async fn a_vote_passes_at_its_ratio_with_every_person_the_field_names() {
     for app in apps().await {
         publish(&app, &by_mode("vote", "vote", Some(0.6))).await;
-        let r = submit(&app, "vote", "sales1",
-            json!({"title": "投票", "reviewers": ["manager1", "manager2", "finance"]})).await;
-        assert_eq!(holders(&app, &r).await, ["a:finance", "a:manager1", "a:manager2"]);
+        let r = submit(
+            &app,
+            "vote",
+            "sales1",
+            json!({"title": "投票", "reviewers": ["manager1", "manager2", "finance"]}),
+        )
+        .await;
+        assert_eq!(
+            holders(&app, &r).await,
+            ["a:finance", "a:manager1", "a:manager2"]
+        );
         approve(&app, &r, "a", "manager1").await;
         assert_eq!(status(&app, &r).await, "in_review", "1 of 3 is below 0.6");
         approve(&app, &r, "a", "finance").await;
         assert_eq!(status(&app, &r).await, "approved", "2 of 3 reach 0.6");
         let tasks = all_tasks(&app, &r).await;
-        let left = tasks.iter().find(|t| t.node_id == "a" && t.decided_by.is_none()).unwrap();
+        let left = tasks
+            .iter()
+            .find(|t| t.node_id == "a" && t.decided_by.is_none())
+            .unwrap();
         assert_eq!(left.action.map(|a| a.as_str()), Some("step_decided"));
     }
 }
 
 #[tokio::test]
 async fn a_deadline_reminds_then_escalates_to_someone_with_a_fresh_due_time() {
-    let a = approval_with("a", json!({"type": "user", "username": "manager1"}), json!({
-        "deadline": {"hours": 24, "remind_before_hours": 4,
-                     "escalate": {"type": "reassign", "username": "director"}}
-    }));
-    let pkg = package("deadline", json!([start(), a, done()]), json!([edge("start", "a"), edge("a", "done")]));
+    let a = approval_with(
+        "a",
+        json!({"type": "user", "username": "manager1"}),
+        json!({
+            "deadline": {"hours": 24, "remind_before_hours": 4,
+                         "escalate": {"type": "reassign", "username": "director"}}
+        }),
+    );
+    let pkg = package(
+        "deadline",
+        json!([start(), a, done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    );
     for app in apps().await {
         publish(&app, &pkg).await;
         let t0 = OffsetDateTime::now_utc();
         let r = submit(&app, "deadline", "sales1", json!({"title": "限时"})).await;
-        let run = app.runtime.fire_due_timers(t0 + Duration::hours(21)).await.unwrap();
+        let run = app
+            .runtime
+            .fire_due_timers(t0 + Duration::hours(21))
+            .await
+            .unwrap();
         assert_eq!(run.fired, 1, "the reminder: {run:?}");
         let mut manager1 = app.signed_in("manager1").await;
         let notes = manager1.get("/api/v1/notifications").await.json();
-        assert!(notes["items"].as_array().unwrap().iter().any(|n| n["kind"] == "reminder"), "{notes}");
+        assert!(
+            notes["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["kind"] == "reminder"),
+            "{notes}"
+        );
         assert_eq!(holders(&app, &r).await, ["a:manager1"]);
 
         let escalated_at = t0 + Duration::hours(25);
         app.runtime.fire_due_timers(escalated_at).await.unwrap();
-        assert_eq!(holders(&app, &r).await, ["a:director"], "reassigned when overdue");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["a:director"],
+            "reassigned when overdue"
+        );
         let tasks = all_tasks(&app, &r).await;
-        let fresh = tasks.iter().find(|t| t.status == formwork_store::TaskStatus::Open).unwrap();
-        assert!(fresh.due_at.unwrap() >= escalated_at + Duration::hours(23), "{:?}", fresh.due_at);
+        let fresh = tasks
+            .iter()
+            .find(|t| t.status == formwork_store::TaskStatus::Open)
+            .unwrap();
+        assert!(
+            fresh.due_at.unwrap() >= escalated_at + Duration::hours(23),
+            "{:?}",
+            fresh.due_at
+        );
         // An hour later nothing escalates again: the new due time is a day away.
-        let run = app.runtime.fire_due_timers(escalated_at + Duration::hours(1)).await.unwrap();
+        let run = app
+            .runtime
+            .fire_due_timers(escalated_at + Duration::hours(1))
+            .await
+            .unwrap();
         assert_eq!(run.fired, 0, "{run:?}");
         assert_eq!(holders(&app, &r).await, ["a:director"]);
     }
@@ -308,18 +545,29 @@ async fn a_deadline_reminds_then_escalates_to_someone_with_a_fresh_due_time() {
 async fn a_cc_step_copies_people_in_without_waiting_for_them() {
     let cc = json!({"id": "copy", "kind": "cc", "name": {"zh-CN": "抄送财务", "en": "Copy finance"},
                     "assignee": {"type": "role", "role": "finance"}});
-    let pkg = package("cc", json!([start(), cc, approval("a", "manager1"), done()]),
-        json!([edge("start", "copy"), edge("copy", "a"), edge("a", "done")]));
+    let pkg = package(
+        "cc",
+        json!([start(), cc, approval("a", "manager1"), done()]),
+        json!([edge("start", "copy"), edge("copy", "a"), edge("a", "done")]),
+    );
     for app in apps().await {
         publish(&app, &pkg).await;
         let r = submit(&app, "cc", "sales1", json!({"title": "抄送"})).await;
-        assert_eq!(holders(&app, &r).await, ["a:manager1"], "the copy does not wait");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["a:manager1"],
+            "the copy does not wait"
+        );
         let mut finance = app.signed_in("finance").await;
         let cc_box = finance.get("/api/v1/tasks?box=cc").await.json();
         assert_eq!(cc_box["items"][0]["record"]["id"], r.as_str(), "{cc_box}");
         let tl = timeline(&app, &r, "sales1").await;
-        let sent = tl["entries"].as_array().unwrap().iter()
-            .find(|e| e["action"] == "cc_sent").unwrap();
+        let sent = tl["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "cc_sent")
+            .unwrap();
         let who = sent["detail"]["users"][0].as_str().unwrap();
         assert_eq!(tl["people"][who]["username"], "finance");
     }
@@ -330,34 +578,78 @@ async fn return_to_submitter_from_the_task_page_hands_the_whole_form_back() {
     use crate::common::pages::Browser;
     for app in apps().await {
         publish(&app, &to_submitter("rts-page", false)).await;
-        let r = submit(&app, "rts-page", "sales1", json!({"title": "页面退回", "amount": 5})).await;
+        let r = submit(
+            &app,
+            "rts-page",
+            "sales1",
+            json!({"title": "页面退回", "amount": 5}),
+        )
+        .await;
         let task = task_of(&app, &r, "a", "manager1").await;
         let mut manager1 = Browser::signed_in(&app, "manager1").await;
         let page = manager1.get(&format!("/tasks/{task}")).await;
-        assert!(page.html.contains("value=\"return_to_submitter\""), "{}", page.html);
+        assert!(
+            page.html.contains("value=\"return_to_submitter\""),
+            "{}",
+            page.html
+        );
         let sent = manager1
-            .post_form(&format!("/tasks/{task}"),
-                &[("action", "return_to_submitter"), ("comment", "金额请按发票填写")])
+            .post_form(
+                &format!("/tasks/{task}"),
+                &[
+                    ("action", "return_to_submitter"),
+                    ("comment", "金额请按发票填写"),
+                ],
+            )
             .await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
         let inbox = manager1.get(sent.location()).await;
-        assert!(inbox.element("flash").contains("退回发起人"), "{}", inbox.html);
+        assert!(
+            inbox.element("flash").contains("退回发起人"),
+            "{}",
+            inbox.html
+        );
 
         let back = task_of(&app, &r, "a", "sales1").await;
         let mut sales1 = Browser::signed_in(&app, "sales1").await;
         let page = sales1.get(&format!("/tasks/{back}")).await;
-        let banner = &page.html[page.html.find("id=\"task-sent-back\"").expect("the reason up front")..];
+        let banner = &page.html[page
+            .html
+            .find("id=\"task-sent-back\"")
+            .expect("the reason up front")..];
         assert!(banner[..banner.find("</div>").unwrap()].contains("金额请按发票填写"));
-        assert!(page.html.contains("name=\"amount\""), "the whole form is editable");
+        assert!(
+            page.html.contains("name=\"amount\""),
+            "the whole form is editable"
+        );
         assert!(page.html.contains("value=\"submit\"") && page.html.contains("value=\"withdraw\""));
-        assert!(!page.html.contains("value=\"approve\""), "nothing to approve here");
+        assert!(
+            !page.html.contains("value=\"approve\""),
+            "nothing to approve here"
+        );
         let resubmitted = sales1
-            .post_form(&format!("/tasks/{back}"),
-                &[("action", "submit"), ("title", "页面退回"), ("amount", "50")])
+            .post_form(
+                &format!("/tasks/{back}"),
+                &[
+                    ("action", "submit"),
+                    ("title", "页面退回"),
+                    ("amount", "50"),
+                ],
+            )
             .await;
-        assert_eq!(resubmitted.status, StatusCode::SEE_OTHER, "{}", resubmitted.html);
+        assert_eq!(
+            resubmitted.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            resubmitted.html
+        );
         assert_eq!(holders(&app, &r).await, ["a:manager1"]);
-        let record = app.store.get_record(&crate::common::rid(&r)).await.unwrap().unwrap();
+        let record = app
+            .store
+            .get_record(&crate::common::rid(&r))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(record.data["amount"], json!(50));
     }
 }

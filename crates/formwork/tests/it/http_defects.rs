@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
 use crate::common::flows::{
-    act, approval, approval_with, approve, edge, edge_on, edge_when, edge_default, end, holders,
+    act, approval, approval_with, approve, edge, edge_default, edge_on, edge_when, end, holders,
     node, package, publish, status, submit, task_of, timeline,
 };
 use crate::common::{all_tasks, apps};
@@ -29,36 +29,88 @@ fn refused_graphs() -> Vec<(&'static str, Value, &'static str, &'static str)> {
     vec![
         (
             "meets-no-join",
-            package("meets-no-join",
-                json!([start(), node("s", "parallel_split"), ap("a"), ap("b"),
-                       node("j", "parallel_join"), done()]),
-                json!([edge("start", "s"), edge("s", "a"), edge("s", "b"),
-                       edge_on("a", "j", "reject"), edge_on("b", "j", "reject"),
-                       edge("a", "done"), edge("b", "done"), edge("j", "done")])),
+            package(
+                "meets-no-join",
+                json!([
+                    start(),
+                    node("s", "parallel_split"),
+                    ap("a"),
+                    ap("b"),
+                    node("j", "parallel_join"),
+                    done()
+                ]),
+                json!([
+                    edge("start", "s"),
+                    edge("s", "a"),
+                    edge("s", "b"),
+                    edge_on("a", "j", "reject"),
+                    edge_on("b", "j", "reject"),
+                    edge("a", "done"),
+                    edge("b", "done"),
+                    edge("j", "done")
+                ]),
+            ),
             "split_without_join",
             "/processes/0/nodes/1",
         ),
         (
             "join-closes-two",
-            package("join-closes-two",
-                json!([start(), node("s1", "parallel_split"), ap("a"), ap("b"),
-                       node("s2", "parallel_split"), ap("c"), ap("d"),
-                       node("j", "parallel_join"), done()]),
-                json!([edge("start", "s1"), edge("s1", "a"), edge("s1", "b"),
-                       edge("a", "j"), edge("b", "j"), edge_on("a", "s2", "reject"),
-                       edge("s2", "c"), edge("s2", "d"), edge("c", "j"), edge("d", "j"),
-                       edge("j", "done")])),
+            package(
+                "join-closes-two",
+                json!([
+                    start(),
+                    node("s1", "parallel_split"),
+                    ap("a"),
+                    ap("b"),
+                    node("s2", "parallel_split"),
+                    ap("c"),
+                    ap("d"),
+                    node("j", "parallel_join"),
+                    done()
+                ]),
+                json!([
+                    edge("start", "s1"),
+                    edge("s1", "a"),
+                    edge("s1", "b"),
+                    edge("a", "j"),
+                    edge("b", "j"),
+                    edge_on("a", "s2", "reject"),
+                    edge("s2", "c"),
+                    edge("s2", "d"),
+                    edge("c", "j"),
+                    edge("d", "j"),
+                    edge("j", "done")
+                ]),
+            ),
             "join_closes_several_splits",
             "/processes/0/nodes/7",
         ),
         (
             "into-a-branch",
-            package("into-a-branch",
-                json!([start(), node("c", "condition"), node("s", "parallel_split"),
-                       ap("a1"), ap("a2"), ap("b"), node("j", "parallel_join"), done()]),
-                json!([edge("start", "c"), edge_when("c", "s", "amount > 10"),
-                       edge_default("c", "a2"), edge("s", "a1"), edge("s", "b"),
-                       edge("a1", "a2"), edge("a2", "j"), edge("b", "j"), edge("j", "done")])),
+            package(
+                "into-a-branch",
+                json!([
+                    start(),
+                    node("c", "condition"),
+                    node("s", "parallel_split"),
+                    ap("a1"),
+                    ap("a2"),
+                    ap("b"),
+                    node("j", "parallel_join"),
+                    done()
+                ]),
+                json!([
+                    edge("start", "c"),
+                    edge_when("c", "s", "amount > 10"),
+                    edge_default("c", "a2"),
+                    edge("s", "a1"),
+                    edge("s", "b"),
+                    edge("a1", "a2"),
+                    edge("a2", "j"),
+                    edge("b", "j"),
+                    edge("j", "done")
+                ]),
+            ),
             "edge_into_branch",
             "/processes/0/edges/2",
         ),
@@ -75,25 +127,51 @@ async fn graphs_the_engine_cannot_run_are_refused_at_import_and_publish_with_poi
         let mut analyst = app.signed_in("analyst").await;
         for (id, pkg, code, pointer) in refused_graphs() {
             let imported = analyst.post("/api/v1/apps", &pkg).await;
-            assert_eq!(imported.status, StatusCode::CREATED, "{id}: {}", imported.text());
+            assert_eq!(
+                imported.status,
+                StatusCode::CREATED,
+                "{id}: {}",
+                imported.text()
+            );
             let problems = imported.json()["problems"].clone();
-            let found = problems.as_array().unwrap().iter()
+            let found = problems
+                .as_array()
+                .unwrap()
+                .iter()
                 .find(|p| p["code"] == code)
                 .unwrap_or_else(|| panic!("{id}: {problems}"));
             assert_eq!(found["path"], pointer, "{id}");
-            assert!(cjk(found["message"].as_str().unwrap()), "zh-CN first: {found}");
+            assert!(
+                cjk(found["message"].as_str().unwrap()),
+                "zh-CN first: {found}"
+            );
 
             let published = analyst
-                .send(Method::POST, &format!("/api/v1/apps/{id}/publish"), Some(b"{}".to_vec()),
-                      &[("accept-language", "en")])
+                .send(
+                    Method::POST,
+                    &format!("/api/v1/apps/{id}/publish"),
+                    Some(b"{}".to_vec()),
+                    &[("accept-language", "en")],
+                )
                 .await;
-            assert_eq!(published.status, StatusCode::UNPROCESSABLE_ENTITY, "{id}: {}", published.text());
+            assert_eq!(
+                published.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{id}: {}",
+                published.text()
+            );
             let fields = published.json()["fields"].clone();
-            let refused = fields.as_array().unwrap().iter()
+            let refused = fields
+                .as_array()
+                .unwrap()
+                .iter()
                 .find(|f| f["code"] == code)
                 .unwrap_or_else(|| panic!("{id}: {fields}"));
             assert_eq!(refused["path"], pointer);
-            assert!(!cjk(refused["message"].as_str().unwrap()), "in English: {refused}");
+            assert!(
+                !cjk(refused["message"].as_str().unwrap()),
+                "in English: {refused}"
+            );
         }
     }
 }
@@ -102,61 +180,130 @@ async fn graphs_the_engine_cannot_run_are_refused_at_import_and_publish_with_poi
 async fn a_return_into_a_sibling_branch_cancels_the_old_round_and_the_join_waits_for_the_new_one() {
     let pkg = package(
         "sibling",
-        json!([start(), node("split", "parallel_split"), approval("x", "manager1"),
-               approval("x2", "finance"), approval("y", "manager2"),
-               node("join", "parallel_join"), done()]),
-        json!([edge("start", "split"), edge("split", "x"), edge("split", "y"),
-               edge("x", "x2"), edge("x2", "join"), edge("y", "join"), edge("join", "done")]),
+        json!([
+            start(),
+            node("split", "parallel_split"),
+            approval("x", "manager1"),
+            approval("x2", "finance"),
+            approval("y", "manager2"),
+            node("join", "parallel_join"),
+            done()
+        ]),
+        json!([
+            edge("start", "split"),
+            edge("split", "x"),
+            edge("split", "y"),
+            edge("x", "x2"),
+            edge("x2", "join"),
+            edge("y", "join"),
+            edge("join", "done")
+        ]),
     );
     for app in apps().await {
         publish(&app, &pkg).await;
         let r = submit(&app, "sibling", "sales1", json!({"title": "跨分支退回"})).await;
         approve(&app, &r, "x", "manager1").await;
         assert_eq!(holders(&app, &r).await, ["x2:finance", "y:manager2"]);
-        let back = act(&app, &r, "y", "manager2", json!({"action": "return", "to": "x"})).await;
+        let back = act(
+            &app,
+            &r,
+            "y",
+            "manager2",
+            json!({"action": "return", "to": "x"}),
+        )
+        .await;
         assert_eq!(back.status, StatusCode::OK, "{}", back.text());
-        assert_eq!(holders(&app, &r).await, ["x:manager1", "y:manager2"], "x2's task is gone");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["x:manager1", "y:manager2"],
+            "x2's task is gone"
+        );
         approve(&app, &r, "x", "manager1").await;
-        assert_eq!(holders(&app, &r).await, ["x2:finance", "y:manager2"], "one x2 task, not two");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["x2:finance", "y:manager2"],
+            "one x2 task, not two"
+        );
         approve(&app, &r, "x2", "finance").await;
-        assert_eq!(status(&app, &r).await, "in_review", "y has not approved in this round");
+        assert_eq!(
+            status(&app, &r).await,
+            "in_review",
+            "y has not approved in this round"
+        );
         assert_eq!(holders(&app, &r).await, ["y:manager2"]);
         approve(&app, &r, "y", "manager2").await;
         assert_eq!(status(&app, &r).await, "approved");
 
-        let x2: Vec<(i64, Option<&'static str>)> = all_tasks(&app, &r).await.iter()
+        let x2: Vec<(i64, Option<&'static str>)> = all_tasks(&app, &r)
+            .await
+            .iter()
             .filter(|t| t.node_id == "x2")
             .map(|t| (t.round, t.action.map(|a| a.as_str())))
             .collect();
         assert_eq!(x2, [(1, Some("superseded")), (2, Some("approve"))]);
         let tl = timeline(&app, &r, "sales1").await;
-        let cancelled = tl["entries"].as_array().unwrap().iter()
-            .find(|e| e["action"] == "branch_cancelled").expect("on the timeline");
+        let cancelled = tl["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "branch_cancelled")
+            .expect("on the timeline");
         assert_eq!(cancelled["detail"]["reason"], "superseded");
     }
 }
 
 #[tokio::test]
 async fn a_field_assignee_reaches_anyone_in_the_directory_and_a_vote_keeps_every_voter() {
-    let one = approval_with("a", json!({"type": "field", "field": "reviewer"}), json!({}));
-    let single = package("field-one", json!([start(), one, done()]),
-        json!([edge("start", "a"), edge("a", "done")]));
-    let vote = approval_with("a", json!({"type": "field", "field": "reviewers"}),
-        json!({"mode": "vote", "ratio": 1.0}));
-    let voters = package("field-vote", json!([start(), vote, done()]),
-        json!([edge("start", "a"), edge("a", "done")]));
+    let one = approval_with(
+        "a",
+        json!({"type": "field", "field": "reviewer"}),
+        json!({}),
+    );
+    let single = package(
+        "field-one",
+        json!([start(), one, done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    );
+    let vote = approval_with(
+        "a",
+        json!({"type": "field", "field": "reviewers"}),
+        json!({"mode": "vote", "ratio": 1.0}),
+    );
+    let voters = package(
+        "field-vote",
+        json!([start(), vote, done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    );
     for app in apps().await {
         publish(&app, &single).await;
         publish(&app, &voters).await;
         // `finance` is named nowhere in the process and heads no department.
-        let r = submit(&app, "field-one", "sales1", json!({"title": "财务复核", "reviewer": "finance"})).await;
+        let r = submit(
+            &app,
+            "field-one",
+            "sales1",
+            json!({"title": "财务复核", "reviewer": "finance"}),
+        )
+        .await;
         assert_eq!(holders(&app, &r).await, ["a:finance"]);
-        let v = submit(&app, "field-vote", "sales1",
-            json!({"title": "三人投票", "reviewers": ["finance", "ceo", "east_head"]})).await;
-        assert_eq!(holders(&app, &v).await, ["a:ceo", "a:east_head", "a:finance"]);
+        let v = submit(
+            &app,
+            "field-vote",
+            "sales1",
+            json!({"title": "三人投票", "reviewers": ["finance", "ceo", "east_head"]}),
+        )
+        .await;
+        assert_eq!(
+            holders(&app, &v).await,
+            ["a:ceo", "a:east_head", "a:finance"]
+        );
         approve(&app, &v, "a", "finance").await;
         approve(&app, &v, "a", "ceo").await;
-        assert_eq!(status(&app, &v).await, "in_review", "the third voter still counts");
+        assert_eq!(
+            status(&app, &v).await,
+            "in_review",
+            "the third voter still counts"
+        );
         approve(&app, &v, "a", "east_head").await;
         assert_eq!(status(&app, &v).await, "approved");
     }
@@ -164,9 +311,16 @@ async fn a_field_assignee_reaches_anyone_in_the_directory_and_a_vote_keeps_every
 
 /// a step whose reviewer field may be empty, stopping the process when it is.
 fn stopping(id: &str) -> Value {
-    let a = approval_with("a", json!({"type": "field", "field": "reviewer"}),
-        json!({"fallback": {"type": "stop"}}));
-    package(id, json!([start(), a, done()]), json!([edge("start", "a"), edge("a", "done")]))
+    let a = approval_with(
+        "a",
+        json!({"type": "field", "field": "reviewer"}),
+        json!({"fallback": {"type": "stop"}}),
+    );
+    package(
+        id,
+        json!([start(), a, done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    )
 }
 
 #[tokio::test]
@@ -178,24 +332,40 @@ async fn a_stopped_process_never_locks_its_record_and_tells_the_admins() {
         assert_eq!(status(&app, &r).await, "in_review");
         let tl = timeline(&app, &r, "sales1").await;
         assert_eq!(tl["instance"]["status"], "stopped");
-        let stopped = tl["entries"].as_array().unwrap().iter()
-            .find(|e| e["action"] == "stopped").unwrap();
+        let stopped = tl["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "stopped")
+            .unwrap();
         assert_eq!(stopped["detail"]["reason"], "nobody_to_assign");
         let mut admin = app.signed_in("admin").await;
         let notes = admin.get("/api/v1/notifications").await.json();
-        assert!(notes["items"].as_array().unwrap().iter().any(|n| n["kind"] == "stopped"), "{notes}");
+        assert!(
+            notes["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["kind"] == "stopped"),
+            "{notes}"
+        );
 
         // The submitter takes it back, and the record is theirs again.
         let mut sales1 = app.signed_in("sales1").await;
-        let back = sales1.post(&format!("/api/v1/records/{r}/withdraw"), &json!({})).await;
+        let back = sales1
+            .post(&format!("/api/v1/records/{r}/withdraw"), &json!({}))
+            .await;
         assert_eq!(back.status, StatusCode::OK, "{}", back.text());
         assert_eq!(back.json()["status"], "withdrawn");
         assert_eq!(status(&app, &r).await, "withdrawn");
         let record = sales1.get(&format!("/api/v1/records/{r}")).await.json();
         let edited = sales1
-            .send(Method::PATCH, &format!("/api/v1/records/{r}"),
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/records/{r}"),
                 Some(json!({"title": "无人处理（改）"}).to_string().into_bytes()),
-                &[("if-match", &format!("\"{}\"", record["rev"]))])
+                &[("if-match", &format!("\"{}\"", record["rev"]))],
+            )
             .await;
         assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
         let deleted = sales1.delete(&format!("/api/v1/records/{r}")).await;
@@ -205,24 +375,55 @@ async fn a_stopped_process_never_locks_its_record_and_tells_the_admins() {
 
 #[tokio::test]
 async fn a_return_to_a_step_with_auto_approve_repeat_waits_for_a_person() {
-    let repeat = |id: &str, user: &str| approval_with(id,
-        json!({"type": "user", "username": user}), json!({"auto_approve_repeat": true}));
+    let repeat = |id: &str, user: &str| {
+        approval_with(
+            id,
+            json!({"type": "user", "username": user}),
+            json!({"auto_approve_repeat": true}),
+        )
+    };
     let pkg = package(
         "repeat",
-        json!([start(), approval("a", "manager1"), repeat("b", "manager2"),
-               repeat("c", "manager2"), approval("d", "director"), done()]),
-        json!([edge("start", "a"), edge("a", "b"), edge("b", "c"), edge("c", "d"),
-               edge("d", "done")]),
+        json!([
+            start(),
+            approval("a", "manager1"),
+            repeat("b", "manager2"),
+            repeat("c", "manager2"),
+            approval("d", "director"),
+            done()
+        ]),
+        json!([
+            edge("start", "a"),
+            edge("a", "b"),
+            edge("b", "c"),
+            edge("c", "d"),
+            edge("d", "done")
+        ]),
     );
     for app in apps().await {
         publish(&app, &pkg).await;
         let r = submit(&app, "repeat", "sales1", json!({"title": "自动同意"})).await;
         approve(&app, &r, "a", "manager1").await;
         approve(&app, &r, "b", "manager2").await;
-        assert_eq!(holders(&app, &r).await, ["d:director"], "c skipped: manager2 approved b");
-        let back = act(&app, &r, "d", "director", json!({"action": "return", "to": "b"})).await;
+        assert_eq!(
+            holders(&app, &r).await,
+            ["d:director"],
+            "c skipped: manager2 approved b"
+        );
+        let back = act(
+            &app,
+            &r,
+            "d",
+            "director",
+            json!({"action": "return", "to": "b"}),
+        )
+        .await;
         assert_eq!(back.status, StatusCode::OK, "{}", back.text());
-        assert_eq!(holders(&app, &r).await, ["b:manager2"], "b waits for manager2 in person");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["b:manager2"],
+            "b waits for manager2 in person"
+        );
         approve(&app, &r, "b", "manager2").await;
         assert_eq!(holders(&app, &r).await, ["d:director"]);
     }
@@ -235,8 +436,13 @@ async fn a_loop_condition_sees_the_value_an_action_set_just_before_it() {
         json!([start(), approval("a", "manager1"),
                {"id": "count", "kind": "action", "set": {"n": "n + 1"}},
                node("again", "condition"), done()]),
-        json!([edge("start", "a"), edge("a", "count"), edge("count", "again"),
-               edge_when("again", "a", "n < 3"), edge_default("again", "done")]),
+        json!([
+            edge("start", "a"),
+            edge("a", "count"),
+            edge("count", "again"),
+            edge_when("again", "a", "n < 3"),
+            edge_default("again", "done")
+        ]),
     );
     for app in apps().await {
         publish(&app, &pkg).await;
@@ -248,7 +454,12 @@ async fn a_loop_condition_sees_the_value_an_action_set_just_before_it() {
             assert!(runs <= 5, "the loop does not stop");
         }
         assert_eq!(runs, 3, "round < 3 runs three times");
-        let record = app.store.get_record(&crate::common::rid(&r)).await.unwrap().unwrap();
+        let record = app
+            .store
+            .get_record(&crate::common::rid(&r))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(record.data["n"], json!(3));
         assert_eq!(status(&app, &r).await, "approved");
     }
@@ -256,9 +467,16 @@ async fn a_loop_condition_sees_the_value_an_action_set_just_before_it() {
 
 #[tokio::test]
 async fn a_task_reassigned_after_its_deadline_gets_a_fresh_one_and_does_not_escalate_at_once() {
-    let a = approval_with("a", json!({"type": "user", "username": "manager1"}),
-        json!({"deadline": {"hours": 24, "escalate": {"type": "notify_head"}}}));
-    let pkg = package("late", json!([start(), a, done()]), json!([edge("start", "a"), edge("a", "done")]));
+    let a = approval_with(
+        "a",
+        json!({"type": "user", "username": "manager1"}),
+        json!({"deadline": {"hours": 24, "escalate": {"type": "notify_head"}}}),
+    );
+    let pkg = package(
+        "late",
+        json!([start(), a, done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    );
     for app in apps().await {
         publish(&app, &pkg).await;
         let t0 = OffsetDateTime::now_utc();
@@ -270,14 +488,22 @@ async fn a_task_reassigned_after_its_deadline_gets_a_fresh_one_and_does_not_esca
         let admin = app.runtime.user_by_username("admin").await.unwrap();
         let admin = app.runtime.session_caller(&admin.id).await.unwrap();
         let task = task_of(&app, &r, "a", "manager1").await;
-        let moved = app.runtime
+        let moved = app
+            .runtime
             .reassign_task(&admin, &task.parse().unwrap(), "manager2", None, overdue)
             .await
             .unwrap();
         let fresh = moved.open_tasks.iter().find(|t| t.node_id == "a").unwrap();
         let due = fresh.due_at.unwrap();
-        assert!(due > overdue + Duration::hours(23), "due from the reassignment: {due}");
-        let run = app.runtime.fire_due_timers(overdue + Duration::minutes(1)).await.unwrap();
+        assert!(
+            due > overdue + Duration::hours(23),
+            "due from the reassignment: {due}"
+        );
+        let run = app
+            .runtime
+            .fire_due_timers(overdue + Duration::minutes(1))
+            .await
+            .unwrap();
         assert_eq!(run.fired, 0, "nothing escalates again at once: {run:?}");
         assert_eq!(holders(&app, &r).await, ["a:manager2"]);
     }
@@ -285,8 +511,11 @@ async fn a_task_reassigned_after_its_deadline_gets_a_fresh_one_and_does_not_esca
 
 #[tokio::test]
 async fn deciding_a_handled_task_says_so_in_words() {
-    let pkg = package("twice", json!([start(), approval("a", "manager1"), done()]),
-        json!([edge("start", "a"), edge("a", "done")]));
+    let pkg = package(
+        "twice",
+        json!([start(), approval("a", "manager1"), done()]),
+        json!([edge("start", "a"), edge("a", "done")]),
+    );
     for app in apps().await {
         publish(&app, &pkg).await;
         let r = submit(&app, "twice", "sales1", json!({"title": "重复处理"})).await;
@@ -301,7 +530,12 @@ async fn deciding_a_handled_task_says_so_in_words() {
         assert_eq!(again.json()["message"], "该待办已被处理");
         let body = json!({"action": "approve"}).to_string().into_bytes();
         let en = manager1
-            .send(Method::POST, &path, Some(body), &[("accept-language", "en")])
+            .send(
+                Method::POST,
+                &path,
+                Some(body),
+                &[("accept-language", "en")],
+            )
             .await;
         assert_eq!(en.json()["message"], "This task has already been handled");
     }

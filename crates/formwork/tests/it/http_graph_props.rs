@@ -41,7 +41,8 @@ impl Graph {
         };
         let fallback = if rng.random_bool(0.5) { "skip" } else { "stop" };
         let mode = ["single", "all", "any", "sequential"][rng.random_range(0..4)];
-        self.nodes.push(json!({"id": id, "kind": "approval", "assignee": assignee,
+        self.nodes
+            .push(json!({"id": id, "kind": "approval", "assignee": assignee,
             "mode": mode, "fallback": {"type": fallback},
             "auto_approve_repeat": rng.random_bool(0.3)}));
         self.humans.push(id.clone());
@@ -74,7 +75,11 @@ impl Graph {
                         e["when"] = json!(when);
                     }
                     self.edges.push(e);
-                    let last = if i == 0 { self.block(rng, &first, depth + 1) } else { first };
+                    let last = if i == 0 {
+                        self.block(rng, &first, depth + 1)
+                    } else {
+                        first
+                    };
                     self.edge(&last, &merge);
                 }
                 merge
@@ -83,7 +88,11 @@ impl Graph {
                 let inclusive = kind == 4;
                 let s = self.id("s");
                 let j = self.id("j");
-                let split = if inclusive { "inclusive_split" } else { "parallel_split" };
+                let split = if inclusive {
+                    "inclusive_split"
+                } else {
+                    "parallel_split"
+                };
                 self.nodes.push(json!({"id": s, "kind": split}));
                 let branches = rng.random_range(2..4);
                 let mut join = json!({"id": j, "kind": "parallel_join"});
@@ -110,7 +119,8 @@ impl Graph {
             }
             _ => {
                 let a = self.id("act");
-                self.nodes.push(json!({"id": a, "kind": "action", "set": {"n": "n + 1"}}));
+                self.nodes
+                    .push(json!({"id": a, "kind": "action", "set": {"n": "n + 1"}}));
                 self.edge(from, &a);
                 a
             }
@@ -127,9 +137,14 @@ fn random_process(seed: u64) -> (Value, Value) {
     for _ in 0..rng.random_range(1..4) {
         last = g.block(&mut rng, &last, 0);
     }
-    g.nodes.push(json!({"id": "done", "kind": "end", "outcome": "approved"}));
+    g.nodes
+        .push(json!({"id": "done", "kind": "end", "outcome": "approved"}));
     g.edge(&last, "done");
-    let all: Vec<String> = g.nodes.iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect();
+    let all: Vec<String> = g
+        .nodes
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_owned())
+        .collect();
     let pick = |rng: &mut StdRng| all[rng.random_range(0..all.len())].clone();
     match rng.random_range(0..5) {
         0 if !g.edges.is_empty() => {
@@ -142,8 +157,12 @@ fn random_process(seed: u64) -> (Value, Value) {
         }
         2 if g.humans.len() > 1 => {
             let h = g.humans.clone();
-            let (from, to) = (&h[rng.random_range(1..h.len())], &h[rng.random_range(0..h.len())]);
-            g.edges.push(json!({"from": from, "to": to, "on": "reject"}));
+            let (from, to) = (
+                &h[rng.random_range(1..h.len())],
+                &h[rng.random_range(0..h.len())],
+            );
+            g.edges
+                .push(json!({"from": from, "to": to, "on": "reject"}));
         }
         3 => {
             for _ in 0..3 {
@@ -167,32 +186,79 @@ async fn every_random_process_that_validates_runs_and_every_other_is_refused_wit
             let (nodes, edges) = random_process(seed);
             let pkg = package(&id, nodes, edges);
             let imported = analyst.post("/api/v1/apps", &pkg).await;
-            assert_eq!(imported.status, StatusCode::CREATED, "seed {seed}: {}", imported.text());
+            assert_eq!(
+                imported.status,
+                StatusCode::CREATED,
+                "seed {seed}: {}",
+                imported.text()
+            );
             let problems = imported.json()["problems"].as_array().unwrap().clone();
             let publish = format!("/api/v1/apps/{id}/publish");
             let published = analyst.post(&publish, &json!({})).await;
             if !problems.is_empty() {
                 for p in &problems {
-                    assert!(p["path"].as_str().unwrap().starts_with('/'), "seed {seed}: {p}");
-                    assert!(!p["message"].as_str().unwrap().is_empty(), "seed {seed}: {p}");
+                    assert!(
+                        p["path"].as_str().unwrap().starts_with('/'),
+                        "seed {seed}: {p}"
+                    );
+                    assert!(
+                        !p["message"].as_str().unwrap().is_empty(),
+                        "seed {seed}: {p}"
+                    );
                 }
-                assert_eq!(published.status, StatusCode::UNPROCESSABLE_ENTITY, "seed {seed}");
+                assert_eq!(
+                    published.status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "seed {seed}"
+                );
                 refused += 1;
                 continue;
             }
             valid += 1;
-            assert_eq!(published.status, StatusCode::OK, "seed {seed}: {}", published.text());
+            assert_eq!(
+                published.status,
+                StatusCode::OK,
+                "seed {seed}: {}",
+                published.text()
+            );
             let data = json!({"title": format!("随机 {seed}"), "amount": seed * 37 % 200,
                               "n": 0, "reviewers": ["manager2", "finance"]});
-            let created = sales1.post(&format!("/api/v1/apps/{id}/forms/req/records"), &data).await;
-            assert_eq!(created.status, StatusCode::CREATED, "seed {seed}: {}", created.text());
+            let created = sales1
+                .post(&format!("/api/v1/apps/{id}/forms/req/records"), &data)
+                .await;
+            assert_eq!(
+                created.status,
+                StatusCode::CREATED,
+                "seed {seed}: {}",
+                created.text()
+            );
             let record = created.json()["id"].as_str().unwrap().to_owned();
-            let listed = sales1.get(&format!("/api/v1/apps/{id}/forms/req/records")).await;
-            assert_eq!(listed.status, StatusCode::OK, "seed {seed}: {}", listed.text());
-            let timeline = sales1.get(&format!("/api/v1/records/{record}/timeline")).await;
-            assert_eq!(timeline.status, StatusCode::OK, "seed {seed}: {}", timeline.text());
+            let listed = sales1
+                .get(&format!("/api/v1/apps/{id}/forms/req/records"))
+                .await;
+            assert_eq!(
+                listed.status,
+                StatusCode::OK,
+                "seed {seed}: {}",
+                listed.text()
+            );
+            let timeline = sales1
+                .get(&format!("/api/v1/records/{record}/timeline"))
+                .await;
+            assert_eq!(
+                timeline.status,
+                StatusCode::OK,
+                "seed {seed}: {}",
+                timeline.text()
+            );
         }
-        eprintln!("{}: {valid} ran, {refused} refused", app.db.backend().as_str());
-        assert!(valid >= CASES / 4 && refused >= CASES / 10, "{valid} ran, {refused} refused");
+        eprintln!(
+            "{}: {valid} ran, {refused} refused",
+            app.db.backend().as_str()
+        );
+        assert!(
+            valid >= CASES / 4 && refused >= CASES / 10,
+            "{valid} ran, {refused} refused"
+        );
     }
 }

@@ -22,7 +22,12 @@ fn done() -> Value {
 async fn wcp01_sequence_runs_steps_one_after_another() {
     let pkg = package(
         "wcp01",
-        json!([start(), approval("a", "manager1"), approval("b", "manager2"), done()]),
+        json!([
+            start(),
+            approval("a", "manager1"),
+            approval("b", "manager2"),
+            done()
+        ]),
         json!([edge("start", "a"), edge("a", "b"), edge("b", "done")]),
     );
     for app in apps().await {
@@ -42,11 +47,24 @@ async fn wcp01_sequence_runs_steps_one_after_another() {
 fn parallel(id: &str) -> Value {
     package(
         id,
-        json!([start(), node("split", "parallel_split"), approval("x", "manager1"),
-               approval("y", "manager2"), node("join", "parallel_join"),
-               approval("z", "director"), done()]),
-        json!([edge("start", "split"), edge("split", "x"), edge("split", "y"),
-               edge("x", "join"), edge("y", "join"), edge("join", "z"), edge("z", "done")]),
+        json!([
+            start(),
+            node("split", "parallel_split"),
+            approval("x", "manager1"),
+            approval("y", "manager2"),
+            node("join", "parallel_join"),
+            approval("z", "director"),
+            done()
+        ]),
+        json!([
+            edge("start", "split"),
+            edge("split", "x"),
+            edge("split", "y"),
+            edge("x", "join"),
+            edge("y", "join"),
+            edge("join", "z"),
+            edge("z", "done")
+        ]),
     )
 }
 
@@ -65,7 +83,11 @@ async fn wcp03_synchronization_continues_after_every_branch() {
         publish(&app, &parallel("wcp03")).await;
         let r = submit(&app, "wcp03", "sales1", json!({"title": "汇聚"})).await;
         approve(&app, &r, "y", "manager2").await;
-        assert_eq!(holders(&app, &r).await, ["x:manager1"], "the join waits for x");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["x:manager1"],
+            "the join waits for x"
+        );
         approve(&app, &r, "x", "manager1").await;
         assert_eq!(holders(&app, &r).await, ["z:director"]);
         approve(&app, &r, "z", "director").await;
@@ -85,10 +107,20 @@ async fn wcp03_synchronization_continues_after_every_branch() {
 fn exclusive(id: &str) -> Value {
     package(
         id,
-        json!([start(), node("route", "condition"), approval("small", "manager1"),
-               approval("big", "director"), done()]),
-        json!([edge("start", "route"), edge_when("route", "small", "amount < 100"),
-               edge_default("route", "big"), edge("small", "done"), edge("big", "done")]),
+        json!([
+            start(),
+            node("route", "condition"),
+            approval("small", "manager1"),
+            approval("big", "director"),
+            done()
+        ]),
+        json!([
+            edge("start", "route"),
+            edge_when("route", "small", "amount < 100"),
+            edge_default("route", "big"),
+            edge("small", "done"),
+            edge("big", "done")
+        ]),
     )
 }
 
@@ -96,9 +128,21 @@ fn exclusive(id: &str) -> Value {
 async fn wcp04_exclusive_choice_takes_one_edge_by_the_data() {
     for app in apps().await {
         publish(&app, &exclusive("wcp04")).await;
-        let low = submit(&app, "wcp04", "sales1", json!({"title": "小", "amount": 50})).await;
+        let low = submit(
+            &app,
+            "wcp04",
+            "sales1",
+            json!({"title": "小", "amount": 50}),
+        )
+        .await;
         assert_eq!(holders(&app, &low).await, ["small:manager1"]);
-        let high = submit(&app, "wcp04", "sales1", json!({"title": "大", "amount": 500})).await;
+        let high = submit(
+            &app,
+            "wcp04",
+            "sales1",
+            json!({"title": "大", "amount": 500}),
+        )
+        .await;
         assert_eq!(holders(&app, &high).await, ["big:director"]);
     }
 }
@@ -107,16 +151,33 @@ async fn wcp04_exclusive_choice_takes_one_edge_by_the_data() {
 async fn wcp05_simple_merge_continues_once_from_whichever_path_ran() {
     let pkg = package(
         "wcp05",
-        json!([start(), node("route", "condition"), approval("small", "manager1"),
-               approval("big", "manager2"), approval("after", "director"), done()]),
-        json!([edge("start", "route"), edge_when("route", "small", "amount < 100"),
-               edge_default("route", "big"), edge("small", "after"), edge("big", "after"),
-               edge("after", "done")]),
+        json!([
+            start(),
+            node("route", "condition"),
+            approval("small", "manager1"),
+            approval("big", "manager2"),
+            approval("after", "director"),
+            done()
+        ]),
+        json!([
+            edge("start", "route"),
+            edge_when("route", "small", "amount < 100"),
+            edge_default("route", "big"),
+            edge("small", "after"),
+            edge("big", "after"),
+            edge("after", "done")
+        ]),
     );
     for app in apps().await {
         publish(&app, &pkg).await;
         for (amount, first, who) in [(5, "small", "manager1"), (500, "big", "manager2")] {
-            let r = submit(&app, "wcp05", "sales1", json!({"title": "合并", "amount": amount})).await;
+            let r = submit(
+                &app,
+                "wcp05",
+                "sales1",
+                json!({"title": "合并", "amount": amount}),
+            )
+            .await;
             approve(&app, &r, first, who).await;
             assert_eq!(holders(&app, &r).await, ["after:director"], "{first}");
             approve(&app, &r, "after", "director").await;
@@ -129,13 +190,25 @@ async fn wcp05_simple_merge_continues_once_from_whichever_path_ran() {
 fn inclusive(id: &str) -> Value {
     package(
         id,
-        json!([start(), node("or", "inclusive_split"), approval("east", "east_head"),
-               approval("fin", "finance"), approval("plain", "manager1"),
-               node("join", "parallel_join"), done()]),
-        json!([edge("start", "or"), edge_when("or", "east", "region == \"华东\""),
-               edge_when("or", "fin", "amount > 100"), edge_default("or", "plain"),
-               edge("east", "join"), edge("fin", "join"), edge("plain", "join"),
-               edge("join", "done")]),
+        json!([
+            start(),
+            node("or", "inclusive_split"),
+            approval("east", "east_head"),
+            approval("fin", "finance"),
+            approval("plain", "manager1"),
+            node("join", "parallel_join"),
+            done()
+        ]),
+        json!([
+            edge("start", "or"),
+            edge_when("or", "east", "region == \"华东\""),
+            edge_when("or", "fin", "amount > 100"),
+            edge_default("or", "plain"),
+            edge("east", "join"),
+            edge("fin", "join"),
+            edge("plain", "join"),
+            edge("join", "done")
+        ]),
     )
 }
 
@@ -143,11 +216,24 @@ fn inclusive(id: &str) -> Value {
 async fn wcp06_multi_choice_starts_every_branch_whose_condition_holds() {
     for app in apps().await {
         publish(&app, &inclusive("wcp06")).await;
-        let both = submit(&app, "wcp06", "sales1",
-            json!({"title": "多选", "region": "华东", "amount": 500})).await;
-        assert_eq!(holders(&app, &both).await, ["east:east_head", "fin:finance"]);
-        let none = submit(&app, "wcp06", "sales1",
-            json!({"title": "默认", "region": "华南", "amount": 5})).await;
+        let both = submit(
+            &app,
+            "wcp06",
+            "sales1",
+            json!({"title": "多选", "region": "华东", "amount": 500}),
+        )
+        .await;
+        assert_eq!(
+            holders(&app, &both).await,
+            ["east:east_head", "fin:finance"]
+        );
+        let none = submit(
+            &app,
+            "wcp06",
+            "sales1",
+            json!({"title": "默认", "region": "华南", "amount": 5}),
+        )
+        .await;
         assert_eq!(holders(&app, &none).await, ["plain:manager1"]);
     }
 }
@@ -156,18 +242,32 @@ async fn wcp06_multi_choice_starts_every_branch_whose_condition_holds() {
 async fn wcp07_structured_synchronizing_merge_waits_for_exactly_the_branches_taken() {
     for app in apps().await {
         publish(&app, &inclusive("wcp07")).await;
-        let two = submit(&app, "wcp07", "sales1",
-            json!({"title": "两支", "region": "华东", "amount": 500})).await;
+        let two = submit(
+            &app,
+            "wcp07",
+            "sales1",
+            json!({"title": "两支", "region": "华东", "amount": 500}),
+        )
+        .await;
         approve(&app, &two, "east", "east_head").await;
         assert_eq!(status(&app, &two).await, "in_review", "fin is still taken");
         approve(&app, &two, "fin", "finance").await;
         assert_eq!(status(&app, &two).await, "approved");
 
-        let one = submit(&app, "wcp07", "sales1",
-            json!({"title": "一支", "region": "华东", "amount": 5})).await;
+        let one = submit(
+            &app,
+            "wcp07",
+            "sales1",
+            json!({"title": "一支", "region": "华东", "amount": 5}),
+        )
+        .await;
         assert_eq!(holders(&app, &one).await, ["east:east_head"]);
         approve(&app, &one, "east", "east_head").await;
-        assert_eq!(status(&app, &one).await, "approved", "the join waits for no untaken branch");
+        assert_eq!(
+            status(&app, &one).await,
+            "approved",
+            "the join waits for no untaken branch"
+        );
     }
 }
 
@@ -178,9 +278,16 @@ async fn wcp09_n_of_m_join_continues_after_n_branches_and_cancels_the_rest() {
         json!([start(), node("split", "parallel_split"), approval("a", "manager1"),
                approval("b", "manager2"), approval("c", "finance"),
                {"id": "join", "kind": "parallel_join", "required": 2}, done()]),
-        json!([edge("start", "split"), edge("split", "a"), edge("split", "b"),
-               edge("split", "c"), edge("a", "join"), edge("b", "join"), edge("c", "join"),
-               edge("join", "done")]),
+        json!([
+            edge("start", "split"),
+            edge("split", "a"),
+            edge("split", "b"),
+            edge("split", "c"),
+            edge("a", "join"),
+            edge("b", "join"),
+            edge("c", "join"),
+            edge("join", "done")
+        ]),
     );
     for app in apps().await {
         publish(&app, &pkg).await;
@@ -198,14 +305,29 @@ async fn wcp09_n_of_m_join_continues_after_n_branches_and_cancels_the_rest() {
 
 /// start → split → (x → join | y → y_done, an end of the branch) → join → z → done.
 fn branch_end(id: &str, terminate: bool) -> Value {
-    let y_end = json!({"id": "y_done", "kind": "end", "outcome": "rejected", "terminate": terminate});
+    let y_end =
+        json!({"id": "y_done", "kind": "end", "outcome": "rejected", "terminate": terminate});
     package(
         id,
-        json!([start(), node("split", "parallel_split"), approval("x", "manager1"),
-               approval("y", "manager2"), y_end, node("join", "parallel_join"),
-               approval("z", "director"), done()]),
-        json!([edge("start", "split"), edge("split", "x"), edge("split", "y"),
-               edge("x", "join"), edge("y", "y_done"), edge("join", "z"), edge("z", "done")]),
+        json!([
+            start(),
+            node("split", "parallel_split"),
+            approval("x", "manager1"),
+            approval("y", "manager2"),
+            y_end,
+            node("join", "parallel_join"),
+            approval("z", "director"),
+            done()
+        ]),
+        json!([
+            edge("start", "split"),
+            edge("split", "x"),
+            edge("split", "y"),
+            edge("x", "join"),
+            edge("y", "y_done"),
+            edge("join", "z"),
+            edge("z", "done")
+        ]),
     )
 }
 
@@ -218,7 +340,11 @@ async fn wcp11_implicit_termination_ends_a_branch_and_the_join_stops_waiting_for
         assert_eq!(status(&app, &r).await, "in_review", "only y's branch ended");
         assert_eq!(holders(&app, &r).await, ["x:manager1"]);
         approve(&app, &r, "x", "manager1").await;
-        assert_eq!(holders(&app, &r).await, ["z:director"], "the join did not wait for y");
+        assert_eq!(
+            holders(&app, &r).await,
+            ["z:director"],
+            "the join did not wait for y"
+        );
         approve(&app, &r, "z", "director").await;
         assert_eq!(status(&app, &r).await, "approved");
     }
@@ -243,8 +369,12 @@ fn deferred(id: &str) -> Value {
     package(
         id,
         json!([start(), a, approval("b", "director"), done()]),
-        json!([edge("start", "a"), edge_on("a", "done", "approve"),
-               edge_on("a", "b", "timeout"), edge("b", "done")]),
+        json!([
+            edge("start", "a"),
+            edge_on("a", "done", "approve"),
+            edge_on("a", "b", "timeout"),
+            edge("b", "done")
+        ]),
     )
 }
 

@@ -170,7 +170,12 @@ pub async fn approve(app: &TestApp, record: &str, node: &str, username: &str) {
         "approve"
     };
     let res = act(app, record, node, username, json!({"action": action})).await;
-    assert_eq!(res.status, StatusCode::OK, "{username} at {node}: {}", res.text());
+    assert_eq!(
+        res.status,
+        StatusCode::OK,
+        "{username} at {node}: {}",
+        res.text()
+    );
 }
 
 /// The record's stored status.
