@@ -105,16 +105,16 @@ async fn admins_list_running_stopped_and_overdue_processes_with_filters_and_page
 
         assert_eq!(
             records(&list(&app, "").await),
-            [third.clone(), second.clone(), late.clone()],
+            [third.as_str(), second.as_str(), late.as_str()],
             "newest first"
         );
         let stopped_page = list(&app, "?status=stopped").await;
-        assert_eq!(records(&stopped_page), [halted.clone()]);
+        assert_eq!(records(&stopped_page), [halted.as_str()]);
         assert_eq!(stopped_page["items"][0]["stopped_at"]["id"], "a");
         assert_eq!(stopped_page["items"][0]["stop_reason"], "nobody_to_assign");
         assert_eq!(stopped_page["items"][0]["record"]["status"], "in_review");
         let overdue = list(&app, "?status=overdue").await;
-        assert_eq!(records(&overdue), [late.clone()]);
+        assert_eq!(records(&overdue), [late.as_str()]);
         assert_eq!(overdue["items"][0]["open_tasks"][0]["overdue"], true);
 
         assert!(
@@ -123,24 +123,24 @@ async fn admins_list_running_stopped_and_overdue_processes_with_filters_and_page
         );
         assert_eq!(
             records(&list(&app, "?status=stopped&node=a&app=stops&process=flow").await),
-            [halted.clone()]
+            [halted.as_str()]
         );
         approve(&app, &second, "a", "manager1").await;
         assert_eq!(
             records(&list(&app, "?assignee=manager1").await),
-            [third.clone(), late.clone()]
+            [third.as_str(), late.as_str()]
         );
-        assert_eq!(records(&list(&app, "?node=b").await), [second.clone()]);
+        assert_eq!(records(&list(&app, "?node=b").await), [second.as_str()]);
         assert_eq!(
             records(&list(&app, "?assignee=manager2&node=b").await),
-            [second.clone()]
+            [second.as_str()]
         );
 
         let first = list(&app, "?limit=2").await;
-        assert_eq!(records(&first), [third.clone(), second.clone()]);
+        assert_eq!(records(&first), [third.as_str(), second.as_str()]);
         let next = first["next"].as_str().unwrap();
         let rest = list(&app, &format!("?limit=2&after={next}")).await;
-        assert_eq!(records(&rest), [late.clone()]);
+        assert_eq!(records(&rest), [late.as_str()]);
         assert!(rest["next"].is_null());
 
         let mut admin = app.signed_in("admin").await;
