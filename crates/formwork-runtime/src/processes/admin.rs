@@ -12,7 +12,7 @@ use formwork_model::{NodeKind, Outcome, Text};
 use formwork_process::{Event, Status, StopReason, TaskRef};
 use formwork_store::{
     AppId, Instance, InstanceFilter, InstanceId, InstanceQuery, ProcessId, Record, RecordStatus,
-    StepAudit, Task, TaskId, TaskStatus,
+    StepAudit, Task, TaskId,
 };
 use serde_json::json;
 use time::OffsetDateTime;
@@ -373,13 +373,7 @@ impl Runtime {
                 self.step_on(&loaded, act, caller, now).await
             })
             .await?;
-        let open_tasks = self
-            .store
-            .tasks_of_instance(&instance.id)
-            .await?
-            .into_iter()
-            .filter(|t| t.status == TaskStatus::Open)
-            .collect();
+        let open_tasks = self.open_tasks_of(&instance.id).await?;
         Ok(InstanceChanged {
             instance,
             open_tasks,
@@ -401,11 +395,9 @@ impl Runtime {
             .await?;
         let process = app.process(&instance.process_id)?.clone();
         let open_tasks: Vec<OpenTaskView> = self
-            .store
-            .tasks_of_instance(&instance.id)
+            .open_tasks_of(&instance.id)
             .await?
             .into_iter()
-            .filter(|t| t.status == TaskStatus::Open)
             .map(|task| OpenTaskView {
                 assignee: brief(dir, &task.assignee_id),
                 node: node_view(&process, &task.node_id),

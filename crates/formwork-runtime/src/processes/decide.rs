@@ -72,18 +72,23 @@ impl Runtime {
             .get_task(task_id)
             .await?
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
-        let open_tasks = self
-            .store
-            .tasks_of_instance(&instance.id)
-            .await?
-            .into_iter()
-            .filter(|t| t.status == TaskStatus::Open)
-            .collect();
+        let open_tasks = self.open_tasks_of(&instance.id).await?;
         Ok(Decided {
             task,
             instance,
             open_tasks,
         })
+    }
+
+    /// The instance's tasks still open, oldest first.
+    pub(super) async fn open_tasks_of(&self, instance_id: &InstanceId) -> RuntimeResult<Vec<Task>> {
+        Ok(self
+            .store
+            .tasks_of_instance(instance_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.status == TaskStatus::Open)
+            .collect())
     }
 
     /// Decides several tasks one after another, each on its own: one failing leaves the others.

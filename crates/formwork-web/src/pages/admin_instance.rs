@@ -70,6 +70,37 @@ pub(crate) struct Shown {
     done: Option<String>,
 }
 
+/// The instance's open tasks as the page lists them.
+fn open_tasks(s: &formwork_runtime::InstanceSummary, lang: Lang) -> Vec<OpenTask> {
+    s.open_tasks
+        .iter()
+        .map(|t| OpenTask {
+            id: t.task.id.to_string(),
+            step: step_name(&t.node, lang),
+            who: t
+                .assignee
+                .as_ref()
+                .map_or_else(|| "—".to_owned(), |u| u.display_name.clone()),
+            arrived: format::instant(t.task.created_at),
+            due: t.task.due_at.map(format::instant),
+            overdue: t.overdue,
+        })
+        .collect()
+}
+
+/// The steps the instance may be moved to, the one chosen before a refusal selected.
+fn move_targets(detail: &InstanceDetail, draft: &Draft, lang: Lang) -> Vec<Choice> {
+    detail
+        .move_targets
+        .iter()
+        .map(|n| Choice {
+            value: n.id.clone(),
+            label: step_name(n, lang),
+            selected: draft.action == "move" && draft.to == n.id,
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn page(
     state: &AppState,
@@ -92,30 +123,8 @@ async fn page(
             reason => stop_reason(lang, why),
         }
     });
-    let open: Vec<OpenTask> = s
-        .open_tasks
-        .iter()
-        .map(|t| OpenTask {
-            id: t.task.id.to_string(),
-            step: step_name(&t.node, lang),
-            who: t
-                .assignee
-                .as_ref()
-                .map_or_else(|| "—".to_owned(), |u| u.display_name.clone()),
-            arrived: format::instant(t.task.created_at),
-            due: t.task.due_at.map(format::instant),
-            overdue: t.overdue,
-        })
-        .collect();
-    let targets: Vec<Choice> = detail
-        .move_targets
-        .iter()
-        .map(|n| Choice {
-            value: n.id.clone(),
-            label: step_name(n, lang),
-            selected: draft.action == "move" && draft.to == n.id,
-        })
-        .collect();
+    let open = open_tasks(s, lang);
+    let targets = move_targets(&detail, &draft, lang);
     let live = running || stopped.is_some();
     let people = if running && !open.is_empty() {
         state.runtime.people().await?

@@ -7,7 +7,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::Uri;
 use axum::response::Response;
 use formwork_model::AppId;
-use formwork_runtime::{InstanceListRequest, InstanceSummary, RuntimeError};
+use formwork_runtime::{InstanceListRequest, InstancePage, InstanceSummary, RuntimeError};
 use minijinja::context;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -165,6 +165,23 @@ async fn choices(
     Ok((apps, processes, nodes))
 }
 
+/// One page of the list, or why the filters name nothing (a person nobody is, a bad cursor).
+async fn page_of(
+    state: &AppState,
+    caller: &formwork_runtime::Caller,
+    request: &InstanceListRequest,
+    lang: Lang,
+) -> Result<(Option<InstancePage>, Option<String>), PageError> {
+    let now = OffsetDateTime::now_utc();
+    match state.runtime.list_instances(caller, request, now).await {
+        Ok(page) => Ok((Some(page), None)),
+        Err(RuntimeError::Malformed { problem }) => {
+            Ok((None, Some(problem.message.get(lang.tag()).to_owned())))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `GET /admin/instances?status=running|stopped|overdue&app=&process=&node=&assignee=&after=`
 pub(crate) async fn list(
     State(state): State<AppState>,
@@ -182,24 +199,16 @@ pub(crate) async fn list(
         .filter(|s| STATUSES.contains(&s.as_str()))
         .unwrap_or_else(|| "running".to_owned());
     let typed_assignee = get("assignee");
-    let assignee = super::task::username(&state, &typed_assignee).await?;
     let request = InstanceListRequest {
         status: Some(status.clone()),
         app: Some(get("app")),
         process: Some(get("process")),
         node: Some(get("node")),
-        assignee: Some(assignee),
+        assignee: Some(super::task::username(&state, &typed_assignee).await?),
         after: Some(get("after")),
         limit: Some(PAGE_SIZE),
     };
-    let now = OffsetDateTime::now_utc();
-    let (page, error) = match state.runtime.list_instances(&caller, &request, now).await {
-        Ok(page) => (Some(page), None),
-        Err(RuntimeError::Malformed { problem }) => {
-            (None, Some(problem.message.get(lang.tag()).to_owned()))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (page, error) = page_of(&state, &caller, &request, lang).await?;
     let filters: Vec<(&str, String)> = FILTERS.iter().map(|k| (*k, get(k))).collect();
     let with = |extra: &[(&'static str, String)]| {
         let mut all: Vec<(&str, String)> = extra.to_vec();

@@ -7,6 +7,7 @@ mod common;
 
 mod cli;
 mod http_accounts;
+mod http_approval_modes;
 mod http_approval_patterns;
 mod http_approvals;
 mod http_apps;
