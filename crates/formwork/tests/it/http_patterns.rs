@@ -410,3 +410,90 @@ async fn wcp16_deferred_choice_the_timer_first_withdraws_the_tasks() {
         assert_eq!(status(&app, &r).await, "approved");
     }
 }
+
+#[tokio::test]
+async fn the_road_ahead_is_predicted_from_the_data_without_changing_anything() {
+    for app in apps().await {
+        publish(&app, &crate::common::sample_package()).await;
+        let names = |steps: &[formwork_runtime::UpcomingStep]| -> Vec<(String, Vec<String>)> {
+            steps
+                .iter()
+                .map(|s| {
+                    let who = s.assignees.iter().map(|u| u.username.clone()).collect();
+                    (s.node.id.clone(), who)
+                })
+                .collect()
+        };
+        let analyst = app.runtime.user_by_username("analyst").await.unwrap();
+        let analyst = app.runtime.session_caller(&analyst.id).await.unwrap();
+        let data = json!({"name": "智慧园区", "customer": "某客户", "contact_phone": "13800138000",
+                          "amount": "120000", "region": "华东"});
+        let app_id = "project-registration".parse().unwrap();
+        let process = "registration_approval".parse().unwrap();
+        let simulated = app
+            .runtime
+            .simulate(&analyst, &app_id, &process, "sales1", &data)
+            .await
+            .unwrap();
+        assert_eq!(
+            names(&simulated),
+            [
+                (
+                    "director_approval_large".to_owned(),
+                    vec!["director".to_owned()]
+                ),
+                ("ceo_approval".to_owned(), vec!["ceo".to_owned()]),
+                (
+                    "east_head_approval".to_owned(),
+                    vec!["east_head".to_owned()]
+                ),
+            ]
+        );
+        let sales1 = app.runtime.user_by_username("sales1").await.unwrap();
+        let sales1 = app.runtime.session_caller(&sales1.id).await.unwrap();
+        let refused = app
+            .runtime
+            .simulate(&sales1, &app_id, &process, "sales1", &data)
+            .await;
+        assert!(matches!(
+            refused,
+            Err(formwork_runtime::RuntimeError::Forbidden)
+        ));
+
+        // A running instance predicts what follows the steps it waits at.
+        let mut c = app.signed_in("sales1").await;
+        let created = c
+            .post(
+                "/api/v1/apps/project-registration/forms/project/records",
+                &data,
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            axum::http::StatusCode::CREATED,
+            "{}",
+            created.text()
+        );
+        let record = created.json()["id"].as_str().unwrap().to_owned();
+        let timeline = app
+            .runtime
+            .record_timeline(&sales1, &record.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            names(&timeline.upcoming),
+            [
+                ("ceo_approval".to_owned(), vec!["ceo".to_owned()]),
+                (
+                    "east_head_approval".to_owned(),
+                    vec!["east_head".to_owned()]
+                ),
+            ]
+        );
+        assert_eq!(
+            holders(&app, &record).await,
+            ["director_approval_large:director"]
+        );
+    }
+}
