@@ -136,7 +136,8 @@ pub struct NotificationQuery {
 pub struct Notification {
     pub id: NotificationId,
     pub user_id: UserId,
-    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`.
+    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`, or `stopped` (to admins: a
+    /// process stopped and waits for one of them).
     pub kind: String,
     pub payload: Value,
     pub created_at: OffsetDateTime,

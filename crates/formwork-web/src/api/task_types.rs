@@ -432,7 +432,8 @@ impl TaskDetailResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationResponse {
     pub id: String,
-    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`.
+    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`, or `stopped` (to admins: a
+    /// process stopped and waits for one of them).
     pub kind: String,
     /// The particulars, always with `instance_id` and `record_id`; `task_id` where a task
     /// is meant.
