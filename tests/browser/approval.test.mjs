@@ -238,7 +238,7 @@ test('a task that was handled meanwhile says so instead of deciding twice', asyn
   ]);
   await second.waitForLoadState('domcontentloaded');
   assert.equal(response.status(), 409);
-  assert.match(await second.locator('#task-message').innerText(), /该任务已被处理/);
+  assert.match(await second.locator('#task-message').innerText(), /该待办已被处理/);
   assert.match(await second.locator('#task-closed').innerText(), /你已处理该任务：同意/);
   await shot(second, '17-already-handled');
   await director.context().close();

@@ -266,12 +266,21 @@ pub struct NodeDef {
 }
 
 /// What a node does; the JSON key `kind` names it.
+///
+/// `crates/formwork-process/PROCESSES.md` describes every kind, its edges and how it runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NodeKind {
     Start,
+    /// The end of the process, or of one parallel branch.
+    ///
+    /// An end reached only by forward flow inside one parallel branch ends that branch alone
+    /// (its join stops waiting for it) unless `terminate` is set; any other end ends the
+    /// instance with `outcome`.
     End {
         outcome: Outcome,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        terminate: bool,
     },
     Approval(ApprovalDef),
     /// A person edits fields, e.g. the submitter reworking a returned project.
@@ -282,8 +291,18 @@ pub enum NodeKind {
     },
     /// Exclusive choice: the first outgoing edge whose `when` is true, else the default edge.
     Condition,
+    /// Every outgoing edge starts a branch; the paired `parallel_join` waits for them.
     ParallelSplit,
-    ParallelJoin,
+    /// Inclusive choice: every outgoing edge whose `when` is true starts a branch (the default
+    /// edge when none is); the paired `parallel_join` waits for exactly the branches taken.
+    InclusiveSplit,
+    /// Where the branches of one split meet. With `required` it continues once that many
+    /// branches arrived and cancels the others (N-of-M); without, it waits for every branch
+    /// of the current round.
+    ParallelJoin {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        required: Option<u32>,
+    },
     /// Set fields of the record.
     Action {
         #[serde(default)]
@@ -299,6 +318,25 @@ impl NodeKind {
         matches!(self, NodeKind::Approval(_) | NodeKind::Fill(_))
     }
 
+    /// Whether the node starts parallel branches (a parallel or inclusive split).
+    pub fn is_split(&self) -> bool {
+        matches!(self, NodeKind::ParallelSplit | NodeKind::InclusiveSplit)
+    }
+
+    /// Whether outgoing edges carry `when` / `default` (a condition or inclusive split).
+    pub fn is_gateway(&self) -> bool {
+        matches!(self, NodeKind::Condition | NodeKind::InclusiveSplit)
+    }
+
+    /// The deadline of a human step, if it has one.
+    pub fn deadline(&self) -> Option<&DeadlineDef> {
+        match self {
+            NodeKind::Approval(a) => a.deadline.as_ref(),
+            NodeKind::Fill(f) => f.deadline.as_ref(),
+            _ => None,
+        }
+    }
+
     /// The `kind` tag as written in JSON.
     pub fn tag(&self) -> &'static str {
         match self {
@@ -309,7 +347,8 @@ impl NodeKind {
             NodeKind::Cc { .. } => "cc",
             NodeKind::Condition => "condition",
             NodeKind::ParallelSplit => "parallel_split",
-            NodeKind::ParallelJoin => "parallel_join",
+            NodeKind::InclusiveSplit => "inclusive_split",
+            NodeKind::ParallelJoin { .. } => "parallel_join",
             NodeKind::Action { .. } => "action",
             NodeKind::Wait(_) => "wait",
         }
@@ -377,12 +416,15 @@ pub struct FillDef {
 /// A wait step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitDef {
-    /// ISO-8601-like duration in hours, e.g. 48.
+    /// How long to wait, in hours, e.g. 48.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<u32>,
     /// A date or datetime field to wait until.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_field: Option<String>,
+    /// Whether `hours` count calendar hours or working hours.
+    #[serde(default, skip_serializing_if = "HoursKind::is_calendar")]
+    pub calendar: HoursKind,
 }
 
 /// Field access at a human step.
@@ -395,6 +437,9 @@ pub enum FieldAccess {
 }
 
 /// Who gets a task.
+///
+/// Packages name people by username (what analysts write); the runtime resolves usernames to
+/// user ids before anything reaches the engine, which works with ids only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AssigneeDef {
@@ -452,6 +497,10 @@ pub enum FallbackDef {
 }
 
 /// When a human step is due and what happens after.
+///
+/// At the due time the `escalate` action runs; a step with an `on: timeout` edge instead
+/// withdraws its tasks and follows that edge (a deferred choice between the people and the
+/// clock).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeadlineDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -463,6 +512,27 @@ pub struct DeadlineDef {
     pub remind_before_hours: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalate: Option<Escalation>,
+    /// Whether `hours` count calendar hours or working hours (the runtime's calendar).
+    #[serde(default, skip_serializing_if = "HoursKind::is_calendar")]
+    pub calendar: HoursKind,
+}
+
+/// How a number of hours is counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoursKind {
+    /// Plain clock hours, nights and holidays included.
+    #[default]
+    Calendar,
+    /// Working hours of the runtime's calendar (weekends, holidays and 调休 make-up days).
+    Working,
+}
+
+impl HoursKind {
+    /// Whether this is the default, plain clock hours.
+    pub fn is_calendar(&self) -> bool {
+        *self == HoursKind::Calendar
+    }
 }
 
 /// What happens to an overdue task.
@@ -480,14 +550,15 @@ pub enum Escalation {
 pub struct EdgeDef {
     pub from: String,
     pub to: String,
-    /// Condition for edges leaving a `condition` node.
+    /// Condition for edges leaving a `condition` or `inclusive_split` node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
-    /// Marks the default edge of a `condition` node.
+    /// Marks the default edge of a `condition` or `inclusive_split` node.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub default: bool,
-    /// For edges leaving a human step: the action that takes it (`approve`, `reject`,
-    /// `submit`, `withdraw`). Absent means `approve` / `submit`.
+    /// For edges leaving a human step: what takes it (`approve`, `reject`, `return`,
+    /// `submit`, `withdraw`, or `timeout` when the deadline passes first). Absent means
+    /// `approve` / `submit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
 }

@@ -22,5 +22,5 @@ pub use ids::{
     RecordId, RoleId, TaskId, TokenId, UserId,
 };
 pub use problem::Problem;
-pub use status::{InstanceStatus, RecordStatus, StatusError, TaskAction, TaskStatus};
+pub use status::{InstanceStatus, RecordStatus, StatusError, TaskAction, TaskKind, TaskStatus};
 pub use validate::{parse_package, validate_package};

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::def::Text;
 
 /// One fault of a package.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// JSON pointer into the package, e.g. `/processes/0/nodes/3`; empty for the whole package.
     pub pointer: String,
@@ -109,6 +109,13 @@ pub const SEMANTIC_CODES: &[&str] = &[
     "missing_edge_action",
     "split_without_join",
     "join_without_split",
+    "join_closes_several_splits",
+    "blocks_overlap",
+    "edge_into_branch",
+    "branches_merge",
+    "join_requires_too_many",
+    "timeout_without_deadline",
+    "timeout_with_escalation",
     "cycle_without_human_step",
     // Reports, views and dashboards (`report_fault`).
     "unknown_process",
@@ -134,53 +141,159 @@ pub const SEMANTIC_CODES: &[&str] = &[
 /// A fault with the data its message needs; turned into a [`Problem`] with [`Fault::at`].
 #[derive(Debug, Clone)]
 pub(crate) enum Fault<'a> {
-    InvalidJson { detail: String },
-    MissingProperty { name: String },
-    UnknownProperty { name: String },
-    WrongType { expected: String },
-    BadEnumValue { allowed: String },
-    BadPattern { pattern: String },
-    TooShort { limit: String },
-    TooLong { limit: String },
-    TooSmall { limit: String },
-    TooLarge { limit: String },
-    TooFewItems { limit: String },
-    TooManyItems { limit: String },
+    InvalidJson {
+        detail: String,
+    },
+    MissingProperty {
+        name: String,
+    },
+    UnknownProperty {
+        name: String,
+    },
+    WrongType {
+        expected: String,
+    },
+    BadEnumValue {
+        allowed: String,
+    },
+    BadPattern {
+        pattern: String,
+    },
+    TooShort {
+        limit: String,
+    },
+    TooLong {
+        limit: String,
+    },
+    TooSmall {
+        limit: String,
+    },
+    TooLarge {
+        limit: String,
+    },
+    TooFewItems {
+        limit: String,
+    },
+    TooManyItems {
+        limit: String,
+    },
     DuplicateItems,
-    BadFormat { format: String },
-    SchemaViolation { detail: String },
-    InvalidPackage { detail: String },
+    BadFormat {
+        format: String,
+    },
+    SchemaViolation {
+        detail: String,
+    },
+    InvalidPackage {
+        detail: String,
+    },
 
-    DuplicateId { id: &'a str },
-    InvalidFormSchema { detail: String },
+    DuplicateId {
+        id: &'a str,
+    },
+    InvalidFormSchema {
+        detail: String,
+    },
     FormSchemaNotObject,
-    InvalidFieldKey { key: &'a str },
-    UnknownField { field: &'a str },
-    UnknownTaskField { field: &'a str },
-    InvalidExpression { detail: String },
-    UnknownVariable { name: String },
-    UnknownForm { form: &'a str },
-    UnknownNode { node: &'a str },
-    UnknownRole { role: &'a str },
-    UnknownReport { report: &'a str },
-    MissingMeasureField { func: &'a str },
+    InvalidFieldKey {
+        key: &'a str,
+    },
+    UnknownField {
+        field: &'a str,
+    },
+    UnknownTaskField {
+        field: &'a str,
+    },
+    InvalidExpression {
+        detail: String,
+    },
+    UnknownVariable {
+        name: String,
+    },
+    UnknownForm {
+        form: &'a str,
+    },
+    UnknownNode {
+        node: &'a str,
+    },
+    UnknownRole {
+        role: &'a str,
+    },
+    UnknownReport {
+        report: &'a str,
+    },
+    MissingMeasureField {
+        func: &'a str,
+    },
     MissingDuration,
     NoStart,
     SeveralStarts,
     StartHasIncoming,
     EndHasOutgoing,
-    UnreachableNode { node: &'a str },
-    CannotReachEnd { node: &'a str },
-    ConditionWithoutDefault { node: &'a str },
-    ConditionSeveralDefaults { node: &'a str },
+    UnreachableNode {
+        node: &'a str,
+    },
+    CannotReachEnd {
+        node: &'a str,
+    },
+    ConditionWithoutDefault {
+        node: &'a str,
+    },
+    ConditionSeveralDefaults {
+        node: &'a str,
+    },
     ConditionEdgeWithoutWhen,
-    EdgeWhenOutsideCondition { kind: &'a str },
-    EdgeActionInvalid { action: &'a str, kind: &'a str },
-    AmbiguousEdges { node: &'a str, action: &'a str },
-    MissingEdgeAction { node: &'a str, action: &'a str },
-    SplitWithoutJoin { node: &'a str },
-    JoinWithoutSplit { node: &'a str },
-    CycleWithoutHumanStep { nodes: String },
+    EdgeWhenOutsideCondition {
+        kind: &'a str,
+    },
+    EdgeActionInvalid {
+        action: &'a str,
+        kind: &'a str,
+    },
+    AmbiguousEdges {
+        node: &'a str,
+        action: &'a str,
+    },
+    MissingEdgeAction {
+        node: &'a str,
+        action: &'a str,
+    },
+    SplitWithoutJoin {
+        node: &'a str,
+        joins: String,
+    },
+    JoinWithoutSplit {
+        node: &'a str,
+    },
+    JoinClosesSeveralSplits {
+        node: &'a str,
+        splits: String,
+    },
+    BlocksOverlap {
+        first: &'a str,
+        second: &'a str,
+    },
+    EdgeIntoBranch {
+        split: &'a str,
+    },
+    BranchesMerge {
+        node: &'a str,
+        split: &'a str,
+    },
+    JoinRequiresTooMany {
+        node: &'a str,
+        required: u32,
+        branches: usize,
+    },
+    TimeoutWithoutDeadline {
+        node: &'a str,
+    },
+    TimeoutWithEscalation {
+        node: &'a str,
+    },
+    CycleWithoutHumanStep {
+        nodes: String,
+    },
 }
 
 impl Fault<'_> {
@@ -230,6 +343,13 @@ impl Fault<'_> {
             Fault::MissingEdgeAction { .. } => "missing_edge_action",
             Fault::SplitWithoutJoin { .. } => "split_without_join",
             Fault::JoinWithoutSplit { .. } => "join_without_split",
+            Fault::JoinClosesSeveralSplits { .. } => "join_closes_several_splits",
+            Fault::BlocksOverlap { .. } => "blocks_overlap",
+            Fault::EdgeIntoBranch { .. } => "edge_into_branch",
+            Fault::BranchesMerge { .. } => "branches_merge",
+            Fault::JoinRequiresTooMany { .. } => "join_requires_too_many",
+            Fault::TimeoutWithoutDeadline { .. } => "timeout_without_deadline",
+            Fault::TimeoutWithEscalation { .. } => "timeout_with_escalation",
             Fault::CycleWithoutHumanStep { .. } => "cycle_without_human_step",
         }
     }
@@ -386,21 +506,23 @@ impl Fault<'_> {
                 format!("node `{node}` cannot reach any end node"),
             ),
             Fault::ConditionWithoutDefault { node } => (
-                format!("条件节点「{node}」缺少默认连线"),
-                format!("condition node `{node}` has no default edge"),
+                format!("分支判断节点「{node}」缺少默认连线"),
+                format!("node `{node}` has no default edge for when no condition is true"),
             ),
             Fault::ConditionSeveralDefaults { node } => (
-                format!("条件节点「{node}」只能有一条默认连线"),
-                format!("condition node `{node}` has more than one default edge"),
+                format!("分支判断节点「{node}」只能有一条默认连线"),
+                format!("node `{node}` has more than one default edge"),
             ),
             Fault::ConditionEdgeWithoutWhen => (
-                "离开条件节点的连线需要 when 条件或设为默认".into(),
-                "an edge leaving a condition node needs `when` or `default`".into(),
+                "离开条件节点或包容分支节点的连线需要 when 条件或设为默认".into(),
+                "an edge leaving a condition or inclusive split needs `when` or `default`".into(),
             ),
             Fault::EdgeWhenOutsideCondition { kind } => (
-                format!("只有离开条件节点的连线才能有 when 或 default（此处为 {kind} 节点）"),
                 format!(
-                    "only edges leaving a condition node may have `when` or `default`; this one leaves a node of kind `{kind}`"
+                    "只有离开条件节点或包容分支节点的连线才能有 when 或 default（此处为 {kind} 节点）"
+                ),
+                format!(
+                    "only edges leaving a condition or inclusive split may have `when` or `default`; this one leaves a node of kind `{kind}`"
                 ),
             ),
             Fault::EdgeActionInvalid { action, kind } => (
@@ -417,13 +539,63 @@ impl Fault<'_> {
                 format!("节点「{node}」缺少动作「{action}」的出线"),
                 format!("node `{node}` has no edge for `{action}`"),
             ),
-            Fault::SplitWithoutJoin { node } => (
-                format!("并行分支「{node}」的各分支没有在同一个汇合节点汇合"),
-                format!("the branches of parallel split `{node}` do not meet at one join"),
+            Fault::SplitWithoutJoin { node, joins } => (
+                format!("分支节点「{node}」的各分支没有在同一个汇合节点汇合（汇合于：{joins}）"),
+                format!(
+                    "the branches of split `{node}` do not meet at one join (they meet at: {joins})"
+                ),
             ),
             Fault::JoinWithoutSplit { node } => (
                 format!("汇合节点「{node}」没有对应的并行分支节点"),
                 format!("parallel join `{node}` is not fed by a split"),
+            ),
+            Fault::JoinClosesSeveralSplits { node, splits } => (
+                format!(
+                    "汇合节点「{node}」同时汇合了多个分支节点（{splits}），每个分支节点需要自己的汇合节点"
+                ),
+                format!(
+                    "join `{node}` closes several splits ({splits}); give each split its own join"
+                ),
+            ),
+            Fault::BlocksOverlap { first, second } => (
+                format!("分支节点「{first}」与「{second}」的并行区域交叉，必须完全嵌套或互不相交"),
+                format!(
+                    "the parallel blocks of `{first}` and `{second}` overlap; one must lie wholly inside the other"
+                ),
+            ),
+            Fault::EdgeIntoBranch { split } => (
+                format!(
+                    "这条连线从外部进入分支节点「{split}」的某个分支中间；只能经由分支节点进入（退回、驳回的连线除外）"
+                ),
+                format!(
+                    "this edge enters a branch of split `{split}` from outside; forward flow may enter only through the split (return and reject edges may)"
+                ),
+            ),
+            Fault::BranchesMerge { node, split } => (
+                format!(
+                    "分支节点「{split}」的多个分支在汇合节点之前就汇到了节点「{node}」，请先用汇合节点汇合"
+                ),
+                format!(
+                    "several branches of split `{split}` reach node `{node}` before their join; join them first"
+                ),
+            ),
+            Fault::JoinRequiresTooMany {
+                node,
+                required,
+                branches,
+            } => (
+                format!("汇合节点「{node}」要求 {required} 个分支到达，但只有 {branches} 个分支"),
+                format!("join `{node}` requires {required} branches but has only {branches}"),
+            ),
+            Fault::TimeoutWithoutDeadline { node } => (
+                format!("节点「{node}」有超时连线（on: timeout），但没有设置期限"),
+                format!("node `{node}` has an `on: timeout` edge but no deadline"),
+            ),
+            Fault::TimeoutWithEscalation { node } => (
+                format!("节点「{node}」有超时连线，期限中就不能再设置超时处理（escalate）"),
+                format!(
+                    "node `{node}` has an `on: timeout` edge, so its deadline cannot also escalate"
+                ),
             ),
             Fault::CycleWithoutHumanStep { nodes } => (
                 format!("循环（{nodes}）中没有人工步骤，流程会空转"),

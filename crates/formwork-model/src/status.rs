@@ -128,18 +128,39 @@ status!(
         AddSigner = "add_signer",
         AutoApprove = "auto_approve",
         AutoReject = "auto_reject",
+        /// Sent back to the submitter to revise and resubmit (退回发起人).
+        ReturnToSubmitter = "return_to_submitter",
         /// Cancelled: the step was decided without it (any-one approval, a rejection).
         StepDecided = "step_decided",
         /// Cancelled: the process went back to an earlier step.
         Returned = "returned",
         /// Cancelled: a parallel branch was abandoned.
         BranchAbandoned = "branch_abandoned",
-        /// Cancelled: an escalation gave the task to someone else.
+        /// Cancelled: a return (or an admin's move) started a new round of its parallel block.
+        Superseded = "superseded",
+        /// Cancelled: the join had the branches it requires (N of M).
+        JoinSatisfied = "join_satisfied",
+        /// Cancelled: the step's deadline passed and its `on: timeout` edge was taken.
+        TimedOut = "timed_out",
+        /// Cancelled: an admin moved the process to another step.
+        Moved = "moved",
+        /// Cancelled: an escalation or an admin gave the task to someone else.
         Reassigned = "reassigned",
         /// Cancelled: the process ended.
         InstanceEnded = "instance_ended",
         /// Cancelled: the process stopped.
         InstanceStopped = "instance_stopped",
+    }
+);
+
+status!(
+    /// What a task asks of its assignee.
+    TaskKind, "task kind" {
+        /// Act on the step: approve or reject an approval, submit or withdraw a fill step.
+        Step = "step",
+        /// The record was returned to its submitter (退回发起人): edit the whole form and
+        /// submit it again, or withdraw it.
+        Resubmit = "resubmit",
     }
 );
 

@@ -376,16 +376,10 @@ impl<'a> Checker<'a> {
         }
         let fields = form.and_then(Self::fields);
         let scope = Self::record_scope(form);
-        self.unique(
-            process
-                .nodes
-                .iter()
-                .enumerate()
-                .map(|(n, node)| (format!("{at}/nodes/{n}/id"), node.id.as_str())),
-        );
-        let graph_problems = ProcessGraph::build(process).check();
+        // The engine compiles from the same analysis, so what passes here always runs.
+        let graph = ProcessGraph::build(process);
         self.problems
-            .extend(graph_problems.into_iter().map(|p| p.under(at)));
+            .extend(graph.problems().iter().cloned().map(|p| p.under(at)));
         for (e, edge) in process.edges.iter().enumerate() {
             if let Some(when) = &edge.when {
                 self.expr(format!("{at}/edges/{e}/when"), when, &scope);
@@ -442,7 +436,8 @@ impl<'a> Checker<'a> {
                 | NodeKind::End { .. }
                 | NodeKind::Condition
                 | NodeKind::ParallelSplit
-                | NodeKind::ParallelJoin => {}
+                | NodeKind::InclusiveSplit
+                | NodeKind::ParallelJoin { .. } => {}
             }
         }
     }

@@ -1,4 +1,7 @@
 //! Effects: what the runtime must do after a step, in order, in the same transaction.
+//!
+//! Every user named here (assignees, actors, people notified) is a user id: the runtime
+//! resolves the usernames a package names before they reach the engine.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,6 +13,9 @@ use time::OffsetDateTime;
 
 /// The key of a task, unique within its instance and the same whenever the same step is
 /// replayed, so the store can insert tasks idempotently.
+///
+/// Beside the key, each task carries its node's round (see [`Effect::CreateTask`]): the store
+/// keeps at most one open task per (instance, node, round, assignee).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaskKey(pub String);
@@ -36,10 +42,18 @@ impl fmt::Display for TimerKey {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
     /// Give a person a task (and tell them; the runtime sends the "new task" message).
+    ///
+    /// `round` counts the entries into `node` so far (1 for the first): returns and loops
+    /// start new rounds. The engine never opens two tasks for one node, round and assignee
+    /// while the first is open, so the store can enforce that with a unique index over open
+    /// tasks.
     CreateTask {
         key: TaskKey,
         node: String,
         assignee: String,
+        round: u32,
+        #[serde(default, skip_serializing_if = "TaskKind::is_step")]
+        kind: TaskKind,
         #[serde(with = "time::serde::rfc3339::option")]
         due_at: Option<OffsetDateTime>,
     },
@@ -75,16 +89,45 @@ pub enum Effect {
     Stopped { node: String, reason: StopReason },
 }
 
+/// What a task asks of its assignee.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// Act on the node's step: approve or reject an approval, submit or withdraw a fill.
+    #[default]
+    Step,
+    /// The record was returned to its submitter (退回发起人) and the process has no revise
+    /// step: the submitter edits the whole form and submits it again (or withdraws), and the
+    /// node's approval starts a new round.
+    Resubmit,
+}
+
+impl TaskKind {
+    /// Whether this is an ordinary step task.
+    pub fn is_step(&self) -> bool {
+        *self == TaskKind::Step
+    }
+}
+
 /// Why a task was closed without a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CancelReason {
     /// The step was decided by the others (any/vote/single, or one reject in all).
     StepDecided,
-    /// Someone returned the instance to an earlier step.
+    /// Someone returned the instance to an earlier step, or to the submitter.
     Returned,
-    /// A sibling branch left the parallel region, abandoning this branch.
+    /// A sibling branch left the parallel block, abandoning this branch.
     BranchAbandoned,
+    /// A return (or an admin's move) started a new round of the parallel block this task was
+    /// in; the new round opens its own tasks.
+    Superseded,
+    /// The join had the branches it requires (N-of-M); the rest are not needed.
+    JoinSatisfied,
+    /// The step's deadline passed first and its `on: timeout` edge was taken.
+    TimedOut,
+    /// An admin moved the instance to another node.
+    Moved,
     /// The overdue task was given to someone else by escalation.
     Reassigned,
     /// The instance ended (an end node, a rejection without a reject edge, a withdrawal).
@@ -109,6 +152,8 @@ pub enum TaskOutcome {
     AutoApproved,
     /// Rejected by escalation when overdue.
     AutoRejected,
+    /// Sent back to the submitter to revise and resubmit (退回发起人).
+    ReturnedToSubmitter,
 }
 
 /// What a notification is about.
@@ -139,6 +184,8 @@ pub enum TimerKind {
     Reminder,
     /// The task is due: apply the deadline's escalation.
     Escalation,
+    /// The task is due and the step has an `on: timeout` edge: withdraw the step, take it.
+    Timeout,
     /// A `wait` node's time is up.
     WaitEnd,
 }
@@ -151,6 +198,8 @@ pub enum StepOutcome {
     Rejected,
     Submitted,
     Withdrawn,
+    /// Nobody decided before the deadline; the `on: timeout` edge was taken.
+    TimedOut,
 }
 
 /// Why an instance stopped.
@@ -161,6 +210,9 @@ pub enum StopReason {
     NobodyToAssign,
     /// A condition had no true edge and no default edge.
     NoRoute,
+    /// More automatic steps than the budget in one step: a loop whose people were all
+    /// skipped (fallback `skip`, repeat approvers). The event's own decision is kept.
+    LoopDetected,
 }
 
 /// One timeline row. The runtime stamps it with the time of the step.
@@ -184,9 +236,12 @@ pub enum HistoryAction {
         to: String,
         default: bool,
     },
-    /// A parallel split started its branches.
+    /// A split started its branches: `again` when a return or move re-entered its block
+    /// and so started a new round of it.
     BranchesStarted {
         branches: u32,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        again: bool,
     },
     /// Every branch reached the join.
     Joined,
@@ -234,9 +289,47 @@ pub enum HistoryAction {
     StepCompleted {
         outcome: StepOutcome,
     },
-    /// Open tasks of a branch were cancelled because a sibling left the parallel region.
+    /// Open tasks of a branch were cancelled: a sibling left the block, a return started a
+    /// new round of it, or the join had enough branches.
     BranchCancelled {
         tasks: Vec<TaskKey>,
+        #[serde(default = "abandoned")]
+        reason: CancelReason,
+    },
+    /// A branch reached an end that ends only the branch (implicit termination).
+    BranchEnded {
+        outcome: Outcome,
+    },
+    /// The step's deadline passed before anyone decided; its open tasks were withdrawn.
+    TimedOut {
+        tasks: Vec<TaskKey>,
+    },
+    /// The task's assignee sent the record back to the submitter: to the revise step `to`,
+    /// or (`None`) as a resubmission of the whole form at this node.
+    ReturnedToSubmitter {
+        task: TaskKey,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+    },
+    /// The submitter handed in a record returned to them; the node starts a new round.
+    Resubmitted {
+        task: TaskKey,
+    },
+    /// An admin cancelled the instance.
+    Cancelled {
+        outcome: Outcome,
+    },
+    /// An admin restarted the step the instance stopped at.
+    Retried,
+    /// An admin moved the instance to the node `to`.
+    Moved {
+        to: String,
+    },
+    /// An admin gave the task to someone else.
+    Reassigned {
+        task: TaskKey,
+        from: String,
+        to: String,
     },
     Reminded {
         task: TaskKey,
@@ -261,8 +354,8 @@ pub enum HistoryAction {
 pub enum FallbackApplied {
     /// The step was skipped as if approved.
     Skipped,
-    /// The task went to this user instead.
-    User { username: String },
+    /// The task went to this user (id) instead.
+    User { user: String },
     /// The instance stopped.
     Stopped,
 }
@@ -278,6 +371,14 @@ pub enum EscalationApplied {
     Reassigned {
         to: String,
     },
+    /// Not reassigned: the target already has a turn at this step, or is unknown.
+    NotReassigned {
+        to: String,
+    },
     AutoApproved,
     AutoRejected,
+}
+
+fn abandoned() -> CancelReason {
+    CancelReason::BranchAbandoned
 }

@@ -6,22 +6,27 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use formwork_model::{AssigneeDef, NodeKind, Outcome};
+use formwork_model::{NodeKind, Outcome};
 use time::OffsetDateTime;
 
 use crate::compile::CompiledProcess;
-use crate::context::Context;
+use crate::context::{Context, Fields};
 use crate::effect::{
     CancelReason, Effect, HistoryAction, HistoryEntry, NotifyKind, StopReason, TaskKey, TaskOutcome,
 };
 use crate::error::EngineError;
 use crate::event::Event;
-use crate::state::{Frame, JoinArrivals, OpenTask, State, Status, Token, Wait};
+use crate::resolve::Resolver;
+use crate::state::{Frame, OpenTask, State, Status, Token, Wait};
 
 /// Applies one event to an instance.
 ///
 /// Returns the new state and the effects the runtime must carry out, in order, in the same
 /// transaction that saves the state. `now` is the time of the event; nothing here reads a clock.
+///
+/// A loop whose people are all skipped (fallback `skip`, repeat approvers) would run forever;
+/// after the process's step budget the event is applied again and the instance stops at the
+/// looping node instead, for an admin to look at.
 pub fn step(
     process: &CompiledProcess,
     state: &State,
@@ -29,22 +34,14 @@ pub fn step(
     now: OffsetDateTime,
     ctx: &dyn Context,
 ) -> Result<(State, Vec<Effect>), EngineError> {
-    let mut run = Run {
-        p: process,
-        ctx,
-        now,
-        st: state.clone(),
-        fx: Vec::new(),
-        queue: VecDeque::new(),
-        spent: 0,
-    };
-    match event {
-        Event::Start => run.start()?,
-        Event::Decide { task, action } => run.decide(task, action)?,
-        Event::TimerFired { key } => run.timer_fired(&key)?,
-        Event::Withdraw { by } => run.withdraw(by)?,
+    let mut run = Run::new(process, state, now, ctx);
+    run.handle(&event)?;
+    if let Some(looping) = run.drain()? {
+        run = Run::new(process, state, now, ctx);
+        run.handle(&event)?;
+        run.queue.clear();
+        run.stop(looping, StopReason::LoopDetected);
     }
-    run.drain()?;
     if run.st.status == Status::Running && run.st.tokens.is_empty() {
         return Err(EngineError::inconsistent(
             "the instance would be running without a position",
@@ -57,6 +54,9 @@ pub fn step(
 pub(crate) struct Move {
     pub frames: Vec<Frame>,
     pub to: usize,
+    /// The people at `to` must act in person (the target of a return or a move), even if
+    /// `auto_approve_repeat` would skip them.
+    pub in_person: bool,
 }
 
 /// How a task is closed.
@@ -72,11 +72,44 @@ pub(crate) struct Run<'a> {
     pub now: OffsetDateTime,
     pub st: State,
     pub fx: Vec<Effect>,
-    queue: VecDeque<Move>,
+    /// Fields set by action nodes in this step, which later expressions must see.
+    pub set: Fields,
+    pub queue: VecDeque<Move>,
     spent: u32,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(
+        p: &'a CompiledProcess,
+        state: &State,
+        now: OffsetDateTime,
+        ctx: &'a dyn Context,
+    ) -> Self {
+        Run {
+            p,
+            ctx,
+            now,
+            st: state.clone(),
+            fx: Vec::new(),
+            set: BTreeMap::new(),
+            queue: VecDeque::new(),
+            spent: 0,
+        }
+    }
+
+    fn handle(&mut self, event: &Event) -> Result<(), EngineError> {
+        match event {
+            Event::Start => self.start(),
+            Event::Decide { task, action } => self.decide(task, action),
+            Event::TimerFired { key } => self.timer_fired(key),
+            Event::Withdraw { by } => self.withdraw(by),
+            Event::Cancel { by, outcome } => self.cancel(by, *outcome),
+            Event::Retry { by } => self.retry(by),
+            Event::MoveTo { by, node } => self.move_to(by, node),
+            Event::Reassign { by, task, to } => self.reassign(by, task, to),
+        }
+    }
+
     fn start(&mut self) -> Result<(), EngineError> {
         if self.st.status != Status::NotStarted {
             return Err(EngineError::AlreadyStarted);
@@ -89,7 +122,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn withdraw(&mut self, by: String) -> Result<(), EngineError> {
+    fn withdraw(&mut self, by: &str) -> Result<(), EngineError> {
         self.require_running()?;
         if self.st.decided {
             return Err(EngineError::not_allowed(
@@ -105,7 +138,7 @@ impl Run<'_> {
                 "only the submitter may withdraw",
             ));
         }
-        self.end(Outcome::Withdrawn, None, Some(by));
+        self.end(Outcome::Withdrawn, None, Some(by.to_owned()));
         Ok(())
     }
 
@@ -118,47 +151,59 @@ impl Run<'_> {
 
     /// Queues a token to arrive at `to`.
     pub(crate) fn go(&mut self, frames: Vec<Frame>, to: usize) {
-        self.queue.push_back(Move { frames, to });
+        self.queue.push_back(Move {
+            frames,
+            to,
+            in_person: false,
+        });
     }
 
-    /// Moves queued tokens until every one waits, joined, or the instance is over.
-    pub(crate) fn drain(&mut self) -> Result<(), EngineError> {
+    /// Queues a token to arrive at `to`, where the people must act in person.
+    pub(crate) fn go_in_person(&mut self, frames: Vec<Frame>, to: usize) {
+        self.queue.push_back(Move {
+            frames,
+            to,
+            in_person: true,
+        });
+    }
+
+    /// Moves queued tokens until every one waits, joined, or the instance is over. Returns the
+    /// node where the step budget ran out, if it did.
+    fn drain(&mut self) -> Result<Option<usize>, EngineError> {
         while let Some(mv) = self.queue.pop_front() {
             if self.st.status != Status::Running {
                 break;
             }
+            self.spent += 1;
+            if self.spent > self.p.budget() {
+                return Ok(Some(mv.to));
+            }
             self.arrive(mv)?;
         }
         self.queue.clear();
-        Ok(())
+        Ok(None)
     }
 
-    fn arrive(&mut self, Move { mut frames, to }: Move) -> Result<(), EngineError> {
+    fn arrive(&mut self, mv: Move) -> Result<(), EngineError> {
         let p = self.p;
-        self.spent += 1;
-        if self.spent > p.budget() {
-            return Err(EngineError::LoopDetected {
-                node: p.id(to).to_owned(),
-                budget: p.budget(),
-            });
-        }
-        // Leaving a parallel region other than through its join abandons that run of it.
-        while let Some(top) = frames.last() {
-            let split = p.split(p.index(&top.split)?)?;
-            if split.region[to] || split.join == to {
-                break;
-            }
-            let generation = top.generation;
-            self.abandon(generation)?;
-            frames.pop();
-        }
-        self.check_scopes(&frames, to)?;
+        let Move {
+            mut frames,
+            to,
+            in_person,
+        } = mv;
+        self.fit_frames(&mut frames, to)?;
         match &p.def_of(to).kind {
             NodeKind::Start => self.go(frames, p.next(to)?),
-            NodeKind::End { outcome } => self.end(*outcome, Some(to), None),
-            NodeKind::Approval(_) | NodeKind::Fill(_) => self.enter_human(frames, to)?,
+            NodeKind::End { outcome, terminate } => {
+                if *terminate || frames.is_empty() {
+                    self.end(*outcome, Some(to), None);
+                } else {
+                    self.end_branch(frames, to, *outcome)?;
+                }
+            }
+            NodeKind::Approval(_) | NodeKind::Fill(_) => self.enter_human(frames, to, in_person)?,
             NodeKind::Cc { assignee } => {
-                let users = self.assignees(to, assignee)?;
+                let users = self.resolver().assignees(to, assignee)?;
                 for user in &users {
                     self.fx.push(Effect::Notify {
                         user: user.clone(),
@@ -169,35 +214,14 @@ impl Run<'_> {
                 self.go(frames, p.next(to)?);
             }
             NodeKind::Condition => self.choose(frames, to)?,
-            NodeKind::ParallelSplit => {
-                let generation = self.st.next_seq();
-                let branches: Vec<usize> = p.edges_from(to).map(|(_, b)| b).collect();
-                self.history(
-                    Some(to),
-                    None,
-                    HistoryAction::BranchesStarted {
-                        branches: p.split(to)?.branches,
-                    },
-                );
-                for (branch, target) in branches.into_iter().enumerate() {
-                    let mut inner = frames.clone();
-                    inner.push(Frame {
-                        split: p.id(to).to_owned(),
-                        generation,
-                        branch: u32::try_from(branch).unwrap_or(u32::MAX),
-                    });
-                    self.go(inner, target);
-                }
-            }
-            NodeKind::ParallelJoin => self.join(frames, to)?,
+            NodeKind::ParallelSplit | NodeKind::InclusiveSplit => self.split(frames, to)?,
+            NodeKind::ParallelJoin { .. } => self.join(frames, to)?,
             NodeKind::Action { set } => {
-                let mut values = BTreeMap::new();
-                for (field, expr) in set {
-                    let value = self.ctx.eval(expr).map_err(|m| self.ctx_error(to, m))?;
-                    values.insert(field.clone(), value);
-                }
+                let values = self.resolver().values(to, set)?;
                 if !values.is_empty() {
                     let fields = values.keys().cloned().collect();
+                    self.set
+                        .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
                     self.fx.push(Effect::SetFields {
                         node: p.id(to).to_owned(),
                         values,
@@ -211,55 +235,12 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The frames must name exactly the regions the node is in (plus the closing one at a join).
-    fn check_scopes(&self, frames: &[Frame], to: usize) -> Result<(), EngineError> {
-        let p = self.p;
-        let splits = frames
-            .iter()
-            .map(|f| p.index(&f.split))
-            .collect::<Result<Vec<_>, _>>()?;
-        let ok = match p.split_of_join(to) {
-            Some(split) => splits.split_last() == Some((&split, p.scopes(to))),
-            None => splits == p.scopes(to),
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(EngineError::inconsistent(format!(
-                "token frames do not match the parallel regions of {}",
-                p.id(to)
-            )))
-        }
-    }
-
     fn choose(&mut self, frames: Vec<Frame>, node: usize) -> Result<(), EngineError> {
-        let p = self.p;
-        let mut fallback = None;
-        let mut chosen = None;
-        for (edge, to) in p.edges_from(node) {
-            if edge.default {
-                fallback = fallback.or(Some(to));
-            } else if let Some(when) = &edge.when
-                && self
-                    .ctx
-                    .eval_bool(when)
-                    .map_err(|m| self.ctx_error(node, m))?
-            {
-                chosen = Some(to);
-                break;
-            }
-        }
-        let default = chosen.is_none();
-        match chosen.or(fallback) {
-            Some(to) => {
-                self.history(
-                    Some(node),
-                    None,
-                    HistoryAction::ConditionTaken {
-                        to: p.id(to).to_owned(),
-                        default,
-                    },
-                );
+        match self.resolver().choice(node)? {
+            Some((to, default)) => {
+                let to_id = self.p.id(to).to_owned();
+                let taken = HistoryAction::ConditionTaken { to: to_id, default };
+                self.history(Some(node), None, taken);
                 self.go(frames, to);
             }
             None => self.stop(node, StopReason::NoRoute),
@@ -267,64 +248,13 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn join(&mut self, mut frames: Vec<Frame>, join: usize) -> Result<(), EngineError> {
-        let p = self.p;
-        let frame = frames.pop().ok_or_else(|| {
-            EngineError::inconsistent("a token reached a join outside any branch")
-        })?;
-        let split = p.split(p.index(&frame.split)?)?;
-        let join_id = p.id(join);
-        let at = match self
-            .st
-            .joins
-            .iter()
-            .position(|j| j.generation == frame.generation)
-        {
-            Some(at) => at,
-            None => {
-                self.st.joins.push(JoinArrivals {
-                    join: join_id.to_owned(),
-                    generation: frame.generation,
-                    outer: frames.iter().map(|f| f.generation).collect(),
-                    arrived: Default::default(),
-                });
-                self.st.joins.len() - 1
-            }
-        };
-        let entry = &mut self.st.joins[at];
-        if !entry.arrived.insert(frame.branch) {
-            return Err(EngineError::inconsistent(format!(
-                "branch {} reached {join_id} twice",
-                frame.branch
-            )));
+    /// The record and directory as this step sees them, with the fields set so far.
+    pub(crate) fn resolver(&self) -> Resolver<'_> {
+        Resolver {
+            p: self.p,
+            ctx: self.ctx,
+            set: &self.set,
         }
-        if entry.arrived.len() >= split.branches as usize {
-            self.st.joins.remove(at);
-            self.history(Some(join), None, HistoryAction::Joined);
-            self.go(frames, p.next(join)?);
-        }
-        Ok(())
-    }
-
-    /// Cancels every token of one run of a parallel region and forgets its join arrivals.
-    fn abandon(&mut self, generation: u64) -> Result<(), EngineError> {
-        let in_generation = |frames: &[Frame]| frames.iter().any(|f| f.generation == generation);
-        let (gone, kept) = std::mem::take(&mut self.st.tokens)
-            .into_iter()
-            .partition::<Vec<_>, _>(|t| in_generation(&t.frames));
-        self.st.tokens = kept;
-        for token in gone {
-            let node = self.p.index(&token.node)?;
-            let tasks = self.close_token(token, CancelReason::BranchAbandoned);
-            if !tasks.is_empty() {
-                self.history(Some(node), None, HistoryAction::BranchCancelled { tasks });
-            }
-        }
-        self.st
-            .joins
-            .retain(|j| j.generation != generation && !j.outer.contains(&generation));
-        self.queue.retain(|m| !in_generation(&m.frames));
-        Ok(())
     }
 
     /// Ends the instance: every open task and timer is cancelled.
@@ -354,7 +284,7 @@ impl Run<'_> {
         self.fx.push(Effect::Stopped { node: id, reason });
     }
 
-    fn close_all(&mut self, reason: CancelReason) {
+    pub(crate) fn close_all(&mut self, reason: CancelReason) {
         for token in std::mem::take(&mut self.st.tokens) {
             self.close_token(token, reason);
         }
@@ -363,7 +293,7 @@ impl Run<'_> {
     }
 
     /// Cancels what a token waits for; returns the keys of the tasks it cancelled.
-    fn close_token(&mut self, token: Token, reason: CancelReason) -> Vec<TaskKey> {
+    pub(crate) fn close_token(&mut self, token: Token, reason: CancelReason) -> Vec<TaskKey> {
         match token.wait {
             Wait::Timer { key, .. } => {
                 self.fx.push(Effect::CancelTimer { key });
@@ -397,50 +327,6 @@ impl Run<'_> {
         });
         for timer in task.timers {
             self.fx.push(Effect::CancelTimer { key: timer.key });
-        }
-    }
-
-    /// The users an assignee rule names, without duplicates, in rule order.
-    pub(crate) fn assignees(
-        &self,
-        node: usize,
-        rule: &AssigneeDef,
-    ) -> Result<Vec<String>, EngineError> {
-        let mut users = Vec::new();
-        for user in self.resolve_rule(node, rule)? {
-            if !user.is_empty() && !users.contains(&user) {
-                users.push(user);
-            }
-        }
-        Ok(users)
-    }
-
-    fn resolve_rule(&self, node: usize, rule: &AssigneeDef) -> Result<Vec<String>, EngineError> {
-        match rule {
-            AssigneeDef::Submitter => Ok(vec![self.ctx.submitter()]),
-            AssigneeDef::Table { rows } => {
-                for row in rows {
-                    let hit = match &row.when {
-                        None => true,
-                        Some(when) => self
-                            .ctx
-                            .eval_bool(when)
-                            .map_err(|m| self.ctx_error(node, m))?,
-                    };
-                    if hit {
-                        return self.resolve_rule(node, &row.assignee);
-                    }
-                }
-                Ok(Vec::new())
-            }
-            other => self.ctx.resolve(other).map_err(|m| self.ctx_error(node, m)),
-        }
-    }
-
-    pub(crate) fn ctx_error(&self, node: usize, message: String) -> EngineError {
-        EngineError::Context {
-            node: self.p.id(node).to_owned(),
-            message,
         }
     }
 

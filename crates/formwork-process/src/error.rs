@@ -1,5 +1,6 @@
 //! The one error type of the engine, with variants named for what the caller can do.
 
+use formwork_model::Problem;
 use thiserror::Error;
 
 /// Why a process could not be compiled or an event could not be applied.
@@ -8,9 +9,10 @@ use thiserror::Error;
 /// effects.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum EngineError {
-    /// The definition cannot run; each entry names one problem. Fix the definition.
-    #[error("the process cannot run: {}", errors.join("; "))]
-    Invalid { errors: Vec<String> },
+    /// The definition cannot run: the problems validation reports for it, with pointers
+    /// relative to the process. Fix the definition.
+    #[error("the process cannot run: {}", list(problems))]
+    Invalid { problems: Vec<Problem> },
     /// The task is unknown, already decided or closed; the runtime answers 409.
     #[error("task {key} is not open")]
     TaskNotOpen { key: String },
@@ -59,6 +61,14 @@ impl EngineError {
             reason: reason.into(),
         }
     }
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn at(node: Option<&str>) -> String {

@@ -1,5 +1,7 @@
-//! Events: what happened to an instance from outside (a person, a timer, the submitter).
+//! Events: what happened to an instance from outside (a person, a timer, the submitter, an
+//! admin). Users are named by id.
 
+use formwork_model::Outcome;
 use serde::{Deserialize, Serialize};
 
 use crate::effect::{TaskKey, TimerKey};
@@ -16,6 +18,19 @@ pub enum Event {
     TimerFired { key: TimerKey },
     /// The submitter takes the record back; allowed until the first decision.
     Withdraw { by: String },
+    /// An admin ends a running or stopped instance as `rejected` or `withdrawn`.
+    Cancel { by: String, outcome: Outcome },
+    /// An admin runs the step a stopped instance stopped at again.
+    Retry { by: String },
+    /// An admin moves a running or stopped instance to `node`; every open task is cancelled
+    /// and the people at `node` must act in person.
+    MoveTo { by: String, node: String },
+    /// An admin gives an open task to `to`, with a deadline counted from now.
+    Reassign {
+        by: String,
+        task: TaskRef,
+        to: String,
+    },
 }
 
 /// Names one open task: its node, the user it is assigned to, and its key.
@@ -39,8 +54,11 @@ pub enum Action {
     /// Give up (fill steps): follows the `on: withdraw` edge, or ends the instance withdrawn.
     Withdraw,
     /// Send the instance back to a human step it passed earlier, or along an `on: return`
-    /// edge drawn from this step.
+    /// edge drawn from this step. The people there must act in person.
     ReturnTo { node: String },
+    /// Send the record back to its submitter to revise and resubmit (退回发起人), unlike
+    /// `Reject`, which follows the reject edge or ends the instance. Approval steps only.
+    ReturnToSubmitter,
     /// Give this task to another user.
     Transfer { to: String },
     /// Ask another user to approve too: before oneself (the task comes back afterwards) or
@@ -57,6 +75,7 @@ impl Action {
             Action::Submit => "submit",
             Action::Withdraw => "withdraw",
             Action::ReturnTo { .. } => "return",
+            Action::ReturnToSubmitter => "return_to_submitter",
             Action::Transfer { .. } => "transfer",
             Action::AddSigner { .. } => "add_signer",
         }

@@ -1,24 +1,25 @@
-//! Human steps (approval and fill): opening tasks for a mode, deciding, returning,
-//! transferring and adding signers.
+//! Human steps (approval and fill): entering one in a new round, opening tasks for its mode,
+//! approving and rejecting seats, and settling the step.
 
 use formwork_model::{ApprovalMode, FallbackDef, NodeKind};
 
 use crate::effect::{
     CancelReason, Effect, FallbackApplied, HistoryAction, NotifyKind, StepOutcome, StopReason,
-    TaskKey, TaskOutcome,
+    TaskKey, TaskKind, TaskOutcome,
 };
 use crate::engine::{Close, Run};
 use crate::error::EngineError;
-use crate::event::{Action, TaskRef};
 use crate::state::{Frame, HumanStep, OpenTask, Seat, Signer, Token, Verdict, Wait};
 use crate::timers::Due;
 
 impl Run<'_> {
-    /// Resolves the assignees, applies the fallback when there are none, and opens the tasks.
+    /// Starts a new round of the step: resolves the assignees, applies the fallback when there
+    /// are none, and opens the tasks. `in_person`: nobody is skipped as a repeat approver.
     pub(crate) fn enter_human(
         &mut self,
         frames: Vec<Frame>,
         node: usize,
+        in_person: bool,
     ) -> Result<(), EngineError> {
         let p = self.p;
         let (rule, mode, fallback) = match &p.def_of(node).kind {
@@ -26,45 +27,52 @@ impl Run<'_> {
             NodeKind::Fill(f) => (&f.assignee, ApprovalMode::Any, None),
             _ => return Err(EngineError::inconsistent("not a human step")),
         };
-        let mut users = self.assignees(node, rule)?;
+        let mut users = self.resolver().assignees(node, rule)?;
         if users.is_empty() {
-            match fallback {
-                Some(FallbackDef::Skip) => {
-                    let fallback = FallbackApplied::Skipped;
-                    self.history(Some(node), None, HistoryAction::NobodyResolved { fallback });
-                    return self.complete_step(frames, node, StepOutcome::Approved, false);
-                }
+            let named = match fallback {
                 Some(FallbackDef::User { username }) => {
-                    let fallback = FallbackApplied::User {
-                        username: username.clone(),
-                    };
-                    self.history(Some(node), None, HistoryAction::NobodyResolved { fallback });
-                    users.push(username.clone());
+                    self.resolver().user_named(node, username)?
                 }
-                Some(FallbackDef::Stop) | None => {
-                    let fallback = FallbackApplied::Stopped;
-                    self.history(Some(node), None, HistoryAction::NobodyResolved { fallback });
-                    self.stop(node, StopReason::NobodyToAssign);
-                    return Ok(());
+                _ => None,
+            };
+            let applied = match (fallback, named) {
+                (Some(FallbackDef::Skip), _) => FallbackApplied::Skipped,
+                (_, Some(user)) => {
+                    users.push(user.clone());
+                    FallbackApplied::User { user }
                 }
+                _ => FallbackApplied::Stopped,
+            };
+            let skip = applied == FallbackApplied::Skipped;
+            let stop = applied == FallbackApplied::Stopped;
+            let action = HistoryAction::NobodyResolved { fallback: applied };
+            self.history(Some(node), None, action);
+            if skip {
+                return self.complete_step(frames, node, StepOutcome::Approved, false);
+            }
+            if stop {
+                self.stop(node, StopReason::NobodyToAssign);
+                return Ok(());
             }
         }
-        let signers = users.into_iter().map(|user| Signer {
-            user,
-            in_person: false,
-        });
+        let round = self.st.next_round(p.id(node));
+        let signers = users.into_iter().map(|user| Signer { user, in_person });
         let seats = if mode == ApprovalMode::Sequential {
             vec![seat(signers.collect())]
         } else {
             signers.map(|s| seat(vec![s])).collect()
         };
-        let mut step = HumanStep { seats };
+        let mut step = HumanStep {
+            seats,
+            round,
+            resubmit: false,
+        };
         for at in 0..step.seats.len() {
             // Once auto-approvals decide the step, more tasks would only be cancelled again.
             if self.verdict(node, &step.seats).is_some() {
                 break;
             }
-            self.open_seat(node, &mut step.seats[at])?;
+            self.open_seat(node, round, &mut step.seats[at], false)?;
         }
         let token = Token {
             node: p.id(node).to_owned(),
@@ -75,7 +83,14 @@ impl Run<'_> {
     }
 
     /// Gives the task to whoever's turn it is in the seat, auto-approving repeat approvers.
-    fn open_seat(&mut self, node: usize, seat: &mut Seat) -> Result<(), EngineError> {
+    /// `handover`: the task passes to someone new, whose deadline starts now.
+    pub(crate) fn open_seat(
+        &mut self,
+        node: usize,
+        round: u32,
+        seat: &mut Seat,
+        handover: bool,
+    ) -> Result<(), EngineError> {
         let p = self.p;
         let repeat = matches!(&p.def_of(node).kind, NodeKind::Approval(a) if a.auto_approve_repeat);
         while let Some(signer) = seat.chain.get(seat.pos) {
@@ -87,11 +102,13 @@ impl Run<'_> {
             }
             let user = signer.user.clone();
             let key = TaskKey(format!("{}#{}", p.id(node), self.st.next_seq()));
-            let Due { at: due_at, timers } = self.deadline(node, &key)?;
+            let Due { at: due_at, timers } = self.deadline(node, &key, handover)?;
             self.fx.push(Effect::CreateTask {
                 key: key.clone(),
                 node: p.id(node).to_owned(),
                 assignee: user,
+                round,
+                kind: TaskKind::Step,
                 due_at,
             });
             let mut kept = Vec::with_capacity(timers.len());
@@ -174,7 +191,7 @@ impl Run<'_> {
 
     /// Follows the edge for the step's outcome; rejecting or withdrawing without such an edge
     /// ends the instance.
-    fn complete_step(
+    pub(crate) fn complete_step(
         &mut self,
         frames: Vec<Frame>,
         node: usize,
@@ -205,7 +222,7 @@ impl Run<'_> {
             }
             (None, _) => {
                 return Err(EngineError::inconsistent(format!(
-                    "{} has no approve/submit edge",
+                    "{} has no edge for {outcome:?}",
                     p.id(node)
                 )));
             }
@@ -213,186 +230,14 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Cancels the tasks still open at a step that is being left.
-    fn leave_step(&mut self, step: HumanStep, reason: CancelReason) {
+    /// Cancels the tasks still open at a step that is being left; returns their keys.
+    pub(crate) fn leave_step(&mut self, step: HumanStep, reason: CancelReason) -> Vec<TaskKey> {
+        let mut keys = Vec::new();
         for task in step.seats.into_iter().filter_map(|s| s.task) {
+            keys.push(task.key.clone());
             self.close_task(task, Close::Cancelled(reason));
         }
-    }
-
-    /// Applies a person's action to their open task.
-    pub(crate) fn decide(&mut self, task: TaskRef, action: Action) -> Result<(), EngineError> {
-        self.require_running()?;
-        let (slot, at) = self.locate(&task)?;
-        let node = self.p.index(&task.node)?;
-        let fill = self.is_fill(node);
-        let fits = match &action {
-            Action::Approve | Action::Reject | Action::AddSigner { .. } => !fill,
-            Action::Submit | Action::Withdraw => fill,
-            Action::ReturnTo { .. } | Action::Transfer { .. } => true,
-        };
-        if !fits {
-            let reason = if fill {
-                "a fill step is submitted or withdrawn"
-            } else {
-                "an approval step is approved or rejected"
-            };
-            return Err(EngineError::not_allowed(
-                action.name(),
-                Some(&task.node),
-                reason,
-            ));
-        }
-        let mut token = self.st.tokens.remove(slot);
-        let user = task.assignee;
-        match action {
-            Action::Approve | Action::Submit => {
-                self.approve(node, human(&mut token)?, at, Some(user))?;
-            }
-            Action::Reject => self.reject(node, human(&mut token)?, at, Some(user))?,
-            Action::Withdraw => return self.withdraw_fill(node, token, at, Some(user)),
-            Action::ReturnTo { node: target } => {
-                return self.return_to(node, token, at, user, target);
-            }
-            Action::Transfer { to } => self.transfer(node, human(&mut token)?, at, user, to)?,
-            Action::AddSigner {
-                user: signer,
-                before,
-            } => self.add_signer(node, human(&mut token)?, at, user, signer, before)?,
-        }
-        self.settle_or_park(slot, token)
-    }
-
-    /// Sends the instance back to a human step it passed, or along a drawn `on: return` edge;
-    /// tasks still open here are cancelled.
-    fn return_to(
-        &mut self,
-        node: usize,
-        token: Token,
-        at: usize,
-        user: String,
-        target: String,
-    ) -> Result<(), EngineError> {
-        let p = self.p;
-        let refuse = |reason: &str| EngineError::not_allowed("return", Some(p.id(node)), reason);
-        let target_at = p
-            .index(&target)
-            .map_err(|_| refuse("there is no such step"))?;
-        let passed = p.def_of(target_at).kind.is_human() && self.st.passed.contains(&target);
-        if !passed && !p.return_edge(node, target_at) {
-            return Err(refuse("the instance has not passed that step"));
-        }
-        let splits = token
-            .frames
-            .iter()
-            .map(|f| p.index(&f.split))
-            .collect::<Result<Vec<_>, _>>()?;
-        if !splits.starts_with(p.scopes(target_at)) {
-            return Err(refuse("cannot return into a parallel branch from outside"));
-        }
-        let Token { frames, wait, .. } = token;
-        let Wait::Human(mut step) = wait else {
-            return Err(EngineError::inconsistent("not a human step"));
-        };
-        let own = take_task(&mut step, at)?;
-        let key = own.key.clone();
-        let by = Some(user.clone());
-        self.close_task(own, Close::Completed(TaskOutcome::Returned, by));
-        self.st.decided = true;
-        let action = HistoryAction::Returned {
-            task: key,
-            to: target,
-        };
-        self.history(Some(node), Some(user), action);
-        self.leave_step(step, CancelReason::Returned);
-        // Moving the token abandons any parallel region the target lies outside of.
-        self.go(frames, target_at);
-        Ok(())
-    }
-
-    /// Gives the user's task to `to`, who must decide in person.
-    fn transfer(
-        &mut self,
-        node: usize,
-        step: &mut HumanStep,
-        at: usize,
-        user: String,
-        to: String,
-    ) -> Result<(), EngineError> {
-        if to.is_empty() || to == user || has_open(step, &to) {
-            return Err(EngineError::not_allowed(
-                "transfer",
-                Some(self.p.id(node)),
-                "transfer to someone without a task at this step",
-            ));
-        }
-        let own = take_task(step, at)?;
-        let key = own.key.clone();
-        let by = Some(user.clone());
-        self.close_task(own, Close::Completed(TaskOutcome::Transferred, by));
-        let action = HistoryAction::Transferred {
-            task: key,
-            from: user.clone(),
-            to: to.clone(),
-        };
-        self.history(Some(node), Some(user), action);
-        self.hand_to(node, &mut step.seats[at], to)
-    }
-
-    /// Adds `signer` to the user's seat: before the user (who gets a new task afterwards) or
-    /// after them.
-    fn add_signer(
-        &mut self,
-        node: usize,
-        step: &mut HumanStep,
-        at: usize,
-        user: String,
-        signer: String,
-        before: bool,
-    ) -> Result<(), EngineError> {
-        let seat = &step.seats[at];
-        if signer.is_empty()
-            || signer == user
-            || has_open(step, &signer)
-            || seat.chain.iter().skip(seat.pos).any(|s| s.user == signer)
-        {
-            return Err(EngineError::not_allowed(
-                "add_signer",
-                Some(self.p.id(node)),
-                "add someone who is not signing this step yet",
-            ));
-        }
-        let key = seat
-            .task
-            .as_ref()
-            .map(|t| t.key.clone())
-            .ok_or_else(|| EngineError::inconsistent("the seat has no open task"))?;
-        if before {
-            let own = take_task(step, at)?;
-            let by = Some(user.clone());
-            self.close_task(own, Close::Completed(TaskOutcome::SignerAddedBefore, by));
-        }
-        let action = HistoryAction::SignerAdded {
-            task: key,
-            user: signer.clone(),
-            before,
-        };
-        self.history(Some(node), Some(user), action);
-        let seat = &mut step.seats[at];
-        let added = Signer {
-            user: signer,
-            in_person: true,
-        };
-        if before {
-            if let Some(me) = seat.chain.get_mut(seat.pos) {
-                me.in_person = true;
-            }
-            seat.chain.insert(seat.pos, added);
-            self.open_seat(node, seat)
-        } else {
-            seat.chain.insert(seat.pos + 1, added);
-            Ok(())
-        }
+        keys
     }
 
     /// Approves (or, at a fill step, submits) the seat's open task; `by` is `None` when the
@@ -406,6 +251,7 @@ impl Run<'_> {
     ) -> Result<(), EngineError> {
         let fill = self.is_fill(node);
         let task = take_task(step, at)?;
+        let round = step.round;
         let seat = &mut step.seats[at];
         let outcome = match (fill, by.is_some()) {
             (true, _) => TaskOutcome::Submitted,
@@ -426,7 +272,7 @@ impl Run<'_> {
             HistoryAction::Decided { task: key, outcome },
         );
         seat.pos += 1;
-        self.open_seat(node, seat)
+        self.open_seat(node, round, seat, false)
     }
 
     /// Rejects the seat's open task.
@@ -485,10 +331,11 @@ impl Run<'_> {
         self.complete_step(frames, node, StepOutcome::Withdrawn, true)
     }
 
-    /// Puts `to` in place of whoever's turn it is and gives them the task.
+    /// Puts `to` in place of whoever's turn it is and gives them the task, due from now.
     pub(crate) fn hand_to(
         &mut self,
         node: usize,
+        round: u32,
         seat: &mut Seat,
         to: String,
     ) -> Result<(), EngineError> {
@@ -500,35 +347,15 @@ impl Run<'_> {
             Some(slot) => *slot = signer,
             None => return Err(EngineError::inconsistent("the seat has nobody to replace")),
         }
-        self.open_seat(node, seat)
+        self.open_seat(node, round, seat, true)
     }
 
     pub(crate) fn is_fill(&self, node: usize) -> bool {
         matches!(self.p.def_of(node).kind, NodeKind::Fill(_))
     }
-
-    /// Finds the token and seat of an open task matching the reference exactly.
-    fn locate(&self, task: &TaskRef) -> Result<(usize, usize), EngineError> {
-        for (slot, token) in self.st.tokens.iter().enumerate() {
-            let Wait::Human(step) = &token.wait else {
-                continue;
-            };
-            for (at, seat) in step.seats.iter().enumerate() {
-                if seat.task.as_ref().is_some_and(|t| t.key == task.key)
-                    && token.node == task.node
-                    && seat.current() == Some(task.assignee.as_str())
-                {
-                    return Ok((slot, at));
-                }
-            }
-        }
-        Err(EngineError::TaskNotOpen {
-            key: task.key.0.clone(),
-        })
-    }
 }
 
-fn seat(chain: Vec<Signer>) -> Seat {
+pub(crate) fn seat(chain: Vec<Signer>) -> Seat {
     Seat {
         chain,
         pos: 0,
@@ -544,15 +371,17 @@ pub(crate) fn human(token: &mut Token) -> Result<&mut HumanStep, EngineError> {
     }
 }
 
-fn take_task(step: &mut HumanStep, at: usize) -> Result<OpenTask, EngineError> {
+pub(crate) fn take_task(step: &mut HumanStep, at: usize) -> Result<OpenTask, EngineError> {
     step.seats
         .get_mut(at)
         .and_then(|s| s.task.take())
         .ok_or_else(|| EngineError::inconsistent("the seat has no open task"))
 }
 
-fn has_open(step: &HumanStep, user: &str) -> bool {
-    step.seats
-        .iter()
-        .any(|s| s.task.is_some() && s.current() == Some(user))
+/// Whether `user` holds a task at this step or waits for a turn in a seat still open, so
+/// giving them another would open two tasks for one person in one round.
+pub(crate) fn involved(step: &HumanStep, user: &str) -> bool {
+    step.seats.iter().any(|s| {
+        s.settled.is_none() && s.chain.iter().skip(s.pos).any(|signer| signer.user == user)
+    })
 }

@@ -2,9 +2,10 @@
 //!
 //! Only positions and the memory a decision needs live here; the timeline is the stream of
 //! `History` effects, stored by the runtime. Serialised as JSON it stays a few hundred bytes for
-//! ordinary processes.
+//! ordinary processes. Users are ids. Fields added since the first release have defaults, so
+//! states saved earlier still load.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use formwork_model::Outcome;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,9 @@ pub struct State {
     /// Users who approved something in this instance, for `auto_approve_repeat`.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub approvers: BTreeSet<String>,
+    /// Per human step: how many times the instance entered it (its current round).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rounds: BTreeMap<String, u32>,
     /// Whether a person has decided anything yet; the submitter may withdraw until then.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub decided: bool,
@@ -87,9 +91,22 @@ impl State {
         self.seq += 1;
         self.seq
     }
+
+    /// Starts the next round of `node` and returns its number.
+    pub(crate) fn next_round(&mut self, node: &str) -> u32 {
+        if let Some(round) = self.rounds.get_mut(node) {
+            *round += 1;
+            return *round;
+        }
+        self.rounds.insert(node.to_owned(), 1);
+        1
+    }
 }
 
 /// Where an instance is in its life.
+///
+/// `Stopped` instances wait for an admin: [`Event::Retry`](crate::Event::Retry),
+/// [`Event::MoveTo`](crate::Event::MoveTo) or [`Event::Cancel`](crate::Event::Cancel).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Status {
@@ -146,6 +163,13 @@ pub enum Wait {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HumanStep {
     pub seats: Vec<Seat>,
+    /// The node's round this step belongs to (0 in states saved before rounds existed).
+    #[serde(default)]
+    pub round: u32,
+    /// The record is back with its submitter, who resubmits it to this node
+    /// (`return_to_submitter` without a revise step).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resubmit: bool,
 }
 
 /// One voice of a human step: users who must all approve, in order.
@@ -209,7 +233,8 @@ pub struct TaskTimer {
     pub kind: TimerKind,
 }
 
-/// Which branches of one split generation have reached the join.
+/// One round ("generation") of a parallel block: which branches it started, which reached
+/// the join and which ended on their own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JoinArrivals {
     pub join: String,
@@ -218,4 +243,10 @@ pub struct JoinArrivals {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outer: Vec<u64>,
     pub arrived: BTreeSet<u32>,
+    /// Branches this round started; empty means all of the split's branches.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub started: BTreeSet<u32>,
+    /// Branches that reached an end of their own, so the join no longer waits for them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub ended: BTreeSet<u32>,
 }

@@ -81,6 +81,15 @@ impl Directory {
         self.user(self.by_username.get(username)?)
     }
 
+    /// The user a stored name means: a user id (what the engine writes), or a username (what
+    /// timelines and states written before the engine spoke ids hold).
+    pub fn user_named(&self, name: &str) -> Option<&Account> {
+        UserId::parse(name)
+            .ok()
+            .and_then(|id| self.user(&id))
+            .or_else(|| self.by_username(name))
+    }
+
     /// A user who may be given work: one that exists and is not suspended.
     pub fn active(&self, username: &str) -> Option<&Account> {
         self.by_username(username).filter(|u| !u.suspended)
@@ -173,6 +182,17 @@ impl Directory {
                     .map(|d| &d.id),
             );
         }
+        out
+    }
+
+    /// Active admins by username: whom a stopped process waits for.
+    pub fn admins(&self) -> Vec<&Account> {
+        let mut out: Vec<&Account> = self
+            .users
+            .values()
+            .filter(|u| u.is_admin && !u.suspended)
+            .collect();
+        out.sort_by(|a, b| a.username.cmp(&b.username));
         out
     }
 

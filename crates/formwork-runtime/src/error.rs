@@ -26,6 +26,10 @@ pub enum RuntimeError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The thing is no longer in a state that allows this (a task already handled, a process
+    /// that ended); `code` is the stable API code that says which, with its own message.
+    #[error("conflict ({code}): {cause}")]
+    StateConflict { code: &'static str, cause: String },
     /// The caller's copy is out of date (a revision moved on since they read it).
     #[error("stale: {0}")]
     Stale(String),

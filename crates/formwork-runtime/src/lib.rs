@@ -33,8 +33,9 @@ pub use policy::fields::{FieldAccess, field_access};
 pub use policy::{Caller, FormAccess, ListScope, form_access, may_edit};
 pub use portal::{AppAccess, TASK_COUNT_CAP};
 pub use processes::{
-    DecideRequest, Decided, InboxBox, InboxItem, InboxPage, MAX_BATCH, NodeView, NotificationPage,
-    TaskDetail, Timeline, TimelineEntry, TimerRun, UserBrief,
+    DecideRequest, Decided, InboxBox, InboxItem, InboxPage, InstanceChanged, InstanceDetail,
+    InstanceListRequest, InstancePage, InstanceSummary, MAX_BATCH, NodeView, NotificationPage,
+    OpenTaskView, TaskDetail, Timeline, TimelineEntry, TimerRun, UpcomingStep, UserBrief,
 };
 pub use records::{ListRequest, RecordPage};
 pub use tokens::CreatedToken;

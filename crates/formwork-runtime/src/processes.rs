@@ -8,29 +8,35 @@
 //! another server committed first) is recomputed from the fresh state, so every decision is
 //! counted once and a task is decided once.
 //!
-//! Identities: the engine names people by username (the same names expressions and user
-//! fields use); the tables hold user ids. The directory snapshot (`crate::directory`)
-//! translates, and resolves every assignee without a read of its own.
+//! Identities: the engine and the tables name people by user id; packages, user fields and
+//! expressions by username. The directory snapshot (`crate::directory`) resolves every
+//! assignee without a read of its own, and requests that name a person by username are
+//! turned into ids before they reach the engine.
 
+mod admin;
 mod context;
+mod deadlines;
 mod decide;
 mod pipeline;
+mod refusals;
 mod start;
+mod timeline;
 mod timers;
 mod views;
 mod write;
 
+pub use admin::{
+    InstanceChanged, InstanceDetail, InstanceListRequest, InstancePage, InstanceSummary,
+    OpenTaskView,
+};
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
+pub use timeline::{Timeline, TimelineEntry, UpcomingStep};
 pub use timers::TimerRun;
 pub use views::{
-    InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, Timeline,
-    TimelineEntry, UserBrief,
+    InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, UserBrief,
 };
 
-use formwork_process::EngineError;
-
 use crate::RuntimeError;
-use crate::accounts::problem;
 
 /// How many times a step that lost a race is recomputed before giving up with 409.
 const MAX_ATTEMPTS: u32 = 12;
@@ -59,26 +65,4 @@ async fn backoff(n: u32) {
     let base = 2u64.saturating_pow(n.min(6));
     let jitter = rand::random::<u64>() % (base + 1);
     tokio::time::sleep(std::time::Duration::from_millis(base + jitter)).await;
-}
-
-/// An engine refusal in the caller's terms.
-fn engine_error(e: EngineError) -> RuntimeError {
-    match e {
-        EngineError::TaskNotOpen { key } => {
-            RuntimeError::Conflict(format!("task {key} is not open"))
-        }
-        EngineError::NotRunning => RuntimeError::Conflict("the process is not running".into()),
-        EngineError::AlreadyStarted => {
-            RuntimeError::Conflict("the process has already started".into())
-        }
-        EngineError::NotAllowed { action, reason, .. } => RuntimeError::Invalid {
-            problems: vec![problem(
-                "/action",
-                "not_allowed",
-                &format!("此时不能执行该操作（{action}）：{reason}"),
-                &format!("{action} is not allowed now: {reason}"),
-            )],
-        },
-        other => RuntimeError::Internal(format!("process step: {other}")),
-    }
 }

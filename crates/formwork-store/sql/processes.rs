@@ -3,14 +3,14 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    HistoryRow, Instance, InstanceId, Notification, NotificationId, NotificationQuery,
-    ProcessStore, RecordId, StepWrite, StoreResult, Task, TaskBox, TaskId, TaskQuery, Timer,
-    UserId,
+    HistoryRow, Instance, InstanceFilter, InstanceId, InstanceQuery, Notification, NotificationId,
+    NotificationQuery, ProcessStore, RecordId, StepWrite, StoreResult, Task, TaskBox, TaskId,
+    TaskQuery, Timer, UserId,
 };
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{begin, commit, count, db_err, now, rows, steps, text, ts};
+use super::{audit, begin, commit, count, db_err, now, rows, steps, text, ts};
 use crate::StoreImpl;
 
 #[async_trait]
@@ -22,6 +22,14 @@ impl ProcessStore for StoreImpl {
         steps::consume(&mut tx, &step, &instance.id, now).await?;
         steps::write_rows(&mut tx, &step, &instance.record_id, now).await?;
         steps::update_record(&mut tx, &step, &instance, actor, now).await?;
+        if let Some(entry) = &step.audit {
+            let subject = format!("record:{}", instance.record_id);
+            let mut detail = entry.detail.clone();
+            if let Some(map) = detail.as_object_mut() {
+                map.insert("instance".into(), instance.id.as_str().into());
+            }
+            audit(&mut tx, now, actor, &entry.action, &subject, detail).await?;
+        }
         commit(tx).await?;
         Ok(instance)
     }
@@ -103,7 +111,7 @@ impl ProcessStore for StoreImpl {
     ) -> StoreResult<Vec<Instance>> {
         self.rows(sqlx::query(
             "SELECT i.id, i.record_id, i.app_id, i.process_id, i.app_version, i.state, i.status, \
-             i.version, i.created_at, i.updated_at \
+             i.version, i.stopped_node, i.created_at, i.updated_at \
              FROM records r JOIN process_instances i ON i.record_id = r.id \
              WHERE r.owner_id = $1 AND r.deleted_at IS NULL AND ($2 IS NULL OR r.id < $2) \
              ORDER BY r.id DESC, i.id DESC LIMIT $3",
@@ -115,6 +123,53 @@ impl ProcessStore for StoreImpl {
             "process instances",
         )
         .await
+    }
+
+    async fn list_instances(&self, query: &InstanceQuery) -> StoreResult<Vec<Instance>> {
+        // One statement per filter, each walking `(status, id)` in order; the node and
+        // assignee filters are semi-joins on the instance's open tasks.
+        macro_rules! page {
+            ($where:literal) => {
+                concat!(
+                    "SELECT ",
+                    instance_cols!(),
+                    " FROM process_instances i WHERE i.status = $1 ",
+                    $where,
+                    "AND ($2 IS NULL OR i.app_id = $2) AND ($3 IS NULL OR i.process_id = $3) \
+                     AND ($4 IS NULL OR i.stopped_node = $4 OR EXISTS (SELECT 1 FROM tasks n \
+                          WHERE n.instance_id = i.id AND n.status = 'open' AND n.node_id = $4)) \
+                     AND ($5 IS NULL OR EXISTS (SELECT 1 FROM tasks a WHERE a.instance_id = i.id \
+                          AND a.status = 'open' AND a.assignee_id = $5)) \
+                     AND ($6 IS NULL OR i.id < $6) \
+                     AND EXISTS (SELECT 1 FROM records r WHERE r.id = i.record_id \
+                          AND r.deleted_at IS NULL) \
+                     ORDER BY i.id DESC LIMIT $7"
+                )
+            };
+        }
+        let (status, sql) = match query.filter {
+            InstanceFilter::Running => ("running", page!("")),
+            InstanceFilter::Stopped => ("stopped", page!("")),
+            InstanceFilter::Overdue => (
+                "running",
+                page!(
+                    "AND EXISTS (SELECT 1 FROM tasks d WHERE d.instance_id = i.id \
+                     AND d.status = 'open' AND d.due_at < $8) "
+                ),
+            ),
+        };
+        let mut q = sqlx::query(sql)
+            .bind(status)
+            .bind(text(&query.app_id))
+            .bind(text(&query.process_id))
+            .bind(&query.node_id)
+            .bind(text(&query.assignee_id))
+            .bind(text(&query.after))
+            .bind(i64::from(query.limit));
+        if query.filter == InstanceFilter::Overdue {
+            q = q.bind(ts(query.now));
+        }
+        self.rows(q, rows::instance, "process instances").await
     }
 
     async fn instance_history(&self, instance_id: &InstanceId) -> StoreResult<Vec<HistoryRow>> {

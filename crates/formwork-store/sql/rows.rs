@@ -79,16 +79,16 @@ macro_rules! attachment_cols {
 
 macro_rules! instance_cols {
     () => {
-        "id, record_id, app_id, process_id, app_version, state, status, version, created_at, \
-         updated_at"
+        "id, record_id, app_id, process_id, app_version, state, status, version, stopped_node, \
+         created_at, updated_at"
     };
 }
 
 /// Tasks are read joined to their instance (`i`) for the record id.
 macro_rules! task_select {
     () => {
-        "SELECT t.id, t.instance_id, i.record_id, t.key, t.node_id, t.assignee_id, t.status, \
-         t.action, t.comment, t.decided_by, t.created_at, t.decided_at, t.due_at \
+        "SELECT t.id, t.instance_id, i.record_id, t.key, t.node_id, t.assignee_id, t.round, \
+         t.kind, t.status, t.action, t.comment, t.decided_by, t.created_at, t.decided_at, t.due_at \
          FROM tasks t JOIN process_instances i ON i.id = t.instance_id "
     };
 }
@@ -203,11 +203,11 @@ reader!(attachment -> Attachment {
 });
 reader!(instance -> Instance {
     id: parsed, record_id: parsed, app_id: parsed, process_id: parsed, app_version,
-    state: json_value, status: parsed, version, created_at, updated_at,
+    state: json_value, status: parsed, version, stopped_node, created_at, updated_at,
 });
 reader!(task -> Task {
     id: parsed, instance_id: parsed, record_id: parsed, key, node_id, assignee_id: parsed,
-    status: parsed, action: parsed_opt, comment, decided_by: parsed_opt, created_at, decided_at,
+    round, kind: parsed, status: parsed, action: parsed_opt, comment, decided_by: parsed_opt, created_at, decided_at,
     due_at,
 });
 reader!(timer -> Timer { id, instance_id: parsed, key, kind, fire_at });

@@ -33,7 +33,8 @@ pub(crate) async fn insert_instance(
     let now = step_time(step, now);
     sqlx::query(
         "INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
-         status, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
+         status, stopped_node, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 1, $8, $8)",
     )
     .bind(step.instance_id.as_str())
     .bind(record.id.as_str())
@@ -43,6 +44,7 @@ pub(crate) async fn insert_instance(
     .bind(Json(&step.state))
     .bind(step.status.as_str())
     .bind(ts(now))
+    .bind(&step.stopped_node)
     .execute(&mut **tx)
     .await
     .map_err(db_err("process instance"))?;
@@ -66,8 +68,8 @@ pub(crate) async fn advance_instance(
     // On PostgreSQL a concurrent step on the same instance waits here for the row lock, then
     // re-checks `version` against the committed row and matches nothing.
     let instance = sqlx::query(concat!(
-        "UPDATE process_instances SET state = $3, status = $4, version = version + 1, \
-         updated_at = $5 WHERE id = $1 AND version = $2 RETURNING ",
+        "UPDATE process_instances SET state = $3, status = $4, stopped_node = $6, \
+         version = version + 1, updated_at = $5 WHERE id = $1 AND version = $2 RETURNING ",
         instance_cols!()
     ))
     .bind(step.instance_id.as_str())
@@ -75,6 +77,7 @@ pub(crate) async fn advance_instance(
     .bind(Json(&step.state))
     .bind(step.status.as_str())
     .bind(ts(now))
+    .bind(&step.stopped_node)
     .try_map(rows::instance)
     .fetch_optional(&mut **tx)
     .await
@@ -214,8 +217,8 @@ async fn write_tasks(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Stor
     }
     for task in &step.tasks_created {
         sqlx::query(
-            "INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, status, created_at, \
-             due_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7)",
+            "INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, round, kind, status, \
+             created_at, due_at) VALUES ($1, $2, $3, $4, $5, $8, $9, 'open', $6, $7)",
         )
         .bind(task.id.as_str())
         .bind(instance_id)
@@ -224,9 +227,11 @@ async fn write_tasks(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Stor
         .bind(task.assignee_id.as_str())
         .bind(ts(now))
         .bind(task.due_at.map(ts))
+        .bind(task.round)
+        .bind(task.kind.as_str())
         .execute(&mut **tx)
         .await
-        .map_err(db_err("task"))?;
+        .map_err(db_err("open task of this step, round and person"))?;
     }
     Ok(())
 }

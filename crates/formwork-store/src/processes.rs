@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use formwork_model::{
     AppId, InstanceId, InstanceStatus, NotificationId, ProcessId, RecordId, RecordStatus,
-    TaskAction, TaskId, TaskStatus, UserId,
+    TaskAction, TaskId, TaskKind, TaskStatus, UserId,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,6 +26,8 @@ pub struct Instance {
     pub status: InstanceStatus,
     /// Increments on every step: optimistic concurrency between instances of the server.
     pub version: i64,
+    /// The node a stopped instance stopped at.
+    pub stopped_node: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -40,6 +42,11 @@ pub struct Task {
     pub key: String,
     pub node_id: String,
     pub assignee_id: UserId,
+    /// Which entry into the node the task belongs to (1 for the first; 0 or less for tasks
+    /// written before rounds were counted). At most one open task per node, round and
+    /// assignee.
+    pub round: i64,
+    pub kind: TaskKind,
     pub status: TaskStatus,
     /// What closed it.
     pub action: Option<TaskAction>,
@@ -57,6 +64,9 @@ pub struct NewTask {
     pub key: String,
     pub node_id: String,
     pub assignee_id: UserId,
+    /// The node's round; a second open task for one node, round and assignee is `Conflict`.
+    pub round: i64,
+    pub kind: TaskKind,
     pub due_at: Option<OffsetDateTime>,
 }
 
@@ -126,7 +136,8 @@ pub struct NotificationQuery {
 pub struct Notification {
     pub id: NotificationId,
     pub user_id: UserId,
-    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`.
+    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`, or `stopped` (to admins: a
+    /// process stopped and waits for one of them).
     pub kind: String,
     pub payload: Value,
     pub created_at: OffsetDateTime,
@@ -154,6 +165,8 @@ pub struct StepWrite {
     pub expected_version: Option<i64>,
     pub state: Value,
     pub status: InstanceStatus,
+    /// The node the instance stopped at, when `status` is `stopped`.
+    pub stopped_node: Option<String>,
     /// The task this step decides: it must still be open, else `Conflict` (the 409 case).
     pub decided_task: Option<String>,
     /// The timer this step consumes: it must not have fired yet, else `Conflict`.
@@ -174,6 +187,9 @@ pub struct StepWrite {
     pub record_rev: Option<i64>,
     /// Background work to enqueue (mail, chat, webhooks).
     pub outbox: Vec<NewJob>,
+    /// The audit row of an admin's operation (cancel, retry, move, reassign), written about
+    /// the instance's record with the step's actor.
+    pub audit: Option<StepAudit>,
     /// When the step happened: every row it writes carries this instant. `None` takes the
     /// database host's clock.
     pub at: Option<OffsetDateTime>,
@@ -187,6 +203,7 @@ impl StepWrite {
             expected_version: None,
             state,
             status,
+            stopped_node: None,
             decided_task: None,
             fired_timer: None,
             tasks_created: Vec::new(),
@@ -200,9 +217,18 @@ impl StepWrite {
             record_diff: None,
             record_rev: None,
             outbox: Vec::new(),
+            audit: None,
             at: None,
         }
     }
+}
+
+/// An audit row a step writes about its record (`record:<id>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepAudit {
+    /// e.g. `process.cancel`, `task.reassign`.
+    pub action: String,
+    pub detail: Value,
 }
 
 /// A new instance to create together with its record.
@@ -231,6 +257,34 @@ pub struct TaskQuery {
     pub limit: u32,
 }
 
+/// Which instances an admin lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceFilter {
+    /// Running instances.
+    Running,
+    /// Instances stopped by an error in their package, waiting for an admin.
+    Stopped,
+    /// Running instances with an open task past its due time.
+    Overdue,
+}
+
+/// A page of instances for admins, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceQuery {
+    pub filter: InstanceFilter,
+    /// "Now", for `Overdue`.
+    pub now: OffsetDateTime,
+    pub app_id: Option<AppId>,
+    pub process_id: Option<ProcessId>,
+    /// Instances with an open task at this node, or stopped at it.
+    pub node_id: Option<String>,
+    /// Instances with an open task of this user.
+    pub assignee_id: Option<UserId>,
+    /// Keyset: the last instance id of the previous page.
+    pub after: Option<InstanceId>,
+    pub limit: u32,
+}
+
 /// Running processes. A step is one transaction that first bumps the instance's version, so
 /// two steps computed from one version never both land.
 #[async_trait]
@@ -251,6 +305,9 @@ pub trait ProcessStore: Send + Sync + 'static {
         after: Option<&RecordId>,
         limit: u32,
     ) -> StoreResult<Vec<Instance>>;
+    /// A page of instances of records that are not deleted, newest first (see
+    /// [`InstanceQuery`]).
+    async fn list_instances(&self, query: &InstanceQuery) -> StoreResult<Vec<Instance>>;
     /// The timeline of an instance, oldest first.
     async fn instance_history(&self, instance_id: &InstanceId) -> StoreResult<Vec<HistoryRow>>;
     /// Timers due at `now` that have not fired, oldest first.

@@ -89,6 +89,11 @@ impl From<RuntimeError> for ApiError {
                 e.cause = Some(what);
                 e
             }
+            R::StateConflict { code, cause } => {
+                let mut e = Self::new(StatusCode::CONFLICT, code);
+                e.cause = Some(cause);
+                e
+            }
             R::Stale(what) => {
                 let mut e = Self::new(StatusCode::PRECONDITION_FAILED, "precondition_failed");
                 e.cause = Some(what);

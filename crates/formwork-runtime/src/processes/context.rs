@@ -1,11 +1,16 @@
 //! The engine's view of one record and the directory: expressions over the record scope
 //! (`formwork_model::expr::record_scope` plus the system fields) and assignee look-ups over the
-//! whole directory snapshot. The engine names people by username (as expressions and user
-//! fields do); the snapshot answers by username.
+//! whole directory snapshot.
+//!
+//! The engine names people by user id; packages, user fields and expressions name them by
+//! username (`submitter` in an expression is a username too). Every look-up here turns the
+//! usernames it finds into ids.
+
+use std::borrow::Cow;
 
 use formwork_model::expr::{self, record_scope};
-use formwork_model::{AssigneeDef, FormDef};
-use formwork_process::Context;
+use formwork_model::{AssigneeDef, FormDef, HoursKind};
+use formwork_process::{Context, Fields};
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time, UtcOffset};
@@ -45,6 +50,9 @@ impl RecordFacts {
 
 /// One step's [`Context`].
 pub(crate) struct StepContext<'a> {
+    form: &'a FormDef,
+    /// The system fields, laid over the record's fields in every scope.
+    system: Map<String, Value>,
     scope: Value,
     data: &'a Value,
     dir: &'a Directory,
@@ -53,7 +61,7 @@ pub(crate) struct StepContext<'a> {
 
 impl<'a> StepContext<'a> {
     pub fn new(
-        form: &FormDef,
+        form: &'a FormDef,
         data: &'a Value,
         facts: &RecordFacts,
         submitter: &'a Account,
@@ -83,8 +91,10 @@ impl<'a> StepContext<'a> {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        scope.extend(system);
+        scope.extend(system.clone());
         StepContext {
+            form,
+            system,
             scope: Value::Object(scope),
             data,
             dir,
@@ -92,7 +102,31 @@ impl<'a> StepContext<'a> {
         }
     }
 
-    /// Users a value names: a username, `role:<id>` for the role's members, or a list of them.
+    /// The expression scope with the fields `set` earlier in this step laid over the record
+    /// (converted as the record's own fields are: money as numbers).
+    fn scope(&self, set: &Fields) -> Cow<'_, Value> {
+        if set.is_empty() {
+            return Cow::Borrowed(&self.scope);
+        }
+        let mut scope = record_scope(self.form, &self.data_with(set));
+        scope.extend(self.system.clone());
+        Cow::Owned(Value::Object(scope))
+    }
+
+    /// The record data with `set` laid over it.
+    fn data_with(&self, set: &Fields) -> Cow<'_, Value> {
+        if set.is_empty() {
+            return Cow::Borrowed(self.data);
+        }
+        let mut data = self.data.clone();
+        if let Value::Object(map) = &mut data {
+            map.extend(set.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Cow::Owned(data)
+    }
+
+    /// Users a value names, as ids: a username, `role:<id>` for the role's members, or a list
+    /// of them. A name of nobody (or of a suspended user) adds no one.
     fn users_in(&self, value: &Value, out: &mut Vec<String>) -> Result<(), String> {
         match value {
             Value::Null => Ok(()),
@@ -102,9 +136,9 @@ impl<'a> StepContext<'a> {
                         .dir
                         .members(role)
                         .ok_or_else(|| format!("role `{role}` does not exist"))?;
-                    out.extend(members.into_iter().map(|u| u.username.clone()));
-                } else if self.dir.active(s).is_some() {
-                    out.push(s.clone());
+                    out.extend(members.into_iter().map(|u| u.id.to_string()));
+                } else if let Some(user) = self.dir.active(s) {
+                    out.push(user.id.to_string());
                 }
                 Ok(())
             }
@@ -115,26 +149,24 @@ impl<'a> StepContext<'a> {
 }
 
 impl Context for StepContext<'_> {
-    fn eval_bool(&self, src: &str) -> Result<bool, String> {
-        expr::eval_bool(src, &self.scope).map_err(|e| e.to_string())
+    fn eval_bool(&self, src: &str, set: &Fields) -> Result<bool, String> {
+        expr::eval_bool(src, &self.scope(set)).map_err(|e| e.to_string())
     }
 
-    fn eval(&self, src: &str) -> Result<Value, String> {
-        expr::eval(src, &self.scope).map_err(|e| e.to_string())
+    fn eval(&self, src: &str, set: &Fields) -> Result<Value, String> {
+        expr::eval(src, &self.scope(set)).map_err(|e| e.to_string())
     }
 
-    fn resolve(&self, assignee: &AssigneeDef) -> Result<Vec<String>, String> {
+    fn resolve(&self, assignee: &AssigneeDef, set: &Fields) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         match assignee {
             // An unknown or suspended user resolves to nobody, so the step's fallback applies.
             AssigneeDef::User { username } => {
-                if self.dir.active(username).is_some() {
-                    out.push(username.clone());
-                }
+                out.extend(self.dir.active(username).map(|u| u.id.to_string()));
             }
             AssigneeDef::Role { role } => {
                 let members = self.dir.members(role).unwrap_or_default();
-                out.extend(members.into_iter().map(|u| u.username.clone()));
+                out.extend(members.into_iter().map(|u| u.id.to_string()));
             }
             AssigneeDef::DepartmentHead { levels } => {
                 // Level 1 is the submitter's own department.
@@ -142,14 +174,15 @@ impl Context for StepContext<'_> {
                     .checked_sub(1)
                     .and_then(|at| self.dir.heads_above(self.submitter).get(at).copied())
                     .flatten();
-                out.extend(head.map(|u| u.username.clone()));
+                out.extend(head.map(|u| u.id.to_string()));
             }
             AssigneeDef::Field { field } => {
-                let value = self.data.get(field).unwrap_or(&Value::Null);
+                let data = self.data_with(set);
+                let value = data.get(field).unwrap_or(&Value::Null);
                 self.users_in(value, &mut out)?;
             }
             AssigneeDef::Expression { expr: src } => {
-                let value = expr::eval(src, &self.scope).map_err(|e| e.to_string())?;
+                let value = expr::eval(src, &self.scope(set)).map_err(|e| e.to_string())?;
                 self.users_in(&value, &mut out)?;
             }
             AssigneeDef::Submitter | AssigneeDef::Table { .. } => {
@@ -160,18 +193,18 @@ impl Context for StepContext<'_> {
     }
 
     fn submitter(&self) -> String {
-        self.submitter.username.clone()
+        self.submitter.id.to_string()
     }
 
     fn head_of(&self, user: &str) -> Result<Option<String>, String> {
-        let Some(user) = self.dir.by_username(user) else {
+        let Some(user) = self.dir.user_named(user) else {
             return Ok(None);
         };
-        Ok(self.dir.head_of(user).map(|u| u.username.clone()))
+        Ok(self.dir.head_of(user).map(|u| u.id.to_string()))
     }
 
-    fn field_instant(&self, field: &str) -> Result<Option<OffsetDateTime>, String> {
-        match self.data.get(field) {
+    fn field_instant(&self, field: &str, set: &Fields) -> Result<Option<OffsetDateTime>, String> {
+        match self.data_with(set).get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) if s.is_empty() => Ok(None),
             Some(Value::String(s)) if s.len() == 10 => {
@@ -186,5 +219,9 @@ impl Context for StepContext<'_> {
                 .map_err(|e| format!("{field}: {e}")),
             Some(other) => Err(format!("{field} is not a date: {other}")),
         }
+    }
+
+    fn deadline_after(&self, from: OffsetDateTime, hours: u32, kind: HoursKind) -> OffsetDateTime {
+        super::deadlines::due_after(from, hours, kind)
     }
 }

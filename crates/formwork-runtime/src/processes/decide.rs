@@ -2,15 +2,20 @@
 //! batches from the inbox, and the submitter withdrawing a record before anyone decided.
 //!
 //! A task is only ever found by its assignee: anyone else gets `NotFound`, as if it did not
-//! exist. A task that is no longer open is `Conflict` (409), whether it closed before the
+//! exist. A task that is no longer open is `task_handled` (409), whether it closed before the
 //! request or while it ran.
 
+use formwork_model::Outcome;
 use formwork_process::{Action, Event, TaskKey, TaskRef};
-use formwork_store::{Instance, InstanceId, RecordId, StoreError, Task, TaskId, TaskStatus};
+use formwork_store::{
+    Instance, InstanceId, InstanceStatus, RecordId, StepAudit, StoreError, Task, TaskId, TaskKind,
+    TaskStatus,
+};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::pipeline::{self, Loaded, StepInput};
+use super::refusals::{busy, handled, person};
 use super::write::Actor;
 use super::{Attempt, MAX_ATTEMPTS, backoff};
 use crate::accounts::problem;
@@ -28,7 +33,8 @@ const MAX_COMMENT_CHARS: usize = 2_000;
 /// What a person does with a task, as the API received it.
 #[derive(Debug, Clone, Default)]
 pub struct DecideRequest {
-    /// `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer` or `add_signer`.
+    /// `approve`, `reject`, `submit`, `withdraw`, `return`, `return_to_submitter`, `transfer`
+    /// or `add_signer`.
     pub action: String,
     pub comment: Option<String>,
     /// Changes to the record's fields (only those editable at the task's step), with
@@ -66,18 +72,23 @@ impl Runtime {
             .get_task(task_id)
             .await?
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
-        let open_tasks = self
-            .store
-            .tasks_of_instance(&instance.id)
-            .await?
-            .into_iter()
-            .filter(|t| t.status == TaskStatus::Open)
-            .collect();
+        let open_tasks = self.open_tasks_of(&instance.id).await?;
         Ok(Decided {
             task,
             instance,
             open_tasks,
         })
+    }
+
+    /// The instance's tasks still open, oldest first.
+    pub(super) async fn open_tasks_of(&self, instance_id: &InstanceId) -> RuntimeResult<Vec<Task>> {
+        Ok(self
+            .store
+            .tasks_of_instance(instance_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.status == TaskStatus::Open)
+            .collect())
     }
 
     /// Decides several tasks one after another, each on its own: one failing leaves the others.
@@ -108,7 +119,9 @@ impl Runtime {
         Ok(out)
     }
 
-    /// The submitter takes their record back, until the first decision on it.
+    /// The submitter takes their record back, until the first decision on it; a process that
+    /// stopped (an error in its package) may be taken back at any time, so the record is
+    /// never stuck in review.
     pub async fn withdraw_record(
         &self,
         caller: &Caller,
@@ -125,7 +138,10 @@ impl Runtime {
             .store
             .instance_for_record(&record.id)
             .await?
-            .ok_or_else(|| RuntimeError::Conflict(format!("record {record_id} has no process")))?;
+            .ok_or_else(|| RuntimeError::StateConflict {
+                code: "no_process",
+                cause: format!("record {record_id} has no process"),
+            })?;
         self.retrying(|| self.try_withdraw(caller, &instance.id, comment.clone(), now))
             .await
     }
@@ -139,19 +155,27 @@ impl Runtime {
     ) -> Result<Instance, Attempt> {
         let loaded = self.load_instance(instance_id).await?;
         let actor = Actor {
-            username: caller.user.username.clone(),
+            user_id: caller.user.id.clone(),
             comment,
         };
-        let event = Event::Withdraw {
-            by: caller.user.username.clone(),
+        let by = caller.user.id.to_string();
+        let event = if loaded.instance.status == InstanceStatus::Stopped {
+            Event::Cancel {
+                by,
+                outcome: Outcome::Withdrawn,
+            }
+        } else {
+            Event::Withdraw { by }
         };
-        let data = loaded.record.data.clone();
-        self.step_on(&loaded, data, event, Some(actor), None, caller, now)
-            .await
+        let act = Act {
+            actor: Some(actor),
+            ..Act::new(event, loaded.record.data.clone())
+        };
+        self.step_on(&loaded, act, caller, now).await
     }
 
     /// Runs `attempt` until it lands, recomputing it after a lost race.
-    async fn retrying<F, Fut>(&self, mut attempt: F) -> RuntimeResult<Instance>
+    pub(super) async fn retrying<F, Fut>(&self, mut attempt: F) -> RuntimeResult<Instance>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Instance, Attempt>>,
@@ -168,9 +192,7 @@ impl Runtime {
                 Err(Attempt::Failed(e)) => return Err(e),
             }
         }
-        Err(RuntimeError::Conflict(
-            "the process kept changing; try again".into(),
-        ))
+        Err(busy())
     }
 
     async fn try_decide(
@@ -188,24 +210,19 @@ impl Runtime {
             .filter(|t| t.assignee_id == caller.user.id)
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
         if task.status != TaskStatus::Open {
-            return Err(
-                RuntimeError::Conflict(format!("task {task_id} is {}", task.status)).into(),
-            );
+            return Err(handled(&task).into());
         }
         let loaded = self.load_instance(&task.instance_id).await?;
-        if let Action::Transfer { to } | Action::AddSigner { user: to, .. } = &action
-            && loaded.dir.active(to).is_none()
-        {
-            return Err(RuntimeError::Invalid {
-                problems: vec![problem(
-                    "/to",
-                    "unknown_user",
-                    "没有这个用户",
-                    "There is no such user",
-                )],
-            }
-            .into());
-        }
+        let action = match action {
+            Action::Transfer { to } => Action::Transfer {
+                to: person(&loaded.dir, &to)?,
+            },
+            Action::AddSigner { user, before } => Action::AddSigner {
+                user: person(&loaded.dir, &user)?,
+                before,
+            },
+            other => other,
+        };
         let data = match &request.data {
             None => loaded.record.data.clone(),
             Some(changes) => {
@@ -214,27 +231,23 @@ impl Runtime {
             }
         };
         let actor = Actor {
-            username: caller.user.username.clone(),
+            user_id: caller.user.id.clone(),
             comment: checked_comment(request.comment.as_deref())?,
         };
         let event = Event::Decide {
             task: TaskRef {
                 node: task.node_id.clone(),
-                assignee: caller.user.username.clone(),
+                assignee: caller.user.id.to_string(),
                 key: TaskKey(task.key.clone()),
             },
             action,
         };
-        self.step_on(
-            &loaded,
-            data,
-            event,
-            Some(actor),
-            Some(task.key),
-            caller,
-            now,
-        )
-        .await
+        let act = Act {
+            actor: Some(actor),
+            decided_task: Some(task.key),
+            ..Act::new(event, data)
+        };
+        self.step_on(&loaded, act, caller, now).await
     }
 
     /// The record's data with the caller's changes, checked against the step's field
@@ -262,7 +275,11 @@ impl Runtime {
         let node = process
             .node(&task.node_id)
             .ok_or_else(|| RuntimeError::Internal(format!("no node {}", task.node_id)))?;
-        let refused = refused_changes(node, changes);
+        // A record returned to its submitter is theirs to revise as a whole.
+        let refused = match task.kind {
+            TaskKind::Resubmit => Vec::new(),
+            TaskKind::Step => refused_changes(node, changes),
+        };
         if !refused.is_empty() {
             return Err(RuntimeError::Invalid { problems: refused });
         }
@@ -278,23 +295,20 @@ impl Runtime {
     }
 
     /// One step on a loaded instance, applied; a lost race is [`Attempt::Stale`].
-    #[allow(clippy::too_many_arguments)]
-    async fn step_on(
+    pub(super) async fn step_on(
         &self,
         loaded: &Loaded,
-        data: Value,
-        event: Event,
-        actor: Option<Actor>,
-        decided_task: Option<String>,
+        act: Act,
         caller: &Caller,
         now: OffsetDateTime,
     ) -> Result<Instance, Attempt> {
         let input = StepInput {
-            actor,
-            decided_task,
-            ..loaded.step_input(data, event, now)?
+            actor: act.actor,
+            decided_task: act.decided_task,
+            ..loaded.step_input(act.data, act.event, now)?
         };
-        let built = pipeline::run(&loaded.dir, input)?;
+        let mut built = pipeline::run(&loaded.dir, input)?;
+        built.write.audit = act.audit;
         match self
             .store
             .apply_step(built.write, Some(&caller.user.id))
@@ -303,6 +317,30 @@ impl Runtime {
             Ok(instance) => Ok(instance),
             Err(StoreError::Conflict(_)) => Err(Attempt::Stale),
             Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// What a person's step on a stored instance consists of.
+pub(super) struct Act {
+    pub event: Event,
+    /// The data the step runs on: the stored data, with the person's edits.
+    pub data: Value,
+    pub actor: Option<Actor>,
+    /// The task the step decides, which must still be open.
+    pub decided_task: Option<String>,
+    /// The audit row of an admin's operation, written with the step.
+    pub audit: Option<StepAudit>,
+}
+
+impl Act {
+    pub fn new(event: Event, data: Value) -> Act {
+        Act {
+            event,
+            data,
+            actor: None,
+            decided_task: None,
+            audit: None,
         }
     }
 }
@@ -331,6 +369,7 @@ fn parse_action(request: &DecideRequest) -> RuntimeResult<Action> {
         "submit" => Action::Submit,
         "withdraw" => Action::Withdraw,
         "return" => Action::ReturnTo { node: to()? },
+        "return_to_submitter" => Action::ReturnToSubmitter,
         "transfer" => Action::Transfer { to: to()? },
         "add_signer" => Action::AddSigner {
             user: to()?,
@@ -341,15 +380,17 @@ fn parse_action(request: &DecideRequest) -> RuntimeResult<Action> {
                 problems: vec![problem(
                     "/action",
                     "enum",
-                    "操作须为 approve、reject、submit、withdraw、return、transfer 或 add_signer",
-                    "action must be approve, reject, submit, withdraw, return, transfer or add_signer",
+                    "操作须为 approve、reject、submit、withdraw、return、return_to_submitter、\
+                     transfer 或 add_signer",
+                    "action must be approve, reject, submit, withdraw, return, \
+                     return_to_submitter, transfer or add_signer",
                 )],
             });
         }
     })
 }
 
-fn checked_comment(comment: Option<&str>) -> RuntimeResult<Option<String>> {
+pub(super) fn checked_comment(comment: Option<&str>) -> RuntimeResult<Option<String>> {
     let comment = comment.map(str::trim).filter(|c| !c.is_empty());
     if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
         return Err(RuntimeError::Invalid {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::context::{RecordFacts, StepContext};
-use super::engine_error;
+use super::refusals::engine_error;
 use super::write::{self, Actor, Built, WriteInput};
 use crate::RuntimeResult;
 

@@ -2,18 +2,18 @@
 //! show it, a record's timeline, and notifications. Lists page by keyset (`after` = the last
 //! id of the previous page) and never count, except a user's unread messages.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use formwork_model::{NodeKind, Text};
 use formwork_process::{CompiledProcess, State};
 use formwork_store::{
-    HistoryRow, Instance, InstanceId, Notification, NotificationId, NotificationQuery, Record,
-    RecordId, Task, TaskBox, TaskId, TaskQuery, TaskStatus, UserId,
+    Instance, InstanceId, Notification, NotificationId, NotificationQuery, Record, RecordId, Task,
+    TaskBox, TaskId, TaskKind, TaskQuery, TaskStatus, UserId,
 };
 use serde_json::Value;
-use time::OffsetDateTime;
 
+use super::timeline::Timeline;
 use crate::directory::Directory;
 use crate::policy::Caller;
 use crate::policy::fields::{FieldAccess, shown_fields, without_hidden};
@@ -109,31 +109,6 @@ pub struct TaskDetail {
     pub timeline: Timeline,
 }
 
-/// A record's process history, oldest first, and who it waits for now.
-#[derive(Debug, Clone)]
-pub struct Timeline {
-    pub instance: Instance,
-    pub process_name: Text,
-    pub entries: Vec<TimelineEntry>,
-    /// Open tasks, oldest first.
-    pub waiting: Vec<(Task, Option<UserBrief>, NodeView)>,
-}
-
-/// One row of a timeline.
-#[derive(Debug, Clone)]
-pub struct TimelineEntry {
-    pub at: OffsetDateTime,
-    pub actor: Option<UserBrief>,
-    pub node: Option<NodeView>,
-    /// What happened, e.g. `decided`, `returned`, `step_completed`, `ended` (the engine's
-    /// history action).
-    pub action: String,
-    pub comment: Option<String>,
-    pub detail: Value,
-    /// How long the task the row closed was open, in seconds.
-    pub duration_secs: Option<i64>,
-}
-
 /// One page of notifications, newest first, and the unread count.
 #[derive(Debug, Clone)]
 pub struct NotificationPage {
@@ -146,15 +121,19 @@ pub struct NotificationPage {
 type InboxRow = (InstanceId, Option<Task>, Option<Notification>);
 
 /// Someone as a page shows them, from the directory; `None` for an id it does not know.
-fn brief(dir: &Directory, id: &UserId) -> Option<UserBrief> {
-    dir.user(id).map(|u| UserBrief {
+pub(super) fn brief(dir: &Directory, id: &UserId) -> Option<UserBrief> {
+    dir.user(id).map(account_brief)
+}
+
+pub(super) fn account_brief(u: &crate::Account) -> UserBrief {
+    UserBrief {
         id: u.id.clone(),
         username: u.username.clone(),
         display_name: u.display_name.clone(),
-    })
+    }
 }
 
-fn node_view(process: &CompiledProcess, id: &str) -> NodeView {
+pub(super) fn node_view(process: &CompiledProcess, id: &str) -> NodeView {
     let node = process.node(id);
     NodeView {
         id: id.to_owned(),
@@ -313,26 +292,41 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::Internal(format!("no node {}", task.node_id)))?;
         let form = loaded.form()?;
         let keys = form.def().field_keys();
-        let fields = shown_fields(node_def, &keys);
         let mut record = loaded.record.clone();
-        record.data = without_hidden(node_def, &record.data);
+        // A record returned to its submitter is theirs to revise as a whole.
+        let fields = if task.kind == TaskKind::Resubmit {
+            keys.iter()
+                .map(|k| ((*k).to_owned(), FieldAccess::Editable))
+                .collect()
+        } else {
+            record.data = without_hidden(node_def, &record.data);
+            shown_fields(node_def, &keys)
+        };
         let open = task.status == TaskStatus::Open;
+        let resubmit = task.kind == TaskKind::Resubmit;
         let actions = if !open {
             Vec::new()
+        } else if resubmit {
+            vec!["submit", "withdraw"]
         } else if matches!(node_def.kind, NodeKind::Fill(_)) {
             vec!["submit", "withdraw", "return", "transfer"]
         } else {
-            vec!["approve", "reject", "return", "transfer", "add_signer"]
+            vec![
+                "approve",
+                "reject",
+                "return_to_submitter",
+                "return",
+                "transfer",
+                "add_signer",
+            ]
         };
-        let return_to = if open {
+        let return_to = if open && !resubmit {
             returnable(&process, &loaded.state, &task.node_id)
         } else {
             Vec::new()
         };
-        let dir = self.directory().await?;
-        let timeline = self
-            .timeline_of(&dir, &process, loaded.instance.clone())
-            .await?;
+        let dir = loaded.dir.clone();
+        let timeline = self.timeline_of(&loaded).await?;
         Ok(TaskDetail {
             node: node_view(&process, &task.node_id),
             process_name: process.def().name.clone(),
@@ -345,85 +339,6 @@ impl Runtime {
             actions,
             return_to,
             timeline,
-        })
-    }
-
-    /// The process timeline of a record: for whoever may read the record, or has (had) a
-    /// task on it. `None` when the record has no process.
-    pub async fn record_timeline(
-        &self,
-        caller: &Caller,
-        record_id: &RecordId,
-    ) -> RuntimeResult<Option<Timeline>> {
-        let readable = match self.read_record(caller, record_id).await {
-            Ok(record) => Some(record),
-            Err(RuntimeError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let not_found = || RuntimeError::NotFound(format!("record {record_id}"));
-        let instance = match self.store.instance_for_record(record_id).await? {
-            Some(i) => i,
-            None if readable.is_some() => return Ok(None),
-            None => return Err(not_found()),
-        };
-        if readable.is_none() {
-            let tasks = self.store.tasks_of_instance(&instance.id).await?;
-            if !tasks.iter().any(|t| t.assignee_id == caller.user.id) {
-                return Err(not_found());
-            }
-        }
-        let app = self
-            .app_version(&instance.app_id, instance.app_version)
-            .await?;
-        let process = app.process(&instance.process_id)?.clone();
-        let dir = self.directory().await?;
-        Ok(Some(self.timeline_of(&dir, &process, instance).await?))
-    }
-
-    async fn timeline_of(
-        &self,
-        dir: &Directory,
-        process: &CompiledProcess,
-        instance: Instance,
-    ) -> RuntimeResult<Timeline> {
-        let rows: Vec<HistoryRow> = self.store.instance_history(&instance.id).await?;
-        let tasks = self.store.tasks_of_instance(&instance.id).await?;
-        let by_key: HashMap<&str, &Task> = tasks.iter().map(|t| (t.key.as_str(), t)).collect();
-        let mut entries = Vec::with_capacity(rows.len());
-        for row in rows {
-            let actor = match &row.actor {
-                Some(id) => brief(dir, id),
-                None => None,
-            };
-            let duration_secs = match row.action.as_str() {
-                "decided" | "returned" | "transferred" | "signer_added" => row
-                    .detail
-                    .get("task")
-                    .and_then(Value::as_str)
-                    .and_then(|k| by_key.get(k))
-                    .and_then(|t| Some((t.decided_at? - t.created_at).whole_seconds())),
-                _ => None,
-            };
-            entries.push(TimelineEntry {
-                at: row.at,
-                actor,
-                node: row.node_id.as_deref().map(|n| node_view(process, n)),
-                action: row.action,
-                comment: row.comment,
-                detail: row.detail,
-                duration_secs,
-            });
-        }
-        let mut waiting = Vec::new();
-        for task in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
-            let who = brief(dir, &task.assignee_id);
-            waiting.push((task.clone(), who, node_view(process, &task.node_id)));
-        }
-        Ok(Timeline {
-            process_name: process.def().name.clone(),
-            instance,
-            entries,
-            waiting,
         })
     }
 
@@ -508,7 +423,7 @@ fn returnable(process: &CompiledProcess, state: &State, at: &str) -> Vec<NodeVie
 }
 
 /// The record's first text field in form order, unless hidden at `node`.
-fn title(
+pub(super) fn title(
     app: &CompiledApp,
     record: &Record,
     node: Option<&formwork_model::NodeDef>,

@@ -1,14 +1,14 @@
-//! The engine's effects as rows: one [`StepWrite`] per step, with usernames turned into user
-//! ids, timeline entries and messages worded as data (texts come from the message catalog),
-//! and the record's new status and data.
+//! The engine's effects as rows: one [`StepWrite`] per step, with timeline entries and
+//! messages worded as data (texts come from the message catalog), and the record's new status
+//! and data. The engine names people by user id, as the tables do.
 
 use std::collections::HashMap;
 
 use formwork_forms::field_diff;
 use formwork_model::Outcome;
 use formwork_process::{
-    CancelReason, CompiledProcess, Effect, HistoryEntry, NotifyKind, State, Status, TaskOutcome,
-    TimerKind,
+    CancelReason, CompiledProcess, Effect, HistoryEntry, NotifyKind, State, Status, StopReason,
+    TaskKind, TaskOutcome, TimerKind,
 };
 use formwork_store::{
     AppId, InstanceId, InstanceStatus, NewHistory, NewJob, NewNotification, NewTask, NewTimer,
@@ -24,7 +24,7 @@ use crate::directory::Directory;
 /// The person whose action this step applies, and what they said.
 #[derive(Debug, Clone)]
 pub(crate) struct Actor {
-    pub username: String,
+    pub user_id: UserId,
     pub comment: Option<String>,
 }
 
@@ -72,11 +72,14 @@ pub(crate) fn build(
         instance_status(&input.next.status),
     );
     write.expected_version = input.expected_version;
+    if let Status::Stopped { node, .. } = &input.next.status {
+        write.stopped_node = Some(node.clone());
+    }
     write.decided_task = input.decided_task.clone();
     write.fired_timer = input.fired_timer.clone();
     write.at = Some(input.now);
     let mut builder = Builder {
-        ids: Ids(dir),
+        dir,
         task_ids: input.task_ids.clone(),
         write,
         data: input.data.clone(),
@@ -91,7 +94,7 @@ pub(crate) fn build(
 
 /// A step's rows as its effects are applied one by one.
 struct Builder<'a, 'i> {
-    ids: Ids<'a>,
+    dir: &'a Directory,
     /// Task ids by key: the instance's existing tasks and those this step creates.
     task_ids: HashMap<String, TaskId>,
     write: StepWrite,
@@ -108,8 +111,10 @@ impl Builder<'_, '_> {
                 key,
                 node,
                 assignee,
+                round,
+                kind,
                 due_at,
-            } => self.create_task(key.0, node, &assignee, due_at)?,
+            } => self.create_task(key.0, node, &assignee, (round, kind), due_at)?,
             Effect::CancelTask { key, reason } => self.write.tasks_closed.push(TaskClose {
                 key: key.0,
                 status: TaskStatus::Cancelled,
@@ -119,7 +124,7 @@ impl Builder<'_, '_> {
             }),
             Effect::CompleteTask { key, outcome, by } => self.complete_task(key.0, outcome, by)?,
             Effect::Notify { user, kind } => {
-                let user_id = self.ids.of(&user)?;
+                let user_id = user_id(&user)?;
                 let (kind, payload) = notify_payload(self.input.process, &kind, &self.task_ids);
                 self.write.notifications.push(NewNotification {
                     user_id,
@@ -141,11 +146,11 @@ impl Builder<'_, '_> {
                 }
             }
             Effect::History(entry) => {
-                let row = history_row(&self.ids, entry, self.input.actor)?;
+                let row = history_row(entry, self.input.actor)?;
                 self.write.history.push(row);
             }
             Effect::Ended { outcome } => self.ended = Some(outcome),
-            Effect::Stopped { .. } => {}
+            Effect::Stopped { node, reason } => self.tell_admins(&node, reason),
         }
         Ok(())
     }
@@ -156,10 +161,11 @@ impl Builder<'_, '_> {
         key: String,
         node: String,
         assignee: &str,
+        (round, kind): (u32, TaskKind),
         due_at: Option<OffsetDateTime>,
     ) -> RuntimeResult<()> {
         let id = TaskId::new();
-        let assignee_id = self.ids.of(assignee)?;
+        let assignee_id = user_id(assignee)?;
         self.task_ids.insert(key.clone(), id.clone());
         self.write.notifications.push(NewNotification {
             user_id: assignee_id.clone(),
@@ -169,6 +175,7 @@ impl Builder<'_, '_> {
                 "node": node,
                 "node_name": node_name(self.input.process, &node),
                 "due_at": due_at.and_then(|t| t.format(&Rfc3339).ok()),
+                "kind": store_kind(kind).as_str(),
             }),
         });
         self.write.tasks_created.push(NewTask {
@@ -176,9 +183,30 @@ impl Builder<'_, '_> {
             key,
             node_id: node,
             assignee_id,
+            round: i64::from(round),
+            kind: store_kind(kind),
             due_at,
         });
         Ok(())
+    }
+
+    /// A stopped instance waits for an admin: every active admin hears of it.
+    fn tell_admins(&mut self, node: &str, reason: StopReason) {
+        let reason = match serde_json::to_value(reason) {
+            Ok(Value::String(r)) => r,
+            _ => String::new(),
+        };
+        for admin in self.dir.admins() {
+            self.write.notifications.push(NewNotification {
+                user_id: admin.id.clone(),
+                kind: "stopped".into(),
+                payload: json!({
+                    "node": node,
+                    "node_name": node_name(self.input.process, node),
+                    "reason": reason,
+                }),
+            });
+        }
     }
 
     /// A task closed by whoever acted on it (with their comment on the decided task).
@@ -188,7 +216,7 @@ impl Builder<'_, '_> {
         outcome: TaskOutcome,
         by: Option<String>,
     ) -> RuntimeResult<()> {
-        let by = by.map(|u| self.ids.of(&u)).transpose()?;
+        let by = by.map(|u| user_id(&u)).transpose()?;
         let input = self.input;
         let comment = input
             .actor
@@ -247,36 +275,17 @@ impl Builder<'_, '_> {
     }
 }
 
-/// Usernames to user ids, through the step's directory.
-struct Ids<'a>(&'a Directory);
-
-impl Ids<'_> {
-    /// The user id of `username`, whom the step names; an unknown user is an error the caller
-    /// could not have avoided (a package naming a missing user).
-    fn of(&self, username: &str) -> RuntimeResult<UserId> {
-        self.0
-            .by_username(username)
-            .map(|u| u.id.clone())
-            .ok_or_else(|| {
-                crate::RuntimeError::Internal(format!(
-                    "user `{username}` named by the process does not exist"
-                ))
-            })
-    }
+/// A user id the engine names; anything else is a bug of the step, not the caller's fault.
+fn user_id(id: &str) -> RuntimeResult<UserId> {
+    UserId::parse(id)
+        .map_err(|e| crate::RuntimeError::Internal(format!("the process named a user: {e}")))
 }
 
-fn history_row(
-    ids: &Ids<'_>,
-    entry: HistoryEntry,
-    actor: Option<&Actor>,
-) -> RuntimeResult<NewHistory> {
-    let comment = match (&entry.actor, actor) {
-        (Some(who), Some(a)) if *who == a.username => a.comment.clone(),
+fn history_row(entry: HistoryEntry, actor: Option<&Actor>) -> RuntimeResult<NewHistory> {
+    let actor_id = entry.actor.as_deref().map(user_id).transpose()?;
+    let comment = match (&actor_id, actor) {
+        (Some(who), Some(a)) if *who == a.user_id => a.comment.clone(),
         _ => None,
-    };
-    let actor_id = match &entry.actor {
-        Some(u) => Some(ids.of(u)?),
-        None => None,
     };
     let (action, detail) = match serde_json::to_value(&entry.action) {
         Ok(Value::Object(mut map)) => {
@@ -350,6 +359,7 @@ fn task_action(outcome: TaskOutcome) -> TaskAction {
         TaskOutcome::SignerAddedBefore => TaskAction::AddSigner,
         TaskOutcome::AutoApproved => TaskAction::AutoApprove,
         TaskOutcome::AutoRejected => TaskAction::AutoReject,
+        TaskOutcome::ReturnedToSubmitter => TaskAction::ReturnToSubmitter,
     }
 }
 
@@ -358,6 +368,10 @@ fn cancel_reason(reason: CancelReason) -> TaskAction {
         CancelReason::StepDecided => TaskAction::StepDecided,
         CancelReason::Returned => TaskAction::Returned,
         CancelReason::BranchAbandoned => TaskAction::BranchAbandoned,
+        CancelReason::Superseded => TaskAction::Superseded,
+        CancelReason::JoinSatisfied => TaskAction::JoinSatisfied,
+        CancelReason::TimedOut => TaskAction::TimedOut,
+        CancelReason::Moved => TaskAction::Moved,
         CancelReason::Reassigned => TaskAction::Reassigned,
         CancelReason::InstanceEnded => TaskAction::InstanceEnded,
         CancelReason::InstanceStopped => TaskAction::InstanceStopped,
@@ -368,6 +382,14 @@ fn timer_kind(kind: TimerKind) -> &'static str {
     match kind {
         TimerKind::Reminder => "reminder",
         TimerKind::Escalation => "escalation",
+        TimerKind::Timeout => "timeout",
         TimerKind::WaitEnd => "wait",
+    }
+}
+
+fn store_kind(kind: TaskKind) -> formwork_store::TaskKind {
+    match kind {
+        TaskKind::Step => formwork_store::TaskKind::Step,
+        TaskKind::Resubmit => formwork_store::TaskKind::Resubmit,
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod process_conformance;
+mod process_rounds;
 mod record_conformance;
 mod record_scale;
 mod store_conformance;

@@ -8,7 +8,8 @@ use anyhow::{Context as _, bail, ensure};
 use formwork_store::{
     AppId, Inserted, Instance, InstanceId, InstanceStatus, NewHistory, NewInstance, NewJob,
     NewNotification, NewTask, NewTimer, ProcessId, Record, RecordStatus, StepWrite, Store,
-    StoreError, StoreResult, TaskAction, TaskBox, TaskClose, TaskId, TaskQuery, TaskStatus, User,
+    StoreError, StoreResult, TaskAction, TaskBox, TaskClose, TaskId, TaskKind, TaskQuery,
+    TaskStatus, User,
 };
 use formwork_testkit::fixtures::{
     actor, app_id, missing, new_draft, new_record, new_user, notifications, package, record_update,
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-type Db = Arc<dyn Store>;
+pub(crate) type Db = Arc<dyn Store>;
 
 const APP: &str = "projects";
 
@@ -27,13 +28,13 @@ fn app() -> AppId {
 }
 const T0: OffsetDateTime = datetime!(2026-11-23 09:00 UTC);
 
-struct World {
-    alice: User,
-    bob: User,
-    carol: User,
+pub(crate) struct World {
+    pub alice: User,
+    pub bob: User,
+    pub carol: User,
 }
 
-async fn world(store: &Db) -> anyhow::Result<World> {
+pub(crate) async fn world(store: &Db) -> anyhow::Result<World> {
     let mut users = Vec::new();
     for name in ["alice", "bob", "carol"] {
         users.push(store.create_user(new_user(name), None).await?);
@@ -49,12 +50,14 @@ async fn world(store: &Db) -> anyhow::Result<World> {
     Ok(World { alice, bob, carol })
 }
 
-fn task(key: &str, node: &str, assignee: &User) -> NewTask {
+pub(crate) fn task(key: &str, node: &str, assignee: &User) -> NewTask {
     NewTask {
         id: TaskId::new(),
         key: key.to_owned(),
         node_id: node.to_owned(),
         assignee_id: assignee.id.clone(),
+        round: 1,
+        kind: TaskKind::Step,
         due_at: None,
     }
 }
@@ -80,7 +83,7 @@ fn close(key: &str, by: &User) -> TaskClose {
 }
 
 /// A record of `owner` whose process starts with one open task per `(key, assignee)`.
-async fn started(
+pub(crate) async fn started(
     store: &Db,
     owner: &User,
     tasks: &[(&str, &User)],
@@ -120,7 +123,7 @@ async fn started(
 }
 
 /// A step on `instance` computed from `version`.
-fn step(instance: &Instance, version: i64) -> StepWrite {
+pub(crate) fn step(instance: &Instance, version: i64) -> StepWrite {
     let mut step = StepWrite::new(
         instance.id.clone(),
         json!({"status": {"state": "running"}, "seq": version}),
@@ -131,7 +134,7 @@ fn step(instance: &Instance, version: i64) -> StepWrite {
     step
 }
 
-fn is_conflict<T: std::fmt::Debug>(r: &StoreResult<T>) -> bool {
+pub(crate) fn is_conflict<T: std::fmt::Debug>(r: &StoreResult<T>) -> bool {
     matches!(r, Err(StoreError::Conflict(_)))
 }
 

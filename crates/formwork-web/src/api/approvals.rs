@@ -35,16 +35,19 @@ pub async fn timeline(
     Ok(Json(TimelineResponse::new(timeline, lang)))
 }
 
-/// The submitter takes the record back; allowed until someone has decided on it.
+/// The submitter takes the record back; allowed until someone has decided on it, and at any
+/// time once the process stopped (an error in its package), so the record is never stuck.
 #[utoipa::path(post, path = "/api/v1/records/{id}/withdraw", tag = "records",
     params(("id" = String, Path)),
     request_body(content = WithdrawBody, description = "An optional comment"),
     responses(
         (status = 200, body = InstanceResponse),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the submitter", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "The process has ended", body = ErrorBody),
-        (status = 422, description = "Someone has decided already", body = ErrorBody),
+        (status = 409, description = "`already_decided`: someone has acted on it; `process_not_running`: it has ended; `no_process`", body = ErrorBody),
+        (status = 422, description = "The comment is too long", body = ErrorBody),
     ))]
 pub async fn withdraw(
     State(state): State<AppState>,

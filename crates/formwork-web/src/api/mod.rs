@@ -4,6 +4,8 @@ pub mod approvals;
 pub mod apps;
 pub mod body;
 pub mod files;
+pub mod instance_types;
+pub mod instances;
 pub mod notifications;
 pub mod records;
 pub mod session;
@@ -28,7 +30,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "tasks"), (name = "notifications"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "tasks"), (name = "instances"), (name = "notifications"))
 )]
 struct ApiDoc;
 
@@ -56,6 +58,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tasks::get))
         .routes(routes!(tasks::decide))
         .routes(routes!(tasks::batch_decide))
+        .routes(routes!(instances::list))
+        .routes(routes!(instances::get))
+        .routes(routes!(instances::cancel))
+        .routes(routes!(instances::retry))
+        .routes(routes!(instances::move_to))
+        .routes(routes!(instances::reassign))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread_count))
         .routes(routes!(notifications::mark_read))

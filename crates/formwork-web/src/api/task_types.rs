@@ -70,11 +70,18 @@ pub struct TaskResponse {
     pub node_id: String,
     /// User id of the assignee.
     pub assignee: String,
+    /// Which entry into the step the task belongs to (returns and loops start new rounds).
+    pub round: i64,
+    /// `step`, or `resubmit` when the record was returned to its submitter to revise and
+    /// submit again (only `submit` and `withdraw` then).
+    pub kind: String,
     /// `open`, `done` or `cancelled`.
     pub status: String,
-    /// What closed it: `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer`,
-    /// `add_signer`, `auto_approve`, `auto_reject`, or why it was cancelled
-    /// (`step_decided`, `returned`, `branch_abandoned`, `reassigned`, `instance_ended`, …).
+    /// What closed it: `approve`, `reject`, `submit`, `withdraw`, `return`,
+    /// `return_to_submitter`, `transfer`, `add_signer`, `auto_approve`, `auto_reject`, or why it
+    /// was cancelled (`step_decided`, `returned`, `branch_abandoned`, `superseded`,
+    /// `join_satisfied`, `timed_out`, `moved`, `reassigned`, `instance_ended`,
+    /// `instance_stopped`).
     pub action: Option<String>,
     pub comment: Option<String>,
     /// User id of whoever closed it by acting.
@@ -98,6 +105,8 @@ impl From<Task> for TaskResponse {
             record_id: t.record_id.into(),
             node_id: t.node_id,
             assignee: t.assignee_id.into(),
+            round: t.round,
+            kind: t.kind.into(),
             status: t.status.into(),
             action: t.action.map(Into::into),
             comment: t.comment,
@@ -117,7 +126,8 @@ pub struct InstanceResponse {
     pub app: String,
     pub process: String,
     pub app_version: i64,
-    /// `running`, `approved`, `rejected`, `withdrawn`, `completed` or `stopped`.
+    /// `running`, `approved`, `rejected`, `withdrawn`, `completed` or `stopped` (an error in
+    /// the package stopped it; an admin cancels, retries or moves it).
     pub status: String,
     /// Increments on every step.
     pub version: i64,
@@ -148,7 +158,8 @@ impl From<Instance> for InstanceResponse {
 /// What to do with a task.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DecideBody {
-    /// `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer` or `add_signer`.
+    /// `approve`, `reject`, `submit`, `withdraw`, `return`, `return_to_submitter`, `transfer`
+    /// or `add_signer`.
     pub action: String,
     pub comment: Option<String>,
     /// Changes to fields the step may edit (with `approve` or `submit`).
@@ -234,6 +245,20 @@ pub struct RecordBrief {
     pub created_at: OffsetDateTime,
 }
 
+impl RecordBrief {
+    pub fn new(r: formwork_runtime::Record, title: Option<String>) -> Self {
+        Self {
+            id: r.id.into(),
+            app: r.app_id.into(),
+            form: r.form_id.into(),
+            number: r.number,
+            status: r.status.into(),
+            title,
+            created_at: r.created_at,
+        }
+    }
+}
+
 /// One entry of an inbox box.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InboxItemResponse {
@@ -250,22 +275,13 @@ pub struct InboxItemResponse {
 
 impl InboxItemResponse {
     pub fn new(item: InboxItem, lang: Lang) -> Self {
-        let r = item.record;
         Self {
             task: item.task.map(Into::into),
             notification: item.notification.map(Into::into),
             node: item.node.map(|n| NodeRef::new(n, lang)),
             process_name: text(&item.process_name, lang),
             instance: item.instance.into(),
-            record: RecordBrief {
-                id: r.id.into(),
-                app: r.app_id.into(),
-                form: r.form_id.into(),
-                number: r.number,
-                status: r.status.into(),
-                title: item.title,
-                created_at: r.created_at,
-            },
+            record: RecordBrief::new(item.record, item.title),
             submitter: item.submitter.map(Into::into),
         }
     }
@@ -287,11 +303,14 @@ pub struct TimelineEntryResponse {
     /// Who acted; absent when the process did.
     pub actor: Option<UserRef>,
     pub node: Option<NodeRef>,
-    /// `started`, `condition_taken`, `decided`, `returned`, `transferred`, `signer_added`,
-    /// `step_completed`, `cc_sent`, `reminded`, `escalated`, `ended`, `stopped`, …
+    /// `started`, `condition_taken`, `decided`, `returned`, `returned_to_submitter`,
+    /// `resubmitted`, `transferred`, `signer_added`, `step_completed`, `cc_sent`, `reminded`,
+    /// `escalated`, `nobody_resolved`, `branch_cancelled`, `timed_out`, `cancelled`,
+    /// `retried`, `moved`, `reassigned`, `ended`, `stopped`, …
     pub action: String,
     pub comment: Option<String>,
-    /// The action's particulars, e.g. `{"task": …, "outcome": "approved"}`.
+    /// The action's particulars, e.g. `{"task": …, "outcome": "approved"}`. People are named
+    /// by user id (by username in entries written before 0.2); `people` names them.
     #[schema(value_type = Object)]
     pub detail: Value,
     /// How long the task this row closed was open, in seconds.
@@ -327,6 +346,9 @@ pub struct TimelineResponse {
     pub process_name: String,
     pub entries: Vec<TimelineEntryResponse>,
     pub waiting: Vec<WaitingResponse>,
+    /// The people the entries' details name, keyed by the text a detail holds (a user id,
+    /// or a username in older entries).
+    pub people: BTreeMap<String, UserRef>,
 }
 
 impl TimelineResponse {
@@ -348,6 +370,7 @@ impl TimelineResponse {
                     node: NodeRef::new(node, lang),
                 })
                 .collect(),
+            people: t.people.into_iter().map(|(k, u)| (k, u.into())).collect(),
         }
     }
 }
@@ -409,7 +432,8 @@ impl TaskDetailResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationResponse {
     pub id: String,
-    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`.
+    /// `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`, or `stopped` (to admins: a
+    /// process stopped and waits for one of them).
     pub kind: String,
     /// The particulars, always with `instance_id` and `record_id`; `task_id` where a task
     /// is meant.

@@ -122,15 +122,21 @@ pub async fn get(
 ///
 /// `approve` / `reject` at an approval, `submit` / `withdraw` at a fill step, anywhere
 /// `return` (`to` = an earlier step id) and `transfer` (`to` = a username), at an approval
-/// `add_signer` (`to` = a username, `before` to have them sign first). `data` changes fields
-/// the step lets the caller edit, with `approve` or `submit`.
+/// `return_to_submitter` (退回发起人: back to the submitter to revise and resubmit, unlike
+/// `reject`, which follows the reject route or ends the process) and `add_signer` (`to` = a
+/// username, `before` to have them sign first). A `resubmit` task (the record returned to its
+/// submitter) takes `submit` with the whole form's changes in `data`, or `withdraw`. `data`
+/// changes fields the step lets the caller edit, with `approve` or `submit`.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/decide", tag = "tasks",
     params(("id" = String, Path)),
     request_body = DecideBody,
     responses(
         (status = 200, body = DecideResponse),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such task of the caller's", body = ErrorBody),
-        (status = 409, description = "The task is already decided", body = ErrorBody),
+        (status = 409, description = "`task_handled`: the task was handled already (「该待办已被处理」); `process_not_running`; `process_busy`", body = ErrorBody),
+        (status = 415, description = "The body is not sent as JSON", body = ErrorBody),
         (status = 422, description = "Not allowed here, or field errors", body = ErrorBody),
     ))]
 pub async fn decide(

@@ -56,6 +56,7 @@ impl From<RuntimeError> for PageError {
             R::Forbidden => Self::status(StatusCode::FORBIDDEN, "forbidden"),
             R::NotFound(_) => Self::not_found(),
             R::Conflict(_) => Self::status(StatusCode::CONFLICT, "conflict"),
+            R::StateConflict { code, .. } => Self::status(StatusCode::CONFLICT, code),
             R::Stale(_) => Self::status(StatusCode::CONFLICT, "precondition_failed"),
             R::InvalidCredentials => Self::status(StatusCode::UNAUTHORIZED, "invalid_credentials"),
             R::Throttled { .. } => Self::status(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),

@@ -90,6 +90,24 @@ pub(crate) async fn open_tasks(
     }
 }
 
+/// Whether any process stopped and waits for an admin (one row read); `false` when the
+/// question fails, which is logged.
+async fn stopped_processes(state: &AppState, caller: &Caller) -> bool {
+    let request = formwork_runtime::InstanceListRequest {
+        status: Some("stopped".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    let now = time::OffsetDateTime::now_utc();
+    match state.runtime.list_instances(caller, &request, now).await {
+        Ok(page) => !page.items.is_empty(),
+        Err(e) => {
+            tracing::warn!(error = %e, "stopped processes left out of the home page");
+            false
+        }
+    }
+}
+
 pub(crate) async fn index(
     State(state): State<AppState>,
     lang: Lang,
@@ -107,6 +125,11 @@ pub(crate) async fn index(
         cards.push(app_card(lang, app, in_app));
     }
     let designer = state.runtime.is_designer(&caller.user).await?;
+    let stopped = if caller.user.is_admin {
+        stopped_processes(&state, &caller).await
+    } else {
+        false
+    };
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
         "home.html",
@@ -115,6 +138,8 @@ pub(crate) async fn index(
             apps => data(&cards),
             tasks => tasks.map(|t| format::count(t.len())),
             designer,
+            admin => caller.user.is_admin,
+            stopped,
         },
     ))
 }

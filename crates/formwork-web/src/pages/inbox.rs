@@ -31,6 +31,7 @@ const CONFIRMED: &[&str] = &[
     "approve",
     "reject",
     "return",
+    "return_to_submitter",
     "transfer",
     "add_signer",
     "submit",
@@ -352,6 +353,7 @@ async fn confirmation(
 /// Why one decision did not land, for people.
 pub(crate) fn failure(lang: Lang, e: &RuntimeError) -> String {
     match e {
+        RuntimeError::StateConflict { code, .. } => lang.message(code, &[]),
         RuntimeError::Conflict(_) | RuntimeError::Stale(_) => lang.message("ui.task.conflict", &[]),
         RuntimeError::NotFound(_) => lang.message("not_found", &[]),
         RuntimeError::Forbidden => lang.message("forbidden", &[]),

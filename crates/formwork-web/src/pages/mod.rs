@@ -6,6 +6,8 @@
 //! always HTML-escaped; the server stays the authority on every rule and permission.
 
 mod about;
+mod admin_instance;
+mod admin_instances;
 mod app_home;
 mod assets;
 mod auth;
@@ -63,6 +65,11 @@ pub fn router() -> Router<AppState> {
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))
+        .route("/admin/instances", get(admin_instances::list))
+        .route(
+            "/admin/instances/{id}",
+            get(admin_instance::show).post(admin_instance::act),
+        )
         .layer(
             ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(

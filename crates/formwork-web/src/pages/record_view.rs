@@ -118,6 +118,10 @@ fn history_view(
         ),
         "record.update" => lang.message("ui.history.update", &[]),
         "record.delete" => lang.message("ui.history.delete", &[]),
+        // An admin's operation on the record's process (`processes::admin` in the runtime).
+        op @ ("process.cancel" | "process.retry" | "process.move" | "task.reassign") => {
+            lang.message(&format!("ui.history.{op}"), &[])
+        }
         other => other.to_owned(),
     };
     let changes = entry
@@ -327,6 +331,7 @@ pub(crate) async fn withdraw(
             .first()
             .map(|p| p.message.get(lang.tag()).to_owned())
             .unwrap_or_default(),
+        Err(RuntimeError::StateConflict { code, .. }) => lang.message(code, &[]),
         Err(RuntimeError::Conflict(_) | RuntimeError::Stale(_)) => lang.message("conflict", &[]),
         Err(e) => return Err(e.into()),
     };

@@ -57,6 +57,14 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/inbox.html"),
     ),
     ("task.html", include_str!("../../../../templates/task.html")),
+    (
+        "admin_instances.html",
+        include_str!("../../../../templates/admin_instances.html"),
+    ),
+    (
+        "admin_instance.html",
+        include_str!("../../../../templates/admin_instance.html"),
+    ),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -120,6 +128,7 @@ pub(crate) fn render(name: &str, chrome: &Chrome, page: Value) -> Response {
         context! {
             name => c.user.display_name.clone(),
             username => c.user.username.clone(),
+            admin => c.user.is_admin,
         }
     });
     let ctx = context! {

@@ -132,7 +132,7 @@ fn form_problems(problems: Vec<Problem>) -> Vec<Problem> {
 }
 
 /// A person named by username, or by their exact display name.
-async fn username(state: &AppState, typed: &str) -> Result<String, PageError> {
+pub(crate) async fn username(state: &AppState, typed: &str) -> Result<String, PageError> {
     let typed = typed.trim();
     if typed.is_empty() {
         return Ok(String::new());
@@ -175,20 +175,26 @@ async fn page(
     let return_to = return_choices(&detail, &draft, lang);
     let task = &detail.task;
     let closed = (!open).then(|| closed_note(task, lang));
-    let number = detail
-        .record
-        .number
+    let title = title(&desc, &detail.record.data);
+    // A form without numbering is named by its title.
+    let number = detail.record.number.clone();
+    let name = number
         .clone()
+        .or_else(|| title.clone())
         .unwrap_or_else(|| detail.record.id.to_string());
     let step = step_name(&detail.node, lang);
-    let more_open = matches!(draft.action.as_str(), "return" | "transfer" | "add_signer");
+    let more_open = matches!(
+        draft.action.as_str(),
+        "return" | "return_to_submitter" | "transfer" | "add_signer"
+    );
     let badge = super::home::open_tasks(state, caller)
         .await
         .map(|t| t.len())
         .filter(|n| *n > 0)
         .map(format::count);
     let timeline = TimelineView::new(&detail.timeline, lang, now);
-    let fill = detail.node.kind == "fill";
+    // A record returned to its submitter is reworked like a fill step, the whole form open.
+    let fill = detail.node.kind == "fill" || detail.task.kind == formwork_model::TaskKind::Resubmit;
     let sent_back = if fill { sent_back(&timeline) } else { None };
     let chrome = Chrome::new(lang, Some(caller), here);
     let mut response = render(
@@ -200,7 +206,8 @@ async fn page(
             task => task_summary(task, lang, now, fill),
             step,
             number,
-            title => title(&desc, &detail.record.data),
+            name,
+            title,
             process_name => detail.process_name.get(tag).to_owned(),
             submitter => detail.submitter.as_ref().map(|u| u.display_name.clone()),
             record_url => format!("/records/{}", detail.record.id),
@@ -379,6 +386,7 @@ fn permitted(actions: &[&str], may_return: bool) -> minijinja::Value {
         submit => has("submit"),
         withdraw => has("withdraw"),
         return => has("return") && may_return,
+        return_to_submitter => has("return_to_submitter"),
         transfer => has("transfer"),
         add_signer => has("add_signer"),
     }
@@ -508,7 +516,11 @@ pub(crate) async fn decide(
             let query = serde_urlencoded::to_string([("done", id.as_str())]).unwrap_or_default();
             return Ok(Redirect::to(&format!("/inbox?{query}")).into_response());
         }
-        Err(e @ (RuntimeError::Conflict(_) | RuntimeError::Stale(_))) => {
+        Err(
+            e @ (RuntimeError::Conflict(_)
+            | RuntimeError::StateConflict { .. }
+            | RuntimeError::Stale(_)),
+        ) => {
             draft.message = Some(failure(lang, &e));
             // The page shows the task as it is now: handled, without actions.
             let fresh = state.runtime.task_detail(&caller, &id).await?;

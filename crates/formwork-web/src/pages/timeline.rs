@@ -3,8 +3,9 @@
 //! the task and record pages and anything else that shows a process (the `timeline` macro of
 //! `approval.html` draws it).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use formwork_model::UserId;
 use formwork_runtime::{NodeView, Timeline, TimelineEntry, UserBrief};
 use serde::Serialize;
 use serde_json::Value;
@@ -52,11 +53,14 @@ pub(crate) struct TimelineView {
 /// Engine steps that only route the process; people do not need to read them.
 const ROUTING: &[&str] = &["condition_taken", "branches_started", "joined"];
 
-/// A step's name in `lang`, or its id when it has none.
+/// A step's name in `lang`; one without a name is called by its kind when that says enough
+/// (「发起」, 「结束」), else by its id.
 pub(crate) fn step_name(node: &NodeView, lang: Lang) -> String {
-    node.name
-        .as_ref()
-        .map_or_else(|| node.id.clone(), |n| n.get(lang.tag()).to_owned())
+    match (&node.name, node.kind) {
+        (Some(n), _) => n.get(lang.tag()).to_owned(),
+        (None, kind @ ("start" | "end")) => lang.message(&format!("ui.timeline.step.{kind}"), &[]),
+        (None, _) => node.id.clone(),
+    }
 }
 
 /// `secs` for people: 「不到 1 分钟」, 「45 分钟」, 「2 小时 5 分」, 「3 天 4 小时」.
@@ -86,6 +90,7 @@ pub(crate) fn task_action(lang: Lang, action: Option<&str>) -> String {
         "return" => "ui.action.return",
         "transfer" => "ui.action.transfer",
         "add_signer" => "ui.action.add_signer",
+        "return_to_submitter" => "ui.action.return_to_submitter",
         "auto_approve" => "flow.decided.auto_approved",
         "auto_reject" => "flow.decided.auto_rejected",
         other => return other.replace('_', " "),
@@ -103,6 +108,7 @@ const DECISIONS: &[&str] = &[
     "signer_added_before",
     "auto_approved",
     "auto_rejected",
+    "returned_to_submitter",
 ];
 const OUTCOMES: &[&str] = &[
     "approved",
@@ -110,6 +116,7 @@ const OUTCOMES: &[&str] = &[
     "submitted",
     "withdrawn",
     "completed",
+    "timed_out",
 ];
 const FLOW_ACTIONS: &[&str] = &[
     "started",
@@ -129,30 +136,36 @@ const FLOW_ACTIONS: &[&str] = &[
     "decided",
     "step_completed",
     "ended",
+    "branch_ended",
+    "timed_out",
+    "returned_to_submitter",
+    "resubmitted",
+    "retried",
 ];
 
-/// Names people by username, from everyone the timeline mentions.
-struct Names(HashMap<String, String>);
+/// Cancel reasons a `branch_cancelled` row words on its own.
+const BRANCH_REASONS: &[&str] = &["superseded", "join_satisfied", "returned"];
 
-impl Names {
-    fn of(t: &Timeline) -> Names {
-        let briefs = t
-            .entries
-            .iter()
-            .filter_map(|e| e.actor.as_ref())
-            .chain(t.waiting.iter().filter_map(|(_, who, _)| who.as_ref()));
-        Names(
-            briefs
-                .map(|u: &UserBrief| (u.username.clone(), u.display_name.clone()))
-                .collect(),
-        )
+/// Why a process stopped, worded on its own.
+const STOP_REASONS: &[&str] = &["nobody_to_assign", "no_route", "loop_detected"];
+
+/// Names the people entries' details hold: by user id, or by the username older entries hold.
+struct Names<'t>(&'t BTreeMap<String, UserBrief>);
+
+impl Names<'_> {
+    fn get(&self, stored: &str) -> String {
+        self.0
+            .get(stored)
+            .map_or_else(|| stored.to_owned(), |u| u.display_name.clone())
     }
 
-    fn get(&self, username: &str) -> String {
-        self.0
-            .get(username)
-            .cloned()
-            .unwrap_or_else(|| username.to_owned())
+    fn list(&self, stored: &[Value]) -> String {
+        let names: Vec<String> = stored
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|s| self.get(s))
+            .collect();
+        names.join("、")
     }
 }
 
@@ -161,34 +174,31 @@ fn action_label(
     lang: Lang,
     e: &TimelineEntry,
     steps: &HashMap<String, String>,
-    names: &Names,
+    names: &Names<'_>,
+    submitter: Option<&UserId>,
 ) -> String {
     let detail = &e.detail;
     let field = |k: &str| detail.get(k).and_then(Value::as_str).unwrap_or_default();
-    let outcome = field("outcome");
-    match e.action.as_str() {
-        "returned" if !field("to").is_empty() => {
-            let to = field("to");
-            let step = steps.get(to).cloned().unwrap_or_else(|| to.to_owned());
-            return lang.message("flow.returned_to", &[("step", &step)]);
-        }
-        "transferred" if !field("to").is_empty() => {
-            return lang.message("flow.transferred_to", &[("user", &names.get(field("to")))]);
-        }
-        "signer_added" if !field("user").is_empty() => {
-            let key = if detail.get("before").and_then(Value::as_bool) == Some(true) {
-                "flow.signer_added_before"
-            } else {
-                "flow.signer_added_after"
-            };
-            return lang.message(key, &[("user", &names.get(field("user")))]);
-        }
-        _ => {}
+    let step = |id: &str| steps.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    if let Some(text) = particular(lang, e, names, submitter) {
+        return text;
     }
+    let outcome = field("outcome");
     let key = match (e.action.as_str(), outcome) {
+        ("returned", _) if !field("to").is_empty() => {
+            return lang.message("flow.returned_to", &[("step", &step(field("to")))]);
+        }
+        ("moved", _) => return lang.message("flow.moved_to", &[("step", &step(field("to")))]),
         ("decided", o) if DECISIONS.contains(&o) => format!("flow.decided.{o}"),
         ("step_completed" | "ended", o) if OUTCOMES.contains(&o) => {
             format!("flow.{}.{o}", e.action)
+        }
+        ("cancelled", o) if matches!(o, "rejected" | "withdrawn") => format!("flow.cancelled.{o}"),
+        ("branch_cancelled", _) if BRANCH_REASONS.contains(&field("reason")) => {
+            format!("flow.branch_cancelled.{}", field("reason"))
+        }
+        ("stopped", _) if STOP_REASONS.contains(&field("reason")) => {
+            format!("flow.stopped.{}", field("reason"))
         }
         (a, _) if FLOW_ACTIONS.contains(&a) => format!("flow.{a}"),
         (a, _) => return a.replace('_', " "),
@@ -196,21 +206,86 @@ fn action_label(
     lang.message(&key, &[])
 }
 
+/// Rows that name people: transfers, reassignments, signers, copies, fallbacks, and the
+/// submitter taking back a stopped process.
+fn particular(
+    lang: Lang,
+    e: &TimelineEntry,
+    names: &Names<'_>,
+    submitter: Option<&UserId>,
+) -> Option<String> {
+    let detail = &e.detail;
+    let field = |k: &str| detail.get(k).and_then(Value::as_str).unwrap_or_default();
+    let person = |k: &str| names.get(field(k));
+    Some(match e.action.as_str() {
+        "transferred" if !field("to").is_empty() => {
+            lang.message("flow.transferred_to", &[("user", &person("to"))])
+        }
+        "reassigned" => lang.message(
+            "flow.reassigned_to",
+            &[("from", &person("from")), ("to", &person("to"))],
+        ),
+        "signer_added" if !field("user").is_empty() => {
+            let key = if detail.get("before").and_then(Value::as_bool) == Some(true) {
+                "flow.signer_added_before"
+            } else {
+                "flow.signer_added_after"
+            };
+            lang.message(key, &[("user", &person("user"))])
+        }
+        "cc_sent" => {
+            let users = detail.get("users").and_then(Value::as_array)?;
+            if users.is_empty() {
+                return None;
+            }
+            lang.message("flow.cc_sent_to", &[("users", &names.list(users))])
+        }
+        "nobody_resolved" => {
+            let fallback = detail.get("fallback")?;
+            match fallback.get("type").and_then(Value::as_str)? {
+                "user" => {
+                    let user = fallback.get("user").and_then(Value::as_str)?;
+                    lang.message("flow.nobody_resolved.user", &[("user", &names.get(user))])
+                }
+                kind @ ("skipped" | "stopped") => {
+                    lang.message(&format!("flow.nobody_resolved.{kind}"), &[])
+                }
+                _ => return None,
+            }
+        }
+        "cancelled" if submitter.is_some() && e.actor.as_ref().map(|a| &a.id) == submitter => {
+            lang.message("flow.cancelled.by_submitter", &[])
+        }
+        _ => return None,
+    })
+}
+
 fn tone(e: &TimelineEntry) -> &'static str {
     let outcome = e.detail.get("outcome").and_then(Value::as_str);
     match (e.action.as_str(), outcome) {
         (_, Some("approved" | "auto_approved" | "submitted" | "completed")) => "approved",
         (_, Some("rejected" | "auto_rejected")) => "rejected",
-        ("returned", _) | (_, Some("returned" | "withdrawn")) => "returned",
-        ("stopped", _) => "rejected",
+        ("returned" | "returned_to_submitter", _)
+        | (_, Some("returned" | "withdrawn" | "returned_to_submitter")) => "returned",
+        ("stopped" | "cancelled", _) => "rejected",
         _ => "neutral",
     }
 }
 
-/// Whether `e` only repeats the decision just before it: a single approver's 「同意」 is
-/// followed by 「本步骤通过」 in the same instant, which says nothing new.
+/// Whether `e` says nothing the rows around it do not: a single approver's 「同意」 is
+/// followed by 「本步骤通过」 in the same instant, 「未找到处理人」 whose fallback stopped the
+/// process is followed by the stop, which says why, and a cancellation is followed by the end.
 fn repeats(e: &TimelineEntry, previous: Option<&TimelineEntry>) -> bool {
+    if e.action == "nobody_resolved"
+        && e.detail.pointer("/fallback/type").and_then(Value::as_str) == Some("stopped")
+    {
+        return true;
+    }
     let Some(p) = previous else { return false };
+    // An admin's (or a submitter's) cancellation ends the process in the same step.
+    if e.action == "ended" && p.action == "cancelled" && e.at == p.at {
+        return true;
+    }
     let node = |x: &TimelineEntry| x.node.as_ref().map(|n| n.id.clone());
     e.action == "step_completed"
         && p.action == "decided"
@@ -221,7 +296,8 @@ fn repeats(e: &TimelineEntry, previous: Option<&TimelineEntry>) -> bool {
 
 impl TimelineView {
     pub fn new(t: &Timeline, lang: Lang, now: OffsetDateTime) -> TimelineView {
-        let names = Names::of(t);
+        let names = Names(&t.people);
+        let submitter = t.submitter.as_ref().map(|u| &u.id);
         let steps: HashMap<String, String> = t
             .entries
             .iter()
@@ -245,7 +321,7 @@ impl TimelineView {
                         .as_ref()
                         .map(|n| step_name(n, lang))
                         .unwrap_or_default(),
-                    action: action_label(lang, e, &steps, &names),
+                    action: action_label(lang, e, &steps, &names, submitter),
                     tone: tone(e),
                     comment: e.comment.clone().filter(|c| !c.trim().is_empty()),
                     took: e.duration_secs.map(|s| duration(lang, s)),
@@ -278,6 +354,7 @@ impl TimelineView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn durations_read_in_human_units() {
@@ -294,6 +371,94 @@ mod tests {
         assert_eq!(en(30), "under a minute");
         assert_eq!(en(2 * 3600 + 5 * 60), "2 h 5 min");
         assert_eq!(en(3 * 86_400 + 4 * 3600), "3 d 4 h");
+    }
+
+    fn entry(action: &str, actor: Option<&UserBrief>, detail: Value) -> TimelineEntry {
+        TimelineEntry {
+            at: OffsetDateTime::UNIX_EPOCH,
+            actor: actor.cloned(),
+            node: None,
+            action: action.to_owned(),
+            comment: None,
+            detail,
+            duration_secs: None,
+        }
+    }
+
+    fn brief(n: u32, username: &str, name: &str) -> UserBrief {
+        UserBrief {
+            id: UserId::parse(&format!("01900000-0000-7000-8000-{n:012}")).unwrap(),
+            username: username.to_owned(),
+            display_name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn new_process_events_read_as_sentences_naming_people_by_id() {
+        let (admin, owner, fin) = (
+            brief(1, "admin", "系统管理员"),
+            brief(2, "sales1", "张伟"),
+            brief(3, "finance", "周婷"),
+        );
+        let people: BTreeMap<String, UserBrief> = [
+            (admin.id.to_string(), admin.clone()),
+            (owner.id.to_string(), owner.clone()),
+            (fin.id.to_string(), fin.clone()),
+            ("finance".to_owned(), fin.clone()),
+        ]
+        .into_iter()
+        .collect();
+        let names = Names(&people);
+        let steps: HashMap<String, String> = [("b".to_owned(), "财务复核".to_owned())].into();
+        let said =
+            |lang: Lang, e: TimelineEntry| action_label(lang, &e, &steps, &names, Some(&owner.id));
+        let zh = Lang::ZhCn;
+        let reassigned = json!({"task": "a#1", "from": owner.id, "to": fin.id});
+        assert_eq!(
+            said(zh, entry("reassigned", Some(&admin), reassigned)),
+            "将待办由 张伟 改派给 周婷"
+        );
+        assert_eq!(
+            said(zh, entry("moved", Some(&admin), json!({"to": "b"}))),
+            "将流程移至「财务复核」"
+        );
+        let cancel = json!({"outcome": "rejected"});
+        assert_eq!(
+            said(zh, entry("cancelled", Some(&admin), cancel)),
+            "终止流程，结果为未通过"
+        );
+        let withdrew = json!({"outcome": "withdrawn"});
+        assert_eq!(
+            said(zh, entry("cancelled", Some(&owner), withdrew)),
+            "撤回申请"
+        );
+        let returned = json!({"task": "a#1", "outcome": "returned_to_submitter"});
+        assert_eq!(
+            said(zh, entry("decided", Some(&fin), returned)),
+            "退回发起人"
+        );
+        let stop = json!({"reason": "nobody_to_assign"});
+        assert_eq!(
+            said(zh, entry("stopped", None, stop)),
+            "流程停止：找不到处理人，等待管理员处理"
+        );
+        // An entry written before ids names people by username.
+        let old = json!({"fallback": {"type": "user", "user": "finance"}});
+        assert_eq!(
+            said(zh, entry("nobody_resolved", None, old)),
+            "未找到处理人，改由 周婷 处理"
+        );
+        let cc = json!({"users": [fin.id, owner.id]});
+        assert_eq!(said(zh, entry("cc_sent", None, cc)), "抄送 周婷、张伟");
+        let round = json!({"tasks": ["x2#4"], "reason": "superseded"});
+        assert_eq!(
+            said(Lang::En, entry("branch_cancelled", None, round)),
+            "a new round started; the branch's earlier tasks were cancelled"
+        );
+        assert_eq!(
+            said(zh, entry("retried", Some(&admin), json!({}))),
+            "重试此步骤"
+        );
     }
 
     #[test]

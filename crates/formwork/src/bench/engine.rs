@@ -4,9 +4,14 @@
 use std::time::Instant;
 
 use formwork_model::{AppDef, AssigneeDef, validate_package};
-use formwork_process::{CompiledProcess, Context, Event, State, step};
+use formwork_process::{CompiledProcess, Context, Event, Fields, State, step};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
+
+/// User ids of the fixed context (the engine speaks ids).
+const MANAGER: &str = "01936f6e-8a4b-7c3d-9e2f-000000000001";
+const SUBMITTER: &str = "01936f6e-8a4b-7c3d-9e2f-000000000002";
+const DIRECTOR: &str = "01936f6e-8a4b-7c3d-9e2f-000000000003";
 
 /// Evaluates conditions over a fixed record and resolves every assignee to one user.
 struct FixedContext {
@@ -14,27 +19,27 @@ struct FixedContext {
 }
 
 impl Context for FixedContext {
-    fn eval_bool(&self, expr: &str) -> Result<bool, String> {
+    fn eval_bool(&self, expr: &str, _: &Fields) -> Result<bool, String> {
         formwork_model::expr::eval_bool(expr, &self.scope).map_err(|e| e.to_string())
     }
 
-    fn eval(&self, expr: &str) -> Result<Value, String> {
+    fn eval(&self, expr: &str, _: &Fields) -> Result<Value, String> {
         formwork_model::expr::eval(expr, &self.scope).map_err(|e| e.to_string())
     }
 
-    fn resolve(&self, _: &AssigneeDef) -> Result<Vec<String>, String> {
-        Ok(vec!["manager1".to_owned()])
+    fn resolve(&self, _: &AssigneeDef, _: &Fields) -> Result<Vec<String>, String> {
+        Ok(vec![MANAGER.to_owned()])
     }
 
     fn submitter(&self) -> String {
-        "sales1".to_owned()
+        SUBMITTER.to_owned()
     }
 
     fn head_of(&self, _: &str) -> Result<Option<String>, String> {
-        Ok(Some("director".to_owned()))
+        Ok(Some(DIRECTOR.to_owned()))
     }
 
-    fn field_instant(&self, _: &str) -> Result<Option<OffsetDateTime>, String> {
+    fn field_instant(&self, _: &str, _: &Fields) -> Result<Option<OffsetDateTime>, String> {
         Ok(None)
     }
 }

@@ -467,13 +467,9 @@ async fn the_submitter_may_withdraw_until_the_first_decision_and_tasks_are_only_
         let late = sales1
             .post(&format!("/api/v1/records/{second_id}/withdraw"), &json!({}))
             .await;
-        assert_eq!(
-            late.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            late.text()
-        );
-        assert_eq!(late.json()["fields"][0]["code"], "not_allowed");
+        assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text());
+        assert_eq!(late.json()["error"], "already_decided");
+        assert_eq!(late.json()["message"], "已有人审批过，不能再撤回");
 
         // Unknown actions and targets are refused before anything changes.
         let east = only_task_of(&app, second_id, "east_head").await;

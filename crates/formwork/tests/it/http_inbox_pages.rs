@@ -1,6 +1,6 @@
 //! The to-do inbox and task pages over HTTP, on SQLite and PostgreSQL, posted as a browser posts
 //! them: each person sees only their own tasks, someone else's task is 404, a second decision
-//! says 「该任务已被处理」 with 409, hidden fields never reach the page, hostile comments are
+//! says 「该待办已被处理」 with 409, hidden fields never reach the page, hostile comments are
 //! escaped, batch approval reports each task, and the fill step revises and resubmits.
 
 use crate::common::pages::Browser;
@@ -246,7 +246,7 @@ async fn deciding_a_task_twice_says_it_was_already_handled_with_409() {
             )
             .await;
         assert_eq!(second.status, StatusCode::CONFLICT, "{}", second.html);
-        assert!(second.html.contains("该任务已被处理"), "{}", second.html);
+        assert!(second.html.contains("该待办已被处理"), "{}", second.html);
         assert!(second.html.contains("你已处理该任务：同意"));
         assert!(
             !second.html.contains("value=\"approve\""),
@@ -267,7 +267,7 @@ async fn deciding_a_task_twice_says_it_was_already_handled_with_409() {
         let later = director.get(&format!("/tasks/{task}")).await;
         assert_eq!(later.status, StatusCode::OK);
         assert!(later.html.contains("你已处理该任务：同意"));
-        assert!(!later.html.contains("该任务已被处理"));
+        assert!(!later.html.contains("该待办已被处理"));
     }
 }
 
@@ -451,7 +451,7 @@ async fn batch_approval_reports_each_task_and_needs_a_selection() {
             assert!(results[at..].contains("已同意"), "{number}");
         }
         let at = results.find(c_number.as_str()).unwrap();
-        assert!(results[at..].contains("该任务已被处理"), "{results}");
+        assert!(results[at..].contains("该待办已被处理"), "{results}");
         assert!(results.contains("not-a-task"));
         assert!(results.contains("未找到请求的内容"));
         for record in [&a, &b] {

@@ -7,10 +7,16 @@ mod common;
 
 mod cli;
 mod http_accounts;
+mod http_approval_modes;
+mod http_approval_patterns;
 mod http_approvals;
 mod http_apps;
+mod http_defects;
 mod http_designer;
 mod http_directory;
+mod http_graph_props;
 mod http_inbox_pages;
+mod http_instances;
 mod http_pages;
+mod http_patterns;
 mod http_records;

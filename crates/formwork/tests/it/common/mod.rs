@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod client;
+pub mod flows;
 pub mod pages;
 
 use std::sync::Arc;
@@ -122,4 +123,15 @@ pub async fn only_task_of(app: &TestApp, record_id: &str, username: &str) -> Str
     let who: Vec<&str> = open.iter().map(|(_, u, _)| u.as_str()).collect();
     assert_eq!(who, [username], "open tasks of {record_id}");
     open[0].0.clone()
+}
+
+/// Every task of a record's process, oldest first.
+pub async fn all_tasks(app: &TestApp, record_id: &str) -> Vec<formwork_store::Task> {
+    let instance = app
+        .store
+        .instance_for_record(&rid(record_id))
+        .await
+        .unwrap()
+        .expect("the record has a process");
+    app.store.tasks_of_instance(&instance.id).await.unwrap()
 }

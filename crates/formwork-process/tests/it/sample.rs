@@ -1,14 +1,11 @@
 //! The sample app's `registration_approval` process from DESIGN.md, routed by amount and region.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{TestCtx, World};
+use crate::common::{TestCtx, World};
 use formwork_model::{Outcome, ProcessDef};
 use formwork_process::Action;
 use serde_json::json;
 
-fn registration_approval() -> ProcessDef {
+pub fn registration_approval() -> ProcessDef {
     let reject_to_revise = |from: &str| json!({"from": from, "to": "revise", "on": "reject"});
     serde_json::from_value(json!({
         "id": "registration_approval",
@@ -51,7 +48,7 @@ fn registration_approval() -> ProcessDef {
     .expect("sample process JSON")
 }
 
-fn demo(amount: &str, region: &str) -> TestCtx {
+pub fn demo(amount: &str, region: &str) -> TestCtx {
     TestCtx::new()
         .with("amount", json!(amount))
         .with("region", json!(region))

@@ -1,5 +1,4 @@
 //! Canonical JSON text: sorted keys, two-space indent, literal UTF-8, and byte-identical round trips.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use formwork_model::{canonical_string, export_package, parse_package};
 use serde_json::{Value, json};

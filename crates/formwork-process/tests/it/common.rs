@@ -1,13 +1,13 @@
 //! Test support: a `Context` over a JSON record with a tiny comparison evaluator, and a
 //! `World` that applies effects to a model of the store and checks the engine's invariants.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
-use formwork_model::{AssigneeDef, Outcome, ProcessDef};
+use formwork_model::{AssigneeDef, HoursKind, Outcome, ProcessDef};
 use formwork_process::{
-    Action, CompiledProcess, Context, Effect, EngineError, Event, HistoryAction, State, Status,
-    TaskKey, TaskRef, TimerKey, TimerKind, step,
+    Action, CompiledProcess, Context, Effect, EngineError, Event, Fields, HistoryAction,
+    NotifyKind, State, Status, TaskKey, TaskRef, TimerKey, TimerKind, hours_after, step,
 };
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -25,6 +25,8 @@ pub struct TestCtx {
     pub people: BTreeMap<String, Vec<String>>,
     pub heads: BTreeMap<String, String>,
     pub submitter: String,
+    /// Usernames to user ids; when empty every username is its own id.
+    pub ids: BTreeMap<String, String>,
 }
 
 impl TestCtx {
@@ -50,6 +52,20 @@ impl TestCtx {
         self.flags.insert(expr.into(), value);
         self
     }
+
+    /// A directory that knows these (username, id) pairs only.
+    pub fn ids(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.ids = pairs
+            .iter()
+            .map(|(name, id)| (name.to_string(), id.to_string()))
+            .collect();
+        self
+    }
+
+    /// A field as the engine sees it: set earlier in the step, else the record's.
+    fn field<'a>(&'a self, field: &str, set: &'a Fields) -> Option<&'a Value> {
+        set.get(field).or_else(|| self.data.get(field))
+    }
 }
 
 /// A decimal literal or field as an integer number of millionths, so money compares exactly.
@@ -71,7 +87,7 @@ fn micros(text: &str) -> Result<i128, String> {
 }
 
 impl Context for TestCtx {
-    fn eval_bool(&self, expr: &str) -> Result<bool, String> {
+    fn eval_bool(&self, expr: &str, set: &Fields) -> Result<bool, String> {
         if let Some(v) = self.flags.get(expr) {
             return Ok(*v);
         }
@@ -83,8 +99,7 @@ impl Context for TestCtx {
             })
             .ok_or_else(|| format!("cannot evaluate {expr}"))?;
         let value = self
-            .data
-            .get(field)
+            .field(field, set)
             .ok_or_else(|| format!("unknown field {field}"))?;
         let ord = if let Some(s) = lit.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
             value.as_str().ok_or("not a string")?.cmp(s)
@@ -107,11 +122,17 @@ impl Context for TestCtx {
         })
     }
 
-    fn eval(&self, expr: &str) -> Result<Value, String> {
+    /// A string literal, a field, an integer, or `field + N`.
+    fn eval(&self, expr: &str, set: &Fields) -> Result<Value, String> {
         if let Some(s) = expr.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
             return Ok(Value::String(s.into()));
         }
-        if let Some(v) = self.data.get(expr) {
+        if let Some((field, add)) = expr.split_once(" + ") {
+            let have = self.field(field, set).and_then(Value::as_i64).unwrap_or(0);
+            let add: i64 = add.parse().map_err(|_| format!("cannot evaluate {expr}"))?;
+            return Ok(Value::from(have + add));
+        }
+        if let Some(v) = self.field(expr, set) {
             return Ok(v.clone());
         }
         expr.parse::<i64>()
@@ -119,16 +140,24 @@ impl Context for TestCtx {
             .map_err(|_| format!("cannot evaluate {expr}"))
     }
 
-    fn resolve(&self, assignee: &AssigneeDef) -> Result<Vec<String>, String> {
+    fn resolve(&self, assignee: &AssigneeDef, set: &Fields) -> Result<Vec<String>, String> {
         let key = match assignee {
-            AssigneeDef::User { username } => return Ok(vec![username.clone()]),
+            AssigneeDef::User { username } if self.ids.is_empty() => {
+                return Ok(vec![username.clone()]);
+            }
+            AssigneeDef::User { username } => {
+                return Ok(self.ids.get(username).cloned().into_iter().collect());
+            }
             AssigneeDef::Field { field } => {
-                return Ok(self
-                    .data
-                    .get(field)
-                    .and_then(Value::as_str)
-                    .map(|u| vec![u.to_owned()])
-                    .unwrap_or_default());
+                return Ok(match self.field(field, set) {
+                    Some(Value::String(u)) => vec![u.clone()],
+                    Some(Value::Array(users)) => users
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                    _ => Vec::new(),
+                });
             }
             AssigneeDef::Role { role } => format!("role:{role}"),
             AssigneeDef::DepartmentHead { levels } => format!("head:{levels}"),
@@ -146,8 +175,8 @@ impl Context for TestCtx {
         Ok(self.heads.get(user).cloned())
     }
 
-    fn field_instant(&self, field: &str) -> Result<Option<OffsetDateTime>, String> {
-        match self.data.get(field) {
+    fn field_instant(&self, field: &str, set: &Fields) -> Result<Option<OffsetDateTime>, String> {
+        match self.field(field, set) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => {
                 OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
@@ -157,6 +186,58 @@ impl Context for TestCtx {
             Some(other) => Err(format!("{other} is not a datetime")),
         }
     }
+
+    /// A pretend working-time calendar: a working hour takes three clock hours.
+    fn deadline_after(&self, from: OffsetDateTime, hours: u32, kind: HoursKind) -> OffsetDateTime {
+        match kind {
+            HoursKind::Calendar => hours_after(from, hours),
+            HoursKind::Working => hours_after(from, hours * 3),
+        }
+    }
+}
+
+/// A `user` assignee rule.
+pub fn user(u: &str) -> Value {
+    json!({"type": "user", "username": u})
+}
+
+/// A `role` assignee rule.
+pub fn role(r: &str) -> Value {
+    json!({"type": "role", "role": r})
+}
+
+/// A package holding `process` (as process `p` on form `f`): the form declares `fields` as
+/// strings, and every role the process names is declared.
+pub fn package(process: &Value, fields: &[&str]) -> Value {
+    fn roles(v: &Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            Value::Object(map) => {
+                if map.get("type").and_then(Value::as_str) == Some("role")
+                    && let Some(role) = map.get("role").and_then(Value::as_str)
+                {
+                    out.insert(role.to_owned());
+                }
+                map.values().for_each(|v| roles(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| roles(v, out)),
+            _ => {}
+        }
+    }
+    let mut named = std::collections::BTreeSet::new();
+    roles(process, &mut named);
+    let properties: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|f| (f.to_string(), json!({"type": "string"})))
+        .collect();
+    json!({
+        "format": "formwork/app@1",
+        "id": "t",
+        "name": {"zh-CN": "测试"},
+        "roles": named.iter().map(|r| json!({"id": r, "name": {"zh-CN": r}})).collect::<Vec<_>>(),
+        "forms": [{"id": "f", "name": {"zh-CN": "表单"},
+                   "schema": {"type": "object", "properties": properties}}],
+        "processes": [process],
+    })
 }
 
 /// A process from JSON node and edge lists.
@@ -175,6 +256,8 @@ pub struct World {
     pub now: OffsetDateTime,
     /// Open tasks as the store would hold them.
     pub tasks: BTreeMap<TaskKey, TaskRef>,
+    /// The round of every task created.
+    pub rounds: BTreeMap<TaskKey, u32>,
     pub timers: BTreeMap<TimerKey, (OffsetDateTime, TimerKind)>,
     /// Every effect of every successful step.
     pub log: Vec<Effect>,
@@ -190,6 +273,7 @@ impl World {
             ctx,
             now: T0,
             tasks: BTreeMap::new(),
+            rounds: BTreeMap::new(),
             timers: BTreeMap::new(),
             log: Vec::new(),
             last: Vec::new(),
@@ -205,10 +289,16 @@ impl World {
     /// Steps once; on success applies the effects and checks every invariant.
     pub fn send(&mut self, event: Event) -> Result<Vec<Effect>, EngineError> {
         let (st, fx) = step(&self.p, &self.st, event, self.now, &self.ctx)?;
-        apply(&mut self.tasks, &mut self.timers, &fx).unwrap_or_else(|e| panic!("{e}\n{fx:#?}"));
+        apply(&mut self.tasks, &mut self.rounds, &mut self.timers, &fx)
+            .unwrap_or_else(|e| panic!("{e}\n{fx:#?}"));
         check(&st, &self.tasks, &self.timers).unwrap_or_else(|e| panic!("{e}\n{st:#?}"));
         let text = serde_json::to_string(&st).unwrap();
         assert_eq!(serde_json::from_str::<State>(&text).unwrap(), st, "{text}");
+        for effect in &fx {
+            if let Effect::SetFields { values, .. } = effect {
+                self.ctx.data.extend(values.clone());
+            }
+        }
         self.st = st;
         self.log.extend(fx.iter().cloned());
         self.last = fx.clone();
@@ -279,6 +369,35 @@ impl World {
             .collect()
     }
 
+    /// Every effect of the last step of this kind.
+    pub fn last_created(&self) -> Vec<Effect> {
+        self.last
+            .iter()
+            .filter(|e| matches!(e, Effect::CreateTask { .. }))
+            .cloned()
+            .collect()
+    }
+
+    /// The round of the open task at `node` for `user`.
+    pub fn round(&self, node: &str, user: &str) -> u32 {
+        let key = self.task(node, user).key;
+        self.rounds[&key]
+    }
+
+    /// The users `cc` nodes notified, in order.
+    pub fn cc_sent(&self) -> Vec<&str> {
+        self.log
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Notify {
+                    user,
+                    kind: NotifyKind::Cc,
+                } => Some(user.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Nodes that got a task, in order, with the assignee.
     pub fn tasks_created(&self) -> Vec<(String, String)> {
         self.log
@@ -291,9 +410,11 @@ impl World {
     }
 }
 
-/// Applies effects to the model store, refusing what a store with unique keys would refuse.
+/// Applies effects to the model store, refusing what a store with unique keys would refuse:
+/// one task per key, and one open task per (node, round, assignee).
 pub fn apply(
     tasks: &mut BTreeMap<TaskKey, TaskRef>,
+    rounds: &mut BTreeMap<TaskKey, u32>,
     timers: &mut BTreeMap<TimerKey, (OffsetDateTime, TimerKind)>,
     effects: &[Effect],
 ) -> Result<(), String> {
@@ -303,6 +424,7 @@ pub fn apply(
                 key,
                 node,
                 assignee,
+                round,
                 ..
             } => {
                 let task = TaskRef {
@@ -310,8 +432,18 @@ pub fn apply(
                     assignee: assignee.clone(),
                     key: key.clone(),
                 };
-                let twice = tasks.insert(key.clone(), task).is_some();
-                twice.then(|| format!("two open tasks with key {key}"))
+                let clash = tasks.values().any(|t| {
+                    t.node == *node && t.assignee == *assignee && rounds.get(&t.key) == Some(round)
+                });
+                let twice = rounds.insert(key.clone(), *round).is_some()
+                    | tasks.insert(key.clone(), task).is_some();
+                if clash {
+                    Some(format!(
+                        "two open tasks for {assignee} at {node} in round {round}"
+                    ))
+                } else {
+                    twice.then(|| format!("two tasks with key {key}"))
+                }
             }
             Effect::CancelTask { key, .. } | Effect::CompleteTask { key, .. } => {
                 let missing = tasks.remove(key).is_none();

@@ -1,6 +1,5 @@
 //! Validation of packages: one test per fault kind (code and pointer), the sample app, and the
 //! faulty fixture the CLI tests use.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -167,6 +166,36 @@ macro_rules! fault_cases {
 fn base_package_validates_clean() {
     let app = validate_package(&base()).unwrap_or_else(|p| panic!("{p:#?}"));
     assert_eq!(app.id, "demo");
+}
+
+#[test]
+fn the_new_gateways_validate_clean() {
+    let mut v = base();
+    let mut par = parallel_process();
+    *at(&mut par, "/nodes/1/kind") = json!("inclusive_split");
+    *at(&mut par, "/edges/1") = json!({"from": "split", "to": "a", "when": "amount > 5"});
+    *at(&mut par, "/edges/2") = json!({"from": "split", "to": "b", "default": true});
+    at(&mut par, "/nodes/4")
+        .as_object_mut()
+        .unwrap()
+        .insert("required".into(), json!(1));
+    push(
+        &mut par,
+        "/nodes",
+        json!({"id": "b_end", "kind": "end", "outcome": "completed", "terminate": true}),
+    );
+    *at(&mut par, "/edges/4/to") = json!("b_end");
+    at(&mut par, "/nodes/2").as_object_mut().unwrap().insert(
+        "deadline".into(),
+        json!({"hours": 8, "calendar": "working"}),
+    );
+    push(
+        &mut par,
+        "/edges",
+        json!({"from": "a", "to": "b_end", "on": "timeout"}),
+    );
+    push(&mut v, "/processes", par);
+    validate_package(&v).unwrap_or_else(|p| panic!("{p:#?}"));
 }
 
 #[test]
@@ -457,6 +486,7 @@ fault_cases! {
     }
     split_whose_branches_meet_nowhere_is_reported: "split_without_join" at "/processes/1/nodes/1" when |v| {
         let mut par = parallel_process();
+        *at(&mut par, "/edges/3/to") = json!("done");
         *at(&mut par, "/edges/4/to") = json!("done");
         push(&mut v, "/processes", par);
     }
@@ -482,6 +512,62 @@ fault_cases! {
                 {"from": "join", "to": "done"}
             ]
         }));
+    }
+    second_split_closed_by_the_same_join_is_reported: "join_closes_several_splits" at "/processes/1/nodes/7" when |v| {
+        let mut par = parallel_process();
+        push(&mut par, "/nodes", json!({"id": "s2", "kind": "parallel_split"}));
+        push(&mut par, "/nodes", json!({"id": "c", "kind": "approval", "assignee": {"type": "submitter"}}));
+        push(&mut par, "/edges", json!({"from": "a", "to": "s2", "on": "reject"}));
+        push(&mut par, "/edges", json!({"from": "s2", "to": "c"}));
+        push(&mut par, "/edges", json!({"from": "c", "to": "join"}));
+        // The join moves to the end of the node list to keep the other pointers.
+        let join = at(&mut par, "/nodes").as_array_mut().unwrap().remove(4);
+        push(&mut par, "/nodes", join);
+        push(&mut v, "/processes", par);
+    }
+    forward_edge_into_a_branch_is_reported: "edge_into_branch" at "/processes/1/edges/7" when |v| {
+        let mut par = parallel_process();
+        push(&mut par, "/nodes", json!({"id": "pre", "kind": "condition"}));
+        *at(&mut par, "/edges/0/to") = json!("pre");
+        push(&mut par, "/edges", json!({"from": "pre", "to": "split", "when": "amount > 1"}));
+        push(&mut par, "/edges", json!({"from": "pre", "to": "b", "default": true}));
+        push(&mut v, "/processes", par);
+    }
+    branches_meeting_before_their_join_are_reported: "branches_merge" at "/processes/1/nodes/6" when |v| {
+        let mut par = parallel_process();
+        push(&mut par, "/nodes", json!({"id": "m", "kind": "approval", "assignee": {"type": "submitter"}}));
+        *at(&mut par, "/edges/3/to") = json!("m");
+        *at(&mut par, "/edges/4/to") = json!("m");
+        push(&mut par, "/edges", json!({"from": "m", "to": "join"}));
+        push(&mut v, "/processes", par);
+    }
+    join_requiring_more_branches_than_its_split_has_is_reported: "join_requires_too_many" at "/processes/1/nodes/4/required" when |v| {
+        let mut par = parallel_process();
+        at(&mut par, "/nodes/4").as_object_mut().unwrap().insert("required".into(), json!(3));
+        push(&mut v, "/processes", par);
+    }
+    timeout_edge_without_a_deadline_is_reported: "timeout_without_deadline" at "/processes/0/nodes/2" when |v| {
+        push(&mut v, "/processes/0/edges", json!({"from": "ok", "to": "fix", "on": "timeout"}));
+    }
+    timeout_edge_beside_an_escalation_is_reported: "timeout_with_escalation" at "/processes/0/nodes/2/deadline/escalate" when |v| {
+        at(&mut v, "/processes/0/nodes/2").as_object_mut().unwrap().insert(
+            "deadline".into(), json!({"hours": 4, "escalate": {"type": "auto_approve"}}));
+        push(&mut v, "/processes/0/edges", json!({"from": "ok", "to": "fix", "on": "timeout"}));
+    }
+    inclusive_split_edge_without_a_condition_is_reported: "condition_edge_without_when" at "/processes/1/edges/2" when |v| {
+        let mut par = parallel_process();
+        *at(&mut par, "/nodes/1/kind") = json!("inclusive_split");
+        *at(&mut par, "/edges/1") = json!({"from": "split", "to": "a", "when": "amount > 5"});
+        push(&mut v, "/processes", par);
+    }
+    unknown_deadline_calendar_is_a_bad_enum_value: "bad_enum_value" at "/processes/0/nodes/2/deadline/calendar" when |v| {
+        at(&mut v, "/processes/0/nodes/2").as_object_mut().unwrap().insert(
+            "deadline".into(), json!({"hours": 4, "calendar": "lunar"}));
+    }
+    join_requiring_no_branch_is_too_small: "too_small" at "/processes/1/nodes/4/required" when |v| {
+        let mut par = parallel_process();
+        at(&mut par, "/nodes/4").as_object_mut().unwrap().insert("required".into(), json!(0));
+        push(&mut v, "/processes", par);
     }
     loop_without_a_person_is_reported: "cycle_without_human_step" at "/processes/1/nodes/1" when |v| {
         push(&mut v, "/processes", json!({

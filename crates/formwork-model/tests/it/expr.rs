@@ -1,5 +1,4 @@
 //! The expression language: names read, evaluation, strictness, limits and escaping.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 
