@@ -7,8 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::Value;
 
 use crate::def::{
-    AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef, RuleActionDef,
-    RuleDef,
+    AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef,
 };
 use crate::expr::{self, ROW, SYSTEM_FIELDS};
 use crate::graph::ProcessGraph;
@@ -17,6 +16,7 @@ use crate::problem::{Fault, escape_token};
 use crate::schema;
 
 mod reports;
+mod rules;
 
 /// Role reference meaning every signed-in user.
 pub const ANY_ROLE: &str = "*";
@@ -152,6 +152,15 @@ impl<'a> Checker<'a> {
         }
         for (i, rule) in app.rules.iter().enumerate() {
             self.rule(&format!("/rules/{i}"), rule);
+        }
+        self.unique(
+            app.hooks
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (format!("/hooks/{i}/id"), h.id.as_str())),
+        );
+        for (i, hook) in app.hooks.iter().enumerate() {
+            self.hook(&format!("/hooks/{i}"), hook);
         }
     }
 
@@ -483,34 +492,6 @@ impl<'a> Checker<'a> {
             AssigneeDef::User { .. }
             | AssigneeDef::DepartmentHead { .. }
             | AssigneeDef::Submitter => {}
-        }
-    }
-
-    fn rule(&mut self, at: &str, rule: &RuleDef) {
-        let form = self.form_named(&rule.form);
-        if form.is_none() {
-            self.push(
-                Fault::UnknownForm { form: &rule.form },
-                format!("{at}/form"),
-            );
-        }
-        let fields = form.and_then(Self::fields);
-        let scope = Self::record_scope(form);
-        if let Some(condition) = &rule.condition {
-            self.expr(format!("{at}/condition"), condition, &scope);
-        }
-        for (a, action) in rule.actions.iter().enumerate() {
-            let action_at = format!("{at}/actions/{a}");
-            match action {
-                RuleActionDef::Notify { assignee, .. } => {
-                    self.assignee(&format!("{action_at}/assignee"), assignee, &scope, &fields);
-                }
-                RuleActionDef::SetField { field, value } => {
-                    self.field_ref(format!("{action_at}/field"), field, &fields);
-                    self.expr(format!("{action_at}/value"), value, &scope);
-                }
-                RuleActionDef::Webhook { .. } => {}
-            }
         }
     }
 }
