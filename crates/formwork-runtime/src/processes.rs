@@ -12,9 +12,9 @@
 //! fields use); the tables hold user ids. The directory snapshot (`crate::directory`)
 //! translates, and resolves every assignee without a read of its own.
 
-mod context;
+pub(crate) mod context;
 mod decide;
-mod pipeline;
+pub(crate) mod pipeline;
 mod start;
 mod timers;
 mod views;
@@ -22,6 +22,7 @@ mod write;
 
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
 pub use timers::TimerRun;
+pub(crate) use timers::Fired;
 pub use views::{
     InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, Timeline,
     TimelineEntry, UserBrief,

@@ -178,7 +178,14 @@ pub(crate) async fn insert_in(
     let subject = format!("record:{id}");
     audit(tx, now, Some(actor), "record.create", &subject, detail).await?;
     for job in &new.events {
-        insert_job(&mut **tx, job, now).await?;
+        // The record's id is known only now: each event names it.
+        let mut job = job.clone();
+        job.record_id = Some(record.id.clone());
+        if let Some(map) = job.payload.as_object_mut() {
+            map.entry("record_id")
+                .or_insert_with(|| record.id.as_str().into());
+        }
+        insert_job(&mut **tx, &job, now).await?;
     }
     Ok(record)
 }

@@ -64,7 +64,9 @@ pub struct NewRecord {
     pub request_hash: String,
     /// A process instance started on the record, written in the same transaction.
     pub process: Option<crate::NewInstance>,
-    /// Background work the insert causes (rule events), enqueued in the same transaction.
+    /// Background work the insert causes (rule events), enqueued in the same transaction; the
+    /// store puts the new record's id into each (`record_id`, and `record_id` of an object
+    /// payload that has none).
     pub events: Vec<crate::NewJob>,
 }
 

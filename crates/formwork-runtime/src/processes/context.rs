@@ -12,6 +12,7 @@ use time::{Date, OffsetDateTime, Time, UtcOffset};
 
 use crate::Account;
 use crate::directory::Directory;
+use formwork_calendar::{DeadlineMode, WorkCalendar};
 
 /// The app's time zone: plain dates in records mean midnight here (China Standard Time, no
 /// DST).
@@ -43,12 +44,50 @@ impl RecordFacts {
     }
 }
 
+/// What expressions over a record see: its fields (`record_scope`) and the system fields
+/// (`id`, `number`, `owner`, `status`, `created_at`, `updated_at`, `submitter`, `now`,
+/// `today`). Shared by process steps and automation rules.
+pub(crate) fn record_context(
+    form: &FormDef,
+    data: &Value,
+    facts: &RecordFacts,
+    submitter: &str,
+    now: OffsetDateTime,
+) -> Map<String, Value> {
+    let mut scope = record_scope(form, data);
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+    let instant = |t: Option<OffsetDateTime>| {
+        t.and_then(|t| t.format(&Rfc3339).ok())
+            .map_or(Value::Null, Value::String)
+    };
+    let system: Map<String, Value> = [
+        ("id", text(&facts.id)),
+        ("number", text(&facts.number)),
+        ("owner", text(&facts.owner_id)),
+        ("status", text(&facts.status)),
+        ("created_at", instant(facts.created_at)),
+        ("updated_at", instant(facts.updated_at)),
+        ("submitter", Value::String(submitter.to_owned())),
+        ("now", instant(Some(now))),
+        (
+            "today",
+            Value::String(now.to_offset(app_offset()).date().to_string()),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    scope.extend(system);
+    scope
+}
+
 /// One step's [`Context`].
 pub(crate) struct StepContext<'a> {
     scope: Value,
     data: &'a Value,
     dir: &'a Directory,
     submitter: &'a Account,
+    calendar: &'a WorkCalendar,
 }
 
 impl<'a> StepContext<'a> {
@@ -58,37 +97,16 @@ impl<'a> StepContext<'a> {
         facts: &RecordFacts,
         submitter: &'a Account,
         dir: &'a Directory,
+        calendar: &'a WorkCalendar,
         now: OffsetDateTime,
     ) -> StepContext<'a> {
-        let mut scope = record_scope(form, data);
-        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
-        let instant = |t: Option<OffsetDateTime>| {
-            t.and_then(|t| t.format(&Rfc3339).ok())
-                .map_or(Value::Null, Value::String)
-        };
-        let system: Map<String, Value> = [
-            ("id", text(&facts.id)),
-            ("number", text(&facts.number)),
-            ("owner", text(&facts.owner_id)),
-            ("status", text(&facts.status)),
-            ("created_at", instant(facts.created_at)),
-            ("updated_at", instant(facts.updated_at)),
-            ("submitter", Value::String(submitter.username.clone())),
-            ("now", instant(Some(now))),
-            (
-                "today",
-                Value::String(now.to_offset(app_offset()).date().to_string()),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        scope.extend(system);
+        let scope = record_context(form, data, facts, &submitter.username, now);
         StepContext {
             scope: Value::Object(scope),
             data,
             dir,
             submitter,
+            calendar,
         }
     }
 
@@ -115,6 +133,18 @@ impl<'a> StepContext<'a> {
 }
 
 impl Context for StepContext<'_> {
+    /// Counts on the runtime's calendar. Nodes say plain or working hours once the engine
+    /// passes their `deadline.calendar`; until then this is plain hours, and the change is one
+    /// line: `fn deadline_after(&self, from, hours, kind: HoursKind)` with
+    /// `deadline_mode(kind)` in place of `DeadlineMode::Calendar`.
+    fn deadline_after(&self, from: OffsetDateTime, hours: u32) -> OffsetDateTime {
+        self.calendar.add(
+            DeadlineMode::Calendar,
+            from,
+            time::Duration::hours(i64::from(hours)),
+        )
+    }
+
     fn eval_bool(&self, src: &str) -> Result<bool, String> {
         expr::eval_bool(src, &self.scope).map_err(|e| e.to_string())
     }

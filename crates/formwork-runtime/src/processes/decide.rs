@@ -294,7 +294,18 @@ impl Runtime {
             decided_task,
             ..loaded.step_input(data, event, now)?
         };
-        let built = pipeline::run(&loaded.dir, input)?;
+        let calendar = self.work_calendar().await?;
+        let mut built = pipeline::run(&loaded.dir, &calendar, input)?;
+        // Hook: overdue-rule jobs for new tasks, `record.updated` for changed data.
+        self.step_events(
+            &loaded.app,
+            &loaded.record.form_id,
+            Some(&loaded.record.id),
+            &mut built.write,
+            0,
+            now,
+        )
+        .await?;
         match self
             .store
             .apply_step(built.write, Some(&caller.user.id))
