@@ -134,13 +134,15 @@ impl Consumer {
                     false
                 }
             };
-            if busy {
-                tokio::task::yield_now().await;
-                continue;
-            }
+            let pause = if busy {
+                Duration::ZERO
+            } else {
+                self.inner.config.poll
+            };
             tokio::select! {
+                biased;
                 () = &mut shutdown => return,
-                () = tokio::time::sleep(self.inner.config.poll) => {}
+                () = tokio::time::sleep(pause) => {}
             }
         }
     }
