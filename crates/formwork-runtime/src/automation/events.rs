@@ -46,15 +46,16 @@ pub(crate) fn rules_of<'a>(
         .map(|r| (r, r.trigger.spec()))
 }
 
-/// The event jobs of a change of a record of `form_id`: none when no rule watches it.
-/// `depth` counts the rule runs that led to the change (0 for a person's change). For a new
-/// record (`record_id` not known yet) the store puts its id into each job.
+/// The event jobs of a change of a record of `form_id` at `now`: none when no rule watches
+/// it. `depth` counts the rule runs that led to the change (0 for a person's change). For a
+/// new record (`record_id` not known yet) the store puts its id into each job.
 pub fn record_events(
     app: &CompiledApp,
     form_id: &str,
     record_id: Option<&RecordId>,
     change: RecordChange<'_>,
     depth: i32,
+    now: OffsetDateTime,
 ) -> Vec<NewJob> {
     let watched = rules_of(app, form_id).any(|(_, spec)| match (&change, &spec) {
         (RecordChange::Created, TriggerSpec::Created | TriggerSpec::Date { .. }) => true,
@@ -94,6 +95,7 @@ pub fn record_events(
     let mut job = NewJob::new(kind, payload);
     job.app_id = Some(app.app_id.to_string());
     job.record_id = record_id.cloned();
+    job.run_at = Some(now);
     vec![job]
 }
 
@@ -118,6 +120,7 @@ impl Runtime {
                 Some(record_id),
                 RecordChange::Updated { diff },
                 depth,
+                now,
             );
             write.outbox.extend(events);
         }

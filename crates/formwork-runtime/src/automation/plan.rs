@@ -125,6 +125,7 @@ impl Plan {
                 Some(&w.record.id),
                 RecordChange::Updated { diff: &diff },
                 self.depth + 1,
+                self.completion.at,
             );
             self.completion.record_updates.push(JobRecordUpdate {
                 update: RecordUpdate {

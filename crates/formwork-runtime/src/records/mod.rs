@@ -104,6 +104,7 @@ impl Runtime {
             None,
             crate::automation::RecordChange::Created,
             depth,
+            now,
         );
         Ok(NewRecord {
             app_id: app.app_id.clone(),
@@ -187,6 +188,7 @@ impl Runtime {
             Some(id),
             crate::automation::RecordChange::Updated { diff: &diff },
             0,
+            now,
         );
         let update = RecordUpdate {
             id: id.clone(),
@@ -223,6 +225,7 @@ impl Runtime {
             Some(id),
             crate::automation::RecordChange::Deleted { record: &record },
             0,
+            OffsetDateTime::now_utc(),
         );
         self.store
             .delete_record(id, expected_rev, &caller.user.id, &events)

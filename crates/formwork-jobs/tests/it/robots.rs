@@ -3,10 +3,6 @@
 //! "timestamp\nsecret" keyed by the secret, base64, URL-encoded; at most an hour off), WeCom's
 //! `key`, the message JSON, and `errcode` answers.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,7 +12,7 @@ use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::routing::post;
 use base64::Engine as _;
-use common::{TableResolver, config, real_client, serve};
+use crate::common::{TableResolver, config, real_client, serve};
 use formwork_jobs::channels::{
     ChannelError, DingTalkRobot, RobotFormat, RobotMessage, Vendor, WeComRobot,
 };
