@@ -9,8 +9,10 @@ mod common;
 mod harness;
 
 mod cron;
+mod deliveries;
 mod email;
 mod http;
+mod notify;
 mod policy;
 mod ratelimit;
 mod robots;

@@ -21,14 +21,14 @@ use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-const TOKEN: &str = "robot-token-1";
-const SECRET: &str = "SEC0123456789abcdef+/=secret";
-const WECOM_KEY: &str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
+pub(crate) const TOKEN: &str = "robot-token-1";
+pub(crate) const SECRET: &str = "SEC0123456789abcdef+/=secret";
+pub(crate) const WECOM_KEY: &str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
 
 #[derive(Clone, Default)]
-struct Receiver {
-    messages: Arc<Mutex<Vec<Value>>>,
-    raw_queries: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Receiver {
+    pub(crate) messages: Arc<Mutex<Vec<Value>>>,
+    pub(crate) raw_queries: Arc<Mutex<Vec<String>>>,
     /// Answer this errcode instead of checking (simulates rate limiting, busy).
     force: Arc<Mutex<Option<(i64, &'static str)>>>,
 }
@@ -113,7 +113,7 @@ async fn wecom(
     Json(json!({"errcode": 0, "errmsg": "ok"}))
 }
 
-async fn start() -> (Receiver, u16, SafeClient) {
+pub(crate) async fn start() -> (Receiver, u16, SafeClient) {
     let receiver = Receiver::default();
     let router = Router::new()
         .route("/robot/send", post(dingtalk))
