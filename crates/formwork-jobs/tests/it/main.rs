@@ -9,6 +9,7 @@ mod common;
 mod harness;
 
 mod cron;
+mod deadlines;
 mod deliveries;
 mod email;
 mod http;
