@@ -276,7 +276,7 @@ impl RecordStore for StoreImpl {
         Ok(updated)
     }
 
-    async fn delete_record(
+    async fn delete_record_with_events(
         &self,
         id: &RecordId,
         expected_rev: Option<i64>,

@@ -149,9 +149,19 @@ pub trait RecordStore: Send + Sync + 'static {
     /// revision, and writes `record.update` with the diff and enqueues the update's events in
     /// the same transaction.
     async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record>;
-    /// Soft-deletes (with `expected_rev` when given), writes `record.delete` and enqueues
-    /// `events`, in one transaction.
+    /// Soft-deletes (with `expected_rev` when given) and writes `record.delete`.
     async fn delete_record(
+        &self,
+        id: &RecordId,
+        expected_rev: Option<i64>,
+        actor: &UserId,
+    ) -> StoreResult<()> {
+        self.delete_record_with_events(id, expected_rev, actor, &[])
+            .await
+    }
+    /// [`RecordStore::delete_record`], enqueuing `events` (rule events) in the same
+    /// transaction.
+    async fn delete_record_with_events(
         &self,
         id: &RecordId,
         expected_rev: Option<i64>,

@@ -228,7 +228,7 @@ impl Runtime {
             OffsetDateTime::now_utc(),
         );
         self.store
-            .delete_record(id, expected_rev, &caller.user.id, &events)
+            .delete_record_with_events(id, expected_rev, &caller.user.id, &events)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(what) => RuntimeError::Stale(what),
