@@ -6,6 +6,8 @@
 //! always HTML-escaped; the server stays the authority on every rule and permission.
 
 mod about;
+mod admin_calendar;
+mod admin_jobs;
 mod app_home;
 mod assets;
 mod auth;
@@ -18,10 +20,12 @@ mod inbox;
 mod input;
 mod lang;
 mod login;
+mod notification_settings;
 mod record_form;
 mod record_view;
 mod records_list;
 mod render;
+mod rule_runs;
 mod task;
 mod timeline;
 
@@ -63,6 +67,15 @@ pub fn router() -> Router<AppState> {
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))
+        .route("/admin/jobs", get(admin_jobs::show))
+        .route("/admin/jobs/{id}/{action}", post(admin_jobs::act))
+        .route("/admin/calendar", get(admin_calendar::show))
+        .route("/admin/calendar/week", post(admin_calendar::save_week))
+        .route("/admin/calendar/import", post(admin_calendar::import))
+        .route(
+            "/settings/notifications",
+            get(notification_settings::show).post(notification_settings::save),
+        )
         .layer(
             ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(

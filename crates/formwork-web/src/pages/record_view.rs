@@ -118,6 +118,7 @@ fn history_view(
         ),
         "record.update" => lang.message("ui.history.update", &[]),
         "record.delete" => lang.message("ui.history.delete", &[]),
+        "rule.run" => lang.message("ui.history.rule_run", &[]),
         other => other.to_owned(),
     };
     let changes = entry
@@ -220,6 +221,7 @@ async fn page(
         .map(|h| history_view(&form, &desc, h, lang))
         .collect();
     let timeline = timeline(state, caller, &record, lang).await?;
+    let rule_runs = super::rule_runs::rows(state, caller, id, lang).await?;
     let owner = state
         .runtime
         .display_names(&[&record.owner_id])
@@ -250,6 +252,7 @@ async fn page(
             comments => data(&comments),
             history => data(&history),
             timeline => timeline.as_ref().map(data),
+            rule_runs => data(&rule_runs),
             edit_url => may_edit(caller, form.def(), &record).then(|| format!("/records/{}/edit", record.id)),
             comment_body,
             comment_error,

@@ -57,6 +57,22 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/inbox.html"),
     ),
     ("task.html", include_str!("../../../../templates/task.html")),
+    (
+        "rule_runs.html",
+        include_str!("../../../../templates/rule_runs.html"),
+    ),
+    (
+        "admin_jobs.html",
+        include_str!("../../../../templates/admin_jobs.html"),
+    ),
+    (
+        "admin_calendar.html",
+        include_str!("../../../../templates/admin_calendar.html"),
+    ),
+    (
+        "notification_settings.html",
+        include_str!("../../../../templates/notification_settings.html"),
+    ),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -120,6 +136,7 @@ pub(crate) fn render(name: &str, chrome: &Chrome, page: Value) -> Response {
         context! {
             name => c.user.display_name.clone(),
             username => c.user.username.clone(),
+            is_admin => c.user.is_admin,
         }
     });
     let ctx = context! {
