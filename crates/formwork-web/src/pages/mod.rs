@@ -20,6 +20,7 @@ mod inbox;
 mod input;
 mod lang;
 mod login;
+mod messages;
 mod notification_settings;
 mod record_form;
 mod record_view;
@@ -67,6 +68,8 @@ pub fn router() -> Router<AppState> {
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))
+        .route("/messages", get(messages::show))
+        .route("/messages/read", post(messages::mark_all_read))
         .route("/admin/jobs", get(admin_jobs::show))
         .route("/admin/jobs/{id}/{action}", post(admin_jobs::act))
         .route("/admin/calendar", get(admin_calendar::show))

@@ -70,6 +70,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/admin_calendar.html"),
     ),
     (
+        "messages.html",
+        include_str!("../../../../templates/messages.html"),
+    ),
+    (
         "notification_settings.html",
         include_str!("../../../../templates/notification_settings.html"),
     ),

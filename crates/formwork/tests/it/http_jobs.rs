@@ -243,6 +243,14 @@ async fn a_records_rule_runs_and_a_refused_webhook_show_on_its_page_and_in_its_a
         assert!(page.html.contains("已拒绝访问 10.0.0.1") && page.html.contains("允许列表"), "{}", page.html);
         let mut other = app.signed_in("sales1").await;
         assert_eq!(other.get(&format!("/api/v1/records/{id}/rule-runs")).await.status, StatusCode::NOT_FOUND);
+        // The rule's in-app message, on the messages page until marked read.
+        let messages = browser.get("/messages").await;
+        let list = messages.element("messages");
+        assert!(messages.html.contains("收到告警 磁盘满"), "{list}");
+        assert!(messages.html.contains(&format!("&#x2f;records&#x2f;{id}")), "{}", messages.html);
+        let read = browser.post_form("/messages/read", &[]).await;
+        assert_eq!(read.location(), "/messages");
+        assert!(!browser.get("/messages").await.html.contains("is-unread"));
     }
 }
 
