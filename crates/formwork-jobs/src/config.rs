@@ -85,8 +85,7 @@ impl Integrations {
             if url::Url::parse(&d.url).is_err() {
                 return Err(format!("destination `{name}`: `{}` is not a URL", d.url));
             }
-            if d.kind == DestinationKind::Webhook && d.secret.as_deref().is_none_or(str::is_empty)
-            {
+            if d.kind == DestinationKind::Webhook && d.secret.as_deref().is_none_or(str::is_empty) {
                 return Err(format!(
                     "destination `{name}`: a webhook needs a `secret` to sign with"
                 ));

@@ -18,7 +18,7 @@ mod ratelimit;
 
 pub use backoff::{DeadReason, Next, RetryPolicy};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use cron::{CronError, Schedule, next_after};
-pub use ratelimit::{Rate, RateLimiter, slot_after};
 pub use consumer::{Consumer, Deliverer, Round};
+pub use cron::{CronError, Schedule, next_after};
 pub use formwork_model::JobState;
+pub use ratelimit::{Rate, RateLimiter, slot_after};

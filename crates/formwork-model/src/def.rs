@@ -495,4 +495,3 @@ pub struct EdgeDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
 }
-

@@ -24,7 +24,5 @@ pub use ids::{
     RecordId, RoleId, TaskId, TokenId, UserId,
 };
 pub use problem::Problem;
-pub use status::{
-    InstanceStatus, JobState, RecordStatus, StatusError, TaskAction, TaskStatus,
-};
+pub use status::{InstanceStatus, JobState, RecordStatus, StatusError, TaskAction, TaskStatus};
 pub use validate::{parse_package, validate_package};

@@ -6,9 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use crate::def::{
-    AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef,
-};
+use crate::def::{AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef};
 use crate::expr::{self, ROW, SYSTEM_FIELDS};
 use crate::graph::ProcessGraph;
 pub use crate::problem::Problem;

@@ -762,28 +762,40 @@ fault_cases! {
 #[test]
 fn rule_triggers_are_a_word_or_an_object_and_both_round_trip() {
     let mut v = base();
-    push(&mut v, "/rules", json!({
-        "id": "raised",
-        "name": {"zh-CN": "金额上调", "en": "Amount raised"},
-        "form": "f",
-        "trigger": {"type": "field_changed", "field": "amount", "from": 1},
-        "condition": "new_value > old_value * 1.05 and \"amount\" in changed",
-        "actions": [{"type": "notify", "to": [{"type": "role", "role": "boss"}, {"type": "owner_head"}],
-                     "channels": ["in_app", "email", "wecom"], "destination": "ops",
-                     "title": {"zh-CN": "上调：{{ amount }}"}, "message": {"zh-CN": "由 {{ old_value }} 到 {{ new_value }}"}}]
-    }));
-    push(&mut v, "/rules", json!({
-        "id": "rows", "form": "f",
-        "trigger": {"type": "date", "subtable": "items", "field": "due", "days_before": 3, "at": "08:30"},
-        "actions": [{"type": "notify", "to": [{"type": "field", "field": "approver"}], "message": {"zh-CN": "{{ qty }} 件，{{ date }}"}}]
-    }));
+    push(
+        &mut v,
+        "/rules",
+        json!({
+            "id": "raised",
+            "name": {"zh-CN": "金额上调", "en": "Amount raised"},
+            "form": "f",
+            "trigger": {"type": "field_changed", "field": "amount", "from": 1},
+            "condition": "new_value > old_value * 1.05 and \"amount\" in changed",
+            "actions": [{"type": "notify", "to": [{"type": "role", "role": "boss"}, {"type": "owner_head"}],
+                         "channels": ["in_app", "email", "wecom"], "destination": "ops",
+                         "title": {"zh-CN": "上调：{{ amount }}"}, "message": {"zh-CN": "由 {{ old_value }} 到 {{ new_value }}"}}]
+        }),
+    );
+    push(
+        &mut v,
+        "/rules",
+        json!({
+            "id": "rows", "form": "f",
+            "trigger": {"type": "date", "subtable": "items", "field": "due", "days_before": 3, "at": "08:30"},
+            "actions": [{"type": "notify", "to": [{"type": "field", "field": "approver"}], "message": {"zh-CN": "{{ qty }} 件，{{ date }}"}}]
+        }),
+    );
     // The sub-table's rows hold no date: put one there for the date rule.
     at(&mut v, "/forms/0/schema/properties/items/items/properties")
         .as_object_mut()
         .unwrap()
         .insert("due".into(), json!({"type": "string", "format": "date"}));
     let app = validate_package(&v).unwrap_or_else(|p| panic!("{p:#?}"));
-    assert_eq!(app.rules[0].trigger.spec().name(), "created", "the first format's word");
+    assert_eq!(
+        app.rules[0].trigger.spec().name(),
+        "created",
+        "the first format's word"
+    );
     assert_eq!(app.rules[1].trigger.spec().name(), "field_changed");
     let back = serde_json::to_value(&app.rules).unwrap();
     assert_eq!(back[0]["trigger"], "created");

@@ -40,7 +40,8 @@ impl CalendarCache {
     }
 
     fn put(&self, calendar: Arc<WorkCalendar>) {
-        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), calendar));
+        *self.held.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), calendar));
     }
 }
 
@@ -74,7 +75,12 @@ fn require_admin(caller: &Caller) -> RuntimeResult<()> {
 
 fn invalid_calendar(e: &formwork_calendar::CalendarError) -> RuntimeError {
     RuntimeError::Invalid {
-        problems: vec![problem("/calendar", e.code(), &e.message("zh-CN"), &e.message("en"))],
+        problems: vec![problem(
+            "/calendar",
+            e.code(),
+            &e.message("zh-CN"),
+            &e.message("en"),
+        )],
     }
 }
 
@@ -97,9 +103,10 @@ impl Runtime {
             return Ok(calendar);
         }
         let (def, _) = self.calendar_def().await?;
-        let calendar = Arc::new(WorkCalendar::new(&def).map_err(|e| {
-            RuntimeError::Internal(format!("saved calendar: {}", e.message("en")))
-        })?);
+        let calendar =
+            Arc::new(WorkCalendar::new(&def).map_err(|e| {
+                RuntimeError::Internal(format!("saved calendar: {}", e.message("en")))
+            })?);
         self.calendar.put(calendar.clone());
         Ok(calendar)
     }
@@ -178,7 +185,9 @@ fn settings_view(
 ) -> CalendarSettings {
     let year = now.to_offset(formwork_calendar::SHANGHAI).year();
     let missing_years = match WorkCalendar::new(&def) {
-        Ok(c) => (year..=year + 1).filter(|y| !c.has_schedule_for(*y)).collect(),
+        Ok(c) => (year..=year + 1)
+            .filter(|y| !c.has_schedule_for(*y))
+            .collect(),
         Err(_) => Vec::new(),
     };
     CalendarSettings {

@@ -4,8 +4,8 @@
 
 use formwork_model::{JobState, UserId};
 pub use formwork_store::{
-    Claim, Delivery, Job, JobFinish, JobLease, JobQuery, NewDelivery, NewJob,
-    NotificationSettings, SlotRule, Timer, TimerRelease,
+    Claim, Delivery, Job, JobFinish, JobLease, JobQuery, NewDelivery, NewJob, NotificationSettings,
+    SlotRule, Timer, TimerRelease,
 };
 use time::{Duration, OffsetDateTime};
 

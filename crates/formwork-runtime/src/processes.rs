@@ -21,8 +21,8 @@ mod views;
 mod write;
 
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
-pub use timers::TimerRun;
 pub(crate) use timers::Fired;
+pub use timers::TimerRun;
 pub use views::{
     InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, Timeline,
     TimelineEntry, UserBrief,

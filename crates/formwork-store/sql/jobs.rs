@@ -9,8 +9,8 @@
 use async_trait::async_trait;
 use formwork_store::{
     Claim, Delivery, Job, JobCompletion, JobFinish, JobLease, JobQuery, JobStore, NewDelivery,
-    NewJob, NewNotification, NotificationId, RecordId, StoreError, StoreResult, Timer, TimerRelease,
-    UserId, new_id,
+    NewJob, NewNotification, NotificationId, RecordId, StoreError, StoreResult, Timer,
+    TimerRelease, UserId, new_id,
 };
 use sqlx::types::Json;
 use time::{Duration, OffsetDateTime};
@@ -172,7 +172,15 @@ async fn insert_rule_run(
             "trigger": run.trigger,
             "outcome": run.outcome,
         });
-        audit(tx, at, None, "rule.run", &format!("record:{record_id}"), detail).await?;
+        audit(
+            tx,
+            at,
+            None,
+            "rule.run",
+            &format!("record:{record_id}"),
+            detail,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -380,7 +388,15 @@ impl JobStore for StoreImpl {
             return Err(not_movable(&mut tx, id).await);
         };
         let detail = serde_json::json!({ "kind": job.kind, "event_id": job.event_id });
-        audit(&mut tx, now, Some(actor), "job.retry", &format!("job:{id}"), detail).await?;
+        audit(
+            &mut tx,
+            now,
+            Some(actor),
+            "job.retry",
+            &format!("job:{id}"),
+            detail,
+        )
+        .await?;
         commit(tx).await?;
         Ok(job)
     }
@@ -402,7 +418,15 @@ impl JobStore for StoreImpl {
             return Err(not_movable(&mut tx, id).await);
         };
         let detail = serde_json::to_value(&job).unwrap_or_default();
-        audit(&mut tx, now, Some(actor), "job.discard", &format!("job:{id}"), detail).await?;
+        audit(
+            &mut tx,
+            now,
+            Some(actor),
+            "job.discard",
+            &format!("job:{id}"),
+            detail,
+        )
+        .await?;
         commit(tx).await?;
         Ok(job)
     }
@@ -541,10 +565,11 @@ impl JobStore for StoreImpl {
 
 /// Why a job could not be retried or discarded: it is missing, or running or done.
 async fn not_movable(tx: &mut Tx, id: &str) -> StoreError {
-    let state: Result<Option<String>, _> = sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await;
+    let state: Result<Option<String>, _> =
+        sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await;
     match state {
         Err(e) => db_err("job")(e),
         Ok(None) => StoreError::NotFound(format!("job `{id}`")),

@@ -35,14 +35,13 @@ pub(crate) async fn reserve(
         .execute(&mut *tx)
         .await
         .map_err(db_err("rate limit"))?;
-    let held: Option<OffsetDateTime> = sqlx::query_scalar(
-        "SELECT slot_at FROM rate_slots WHERE destination = $1 AND job_id = $2",
-    )
-    .bind(destination)
-    .bind(job_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_err("rate limit"))?;
+    let held: Option<OffsetDateTime> =
+        sqlx::query_scalar("SELECT slot_at FROM rate_slots WHERE destination = $1 AND job_id = $2")
+            .bind(destination)
+            .bind(job_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err("rate limit"))?;
     if let Some(slot) = held {
         commit(tx).await?;
         return Ok(slot);

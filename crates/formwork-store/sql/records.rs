@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use formwork_query::Dialect as _;
 use formwork_store::{
-    Attachment, AuditEntry, Comment, CommentId, FileId, Inserted, NewJob, NewRecord, Record, RecordId,
-    RecordQuery, RecordStore, RecordUpdate, StoreError, StoreResult, UserId,
+    Attachment, AuditEntry, Comment, CommentId, FileId, Inserted, NewJob, NewRecord, Record,
+    RecordId, RecordQuery, RecordStore, RecordUpdate, StoreError, StoreResult, UserId,
 };
 use sea_query::SelectStatement;
 use sea_query_sqlx::SqlxBinder as _;

@@ -47,8 +47,15 @@ impl SettingsStore for StoreImpl {
         .await
         .map_err(db_err("setting"))?;
         let detail = serde_json::json!({ "key": key });
-        audit(&mut tx, now, Some(actor), "setting.update", &format!("setting:{key}"), detail)
-            .await?;
+        audit(
+            &mut tx,
+            now,
+            Some(actor),
+            "setting.update",
+            &format!("setting:{key}"),
+            detail,
+        )
+        .await?;
         commit(tx).await?;
         Ok(saved)
     }
@@ -57,13 +64,12 @@ impl SettingsStore for StoreImpl {
         &self,
         user_id: &UserId,
     ) -> StoreResult<Option<NotificationSettings>> {
-        let row: Option<(bool, String)> = sqlx::query_as(
-            "SELECT email, lang FROM notification_settings WHERE user_id = $1",
-        )
-        .bind(user_id.as_str())
-        .fetch_optional(self.reader())
-        .await
-        .map_err(db_err("notification settings"))?;
+        let row: Option<(bool, String)> =
+            sqlx::query_as("SELECT email, lang FROM notification_settings WHERE user_id = $1")
+                .bind(user_id.as_str())
+                .fetch_optional(self.reader())
+                .await
+                .map_err(db_err("notification settings"))?;
         Ok(row.map(|(email, lang)| NotificationSettings {
             user_id: user_id.clone(),
             email,

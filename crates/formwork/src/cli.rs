@@ -182,12 +182,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Jobs(cmd) => {
             let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
-            crate::jobs_cli::jobs(&runtime, cmd)
-                .await
-                .map_err(|e| match e.downcast::<RuntimeError>() {
+            crate::jobs_cli::jobs(&runtime, cmd).await.map_err(|e| {
+                match e.downcast::<RuntimeError>() {
                     Ok(e) => explain(e, lang),
                     Err(e) => e,
-                })?;
+                }
+            })?;
         }
         Command::Calendar(cmd) => {
             let runtime = Runtime::new(open_migrated(&cli.database_url).await?);

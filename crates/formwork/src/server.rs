@@ -49,7 +49,11 @@ pub(crate) async fn serve_until_signal(
     } else {
         let integrations = args.worker.integrations()?;
         let consumer = args.worker.consumer(runtime.clone(), &integrations)?;
-        tracing::info!(owner = consumer.owner(), "background worker: {}", args.worker.mail_summary());
+        tracing::info!(
+            owner = consumer.owner(),
+            "background worker: {}",
+            args.worker.mail_summary()
+        );
         Some(consumer)
     };
     run(listener, runtime, config, consumer, shutdown_signal()).await

@@ -21,7 +21,11 @@ pub struct WorkerArgs {
     #[arg(long, env = "FORMWORK_SMTP_URL")]
     pub smtp_url: Option<String>,
     /// The sender of mail.
-    #[arg(long, env = "FORMWORK_MAIL_FROM", default_value = "Formwork <noreply@formwork.local>")]
+    #[arg(
+        long,
+        env = "FORMWORK_MAIL_FROM",
+        default_value = "Formwork <noreply@formwork.local>"
+    )]
     pub mail_from: String,
     /// Internal hosts outgoing requests may reach, as host[:port], comma-separated (on-premise
     /// systems; every private, loopback and metadata address is refused otherwise).

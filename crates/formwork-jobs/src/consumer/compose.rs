@@ -58,7 +58,10 @@ pub fn compose(kind: &str, payload: &Value, lang: &str) -> Option<Composed> {
     let text = |key: &str| payload.get(key).and_then(Value::as_str).unwrap_or_default();
     let node = payload
         .get("node_name")
-        .and_then(|n| n.get(if en { "en" } else { "zh-CN" }).or_else(|| n.get("zh-CN")))
+        .and_then(|n| {
+            n.get(if en { "en" } else { "zh-CN" })
+                .or_else(|| n.get("zh-CN"))
+        })
         .and_then(Value::as_str)
         .map_or_else(|| text("node").to_owned(), str::to_owned);
     let task_link = payload
@@ -90,7 +93,10 @@ pub fn compose(kind: &str, payload: &Value, lang: &str) -> Option<Composed> {
         ),
         ("reminder", false) => (
             "待办即将到期".to_owned(),
-            format!("您的待办将于 {} 到期，请及时处理。", due.unwrap_or_default()),
+            format!(
+                "您的待办将于 {} 到期，请及时处理。",
+                due.unwrap_or_default()
+            ),
             task_link,
         ),
         ("reminder", true) => (

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
+use formwork_model::UserId;
 use formwork_runtime::Runtime;
 use formwork_runtime::automation::kinds;
 use formwork_runtime::jobs::Job;
-use formwork_model::UserId;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -57,7 +57,11 @@ fn text<'a>(payload: &'a Value, key: &str) -> &'a str {
 }
 
 impl Deliverer {
-    fn robot_url(&self, payload: &Value, want: DestinationKind) -> Result<(String, Option<String>), ChannelError> {
+    fn robot_url(
+        &self,
+        payload: &Value,
+        want: DestinationKind,
+    ) -> Result<(String, Option<String>), ChannelError> {
         let name = text(payload, "destination");
         let destination = self.integrations.destinations.get(name).ok_or_else(|| {
             config_error(format!(
@@ -95,19 +99,39 @@ impl Deliverer {
     pub fn target(&self, job: &Job) -> Target {
         let p = &job.payload;
         let (channel, destination, rate) = match job.kind.as_str() {
-            kinds::DELIVER_EMAIL => ("email", format!("mail:{}", fingerprint(text(p, "to"))), None),
+            kinds::DELIVER_EMAIL => (
+                "email",
+                format!("mail:{}", fingerprint(text(p, "to"))),
+                None,
+            ),
             kinds::NOTIFY => ("email", format!("user:{}", text(p, "user_id")), None),
             kinds::DELIVER_DINGTALK => match self.robot_url(p, DestinationKind::Dingtalk) {
-                Ok((url, _)) => ("dingtalk", format!("dingtalk:{}", fingerprint(&url)), Some(Rate::DINGTALK_ROBOT)),
-                Err(_) => ("dingtalk", format!("dingtalk:{}", text(p, "destination")), None),
+                Ok((url, _)) => (
+                    "dingtalk",
+                    format!("dingtalk:{}", fingerprint(&url)),
+                    Some(Rate::DINGTALK_ROBOT),
+                ),
+                Err(_) => (
+                    "dingtalk",
+                    format!("dingtalk:{}", text(p, "destination")),
+                    None,
+                ),
             },
             kinds::DELIVER_WECOM => match self.robot_url(p, DestinationKind::Wecom) {
-                Ok((url, _)) => ("wecom", format!("wecom:{}", fingerprint(&url)), Some(Rate::WECOM_ROBOT)),
+                Ok((url, _)) => (
+                    "wecom",
+                    format!("wecom:{}", fingerprint(&url)),
+                    Some(Rate::WECOM_ROBOT),
+                ),
                 Err(_) => ("wecom", format!("wecom:{}", text(p, "destination")), None),
             },
             kinds::DELIVER_WEBHOOK => match self.webhook(p) {
                 Ok(w) => ("webhook", webhook_destination(&w.url), None),
-                Err(_) => ("webhook", format!("webhook:{}", text(p, "destination")), None),
+                Err(_) => (
+                    "webhook",
+                    format!("webhook:{}", text(p, "destination")),
+                    None,
+                ),
             },
             _ => ("unknown", job.kind.clone(), None),
         };
@@ -119,7 +143,12 @@ impl Deliverer {
     }
 
     /// Sends `job` once.
-    pub async fn send(&self, runtime: &Runtime, job: &Job, now: OffsetDateTime) -> Result<Sent, ChannelError> {
+    pub async fn send(
+        &self,
+        runtime: &Runtime,
+        job: &Job,
+        now: OffsetDateTime,
+    ) -> Result<Sent, ChannelError> {
         let p = &job.payload;
         match job.kind.as_str() {
             kinds::DELIVER_EMAIL => {
@@ -129,19 +158,24 @@ impl Deliverer {
                     "app": p.get("app"),
                     "link": self.link(p.get("link").and_then(Value::as_str)),
                 });
-                self.mail(&job.event_id, text(p, "to"), text(p, "lang"), &context).await
+                self.mail(&job.event_id, text(p, "to"), text(p, "lang"), &context)
+                    .await
             }
             kinds::NOTIFY => self.notify_mail(runtime, job).await,
             kinds::DELIVER_DINGTALK => {
                 let (webhook, secret) = self.robot_url(p, DestinationKind::Dingtalk)?;
                 let robot = DingTalkRobot { webhook, secret };
-                let sent = robot.send(&self.client, &job.event_id, &robot_message(p), now).await?;
+                let sent = robot
+                    .send(&self.client, &job.event_id, &robot_message(p), now)
+                    .await?;
                 Ok(Sent::Delivered(sent.detail))
             }
             kinds::DELIVER_WECOM => {
                 let (webhook, _) = self.robot_url(p, DestinationKind::Wecom)?;
                 let robot = WeComRobot { webhook };
-                let sent = robot.send(&self.client, &job.event_id, &robot_message(p)).await?;
+                let sent = robot
+                    .send(&self.client, &job.event_id, &robot_message(p))
+                    .await?;
                 Ok(Sent::Delivered(sent.detail))
             }
             kinds::DELIVER_WEBHOOK => {
@@ -151,7 +185,9 @@ impl Deliverer {
                 let sent = hook.send(&self.client, &job.event_id, body, now).await?;
                 Ok(Sent::Delivered(sent.detail))
             }
-            other => Err(config_error(format!("no channel sends jobs of kind `{other}`"))),
+            other => Err(config_error(format!(
+                "no channel sends jobs of kind `{other}`"
+            ))),
         }
     }
 
@@ -160,7 +196,13 @@ impl Deliverer {
         Some(format!("{}{}", base.trim_end_matches('/'), path?))
     }
 
-    async fn mail(&self, event_id: &str, to: &str, lang: &str, context: &Value) -> Result<Sent, ChannelError> {
+    async fn mail(
+        &self,
+        event_id: &str,
+        to: &str,
+        lang: &str,
+        context: &Value,
+    ) -> Result<Sent, ChannelError> {
         let Some(mailer) = &self.mailer else {
             return Ok(Sent::Skipped {
                 code: "smtp_not_configured",
@@ -175,25 +217,35 @@ impl Deliverer {
     /// The mail of a process message, to a user who wants mail.
     async fn notify_mail(&self, runtime: &Runtime, job: &Job) -> Result<Sent, ChannelError> {
         let p = &job.payload;
-        let user: Option<UserId> = p.get("user_id").and_then(Value::as_str).and_then(|s| s.parse().ok());
+        let user: Option<UserId> = p
+            .get("user_id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok());
         let Some(user) = user else {
             return Err(config_error("the message names no user".into()));
         };
         let target = runtime
             .mail_target(&user)
             .await
-            .map_err(|e| ChannelError::Config { reason: e.to_string() })?;
+            .map_err(|e| ChannelError::Config {
+                reason: e.to_string(),
+            })?;
         let Some(target) = target else {
             return Ok(Sent::Skipped {
                 code: "no_mail_wanted",
-                message: "收件人没有邮箱或已关闭邮件通知 / the user has no address or keeps mail off".into(),
+                message:
+                    "收件人没有邮箱或已关闭邮件通知 / the user has no address or keeps mail off"
+                        .into(),
             });
         };
         let kind = text(p, "kind");
-        let Some(mail) = compose(kind, p.get("payload").unwrap_or(&Value::Null), &target.lang) else {
+        let Some(mail) = compose(kind, p.get("payload").unwrap_or(&Value::Null), &target.lang)
+        else {
             return Ok(Sent::Skipped {
                 code: "no_mail_for_kind",
-                message: format!("消息类型 {kind} 不发送邮件 / messages of kind {kind} are not mailed"),
+                message: format!(
+                    "消息类型 {kind} 不发送邮件 / messages of kind {kind} are not mailed"
+                ),
             });
         };
         let context = json!({
@@ -201,7 +253,8 @@ impl Deliverer {
             "body": mail.body,
             "link": self.link(mail.link.as_deref()),
         });
-        self.mail(&job.event_id, &target.address, &target.lang, &context).await
+        self.mail(&job.event_id, &target.address, &target.lang, &context)
+            .await
     }
 }
 
@@ -217,7 +270,11 @@ fn robot_message(payload: &Value) -> RobotMessage {
     let mention: Vec<String> = payload
         .get("mention")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let title = text(payload, "title");
     let mut content = format!("{title}\n{}", text(payload, "content"));

@@ -291,7 +291,15 @@ impl Consumer {
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(job = %job.id, error = %e, "could not reserve a send slot");
-                    return Some(self.failed(job, now, &target, "rate_limit", &e.to_string(), true, None));
+                    return Some(self.failed(
+                        job,
+                        now,
+                        &target,
+                        "rate_limit",
+                        &e.to_string(),
+                        true,
+                        None,
+                    ));
                 }
             }
         }
@@ -314,7 +322,15 @@ impl Consumer {
             },
             Err(e) => {
                 let message = format!("{} / {}", e.message("zh-CN"), e.message("en"));
-                self.failed(job, now, &target, e.code(), &message, e.is_retryable(), Some(&e))
+                self.failed(
+                    job,
+                    now,
+                    &target,
+                    e.code(),
+                    &message,
+                    e.is_retryable(),
+                    Some(&e),
+                )
             }
         })
     }

@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
+use formwork_jobs::ManualClock;
 use formwork_jobs::config::{Destination, DestinationKind, Integrations};
 use formwork_jobs::net::{
     BoxFuture, HttpConfig, NetError, OutboundResponse, PinnedRequest, SafeClient, Transport,
 };
-use formwork_jobs::ManualClock;
 use formwork_store::{JobQuery, JobState};
 use serde_json::{Value, json};
 use time::macros::datetime;
@@ -67,7 +67,8 @@ async fn jobs_in(env: &Env, state: JobState) -> Vec<formwork_store::Job> {
 }
 
 #[tokio::test]
-async fn every_refused_address_class_shows_as_a_clear_error_on_the_rules_run_and_nothing_connects() {
+async fn every_refused_address_class_shows_as_a_clear_error_on_the_rules_run_and_nothing_connects()
+{
     let trap = Trap::start().await;
     let mut urls: Vec<String> = REFUSED
         .iter()
@@ -75,10 +76,16 @@ async fn every_refused_address_class_shows_as_a_clear_error_on_the_rules_run_and
         .collect();
     urls.push(format!("http://127.0.0.1:{}/hook", trap.port));
     let names = [
-        ("metadata.test", vec!["169.254.169.254".parse::<IpAddr>().unwrap()]),
+        (
+            "metadata.test",
+            vec!["169.254.169.254".parse::<IpAddr>().unwrap()],
+        ),
         ("intranet.test", vec!["192.168.1.10".parse().unwrap()]),
         ("mapped.test", vec!["::ffff:10.0.0.1".parse().unwrap()]),
-        ("mixed.test", vec!["8.8.8.8".parse().unwrap(), "10.1.1.1".parse().unwrap()]),
+        (
+            "mixed.test",
+            vec!["8.8.8.8".parse().unwrap(), "10.1.1.1".parse().unwrap()],
+        ),
         ("partner.internal", vec!["10.9.9.9".parse().unwrap()]),
     ];
     for (name, _) in &names[..4] {
@@ -152,15 +159,28 @@ async fn a_failing_receiver_is_retried_with_backoff_until_dead_then_an_admin_ret
         let port = serve(router).await;
         let rules = json!([{"id": "hook", "form": "ticket", "trigger": "created",
             "actions": [{"type": "webhook", "url": format!("http://127.0.0.1:{port}/hook")}]}]);
-        let env = Env::new(backend, ticket_package(rules, false), datetime!(2027-01-04 09:00 +08:00)).await;
+        let env = Env::new(
+            backend,
+            ticket_package(rules, false),
+            datetime!(2027-01-04 09:00 +08:00),
+        )
+        .await;
         env.submit("sales1", "ticket", json!({"title": "x"})).await;
         let allow = format!("127.0.0.1:{port}");
-        let consumer = env.consumer("a", deliverer(&[&allow], webhook_integrations(), None), fast_config());
+        let consumer = env.consumer(
+            "a",
+            deliverer(&[&allow], webhook_integrations(), None),
+            fast_config(),
+        );
         env.drain(std::slice::from_ref(&consumer)).await;
         let retrying = jobs_in(&env, JobState::Retrying).await;
         assert_eq!(retrying.len(), 1);
         let job = &retrying[0];
-        assert!(job.run_at > env.now() && job.run_at <= env.now() + time::Duration::seconds(1), "{}", job.run_at);
+        assert!(
+            job.run_at > env.now() && job.run_at <= env.now() + time::Duration::seconds(1),
+            "{}",
+            job.run_at
+        );
         assert_eq!(job.last_error_code.as_deref(), Some("http_status"));
         for _ in 0..2 {
             env.clock.advance(time::Duration::seconds(5));
@@ -170,12 +190,26 @@ async fn a_failing_receiver_is_retried_with_backoff_until_dead_then_an_admin_ret
         let dead = jobs_in(&env, JobState::Dead).await;
         assert_eq!(dead.len(), 1);
         let id = dead[0].id.clone();
-        let (_, tries) = env.runtime.job_detail(&env.caller("admin").await, &id).await.unwrap();
-        assert_eq!(tries.iter().map(|t| t.attempt).collect::<Vec<_>>(), [1, 2, 3]);
-        assert!(tries.iter().all(|t| t.outcome == "failed" && t.message.as_deref().unwrap().contains("503")));
+        let (_, tries) = env
+            .runtime
+            .job_detail(&env.caller("admin").await, &id)
+            .await
+            .unwrap();
+        assert_eq!(
+            tries.iter().map(|t| t.attempt).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert!(
+            tries
+                .iter()
+                .all(|t| t.outcome == "failed" && t.message.as_deref().unwrap().contains("503"))
+        );
 
         let sales = env.caller("sales1").await;
-        assert!(env.runtime.retry_job(&sales, &id, env.now()).await.is_err(), "admins only");
+        assert!(
+            env.runtime.retry_job(&sales, &id, env.now()).await.is_err(),
+            "admins only"
+        );
         let admin = env.caller("admin").await;
         let again = env.runtime.retry_job(&admin, &id, env.now()).await.unwrap();
         assert_eq!((again.state, again.attempts), (JobState::Pending, 0));
@@ -222,21 +256,39 @@ async fn two_consumers_share_a_robots_rate_limit_queueing_what_exceeds_it_and_dr
         let clock = Arc::new(ManualClock::new(start));
         let env = Env::with_clock(backend, ticket_package(rules, false), clock).await;
         for n in 0..25 {
-            env.submit("sales1", "ticket", json!({"title": format!("T{n}")})).await;
+            env.submit("sales1", "ticket", json!({"title": format!("T{n}")}))
+                .await;
         }
         let allow = format!("127.0.0.1:{port}");
-        let a = env.consumer("a", deliverer(&[&allow], integrations.clone(), None), fast_config());
-        let b = env.other_consumer("b", deliverer(&[&allow], integrations, None), fast_config()).await;
+        let a = env.consumer(
+            "a",
+            deliverer(&[&allow], integrations.clone(), None),
+            fast_config(),
+        );
+        let b = env
+            .other_consumer("b", deliverer(&[&allow], integrations, None), fast_config())
+            .await;
         env.drain(&[a.clone(), b.clone()]).await;
-        assert_eq!(got.lock().unwrap().len(), 20, "DingTalk allows 20 a minute per robot");
+        assert_eq!(
+            got.lock().unwrap().len(),
+            20,
+            "DingTalk allows 20 a minute per robot"
+        );
         let waiting = jobs_in(&env, JobState::Pending).await;
         assert_eq!(waiting.len(), 5, "the rest wait for their slot");
-        assert!(waiting.iter().all(|j| j.run_at > env.now() && j.attempts == 0));
+        assert!(
+            waiting
+                .iter()
+                .all(|j| j.run_at > env.now() && j.attempts == 0)
+        );
         env.clock.advance(time::Duration::seconds(61));
         env.drain(&[a, b]).await;
         let all = got.lock().unwrap().clone();
         assert_eq!(all.len(), 25, "none dropped");
-        let mut titles: Vec<String> = all.iter().map(|m| m["text"]["content"].as_str().unwrap().to_owned()).collect();
+        let mut titles: Vec<String> = all
+            .iter()
+            .map(|m| m["text"]["content"].as_str().unwrap().to_owned())
+            .collect();
         titles.sort();
         titles.dedup();
         assert_eq!(titles.len(), 25, "each once");

@@ -135,7 +135,13 @@ impl Env {
         config: WorkerConfig,
     ) -> Consumer {
         let runtime = Arc::new(Runtime::new(self.db.store().await.unwrap()));
-        Consumer::new(runtime, name.to_owned(), self.clock.clone(), deliverer, config)
+        Consumer::new(
+            runtime,
+            name.to_owned(),
+            self.clock.clone(),
+            deliverer,
+            config,
+        )
     }
 
     /// Rounds of all `consumers` side by side until a round of each finds nothing due at the
@@ -194,7 +200,9 @@ impl Env {
     }
 
     pub async fn cleanup(self) {
-        let Env { db, store, runtime, .. } = self;
+        let Env {
+            db, store, runtime, ..
+        } = self;
         drop(runtime);
         drop(store);
         db.cleanup().await.unwrap();

@@ -4,11 +4,11 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::common::{REFUSED, TableResolver, Trap, config, real_client, serve, url_host};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use crate::common::{REFUSED, TableResolver, Trap, config, real_client, serve, url_host};
 use formwork_jobs::net::{NetError, OutboundRequest};
 
 fn loopback() -> IpAddr {

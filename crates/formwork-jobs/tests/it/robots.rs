@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{TableResolver, config, real_client, serve};
 use axum::Json;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::routing::post;
 use base64::Engine as _;
-use crate::common::{TableResolver, config, real_client, serve};
 use formwork_jobs::channels::{
     ChannelError, DingTalkRobot, RobotFormat, RobotMessage, Vendor, WeComRobot,
 };

@@ -70,7 +70,12 @@ impl Receiver {
     }
 
     pub fn ids(&self) -> Vec<String> {
-        self.seen.lock().unwrap().iter().map(|(id, _)| id.clone()).collect()
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
     }
 }
 
@@ -156,23 +161,52 @@ async fn a_rule_that_sets_a_field_on_its_own_trigger_stops_at_the_depth_limit_an
             "trigger": {"type": "field_changed", "field": "counter"},
             "actions": [{"type": "set_field", "field": "counter", "value": "counter + 1"}]
         }]);
-        let env = Env::new(backend, ticket_package(rules, false), datetime!(2027-01-04 09:00 +08:00)).await;
-        let record = env.submit("sales1", "ticket", json!({"title": "loop", "counter": 0})).await;
+        let env = Env::new(
+            backend,
+            ticket_package(rules, false),
+            datetime!(2027-01-04 09:00 +08:00),
+        )
+        .await;
+        let record = env
+            .submit("sales1", "ticket", json!({"title": "loop", "counter": 0}))
+            .await;
         env.update("sales1", &record, json!({"counter": 1})).await;
-        let consumer = env.consumer("a", deliverer(&[], Integrations::default(), None), fast_config());
+        let consumer = env.consumer(
+            "a",
+            deliverer(&[], Integrations::default(), None),
+            fast_config(),
+        );
         env.drain(&[consumer]).await;
 
         let stored = env.store.get_record(&record.id).await.unwrap().unwrap();
         let depth = i64::from(MAX_RULE_DEPTH);
-        assert_eq!(stored.data["counter"], json!(1 + depth), "one increment per level");
+        assert_eq!(
+            stored.data["counter"],
+            json!(1 + depth),
+            "one increment per level"
+        );
         let runs = env.store.rule_runs_of_record(&record.id).await.unwrap();
-        let outcomes: Vec<(&str, i32)> = runs.iter().map(|r| (r.outcome.as_str(), r.depth)).collect();
-        assert_eq!(runs.len(), usize::try_from(depth).unwrap() + 1, "{outcomes:?}");
+        let outcomes: Vec<(&str, i32)> =
+            runs.iter().map(|r| (r.outcome.as_str(), r.depth)).collect();
+        assert_eq!(
+            runs.len(),
+            usize::try_from(depth).unwrap() + 1,
+            "{outcomes:?}"
+        );
         let stopped = &runs[0];
-        assert_eq!((stopped.outcome.as_str(), stopped.depth), ("stopped", MAX_RULE_DEPTH));
+        assert_eq!(
+            (stopped.outcome.as_str(), stopped.depth),
+            ("stopped", MAX_RULE_DEPTH)
+        );
         let message = stopped.message.as_ref().unwrap();
-        assert!(message["zh-CN"].as_str().unwrap().contains("5 层上限"), "{message}");
-        assert!(message["en"].as_str().unwrap().contains("5 levels"), "{message}");
+        assert!(
+            message["zh-CN"].as_str().unwrap().contains("5 层上限"),
+            "{message}"
+        );
+        assert!(
+            message["en"].as_str().unwrap().contains("5 levels"),
+            "{message}"
+        );
         assert!(runs[1..].iter().all(|r| r.outcome == "done"));
         // Each change a rule made is in the audit trail, naming the rule.
         let history = env.store.record_history(&record.id).await.unwrap();

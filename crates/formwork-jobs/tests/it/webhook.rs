@@ -4,12 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{TableResolver, config, real_client, serve};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use crate::common::{TableResolver, config, real_client, serve};
 use formwork_jobs::channels::{
     ChannelError, SignatureError, Webhook, verify_webhook_signature, webhook_signature,
 };

@@ -7,9 +7,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Checker, Scope};
-use crate::def::{
-    FormDef, HookDef, NodeKind, RecipientDef, RuleActionDef, RuleDef, TriggerSpec,
-};
+use crate::def::{FormDef, HookDef, NodeKind, RecipientDef, RuleActionDef, RuleDef, TriggerSpec};
 use crate::expr::ROW;
 use crate::problem::{Fault, escape_token};
 use crate::rule_def::parse_cron;
@@ -38,11 +36,20 @@ fn rule_scope(form: Option<&FormDef>, spec: &TriggerSpec) -> Scope {
         ["now", "today"].iter().map(|s| (*s).to_owned()).collect()
     };
     names.extend(spec.scope_names().iter().map(|s| (*s).to_owned()));
-    if let (TriggerSpec::Date {
-        subtable: Some(sub), ..
-    }, Some(form)) = (spec, form)
+    if let (
+        TriggerSpec::Date {
+            subtable: Some(sub),
+            ..
+        },
+        Some(form),
+    ) = (spec, form)
     {
-        names.extend(form.subtable_keys(sub).into_iter().flatten().map(str::to_owned));
+        names.extend(
+            form.subtable_keys(sub)
+                .into_iter()
+                .flatten()
+                .map(str::to_owned),
+        );
         names.insert(ROW.to_owned());
     }
     Some(names)
@@ -84,11 +91,18 @@ impl<'a> Checker<'a> {
                 );
             }
             match action {
-                RuleActionDef::Notify { .. } => self.notify(&action_at, action, &spec, &scope, &fields),
+                RuleActionDef::Notify { .. } => {
+                    self.notify(&action_at, action, &spec, &scope, &fields)
+                }
                 RuleActionDef::SetField { field, value } => {
                     self.field_ref(format!("{action_at}/field"), field, &fields);
-                    if form.is_some_and(|f| f.ui.fields.get(field).is_some_and(|u| u.compute.is_some())) {
-                        self.rule_fault(RuleFault::FieldNotSettable { field }, format!("{action_at}/field"));
+                    if form.is_some_and(|f| {
+                        f.ui.fields.get(field).is_some_and(|u| u.compute.is_some())
+                    }) {
+                        self.rule_fault(
+                            RuleFault::FieldNotSettable { field },
+                            format!("{action_at}/field"),
+                        );
                     }
                     self.expr(format!("{action_at}/value"), value, &scope);
                 }
@@ -97,10 +111,16 @@ impl<'a> Checker<'a> {
                         self.rule_fault(RuleFault::WebhookNeedsOneTarget, action_at);
                     }
                 }
-                RuleActionDef::CreateRecord { form: target, fields: mapping } => {
+                RuleActionDef::CreateRecord {
+                    form: target,
+                    fields: mapping,
+                } => {
                     let target_form = self.form_named(target);
                     if target_form.is_none() {
-                        self.push(Fault::UnknownForm { form: target }, format!("{action_at}/form"));
+                        self.push(
+                            Fault::UnknownForm { form: target },
+                            format!("{action_at}/form"),
+                        );
                     }
                     let target_fields = target_form.and_then(Self::fields);
                     for (key, src) in mapping {
@@ -109,19 +129,20 @@ impl<'a> Checker<'a> {
                         self.expr(key_at, src, &scope);
                     }
                 }
-                RuleActionDef::StartProcess { process } => {
-                    match self.app.process(process) {
-                        None => self.rule_fault(
-                            RuleFault::UnknownProcess { process },
-                            format!("{action_at}/process"),
-                        ),
-                        Some(p) if p.form != rule.form => self.rule_fault(
-                            RuleFault::ProcessOfOtherForm { process, form: &rule.form },
-                            format!("{action_at}/process"),
-                        ),
-                        Some(_) => {}
-                    }
-                }
+                RuleActionDef::StartProcess { process } => match self.app.process(process) {
+                    None => self.rule_fault(
+                        RuleFault::UnknownProcess { process },
+                        format!("{action_at}/process"),
+                    ),
+                    Some(p) if p.form != rule.form => self.rule_fault(
+                        RuleFault::ProcessOfOtherForm {
+                            process,
+                            form: &rule.form,
+                        },
+                        format!("{action_at}/process"),
+                    ),
+                    Some(_) => {}
+                },
             }
         }
     }
@@ -132,10 +153,20 @@ impl<'a> Checker<'a> {
             TriggerSpec::FieldChanged { field, .. } => {
                 self.field_ref(format!("{at}/field"), field, &fields);
             }
-            TriggerSpec::TaskOverdue { node: Some(node), .. } => {
-                let known = self.app.processes.iter().filter(|p| Some(p.form.as_str()) == form.map(|f| f.id.as_str())).any(|p| {
-                    p.nodes.iter().any(|n| n.id == *node && matches!(n.kind, NodeKind::Approval(_) | NodeKind::Fill(_)))
-                });
+            TriggerSpec::TaskOverdue {
+                node: Some(node), ..
+            } => {
+                let known = self
+                    .app
+                    .processes
+                    .iter()
+                    .filter(|p| Some(p.form.as_str()) == form.map(|f| f.id.as_str()))
+                    .any(|p| {
+                        p.nodes.iter().any(|n| {
+                            n.id == *node
+                                && matches!(n.kind, NodeKind::Approval(_) | NodeKind::Fill(_))
+                        })
+                    });
                 if form.is_some() && !known {
                     self.push(Fault::UnknownNode { node }, format!("{at}/node"));
                 }
@@ -145,7 +176,9 @@ impl<'a> Checker<'a> {
                     self.rule_fault(RuleFault::InvalidCron { detail }, format!("{at}/cron"));
                 }
             }
-            TriggerSpec::Date { field, subtable, .. } => self.date_trigger(at, form, field, subtable.as_deref()),
+            TriggerSpec::Date {
+                field, subtable, ..
+            } => self.date_trigger(at, form, field, subtable.as_deref()),
             TriggerSpec::Created
             | TriggerSpec::Updated
             | TriggerSpec::Deleted
@@ -154,7 +187,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn date_trigger(&mut self, at: &str, form: Option<&FormDef>, field: &str, subtable: Option<&str>) {
+    fn date_trigger(
+        &mut self,
+        at: &str,
+        form: Option<&FormDef>,
+        field: &str,
+        subtable: Option<&str>,
+    ) {
         let Some(form) = form else { return };
         let props = form.schema.get("properties");
         match subtable {
@@ -173,7 +212,10 @@ impl<'a> Checker<'a> {
                     .and_then(|s| s.get("items"))
                     .filter(|items| items.get("properties").is_some())
                 else {
-                    self.rule_fault(RuleFault::NotASubtable { field: sub }, format!("{at}/subtable"));
+                    self.rule_fault(
+                        RuleFault::NotASubtable { field: sub },
+                        format!("{at}/subtable"),
+                    );
                     return;
                 };
                 match row_schema.get("properties").and_then(|p| p.get(field)) {
@@ -186,7 +228,10 @@ impl<'a> Checker<'a> {
                             .and_then(|u| u.fields.get(field))
                             .and_then(|u| u.widget.as_deref());
                         if !holds_dates(schema, widget) {
-                            self.rule_fault(RuleFault::NotADateField { field }, format!("{at}/field"));
+                            self.rule_fault(
+                                RuleFault::NotADateField { field },
+                                format!("{at}/field"),
+                            );
                         }
                     }
                 }
@@ -202,7 +247,15 @@ impl<'a> Checker<'a> {
         scope: &Scope,
         fields: &Option<BTreeSet<String>>,
     ) {
-        let RuleActionDef::Notify { assignee, to, title, message, channels, destination } = action else {
+        let RuleActionDef::Notify {
+            assignee,
+            to,
+            title,
+            message,
+            channels,
+            destination,
+        } = action
+        else {
             return;
         };
         if let Some(assignee) = assignee {
@@ -215,7 +268,9 @@ impl<'a> Checker<'a> {
         for (c, channel) in channels.iter().enumerate() {
             if channel.is_robot() && destination.is_none() {
                 self.rule_fault(
-                    RuleFault::RobotNeedsDestination { channel: channel.as_str() },
+                    RuleFault::RobotNeedsDestination {
+                        channel: channel.as_str(),
+                    },
                     format!("{at}/channels/{c}"),
                 );
             }
@@ -225,16 +280,26 @@ impl<'a> Checker<'a> {
             let r_at = format!("{at}/to/{r}");
             match recipient {
                 RecipientDef::Role { role } => self.role_ref(format!("{r_at}/role"), role),
-                RecipientDef::Field { field } => self.field_ref(format!("{r_at}/field"), field, &row_fields),
+                RecipientDef::Field { field } => {
+                    self.field_ref(format!("{r_at}/field"), field, &row_fields)
+                }
                 RecipientDef::Expression { expr } => self.expr(format!("{r_at}/expr"), expr, scope),
-                RecipientDef::Owner | RecipientDef::OwnerHead if !spec.has_record() => self.rule_fault(
-                    RuleFault::RecipientNeedsRecord { recipient: recipient_name(recipient) },
-                    r_at,
-                ),
+                RecipientDef::Owner | RecipientDef::OwnerHead if !spec.has_record() => self
+                    .rule_fault(
+                        RuleFault::RecipientNeedsRecord {
+                            recipient: recipient_name(recipient),
+                        },
+                        r_at,
+                    ),
                 RecipientDef::TaskAssignee | RecipientDef::TaskAssigneeHead
                     if !matches!(spec, TriggerSpec::TaskOverdue { .. }) =>
                 {
-                    self.rule_fault(RuleFault::RecipientNeedsTask { recipient: recipient_name(recipient) }, r_at)
+                    self.rule_fault(
+                        RuleFault::RecipientNeedsTask {
+                            recipient: recipient_name(recipient),
+                        },
+                        r_at,
+                    )
                 }
                 RecipientDef::User { .. }
                 | RecipientDef::Owner
@@ -271,7 +336,10 @@ impl<'a> Checker<'a> {
     pub(super) fn hook(&mut self, at: &str, hook: &'a HookDef) {
         let form = self.form_named(&hook.form);
         if form.is_none() {
-            self.push(Fault::UnknownForm { form: &hook.form }, format!("{at}/form"));
+            self.push(
+                Fault::UnknownForm { form: &hook.form },
+                format!("{at}/form"),
+            );
         }
         let fields = form.and_then(Self::fields);
         let scope: Scope = Some(["payload".to_owned()].into_iter().collect());

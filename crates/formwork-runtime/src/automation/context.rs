@@ -132,7 +132,10 @@ impl Subject {
                     let Some(t) = &self.task else { continue };
                     extra.insert("task_node".into(), Value::String(t.node_name.clone()));
                     let who = t.assignee.as_ref().map(|a| a.display_name.clone());
-                    extra.insert("task_assignee".into(), who.map_or(Value::Null, Value::String));
+                    extra.insert(
+                        "task_assignee".into(),
+                        who.map_or(Value::Null, Value::String),
+                    );
                     let due = t.task.due_at.and_then(|d| d.format(&Rfc3339).ok());
                     extra.insert("task_due_at".into(), due.map_or(Value::Null, Value::String));
                     true
@@ -142,14 +145,20 @@ impl Subject {
                     let date = self.payload.date.clone().unwrap_or_default();
                     // The date may have moved since the job was scheduled: then a newer
                     // job stands for it and this one does nothing.
-                    let still = watched_dates(&spec, &record.data).into_iter().any(|(r, d)| {
-                        r == self.payload.row && Some(d) == date_of(&Value::String(date.clone()))
-                    });
+                    let still = watched_dates(&spec, &record.data)
+                        .into_iter()
+                        .any(|(r, d)| {
+                            r == self.payload.row
+                                && Some(d) == date_of(&Value::String(date.clone()))
+                        });
                     if !still {
                         continue;
                     }
                     extra.insert("date".into(), Value::String(date));
-                    row = self.payload.row.and_then(|i| subtable_row(&spec, &record.data, i));
+                    row = self
+                        .payload
+                        .row
+                        .and_then(|i| subtable_row(&spec, &record.data, i));
                     true
                 }
                 (kinds::SCHEDULE, TriggerSpec::Schedule { .. }) => named,

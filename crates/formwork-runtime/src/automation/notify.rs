@@ -33,7 +33,14 @@ impl Runtime {
             Outcome::failed(
                 "bad_template",
                 format!("{what}无法生成：{e}"),
-                format!("the {} cannot be made: {e}", if what == "接收人" { "recipients" } else { "message" }),
+                format!(
+                    "the {} cannot be made: {e}",
+                    if what == "接收人" {
+                        "recipients"
+                    } else {
+                        "message"
+                    }
+                ),
             )
         };
         let recipients = Recipients {
@@ -61,7 +68,11 @@ impl Runtime {
         let mut detail = Map::new();
         detail.insert(
             "recipients".into(),
-            people.iter().map(|p| p.username.clone()).collect::<Vec<_>>().into(),
+            people
+                .iter()
+                .map(|p| p.username.clone())
+                .collect::<Vec<_>>()
+                .into(),
         );
         for channel in channels {
             match channel {
@@ -76,7 +87,8 @@ impl Runtime {
                     } else {
                         kinds::DELIVER_WECOM
                     };
-                    let names: Vec<String> = people.iter().map(|p| p.display_name.clone()).collect();
+                    let names: Vec<String> =
+                        people.iter().map(|p| p.display_name.clone()).collect();
                     let payload = json!({
                         "destination": note.destination,
                         "title": title.get("zh-CN"),
@@ -97,7 +109,14 @@ impl Runtime {
         })
     }
 
-    fn in_app(&self, plan: &mut Plan, ctx: &ActionCtx<'_>, people: &[Account], title: &Text, message: &Text) {
+    fn in_app(
+        &self,
+        plan: &mut Plan,
+        ctx: &ActionCtx<'_>,
+        people: &[Account],
+        title: &Text,
+        message: &Text,
+    ) {
         for person in people {
             plan.completion.notifications.push(JobNotification {
                 note: NewNotification {
@@ -140,7 +159,11 @@ impl Runtime {
                 continue;
             }
             let lang = settings.lang.as_str();
-            let link = ctx.subject.record.as_ref().map(|r| format!("/records/{}", r.id));
+            let link = ctx
+                .subject
+                .record
+                .as_ref()
+                .map(|r| format!("/records/{}", r.id));
             let payload = json!({
                 "to": address,
                 "user_id": person.id,
@@ -151,14 +174,21 @@ impl Runtime {
                 "app": ctx.subject.app.def.name.get(lang),
             });
             let part = format!(":email:{}", person.id);
-            plan.completion.jobs.push(ctx.delivery(kinds::DELIVER_EMAIL, payload, &part));
+            plan.completion
+                .jobs
+                .push(ctx.delivery(kinds::DELIVER_EMAIL, payload, &part));
             sent.push(person.username.clone());
         }
         Ok(json!({ "to": sent, "skipped": skipped }))
     }
 }
 
-pub(crate) fn webhook(plan: &mut Plan, ctx: &ActionCtx<'_>, url: Option<&str>, destination: Option<&str>) -> Outcome {
+pub(crate) fn webhook(
+    plan: &mut Plan,
+    ctx: &ActionCtx<'_>,
+    url: Option<&str>,
+    destination: Option<&str>,
+) -> Outcome {
     let event_id = format!("{}:{}", ctx.run_id, ctx.index);
     let record = ctx.subject.record.as_ref().map(|r| {
         json!({
@@ -181,7 +211,9 @@ pub(crate) fn webhook(plan: &mut Plan, ctx: &ActionCtx<'_>, url: Option<&str>, d
         "deleted": ctx.subject.deleted,
     });
     let payload = json!({ "url": url, "destination": destination, "body": body });
-    plan.completion.jobs.push(ctx.delivery(kinds::DELIVER_WEBHOOK, payload, ""));
+    plan.completion
+        .jobs
+        .push(ctx.delivery(kinds::DELIVER_WEBHOOK, payload, ""));
     Outcome {
         outcome: "queued",
         code: None,
@@ -189,4 +221,3 @@ pub(crate) fn webhook(plan: &mut Plan, ctx: &ActionCtx<'_>, url: Option<&str>, d
         detail: json!({ "event_id": event_id, "url": url, "destination": destination }),
     }
 }
-

@@ -9,8 +9,8 @@ use formwork_forms::field_diff;
 use formwork_model::expr;
 use formwork_model::{RuleActionDef, Text};
 use formwork_store::{
-    JobCompletion, JobRecordUpdate, NewJob, Record,
-    RecordStatus, RecordUpdate, RuleRun, UserId, new_id,
+    JobCompletion, JobRecordUpdate, NewJob, Record, RecordStatus, RecordUpdate, RuleRun, UserId,
+    new_id,
 };
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -210,7 +210,10 @@ impl Runtime {
                 rule_id: &rule.id,
                 trigger: concerned.spec.name(),
                 index,
-                rule_name: rule.name.clone().unwrap_or_else(|| Text::zh_en(&rule.id, &rule.id)),
+                rule_name: rule
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| Text::zh_en(&rule.id, &rule.id)),
                 now,
             };
             let outcome = self.plan_action(plan, &ctx, action).await?;
@@ -226,7 +229,8 @@ impl Runtime {
             }));
         }
         if let Some(w) = plan.working.as_mut() {
-            w.causes.push(json!({ "rule": rule.id, "rule_run": run_id }));
+            w.causes
+                .push(json!({ "rule": rule.id, "rule_run": run_id }));
         }
         run.actions = Value::Array(actions);
         plan.completion.rule_runs.push(run);
@@ -258,7 +262,9 @@ impl Runtime {
                 };
                 self.notify(plan, ctx, &note).await?
             }
-            RuleActionDef::SetField { field, value } => self.set_field(plan, ctx, field, value).await?,
+            RuleActionDef::SetField { field, value } => {
+                self.set_field(plan, ctx, field, value).await?
+            }
             RuleActionDef::Webhook { url, destination } => {
                 super::notify::webhook(plan, ctx, url.as_deref(), destination.as_deref())
             }
@@ -304,7 +310,11 @@ impl Runtime {
                 ));
             }
         };
-        let owner = ctx.subject.owner.clone().unwrap_or_else(crate::system_actor);
+        let owner = ctx
+            .subject
+            .owner
+            .clone()
+            .unwrap_or_else(crate::system_actor);
         let caller = Caller {
             user: owner,
             roles: Vec::new(),
@@ -322,7 +332,10 @@ impl Runtime {
         match self.check_references(&admin, &mut clean).await {
             Ok(()) => {}
             Err(RuntimeError::Invalid { problems }) => {
-                let first = problems.first().map(|p| p.message.clone()).unwrap_or_default();
+                let first = problems
+                    .first()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_default();
                 return Ok(Outcome::with(
                     "failed",
                     "invalid",
@@ -335,7 +348,9 @@ impl Runtime {
         let from = working.data.get(field).cloned().unwrap_or(Value::Null);
         working.data = clean.data;
         let to = working.data.get(field).cloned().unwrap_or(Value::Null);
-        Ok(Outcome::done(json!({ "field": field, "from": from, "to": to })))
+        Ok(Outcome::done(
+            json!({ "field": field, "from": from, "to": to }),
+        ))
     }
 
     async fn create_record(
@@ -368,11 +383,21 @@ impl Runtime {
         let caller = self.caller(owner).await?;
         let input = Value::Object(input);
         match self
-            .prepare_record(&app, &caller, &form_id, &input, None, ctx.now, plan.depth + 1)
+            .prepare_record(
+                &app,
+                &caller,
+                &form_id,
+                &input,
+                None,
+                ctx.now,
+                plan.depth + 1,
+            )
             .await
         {
             Ok(new) => {
-                plan.completion.new_records.push((new, caller.user.id.clone()));
+                plan.completion
+                    .new_records
+                    .push((new, caller.user.id.clone()));
                 Ok(Outcome::done(json!({ "form": form_id, "data": input })))
             }
             Err(RuntimeError::Invalid { problems }) => {
@@ -386,7 +411,10 @@ impl Runtime {
                 Ok(Outcome::failed(
                     "invalid",
                     format!("新记录未通过表单校验：{}", text("zh-CN")),
-                    format!("the new record does not pass its form's checks: {}", text("en")),
+                    format!(
+                        "the new record does not pass its form's checks: {}",
+                        text("en")
+                    ),
                 ))
             }
             Err(e) => Err(e),

@@ -96,15 +96,16 @@ impl Recipients<'_> {
                 },
                 out,
             )?,
-            AssigneeDef::Expression { expr } => self.recipient(
-                &RecipientDef::Expression { expr: expr.clone() },
-                out,
-            )?,
+            AssigneeDef::Expression { expr } => {
+                self.recipient(&RecipientDef::Expression { expr: expr.clone() }, out)?
+            }
             AssigneeDef::Table { rows } => {
                 for row in rows {
                     let hit = match &row.when {
                         None => true,
-                        Some(when) => expr::eval_bool(when, self.scope).map_err(|e| e.to_string())?,
+                        Some(when) => {
+                            expr::eval_bool(when, self.scope).map_err(|e| e.to_string())?
+                        }
                     };
                     if hit {
                         return self.assignee(&row.assignee, out);

@@ -34,7 +34,8 @@ impl Runtime {
         let dir = self.directory().await?;
         let mut plan = Plan::new(completion, &subject);
         for concerned in subject.concerned(job)? {
-            self.plan_rule(&mut plan, &subject, &concerned, &dir, now).await?;
+            self.plan_rule(&mut plan, &subject, &concerned, &dir, now)
+                .await?;
         }
         let scheduled = schedule_dates(&mut plan, &subject, job, now);
         let completion = plan.finish(&subject);
@@ -49,17 +50,33 @@ impl Runtime {
 
 /// After a record was created or updated: the `rule.date` jobs of its date rules.
 fn schedule_dates(plan: &mut Plan, subject: &Subject, job: &Job, now: OffsetDateTime) -> u32 {
-    if !matches!(job.kind.as_str(), kinds::RECORD_CREATED | kinds::RECORD_UPDATED) {
+    if !matches!(
+        job.kind.as_str(),
+        kinds::RECORD_CREATED | kinds::RECORD_UPDATED
+    ) {
         return 0;
     }
     let Some(record) = &subject.record else {
         return 0;
     };
     let mut count = 0;
-    for rule in subject.app.def.rules.iter().filter(|r| r.form == subject.form_id) {
+    for rule in subject
+        .app
+        .def
+        .rules
+        .iter()
+        .filter(|r| r.form == subject.form_id)
+    {
         let spec = rule.trigger.spec();
         if matches!(spec, TriggerSpec::Date { .. }) {
-            let jobs = date_jobs(&subject.app, rule, &spec, record, subject.payload.depth, now);
+            let jobs = date_jobs(
+                &subject.app,
+                rule,
+                &spec,
+                record,
+                subject.payload.depth,
+                now,
+            );
             count += u32::try_from(jobs.len()).unwrap_or(0);
             plan.completion.jobs.extend(jobs);
         }

@@ -31,7 +31,13 @@ impl Runtime {
             Some(i) => i.status == InstanceStatus::Running,
             None => false,
         };
-        if running || plan.completion.process_starts.iter().any(|s| s.record_id == record.id) {
+        if running
+            || plan
+                .completion
+                .process_starts
+                .iter()
+                .any(|s| s.record_id == record.id)
+        {
             return Ok(Outcome::with(
                 "skipped",
                 "already_running",
@@ -86,8 +92,15 @@ impl Runtime {
         built.write.record_data = None;
         built.write.record_diff = None;
         built.write.record_rev = None;
-        self.step_events(&app, &record.form_id, None, &mut built.write, plan.depth + 1, ctx.now)
-            .await?;
+        self.step_events(
+            &app,
+            &record.form_id,
+            None,
+            &mut built.write,
+            plan.depth + 1,
+            ctx.now,
+        )
+        .await?;
         for job in &mut built.write.outbox {
             job.record_id.get_or_insert_with(|| record.id.clone());
         }

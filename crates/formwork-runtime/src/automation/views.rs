@@ -82,7 +82,11 @@ impl Runtime {
             let deliveries = jobs
                 .into_iter()
                 .map(|job| {
-                    let mine = tries.iter().filter(|d| d.job_id == job.id).cloned().collect();
+                    let mine = tries
+                        .iter()
+                        .filter(|d| d.job_id == job.id)
+                        .cloned()
+                        .collect();
                     (job, mine)
                 })
                 .collect();

@@ -50,7 +50,11 @@ async fn enqueuing_twice_under_one_event_id_makes_one_job() {
         ensure!(store.enqueue_job(a.clone()).await?);
         ensure!(!store.enqueue_job(a).await?, "the second is a no-op");
         let all = store
-            .list_jobs(&JobQuery { state: None, before: None, limit: 10 })
+            .list_jobs(&JobQuery {
+                state: None,
+                before: None,
+                limit: 10,
+            })
             .await?;
         ensure!(all.len() == 1 && all[0].event_id == "overdue:app:rule:task-1");
         ensure!(all[0].state == JobState::Pending && all[0].run_at == T0);
@@ -91,9 +95,18 @@ async fn concurrent_claimers_never_share_a_job_and_wait_for_its_time() {
         }
         ensure!(seen.len() == 40, "claimed {}", seen.len());
         let running = store
-            .list_jobs(&JobQuery { state: Some(JobState::Running), before: None, limit: 100 })
+            .list_jobs(&JobQuery {
+                state: Some(JobState::Running),
+                before: None,
+                limit: 100,
+            })
             .await?;
-        ensure!(running.len() == 40 && running.iter().all(|j| j.run_at == T0 + Duration::seconds(30)));
+        ensure!(
+            running.len() == 40
+                && running
+                    .iter()
+                    .all(|j| j.run_at == T0 + Duration::seconds(30))
+        );
         Ok(())
     })
     .await;
@@ -104,8 +117,17 @@ async fn an_expired_lease_hands_the_job_over_and_fences_the_first_worker_out() {
     with_each_backend(|store| async move {
         let alice = user(&store, "alice").await?;
         store.enqueue_job(job(1)).await?;
-        let first = store.claim_jobs(&claim("a", T0, 1)).await?.pop().context("claimed")?;
-        ensure!(store.claim_jobs(&claim("b", T0 + Duration::seconds(10), 1)).await?.is_empty());
+        let first = store
+            .claim_jobs(&claim("a", T0, 1))
+            .await?
+            .pop()
+            .context("claimed")?;
+        ensure!(
+            store
+                .claim_jobs(&claim("b", T0 + Duration::seconds(10), 1))
+                .await?
+                .is_empty()
+        );
         let second = store
             .claim_jobs(&claim("b", T0 + Duration::seconds(31), 1))
             .await?
@@ -115,25 +137,44 @@ async fn an_expired_lease_hands_the_job_over_and_fences_the_first_worker_out() {
         // The first worker wakes up and tries to write its effects: nothing lands.
         let mut late = JobCompletion::empty(first.lease(), T0 + Duration::seconds(32));
         late.notifications.push(JobNotification {
-            note: NewNotification { user_id: alice.id.clone(), kind: "rule".into(), payload: json!({}) },
+            note: NewNotification {
+                user_id: alice.id.clone(),
+                kind: "rule".into(),
+                payload: json!({}),
+            },
             record_id: None,
             instance_id: None,
         });
-        ensure!(matches!(store.complete_job(late).await, Err(StoreError::Conflict(_))));
+        ensure!(matches!(
+            store.complete_job(late).await,
+            Err(StoreError::Conflict(_))
+        ));
         let finish = store
-            .finish_job(&first.lease(), JobFinish::Done, None, T0 + Duration::seconds(32))
+            .finish_job(
+                &first.lease(),
+                JobFinish::Done,
+                None,
+                T0 + Duration::seconds(32),
+            )
             .await;
         ensure!(matches!(finish, Err(StoreError::Conflict(_))));
         ensure!(unread(&store, &alice.id).await? == 0);
         // The holder's completion lands, once.
         let mut done = JobCompletion::empty(second.lease(), T0 + Duration::seconds(33));
         done.notifications.push(JobNotification {
-            note: NewNotification { user_id: alice.id.clone(), kind: "rule".into(), payload: json!({}) },
+            note: NewNotification {
+                user_id: alice.id.clone(),
+                kind: "rule".into(),
+                payload: json!({}),
+            },
             record_id: None,
             instance_id: None,
         });
         store.complete_job(done.clone()).await?;
-        ensure!(matches!(store.complete_job(done).await, Err(StoreError::Conflict(_))));
+        ensure!(matches!(
+            store.complete_job(done).await,
+            Err(StoreError::Conflict(_))
+        ));
         ensure!(unread(&store, &alice.id).await? == 1);
         let stored = store.get_job(&first.id).await?.context("job")?;
         ensure!(stored.state == JobState::Done && stored.finished_at.is_some());
@@ -151,14 +192,25 @@ async fn a_completion_whose_record_moved_on_writes_nothing() {
     with_each_backend(|store| async move {
         let alice = user(&store, "alice").await?;
         let pkg = package("apps", "应用", "App");
-        store.create_app(&new_draft(&app_id("apps"), &pkg, &actor("analyst"))).await?;
-        store.publish(&app_id("apps"), &pkg, &actor("analyst")).await?;
+        store
+            .create_app(&new_draft(&app_id("apps"), &pkg, &actor("analyst")))
+            .await?;
+        store
+            .publish(&app_id("apps"), &pkg, &actor("analyst"))
+            .await?;
         let inserted = store
-            .insert_record(new_record(&app_id("apps"), &alice.id, None, json!({"n": 1})), &alice.id)
+            .insert_record(
+                new_record(&app_id("apps"), &alice.id, None, json!({"n": 1})),
+                &alice.id,
+            )
             .await?;
         let record = inserted.record().clone();
         store.enqueue_job(job(1)).await?;
-        let claimed = store.claim_jobs(&claim("a", T0, 1)).await?.pop().context("claimed")?;
+        let claimed = store
+            .claim_jobs(&claim("a", T0, 1))
+            .await?
+            .pop()
+            .context("claimed")?;
         let mut events = NewJob::new("record.updated", json!({}));
         events.event_id = Some("follow-up".into());
         let mut completion = JobCompletion::empty(claimed.lease(), T0);
@@ -175,15 +227,31 @@ async fn a_completion_whose_record_moved_on_writes_nothing() {
             cause: json!({"rules": []}),
         });
         completion.notifications.push(JobNotification {
-            note: NewNotification { user_id: alice.id.clone(), kind: "rule".into(), payload: json!({}) },
+            note: NewNotification {
+                user_id: alice.id.clone(),
+                kind: "rule".into(),
+                payload: json!({}),
+            },
             record_id: Some(record.id.clone()),
             instance_id: None,
         });
-        ensure!(matches!(store.complete_job(completion).await, Err(StoreError::Conflict(_))));
+        ensure!(matches!(
+            store.complete_job(completion).await,
+            Err(StoreError::Conflict(_))
+        ));
         ensure!(unread(&store, &alice.id).await? == 0);
         ensure!(store.get_job(&claimed.id).await?.context("job")?.state == JobState::Running);
-        let all = store.list_jobs(&JobQuery { state: None, before: None, limit: 10 }).await?;
-        ensure!(all.iter().all(|j| j.event_id != "follow-up"), "no follow-up event");
+        let all = store
+            .list_jobs(&JobQuery {
+                state: None,
+                before: None,
+                limit: 10,
+            })
+            .await?;
+        ensure!(
+            all.iter().all(|j| j.event_id != "follow-up"),
+            "no follow-up event"
+        );
         ensure!(store.get_record(&record.id).await?.context("record")?.data == json!({"n": 1}));
         Ok(())
     })
@@ -194,7 +262,11 @@ async fn a_completion_whose_record_moved_on_writes_nothing() {
 async fn retries_deferrals_dead_letters_and_an_admins_retry_and_discard() {
     with_each_backend(|store| async move {
         store.enqueue_job(job(1)).await?;
-        let j = store.claim_jobs(&claim("a", T0, 1)).await?.pop().context("claimed")?;
+        let j = store
+            .claim_jobs(&claim("a", T0, 1))
+            .await?
+            .pop()
+            .context("claimed")?;
         let log = |outcome: &str| NewDelivery {
             channel: "webhook".into(),
             destination: "webhook:http://x".into(),
@@ -203,19 +275,53 @@ async fn retries_deferrals_dead_letters_and_an_admins_retry_and_discard() {
             code: Some("http_status".into()),
             message: Some("HTTP 503".into()),
         };
-        let retry = JobFinish::Retry { at: T0 + Duration::minutes(1), code: "http_status".into(), error: "HTTP 503".into() };
-        store.finish_job(&j.lease(), retry, Some(log("failed")), T0).await?;
+        let retry = JobFinish::Retry {
+            at: T0 + Duration::minutes(1),
+            code: "http_status".into(),
+            error: "HTTP 503".into(),
+        };
+        store
+            .finish_job(&j.lease(), retry, Some(log("failed")), T0)
+            .await?;
         let stored = store.get_job(&j.id).await?.context("job")?;
         ensure!(stored.state == JobState::Retrying && stored.run_at == T0 + Duration::minutes(1));
         ensure!(stored.last_error.as_deref() == Some("HTTP 503"));
-        ensure!(store.claim_jobs(&claim("a", T0, 1)).await?.is_empty(), "not before its time");
-        let j = store.claim_jobs(&claim("a", T0 + Duration::minutes(1), 1)).await?.pop().context("again")?;
+        ensure!(
+            store.claim_jobs(&claim("a", T0, 1)).await?.is_empty(),
+            "not before its time"
+        );
+        let j = store
+            .claim_jobs(&claim("a", T0 + Duration::minutes(1), 1))
+            .await?
+            .pop()
+            .context("again")?;
         ensure!(j.attempts == 2);
-        store.finish_job(&j.lease(), JobFinish::Defer { until: T0 + Duration::minutes(5) }, None, T0).await?;
-        let j = store.claim_jobs(&claim("a", T0 + Duration::minutes(5), 1)).await?.pop().context("deferred")?;
+        store
+            .finish_job(
+                &j.lease(),
+                JobFinish::Defer {
+                    until: T0 + Duration::minutes(5),
+                },
+                None,
+                T0,
+            )
+            .await?;
+        let j = store
+            .claim_jobs(&claim("a", T0 + Duration::minutes(5), 1))
+            .await?
+            .pop()
+            .context("deferred")?;
         ensure!(j.attempts == 2, "a deferral is not a try");
         store
-            .finish_job(&j.lease(), JobFinish::Dead { code: "http_status".into(), error: "HTTP 410".into() }, Some(log("failed")), T0)
+            .finish_job(
+                &j.lease(),
+                JobFinish::Dead {
+                    code: "http_status".into(),
+                    error: "HTTP 410".into(),
+                },
+                Some(log("failed")),
+                T0,
+            )
             .await?;
         let dead = store.get_job(&j.id).await?.context("job")?;
         ensure!(dead.state == JobState::Dead && dead.finished_at.is_some());
@@ -223,17 +329,47 @@ async fn retries_deferrals_dead_letters_and_an_admins_retry_and_discard() {
         ensure!(tries.iter().map(|t| t.attempt).collect::<Vec<_>>() == [1, 2]);
         ensure!(tries[0].event_id == dead.event_id);
 
-        let again = store.retry_job(&j.id, &actor("admin"), T0 + Duration::hours(1)).await?;
+        let again = store
+            .retry_job(&j.id, &actor("admin"), T0 + Duration::hours(1))
+            .await?;
         ensure!(again.state == JobState::Pending && again.attempts == 0);
-        let running = store.claim_jobs(&claim("a", T0 + Duration::hours(1), 1)).await?.pop().context("claimed")?;
-        ensure!(matches!(store.discard_job(&running.id, &actor("admin")).await, Err(StoreError::Conflict(_))));
-        ensure!(matches!(store.retry_job(&running.id, &actor("admin"), T0).await, Err(StoreError::Conflict(_))));
-        store.finish_job(&running.lease(), JobFinish::Retry { at: T0, code: "x".into(), error: "x".into() }, None, T0).await?;
+        let running = store
+            .claim_jobs(&claim("a", T0 + Duration::hours(1), 1))
+            .await?
+            .pop()
+            .context("claimed")?;
+        ensure!(matches!(
+            store.discard_job(&running.id, &actor("admin")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        ensure!(matches!(
+            store.retry_job(&running.id, &actor("admin"), T0).await,
+            Err(StoreError::Conflict(_))
+        ));
+        store
+            .finish_job(
+                &running.lease(),
+                JobFinish::Retry {
+                    at: T0,
+                    code: "x".into(),
+                    error: "x".into(),
+                },
+                None,
+                T0,
+            )
+            .await?;
         let gone = store.discard_job(&running.id, &actor("admin")).await?;
         ensure!(gone.id == running.id && store.get_job(&running.id).await?.is_none());
-        ensure!(matches!(store.discard_job(&running.id, &actor("admin")).await, Err(StoreError::NotFound(_))));
+        ensure!(matches!(
+            store.discard_job(&running.id, &actor("admin")).await,
+            Err(StoreError::NotFound(_))
+        ));
         let audit = store.list_audit(None, 10).await?;
-        ensure!(audit.iter().any(|a| a.action == "job.discard" && a.subject == format!("job:{}", running.id)));
+        ensure!(
+            audit
+                .iter()
+                .any(|a| a.action == "job.discard" && a.subject == format!("job:{}", running.id))
+        );
         ensure!(audit.iter().any(|a| a.action == "job.retry"));
         Ok(())
     })
@@ -260,7 +396,9 @@ async fn concurrent_reservations_keep_a_destinations_rate_and_a_job_keeps_its_sl
                 let mut got = Vec::new();
                 for n in 0..5 {
                     let id = format!("job-{w}-{n}");
-                    let slot = store.reserve_rate_slot("dingtalk:abc", &id, 20, window, T0, &rule).await?;
+                    let slot = store
+                        .reserve_rate_slot("dingtalk:abc", &id, 20, window, T0, &rule)
+                        .await?;
                     got.push((id, slot));
                 }
                 Ok::<_, StoreError>(got)
@@ -272,9 +410,17 @@ async fn concurrent_reservations_keep_a_destinations_rate_and_a_job_keeps_its_sl
         }
         let now_count = slots.iter().filter(|(_, s)| *s == T0).count();
         let later = slots.iter().filter(|(_, s)| *s == T0 + window).count();
-        ensure!((now_count, later) == (20, 10), "{now_count} now, {later} a minute later");
+        ensure!(
+            (now_count, later) == (20, 10),
+            "{now_count} now, {later} a minute later"
+        );
         let (id, slot) = slots.last().context("slot")?.clone();
-        ensure!(store.reserve_rate_slot("dingtalk:abc", &id, 20, window, T0, &rule).await? == slot);
+        ensure!(
+            store
+                .reserve_rate_slot("dingtalk:abc", &id, 20, window, T0, &rule)
+                .await?
+                == slot
+        );
         Ok(())
     })
     .await;
@@ -295,12 +441,17 @@ async fn done_jobs_are_purged_with_their_log_and_others_kept() {
             code: None,
             message: None,
         };
-        store.finish_job(&claimed[0].lease(), JobFinish::Done, Some(log), T0).await?;
+        store
+            .finish_job(&claimed[0].lease(), JobFinish::Done, Some(log), T0)
+            .await?;
         ensure!(store.purge_jobs(T0).await? == 0, "not older than the cut");
         ensure!(store.purge_jobs(T0 + Duration::days(1)).await? == 1);
         ensure!(store.get_job(&claimed[0].id).await?.is_none());
         ensure!(store.job_deliveries(&claimed[0].id).await?.is_empty());
-        ensure!(store.get_job(&claimed[1].id).await?.is_some(), "running jobs stay");
+        ensure!(
+            store.get_job(&claimed[1].id).await?.is_some(),
+            "running jobs stay"
+        );
         Ok(())
     })
     .await;

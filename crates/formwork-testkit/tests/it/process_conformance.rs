@@ -221,8 +221,13 @@ async fn a_step_closes_and_opens_tasks_and_moves_the_record_on_in_one_transactio
             lease: time::Duration::minutes(1),
             limit: 10,
         };
-        ensure!(store.claim_jobs(&claim(T0)).await?.is_empty(), "not due before the step");
-        let jobs = store.claim_jobs(&claim(T0 + time::Duration::days(1))).await?;
+        ensure!(
+            store.claim_jobs(&claim(T0)).await?.is_empty(),
+            "not due before the step"
+        );
+        let jobs = store
+            .claim_jobs(&claim(T0 + time::Duration::days(1)))
+            .await?;
         let job = jobs
             .iter()
             .find(|j| j.payload == json!({"x": 1}))

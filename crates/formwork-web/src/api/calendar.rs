@@ -52,7 +52,9 @@ pub async fn get(
     CurrentUser(caller): CurrentUser,
 ) -> Result<Json<CalendarResponse>, ApiError> {
     let now = OffsetDateTime::now_utc();
-    Ok(Json(state.runtime.calendar_settings(&caller, now).await?.into()))
+    Ok(Json(
+        state.runtime.calendar_settings(&caller, now).await?.into(),
+    ))
 }
 
 /// Saves the whole calendar (admins only); 422 names what is wrong.
@@ -66,7 +68,9 @@ pub async fn put(
     ApiJson(def): ApiJson<formwork_calendar::CalendarDef>,
 ) -> Result<Json<CalendarResponse>, ApiError> {
     let now = OffsetDateTime::now_utc();
-    Ok(Json(state.runtime.save_calendar(&caller, def, now).await?.into()))
+    Ok(Json(
+        state.runtime.save_calendar(&caller, def, now).await?.into(),
+    ))
 }
 
 /// Enters one year's holidays and make-up working days (admins only), replacing what the

@@ -51,7 +51,13 @@ pub async fn receive(
             let secret = value
                 .strip_prefix("Bearer ")
                 .ok_or(RuntimeError::Unauthenticated)?;
-            Some(state.runtime.authenticate_token(secret.trim(), now).await?.user)
+            Some(
+                state
+                    .runtime
+                    .authenticate_token(secret.trim(), now)
+                    .await?
+                    .user,
+            )
         }
         None => None,
     };

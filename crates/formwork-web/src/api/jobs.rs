@@ -3,10 +3,10 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use formwork_model::{JobState, RecordId};
-use formwork_runtime::jobs::{Delivery, Job};
 use formwork_model::Text;
+use formwork_model::{JobState, RecordId};
 use formwork_runtime::RuleRunView;
+use formwork_runtime::jobs::{Delivery, Job};
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;

@@ -6,7 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use formwork_calendar::{CalendarDef, DayKind, WorkingHours};
-use formwork_runtime::{Caller, CalendarSettings, RuntimeError};
+use formwork_runtime::{CalendarSettings, Caller, RuntimeError};
 use minijinja::context;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -153,7 +153,14 @@ pub(crate) async fn show(
         flash,
         ..Extras::default()
     };
-    Ok(view(&caller, lang, uri.to_string(), &settings, extras, StatusCode::OK))
+    Ok(view(
+        &caller,
+        lang,
+        uri.to_string(),
+        &settings,
+        extras,
+        StatusCode::OK,
+    ))
 }
 
 /// The messages of an `Invalid` refusal in `lang`; other errors pass through.
@@ -178,7 +185,11 @@ pub(crate) async fn save_week(
     let now = OffsetDateTime::now_utc();
     let current = state.runtime.calendar_settings(&caller, now).await?;
     let mut def = current.def.clone();
-    def.working_weekdays = form.all("weekday").iter().filter_map(|w| w.parse().ok()).collect();
+    def.working_weekdays = form
+        .all("weekday")
+        .iter()
+        .filter_map(|w| w.parse().ok())
+        .collect();
     def.working_hours = form
         .get("hours")
         .unwrap_or_default()
@@ -201,7 +212,14 @@ pub(crate) async fn save_week(
                 ..Extras::default()
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(view(&caller, lang, uri.to_string(), &current, extras, status))
+            Ok(view(
+                &caller,
+                lang,
+                uri.to_string(),
+                &current,
+                extras,
+                status,
+            ))
         }
     }
 }
@@ -252,7 +270,14 @@ pub(crate) async fn import(
                 ..Extras::default()
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(view(&caller, lang, uri.to_string(), &current, extras, status))
+            Ok(view(
+                &caller,
+                lang,
+                uri.to_string(),
+                &current,
+                extras,
+                status,
+            ))
         }
     }
 }

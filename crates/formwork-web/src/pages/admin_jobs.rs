@@ -62,7 +62,10 @@ fn job_row(job: Job, lang: Lang) -> JobRow {
         last_error: job.last_error,
         record_url: job.record_id.map(|id| format!("/records/{id}")),
         can_retry: matches!(state, JobState::Dead | JobState::Retrying),
-        can_discard: matches!(state, JobState::Pending | JobState::Retrying | JobState::Dead),
+        can_discard: matches!(
+            state,
+            JobState::Pending | JobState::Retrying | JobState::Dead
+        ),
         id: job.id,
     }
 }
@@ -149,7 +152,11 @@ pub(crate) async fn act(
             .retry_job(&caller, &id, OffsetDateTime::now_utc())
             .await
             .map(|_| "retried"),
-        "discard" => state.runtime.discard_job(&caller, &id).await.map(|_| "discarded"),
+        "discard" => state
+            .runtime
+            .discard_job(&caller, &id)
+            .await
+            .map(|_| "discarded"),
         _ => return Err(PageError::not_found()),
     };
     let url = match outcome {

@@ -79,7 +79,10 @@ fn row(view: RuleRunView, lang: Lang) -> RunRow {
                 attempts: job.attempts,
                 message: match job.state {
                     JobState::Done => last.and_then(|t| t.message.clone()),
-                    _ => job.last_error.clone().or_else(|| last.and_then(|t| t.message.clone())),
+                    _ => job
+                        .last_error
+                        .clone()
+                        .or_else(|| last.and_then(|t| t.message.clone())),
                 },
             }
         })

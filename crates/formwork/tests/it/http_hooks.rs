@@ -43,14 +43,22 @@ fn opportunity(id: &str, title: &str, amount: &str) -> Vec<u8> {
 }
 
 fn signed(body: &[u8]) -> String {
-    webhook_signature(SECRET, time::OffsetDateTime::now_utc().unix_timestamp(), body)
+    webhook_signature(
+        SECRET,
+        time::OffsetDateTime::now_utc().unix_timestamp(),
+        body,
+    )
 }
 
 #[tokio::test]
 async fn a_signed_crm_delivery_becomes_a_project_once_and_replays_create_nothing() {
     for app in apps().await {
         let actor = system_actor();
-        let imported = app.runtime.import_app(&package_with_hook(), &actor, false).await.unwrap();
+        let imported = app
+            .runtime
+            .import_app(&package_with_hook(), &actor, false)
+            .await
+            .unwrap();
         assert!(imported.problems.is_empty(), "{:?}", imported.problems);
         let app_id = AppId::parse("project-registration").unwrap();
         app.runtime.publish(&app_id, &actor).await.unwrap();
@@ -69,22 +77,33 @@ async fn a_signed_crm_delivery_becomes_a_project_once_and_replays_create_nothing
             )
             .await
             .unwrap();
-        app.store.add_role_member(&RoleId::parse("sales").unwrap(), &bot.id).await.unwrap();
-        let secrets: HashMap<String, String> = [("project-registration/crm".to_owned(), SECRET.to_owned())].into();
+        app.store
+            .add_role_member(&RoleId::parse("sales").unwrap(), &bot.id)
+            .await
+            .unwrap();
+        let secrets: HashMap<String, String> =
+            [("project-registration/crm".to_owned(), SECRET.to_owned())].into();
         let runtime = Runtime::new(app.store.clone()).with_hook_secrets(secrets);
         let mut crm = Client::new(formwork_web::app(Arc::new(runtime), &WebConfig::default()));
         let url = "/api/v1/apps/project-registration/hooks/crm";
 
         let body = opportunity("opp-1", "智慧园区二期", "180000");
         let sig = signed(&body);
-        let headers = [("content-type", "application/json"), ("x-formwork-signature", sig.as_str()), ("x-formwork-delivery-id", "opp-1")];
+        let headers = [
+            ("content-type", "application/json"),
+            ("x-formwork-signature", sig.as_str()),
+            ("x-formwork-delivery-id", "opp-1"),
+        ];
         let first = crm.post_raw(url, &body, &headers).await;
         assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
         let record = first.json();
         assert_eq!(record["data"]["name"], "智慧园区二期");
         assert_eq!(record["data"]["amount"], "180000.00");
         assert_eq!(record["owner"], bot.id.as_str());
-        assert_eq!(record["status"], "in_review", "the approval started as for a person");
+        assert_eq!(
+            record["status"], "in_review",
+            "the approval started as for a person"
+        );
 
         let replay = crm.post_raw(url, &body, &headers).await;
         assert_eq!(replay.status, StatusCode::OK);
@@ -92,7 +111,15 @@ async fn a_signed_crm_delivery_becomes_a_project_once_and_replays_create_nothing
         let changed = opportunity("opp-1", "另一个项目", "1");
         let changed_sig = signed(&changed);
         let conflict = crm
-            .post_raw(url, &changed, &[("content-type", "application/json"), ("x-formwork-signature", changed_sig.as_str()), ("x-formwork-delivery-id", "opp-1")])
+            .post_raw(
+                url,
+                &changed,
+                &[
+                    ("content-type", "application/json"),
+                    ("x-formwork-signature", changed_sig.as_str()),
+                    ("x-formwork-delivery-id", "opp-1"),
+                ],
+            )
             .await;
         assert_eq!(conflict.status, StatusCode::CONFLICT);
 
@@ -100,15 +127,37 @@ async fn a_signed_crm_delivery_becomes_a_project_once_and_replays_create_nothing
         let second = opportunity("opp-2", "数据中心", "90000");
         let second_sig = signed(&second);
         let from_payload = crm
-            .post_raw(url, &second, &[("content-type", "application/json"), ("x-formwork-signature", second_sig.as_str())])
+            .post_raw(
+                url,
+                &second,
+                &[
+                    ("content-type", "application/json"),
+                    ("x-formwork-signature", second_sig.as_str()),
+                ],
+            )
             .await;
-        assert_eq!(from_payload.status, StatusCode::CREATED, "{}", from_payload.text());
+        assert_eq!(
+            from_payload.status,
+            StatusCode::CREATED,
+            "{}",
+            from_payload.text()
+        );
 
         let forged = crm
-            .post_raw(url, &body, &[("content-type", "application/json"), ("x-formwork-signature", "t=1,v1=00"), ("x-formwork-delivery-id", "opp-9")])
+            .post_raw(
+                url,
+                &body,
+                &[
+                    ("content-type", "application/json"),
+                    ("x-formwork-signature", "t=1,v1=00"),
+                    ("x-formwork-delivery-id", "opp-9"),
+                ],
+            )
             .await;
         assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
-        let anonymous = crm.post_raw(url, &body, &[("content-type", "application/json")]).await;
+        let anonymous = crm
+            .post_raw(url, &body, &[("content-type", "application/json")])
+            .await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 
         // With an API token: only the hook's service user's.
@@ -116,21 +165,42 @@ async fn a_signed_crm_delivery_becomes_a_project_once_and_replays_create_nothing
         let third = opportunity("opp-3", "云平台", "50000");
         let bearer = format!("Bearer {token}");
         let by_token = crm
-            .post_raw(url, &third, &[("content-type", "application/json"), ("authorization", bearer.as_str())])
+            .post_raw(
+                url,
+                &third,
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", bearer.as_str()),
+                ],
+            )
             .await;
         assert_eq!(by_token.status, StatusCode::CREATED, "{}", by_token.text());
         let sales1 = app.runtime.user_by_username("sales1").await.unwrap();
         let other = app.runtime.create_token(&sales1, "x").await.unwrap().secret;
         let wrong = format!("Bearer {other}");
         let refused = crm
-            .post_raw(url, &opportunity("opp-4", "x", "1"), &[("content-type", "application/json"), ("authorization", wrong.as_str())])
+            .post_raw(
+                url,
+                &opportunity("opp-4", "x", "1"),
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", wrong.as_str()),
+                ],
+            )
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
         let bad = opportunity("opp-5", "坏数据", "很多");
         let bad_sig = signed(&bad);
         let invalid = crm
-            .post_raw(url, &bad, &[("content-type", "application/json"), ("x-formwork-signature", bad_sig.as_str())])
+            .post_raw(
+                url,
+                &bad,
+                &[
+                    ("content-type", "application/json"),
+                    ("x-formwork-signature", bad_sig.as_str()),
+                ],
+            )
             .await;
         assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(invalid.json()["fields"][0]["path"], "/amount");
@@ -143,7 +213,13 @@ async fn a_signed_crm_delivery_becomes_a_project_once_and_replays_create_nothing
             .filter(|a| a.action == "record.create")
             .count();
         assert_eq!(made, 3, "opp-1, opp-2, opp-3");
-        let missing = crm.post_raw("/api/v1/apps/project-registration/hooks/nope", &body, &headers).await;
+        let missing = crm
+            .post_raw(
+                "/api/v1/apps/project-registration/hooks/nope",
+                &body,
+                &headers,
+            )
+            .await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
     }
 }

@@ -38,10 +38,19 @@ async fn start_flaky(flaky: Flaky) -> u16 {
         post(move |headers: HeaderMap, body: Bytes| {
             let flaky = flaky.clone();
             async move {
-                let id = headers.get(EVENT_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-                let sig = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                let id = headers
+                    .get(EVENT_ID_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let sig = headers
+                    .get(SIGNATURE_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
                 let five_min = std::time::Duration::from_secs(300);
-                if verify_webhook_signature(SECRET, sig, &body, OffsetDateTime::now_utc(), five_min).is_err() {
+                if verify_webhook_signature(SECRET, sig, &body, OffsetDateTime::now_utc(), five_min)
+                    .is_err()
+                {
                     return StatusCode::UNAUTHORIZED;
                 }
                 if rand::random::<f64>() < 0.3 {
@@ -97,7 +106,11 @@ fn package(port: u16) -> Value {
 
 /// A `formwork serve` on `url`, its worker fast (50 ms polls, 2 s leases, retries from 200 ms).
 fn serve(url: &str, port: u16, dir: &std::path::Path) -> Child {
-    std::fs::write(dir.join("integrations.json"), json!({"webhook_secret": SECRET}).to_string()).unwrap();
+    std::fs::write(
+        dir.join("integrations.json"),
+        json!({"webhook_secret": SECRET}).to_string(),
+    )
+    .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_formwork"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("DATABASE_URL", url)
@@ -114,7 +127,9 @@ fn serve(url: &str, port: u16, dir: &std::path::Path) -> Child {
         .spawn()
         .expect("start formwork serve");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("listening"), "{line}");
     child
 }
@@ -127,9 +142,15 @@ struct World {
 async fn world(db: &TestDb, port: u16) -> World {
     let store = db.store().await.unwrap();
     let runtime = Arc::new(Runtime::new(store.clone()));
-    runtime.ensure_demo_org("kill-test-password", false).await.unwrap();
+    runtime
+        .ensure_demo_org("kill-test-password", false)
+        .await
+        .unwrap();
     let actor = system_actor();
-    let imported = runtime.import_app(&package(port), &actor, false).await.unwrap();
+    let imported = runtime
+        .import_app(&package(port), &actor, false)
+        .await
+        .unwrap();
     assert!(imported.problems.is_empty(), "{:?}", imported.problems);
     runtime.publish(&imported.app_id, &actor).await.unwrap();
     World { store, runtime }
@@ -145,7 +166,14 @@ async fn submit(w: &World) {
         let now = OffsetDateTime::now_utc();
         let due = (now + time::Duration::seconds(2)).format(&Rfc3339).unwrap();
         w.runtime
-            .submit_record(&caller, &app, &form, &json!({"title": format!("T{n}"), "due": due}), None, now)
+            .submit_record(
+                &caller,
+                &app,
+                &form,
+                &json!({"title": format!("T{n}"), "due": due}),
+                None,
+                now,
+            )
             .await
             .unwrap();
     }
@@ -153,14 +181,34 @@ async fn submit(w: &World) {
 
 async fn messages(w: &World, username: &str, kind: &str) -> Vec<Value> {
     let user = w.runtime.user_by_username(username).await.unwrap();
-    let query = NotificationQuery { user_id: user.id, kind: Some(kind.into()), before: None, limit: 500 };
-    w.store.list_notifications(&query).await.unwrap().into_iter().map(|n| n.payload).collect()
+    let query = NotificationQuery {
+        user_id: user.id,
+        kind: Some(kind.into()),
+        before: None,
+        limit: 500,
+    };
+    w.store
+        .list_notifications(&query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.payload)
+        .collect()
 }
 
 async fn unfinished(w: &World) -> usize {
     let mut n = 0;
     for state in [JobState::Pending, JobState::Running, JobState::Retrying] {
-        n += w.store.list_jobs(&JobQuery { state: Some(state), before: None, limit: 500 }).await.unwrap().len();
+        n += w
+            .store
+            .list_jobs(&JobQuery {
+                state: Some(state),
+                before: None,
+                limit: 500,
+            })
+            .await
+            .unwrap()
+            .len();
     }
     n
 }
@@ -174,7 +222,11 @@ async fn settle(w: &World) {
         if overdue >= RECORDS && escalations >= RECORDS && unfinished(w).await == 0 {
             return;
         }
-        assert!(Instant::now() < deadline, "the queue did not settle: {} unfinished", unfinished(w).await);
+        assert!(
+            Instant::now() < deadline,
+            "the queue did not settle: {} unfinished",
+            unfinished(w).await
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -184,16 +236,34 @@ async fn check(w: &World, flaky: &Flaky) {
     let by_record = |messages: Vec<Value>| {
         let mut counts: HashMap<String, usize> = HashMap::new();
         for m in messages {
-            *counts.entry(m["record_id"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
+            *counts
+                .entry(m["record_id"].as_str().unwrap_or_default().to_owned())
+                .or_default() += 1;
         }
         counts
     };
-    for (who, kind) in [("sales1", "rule"), ("manager1", "rule"), ("manager1", "reminder"), ("director", "escalation")] {
+    for (who, kind) in [
+        ("sales1", "rule"),
+        ("manager1", "rule"),
+        ("manager1", "reminder"),
+        ("director", "escalation"),
+    ] {
         let counts = by_record(messages(w, who, kind).await);
         assert_eq!(counts.len(), RECORDS, "{who}/{kind}: {counts:?}");
-        assert!(counts.values().all(|n| *n == 1), "{who}/{kind} more than once: {counts:?}");
+        assert!(
+            counts.values().all(|n| *n == 1),
+            "{who}/{kind} more than once: {counts:?}"
+        );
     }
-    let jobs = w.store.list_jobs(&JobQuery { state: None, before: None, limit: 1000 }).await.unwrap();
+    let jobs = w
+        .store
+        .list_jobs(&JobQuery {
+            state: None,
+            before: None,
+            limit: 1000,
+        })
+        .await
+        .unwrap();
     let webhooks: HashSet<String> = jobs
         .iter()
         .filter(|j| j.kind == "deliver.webhook")
@@ -204,8 +274,14 @@ async fn check(w: &World, flaky: &Flaky) {
         .collect();
     assert_eq!(webhooks.len(), 2 * RECORDS);
     let accepted: HashSet<String> = flaky.accepted.lock().unwrap().iter().cloned().collect();
-    assert_eq!(accepted, webhooks, "every event arrived, under its job's event id");
-    assert!(*flaky.refused.lock().unwrap() > 0, "the receiver did refuse some");
+    assert_eq!(
+        accepted, webhooks,
+        "every event arrived, under its job's event id"
+    );
+    assert!(
+        *flaky.refused.lock().unwrap() > 0,
+        "the receiver did refuse some"
+    );
 }
 
 #[tokio::test]
@@ -262,7 +338,8 @@ async fn a_sqlite_instance_killed_mid_work_and_started_again_gives_each_effect_o
 }
 
 fn tempdir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("formwork-kill-{tag}-{}", formwork_store::new_id()));
+    let dir =
+        std::env::temp_dir().join(format!("formwork-kill-{tag}-{}", formwork_store::new_id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

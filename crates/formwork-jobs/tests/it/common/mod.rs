@@ -201,8 +201,8 @@ pub fn url_host(addr: &str) -> String {
 
 // ---- a real SMTP server (Python's aiosmtpd) ----------------------------------------------
 
-use std::process::Stdio;
 use serde_json::Value;
+use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
@@ -262,4 +262,3 @@ pub async fn start_sink() -> Option<Sink> {
         _child: child,
     })
 }
-
