@@ -115,7 +115,7 @@ pub struct JobDetailResponse {
     pub tries: Vec<DeliveryResponse>,
 }
 
-/// A delivery a rule run caused, with its tries.
+/// A delivery a rule run caused, with its tries (its job's `payload` left out).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunDeliveryResponse {
     pub job: JobResponse,
@@ -158,9 +158,15 @@ impl From<RuleRunView> for RuleRunResponse {
             deliveries: v
                 .deliveries
                 .into_iter()
-                .map(|(job, tries)| RunDeliveryResponse {
-                    job: job.into(),
-                    tries: tries.into_iter().map(Into::into).collect(),
+                .map(|(job, tries)| {
+                    let mut job = JobResponse::from(job);
+                    // Whoever reads the record reads its runs: leave out what the delivery
+                    // carried (other people's addresses, message texts).
+                    job.payload = Value::Null;
+                    RunDeliveryResponse {
+                        job,
+                        tries: tries.into_iter().map(Into::into).collect(),
+                    }
                 })
                 .collect(),
             created_at: v.run.created_at,

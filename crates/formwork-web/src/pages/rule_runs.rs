@@ -13,6 +13,9 @@ use super::format;
 use crate::AppState;
 use crate::i18n::Lang;
 
+/// Codes of deliveries the worker skipped for a reason the catalog words.
+const SKIP_CODES: &[&str] = &["smtp_not_configured", "no_mail_wanted", "no_mail_for_kind"];
+
 #[derive(Debug, Serialize)]
 struct ActionRow {
     label: String,
@@ -67,6 +70,24 @@ fn row(view: RuleRunView, lang: Lang) -> RunRow {
         .iter()
         .map(|(job, tries)| {
             let last = tries.last();
+            let skipped =
+                job.state == JobState::Done && last.is_some_and(|t| t.outcome == "skipped");
+            let (state, state_label) = if skipped {
+                (
+                    "skipped".to_owned(),
+                    lang.message("ui.rule.action_outcome.skipped", &[]),
+                )
+            } else {
+                (
+                    job.state.as_str().to_owned(),
+                    job.state.label(tag).to_owned(),
+                )
+            };
+            // Skips Formwork explains itself are said in the reader's language.
+            let known = last
+                .and_then(|t| t.code.as_deref())
+                .filter(|c| SKIP_CODES.contains(c))
+                .map(|c| lang.message(&format!("ui.delivery.{c}"), &[]));
             DeliveryRow {
                 channel: word(
                     lang,
@@ -74,16 +95,16 @@ fn row(view: RuleRunView, lang: Lang) -> RunRow {
                     last.map_or("webhook", |t| t.channel.as_str()),
                 ),
                 destination: last.map(|t| t.destination.clone()).unwrap_or_default(),
-                state: job.state.as_str().to_owned(),
-                state_label: job.state.label(tag).to_owned(),
+                state,
+                state_label,
                 attempts: job.attempts,
-                message: match job.state {
+                message: known.or_else(|| match job.state {
                     JobState::Done => last.and_then(|t| t.message.clone()),
                     _ => job
                         .last_error
                         .clone()
                         .or_else(|| last.and_then(|t| t.message.clone())),
-                },
+                }),
             }
         })
         .collect();
