@@ -193,8 +193,18 @@ impl<'a> Checker<'a> {
     }
 
     fn expr(&mut self, at: impl Into<String>, src: &str, scope: &Scope) {
-        let at = at.into();
-        match expr::variables(src) {
+        self.names(at.into(), expr::variables(src), scope);
+    }
+
+    /// The names an expression or template reads, each checked against `scope`; or why its
+    /// source does not compile.
+    fn names(
+        &mut self,
+        at: String,
+        read: Result<BTreeSet<String>, expr::ExprError>,
+        scope: &Scope,
+    ) {
+        match read {
             Err(e) => self.push(
                 Fault::InvalidExpression {
                     detail: e.to_string(),

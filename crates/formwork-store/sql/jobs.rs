@@ -113,6 +113,29 @@ fn claim_timers_sql() -> String {
     )
 }
 
+/// Runs a claim statement (`$1` owner, `$2` lease end, `$3` now, `$4` limit) in a write
+/// transaction; returns the claimed rows.
+async fn claim_rows<T: Send + Unpin>(
+    store: &StoreImpl,
+    sql: String,
+    claim: &Claim,
+    map: super::rows::Mapper<T>,
+    what: &str,
+) -> StoreResult<Vec<T>> {
+    let mut tx = begin(store).await?;
+    let claimed = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&claim.owner)
+        .bind(ts(claim.now + claim.lease))
+        .bind(ts(claim.now))
+        .bind(i64::from(claim.limit))
+        .try_map(map)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err(what))?;
+    commit(tx).await?;
+    Ok(claimed)
+}
+
 /// Marks the job done if `lease` holds, first in its transaction (so it holds the job's row
 /// lock until commit); `Conflict` when it does not.
 async fn fence_done(tx: &mut Tx, lease: &JobLease, at: OffsetDateTime) -> StoreResult<()> {
@@ -292,17 +315,7 @@ impl JobStore for StoreImpl {
     }
 
     async fn claim_jobs(&self, claim: &Claim) -> StoreResult<Vec<Job>> {
-        let mut tx = begin(self).await?;
-        let mut jobs = sqlx::query(sqlx::AssertSqlSafe(claim_jobs_sql()))
-            .bind(&claim.owner)
-            .bind(ts(claim.now + claim.lease))
-            .bind(ts(claim.now))
-            .bind(i64::from(claim.limit))
-            .try_map(rows::job)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err("jobs"))?;
-        commit(tx).await?;
+        let mut jobs = claim_rows(self, claim_jobs_sql(), claim, rows::job, "jobs").await?;
         jobs.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(jobs)
     }
@@ -473,17 +486,7 @@ impl JobStore for StoreImpl {
     }
 
     async fn claim_timers(&self, claim: &Claim) -> StoreResult<Vec<Timer>> {
-        let mut tx = begin(self).await?;
-        let mut timers = sqlx::query(sqlx::AssertSqlSafe(claim_timers_sql()))
-            .bind(&claim.owner)
-            .bind(ts(claim.now + claim.lease))
-            .bind(ts(claim.now))
-            .bind(i64::from(claim.limit))
-            .try_map(rows::timer)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err("timers"))?;
-        commit(tx).await?;
+        let mut timers = claim_rows(self, claim_timers_sql(), claim, rows::timer, "timers").await?;
         timers.sort_by(|a, b| (a.fire_at, &a.id).cmp(&(b.fire_at, &b.id)));
         Ok(timers)
     }

@@ -317,20 +317,7 @@ impl<'a> Checker<'a> {
 
     /// A text template: it compiles and reads only names of `scope`.
     fn template(&mut self, at: String, src: &str, scope: &Scope) {
-        match crate::expr::template_variables(src) {
-            Err(e) => self.push(
-                Fault::InvalidExpression {
-                    detail: e.to_string(),
-                },
-                at,
-            ),
-            Ok(names) => {
-                let Some(scope) = scope else { return };
-                for name in names.into_iter().filter(|n| !scope.contains(n)) {
-                    self.push(Fault::UnknownVariable { name }, at.clone());
-                }
-            }
-        }
+        self.names(at, crate::expr::template_variables(src), scope);
     }
 
     pub(super) fn hook(&mut self, at: &str, hook: &'a HookDef) {

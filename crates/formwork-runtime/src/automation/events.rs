@@ -100,6 +100,26 @@ pub fn record_events(
 }
 
 impl Runtime {
+    /// [`Runtime::step_events`] for a step on a stored instance (a person's decision, a
+    /// timer): the hook every such step calls before it is applied.
+    pub(crate) async fn loaded_step_events(
+        &self,
+        loaded: &crate::processes::pipeline::Loaded,
+        write: &mut StepWrite,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<()> {
+        let record = &loaded.record;
+        self.step_events(
+            &loaded.app,
+            &record.form_id,
+            Some(&record.id),
+            write,
+            0,
+            now,
+        )
+        .await
+    }
+
     /// Adds to a process step's write what rules need of it: a `rule.task_overdue` job for
     /// each task it gives (per overdue rule of the form), and `record.updated` when it changed
     /// the record's data. `record_id` is `None` for the step that starts a new record's

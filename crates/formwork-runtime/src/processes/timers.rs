@@ -118,15 +118,8 @@ impl Runtime {
         let calendar = self.work_calendar().await?;
         let mut built = pipeline::run(&loaded.dir, &calendar, input)?;
         // Hook: overdue-rule jobs for new tasks, `record.updated` for changed data.
-        self.step_events(
-            &loaded.app,
-            &loaded.record.form_id,
-            Some(&loaded.record.id),
-            &mut built.write,
-            0,
-            now,
-        )
-        .await?;
+        self.loaded_step_events(&loaded, &mut built.write, now)
+            .await?;
         match self.store.apply_step(built.write, None).await {
             Ok(_) if wanted => Ok(Fired::Here),
             Ok(_) => Ok(Fired::Elsewhere),

@@ -163,6 +163,18 @@ pub(crate) async fn show(
     ))
 }
 
+/// The page again, 422, saying what was refused and keeping what was sent.
+fn refused_page(
+    caller: &Caller,
+    lang: Lang,
+    uri: &Uri,
+    current: &CalendarSettings,
+    extras: Extras,
+) -> Response {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    view(caller, lang, uri.to_string(), current, extras, status)
+}
+
 /// The messages of an `Invalid` refusal in `lang`; other errors pass through.
 fn refusals(e: RuntimeError, lang: Lang) -> Result<Vec<String>, PageError> {
     match e {
@@ -211,15 +223,7 @@ pub(crate) async fn save_week(
                 errors: refusals(e, lang)?,
                 ..Extras::default()
             };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(view(
-                &caller,
-                lang,
-                uri.to_string(),
-                &current,
-                extras,
-                status,
-            ))
+            Ok(refused_page(&caller, lang, &uri, &current, extras))
         }
     }
 }
@@ -269,15 +273,7 @@ pub(crate) async fn import(
                 import_text: Some(text),
                 ..Extras::default()
             };
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(view(
-                &caller,
-                lang,
-                uri.to_string(),
-                &current,
-                extras,
-                status,
-            ))
+            Ok(refused_page(&caller, lang, &uri, &current, extras))
         }
     }
 }
