@@ -6,7 +6,6 @@ use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
 use croner::Cron;
-use croner::parser::{CronParser, Seconds, Year};
 use formwork_calendar::{SHANGHAI, WorkCalendar};
 use time::OffsetDateTime;
 
@@ -25,13 +24,9 @@ impl Schedule {
     /// Checks `expr`: five fields, minute granularity (no seconds, no years); names
     /// (`MON`, `JAN`) and `@daily`-style aliases are accepted.
     pub fn parse(expr: &str) -> Result<Self, CronError> {
-        let parser = CronParser::builder()
-            .seconds(Seconds::Disallowed)
-            .year(Year::Disallowed)
-            .build();
-        let cron = parser.parse(expr).map_err(|e| CronError {
+        let cron = formwork_model::rule_def::parse_cron(expr).map_err(|detail| CronError {
             expr: expr.to_owned(),
-            detail: e.to_string(),
+            detail,
         })?;
         Ok(Self {
             expr: expr.trim().to_owned(),

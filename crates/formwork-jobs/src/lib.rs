@@ -1,22 +1,24 @@
-//! Formwork's background work, the parts that need no store: job states and the retry policy,
-//! outbound HTTP that cannot be turned against the internal network, the notification
-//! channels (email, DingTalk, WeCom, signed webhooks), per-destination rate limits that queue
-//! instead of dropping, and cron schedules in Asia/Shanghai.
+//! Formwork's background work: the [`Consumer`] that claims jobs and process timers with a
+//! lease and runs them (rules through the runtime, deliveries through the channels), the
+//! retry policy, outbound HTTP that cannot be turned against the internal network, the
+//! notification channels (email, DingTalk, WeCom, signed webhooks), per-destination rate
+//! limits that queue instead of dropping, cron schedules in Asia/Shanghai, and the server's
+//! integrations configuration.
 //!
-//! The consumer that claims outbox rows and timers with a lease, runs them through these
-//! pieces and records the outcome lives beside these modules and is the only part that
-//! touches the store.
+//! The consumer reaches the database only through `formwork-runtime`.
 
 mod backoff;
 pub mod channels;
 mod clock;
+pub mod config;
+pub mod consumer;
 mod cron;
 pub mod net;
 mod ratelimit;
-mod state;
 
 pub use backoff::{DeadReason, Next, RetryPolicy};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use consumer::{Consumer, Deliverer, Round};
 pub use cron::{CronError, Schedule, next_after};
+pub use formwork_model::JobState;
 pub use ratelimit::{Rate, RateLimiter, slot_after};
-pub use state::{JobState, UnknownState};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::report_def::*;
+pub use crate::rule_def::*;
 
 /// The format tag every package carries, so a future format can be told apart.
 pub const PACKAGE_FORMAT: &str = "formwork/app@1";
@@ -66,6 +67,9 @@ pub struct AppDef {
     pub dashboards: Vec<DashboardDef>,
     #[serde(default)]
     pub rules: Vec<RuleDef>,
+    /// Inbound hooks: JSON posted from other systems becomes records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookDef>,
 }
 
 impl AppDef {
@@ -561,33 +565,4 @@ pub struct EdgeDef {
     /// `approve` / `submit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<String>,
-}
-
-/// Trigger + condition + actions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RuleDef {
-    pub id: String,
-    pub form: String,
-    /// `created`, `updated`, `deleted`, `process_ended`.
-    pub trigger: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
-    pub actions: Vec<RuleActionDef>,
-}
-
-/// One action of a rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum RuleActionDef {
-    Notify {
-        assignee: AssigneeDef,
-        message: Text,
-    },
-    SetField {
-        field: String,
-        value: String,
-    },
-    Webhook {
-        url: String,
-    },
 }

@@ -200,6 +200,20 @@ fn eval_raw(src: &str, ctx: &Value) -> Result<JValue, ExprError> {
     Ok(value)
 }
 
+/// Top-level names a text template reads from its context (built-in functions are not
+/// listed), or why it does not compile.
+pub fn template_variables(template: &str) -> Result<BTreeSet<String>, ExprError> {
+    guard_template(template)?;
+    let compiled = ENV
+        .template_from_named_str("text.html", template)
+        .map_err(|e| to_expr_error(&e, template, None))?;
+    Ok(compiled
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|name| !is_builtin(name))
+        .collect())
+}
+
 /// Renders an analyst-written text template (e.g. a notification) with HTML escaping on.
 pub fn render(template: &str, ctx: &Value) -> Result<String, ExprError> {
     guard_template(template)?;

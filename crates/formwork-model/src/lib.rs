@@ -9,6 +9,8 @@ pub mod ids;
 pub mod problem;
 pub mod report_def;
 mod report_fault;
+pub mod rule_def;
+mod rule_fault;
 pub mod schema;
 pub mod status;
 pub mod validate;
@@ -22,5 +24,7 @@ pub use ids::{
     RecordId, RoleId, TaskId, TokenId, UserId,
 };
 pub use problem::Problem;
-pub use status::{InstanceStatus, RecordStatus, StatusError, TaskAction, TaskKind, TaskStatus};
+pub use status::{
+    InstanceStatus, JobState, RecordStatus, StatusError, TaskAction, TaskKind, TaskStatus,
+};
 pub use validate::{parse_package, validate_package};

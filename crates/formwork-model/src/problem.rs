@@ -136,6 +136,17 @@ pub const SEMANTIC_CODES: &[&str] = &[
     "widget_needs_one_source",
     "kpi_fields_not_marked",
     "param_applies_to_no_widget",
+    // Automation rules and inbound hooks (`rule_fault`).
+    "invalid_cron",
+    "needs_record",
+    "needs_task",
+    "not_a_date_field",
+    "not_a_subtable",
+    "process_of_other_form",
+    "notify_without_recipients",
+    "robot_needs_destination",
+    "webhook_needs_one_target",
+    "field_not_settable",
 ];
 
 /// A fault with the data its message needs; turned into a [`Problem`] with [`Fault::at`].

@@ -194,6 +194,48 @@ impl RecordStatus {
     }
 }
 
+status!(
+    /// Where a background job is in its life: `pending → running → done`, or through
+    /// `retrying` back to `running`, until `dead` (given up, kept for an admin to retry or
+    /// discard).
+    JobState, "job state" {
+        /// Waiting for its first run (or for its time, when scheduled).
+        Pending = "pending",
+        /// Claimed by a worker whose lease has not expired.
+        Running = "running",
+        /// Failed in a way that may pass; waiting for its next try.
+        Retrying = "retrying",
+        /// Finished; its effect happened.
+        Done = "done",
+        /// Given up after a permanent failure or too many tries.
+        Dead = "dead",
+    }
+);
+
+impl JobState {
+    /// Whether a worker may claim a job in this state (once its time has come).
+    pub fn is_claimable(self) -> bool {
+        matches!(self, JobState::Pending | JobState::Retrying)
+    }
+
+    /// Whether the job will not run again unless an admin retries it.
+    pub fn is_final(self) -> bool {
+        matches!(self, JobState::Done | JobState::Dead)
+    }
+
+    /// A label for people in `lang` (`en`, else zh-CN).
+    pub fn label(self, lang: &str) -> &'static str {
+        let (zh, en) = match self {
+            JobState::Pending => ("等待中", "pending"),
+            JobState::Running => ("执行中", "running"),
+            JobState::Retrying => ("等待重试", "retrying"),
+            JobState::Done => ("已完成", "done"),
+            JobState::Dead => ("已放弃", "dead"),
+        };
+        if lang == "en" { en } else { zh }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

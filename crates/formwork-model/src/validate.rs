@@ -6,10 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use crate::def::{
-    AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef, RuleActionDef,
-    RuleDef,
-};
+use crate::def::{AppDef, AssigneeDef, DeadlineDef, FieldUiDef, FormDef, NodeKind, ProcessDef};
 use crate::expr::{self, ROW, SYSTEM_FIELDS};
 use crate::graph::ProcessGraph;
 pub use crate::problem::Problem;
@@ -17,6 +14,7 @@ use crate::problem::{Fault, escape_token};
 use crate::schema;
 
 mod reports;
+mod rules;
 
 /// Role reference meaning every signed-in user.
 pub const ANY_ROLE: &str = "*";
@@ -153,6 +151,15 @@ impl<'a> Checker<'a> {
         for (i, rule) in app.rules.iter().enumerate() {
             self.rule(&format!("/rules/{i}"), rule);
         }
+        self.unique(
+            app.hooks
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (format!("/hooks/{i}/id"), h.id.as_str())),
+        );
+        for (i, hook) in app.hooks.iter().enumerate() {
+            self.hook(&format!("/hooks/{i}"), hook);
+        }
     }
 
     fn push(&mut self, fault: Fault<'_>, at: impl Into<String>) {
@@ -186,8 +193,18 @@ impl<'a> Checker<'a> {
     }
 
     fn expr(&mut self, at: impl Into<String>, src: &str, scope: &Scope) {
-        let at = at.into();
-        match expr::variables(src) {
+        self.names(at.into(), expr::variables(src), scope);
+    }
+
+    /// The names an expression or template reads, each checked against `scope`; or why its
+    /// source does not compile.
+    fn names(
+        &mut self,
+        at: String,
+        read: Result<BTreeSet<String>, expr::ExprError>,
+        scope: &Scope,
+    ) {
+        match read {
             Err(e) => self.push(
                 Fault::InvalidExpression {
                     detail: e.to_string(),
@@ -478,34 +495,6 @@ impl<'a> Checker<'a> {
             AssigneeDef::User { .. }
             | AssigneeDef::DepartmentHead { .. }
             | AssigneeDef::Submitter => {}
-        }
-    }
-
-    fn rule(&mut self, at: &str, rule: &RuleDef) {
-        let form = self.form_named(&rule.form);
-        if form.is_none() {
-            self.push(
-                Fault::UnknownForm { form: &rule.form },
-                format!("{at}/form"),
-            );
-        }
-        let fields = form.and_then(Self::fields);
-        let scope = Self::record_scope(form);
-        if let Some(condition) = &rule.condition {
-            self.expr(format!("{at}/condition"), condition, &scope);
-        }
-        for (a, action) in rule.actions.iter().enumerate() {
-            let action_at = format!("{at}/actions/{a}");
-            match action {
-                RuleActionDef::Notify { assignee, .. } => {
-                    self.assignee(&format!("{action_at}/assignee"), assignee, &scope, &fields);
-                }
-                RuleActionDef::SetField { field, value } => {
-                    self.field_ref(format!("{action_at}/field"), field, &fields);
-                    self.expr(format!("{action_at}/value"), value, &scope);
-                }
-                RuleActionDef::Webhook { .. } => {}
-            }
         }
     }
 }

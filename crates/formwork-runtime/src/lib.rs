@@ -1,21 +1,28 @@
 //! The use cases of Formwork — sign in, manage accounts and tokens, import, validate, publish
-//! and export apps — each one transaction over the [`Store`] with the pure crates.
+//! and export apps, run automation rules, keep the working-time calendar, receive inbound
+//! hooks, and the queue of background work — each one transaction over the [`Store`] with the
+//! pure crates.
 //!
 //! Handlers and the CLI call these; neither writes SQL nor decides policy themselves.
 
 mod accounts;
 mod apps;
+pub mod automation;
+mod calendar;
 mod catalog;
 mod comments;
 mod demo;
 mod directory;
 mod error;
 mod files;
+mod hooks;
+pub mod jobs;
 mod policy;
 mod portal;
 mod processes;
 mod records;
 mod sessions;
+pub mod signature;
 mod tokens;
 
 use std::sync::Arc;
@@ -24,11 +31,14 @@ use formwork_store::Store;
 
 pub use accounts::{LoginPolicy, MIN_PASSWORD_LEN, NewUserInput};
 pub use apps::{ImportOutcome, PublishOutcome, parse_package};
+pub use automation::{RuleActionView, RuleJobRun, RuleRunView};
+pub use calendar::{CALENDAR_KEY, CalendarSettings, deadline_mode};
 pub use catalog::{Catalog, CompiledApp};
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use demo::{DEMO_USERS, DemoSetup};
 pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
+pub use hooks::{HookAuth, HookSecrets, hook_key};
 pub use policy::fields::{FieldAccess, field_access};
 pub use policy::{Caller, FormAccess, ListScope, form_access, may_edit};
 pub use portal::{AppAccess, TASK_COUNT_CAP};
@@ -58,6 +68,8 @@ pub struct Runtime {
     catalog: Arc<Catalog>,
     directory: Arc<directory::DirectoryCache>,
     files_dir: std::path::PathBuf,
+    calendar: Arc<calendar::CalendarCache>,
+    hook_secrets: Arc<HookSecrets>,
 }
 
 impl Runtime {
@@ -68,6 +80,8 @@ impl Runtime {
             catalog: Arc::new(Catalog::default()),
             directory: Arc::new(directory::DirectoryCache::default()),
             files_dir: std::path::PathBuf::from("data/files"),
+            calendar: Arc::new(calendar::CalendarCache::default()),
+            hook_secrets: Arc::new(HookSecrets::new()),
         }
     }
 

@@ -14,10 +14,10 @@
 //! turned into ids before they reach the engine.
 
 mod admin;
-mod context;
+pub(crate) mod context;
 mod deadlines;
 mod decide;
-mod pipeline;
+pub(crate) mod pipeline;
 mod refusals;
 mod start;
 mod timeline;
@@ -31,6 +31,7 @@ pub use admin::{
 };
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
 pub use timeline::{Timeline, TimelineEntry, UpcomingStep};
+pub(crate) use timers::Fired;
 pub use timers::TimerRun;
 pub use views::{
     InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, UserBrief,

@@ -54,6 +54,7 @@ impl sql::Driver for PgStore {
     type Instant = OffsetDateTime;
 
     const BACKEND: Backend = Backend::Postgres;
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
 
     fn instant(t: OffsetDateTime) -> OffsetDateTime {
         formwork_query::instant::micros(t)

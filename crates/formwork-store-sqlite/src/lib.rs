@@ -90,6 +90,8 @@ impl sql::Driver for SqliteStore {
     type Instant = String;
 
     const BACKEND: Backend = Backend::Sqlite;
+    /// One writer at a time (BEGIN IMMEDIATE): a claim never meets another in progress.
+    const SKIP_LOCKED: &'static str = "";
 
     fn instant(t: OffsetDateTime) -> String {
         formwork_query::instant::utc_text(t)

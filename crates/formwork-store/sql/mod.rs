@@ -20,7 +20,9 @@ mod accounts;
 mod apps;
 mod jobs;
 mod processes;
+mod rates;
 mod records;
+mod settings;
 mod steps;
 
 use std::future::Future;
@@ -43,6 +45,10 @@ pub(crate) trait Driver: Send + Sync + 'static {
     type Instant: for<'q> sqlx::Encode<'q, Self::Db> + sqlx::Type<Self::Db> + Send + Sync;
 
     const BACKEND: Backend;
+
+    /// What ends a `SELECT` of rows to claim so that rows another transaction is claiming are
+    /// skipped (` FOR UPDATE SKIP LOCKED`); empty where one writer claims at a time.
+    const SKIP_LOCKED: &'static str;
 
     /// `t` in the form the database stores and orders instants by (whole microseconds, UTC).
     fn instant(t: OffsetDateTime) -> Self::Instant;

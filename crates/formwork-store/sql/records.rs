@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use formwork_query::Dialect as _;
 use formwork_store::{
-    Attachment, AuditEntry, Comment, CommentId, FileId, Inserted, NewRecord, Record, RecordId,
-    RecordQuery, RecordStore, RecordUpdate, StoreError, StoreResult, UserId,
+    Attachment, AuditEntry, Comment, CommentId, FileId, Inserted, NewJob, NewRecord, Record,
+    RecordId, RecordQuery, RecordStore, RecordUpdate, StoreError, StoreResult, UserId,
 };
 use sea_query::SelectStatement;
 use sea_query_sqlx::SqlxBinder as _;
@@ -14,6 +14,7 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 
 use super::Driver as _;
+use super::jobs::insert_job;
 use super::{
     DbRow, Dialect, Tx, audit, begin, commit, db_err, now, refused, rows, steps, text, ts,
 };
@@ -127,18 +128,123 @@ async fn next_number(tx: &mut Tx, new: &NewRecord) -> StoreResult<Option<String>
     Ok(Some(record_number(&n.template, n.width, seq)))
 }
 
+/// Inserts the record `new` as `id` (its number taken, its process started), its events and
+/// its `record.create` audit row, inside the caller's transaction.
+pub(crate) async fn insert_in(
+    tx: &mut Tx,
+    new: &NewRecord,
+    id: &RecordId,
+    actor: &UserId,
+    now: OffsetDateTime,
+) -> StoreResult<Record> {
+    if let Some(n) = &new.numbering
+        && !n.template.contains("{seq}")
+    {
+        return Err(StoreError::Backend(format!(
+            "numbering template `{}` has no {{seq}}",
+            n.template
+        )));
+    }
+    let what = format!("record of form `{}/{}`", new.app_id, new.form_id);
+    let number = next_number(tx, new).await?;
+    let record = sqlx::query(concat!(
+        "INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, \
+         department_id, status, data, rev, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING ",
+        record_cols!()
+    ))
+    .bind(id.as_str())
+    .bind(new.app_id.as_str())
+    .bind(new.form_id.as_str())
+    .bind(new.app_version)
+    .bind(&number)
+    .bind(new.owner_id.as_str())
+    .bind(text(&new.department_id))
+    .bind(new.status.as_str())
+    .bind(Json(&new.data))
+    .bind(ts(now))
+    .try_map(rows::record)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db_err(&what))?;
+    if let Some(process) = &new.process {
+        steps::insert_instance(tx, process, &record, now).await?;
+    }
+    let detail = serde_json::json!({
+        "number": record.number,
+        "status": record.status,
+        "data": record.data,
+    });
+    let subject = format!("record:{id}");
+    audit(tx, now, Some(actor), "record.create", &subject, detail).await?;
+    for job in &new.events {
+        // The record's id is known only now: each event names it.
+        let mut job = job.clone();
+        job.record_id = Some(record.id.clone());
+        if let Some(map) = job.payload.as_object_mut() {
+            map.entry("record_id")
+                .or_insert_with(|| record.id.as_str().into());
+        }
+        insert_job(&mut **tx, &job, now).await?;
+    }
+    Ok(record)
+}
+
+/// Applies `update` when its revision is current (else `Conflict` or `NotFound`), with its
+/// events and its `record.update` audit row (with `cause` merged into the detail), inside the
+/// caller's transaction.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    update: &RecordUpdate,
+    actor: &UserId,
+    now: OffsetDateTime,
+    cause: Option<&serde_json::Value>,
+) -> StoreResult<Record> {
+    let RecordUpdate {
+        id,
+        expected_rev,
+        data,
+        status,
+        diff,
+        events,
+    } = update;
+    let expected_rev = *expected_rev;
+    let what = format!("record `{id}`");
+    // On PostgreSQL a concurrent update of the same revision waits on the row lock, then
+    // re-checks `rev` against the committed row and matches nothing.
+    let updated = sqlx::query(concat!(
+        "UPDATE records SET data = $2, status = $3, rev = rev + 1, updated_at = $4 \
+         WHERE id = $1 AND rev = $5 AND deleted_at IS NULL RETURNING ",
+        record_cols!()
+    ))
+    .bind(id.as_str())
+    .bind(Json(data))
+    .bind(status.as_str())
+    .bind(ts(now))
+    .bind(expected_rev)
+    .try_map(rows::record)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_err(&what))?;
+    let Some(updated) = updated else {
+        return Err(refused(tx, RECORD_REV, id.as_str(), &what, Some(expected_rev)).await);
+    };
+    let mut detail =
+        serde_json::json!({ "rev": updated.rev, "status": updated.status, "diff": diff });
+    if let (Some(map), Some(serde_json::Value::Object(cause))) = (detail.as_object_mut(), cause) {
+        map.extend(cause.clone());
+    }
+    let subject = format!("record:{id}");
+    audit(tx, now, Some(actor), "record.update", &subject, detail).await?;
+    for job in events {
+        insert_job(&mut **tx, job, now).await?;
+    }
+    Ok(updated)
+}
+
 #[async_trait]
 impl RecordStore for StoreImpl {
     async fn insert_record(&self, new: NewRecord, actor: &UserId) -> StoreResult<Inserted> {
-        if let Some(n) = &new.numbering
-            && !n.template.contains("{seq}")
-        {
-            return Err(StoreError::Backend(format!(
-                "numbering template `{}` has no {{seq}}",
-                n.template
-            )));
-        }
-        let what = format!("record of form `{}/{}`", new.app_id, new.form_id);
         let mut tx = begin(self).await?;
         // Taken under SQLite's write lock, ids and times follow commit order there.
         let now = now();
@@ -148,37 +254,7 @@ impl RecordStore for StoreImpl {
         {
             return replay(tx, &new, key).await;
         }
-        let number = next_number(&mut tx, &new).await?;
-        let record = sqlx::query(concat!(
-            "INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, \
-             department_id, status, data, rev, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) RETURNING ",
-            record_cols!()
-        ))
-        .bind(id.as_str())
-        .bind(new.app_id.as_str())
-        .bind(new.form_id.as_str())
-        .bind(new.app_version)
-        .bind(&number)
-        .bind(new.owner_id.as_str())
-        .bind(text(&new.department_id))
-        .bind(new.status.as_str())
-        .bind(Json(&new.data))
-        .bind(ts(now))
-        .try_map(rows::record)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err(&what))?;
-        if let Some(process) = &new.process {
-            steps::insert_instance(&mut tx, process, &record, now).await?;
-        }
-        let detail = serde_json::json!({
-            "number": record.number,
-            "status": record.status,
-            "data": record.data,
-        });
-        let subject = format!("record:{id}");
-        audit(&mut tx, now, Some(actor), "record.create", &subject, detail).await?;
+        let record = insert_in(&mut tx, &new, &id, actor, now).await?;
         commit(tx).await?;
         Ok(Inserted::New(record))
     }
@@ -194,49 +270,18 @@ impl RecordStore for StoreImpl {
     }
 
     async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record> {
-        let RecordUpdate {
-            id,
-            expected_rev,
-            data,
-            status,
-            diff,
-        } = update;
-        let expected_rev = *expected_rev;
-        let what = format!("record `{id}`");
-        let now = now();
         let mut tx = begin(self).await?;
-        // On PostgreSQL a concurrent update of the same revision waits on the row lock, then
-        // re-checks `rev` against the committed row and matches nothing.
-        let updated = sqlx::query(concat!(
-            "UPDATE records SET data = $2, status = $3, rev = rev + 1, updated_at = $4 \
-             WHERE id = $1 AND rev = $5 AND deleted_at IS NULL RETURNING ",
-            record_cols!()
-        ))
-        .bind(id.as_str())
-        .bind(Json(data))
-        .bind(status.as_str())
-        .bind(ts(now))
-        .bind(expected_rev)
-        .try_map(rows::record)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err(&what))?;
-        let Some(updated) = updated else {
-            return Err(refused(&mut tx, RECORD_REV, id.as_str(), &what, Some(expected_rev)).await);
-        };
-        let detail =
-            serde_json::json!({ "rev": updated.rev, "status": updated.status, "diff": diff });
-        let subject = format!("record:{id}");
-        audit(&mut tx, now, Some(actor), "record.update", &subject, detail).await?;
+        let updated = update_in(&mut tx, update, actor, now(), None).await?;
         commit(tx).await?;
         Ok(updated)
     }
 
-    async fn delete_record(
+    async fn delete_record_with_events(
         &self,
         id: &RecordId,
         expected_rev: Option<i64>,
         actor: &UserId,
+        events: &[NewJob],
     ) -> StoreResult<()> {
         let what = format!("record `{id}`");
         let now = now();
@@ -257,6 +302,9 @@ impl RecordStore for StoreImpl {
         let detail = serde_json::json!({ "rev": rev });
         let subject = format!("record:{id}");
         audit(&mut tx, now, Some(actor), "record.delete", &subject, detail).await?;
+        for job in events {
+            insert_job(&mut *tx, job, now).await?;
+        }
         commit(tx).await
     }
 

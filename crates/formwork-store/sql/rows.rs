@@ -4,8 +4,8 @@
 
 use formwork_store::{
     Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, AuditEntry, Comment,
-    Department, Draft, HistoryRow, Instance, Job, Notification, Record, Role, SessionRow, Task,
-    Timer, User,
+    Delivery, Department, Draft, HistoryRow, Instance, Job, Notification, Record, Role, RuleRun,
+    SessionRow, Task, Timer, User,
 };
 use std::str::FromStr;
 
@@ -95,7 +95,23 @@ macro_rules! task_select {
 
 macro_rules! job_cols {
     () => {
-        "id, kind, payload, created_at, available_at, attempts, locked_until, last_error, done_at"
+        "id, kind, payload, event_id, state, attempts, run_at, lease_owner, lease_expires_at, \
+         last_error_code, last_error, app_id, record_id, rule_run_id, created_at, updated_at, \
+         finished_at"
+    };
+}
+
+macro_rules! delivery_cols {
+    () => {
+        "id, job_id, event_id, channel, destination, attempt, started_at, finished_at, outcome, \
+         code, message, record_id, rule_run_id"
+    };
+}
+
+macro_rules! rule_run_cols {
+    () => {
+        "id, app_id, app_version, rule_id, record_id, trigger, depth, outcome, message, actions, \
+         job_id, created_at"
     };
 }
 
@@ -111,6 +127,12 @@ fn json_text(row: &DbRow, col: &str) -> Mapped<String> {
 
 fn json_value(row: &DbRow, col: &str) -> Mapped<serde_json::Value> {
     Ok(row.try_get::<Json<serde_json::Value>, _>(col)?.0)
+}
+
+fn json_value_opt(row: &DbRow, col: &str) -> Mapped<Option<serde_json::Value>> {
+    Ok(row
+        .try_get::<Option<Json<serde_json::Value>>, _>(col)?
+        .map(|j| j.0))
 }
 
 /// A text column parsed as an id or status; a value that does not parse is a decode error.
@@ -219,6 +241,15 @@ reader!(notification -> Notification {
     id: parsed, user_id: parsed, kind, payload: json_value, created_at, read_at,
 });
 reader!(job -> Job {
-    id, kind, payload: json_value, created_at, available_at, attempts, locked_until,
-    last_error, done_at,
+    id, kind, payload: json_value, event_id, state: parsed, attempts, run_at, lease_owner,
+    lease_expires_at, last_error_code, last_error, app_id, record_id, rule_run_id, created_at,
+    updated_at, finished_at,
+});
+reader!(delivery -> Delivery {
+    id, job_id, event_id, channel, destination, attempt, started_at, finished_at, outcome, code,
+    message, record_id, rule_run_id,
+});
+reader!(rule_run -> RuleRun {
+    id, app_id, app_version, rule_id, record_id, trigger, depth, outcome,
+    message: json_value_opt, actions: json_value, job_id, created_at,
 });

@@ -5,13 +5,13 @@
 //! instance queue behind each other instead of deadlocking.
 
 use formwork_store::{
-    Instance, InstanceId, NewInstance, NotificationId, Record, RecordId, RecordStatus, StepWrite,
-    StoreError, StoreResult, UserId, new_id,
+    Instance, InstanceId, NewInstance, Record, RecordId, RecordStatus, StepWrite, StoreError,
+    StoreResult, UserId, new_id,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
-use super::jobs::insert_job;
+use super::jobs::{insert_job, insert_notification};
 use super::{Tx, audit, db_err, refused, rows, text, ts};
 
 /// The current version of instance `$1`, to explain a refused step.
@@ -292,25 +292,8 @@ async fn write_messages(
         .map_err(db_err("timeline entry"))?;
     }
     for note in &step.notifications {
-        let mut payload = note.payload.clone();
-        if let Some(map) = payload.as_object_mut() {
-            map.entry("instance_id")
-                .or_insert_with(|| instance_id.into());
-            map.entry("record_id")
-                .or_insert_with(|| record_id.as_str().into());
-        }
-        sqlx::query(
-            "INSERT INTO notifications (id, user_id, kind, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(String::from(NotificationId::new()))
-        .bind(note.user_id.as_str())
-        .bind(&note.kind)
-        .bind(Json(&payload))
-        .bind(ts(now))
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err("notification"))?;
+        let instance = Some(instance_id);
+        insert_notification(tx, note, Some(record_id), instance, now).await?;
     }
     for job in &step.outbox {
         insert_job(&mut **tx, job, now).await?;

@@ -1,5 +1,6 @@
 //! The persistence API of Formwork: one trait per area — [`AccountStore`], [`AppStore`],
-//! [`RecordStore`], [`ProcessStore`], [`JobStore`] — their row types, and `StoreError`.
+//! [`RecordStore`], [`ProcessStore`], [`JobStore`], [`SettingsStore`] — their row types, and
+//! `StoreError`.
 //! [`Store`] is all of them together.
 //!
 //! Every method is one use case and one transaction. Two implementations exist
@@ -13,6 +14,7 @@ mod error;
 mod jobs;
 mod processes;
 mod records;
+mod settings;
 
 pub use accounts::*;
 pub use apps::*;
@@ -20,6 +22,7 @@ pub use error::{StoreError, StoreResult};
 pub use jobs::*;
 pub use processes::*;
 pub use records::*;
+pub use settings::*;
 
 pub use formwork_model::ids::*;
 pub use formwork_model::status::*;
@@ -28,7 +31,9 @@ use async_trait::async_trait;
 
 /// Everything Formwork persists, on one database.
 #[async_trait]
-pub trait Store: AccountStore + AppStore + RecordStore + ProcessStore + JobStore {
+pub trait Store:
+    AccountStore + AppStore + RecordStore + ProcessStore + JobStore + SettingsStore
+{
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> Backend;
 

@@ -64,6 +64,10 @@ pub struct NewRecord {
     pub request_hash: String,
     /// A process instance started on the record, written in the same transaction.
     pub process: Option<crate::NewInstance>,
+    /// Background work the insert causes (rule events), enqueued in the same transaction; the
+    /// store puts the new record's id into each (`record_id`, and `record_id` of an object
+    /// payload that has none).
+    pub events: Vec<crate::NewJob>,
 }
 
 /// A change of a record's data and status.
@@ -76,6 +80,8 @@ pub struct RecordUpdate {
     pub status: RecordStatus,
     /// The field diff, for the `record.update` audit row.
     pub diff: Value,
+    /// Background work the change causes (rule events), enqueued in the same transaction.
+    pub events: Vec<crate::NewJob>,
 }
 
 /// The result of an insert: a new record, or the one an earlier request with the same
@@ -140,7 +146,8 @@ pub trait RecordStore: Send + Sync + 'static {
     /// A record that is not deleted.
     async fn get_record(&self, id: &RecordId) -> StoreResult<Option<Record>>;
     /// Replaces data (and status) when `expected_rev` is current (else `Conflict`), bumps the
-    /// revision, and writes `record.update` with the diff in the same transaction.
+    /// revision, and writes `record.update` with the diff and enqueues the update's events in
+    /// the same transaction.
     async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record>;
     /// Soft-deletes (with `expected_rev` when given) and writes `record.delete`.
     async fn delete_record(
@@ -148,6 +155,18 @@ pub trait RecordStore: Send + Sync + 'static {
         id: &RecordId,
         expected_rev: Option<i64>,
         actor: &UserId,
+    ) -> StoreResult<()> {
+        self.delete_record_with_events(id, expected_rev, actor, &[])
+            .await
+    }
+    /// [`RecordStore::delete_record`], enqueuing `events` (rule events) in the same
+    /// transaction.
+    async fn delete_record_with_events(
+        &self,
+        id: &RecordId,
+        expected_rev: Option<i64>,
+        actor: &UserId,
+        events: &[crate::NewJob],
     ) -> StoreResult<()>;
     /// One page of records, permission-filtered and keyset-paged; never counts.
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>>;

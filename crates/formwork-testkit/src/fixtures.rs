@@ -75,6 +75,7 @@ pub fn new_record(
         numbering: None,
         idempotency_key: None,
         process: None,
+        events: Vec::new(),
     }
 }
 
@@ -110,6 +111,7 @@ pub fn record_update(
         data: data.clone(),
         status,
         diff: diff.clone(),
+        events: Vec::new(),
     }
 }
 

@@ -54,6 +54,14 @@ pub enum Command {
     Token(TokenCommand),
     /// Print the OpenAPI document (the one served at /api/openapi.json) and exit.
     Openapi,
+    /// Run only the background worker (timers, rules, mail, robots, webhooks), no HTTP.
+    Worker(crate::workers::WorkerArgs),
+    /// List, retry or discard background jobs.
+    #[command(subcommand)]
+    Jobs(crate::jobs_cli::JobsCommand),
+    /// Show the working-time calendar or import a year's holidays.
+    #[command(subcommand)]
+    Calendar(crate::jobs_cli::CalendarCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,9 +168,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             let runtime = Arc::new(
                 Runtime::new(open_migrated(&cli.database_url).await?)
-                    .with_files_dir(cli.data_dir.join("files")),
+                    .with_files_dir(cli.data_dir.join("files"))
+                    .with_hook_secrets(args.worker.integrations()?.inbound),
             );
             crate::server::serve_until_signal(runtime, &args).await?;
+        }
+        Command::Worker(args) => {
+            let runtime = Arc::new(
+                Runtime::new(open_migrated(&cli.database_url).await?)
+                    .with_files_dir(cli.data_dir.join("files")),
+            );
+            crate::workers::run_alone(runtime, &args).await?;
+        }
+        Command::Jobs(cmd) => {
+            let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
+            crate::jobs_cli::jobs(&runtime, cmd).await.map_err(|e| {
+                match e.downcast::<RuntimeError>() {
+                    Ok(e) => explain(e, lang),
+                    Err(e) => e,
+                }
+            })?;
+        }
+        Command::Calendar(cmd) => {
+            let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
+            crate::jobs_cli::calendar(&runtime, cmd, lang).await?;
         }
         Command::Demo(args) => crate::demo::run(&cli.database_url, &cli.data_dir, args).await?,
         Command::Bench(args) => crate::bench::run(args).await?,
@@ -229,7 +258,7 @@ fn validate_file(file: &PathBuf, lang: &str) -> anyhow::Result<ExitCode> {
 }
 
 /// Turns a use-case error into a readable CLI error, printing field problems first.
-fn explain(e: RuntimeError, lang: &str) -> anyhow::Error {
+pub(crate) fn explain(e: RuntimeError, lang: &str) -> anyhow::Error {
     match e {
         RuntimeError::Invalid { problems } => {
             print_problems(&problems, lang);

@@ -39,7 +39,11 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let store = open_migrated(database_url).await?;
-    let runtime = Arc::new(Runtime::new(store).with_files_dir(data_dir.join("files")));
+    let runtime = Arc::new(
+        Runtime::new(store)
+            .with_files_dir(data_dir.join("files"))
+            .with_hook_secrets(args.serve.worker.integrations()?.inbound),
+    );
 
     let (password, reset) = match &args.demo_password {
         Some(p) => (p.clone(), true),
@@ -79,6 +83,7 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
     let users: Vec<&str> = DEMO_USERS.iter().map(|u| u.0).collect();
     println!("demo users: {}", users.join(", "));
     println!("demo password: {password}");
+    println!("{}", args.serve.worker.mail_summary());
     if args.no_serve {
         return Ok(());
     }

@@ -1,11 +1,13 @@
 //! The `formwork` binary's library: configuration, choosing the store from `DATABASE_URL`,
-//! the HTTP server with graceful shutdown, and the command line. `main.rs` only calls
+//! the HTTP server with graceful shutdown, the background worker, and the command line. `main.rs` only calls
 //! [`cli::main`], so tests can boot the real server from here.
 
 pub mod bench;
 pub mod cli;
 mod demo;
+mod jobs_cli;
 mod server;
+pub mod workers;
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! The HTTP server: binds, serves until a shutdown signal, drains in-flight requests, and in
-//! the background sweeps expired sessions and fires due process timers.
+//! the background sweeps expired sessions and runs the job consumer (process timers, rule
+//! jobs, deliveries) unless `--no-worker`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use formwork_jobs::Consumer;
 use formwork_runtime::Runtime;
 use formwork_web::WebConfig;
 use tokio::net::TcpListener;
@@ -16,10 +18,6 @@ use tokio::task::JoinHandle;
 /// How often expired sessions are deleted.
 const SESSION_SWEEP_EVERY: Duration = Duration::from_secs(600);
 
-/// How often due timers (reminders, escalations, waits) are looked for. The first look is at
-/// start, so timers that fell due while the server was down fire on catch-up.
-const TIMERS_EVERY: Duration = Duration::from_secs(5);
-
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -28,6 +26,8 @@ pub struct ServeArgs {
     /// Mark session cookies Secure (when served over HTTPS).
     #[arg(long, env = "FORMWORK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    #[command(flatten)]
+    pub worker: crate::workers::WorkerArgs,
 }
 
 pub(crate) async fn serve_until_signal(
@@ -43,7 +43,20 @@ pub(crate) async fn serve_until_signal(
         secure_cookies: args.secure_cookies,
         ..WebConfig::default()
     };
-    crate::serve(runtime, listener, config).await
+    let consumer = if args.worker.no_worker {
+        tracing::info!("no background worker here (--no-worker)");
+        None
+    } else {
+        let integrations = args.worker.integrations()?;
+        let consumer = args.worker.consumer(runtime.clone(), &integrations)?;
+        tracing::info!(
+            owner = consumer.owner(),
+            "background worker: {}",
+            args.worker.mail_summary()
+        );
+        Some(consumer)
+    };
+    run(listener, runtime, config, consumer, shutdown_signal()).await
 }
 
 /// A server started with [`spawn`]; dropping `shutdown` (or sending on it) stops it.
@@ -53,11 +66,13 @@ pub struct RunningServer {
     pub handle: JoinHandle<anyhow::Result<()>>,
 }
 
-/// Binds `bind` (port 0 picks a free port) and serves in a background task.
+/// Binds `bind` (port 0 picks a free port) and serves in a background task, with `consumer`
+/// working the queue beside it when given.
 pub async fn spawn(
     runtime: Arc<Runtime>,
     bind: SocketAddr,
     config: WebConfig,
+    consumer: Option<Consumer>,
 ) -> anyhow::Result<RunningServer> {
     let listener = TcpListener::bind(bind)
         .await
@@ -65,7 +80,7 @@ pub async fn spawn(
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        run(listener, runtime, config, async {
+        run(listener, runtime, config, consumer, async {
             let _ = rx.await;
         })
         .await
@@ -77,23 +92,30 @@ pub async fn spawn(
     })
 }
 
-/// Serves on `bind` until Ctrl-C or SIGTERM.
+/// Serves on `bind` until Ctrl-C or SIGTERM, with `consumer` working the queue beside it.
 pub async fn serve(
     runtime: Arc<Runtime>,
     listener: TcpListener,
     config: WebConfig,
+    consumer: Option<Consumer>,
 ) -> anyhow::Result<()> {
-    run(listener, runtime, config, shutdown_signal()).await
+    run(listener, runtime, config, consumer, shutdown_signal()).await
 }
 
 async fn run(
     listener: TcpListener,
     runtime: Arc<Runtime>,
     config: WebConfig,
+    consumer: Option<Consumer>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_sessions(runtime.clone()));
-    let timers = tokio::spawn(fire_timers(runtime.clone()));
+    let (stop_worker, worker_stopped) = oneshot::channel::<()>();
+    let worker = consumer.map(|c| {
+        tokio::spawn(c.run(async {
+            let _ = worker_stopped.await;
+        }))
+    });
     let app = formwork_web::app(runtime, &config);
     let result = axum::serve(
         listener,
@@ -103,30 +125,12 @@ async fn run(
     .await
     .context("serving HTTP");
     sweeper.abort();
-    timers.abort();
-    result
-}
-
-async fn fire_timers(runtime: Arc<Runtime>) {
-    let mut tick = tokio::time::interval(TIMERS_EVERY);
-    // A slow round (many timers after downtime) is not followed by a burst of catch-up ticks.
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        match runtime
-            .fire_due_timers(time::OffsetDateTime::now_utc())
-            .await
-        {
-            Ok(run) if run.fired + run.failed > 0 => tracing::info!(
-                fired = run.fired,
-                skipped = run.skipped,
-                failed = run.failed,
-                "process timers"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not fire process timers"),
-        }
+    // The worker finishes the round it is in; what it leaves unfinished, its lease hands on.
+    let _ = stop_worker.send(());
+    if let Some(worker) = worker {
+        let _ = tokio::time::timeout(Duration::from_secs(20), worker).await;
     }
+    result
 }
 
 async fn sweep_sessions(runtime: Arc<Runtime>) {
@@ -144,7 +148,7 @@ async fn sweep_sessions(runtime: Arc<Runtime>) {
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -785,3 +785,105 @@ fn node_position_without_y_is_refused_by_the_schema() {
     *at(&mut v, "/processes/0/layout/start") = json!({"x": 1});
     assert_reports(&v, "missing_property", "/processes/0/layout/start");
 }
+
+// ---- automation rules and inbound hooks ------------------------------------------------------
+
+fault_cases! {
+    rule_watching_an_unknown_field_is_reported: "unknown_field" at "/rules/0/trigger/field" when |v| {
+        *at(&mut v, "/rules/0/trigger") = json!({"type": "field_changed", "field": "budget"});
+    }
+    rule_on_a_cron_that_does_not_parse_is_reported: "invalid_cron" at "/rules/0/trigger/cron" when |v| {
+        *at(&mut v, "/rules/0/trigger") = json!({"type": "schedule", "cron": "every monday"});
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "notify", "to": [{"type": "role", "role": "boss"}], "message": {"zh-CN": "周报"}}]);
+    }
+    schedule_rule_setting_a_field_needs_a_record: "needs_record" at "/rules/0/actions/0/type" when |v| {
+        *at(&mut v, "/rules/0/trigger") = json!({"type": "schedule", "cron": "0 9 * * 1"});
+    }
+    schedule_rule_reading_record_fields_is_reported: "unknown_variable" at "/rules/0/condition" when |v| {
+        *at(&mut v, "/rules/0/trigger") = json!({"type": "schedule", "cron": "0 9 * * 1"});
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "webhook", "url": "https://example.com/h"}]);
+    }
+    overdue_rule_on_an_unknown_step_is_reported: "unknown_node" at "/rules/0/trigger/node" when |v| {
+        *at(&mut v, "/rules/0/trigger") = json!({"type": "task_overdue", "hours": 24, "node": "ghost"});
+    }
+    notifying_the_task_assignee_needs_an_overdue_rule: "needs_task" at "/rules/0/actions/0/to/0" when |v| {
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "notify", "to": [{"type": "task_assignee"}], "message": {"zh-CN": "x"}}]);
+    }
+    a_message_reading_an_unknown_name_is_reported: "unknown_variable" at "/rules/0/actions/0/message/zh-CN" when |v| {
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "notify", "to": [{"type": "owner"}], "message": {"zh-CN": "金额 {{ amout }}"}}]);
+    }
+    old_value_is_only_known_to_field_changed_rules: "unknown_variable" at "/rules/0/condition" when |v| {
+        *at(&mut v, "/rules/0/condition") = json!("amount > old_value");
+    }
+    a_robot_channel_needs_a_destination: "robot_needs_destination" at "/rules/0/actions/0/channels/0" when |v| {
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "notify", "channels": ["dingtalk"], "message": {"zh-CN": "x"}}]);
+    }
+    a_notification_without_recipients_is_reported: "notify_without_recipients" at "/rules/0/actions/0" when |v| {
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "notify", "message": {"zh-CN": "x"}}]);
+    }
+    a_webhook_with_url_and_destination_is_reported: "webhook_needs_one_target" at "/rules/0/actions/0" when |v| {
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "webhook", "url": "https://example.com/h", "destination": "crm"}]);
+    }
+    a_date_rule_on_a_number_is_reported: "not_a_date_field" at "/rules/0/trigger/field" when |v| {
+        *at(&mut v, "/rules/0/trigger") = json!({"type": "date", "field": "amount", "days_before": 3});
+    }
+    a_date_rule_on_a_field_that_is_no_sub_table_is_reported: "not_a_subtable" at "/rules/0/trigger/subtable" when |v| {
+        *at(&mut v, "/rules/0/trigger") = json!({"type": "date", "subtable": "due", "field": "qty"});
+    }
+    creating_a_record_with_an_unknown_field_is_reported: "unknown_field" at "/rules/0/actions/0/fields/colour" when |v| {
+        *at(&mut v, "/rules/0/actions") = json!([{"type": "create_record", "form": "f", "fields": {"colour": "\"red\""}}]);
+    }
+    a_hook_filling_an_unknown_field_is_reported: "unknown_field" at "/hooks/0/fields/budget" when |v| {
+        at(&mut v, "").as_object_mut().unwrap().insert("hooks".into(), json!([
+            {"id": "crm", "form": "f", "as_user": "crmbot", "fields": {"budget": "payload.amount"}}
+        ]));
+    }
+    a_hook_reading_more_than_its_payload_is_reported: "unknown_variable" at "/hooks/0/fields/amount" when |v| {
+        at(&mut v, "").as_object_mut().unwrap().insert("hooks".into(), json!([
+            {"id": "crm", "form": "f", "as_user": "crmbot", "fields": {"amount": "amount"}}
+        ]));
+    }
+}
+
+#[test]
+fn rule_triggers_are_a_word_or_an_object_and_both_round_trip() {
+    let mut v = base();
+    push(
+        &mut v,
+        "/rules",
+        json!({
+            "id": "raised",
+            "name": {"zh-CN": "金额上调", "en": "Amount raised"},
+            "form": "f",
+            "trigger": {"type": "field_changed", "field": "amount", "from": 1},
+            "condition": "new_value > old_value * 1.05 and \"amount\" in changed",
+            "actions": [{"type": "notify", "to": [{"type": "role", "role": "boss"}, {"type": "owner_head"}],
+                         "channels": ["in_app", "email", "wecom"], "destination": "ops",
+                         "title": {"zh-CN": "上调：{{ amount }}"}, "message": {"zh-CN": "由 {{ old_value }} 到 {{ new_value }}"}}]
+        }),
+    );
+    push(
+        &mut v,
+        "/rules",
+        json!({
+            "id": "rows", "form": "f",
+            "trigger": {"type": "date", "subtable": "items", "field": "due", "days_before": 3, "at": "08:30"},
+            "actions": [{"type": "notify", "to": [{"type": "field", "field": "approver"}], "message": {"zh-CN": "{{ qty }} 件，{{ date }}"}}]
+        }),
+    );
+    // The sub-table's rows hold no date: put one there for the date rule.
+    at(&mut v, "/forms/0/schema/properties/items/items/properties")
+        .as_object_mut()
+        .unwrap()
+        .insert("due".into(), json!({"type": "string", "format": "date"}));
+    let app = validate_package(&v).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(
+        app.rules[0].trigger.spec().name(),
+        "created",
+        "the first format's word"
+    );
+    assert_eq!(app.rules[1].trigger.spec().name(), "field_changed");
+    let back = serde_json::to_value(&app.rules).unwrap();
+    assert_eq!(back[0]["trigger"], "created");
+    assert_eq!(back[1]["trigger"]["from"], 1);
+}

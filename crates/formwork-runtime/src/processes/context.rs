@@ -17,6 +17,7 @@ use time::{Date, OffsetDateTime, Time, UtcOffset};
 
 use crate::Account;
 use crate::directory::Directory;
+use formwork_calendar::WorkCalendar;
 
 /// The app's time zone: plain dates in records mean midnight here (China Standard Time, no
 /// DST).
@@ -48,6 +49,47 @@ impl RecordFacts {
     }
 }
 
+/// What expressions over a record see: its fields (`record_scope`) and the system fields
+/// (`id`, `number`, `owner`, `status`, `created_at`, `updated_at`, `submitter`, `now`,
+/// `today`). Shared by process steps and automation rules.
+pub(crate) fn record_context(
+    form: &FormDef,
+    data: &Value,
+    facts: &RecordFacts,
+    submitter: &str,
+    now: OffsetDateTime,
+) -> Map<String, Value> {
+    let mut scope = record_scope(form, data);
+    scope.extend(system_fields(facts, submitter, now));
+    scope
+}
+
+/// The system fields every expression over a record sees beside its own fields.
+fn system_fields(facts: &RecordFacts, submitter: &str, now: OffsetDateTime) -> Map<String, Value> {
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+    let instant = |t: Option<OffsetDateTime>| {
+        t.and_then(|t| t.format(&Rfc3339).ok())
+            .map_or(Value::Null, Value::String)
+    };
+    [
+        ("id", text(&facts.id)),
+        ("number", text(&facts.number)),
+        ("owner", text(&facts.owner_id)),
+        ("status", text(&facts.status)),
+        ("created_at", instant(facts.created_at)),
+        ("updated_at", instant(facts.updated_at)),
+        ("submitter", Value::String(submitter.to_owned())),
+        ("now", instant(Some(now))),
+        (
+            "today",
+            Value::String(now.to_offset(app_offset()).date().to_string()),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 /// One step's [`Context`].
 pub(crate) struct StepContext<'a> {
     form: &'a FormDef,
@@ -57,6 +99,7 @@ pub(crate) struct StepContext<'a> {
     data: &'a Value,
     dir: &'a Directory,
     submitter: &'a Account,
+    calendar: &'a WorkCalendar,
 }
 
 impl<'a> StepContext<'a> {
@@ -66,31 +109,11 @@ impl<'a> StepContext<'a> {
         facts: &RecordFacts,
         submitter: &'a Account,
         dir: &'a Directory,
+        calendar: &'a WorkCalendar,
         now: OffsetDateTime,
     ) -> StepContext<'a> {
+        let system = system_fields(facts, &submitter.username, now);
         let mut scope = record_scope(form, data);
-        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
-        let instant = |t: Option<OffsetDateTime>| {
-            t.and_then(|t| t.format(&Rfc3339).ok())
-                .map_or(Value::Null, Value::String)
-        };
-        let system: Map<String, Value> = [
-            ("id", text(&facts.id)),
-            ("number", text(&facts.number)),
-            ("owner", text(&facts.owner_id)),
-            ("status", text(&facts.status)),
-            ("created_at", instant(facts.created_at)),
-            ("updated_at", instant(facts.updated_at)),
-            ("submitter", Value::String(submitter.username.clone())),
-            ("now", instant(Some(now))),
-            (
-                "today",
-                Value::String(now.to_offset(app_offset()).date().to_string()),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
         scope.extend(system.clone());
         StepContext {
             form,
@@ -99,6 +122,7 @@ impl<'a> StepContext<'a> {
             data,
             dir,
             submitter,
+            calendar,
         }
     }
 
@@ -222,6 +246,6 @@ impl Context for StepContext<'_> {
     }
 
     fn deadline_after(&self, from: OffsetDateTime, hours: u32, kind: HoursKind) -> OffsetDateTime {
-        super::deadlines::due_after(from, hours, kind)
+        super::deadlines::due_after(self.calendar, from, hours, kind)
     }
 }

@@ -2,16 +2,24 @@
 //!
 //! A package's `deadline.calendar` / `wait.calendar` says `calendar` (plain clock hours, the
 //! default) or `working` (working hours on the admins' calendar of weekends, public holidays
-//! and 调休 make-up days). Until that calendar is wired into the runtime, both count plain
-//! hours; the calendar plugs in here and nowhere else.
+//! and 调休 make-up days, see [`crate::calendar`]).
 
+use formwork_calendar::WorkCalendar;
 use formwork_model::HoursKind;
-use formwork_process::hours_after;
 use time::OffsetDateTime;
 
+use crate::calendar::deadline_mode;
+
 /// When something given at `from` with `hours` to do it is due, counting `kind` hours.
-pub(crate) fn due_after(from: OffsetDateTime, hours: u32, kind: HoursKind) -> OffsetDateTime {
-    match kind {
-        HoursKind::Calendar | HoursKind::Working => hours_after(from, hours),
-    }
+pub(crate) fn due_after(
+    calendar: &WorkCalendar,
+    from: OffsetDateTime,
+    hours: u32,
+    kind: HoursKind,
+) -> OffsetDateTime {
+    calendar.add(
+        deadline_mode(kind),
+        from,
+        time::Duration::hours(i64::from(hours)),
+    )
 }

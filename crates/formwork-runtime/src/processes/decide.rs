@@ -307,8 +307,12 @@ impl Runtime {
             decided_task: act.decided_task,
             ..loaded.step_input(act.data, act.event, now)?
         };
-        let mut built = pipeline::run(&loaded.dir, input)?;
+        let calendar = self.work_calendar().await?;
+        let mut built = pipeline::run(&loaded.dir, &calendar, input)?;
         built.write.audit = act.audit;
+        // Hook: overdue-rule jobs for new tasks, `record.updated` for changed data.
+        self.loaded_step_events(loaded, &mut built.write, now)
+            .await?;
         match self
             .store
             .apply_step(built.write, Some(&caller.user.id))

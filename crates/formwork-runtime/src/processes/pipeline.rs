@@ -47,7 +47,11 @@ pub(crate) struct StepInput<'a> {
 }
 
 /// Runs the step over the directory snapshot and returns the rows that store it.
-pub(crate) fn run(dir: &Directory, input: StepInput<'_>) -> RuntimeResult<Built> {
+pub(crate) fn run(
+    dir: &Directory,
+    calendar: &formwork_calendar::WorkCalendar,
+    input: StepInput<'_>,
+) -> RuntimeResult<Built> {
     let (next, effects) = {
         let ctx = StepContext::new(
             input.form,
@@ -55,6 +59,7 @@ pub(crate) fn run(dir: &Directory, input: StepInput<'_>) -> RuntimeResult<Built>
             &input.facts,
             input.submitter,
             dir,
+            calendar,
             input.now,
         );
         step(input.process, input.state, input.event, input.now, &ctx).map_err(engine_error)?

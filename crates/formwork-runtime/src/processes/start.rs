@@ -42,8 +42,10 @@ impl Runtime {
         let instance_id = InstanceId::new();
         let state = State::new();
         let dir = self.directory().await?;
+        let calendar = self.work_calendar().await?;
         let mut built = pipeline::run(
             &dir,
+            &calendar,
             StepInput {
                 app_id: &app.app_id,
                 process,

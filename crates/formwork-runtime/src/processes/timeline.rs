@@ -2,6 +2,7 @@
 //! their details name), whom it waits for now, and the road ahead predicted by the engine
 //! from the data as it is (`formwork_process::predict`, which changes nothing).
 
+use formwork_calendar::WorkCalendar;
 use std::collections::{BTreeMap, HashMap};
 
 use formwork_model::{ApprovalMode, Text};
@@ -138,6 +139,7 @@ impl Runtime {
         let instance = loaded.instance.clone();
         let process = loaded.process()?;
         let dir = &*loaded.dir;
+        let calendar = self.work_calendar().await?;
         let rows: Vec<HistoryRow> = self.store.instance_history(&instance.id).await?;
         let tasks = self.store.tasks_of_instance(&instance.id).await?;
         let by_key: HashMap<&str, &Task> = tasks.iter().map(|t| (t.key.as_str(), t)).collect();
@@ -178,14 +180,19 @@ impl Runtime {
             entries,
             waiting,
             submitter: Some(account_brief(&loaded.submitter)),
-            upcoming: upcoming(loaded, process, &loaded.state),
+            upcoming: upcoming(loaded, process, &loaded.state, &calendar),
         })
     }
 }
 
 /// The steps ahead of `state` on a loaded instance; nothing (and a log line) when the
 /// prediction fails, so a broken expression never hides the timeline.
-fn upcoming(loaded: &Loaded, process: &CompiledProcess, state: &State) -> Vec<UpcomingStep> {
+fn upcoming(
+    loaded: &Loaded,
+    process: &CompiledProcess,
+    state: &State,
+    calendar: &WorkCalendar,
+) -> Vec<UpcomingStep> {
     let Ok(form) = loaded.form() else {
         return Vec::new();
     };
@@ -196,6 +203,7 @@ fn upcoming(loaded: &Loaded, process: &CompiledProcess, state: &State) -> Vec<Up
         &facts,
         &loaded.submitter,
         &loaded.dir,
+        calendar,
         time::OffsetDateTime::now_utc(),
     );
     match predict(process, state, &ctx) {
@@ -249,6 +257,7 @@ impl Runtime {
         })?;
         let form = compiled.form_def(&form_id)?;
         let dir = self.directory().await?;
+        let calendar = self.work_calendar().await?;
         let person = dir
             .active(submitter.trim())
             .ok_or_else(|| RuntimeError::Invalid {
@@ -267,7 +276,7 @@ impl Runtime {
             updated_at: Some(now),
             ..RecordFacts::default()
         };
-        let ctx = StepContext::new(form, data, &facts, person, &dir, now);
+        let ctx = StepContext::new(form, data, &facts, person, &dir, &calendar, now);
         let steps = predict(flow, &State::new(), &ctx).map_err(super::refusals::engine_error)?;
         Ok(upcoming_views(&dir, flow, steps))
     }

@@ -33,7 +33,7 @@ pub struct TimerRun {
 }
 
 /// How one timer went.
-enum Fired {
+pub(crate) enum Fired {
     Here,
     Elsewhere,
 }
@@ -75,7 +75,7 @@ impl Runtime {
         Ok(run)
     }
 
-    async fn fire(&self, timer: &Timer, now: OffsetDateTime) -> RuntimeResult<Fired> {
+    pub(crate) async fn fire(&self, timer: &Timer, now: OffsetDateTime) -> RuntimeResult<Fired> {
         for n in 0..MAX_ATTEMPTS {
             if n > 0 {
                 backoff(n).await;
@@ -115,7 +115,11 @@ impl Runtime {
             task_ids,
             ..loaded.step_input(loaded.record.data.clone(), event, now)?
         };
-        let built = pipeline::run(&loaded.dir, input)?;
+        let calendar = self.work_calendar().await?;
+        let mut built = pipeline::run(&loaded.dir, &calendar, input)?;
+        // Hook: overdue-rule jobs for new tasks, `record.updated` for changed data.
+        self.loaded_step_events(&loaded, &mut built.write, now)
+            .await?;
         match self.store.apply_step(built.write, None).await {
             Ok(_) if wanted => Ok(Fired::Here),
             Ok(_) => Ok(Fired::Elsewhere),

@@ -237,22 +237,22 @@ impl Builder<'_, '_> {
         let input = self.input;
         let mut write = self.write;
         for note in &write.notifications {
-            write.outbox.push(NewJob {
-                kind: "notify".into(),
-                payload: json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
-            });
+            write.outbox.push(NewJob::new(
+                "notify",
+                json!({ "user_id": note.user_id, "kind": note.kind, "payload": note.payload }),
+            ));
         }
         if let Some(outcome) = self.ended.take() {
-            write.outbox.push(NewJob {
-                kind: "process.ended".into(),
-                payload: json!({
+            write.outbox.push(NewJob::new(
+                "process.ended",
+                json!({
                     "app_id": input.app_id,
                     "process_id": input.process.def().id,
                     "instance_id": input.instance_id,
                     "record_id": input.record_id,
                     "outcome": RecordStatus::from(outcome).as_str(),
                 }),
-            });
+            ));
         }
         let record_status = match &input.next.status {
             Status::Ended { outcome } => RecordStatus::from(*outcome),

@@ -53,6 +53,29 @@ impl Runtime {
                 RuntimeError::NotFound(format!("form {form_id}"))
             });
         }
+        let new = self
+            .prepare_record(&app, caller, form_id, input, idempotency_key, now, 0)
+            .await?;
+        let inserted = self.store.insert_record(new, &caller.user.id).await?;
+        Ok(inserted)
+    }
+
+    /// The record a submission of `input` to `form_id` stores, not written yet: validated,
+    /// its references checked, its number and process prepared and its rule events attached
+    /// (`depth`: rule runs that led to it, 0 for a person). Permissions are the caller's
+    /// business.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn prepare_record(
+        &self,
+        app: &crate::CompiledApp,
+        caller: &Caller,
+        form_id: &FormId,
+        input: &Value,
+        idempotency_key: Option<String>,
+        now: OffsetDateTime,
+        depth: i32,
+    ) -> RuntimeResult<NewRecord> {
+        let form = app.form(form_id)?;
         let mut input = input.clone();
         self.resolve_files(caller, form, &mut input, None).await?;
         let ctx = submit_context(caller, now, RecordMeta::default());
@@ -61,38 +84,44 @@ impl Runtime {
         let numbering = form.def().numbering.as_ref().map(|n| numbering_for(n, now));
         // The form's process starts with the record, in the same transaction.
         let (status, data, process) = match self
-            .start_process(&app, form_id, caller, &clean.data, now)
+            .start_process(app, form_id, caller, &clean.data, now)
             .await?
         {
-            Some(started) => (
-                started.record_status,
-                started.record_data,
-                Some(started.process),
-            ),
+            Some(mut started) => {
+                self.step_events(app, form_id, None, &mut started.process.step, depth, now)
+                    .await?;
+                (
+                    started.record_status,
+                    started.record_data,
+                    Some(started.process),
+                )
+            }
             None => (RecordStatus::Submitted, clean.data, None),
         };
-        let inserted = self
-            .store
-            .insert_record(
-                NewRecord {
-                    app_id: app_id.clone(),
-                    form_id: form_id.clone(),
-                    app_version: app.version,
-                    owner_id: caller.user.id.clone(),
-                    department_id: caller.user.department_id.clone(),
-                    status,
-                    data,
-                    numbering,
-                    idempotency_key,
-                    request_hash: hex::encode(sha2::Sha256::digest(
-                        formwork_model::canonical_string(&input).as_bytes(),
-                    )),
-                    process,
-                },
-                &caller.user.id,
-            )
-            .await?;
-        Ok(inserted)
+        let events = crate::automation::record_events(
+            app,
+            form_id.as_str(),
+            None,
+            crate::automation::RecordChange::Created,
+            depth,
+            now,
+        );
+        Ok(NewRecord {
+            app_id: app.app_id.clone(),
+            form_id: form_id.clone(),
+            app_version: app.version,
+            owner_id: caller.user.id.clone(),
+            department_id: caller.user.department_id.clone(),
+            status,
+            data,
+            numbering,
+            idempotency_key,
+            request_hash: hex::encode(sha2::Sha256::digest(
+                formwork_model::canonical_string(&input).as_bytes(),
+            )),
+            process,
+            events,
+        })
     }
 
     /// A record the caller may read; anything else is `NotFound`.
@@ -151,12 +180,23 @@ impl Runtime {
             .submit(&patch, &ctx, Some(&record.data))
             .map_err(invalid)?;
         self.check_references(caller, &mut clean).await?;
+        let diff = field_diff(&record.data, &clean.data);
+        let app = self.app_version(&record.app_id, record.app_version).await?;
+        let events = crate::automation::record_events(
+            &app,
+            record.form_id.as_str(),
+            Some(id),
+            crate::automation::RecordChange::Updated { diff: &diff },
+            0,
+            now,
+        );
         let update = RecordUpdate {
             id: id.clone(),
             expected_rev,
-            diff: field_diff(&record.data, &clean.data),
+            diff,
             data: clean.data,
             status: record.status,
+            events,
         };
         self.store
             .update_record(&update, &caller.user.id)
@@ -178,8 +218,17 @@ impl Runtime {
         let record = self.read_record(caller, id).await?;
         let form = self.record_form(&record).await?;
         check_editable(caller, form.def(), &record)?;
+        let app = self.app_version(&record.app_id, record.app_version).await?;
+        let events = crate::automation::record_events(
+            &app,
+            record.form_id.as_str(),
+            Some(id),
+            crate::automation::RecordChange::Deleted { record: &record },
+            0,
+            OffsetDateTime::now_utc(),
+        );
         self.store
-            .delete_record(id, expected_rev, &caller.user.id)
+            .delete_record_with_events(id, expected_rev, &caller.user.id, &events)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(what) => RuntimeError::Stale(what),

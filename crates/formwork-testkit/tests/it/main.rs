@@ -3,6 +3,7 @@
 //! One binary for all of them, so the whole stack is linked once rather than once per file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod job_conformance;
 mod process_conformance;
 mod process_rounds;
 mod record_conformance;

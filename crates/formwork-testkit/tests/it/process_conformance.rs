@@ -194,10 +194,7 @@ async fn a_step_closes_and_opens_tasks_and_moves_the_record_on_in_one_transactio
         s.record_status = Some(RecordStatus::Approved);
         s.record_data = Some(json!({"name": "p2"}));
         s.record_diff = Some(json!({"name": {"from": "p", "to": "p2"}}));
-        s.outbox = vec![NewJob {
-            kind: "notify".into(),
-            payload: json!({"x": 1}),
-        }];
+        s.outbox = vec![NewJob::new("notify", json!({"x": 1}))];
         let after = store.apply_step(s, Some(&w.bob.id)).await?;
         ensure!(after.version == 2);
         ensure!(after.state["seq"] == 1);
@@ -220,22 +217,26 @@ async fn a_step_closes_and_opens_tasks_and_moves_the_record_on_in_one_transactio
         ensure!(last.action == "record.update" && last.actor.as_deref() == Some(w.bob.id.as_str()));
         ensure!(last.detail.contains("p2"), "{}", last.detail);
         ensure!(store.instance_history(&instance.id).await?.len() == 2);
-        // The step's outbox row is pending, available from the step's instant on.
-        let later = T0 + time::Duration::days(1);
-        let jobs = store.pending_jobs(later, 10).await?;
+        // The step's job is pending, due from the step's instant on.
+        let claim = |now| formwork_store::Claim {
+            owner: "w".into(),
+            now,
+            lease: time::Duration::minutes(1),
+            limit: 10,
+        };
+        ensure!(
+            store.claim_jobs(&claim(T0)).await?.is_empty(),
+            "not due before the step"
+        );
+        let jobs = store
+            .claim_jobs(&claim(T0 + time::Duration::days(1)))
+            .await?;
         let job = jobs
             .iter()
             .find(|j| j.payload == json!({"x": 1}))
             .context("job")?;
-        ensure!(job.kind == "notify" && job.available_at == T0 + time::Duration::hours(1));
-        ensure!(job.attempts == 0 && job.done_at.is_none());
-        ensure!(
-            store
-                .pending_jobs(T0, 10)
-                .await?
-                .iter()
-                .all(|j| j.id != job.id)
-        );
+        ensure!(job.kind == "notify" && job.created_at == T0 + time::Duration::hours(1));
+        ensure!(job.attempts == 1 && job.finished_at.is_none());
         Ok(())
     })
     .await;

@@ -3,9 +3,12 @@
 pub mod approvals;
 pub mod apps;
 pub mod body;
+pub mod calendar;
 pub mod files;
+pub mod hooks;
 pub mod instance_types;
 pub mod instances;
+pub mod jobs;
 pub mod notifications;
 pub mod records;
 pub mod session;
@@ -30,7 +33,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "tasks"), (name = "instances"), (name = "notifications"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"))
 )]
 struct ApiDoc;
 
@@ -70,4 +73,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(files::upload))
         .routes(routes!(files::own))
         .routes(routes!(files::of_record))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::discard))
+        .routes(routes!(jobs::rule_runs))
+        .routes(routes!(calendar::get, calendar::put))
+        .routes(routes!(calendar::import_year))
+        .routes(routes!(calendar::my_settings, calendar::save_my_settings))
+        .routes(routes!(hooks::receive))
 }

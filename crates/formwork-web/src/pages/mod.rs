@@ -6,8 +6,10 @@
 //! always HTML-escaped; the server stays the authority on every rule and permission.
 
 mod about;
+mod admin_calendar;
 mod admin_instance;
 mod admin_instances;
+mod admin_jobs;
 mod app_home;
 mod assets;
 mod auth;
@@ -20,10 +22,13 @@ mod inbox;
 mod input;
 mod lang;
 mod login;
+mod messages;
+mod notification_settings;
 mod record_form;
 mod record_view;
 mod records_list;
 mod render;
+mod rule_runs;
 mod task;
 mod timeline;
 
@@ -69,6 +74,17 @@ pub fn router() -> Router<AppState> {
         .route(
             "/admin/instances/{id}",
             get(admin_instance::show).post(admin_instance::act),
+        )
+        .route("/messages", get(messages::show))
+        .route("/messages/read", post(messages::mark_all_read))
+        .route("/admin/jobs", get(admin_jobs::show))
+        .route("/admin/jobs/{id}/{action}", post(admin_jobs::act))
+        .route("/admin/calendar", get(admin_calendar::show))
+        .route("/admin/calendar/week", post(admin_calendar::save_week))
+        .route("/admin/calendar/import", post(admin_calendar::import))
+        .route(
+            "/settings/notifications",
+            get(notification_settings::show).post(notification_settings::save),
         )
         .layer(
             ServiceBuilder::new()

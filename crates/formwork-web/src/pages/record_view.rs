@@ -122,6 +122,7 @@ fn history_view(
         op @ ("process.cancel" | "process.retry" | "process.move" | "task.reassign") => {
             lang.message(&format!("ui.history.{op}"), &[])
         }
+        "rule.run" => lang.message("ui.history.rule_run", &[]),
         other => other.to_owned(),
     };
     let changes = entry
@@ -224,6 +225,7 @@ async fn page(
         .map(|h| history_view(&form, &desc, h, lang))
         .collect();
     let timeline = timeline(state, caller, &record, lang).await?;
+    let rule_runs = super::rule_runs::rows(state, caller, id, lang).await?;
     let owner = state
         .runtime
         .display_names(&[&record.owner_id])
@@ -254,6 +256,7 @@ async fn page(
             comments => data(&comments),
             history => data(&history),
             timeline => timeline.as_ref().map(data),
+            rule_runs => data(&rule_runs),
             edit_url => may_edit(caller, form.def(), &record).then(|| format!("/records/{}/edit", record.id)),
             comment_body,
             comment_error,

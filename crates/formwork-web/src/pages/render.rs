@@ -65,6 +65,26 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         "admin_instance.html",
         include_str!("../../../../templates/admin_instance.html"),
     ),
+    (
+        "rule_runs.html",
+        include_str!("../../../../templates/rule_runs.html"),
+    ),
+    (
+        "admin_jobs.html",
+        include_str!("../../../../templates/admin_jobs.html"),
+    ),
+    (
+        "admin_calendar.html",
+        include_str!("../../../../templates/admin_calendar.html"),
+    ),
+    (
+        "messages.html",
+        include_str!("../../../../templates/messages.html"),
+    ),
+    (
+        "notification_settings.html",
+        include_str!("../../../../templates/notification_settings.html"),
+    ),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -129,6 +149,7 @@ pub(crate) fn render(name: &str, chrome: &Chrome, page: Value) -> Response {
             name => c.user.display_name.clone(),
             username => c.user.username.clone(),
             admin => c.user.is_admin,
+            is_admin => c.user.is_admin,
         }
     });
     let ctx = context! {

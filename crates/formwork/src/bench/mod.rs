@@ -128,6 +128,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         runtime.clone(),
         "127.0.0.1:0".parse()?,
         WebConfig::default(),
+        None,
     )
     .await?;
     let echo = spawn_echo().await?;

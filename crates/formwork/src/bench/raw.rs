@@ -209,8 +209,9 @@ const INSERT_HISTORY: &str = "INSERT INTO instance_history (id, instance_id, at,
      VALUES ($1, $2, $3, $4, $5, $6, '{}')";
 const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, user_id, kind, payload, created_at) \
      VALUES ($1, $2, $3, $4, $5)";
-const INSERT_OUTBOX: &str = "INSERT INTO outbox (id, kind, payload, created_at, available_at) \
-     VALUES ($1, 'notification', $2, $3, $3)";
+const INSERT_OUTBOX: &str = "INSERT INTO jobs (id, kind, payload, event_id, state, attempts, \
+     run_at, created_at, updated_at) VALUES ($1, 'notify', $2, $1, 'pending', 0, $3, $3, $3) \
+     ON CONFLICT (event_id) DO NOTHING";
 const CLOSE_TASK: &str = "UPDATE tasks SET status = 'done', action = 'approve', decided_by = $1, \
      decided_at = $2 WHERE instance_id = $3 AND key = 'dept_head_approval#1' AND status = 'open'";
 const ADVANCE_INSTANCE: &str = "UPDATE process_instances SET state = $1, status = 'approved', \

@@ -159,6 +159,10 @@ async fn demo_without_serving_sets_up_users_and_reuses_them_on_a_second_run() {
         .find_map(|l| l.strip_prefix("demo password: "))
         .unwrap()
         .to_owned();
+    assert!(
+        stdout.contains("no SMTP server configured (FORMWORK_SMTP_URL)"),
+        "demo says where mail goes: {stdout}"
+    );
     let second = run();
     assert!(second.status.success(), "{}", text(&second.stderr));
     let stdout2 = text(&second.stdout);
@@ -186,6 +190,109 @@ async fn user_and_token_commands_create_a_working_account() {
         "{}",
         text(&bad.stderr)
     );
+}
+
+#[tokio::test]
+async fn jobs_are_listed_retried_and_discarded_and_a_years_holidays_imported_from_the_command_line()
+{
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::new(backend).await.unwrap() else {
+            continue;
+        };
+        let store = db.store().await.unwrap();
+        let mut job = formwork_store::NewJob::new("deliver.webhook", serde_json::json!({}));
+        job.event_id = Some("cli-event-1".into());
+        store.enqueue_job(job).await.unwrap();
+        let claim = formwork_store::Claim {
+            owner: "cli-test".into(),
+            now: time::OffsetDateTime::now_utc() + time::Duration::seconds(1),
+            lease: time::Duration::minutes(1),
+            limit: 1,
+        };
+        let claimed = store.claim_jobs(&claim).await.unwrap().pop().unwrap();
+        let dead = formwork_store::JobFinish::Dead {
+            code: "http_status".into(),
+            error: "HTTP 410 Gone".into(),
+        };
+        store
+            .finish_job(
+                &claimed.lease(),
+                dead,
+                None,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        let id = claimed.id.as_str();
+        let list = formwork(db.url(), &["jobs", "list", "--state", "dead"]);
+        assert!(list.status.success(), "{}", text(&list.stderr));
+        let listed = text(&list.stdout);
+        assert!(
+            listed.contains(id)
+                && listed.contains("cli-event-1")
+                && listed.contains("HTTP 410 Gone"),
+            "{listed}"
+        );
+        let retried = formwork(db.url(), &["jobs", "retry", id]);
+        assert!(
+            text(&retried.stdout).contains("pending again"),
+            "{}",
+            text(&retried.stderr)
+        );
+        let discarded = formwork(db.url(), &["jobs", "discard", id]);
+        assert!(
+            text(&discarded.stdout).contains("discarded"),
+            "{}",
+            text(&discarded.stderr)
+        );
+        let again = formwork(db.url(), &["jobs", "discard", id]);
+        assert!(!again.status.success());
+        let bad_state = formwork(db.url(), &["jobs", "list", "--state", "finished"]);
+        assert!(!bad_state.status.success());
+
+        let dir = tempdir();
+        let good = dir.join("2027.csv");
+        std::fs::write(
+            &good,
+            "2027-01-01,holiday,元旦\n2027-02-20,上班,春节调休上班\n",
+        )
+        .unwrap();
+        let imported = formwork(
+            db.url(),
+            &[
+                "calendar",
+                "import",
+                good.to_str().unwrap(),
+                "--year",
+                "2027",
+            ],
+        );
+        assert!(imported.status.success(), "{}", text(&imported.stderr));
+        assert!(text(&imported.stdout).contains("calendar 2027: 2 special days saved"));
+        let bad = dir.join("bad.csv");
+        std::fs::write(&bad, "2027-01-01,holiday,元旦\n2026-12-31,holiday,错年\n").unwrap();
+        let refused = formwork(
+            db.url(),
+            &[
+                "calendar",
+                "import",
+                bad.to_str().unwrap(),
+                "--year",
+                "2027",
+            ],
+        );
+        assert!(!refused.status.success());
+        assert!(
+            text(&refused.stderr).contains("第 2 行"),
+            "{}",
+            text(&refused.stderr)
+        );
+        let shown = formwork(db.url(), &["calendar", "show"]);
+        assert!(text(&shown.stdout).contains("春节调休上班"));
+        std::fs::remove_dir_all(dir).unwrap();
+        drop(store);
+        db.cleanup().await.unwrap();
+    }
 }
 
 fn tempdir() -> PathBuf {

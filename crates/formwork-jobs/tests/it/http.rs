@@ -1,18 +1,14 @@
 //! The real transport against servers on 127.0.0.1 (reached only through the allowlist):
 //! pinning to the checked address, redirects reported and not followed, timeouts, the size cap.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::common::{REFUSED, TableResolver, Trap, config, real_client, serve, url_host};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use common::{REFUSED, TableResolver, Trap, config, real_client, serve, url_host};
 use formwork_jobs::net::{NetError, OutboundRequest};
 
 fn loopback() -> IpAddr {

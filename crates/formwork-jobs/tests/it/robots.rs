@@ -3,20 +3,16 @@
 //! "timestamp\nsecret" keyed by the secret, base64, URL-encoded; at most an hour off), WeCom's
 //! `key`, the message JSON, and `errcode` answers.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{TableResolver, config, real_client, serve};
 use axum::Json;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::routing::post;
 use base64::Engine as _;
-use common::{TableResolver, config, real_client, serve};
 use formwork_jobs::channels::{
     ChannelError, DingTalkRobot, RobotFormat, RobotMessage, Vendor, WeComRobot,
 };
@@ -25,14 +21,14 @@ use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-const TOKEN: &str = "robot-token-1";
-const SECRET: &str = "SEC0123456789abcdef+/=secret";
-const WECOM_KEY: &str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
+pub(crate) const TOKEN: &str = "robot-token-1";
+pub(crate) const SECRET: &str = "SEC0123456789abcdef+/=secret";
+pub(crate) const WECOM_KEY: &str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
 
 #[derive(Clone, Default)]
-struct Receiver {
-    messages: Arc<Mutex<Vec<Value>>>,
-    raw_queries: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Receiver {
+    pub(crate) messages: Arc<Mutex<Vec<Value>>>,
+    pub(crate) raw_queries: Arc<Mutex<Vec<String>>>,
     /// Answer this errcode instead of checking (simulates rate limiting, busy).
     force: Arc<Mutex<Option<(i64, &'static str)>>>,
 }
@@ -117,7 +113,7 @@ async fn wecom(
     Json(json!({"errcode": 0, "errmsg": "ok"}))
 }
 
-async fn start() -> (Receiver, u16, SafeClient) {
+pub(crate) async fn start() -> (Receiver, u16, SafeClient) {
     let receiver = Receiver::default();
     let router = Router::new()
         .route("/robot/send", post(dingtalk))

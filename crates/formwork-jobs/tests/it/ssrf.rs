@@ -2,14 +2,10 @@
 //! resolves to it, is refused before anything is sent. The transport here records instead of
 //! connecting, so the tests prove that a refused request never reaches it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use common::{REFUSED, RecordingTransport, TableResolver, config, url_host};
+use crate::common::{REFUSED, RecordingTransport, TableResolver, config, url_host};
 use formwork_jobs::net::{
     AddressClass, Embedding, NetError, OutboundRequest, SafeClient, classify,
 };

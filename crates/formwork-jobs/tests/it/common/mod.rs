@@ -1,7 +1,6 @@
 //! Shared test doubles: a resolver and a transport that record what they were asked, a TCP
 //! trap that counts connections, and a helper to serve an axum router on 127.0.0.1.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -198,4 +197,68 @@ pub fn url_host(addr: &str) -> String {
         IpAddr::V4(_) => addr.to_owned(),
         IpAddr::V6(_) => format!("[{addr}]"),
     }
+}
+
+// ---- a real SMTP server (Python's aiosmtpd) ----------------------------------------------
+
+use serde_json::Value;
+use std::process::Stdio;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+/// The SMTP sink of `tests/python/smtp_sink.py`: one JSON line per message it receives.
+pub struct Sink {
+    pub port: u16,
+    lines: Lines<BufReader<ChildStdout>>,
+    _child: Child,
+}
+
+impl Sink {
+    pub async fn next_message(&mut self) -> Value {
+        let line = self
+            .lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the SMTP sink stopped");
+        serde_json::from_str(&line).unwrap()
+    }
+}
+
+/// Starts the sink, or returns `None` (after saying so) when python3 is not installed.
+pub async fn start_sink() -> Option<Sink> {
+    let python = std::env::var("FORMWORK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let present = std::process::Command::new(&python)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        eprintln!("NOTICE: skipping the SMTP delivery test: {python} is not installed");
+        return None;
+    }
+    let has_aiosmtpd = std::process::Command::new(&python)
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        has_aiosmtpd,
+        "{python} lacks aiosmtpd: run `{python} -m pip install -r crates/formwork-jobs/tests/python/requirements.txt` \
+         (scripts/test.sh does this in a venv)"
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/smtp_sink.py");
+    let mut child = Command::new(&python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = lines.next_line().await.unwrap().unwrap();
+    let port = ready.strip_prefix("READY ").unwrap().parse().unwrap();
+    Some(Sink {
+        port,
+        lines,
+        _child: child,
+    })
 }

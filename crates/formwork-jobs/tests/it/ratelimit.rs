@@ -1,8 +1,6 @@
 //! Per-destination rate limits with an injected clock: bursts are queued into later slots,
 //! none lost, none early, never more than the limit in any window.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::VecDeque;
 
 use formwork_jobs::{Clock, ManualClock, Rate, RateLimiter, slot_after};

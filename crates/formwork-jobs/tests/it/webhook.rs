@@ -1,19 +1,15 @@
 //! Signed webhooks against a receiver that verifies them as a customer would: HMAC-SHA256 over
 //! "{t}.{body}", a stable event id across retries, and retryable vs permanent statuses.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{TableResolver, config, real_client, serve};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::{TableResolver, config, real_client, serve};
 use formwork_jobs::channels::{
     ChannelError, SignatureError, Webhook, verify_webhook_signature, webhook_signature,
 };

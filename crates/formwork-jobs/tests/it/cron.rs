@@ -1,7 +1,5 @@
 //! Schedule triggers in Asia/Shanghai, with and without the working-day filter.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use formwork_calendar::WorkCalendar;
 use formwork_jobs::{Schedule, next_after};
 use time::macros::datetime;

@@ -1,8 +1,6 @@
 //! Job states as stored, and the retry policy: exponential ceilings with full jitter, a cap,
 //! a floor from `Retry-After`, and death after N tries or at once for permanent failures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::time::Duration;
 
 use formwork_jobs::{DeadReason, JobState, Next, RetryPolicy};
@@ -22,7 +20,7 @@ fn job_states_serialize_as_their_stored_names() {
         })
         .collect();
     assert_eq!(names, ["pending", "running", "retrying", "done", "dead"]);
-    for state in JobState::ALL {
+    for &state in JobState::ALL {
         assert_eq!(state.as_str().parse::<JobState>(), Ok(state));
         assert_eq!(
             serde_json::from_str::<JobState>(&format!("\"{state}\"")).unwrap(),

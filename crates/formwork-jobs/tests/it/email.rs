@@ -6,73 +6,9 @@
 //! into a venv and sets `FORMWORK_TEST_PYTHON`). Without python3 the tests print a notice and
 //! pass; with python3 but without aiosmtpd they fail, saying how to install it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use std::process::Stdio;
-
-use common::{TableResolver, config, real_client};
+use crate::common::{TableResolver, config, real_client, start_sink};
 use formwork_jobs::channels::{EmailTemplate, Mailer, SmtpSettings};
-use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
-
-struct Sink {
-    port: u16,
-    lines: Lines<BufReader<ChildStdout>>,
-    _child: Child,
-}
-
-impl Sink {
-    async fn next_message(&mut self) -> Value {
-        let line = self
-            .lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the SMTP sink stopped");
-        serde_json::from_str(&line).unwrap()
-    }
-}
-
-/// Starts the sink, or returns `None` (after saying so) when python3 is not installed.
-async fn start_sink() -> Option<Sink> {
-    let python = std::env::var("FORMWORK_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let present = std::process::Command::new(&python)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !present {
-        eprintln!("NOTICE: skipping the SMTP delivery test: {python} is not installed");
-        return None;
-    }
-    let has_aiosmtpd = std::process::Command::new(&python)
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        has_aiosmtpd,
-        "{python} lacks aiosmtpd: run `{python} -m pip install -r crates/formwork-jobs/tests/python/requirements.txt` \
-         (scripts/test.sh does this in a venv)"
-    );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/smtp_sink.py");
-    let mut child = Command::new(&python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let ready = lines.next_line().await.unwrap().unwrap();
-    let port = ready.strip_prefix("READY ").unwrap().parse().unwrap();
-    Some(Sink {
-        port,
-        lines,
-        _child: child,
-    })
-}
+use serde_json::json;
 
 fn mailer(port: u16, allow: &[&str]) -> Mailer {
     let settings = SmtpSettings::from_url(
