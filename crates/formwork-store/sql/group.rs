@@ -105,7 +105,7 @@ async fn commit_batch(
     let mut tx = pool.begin_with(begin).await?;
     for job in batch {
         sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await?;
-        let (wrote, deliver) = job(&mut *tx).await;
+        let (wrote, deliver) = job(&mut tx).await;
         ran.push(deliver);
         if !wrote {
             sqlx::query("ROLLBACK TO grouped").execute(&mut *tx).await?;

@@ -234,6 +234,24 @@ impl StoreImpl {
         self.row(sqlx::query(sql).bind(key), map, what).await
     }
 
+    /// The rows `select` (which ends in `id IN `) reads for `ids`, in one statement.
+    pub(crate) async fn rows_in<T: Send + Unpin>(
+        &self,
+        select: &str,
+        ids: &[&str],
+        map: Mapper<T>,
+        what: &str,
+    ) -> StoreResult<Vec<T>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{select}({})", placeholders(ids.len()));
+        let query = ids
+            .iter()
+            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, id| q.bind(*id));
+        self.rows(query, map, what).await
+    }
+
     /// A page of a `select_page!` statement: at most `limit` rows after the cursor `after`.
     pub(crate) async fn page<T: Send + Unpin>(
         &self,

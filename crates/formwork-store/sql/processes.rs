@@ -10,7 +10,7 @@ use formwork_store::{
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{audit, begin, commit, count, db_err, now, placeholders, rows, steps, text, ts};
+use super::{audit, begin, commit, count, db_err, now, rows, steps, text, ts};
 use crate::StoreImpl;
 
 #[async_trait]
@@ -41,23 +41,14 @@ impl ProcessStore for StoreImpl {
     }
 
     async fn get_instances(&self, ids: &[InstanceId]) -> StoreResult<Vec<Instance>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            concat!(
-                "SELECT ",
-                instance_cols!(),
-                " FROM process_instances WHERE id IN ({})"
-            ),
-            placeholders(ids.len())
+        const SQL: &str = concat!(
+            "SELECT ",
+            instance_cols!(),
+            " FROM process_instances WHERE id IN "
         );
-        let query = ids
-            .iter()
-            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, id| {
-                q.bind(id.as_str())
-            });
-        self.rows(query, rows::instance, "process instances").await
+        let ids: Vec<&str> = ids.iter().map(InstanceId::as_str).collect();
+        self.rows_in(SQL, &ids, rows::instance, "process instances")
+            .await
     }
 
     async fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>> {

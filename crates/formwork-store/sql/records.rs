@@ -16,8 +16,7 @@ use time::OffsetDateTime;
 use super::Driver as _;
 use super::jobs::insert_job;
 use super::{
-    Conn, DbRow, Dialect, audit, begin, commit, db_err, now, placeholders, refused, rows, steps,
-    text, ts,
+    Conn, DbRow, Dialect, audit, begin, commit, db_err, now, refused, rows, steps, text, ts,
 };
 use crate::StoreImpl;
 
@@ -274,23 +273,13 @@ impl RecordStore for StoreImpl {
     }
 
     async fn get_records(&self, ids: &[RecordId]) -> StoreResult<Vec<Record>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            concat!(
-                "SELECT ",
-                record_cols!(),
-                " FROM records WHERE deleted_at IS NULL AND id IN ({})"
-            ),
-            placeholders(ids.len())
+        const SQL: &str = concat!(
+            "SELECT ",
+            record_cols!(),
+            " FROM records WHERE deleted_at IS NULL AND id IN "
         );
-        let query = ids
-            .iter()
-            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, id| {
-                q.bind(id.as_str())
-            });
-        self.rows(query, rows::record, "records").await
+        let ids: Vec<&str> = ids.iter().map(RecordId::as_str).collect();
+        self.rows_in(SQL, &ids, rows::record, "records").await
     }
 
     async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record> {

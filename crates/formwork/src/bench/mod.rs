@@ -108,12 +108,15 @@ async fn measure_and_drop(target: &raw::Target, args: &BenchArgs) -> anyhow::Res
     outcome
 }
 
-/// The sample package with another id and no process or rules.
+/// The sample package with another id and no process, rules, reports or dashboards.
 fn plain_package() -> anyhow::Result<Value> {
     let mut package: Value = serde_json::from_str(SAMPLE_APP)?;
     package["id"] = json!("bench-plain");
     package["processes"] = json!([]);
     package["rules"] = json!([]);
+    // Dashboards and reports speak of the process too.
+    package["dashboards"] = json!([]);
+    package["reports"] = json!([]);
     Ok(package)
 }
 

@@ -464,28 +464,21 @@ impl Pool {
         last_template: &str,
     ) -> anyhow::Result<()> {
         let (first, last) = (i64::try_from(first)?, i64::try_from(last)?);
-        match self {
-            Pool::Sqlite(pool) => {
-                let sql = sql.replace("{hex}", "printf('%08x', k.n)");
-                sqlx::query(AssertSqlSafe(sql))
+        macro_rules! run {
+            ($pool:expr, $hex:literal) => {{
+                sqlx::query(AssertSqlSafe(sql.replace("{hex}", $hex)))
                     .bind(first)
                     .bind(last)
                     .bind(app)
                     .bind(last_template)
-                    .execute(pool)
+                    .execute($pool)
                     .await?;
-            }
-            Pool::Postgres(pool) => {
-                let sql = sql.replace("{hex}", "lpad(to_hex(k.n), 8, '0')");
-                sqlx::query(AssertSqlSafe(sql))
-                    .bind(first)
-                    .bind(last)
-                    .bind(app)
-                    .bind(last_template)
-                    .execute(pool)
-                    .await?;
-            }
+            }};
         }
+        match self {
+            Pool::Sqlite(pool) => run!(pool, "printf('%08x', k.n)"),
+            Pool::Postgres(pool) => run!(pool, "lpad(to_hex(k.n), 8, '0')"),
+        };
         Ok(())
     }
 

@@ -197,35 +197,27 @@ trait Grow {
     async fn close_analyze(&mut self) -> anyhow::Result<()>;
 }
 
-impl Grow for sqlx::SqliteConnection {
-    async fn grow(&mut self, prefix: &str, now: &str) -> anyhow::Result<()> {
-        let conn = self;
-        grow_on!(conn, prefix, now);
-        Ok(())
-    }
+macro_rules! impl_grow {
+    ($conn:ty) => {
+        impl Grow for $conn {
+            async fn grow(&mut self, prefix: &str, now: &str) -> anyhow::Result<()> {
+                let conn = self;
+                grow_on!(conn, prefix, now);
+                Ok(())
+            }
 
-    async fn close_analyze(&mut self) -> anyhow::Result<()> {
-        for sql in CLOSE_ALL.iter().chain(&["ANALYZE"]) {
-            sqlx::query(AssertSqlSafe(*sql)).execute(&mut *self).await?;
+            async fn close_analyze(&mut self) -> anyhow::Result<()> {
+                for sql in CLOSE_ALL.iter().chain(&["ANALYZE"]) {
+                    sqlx::query(AssertSqlSafe(*sql)).execute(&mut *self).await?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
-    }
+    };
 }
 
-impl Grow for sqlx::PgConnection {
-    async fn grow(&mut self, prefix: &str, now: &str) -> anyhow::Result<()> {
-        let conn = self;
-        grow_on!(conn, prefix, now);
-        Ok(())
-    }
-
-    async fn close_analyze(&mut self) -> anyhow::Result<()> {
-        for sql in CLOSE_ALL.iter().chain(&["ANALYZE"]) {
-            sqlx::query(AssertSqlSafe(*sql)).execute(&mut *self).await?;
-        }
-        Ok(())
-    }
-}
+impl_grow!(sqlx::SqliteConnection);
+impl_grow!(sqlx::PgConnection);
 
 async fn close_analyze_grow<C: Grow>(conn: &mut C, now: &str) -> anyhow::Result<()> {
     conn.close_analyze().await?;
