@@ -170,7 +170,20 @@ impl Runtime {
     /// The signed-in caller (with their roles) behind a session's user id, refused if gone
     /// or suspended: one read of the directory epoch when the snapshot is current.
     pub async fn session_caller(&self, user_id: &UserId) -> RuntimeResult<Caller> {
-        let dir = self.directory().await?;
+        self.session_caller_seen(user_id, None).await
+    }
+
+    /// [`Runtime::session_caller`] for a request whose session was read with the directory's
+    /// epoch: the held directory serves it without another read when it is at that epoch.
+    pub async fn session_caller_seen(
+        &self,
+        user_id: &UserId,
+        epoch: Option<i64>,
+    ) -> RuntimeResult<Caller> {
+        let dir = match epoch {
+            Some(epoch) => self.directory_at(epoch).await?,
+            None => self.directory().await?,
+        };
         match dir.user(user_id) {
             Some(user) if !user.suspended => Ok(Caller {
                 roles: dir.roles_of(user_id),

@@ -224,6 +224,15 @@ impl DirectoryCache {
 }
 
 impl Runtime {
+    /// The directory at `epoch`, just read by the caller with something else (a session):
+    /// the held snapshot when it is at that epoch, without another read.
+    pub(crate) async fn directory_at(&self, epoch: i64) -> RuntimeResult<Arc<Directory>> {
+        match self.directory.current(epoch) {
+            Some(current) => Ok(current),
+            None => self.directory().await,
+        }
+    }
+
     /// The directory as the database has it now: the held snapshot when the epoch has not
     /// moved (one cheap read), else a fresh one.
     pub(crate) async fn directory(&self) -> RuntimeResult<Arc<Directory>> {

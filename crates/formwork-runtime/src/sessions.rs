@@ -17,13 +17,14 @@ impl Runtime {
         Ok(self.store.session_save(session).await?)
     }
 
-    /// A session that has not expired at `now` and whose user is not suspended.
+    /// A session that has not expired at `now` and whose user is not suspended, with the
+    /// directory's epoch read in the same statement (for [`Runtime::session_caller_seen`]).
     pub async fn load_session(
         &self,
         id: &str,
         now: OffsetDateTime,
-    ) -> RuntimeResult<Option<SessionRow>> {
-        Ok(self.store.session_load(id, now).await?)
+    ) -> RuntimeResult<Option<(SessionRow, i64)>> {
+        Ok(self.store.session_load_with_epoch(id, now).await?)
     }
 
     pub async fn delete_session(&self, id: &str) -> RuntimeResult<()> {

@@ -31,7 +31,10 @@ impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(format!("database URL: {e}")))?
-            .application_name("formwork");
+            .application_name("formwork")
+            // Every statement stays prepared on every connection: the store has more than
+            // sqlx's default 100, and a list's SQL varies with its filters.
+            .statement_cache_capacity(1024);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
@@ -74,5 +77,10 @@ impl sql::Driver for PgStore {
 
     fn migrator() -> Migrator {
         Migrator::with_migrations(embedded_migrations())
+    }
+
+    /// Many writers at once: each write keeps its own transaction.
+    fn group(&self) -> Option<&sql::group::GroupCommit> {
+        None
     }
 }

@@ -4,7 +4,9 @@
 //! Writes go through a pool of one connection, so writers in this process queue in the pool
 //! instead of spinning on SQLite's busy handler; reads use a separate pool and, under WAL, never
 //! wait for the writer. Every write transaction starts with `BEGIN IMMEDIATE`, so it holds the
-//! write lock from its first statement and never fails halfway on a lock upgrade.
+//! write lock from its first statement and never fails halfway on a lock upgrade. Submissions
+//! that arrive while the writer is busy share the next transaction (group commit, see
+//! `sql/group.rs`): one fsync acknowledges them all.
 
 #[path = "../../formwork-store/sql/mod.rs"]
 mod sql;
@@ -27,6 +29,9 @@ type StoreImpl = SqliteStore;
 
 include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 1024;
+
 /// Readers scale with cores; SQLite allows one writer at a time whatever the pool size.
 const READ_CONNECTIONS: u32 = 4;
 
@@ -35,6 +40,8 @@ const READ_CONNECTIONS: u32 = 4;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Submissions that arrive together share one transaction and one fsync.
+    group: sql::group::GroupCommit,
 }
 
 impl SqliteStore {
@@ -49,7 +56,10 @@ impl SqliteStore {
             // writes on power loss.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Every statement stays prepared on every connection: the store has more than
+            // sqlx's default 100, and a list's SQL varies with its filters.
+            .statement_cache_capacity(STATEMENT_CACHE);
         let dir = options
             .get_filename()
             .parent()
@@ -71,7 +81,12 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Backend(format!("opening {url}: {e}")))?;
         tracing::debug!(%url, "sqlite store connected");
-        Ok(SqliteStore { writer, reader })
+        let group = sql::group::GroupCommit::start(writer.clone(), "BEGIN IMMEDIATE");
+        Ok(SqliteStore {
+            writer,
+            reader,
+            group,
+        })
     }
 
     /// Closes both pools, waiting for connections in use to be returned.
@@ -111,6 +126,10 @@ impl sql::Driver for SqliteStore {
 
     fn migrator() -> Migrator {
         Migrator::with_migrations(embedded_migrations())
+    }
+
+    fn group(&self) -> Option<&sql::group::GroupCommit> {
+        Some(&self.group)
     }
 }
 

@@ -5,20 +5,21 @@ use formwork_store::{
     AccountStore, ApiToken, Department, DepartmentId, DirectoryRows, NewApiToken, NewDepartment,
     NewUser, Role, RoleId, SessionRow, StoreError, StoreResult, TokenId, User, UserId,
 };
+use sqlx::Row as _;
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{Statement, Tx, audit, begin, commit, count, db_err, found, now, rows, text, ts};
+use super::{Conn, Statement, audit, begin, commit, count, db_err, found, now, rows, text, ts};
 use crate::StoreImpl;
 
-const USER_BY_ID: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE id = $1");
-const USER_BY_USERNAME: &str = concat!("SELECT ", user_cols!(), " FROM users WHERE username = $1");
+const USER_BY_ID: &str = select_by!(user_cols, "users", "id");
+const USER_BY_USERNAME: &str = select_by!(user_cols, "users", "username");
 const LOGIN_FAILURES: &str = "SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2";
 
 /// Moves the directory epoch inside the caller's transaction (which changes the directory).
-async fn bump_epoch(tx: &mut Tx) -> StoreResult<()> {
+async fn bump_epoch(tx: &mut Conn) -> StoreResult<()> {
     sqlx::query("UPDATE directory_epoch SET epoch = epoch + 1 WHERE id = 1")
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("directory epoch"))?;
     Ok(())
@@ -92,36 +93,18 @@ impl AccountStore for StoreImpl {
     }
 
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
-        self.row(
-            sqlx::query(USER_BY_ID).bind(id.as_str()),
-            rows::user,
-            "user",
-        )
-        .await
+        self.row_by(USER_BY_ID, id.as_str(), rows::user, "user")
+            .await
     }
 
     async fn get_user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
-        self.row(
-            sqlx::query(USER_BY_USERNAME).bind(username),
-            rows::user,
-            "user",
-        )
-        .await
+        self.row_by(USER_BY_USERNAME, username, rows::user, "user")
+            .await
     }
 
     async fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>> {
-        self.rows(
-            sqlx::query(concat!(
-                "SELECT ",
-                user_cols!(),
-                " FROM users WHERE ($1 IS NULL OR username > $1) ORDER BY username LIMIT $2"
-            ))
-            .bind(after)
-            .bind(i64::from(limit)),
-            rows::user,
-            "users",
-        )
-        .await
+        let sql = select_page!(user_cols, "users", "username", ">", "ASC");
+        self.page(sql, (after, limit), rows::user, "users").await
     }
 
     async fn set_password(&self, user_id: &UserId, password_hash: &str) -> StoreResult<()> {
@@ -212,8 +195,7 @@ impl AccountStore for StoreImpl {
             dept_cols!(),
             " FROM departments WHERE name = $1 ORDER BY id LIMIT 1"
         );
-        self.row(sqlx::query(SQL).bind(name), rows::department, "department")
-            .await
+        self.row_by(SQL, name, rows::department, "department").await
     }
 
     async fn list_departments(&self) -> StoreResult<Vec<Department>> {
@@ -313,12 +295,8 @@ impl AccountStore for StoreImpl {
             " FROM users WHERE id IN (SELECT user_id FROM role_members WHERE role_id = $1) \
              ORDER BY username"
         );
-        self.rows(
-            sqlx::query(SQL).bind(role_id.as_str()),
-            rows::user,
-            "role members",
-        )
-        .await
+        self.rows_by(SQL, role_id.as_str(), rows::user, "role members")
+            .await
     }
 
     async fn session_create(&self, session: &SessionRow) -> StoreResult<bool> {
@@ -329,17 +307,24 @@ impl AccountStore for StoreImpl {
         self.put_session(session, true).await.map(|_| ())
     }
 
-    async fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>> {
+    async fn session_load_with_epoch(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(SessionRow, i64)>> {
         // A request that was in flight while its user was suspended may save the session
         // again after `set_suspended` deleted it; such a session must still not load.
         sqlx::query(
-            "SELECT s.id, s.user_id, s.data, s.expires_at FROM sessions s \
-             LEFT JOIN users u ON u.id = s.user_id \
+            "SELECT s.id, s.user_id, s.data, s.expires_at, e.epoch FROM sessions s \
+             CROSS JOIN directory_epoch e LEFT JOIN users u ON u.id = s.user_id \
              WHERE s.id = $1 AND s.expires_at > $2 AND (s.user_id IS NULL OR u.suspended = FALSE)",
         )
         .bind(id)
         .bind(ts(now))
-        .try_map(rows::session)
+        .try_map(|row: super::DbRow| {
+            let epoch = row.try_get("epoch")?;
+            Ok((rows::session(row)?, epoch))
+        })
         .fetch_optional(self.reader())
         .await
         .map_err(db_err("session"))
@@ -414,17 +399,9 @@ impl AccountStore for StoreImpl {
     }
 
     async fn list_tokens(&self, user_id: &UserId) -> StoreResult<Vec<ApiToken>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            token_cols!(),
-            " FROM api_tokens WHERE user_id = $1 ORDER BY id"
-        );
-        self.rows(
-            sqlx::query(SQL).bind(user_id.as_str()),
-            rows::token,
-            "API tokens",
-        )
-        .await
+        let sql = select_by!(token_cols, "api_tokens", "user_id");
+        self.rows_by(sql, user_id.as_str(), rows::token, "API tokens")
+            .await
     }
 
     async fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()> {

@@ -59,16 +59,9 @@ impl AppStore for StoreImpl {
     }
 
     async fn get_draft(&self, app_id: &AppId) -> StoreResult<Option<Draft>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            draft_cols!(),
-            " FROM apps WHERE id = $1"
-        ))
-        .bind(app_id.as_str())
-        .try_map(rows::draft)
-        .fetch_optional(self.reader())
-        .await
-        .map_err(db_err("app draft"))
+        let sql = select_by!(draft_cols, "apps", "id");
+        self.row_by(sql, app_id.as_str(), rows::draft, "app draft")
+            .await
     }
 
     async fn put_draft(
@@ -173,12 +166,8 @@ impl AppStore for StoreImpl {
     async fn list_versions(&self, app_id: &AppId) -> StoreResult<Vec<AppVersionInfo>> {
         const SQL: &str = "SELECT version, published_at, published_by FROM app_versions \
                            WHERE app_id = $1 ORDER BY version";
-        self.rows(
-            sqlx::query(SQL).bind(app_id.as_str()),
-            rows::version_info,
-            "app versions",
-        )
-        .await
+        self.rows_by(SQL, app_id.as_str(), rows::version_info, "app versions")
+            .await
     }
 
     async fn get_version(&self, app_id: &AppId, version: i64) -> StoreResult<Option<AppVersion>> {

@@ -16,7 +16,7 @@ use sqlx::types::Json;
 use time::{Duration, OffsetDateTime};
 
 use super::Driver as _;
-use super::{Db, Tx, audit, begin, commit, db_err, now, rows, ts};
+use super::{Conn, Db, audit, begin, commit, db_err, now, rows, ts};
 use crate::StoreImpl;
 
 /// Enqueues `job` (run at `at` unless it names its time) on `executor`, a pool or the
@@ -54,7 +54,7 @@ where
 
 /// Inserts a message inside the caller's transaction, naming its record and instance.
 pub(crate) async fn insert_notification(
-    tx: &mut Tx,
+    tx: &mut Conn,
     note: &NewNotification,
     record_id: Option<&RecordId>,
     instance_id: Option<&str>,
@@ -80,7 +80,7 @@ pub(crate) async fn insert_notification(
     .bind(&note.kind)
     .bind(Json(&payload))
     .bind(ts(at))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("notification"))?;
     Ok(())
@@ -105,7 +105,7 @@ fn claim_jobs_sql() -> String {
 fn claim_timers_sql() -> String {
     format!(
         "UPDATE timers SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL \
+         WHERE id IN (SELECT id FROM timers WHERE COALESCE(fired_at, cancelled_at) IS NULL \
          AND fire_at <= $3 AND (lease_expires_at IS NULL OR lease_expires_at <= $3) \
          ORDER BY fire_at, id LIMIT $4{skip}) \
          RETURNING id, instance_id, key, kind, fire_at",
@@ -138,7 +138,7 @@ async fn claim_rows<T: Send + Unpin>(
 
 /// Marks the job done if `lease` holds, first in its transaction (so it holds the job's row
 /// lock until commit); `Conflict` when it does not.
-async fn fence_done(tx: &mut Tx, lease: &JobLease, at: OffsetDateTime) -> StoreResult<()> {
+async fn fence_done(tx: &mut Conn, lease: &JobLease, at: OffsetDateTime) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE jobs SET state = 'done', finished_at = $3, updated_at = $3, \
          lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -146,7 +146,7 @@ async fn fence_done(tx: &mut Tx, lease: &JobLease, at: OffsetDateTime) -> StoreR
     .bind(&lease.job_id)
     .bind(&lease.owner)
     .bind(ts(at))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("job"))?;
     if done.rows_affected() == 0 {
@@ -164,7 +164,7 @@ fn lost(lease: &JobLease) -> StoreError {
 
 /// A rule run and its `rule.run` row on the record's history, inside the transaction.
 async fn insert_rule_run(
-    tx: &mut Tx,
+    tx: &mut Conn,
     run: &formwork_store::RuleRun,
     at: OffsetDateTime,
 ) -> StoreResult<()> {
@@ -185,7 +185,7 @@ async fn insert_rule_run(
     .bind(Json(&run.actions))
     .bind(&run.job_id)
     .bind(ts(at))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("rule run"))?;
     if let Some(record_id) = &run.record_id {
@@ -209,7 +209,7 @@ async fn insert_rule_run(
 }
 
 /// Writes everything a completion carries after the job was fenced.
-async fn write_completion(tx: &mut Tx, c: &JobCompletion) -> StoreResult<()> {
+async fn write_completion(tx: &mut Conn, c: &JobCompletion) -> StoreResult<()> {
     let at = c.at;
     for u in &c.record_updates {
         super::records::update_in(tx, &u.update, &u.actor, at, Some(&u.cause)).await?;
@@ -225,7 +225,7 @@ async fn write_completion(tx: &mut Tx, c: &JobCompletion) -> StoreResult<()> {
         ))
         .bind(start.record_id.as_str())
         .try_map(rows::record)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db_err("record"))?
         .ok_or_else(|| StoreError::NotFound(format!("record `{}`", start.record_id)))?;
@@ -236,7 +236,7 @@ async fn write_completion(tx: &mut Tx, c: &JobCompletion) -> StoreResult<()> {
         insert_notification(tx, &n.note, n.record_id.as_ref(), instance, at).await?;
     }
     for job in &c.jobs {
-        insert_job(&mut **tx, job, at).await?;
+        insert_job(&mut *tx, job, at).await?;
     }
     for run in &c.rule_runs {
         insert_rule_run(tx, run, at).await?;
@@ -277,7 +277,7 @@ fn finish_sql(finish: &JobFinish) -> &'static str {
 type Finished = (i32, String, Option<String>, Option<String>);
 
 async fn log_delivery(
-    tx: &mut Tx,
+    tx: &mut Conn,
     job_id: &str,
     finished: &Finished,
     delivery: &NewDelivery,
@@ -302,7 +302,7 @@ async fn log_delivery(
     .bind(&delivery.message)
     .bind(record_id)
     .bind(rule_run_id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("delivery log"))?;
     Ok(())
@@ -361,8 +361,8 @@ impl JobStore for StoreImpl {
     }
 
     async fn get_job(&self, id: &str) -> StoreResult<Option<Job>> {
-        const SQL: &str = concat!("SELECT ", job_cols!(), " FROM jobs WHERE id = $1");
-        self.row(sqlx::query(SQL).bind(id), rows::job, "job").await
+        let sql = select_by!(job_cols, "jobs", "id");
+        self.row_by(sql, id, rows::job, "job").await
     }
 
     async fn list_jobs(&self, query: &JobQuery) -> StoreResult<Vec<Job>> {
@@ -445,12 +445,8 @@ impl JobStore for StoreImpl {
     }
 
     async fn job_deliveries(&self, job_id: &str) -> StoreResult<Vec<Delivery>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            delivery_cols!(),
-            " FROM deliveries WHERE job_id = $1 ORDER BY id"
-        );
-        self.rows(sqlx::query(SQL).bind(job_id), rows::delivery, "deliveries")
+        let sql = select_by!(delivery_cols, "deliveries", "job_id");
+        self.rows_by(sql, job_id, rows::delivery, "deliveries")
             .await
     }
 
@@ -527,51 +523,33 @@ impl JobStore for StoreImpl {
             rule_run_cols!(),
             " FROM rule_runs WHERE record_id = $1 ORDER BY id DESC LIMIT 200"
         );
-        self.rows(
-            sqlx::query(SQL).bind(record_id.as_str()),
-            rows::rule_run,
-            "rule runs",
-        )
-        .await
+        self.rows_by(SQL, record_id.as_str(), rows::rule_run, "rule runs")
+            .await
     }
 
     async fn get_rule_run(&self, id: &str) -> StoreResult<Option<formwork_store::RuleRun>> {
-        const SQL: &str = concat!("SELECT ", rule_run_cols!(), " FROM rule_runs WHERE id = $1");
-        self.row(sqlx::query(SQL).bind(id), rows::rule_run, "rule run")
-            .await
+        let sql = select_by!(rule_run_cols, "rule_runs", "id");
+        self.row_by(sql, id, rows::rule_run, "rule run").await
     }
 
     async fn jobs_of_rule_run(&self, rule_run_id: &str) -> StoreResult<Vec<Job>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            job_cols!(),
-            " FROM jobs WHERE rule_run_id = $1 ORDER BY id"
-        );
-        self.rows(sqlx::query(SQL).bind(rule_run_id), rows::job, "jobs")
-            .await
+        let sql = select_by!(job_cols, "jobs", "rule_run_id");
+        self.rows_by(sql, rule_run_id, rows::job, "jobs").await
     }
 
     async fn deliveries_of_rule_run(&self, rule_run_id: &str) -> StoreResult<Vec<Delivery>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            delivery_cols!(),
-            " FROM deliveries WHERE rule_run_id = $1 ORDER BY id"
-        );
-        self.rows(
-            sqlx::query(SQL).bind(rule_run_id),
-            rows::delivery,
-            "deliveries",
-        )
-        .await
+        let sql = select_by!(delivery_cols, "deliveries", "rule_run_id");
+        self.rows_by(sql, rule_run_id, rows::delivery, "deliveries")
+            .await
     }
 }
 
 /// Why a job could not be retried or discarded: it is missing, or running or done.
-async fn not_movable(tx: &mut Tx, id: &str) -> StoreError {
+async fn not_movable(tx: &mut Conn, id: &str) -> StoreError {
     let state: Result<Option<String>, _> =
         sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await;
     match state {
         Err(e) => db_err("job")(e),

@@ -18,6 +18,9 @@
 mod rows;
 mod accounts;
 mod apps;
+// Only a backend with a single writer starts the queue; the other compiles it unused.
+#[allow(dead_code)]
+pub(crate) mod group;
 mod jobs;
 mod processes;
 mod rates;
@@ -67,11 +70,18 @@ pub(crate) trait Driver: Send + Sync + 'static {
 
     /// The migrations of this backend's folder.
     fn migrator() -> sqlx::migrate::Migrator;
+
+    /// The queue that lets concurrent writes share one transaction, where the database has a
+    /// single writer; `None` where each write keeps its own.
+    fn group(&self) -> Option<&group::GroupCommit>;
 }
 
 pub(crate) type Db = <StoreImpl as Driver>::Db;
 pub(crate) type DbRow = <Db as sqlx::Database>::Row;
 pub(crate) type Tx = sqlx::Transaction<'static, Db>;
+/// A connection inside a write transaction (or a savepoint of one): what writing helpers take,
+/// so they run the same in a transaction of their own or in a shared one.
+pub(crate) type Conn = <Db as sqlx::Database>::Connection;
 pub(crate) type Dialect = <StoreImpl as Driver>::Dialect;
 
 /// The current instant at the precision both databases keep.
@@ -112,6 +122,14 @@ pub(crate) fn text<T: AsRef<str>>(value: &Option<T>) -> Option<&str> {
     value.as_ref().map(AsRef::as_ref)
 }
 
+/// `$1, $2, …, $n`: the placeholders of an `IN` list of `n` values.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A row count as the API's `u32`.
 pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
@@ -121,7 +139,7 @@ pub(crate) fn count(n: i64) -> u32 {
 /// missing (`NotFound`), or its revision moved on (`Conflict`). `current` selects the row's
 /// revision by id (`$1`).
 pub(crate) async fn refused(
-    tx: &mut Tx,
+    tx: &mut Conn,
     current: &'static str,
     id: &str,
     what: &str,
@@ -129,7 +147,7 @@ pub(crate) async fn refused(
 ) -> StoreError {
     let rev: Result<Option<i64>, _> = sqlx::query_scalar(current)
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await;
     match rev {
         Err(e) => db_err(what)(e),
@@ -143,7 +161,7 @@ pub(crate) async fn refused(
 
 /// Appends an audit row inside the caller's transaction.
 pub(crate) async fn audit(
-    tx: &mut Tx,
+    tx: &mut Conn,
     at: OffsetDateTime,
     actor: Option<&UserId>,
     action: &str,
@@ -160,7 +178,7 @@ pub(crate) async fn audit(
     .bind(action)
     .bind(subject)
     .bind(Json(detail))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("audit entry"))?;
     Ok(())
@@ -192,6 +210,75 @@ impl StoreImpl {
         what: &str,
     ) -> StoreResult<Option<T>> {
         Ok(self.rows(query, map, what).await?.pop())
+    }
+
+    /// The rows a `select_by!` statement reads for `key`.
+    pub(crate) async fn rows_by<T: Send + Unpin>(
+        &self,
+        sql: &'static str,
+        key: &str,
+        map: Mapper<T>,
+        what: &str,
+    ) -> StoreResult<Vec<T>> {
+        self.rows(sqlx::query(sql).bind(key), map, what).await
+    }
+
+    /// The row a `select_by!` statement reads for a unique `key`, if any.
+    pub(crate) async fn row_by<T: Send + Unpin>(
+        &self,
+        sql: &'static str,
+        key: &str,
+        map: Mapper<T>,
+        what: &str,
+    ) -> StoreResult<Option<T>> {
+        self.row(sqlx::query(sql).bind(key), map, what).await
+    }
+
+    /// The rows `select` (which ends in `id IN `) reads for `ids`, in one statement.
+    pub(crate) async fn rows_in<T: Send + Unpin>(
+        &self,
+        select: &str,
+        ids: &[&str],
+        map: Mapper<T>,
+        what: &str,
+    ) -> StoreResult<Vec<T>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{select}({})", placeholders(ids.len()));
+        let query = ids
+            .iter()
+            .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, id| q.bind(*id));
+        self.rows(query, map, what).await
+    }
+
+    /// A page of a `select_page!` statement: at most `limit` rows after the cursor `after`.
+    pub(crate) async fn page<T: Send + Unpin>(
+        &self,
+        sql: &'static str,
+        (after, limit): (Option<&str>, u32),
+        map: Mapper<T>,
+        what: &str,
+    ) -> StoreResult<Vec<T>> {
+        let query = sqlx::query(sql).bind(after).bind(i64::from(limit));
+        self.rows(query, map, what).await
+    }
+
+    /// Runs `work` in a write transaction and commits it: a transaction shared with other
+    /// pending writes (in a savepoint of its own) where the backend groups commits, else its
+    /// own.
+    pub(crate) async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> group::BoxFuture<'c, StoreResult<T>> + Send + 'static,
+    {
+        if let Some(group) = self.group() {
+            return group.write(work).await;
+        }
+        let mut tx = begin(self).await?;
+        let out = work(&mut tx).await?;
+        commit(tx).await?;
+        Ok(out)
     }
 
     /// Runs `query` on the writer outside a transaction; returns how many rows it changed.

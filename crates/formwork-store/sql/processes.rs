@@ -35,17 +35,20 @@ impl ProcessStore for StoreImpl {
     }
 
     async fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>> {
+        let sql = select_by!(instance_cols, "process_instances", "id");
+        self.row_by(sql, id.as_str(), rows::instance, "process instance")
+            .await
+    }
+
+    async fn get_instances(&self, ids: &[InstanceId]) -> StoreResult<Vec<Instance>> {
         const SQL: &str = concat!(
             "SELECT ",
             instance_cols!(),
-            " FROM process_instances WHERE id = $1"
+            " FROM process_instances WHERE id IN "
         );
-        self.row(
-            sqlx::query(SQL).bind(id.as_str()),
-            rows::instance,
-            "process instance",
-        )
-        .await
+        let ids: Vec<&str> = ids.iter().map(InstanceId::as_str).collect();
+        self.rows_in(SQL, &ids, rows::instance, "process instances")
+            .await
     }
 
     async fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>> {
@@ -54,28 +57,19 @@ impl ProcessStore for StoreImpl {
             instance_cols!(),
             " FROM process_instances WHERE record_id = $1 ORDER BY id DESC LIMIT 1"
         );
-        self.row(
-            sqlx::query(SQL).bind(record_id.as_str()),
-            rows::instance,
-            "process instance",
-        )
-        .await
+        self.row_by(SQL, record_id.as_str(), rows::instance, "process instance")
+            .await
     }
 
     async fn get_task(&self, id: &TaskId) -> StoreResult<Option<Task>> {
         const SQL: &str = concat!(task_select!(), "WHERE t.id = $1");
-        self.row(sqlx::query(SQL).bind(id.as_str()), rows::task, "task")
-            .await
+        self.row_by(SQL, id.as_str(), rows::task, "task").await
     }
 
     async fn tasks_of_instance(&self, instance_id: &InstanceId) -> StoreResult<Vec<Task>> {
         const SQL: &str = concat!(task_select!(), "WHERE t.instance_id = $1 ORDER BY t.id");
-        self.rows(
-            sqlx::query(SQL).bind(instance_id.as_str()),
-            rows::task,
-            "tasks",
-        )
-        .await
+        self.rows_by(SQL, instance_id.as_str(), rows::task, "tasks")
+            .await
     }
 
     async fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>> {
@@ -177,19 +171,15 @@ impl ProcessStore for StoreImpl {
         // timer fired late carries its own time), and ids break ties within one step.
         const SQL: &str = "SELECT id, instance_id, at, actor, node_id, action, comment, detail \
                            FROM instance_history WHERE instance_id = $1 ORDER BY at, id";
-        self.rows(
-            sqlx::query(SQL).bind(instance_id.as_str()),
-            rows::history,
-            "timeline",
-        )
-        .await
+        self.rows_by(SQL, instance_id.as_str(), rows::history, "timeline")
+            .await
     }
 
     async fn due_timers(&self, now: OffsetDateTime, limit: u32) -> StoreResult<Vec<Timer>> {
         self.rows(
             sqlx::query(
                 "SELECT id, instance_id, key, kind, fire_at FROM timers \
-             WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= $1 \
+             WHERE COALESCE(fired_at, cancelled_at) IS NULL AND fire_at <= $1 \
              ORDER BY fire_at, id LIMIT $2",
             )
             .bind(ts(now))

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use super::Driver as _;
 use super::jobs::insert_job;
 use super::{
-    DbRow, Dialect, Tx, audit, begin, commit, db_err, now, refused, rows, steps, text, ts,
+    Conn, DbRow, Dialect, audit, begin, commit, db_err, now, refused, rows, steps, text, ts,
 };
 use crate::StoreImpl;
 
@@ -34,8 +34,8 @@ fn list_select(query: &RecordQuery) -> StoreResult<Option<SelectStatement>> {
 }
 
 /// An earlier insert by the same owner with the same key, replayed; or `Conflict` when the key
-/// was used for something else. Rolls the transaction back either way.
-async fn replay(mut tx: Tx, new: &NewRecord, key: &str) -> StoreResult<Inserted> {
+/// was used for something else. Writes nothing.
+async fn replay(tx: &mut Conn, new: &NewRecord, key: &str) -> StoreResult<Inserted> {
     let first_hash: Option<String> = sqlx::query_scalar(
         "SELECT request_hash FROM idempotency_keys WHERE owner_id = $1 AND key = $2",
     )
@@ -60,7 +60,6 @@ async fn replay(mut tx: Tx, new: &NewRecord, key: &str) -> StoreResult<Inserted>
     } else {
         None
     };
-    tx.rollback().await.map_err(db_err("rollback"))?;
     let conflict = |why: String| {
         Err(StoreError::Conflict(format!(
             "idempotency key `{key}` {why}"
@@ -81,7 +80,7 @@ async fn replay(mut tx: Tx, new: &NewRecord, key: &str) -> StoreResult<Inserted>
 
 /// Claims the insert's idempotency key for `record_id`; false when an earlier insert holds it.
 async fn claim_key(
-    tx: &mut Tx,
+    tx: &mut Conn,
     new: &NewRecord,
     key: &str,
     record_id: &RecordId,
@@ -99,14 +98,14 @@ async fn claim_key(
     .bind(&new.request_hash)
     .bind(record_id.as_str())
     .bind(ts(now))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("idempotency key"))?;
     Ok(done.rows_affected() == 1)
 }
 
 /// The next number of the record's form counter, taken inside the insert's transaction.
-async fn next_number(tx: &mut Tx, new: &NewRecord) -> StoreResult<Option<String>> {
+async fn next_number(tx: &mut Conn, new: &NewRecord) -> StoreResult<Option<String>> {
     let Some(n) = &new.numbering else {
         return Ok(None);
     };
@@ -122,16 +121,30 @@ async fn next_number(tx: &mut Tx, new: &NewRecord) -> StoreResult<Option<String>
     .bind(new.app_id.as_str())
     .bind(new.form_id.as_str())
     .bind(&n.scope)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db_err(&format!("number counter of app `{}`", new.app_id)))?;
     Ok(Some(record_number(&n.template, n.width, seq)))
 }
 
+/// A submission's write: claims its idempotency key (or replays the record that holds it),
+/// then inserts the record, inside the caller's write transaction.
+async fn insert_on(conn: &mut Conn, new: &NewRecord, actor: &UserId) -> StoreResult<Inserted> {
+    // Taken under SQLite's write lock, ids and times follow commit order there.
+    let now = now();
+    let id = RecordId::new();
+    if let Some(key) = &new.idempotency_key
+        && !claim_key(conn, new, key, &id, now).await?
+    {
+        return replay(conn, new, key).await;
+    }
+    Ok(Inserted::New(insert_in(conn, new, &id, actor, now).await?))
+}
+
 /// Inserts the record `new` as `id` (its number taken, its process started), its events and
 /// its `record.create` audit row, inside the caller's transaction.
 pub(crate) async fn insert_in(
-    tx: &mut Tx,
+    tx: &mut Conn,
     new: &NewRecord,
     id: &RecordId,
     actor: &UserId,
@@ -164,7 +177,7 @@ pub(crate) async fn insert_in(
     .bind(Json(&new.data))
     .bind(ts(now))
     .try_map(rows::record)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db_err(&what))?;
     if let Some(process) = &new.process {
@@ -185,7 +198,7 @@ pub(crate) async fn insert_in(
             map.entry("record_id")
                 .or_insert_with(|| record.id.as_str().into());
         }
-        insert_job(&mut **tx, &job, now).await?;
+        insert_job(&mut *tx, &job, now).await?;
     }
     Ok(record)
 }
@@ -194,7 +207,7 @@ pub(crate) async fn insert_in(
 /// events and its `record.update` audit row (with `cause` merged into the detail), inside the
 /// caller's transaction.
 pub(crate) async fn update_in(
-    tx: &mut Tx,
+    tx: &mut Conn,
     update: &RecordUpdate,
     actor: &UserId,
     now: OffsetDateTime,
@@ -223,7 +236,7 @@ pub(crate) async fn update_in(
     .bind(ts(now))
     .bind(expected_rev)
     .try_map(rows::record)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_err(&what))?;
     let Some(updated) = updated else {
@@ -237,7 +250,7 @@ pub(crate) async fn update_in(
     let subject = format!("record:{id}");
     audit(tx, now, Some(actor), "record.update", &subject, detail).await?;
     for job in events {
-        insert_job(&mut **tx, job, now).await?;
+        insert_job(&mut *tx, job, now).await?;
     }
     Ok(updated)
 }
@@ -245,18 +258,9 @@ pub(crate) async fn update_in(
 #[async_trait]
 impl RecordStore for StoreImpl {
     async fn insert_record(&self, new: NewRecord, actor: &UserId) -> StoreResult<Inserted> {
-        let mut tx = begin(self).await?;
-        // Taken under SQLite's write lock, ids and times follow commit order there.
-        let now = now();
-        let id = RecordId::new();
-        if let Some(key) = &new.idempotency_key
-            && !claim_key(&mut tx, &new, key, &id, now).await?
-        {
-            return replay(tx, &new, key).await;
-        }
-        let record = insert_in(&mut tx, &new, &id, actor, now).await?;
-        commit(tx).await?;
-        Ok(Inserted::New(record))
+        let actor = actor.clone();
+        self.write(move |conn| Box::pin(async move { insert_on(conn, &new, &actor).await }))
+            .await
     }
 
     async fn get_record(&self, id: &RecordId) -> StoreResult<Option<Record>> {
@@ -265,8 +269,17 @@ impl RecordStore for StoreImpl {
             record_cols!(),
             " FROM records WHERE id = $1 AND deleted_at IS NULL"
         );
-        self.row(sqlx::query(SQL).bind(id.as_str()), rows::record, "record")
-            .await
+        self.row_by(SQL, id.as_str(), rows::record, "record").await
+    }
+
+    async fn get_records(&self, ids: &[RecordId]) -> StoreResult<Vec<Record>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            record_cols!(),
+            " FROM records WHERE deleted_at IS NULL AND id IN "
+        );
+        let ids: Vec<&str> = ids.iter().map(RecordId::as_str).collect();
+        self.rows_in(SQL, &ids, rows::record, "records").await
     }
 
     async fn update_record(&self, update: &RecordUpdate, actor: &UserId) -> StoreResult<Record> {
@@ -334,33 +347,16 @@ impl RecordStore for StoreImpl {
     }
 
     async fn record_history(&self, record_id: &RecordId) -> StoreResult<Vec<AuditEntry>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            audit_cols!(),
-            " FROM audit_log WHERE subject = $1 ORDER BY id"
-        );
         let subject = format!("record:{record_id}");
-        self.rows(
-            sqlx::query(SQL).bind(&subject),
-            rows::audit,
-            "record history",
-        )
-        .await
+        let sql = select_by!(audit_cols, "audit_log", "subject");
+        self.rows_by(sql, &subject, rows::audit, "record history")
+            .await
     }
 
     async fn list_audit(&self, before: Option<&str>, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        self.rows(
-            sqlx::query(concat!(
-                "SELECT ",
-                audit_cols!(),
-                " FROM audit_log WHERE ($1 IS NULL OR id < $1) ORDER BY id DESC LIMIT $2"
-            ))
-            .bind(before)
-            .bind(i64::from(limit)),
-            rows::audit,
-            "audit log",
-        )
-        .await
+        let sql = select_page!(audit_cols, "audit_log", "id", "<", "DESC");
+        self.page(sql, (before, limit), rows::audit, "audit log")
+            .await
     }
 
     async fn add_comment(
@@ -388,17 +384,9 @@ impl RecordStore for StoreImpl {
     }
 
     async fn list_comments(&self, record_id: &RecordId) -> StoreResult<Vec<Comment>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            comment_cols!(),
-            " FROM comments WHERE record_id = $1 ORDER BY id"
-        );
-        self.rows(
-            sqlx::query(SQL).bind(record_id.as_str()),
-            rows::comment,
-            "comments",
-        )
-        .await
+        let sql = select_by!(comment_cols, "comments", "record_id");
+        self.rows_by(sql, record_id.as_str(), rows::comment, "comments")
+            .await
     }
 
     async fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()> {
@@ -421,16 +409,8 @@ impl RecordStore for StoreImpl {
     }
 
     async fn get_attachment(&self, id: &FileId) -> StoreResult<Option<Attachment>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            attachment_cols!(),
-            " FROM attachments WHERE id = $1"
-        );
-        self.row(
-            sqlx::query(SQL).bind(id.as_str()),
-            rows::attachment,
-            "attachment",
-        )
-        .await
+        let sql = select_by!(attachment_cols, "attachments", "id");
+        self.row_by(sql, id.as_str(), rows::attachment, "attachment")
+            .await
     }
 }

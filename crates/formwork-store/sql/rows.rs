@@ -15,6 +15,46 @@ use sqlx::types::Json;
 
 use super::DbRow;
 
+/// The one statement that reads rows by one key: `SELECT <cols> FROM <table> WHERE <key> = $1
+/// ORDER BY id` (by a unique key it finds one row, and the order costs nothing). Reads by key
+/// differ only in these names, so they are all this statement.
+macro_rules! select_by {
+    ($cols:ident, $table:literal, $key:literal) => {
+        concat!(
+            "SELECT ",
+            $cols!(),
+            " FROM ",
+            $table,
+            " WHERE ",
+            $key,
+            " = $1 ORDER BY id"
+        )
+    };
+}
+
+/// The one statement that reads a page of a whole table by a unique key, after a cursor:
+/// `SELECT <cols> FROM <table> WHERE ($1 IS NULL OR <key> <op> $1) ORDER BY <key> <dir>
+/// LIMIT $2`.
+macro_rules! select_page {
+    ($cols:ident, $table:literal, $key:literal, $op:literal, $dir:literal) => {
+        concat!(
+            "SELECT ",
+            $cols!(),
+            " FROM ",
+            $table,
+            " WHERE ($1 IS NULL OR ",
+            $key,
+            " ",
+            $op,
+            " $1) ORDER BY ",
+            $key,
+            " ",
+            $dir,
+            " LIMIT $2"
+        )
+    };
+}
+
 macro_rules! user_cols {
     () => {
         "id, username, display_name, email, password_hash, department_id, is_admin, suspended, \

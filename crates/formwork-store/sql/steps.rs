@@ -12,7 +12,7 @@ use sqlx::types::Json;
 use time::OffsetDateTime;
 
 use super::jobs::{insert_job, insert_notification};
-use super::{Tx, audit, db_err, refused, rows, text, ts};
+use super::{Conn, audit, db_err, refused, rows, text, ts};
 
 /// The current version of instance `$1`, to explain a refused step.
 const INSTANCE_VERSION: &str = "SELECT version FROM process_instances WHERE id = $1";
@@ -24,7 +24,7 @@ fn step_time(step: &StepWrite, now: OffsetDateTime) -> OffsetDateTime {
 
 /// Inserts a new instance (version 1) of `record` inside the insert's transaction.
 pub(crate) async fn insert_instance(
-    tx: &mut Tx,
+    tx: &mut Conn,
     instance: &NewInstance,
     record: &Record,
     now: OffsetDateTime,
@@ -45,7 +45,7 @@ pub(crate) async fn insert_instance(
     .bind(step.status.as_str())
     .bind(ts(now))
     .bind(&step.stopped_node)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("process instance"))?;
     write_rows(tx, step, &record.id, now).await
@@ -54,7 +54,7 @@ pub(crate) async fn insert_instance(
 /// Moves a running instance to the step's state if it is still at the version the step was
 /// computed from; `Conflict` (recompute) when another step landed first.
 pub(crate) async fn advance_instance(
-    tx: &mut Tx,
+    tx: &mut Conn,
     step: &StepWrite,
     now: OffsetDateTime,
 ) -> StoreResult<Instance> {
@@ -79,7 +79,7 @@ pub(crate) async fn advance_instance(
     .bind(ts(now))
     .bind(&step.stopped_node)
     .try_map(rows::instance)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_err(&what))?;
     match instance {
@@ -98,7 +98,7 @@ pub(crate) async fn advance_instance(
 /// Consumes what the step acted on: the decided task must still be open and the fired timer
 /// must not have fired; else `Conflict`.
 pub(crate) async fn consume(
-    tx: &mut Tx,
+    tx: &mut Conn,
     step: &StepWrite,
     instance_id: &InstanceId,
     now: OffsetDateTime,
@@ -110,7 +110,7 @@ pub(crate) async fn consume(
         )
         .bind(instance_id.as_str())
         .bind(key)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("task"))?;
         if open.rows_affected() == 0 {
@@ -125,7 +125,7 @@ pub(crate) async fn consume(
         .bind(instance_id.as_str())
         .bind(key)
         .bind(ts(now))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("timer"))?;
         if pending.rows_affected() == 0 {
@@ -139,7 +139,7 @@ pub(crate) async fn consume(
 
 /// Applies the step's record status and data, if it changes them, with its audit row.
 pub(crate) async fn update_record(
-    tx: &mut Tx,
+    tx: &mut Conn,
     step: &StepWrite,
     instance: &Instance,
     actor: Option<&UserId>,
@@ -159,7 +159,7 @@ pub(crate) async fn update_record(
     .bind(step.record_data.as_ref().map(Json))
     .bind(ts(now))
     .bind(step.record_rev)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_err(&what))?;
     let Some((rev, status)) = updated else {
@@ -185,7 +185,7 @@ pub(crate) async fn update_record(
 /// Writes what a step adds besides the instance and the record: closes and opens tasks,
 /// schedules and cancels timers, appends the timeline, notifications and outbox rows.
 pub(crate) async fn write_rows(
-    tx: &mut Tx,
+    tx: &mut Conn,
     step: &StepWrite,
     record_id: &RecordId,
     now: OffsetDateTime,
@@ -195,7 +195,7 @@ pub(crate) async fn write_rows(
     write_messages(tx, step, record_id, now).await
 }
 
-async fn write_tasks(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> StoreResult<()> {
+async fn write_tasks(tx: &mut Conn, step: &StepWrite, now: OffsetDateTime) -> StoreResult<()> {
     let instance_id = step.instance_id.as_str();
     for close in &step.tasks_closed {
         // A task another step closed already stays as that step left it; the decided task
@@ -211,7 +211,7 @@ async fn write_tasks(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Stor
         .bind(text(&close.by))
         .bind(&close.comment)
         .bind(ts(now))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("task"))?;
     }
@@ -229,14 +229,14 @@ async fn write_tasks(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Stor
         .bind(task.due_at.map(ts))
         .bind(task.round)
         .bind(task.kind.as_str())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("open task of this step, round and person"))?;
     }
     Ok(())
 }
 
-async fn write_timers(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> StoreResult<()> {
+async fn write_timers(tx: &mut Conn, step: &StepWrite, now: OffsetDateTime) -> StoreResult<()> {
     let instance_id = step.instance_id.as_str();
     for key in &step.timers_cancelled {
         sqlx::query(
@@ -246,7 +246,7 @@ async fn write_timers(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Sto
         .bind(instance_id)
         .bind(key)
         .bind(ts(now))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("timer"))?;
     }
@@ -260,7 +260,7 @@ async fn write_timers(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Sto
         .bind(&timer.key)
         .bind(&timer.kind)
         .bind(ts(timer.fire_at))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("timer"))?;
     }
@@ -268,7 +268,7 @@ async fn write_timers(tx: &mut Tx, step: &StepWrite, now: OffsetDateTime) -> Sto
 }
 
 async fn write_messages(
-    tx: &mut Tx,
+    tx: &mut Conn,
     step: &StepWrite,
     record_id: &RecordId,
     now: OffsetDateTime,
@@ -287,7 +287,7 @@ async fn write_messages(
         .bind(&entry.action)
         .bind(&entry.comment)
         .bind(Json(&entry.detail))
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(db_err("timeline entry"))?;
     }
@@ -296,7 +296,7 @@ async fn write_messages(
         insert_notification(tx, note, Some(record_id), instance, now).await?;
     }
     for job in &step.outbox {
-        insert_job(&mut **tx, job, now).await?;
+        insert_job(&mut *tx, job, now).await?;
     }
     Ok(())
 }

@@ -174,7 +174,19 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn session_create(&self, session: &SessionRow) -> StoreResult<bool>;
     async fn session_save(&self, session: &SessionRow) -> StoreResult<()>;
     /// A session that has not expired at `now` and whose user is not suspended.
-    async fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>>;
+    async fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>> {
+        Ok(self
+            .session_load_with_epoch(id, now)
+            .await?
+            .map(|(row, _)| row))
+    }
+    /// [`AccountStore::session_load`] with the directory's epoch read in the same statement:
+    /// one read tells a request who is signed in and whether the directory it holds is current.
+    async fn session_load_with_epoch(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<(SessionRow, i64)>>;
     async fn session_delete(&self, id: &str) -> StoreResult<()>;
     /// Deletes expired sessions; returns how many.
     async fn session_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;

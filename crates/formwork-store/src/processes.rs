@@ -292,6 +292,8 @@ pub trait ProcessStore: Send + Sync + 'static {
     /// Applies one engine step atomically (see [`StepWrite`]); returns the updated instance.
     async fn apply_step(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<Instance>;
     async fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>>;
+    /// The instances among `ids` that exist, in no particular order: one read for a page.
+    async fn get_instances(&self, ids: &[InstanceId]) -> StoreResult<Vec<Instance>>;
     /// The newest instance of a record's process, if any.
     async fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>>;
     async fn get_task(&self, id: &TaskId) -> StoreResult<Option<Task>>;

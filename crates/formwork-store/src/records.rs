@@ -145,6 +145,8 @@ pub trait RecordStore: Send + Sync + 'static {
     async fn insert_record(&self, record: NewRecord, actor: &UserId) -> StoreResult<Inserted>;
     /// A record that is not deleted.
     async fn get_record(&self, id: &RecordId) -> StoreResult<Option<Record>>;
+    /// The live records among `ids`, in no particular order: one read for a page.
+    async fn get_records(&self, ids: &[RecordId]) -> StoreResult<Vec<Record>>;
     /// Replaces data (and status) when `expected_rev` is current (else `Conflict`), bumps the
     /// revision, and writes `record.update` with the diff and enqueues the update's events in
     /// the same transaction.

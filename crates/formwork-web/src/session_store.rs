@@ -11,6 +11,8 @@ use tower_sessions::session_store::{self, SessionStore};
 
 /// The session key holding the signed-in user's id.
 pub const USER_ID_KEY: &str = "user_id";
+/// Session key holding the directory's epoch as read with the session by this request.
+pub const DIRECTORY_EPOCH_KEY: &str = "directory_epoch";
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -73,7 +75,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(row) = self
+        let Some((row, epoch)) = self
             .runtime
             .load_session(&id.to_string(), OffsetDateTime::now_utc())
             .await
@@ -81,8 +83,11 @@ impl SessionStore for DbSessionStore {
         else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&row.data)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let mut data: std::collections::HashMap<String, serde_json::Value> =
+            serde_json::from_str(&row.data)
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        // Read with the session: the request's caller is found without reading it again.
+        data.insert(DIRECTORY_EPOCH_KEY.to_owned(), epoch.into());
         Ok(Some(Record {
             id: *id,
             data,

@@ -67,12 +67,17 @@ impl Runtime {
         let instance = self
             .retrying(|| self.try_decide(caller, task_id, request, action.clone(), now))
             .await?;
-        let task = self
-            .store
-            .get_task(task_id)
-            .await?
+        // One read gives both the decided task as it is now and the instance's open tasks.
+        let tasks = self.store.tasks_of_instance(&instance.id).await?;
+        let task = tasks
+            .iter()
+            .find(|t| t.id == *task_id)
+            .cloned()
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
-        let open_tasks = self.open_tasks_of(&instance.id).await?;
+        let open_tasks = tasks
+            .into_iter()
+            .filter(|t| t.status == TaskStatus::Open)
+            .collect();
         Ok(Decided {
             task,
             instance,

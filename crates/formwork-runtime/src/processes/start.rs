@@ -75,6 +75,10 @@ impl Runtime {
             },
         )?;
         // The record is inserted with the step's status and data, so the write carries none.
+        // Nor an instant: the instance, its tasks and timeline are stamped with the record's,
+        // the one clock reading of the insert's transaction (taken under the write lock), so a
+        // task is never older than the record that created it.
+        built.write.at = None;
         built.write.record_status = None;
         built.write.record_data = None;
         built.write.record_diff = None;

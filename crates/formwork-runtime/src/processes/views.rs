@@ -2,7 +2,7 @@
 //! show it, a record's timeline, and notifications. Lists page by keyset (`after` = the last
 //! id of the previous page) and never count, except a user's unread messages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
 use formwork_model::{NodeKind, Text};
@@ -167,11 +167,34 @@ impl Runtime {
             .inbox_rows(caller, which, after, page_size(limit))
             .await?;
         let dir = self.directory().await?;
+        // The page's instances and records in two reads, not two per entry.
+        let ids: Vec<InstanceId> = entries.iter().map(|(id, _, _)| id.clone()).collect();
+        let instances: HashMap<InstanceId, Instance> = self
+            .store
+            .get_instances(&ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.id.clone(), i))
+            .collect();
+        let record_ids: Vec<RecordId> = instances.values().map(|i| i.record_id.clone()).collect();
+        let records: HashMap<RecordId, Record> = self
+            .store
+            .get_records(&record_ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
         let mut items = Vec::with_capacity(entries.len());
         for (instance_id, task, note) in entries {
-            if let Some(item) = self.item(&dir, instance_id, task, note).await? {
-                items.push(item);
-            }
+            // An entry whose instance or record is gone is left out.
+            let Some(instance) = instances.get(&instance_id) else {
+                continue;
+            };
+            let Some(record) = records.get(&instance.record_id) else {
+                continue;
+            };
+            let (instance, record) = (instance.clone(), record.clone());
+            items.push(self.item(&dir, instance, record, task, note).await?);
         }
         Ok(InboxPage { items, next })
     }
@@ -236,20 +259,15 @@ impl Runtime {
         })
     }
 
-    /// An inbox entry; `None` when its record is gone.
+    /// An inbox entry about `instance` and its `record`.
     async fn item(
         &self,
         dir: &Directory,
-        instance_id: InstanceId,
+        instance: Instance,
+        record: Record,
         task: Option<Task>,
         notification: Option<Notification>,
-    ) -> RuntimeResult<Option<InboxItem>> {
-        let Some(instance) = self.store.get_instance(&instance_id).await? else {
-            return Ok(None);
-        };
-        let Some(record) = self.store.get_record(&instance.record_id).await? else {
-            return Ok(None);
-        };
+    ) -> RuntimeResult<InboxItem> {
         let app = self
             .app_version(&instance.app_id, instance.app_version)
             .await?;
@@ -261,7 +279,7 @@ impl Runtime {
             task.as_ref().and_then(|t| process.node(&t.node_id)),
         );
         let submitter = brief(dir, &record.owner_id);
-        Ok(Some(InboxItem {
+        Ok(InboxItem {
             task,
             notification,
             process_name: process.def().name.clone(),
@@ -270,7 +288,7 @@ impl Runtime {
             record,
             submitter,
             title,
-        }))
+        })
     }
 
     /// A task of the caller's (open or closed) with its record as its step shows it.

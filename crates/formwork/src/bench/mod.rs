@@ -9,19 +9,29 @@
 //! - The filtered first page of a record list over HTTP beside the same SQL run raw (plus
 //!   the echo, for the HTTP part).
 //! - The engine alone: start an instance and walk to its first task, compiled once.
+//! - An inbox page (the manager's first 20 open tasks), to show it stays flat as work piles up.
+//! - Concurrent mode: several clients at once submitting, then deciding, on one server.
+//! - Start-up time and idle RSS of a real `formwork serve` child.
 //!
-//! Each backend runs in a fresh database that is dropped afterwards.
+//! Beside each line: store reads and writes per request (a counting wrapper around the
+//! store), and CPU per request (this process's, which holds the server and SQLite; on
+//! PostgreSQL also the database backends'). Each backend runs in a fresh database that is
+//! dropped afterwards.
 
+mod concurrent;
+mod cost;
+mod counting;
 mod dataset;
 mod engine;
 mod http;
+mod lines;
 mod raw;
+mod startup;
+mod statements;
 mod stats;
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -30,7 +40,10 @@ use formwork_web::WebConfig;
 use serde_json::{Value, json};
 
 use crate::SAMPLE_APP;
-use stats::{Samples, ms};
+pub use statements::{
+    ADVANCE_INSTANCE, CANCEL_TIMER, CLOSE_TASK, CONSUME_TASK, DUE_TIMERS, FIRE_TIMER, INBOX_PAGE,
+    STATEMENTS as RAW_STATEMENTS,
+};
 
 const RECORDS: &str = "/api/v1/apps/project-registration/forms/project/records";
 /// The sample form without its process: what a plain form submission costs.
@@ -45,6 +58,18 @@ pub struct BenchArgs {
     /// Measured operations per line (after a warm-up).
     #[arg(long, default_value_t = 400)]
     pub ops: usize,
+    /// Records seeded through the runtime before the rest are copied by SQL.
+    #[arg(long, default_value_t = 2000)]
+    pub seed_through_runtime: usize,
+    /// Most process instances (each with its open task and timers) the dataset copies.
+    #[arg(long, default_value_t = 100_000)]
+    pub open_instances: usize,
+    /// Clients of the concurrent mode (0: skip it).
+    #[arg(long, default_value_t = 8)]
+    pub clients: usize,
+    /// Leave the planner's statistics as they are after seeding (no ANALYZE).
+    #[arg(long)]
+    pub no_analyze: bool,
     /// PostgreSQL server to create the benchmark database on.
     #[arg(
         long,
@@ -83,12 +108,15 @@ async fn measure_and_drop(target: &raw::Target, args: &BenchArgs) -> anyhow::Res
     outcome
 }
 
-/// The sample package with another id and no process or rules.
+/// The sample package with another id and no process, rules, reports or dashboards.
 fn plain_package() -> anyhow::Result<Value> {
     let mut package: Value = serde_json::from_str(SAMPLE_APP)?;
     package["id"] = json!("bench-plain");
     package["processes"] = json!([]);
     package["rules"] = json!([]);
+    // Dashboards and reports speak of the process too.
+    package["dashboards"] = json!([]);
+    package["reports"] = json!([]);
     Ok(package)
 }
 
@@ -106,16 +134,16 @@ async fn publish(runtime: &Runtime, package: &Value) -> anyhow::Result<()> {
 }
 
 /// Signed-in connections and users the measurements act as.
-struct Actors {
-    sales: formwork_runtime::Account,
-    manager: formwork_runtime::Account,
-    sales_cookie: String,
-    manager_cookie: String,
+pub(crate) struct Actors {
+    pub sales: formwork_runtime::Account,
+    pub manager: formwork_runtime::Account,
+    pub sales_cookie: String,
+    pub manager_cookie: String,
 }
 
 async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
     println!("\n## {}", target.name());
-    let store = crate::open_migrated(target.url()).await?;
+    let (store, tally) = counting::Counting::wrap(crate::open_migrated(target.url()).await?);
     let runtime = Arc::new(Runtime::new(store).with_files_dir(target.files_dir()));
     runtime
         .ensure_demo_org(PASSWORD, false)
@@ -123,6 +151,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         .map_err(|e| anyhow::anyhow!("demo users: {e}"))?;
     publish(&runtime, &serde_json::from_str(SAMPLE_APP)?).await?;
     publish(&runtime, &plain_package()?).await?;
+    startup::measure(target.url(), &target.files_dir()).await?;
 
     let server = crate::spawn(
         runtime.clone(),
@@ -149,23 +178,32 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         manager_cookie: login(server.addr, "manager1").await?,
     };
 
-    let mut seeded = 0;
+    let mut growth = dataset::Growth::default();
     for &size in &args.sizes {
-        let started = Instant::now();
-        dataset::seed(&runtime, &actors.sales, seeded, size).await?;
-        raw.analyze().await?;
+        let limits = (args.seed_through_runtime, size, args.open_instances);
+        let how = growth.grow(&runtime, &raw, &actors.sales, limits).await?;
+        if !args.no_analyze {
+            raw.analyze().await?;
+        }
         println!(
-            "\n### {size} records (seeded {} through the runtime in {:.1} s)",
-            size.saturating_sub(seeded),
-            started.elapsed().as_secs_f64()
+            "\n### {} records, {} open tasks, {} timers pending ({how}; {})",
+            raw.count("records").await?,
+            raw.count("tasks WHERE status = 'open'").await?,
+            raw.count("timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
+                .await?,
+            if args.no_analyze {
+                "not analyzed"
+            } else {
+                "analyzed"
+            }
         );
-        seeded = seeded.max(size);
-        let lines = Lines {
+        let lines = lines::Lines {
             server: server.addr,
             echo,
             raw: &raw,
             actors: &actors,
             ops: args.ops,
+            tally: tally.clone(),
         };
         lines
             .submissions(PLAIN_RECORDS, None, "submit     ")
@@ -174,7 +212,11 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
             .submissions(RECORDS, Some(&actors.manager), "submit+flow")
             .await?;
         lines.decisions(tasks).await?;
+        lines.inbox().await?;
         lines.list().await?;
+        if args.clients > 0 {
+            concurrent::measure(&lines, args.clients).await?;
+        }
     }
     let _ = server.shutdown.send(());
     let _ = server.handle.await;
@@ -197,211 +239,6 @@ async fn login(addr: SocketAddr, username: &str) -> anyhow::Result<String> {
         bail!("login failed: {}", String::from_utf8_lossy(&reply.body));
     }
     conn.last_cookie().context("login set no session cookie")
-}
-
-/// Times one future.
-async fn timed<T>(f: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<(T, Duration)> {
-    let t = Instant::now();
-    let out = f.await?;
-    Ok((out, t.elapsed()))
-}
-
-/// Samples of our operation and its two floors, warm-up excluded.
-#[derive(Default)]
-struct Trio {
-    ours: Samples,
-    db: Samples,
-    http: Samples,
-}
-
-impl Trio {
-    fn push(&mut self, measured: bool, ours: Duration, db: Duration, http: Duration) {
-        if measured {
-            self.ours.push(ours);
-            self.db.push(db);
-            self.http.push(http);
-        }
-    }
-
-    fn print_rates(&self, label: &str) {
-        let floor = 1.0 / (1.0 / self.db.rate() + 1.0 / self.http.rate());
-        println!(
-            "{label} ours {:>7.0}/s (p50 {})  raw tx {:>7.0}/s  echo {:>7.0}/s  floor {:>7.0}/s  ratio {:>5.1}%",
-            self.ours.rate(),
-            ms(self.ours.p50()),
-            self.db.rate(),
-            self.http.rate(),
-            floor,
-            100.0 * self.ours.rate() / floor
-        );
-    }
-}
-
-struct Lines<'a> {
-    server: SocketAddr,
-    echo: SocketAddr,
-    raw: &'a raw::Pool,
-    actors: &'a Actors,
-    ops: usize,
-}
-
-impl Lines<'_> {
-    fn warmup(&self) -> usize {
-        self.ops / 10
-    }
-
-    /// Submissions over HTTP beside raw inserts; with `assignee`, the form has a process and
-    /// the raw side starts one too. Returns the raw starts, to be decided later.
-    async fn submissions(
-        &self,
-        path: &str,
-        assignee: Option<&formwork_runtime::Account>,
-        label: &str,
-    ) -> anyhow::Result<Vec<raw::Started>> {
-        let mut ours_conn = http::Conn::open(self.server).await?;
-        let mut echo_conn = http::Conn::open(self.echo).await?;
-        let headers = [
-            ("Content-Type", "application/json"),
-            ("Cookie", self.actors.sales_cookie.as_str()),
-        ];
-        let mut trio = Trio::default();
-        let mut started = Vec::new();
-        for i in 0..self.ops + self.warmup() {
-            // Under 50,000 from sales1: one approval by their department head, then the end.
-            let mut data = dataset::project(1_000_000 + i);
-            data["amount"] = json!(format!("{}.00", 1000 + i % 40_000));
-            data["region"] = json!("华南");
-            let body = data.to_string();
-            let (reply, d_ours) =
-                timed(ours_conn.request("POST", path, &headers, body.as_bytes())).await?;
-            if reply.status != 201 {
-                bail!(
-                    "submission failed ({}): {}",
-                    reply.status,
-                    String::from_utf8_lossy(&reply.body)
-                );
-            }
-            let assignee_id = assignee.map(|u| u.id.as_str());
-            let (ids, d_raw) = timed(self.raw.insert_record(
-                &self.actors.sales,
-                &data,
-                assignee_id,
-            ))
-            .await?;
-            let (_, d_echo) =
-                timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
-            trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
-            started.push(ids);
-        }
-        trio.print_rates(label);
-        Ok(started)
-    }
-
-    /// Approving tasks over HTTP (each ends its instance) beside the same updates done raw.
-    async fn decisions(&self, raw_started: Vec<raw::Started>) -> anyhow::Result<()> {
-        let store_tasks = self.open_task_ids().await?;
-        let mut ours_conn = http::Conn::open(self.server).await?;
-        let mut echo_conn = http::Conn::open(self.echo).await?;
-        let headers = [
-            ("Content-Type", "application/json"),
-            ("Cookie", self.actors.manager_cookie.as_str()),
-        ];
-        let body = json!({"action": "approve", "comment": "同意"}).to_string();
-        let mut trio = Trio::default();
-        let n = store_tasks.len().min(raw_started.len());
-        if n <= self.warmup() {
-            bail!("only {n} open tasks to decide");
-        }
-        for (i, (task, started)) in store_tasks.iter().zip(&raw_started).enumerate() {
-            let path = format!("/api/v1/tasks/{task}/decide");
-            let (reply, d_ours) =
-                timed(ours_conn.request("POST", &path, &headers, body.as_bytes())).await?;
-            if reply.status != 200 {
-                bail!(
-                    "decision {i} on task {task} failed ({}): {}",
-                    reply.status,
-                    String::from_utf8_lossy(&reply.body)
-                );
-            }
-            let (_, d_raw) = timed(self.raw.decide(started, &self.actors.manager)).await?;
-            let (_, d_echo) =
-                timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
-            trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
-        }
-        trio.print_rates("decide     ");
-        Ok(())
-    }
-
-    /// The manager's open tasks, oldest first, read through the inbox API.
-    async fn open_task_ids(&self) -> anyhow::Result<Vec<String>> {
-        let mut conn = http::Conn::open(self.server).await?;
-        let headers = [("Cookie", self.actors.manager_cookie.as_str())];
-        let mut ids = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let path = match &after {
-                Some(a) => format!("/api/v1/tasks?box=todo&limit=200&after={a}"),
-                None => "/api/v1/tasks?box=todo&limit=200".to_owned(),
-            };
-            let reply = conn.request("GET", &path, &headers, b"").await?;
-            let page: Value = serde_json::from_slice(&reply.body)?;
-            let items = page["items"].as_array().cloned().unwrap_or_default();
-            // The raw side's rows share the tables (its numbers start with RAW-): skip them.
-            ids.extend(
-                items
-                    .iter()
-                    .filter(|t| {
-                        !t["record"]["number"]
-                            .as_str()
-                            .is_some_and(|n| n.starts_with("RAW-"))
-                    })
-                    .filter_map(|t| t["task"]["id"].as_str().map(str::to_owned)),
-            );
-            match page["next"].as_str() {
-                Some(next) => after = Some(next.to_owned()),
-                None => break,
-            }
-        }
-        ids.reverse();
-        Ok(ids)
-    }
-
-    async fn list(&self) -> anyhow::Result<()> {
-        let mut ours_conn = http::Conn::open(self.server).await?;
-        let mut echo_conn = http::Conn::open(self.echo).await?;
-        let path = format!("{RECORDS}?filter=region:eq:%E5%8D%8E%E4%B8%9C&limit=20");
-        let headers = [("Cookie", self.actors.sales_cookie.as_str())];
-        let mut trio = Trio::default();
-        for i in 0..self.ops + self.warmup() {
-            let (reply, d_ours) = timed(ours_conn.request("GET", &path, &headers, b"")).await?;
-            if reply.status != 200 {
-                bail!(
-                    "list failed ({}): {}",
-                    reply.status,
-                    String::from_utf8_lossy(&reply.body)
-                );
-            }
-            let (rows, d_raw) = timed(self.raw.first_page(&self.actors.sales, "华东", 21)).await?;
-            if rows == 0 {
-                bail!("the raw list found nothing: the dataset is wrong");
-            }
-            let (_, d_echo) =
-                timed(echo_conn.request("POST", "/echo", &headers, &reply.body)).await?;
-            trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
-        }
-        let extra = trio
-            .ours
-            .p50()
-            .saturating_sub(trio.db.p50() + trio.http.p50());
-        println!(
-            "list p50    ours {}  raw SQL {}  echo of the page {}  ours − (raw + echo) = {}",
-            ms(trio.ours.p50()),
-            ms(trio.db.p50()),
-            ms(trio.http.p50()),
-            ms(extra)
-        );
-        Ok(())
-    }
 }
 
 /// A bare axum server that answers every POST /echo with its body.

@@ -137,51 +137,67 @@ pub enum Pool {
     Postgres(sqlx::PgPool),
 }
 
-// The same statements the store runs for a record: take the next number, insert the record,
-// write its audit row — in one transaction.
-const NEXT_NUMBER: &str = "INSERT INTO number_sequences (app_id, form_id, scope, next_value) \
-     VALUES ('project-registration', 'project', 'bench', 2) \
-     ON CONFLICT (app_id, form_id, scope) DO UPDATE SET next_value = number_sequences.next_value + 1 \
-     RETURNING next_value - 1";
-const INSERT_RECORD: &str = "INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, \
-     department_id, status, data, rev, created_at, updated_at) \
-     VALUES ($1, 'project-registration', 'project', 1, $2, $3, $4, 'submitted', $5, 1, $6, $6)";
-const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, at, actor, action, subject, detail) \
-     VALUES ($1, $2, $3, 'record.create', $4, $5)";
+use super::statements::*;
+
+const APP: &str = "project-registration";
+const FORM: &str = "project";
+const NODE: &str = "dept_head_approval";
+const TASK_KEY: &str = "dept_head_approval#1";
+/// The timers the sample's first approval schedules: a reminder and an escalation.
+const TIMERS: [(&str, &str, i64); 2] = [
+    ("dept_head_approval#1/remind", "reminder", 40),
+    ("dept_head_approval#1/escalate", "escalation", 48),
+];
 
 /// Runs one raw insert transaction; the body is the same for both drivers, only the way a
 /// write transaction begins and an instant is bound differ.
 macro_rules! insert_tx {
-    ($tx:expr, $id:expr, $owner:expr, $data:expr, $detail:expr, $at:expr, $process:expr) => {{
+    ($tx:expr, $id:expr, $owner:expr, $data:expr, $detail:expr, $ts:expr, $now:expr, $process:expr) => {{
         let mut tx = $tx;
-        let seq: i64 = sqlx::query_scalar(NEXT_NUMBER).fetch_one(&mut *tx).await?;
+        let at = $ts($now);
+        let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
+            .bind(APP)
+            .bind(FORM)
+            .bind("bench")
+            .fetch_one(&mut *tx)
+            .await?;
+        let status = if $process.is_some() {
+            "in_review"
+        } else {
+            "submitted"
+        };
         sqlx::query(INSERT_RECORD)
             .bind($id)
+            .bind(APP)
+            .bind(FORM)
+            .bind(1_i64)
             .bind(format!("RAW-{seq:07}"))
             .bind($owner.id.as_str())
             .bind($owner.department_id.as_ref().map(|d| d.as_str()))
+            .bind(status)
             .bind(sqlx::types::Json($data))
-            .bind($at)
-            .execute(&mut *tx)
+            .bind(&at)
+            .fetch_one(&mut *tx)
             .await?;
+        if let Some((instance, assignee)) = $process {
+            start_rows!(tx, $id, instance, $owner, assignee, $ts, $now);
+        }
         sqlx::query(INSERT_AUDIT)
             .bind(new_id())
-            .bind($at)
+            .bind(&at)
             .bind($owner.id.as_str())
+            .bind("record.create")
             .bind(format!("record:{}", $id))
             .bind(sqlx::types::Json($detail))
             .execute(&mut *tx)
             .await?;
-        if let Some((instance, assignee)) = $process {
-            start_rows!(tx, $id, instance, $owner, assignee, $at);
-        }
         tx.commit().await?;
     }};
 }
 
 /// The list query the store runs for a user who reads their own records, with one text
 /// filter; `{region}` is the dialect's expression for `data.region`.
-const FIRST_PAGE: &str = "SELECT id, app_id, form_id, app_version, number, owner_id, department_id, \
+pub const FIRST_PAGE: &str = "SELECT id, app_id, form_id, app_version, number, owner_id, department_id, \
      status, data, rev, created_at, updated_at FROM records \
      WHERE app_id = $1 AND form_id = $2 AND deleted_at IS NULL AND {region} = $3 \
      AND owner_id = $4 ORDER BY id DESC LIMIT $5";
@@ -189,8 +205,8 @@ const FIRST_PAGE: &str = "SELECT id, app_id, form_id, app_version, number, owner
 macro_rules! first_page {
     ($pool:expr, $region_expr:expr, $owner:expr, $region:expr, $limit:expr) => {
         sqlx::query(AssertSqlSafe(FIRST_PAGE.replace("{region}", $region_expr)))
-            .bind("project-registration")
-            .bind("project")
+            .bind(APP)
+            .bind(FORM)
             .bind($region)
             .bind($owner.id.as_str())
             .bind($limit)
@@ -200,62 +216,72 @@ macro_rules! first_page {
     };
 }
 
-const INSERT_INSTANCE: &str = "INSERT INTO process_instances (id, record_id, app_id, process_id, \
-     app_version, state, status, version, created_at, updated_at) \
-     VALUES ($1, $2, 'project-registration', 'registration_approval', 1, $3, 'running', 1, $4, $4)";
-const INSERT_TASK: &str = "INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, status, created_at) \
-     VALUES ($1, $2, 'dept_head_approval#1', 'dept_head_approval', $3, 'open', $4)";
-const INSERT_HISTORY: &str = "INSERT INTO instance_history (id, instance_id, at, actor, node_id, action, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, '{}')";
-const INSERT_NOTIFICATION: &str = "INSERT INTO notifications (id, user_id, kind, payload, created_at) \
-     VALUES ($1, $2, $3, $4, $5)";
-const INSERT_OUTBOX: &str = "INSERT INTO jobs (id, kind, payload, event_id, state, attempts, \
-     run_at, created_at, updated_at) VALUES ($1, 'notify', $2, $1, 'pending', 0, $3, $3, $3) \
-     ON CONFLICT (event_id) DO NOTHING";
-const CLOSE_TASK: &str = "UPDATE tasks SET status = 'done', action = 'approve', decided_by = $1, \
-     decided_at = $2 WHERE instance_id = $3 AND key = 'dept_head_approval#1' AND status = 'open'";
-const ADVANCE_INSTANCE: &str = "UPDATE process_instances SET state = $1, status = 'approved', \
-     version = version + 1, updated_at = $2 WHERE id = $3 AND version = 1";
-const FINISH_RECORD: &str = "UPDATE records SET status = 'approved', rev = rev + 1, updated_at = $1 \
-     WHERE id = $2";
-
-/// What a submission with a process writes beyond the record: the instance, its first task,
-/// two timeline rows, the assignee's notification and its outbox row.
+/// What a submission with a process writes beyond the record: the instance, its first task
+/// with its two timers, two timeline rows, the assignee's notification and its outbox row.
 macro_rules! start_rows {
-    ($tx:expr, $record:expr, $instance:expr, $owner:expr, $assignee:expr, $at:expr) => {{
-        let state = json!({"status": "running", "tokens": [{"node": "dept_head_approval"}]});
+    ($tx:expr, $record:expr, $instance:expr, $owner:expr, $assignee:expr, $ts:expr, $now:expr) => {{
+        let at = $ts($now);
+        let state = json!({"status": "running", "tokens": [{"node": NODE}]});
         sqlx::query(INSERT_INSTANCE)
             .bind($instance)
             .bind($record)
+            .bind(APP)
+            .bind("registration_approval")
+            .bind(1_i64)
             .bind(sqlx::types::Json(&state))
-            .bind($at)
+            .bind("running")
+            .bind(&at)
+            .bind(None::<String>)
             .execute(&mut *$tx)
             .await?;
         sqlx::query(INSERT_TASK)
             .bind(new_id())
             .bind($instance)
+            .bind(TASK_KEY)
+            .bind(NODE)
             .bind($assignee)
-            .bind($at)
+            .bind(&at)
+            .bind($ts($now + time::Duration::hours(48)))
+            .bind(1_i64)
+            .bind("step")
             .execute(&mut *$tx)
             .await?;
-        for (node, action) in [("start", "started"), ("dept_head_approval", "task_created")] {
-            sqlx::query(INSERT_HISTORY)
+        for (key, kind, hours) in TIMERS {
+            sqlx::query(INSERT_TIMER)
                 .bind(new_id())
                 .bind($instance)
-                .bind($at)
-                .bind($owner.id.as_str())
-                .bind(node)
-                .bind(action)
+                .bind(key)
+                .bind(kind)
+                .bind($ts($now + time::Duration::hours(hours)))
                 .execute(&mut *$tx)
                 .await?;
         }
-        notify!($tx, $assignee, "task", $instance, $at);
+        for (node, action) in [("start", "started"), (NODE, "task_created")] {
+            history!($tx, $instance, &at, $owner.id.as_str(), node, action);
+        }
+        notify!($tx, $assignee, "task", $record, $instance, &at);
     }};
 }
 
+macro_rules! history {
+    ($tx:expr, $instance:expr, $at:expr, $actor:expr, $node:expr, $action:expr) => {
+        sqlx::query(INSERT_HISTORY)
+            .bind(new_id())
+            .bind($instance)
+            .bind($at)
+            .bind($actor)
+            .bind($node)
+            .bind($action)
+            .bind(None::<String>)
+            .bind(sqlx::types::Json(json!({})))
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 macro_rules! notify {
-    ($tx:expr, $user:expr, $kind:expr, $instance:expr, $at:expr) => {{
-        let payload = json!({"instance_id": $instance});
+    ($tx:expr, $user:expr, $kind:expr, $record:expr, $instance:expr, $at:expr) => {{
+        let payload = json!({"instance_id": $instance, "record_id": $record});
         sqlx::query(INSERT_NOTIFICATION)
             .bind(new_id())
             .bind($user)
@@ -264,49 +290,74 @@ macro_rules! notify {
             .bind($at)
             .execute(&mut *$tx)
             .await?;
-        sqlx::query(INSERT_OUTBOX)
-            .bind(new_id())
+        let id = new_id();
+        sqlx::query(INSERT_JOB)
+            .bind(&id)
+            .bind("notify")
             .bind(sqlx::types::Json(&payload))
+            .bind(&id)
+            .bind($at)
+            .bind(APP)
+            .bind($record)
+            .bind(None::<String>)
             .bind($at)
             .execute(&mut *$tx)
             .await?;
     }};
 }
 
-/// An approval that ends the instance: close the task (only if open), advance the instance
-/// (only at the expected version), two timeline rows, the record's status, one notification.
+/// An approval that ends the instance: advance the instance (only at the expected version),
+/// close the task (only if open), cancel its timers, two timeline rows, the record's status,
+/// one notification.
 macro_rules! decide_tx {
     ($tx:expr, $started:expr, $actor:expr, $at:expr) => {{
         let mut tx = $tx;
+        let at = $at;
         let (record, instance, owner) = $started;
-        let closed = sqlx::query(CLOSE_TASK)
-            .bind($actor.id.as_str())
-            .bind($at)
+        let state = json!({"status": {"ended": "approved"}, "tokens": []});
+        let advanced = sqlx::query(ADVANCE_INSTANCE)
             .bind(instance)
+            .bind(1_i64)
+            .bind(sqlx::types::Json(&state))
+            .bind("approved")
+            .bind(&at)
+            .bind(None::<String>)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        anyhow::ensure!(advanced == 1, "the raw instance moved on");
+        let closed = sqlx::query(CLOSE_TASK)
+            .bind(instance)
+            .bind(TASK_KEY)
+            .bind("done")
+            .bind("approve")
+            .bind($actor.id.as_str())
+            .bind(None::<String>)
+            .bind(&at)
             .execute(&mut *tx)
             .await?
             .rows_affected();
         anyhow::ensure!(closed == 1, "the raw task was not open");
-        let state = json!({"status": {"ended": "approved"}, "tokens": []});
-        sqlx::query(ADVANCE_INSTANCE)
-            .bind(sqlx::types::Json(&state))
-            .bind($at)
-            .bind(instance)
-            .execute(&mut *tx)
-            .await?;
-        for (node, action) in [("dept_head_approval", "approve"), ("approved", "ended")] {
-            sqlx::query(INSERT_HISTORY)
-                .bind(new_id())
+        for (key, _, _) in TIMERS {
+            sqlx::query(CANCEL_TIMER)
                 .bind(instance)
-                .bind($at)
-                .bind($actor.id.as_str())
-                .bind(node)
-                .bind(action)
+                .bind(key)
+                .bind(&at)
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(FINISH_RECORD).bind($at).bind(record).execute(&mut *tx).await?;
-        notify!(tx, owner, "decision", instance, $at);
+        for (node, action) in [(NODE, "approve"), ("approved", "ended")] {
+            history!(tx, instance, &at, $actor.id.as_str(), node, action);
+        }
+        sqlx::query(FINISH_RECORD)
+            .bind(record)
+            .bind("approved")
+            .bind(None::<sqlx::types::Json<Value>>)
+            .bind(&at)
+            .bind(None::<i64>)
+            .fetch_optional(&mut *tx)
+            .await?;
+        notify!(tx, owner, "decision", record, instance, &at);
         tx.commit().await?;
     }};
 }
@@ -334,12 +385,20 @@ impl Pool {
                 owner,
                 data,
                 &detail,
-                formwork_store_sqlite::timestamp_text(now),
+                formwork_store_sqlite::timestamp_text,
+                now,
                 process
             ),
-            Pool::Postgres(pool) => {
-                insert_tx!(pool.begin().await?, &id, owner, data, &detail, now, process)
-            }
+            Pool::Postgres(pool) => insert_tx!(
+                pool.begin().await?,
+                &id,
+                owner,
+                data,
+                &detail,
+                std::convert::identity,
+                now,
+                process
+            ),
         }
         Ok((id, instance, owner.id.to_string()))
     }
@@ -380,6 +439,77 @@ impl Pool {
                     region,
                     limit
                 )
+            }
+        })
+    }
+
+    /// The newest record id of `app` so far.
+    pub async fn last_record_id(&self, app: &str) -> anyhow::Result<String> {
+        const SQL: &str = "SELECT MAX(id) FROM records WHERE app_id = $1";
+        let id: Option<String> = match self {
+            Pool::Sqlite(pool) => sqlx::query_scalar(SQL).bind(app).fetch_one(pool).await?,
+            Pool::Postgres(pool) => sqlx::query_scalar(SQL).bind(app).fetch_one(pool).await?,
+        };
+        id.context("no records seeded")
+    }
+
+    /// Runs one of the dataset's copy statements for copies `first..=last` of the records of
+    /// `app` up to `last_template`.
+    pub async fn copy(
+        &self,
+        sql: &str,
+        first: usize,
+        last: usize,
+        app: &str,
+        last_template: &str,
+    ) -> anyhow::Result<()> {
+        let (first, last) = (i64::try_from(first)?, i64::try_from(last)?);
+        macro_rules! run {
+            ($pool:expr, $hex:literal) => {{
+                sqlx::query(AssertSqlSafe(sql.replace("{hex}", $hex)))
+                    .bind(first)
+                    .bind(last)
+                    .bind(app)
+                    .bind(last_template)
+                    .execute($pool)
+                    .await?;
+            }};
+        }
+        match self {
+            Pool::Sqlite(pool) => run!(pool, "printf('%08x', k.n)"),
+            Pool::Postgres(pool) => run!(pool, "lpad(to_hex(k.n), 8, '0')"),
+        };
+        Ok(())
+    }
+
+    /// The PostgreSQL backends serving Formwork's own pool (none on SQLite).
+    pub async fn formwork_backends(&self) -> anyhow::Result<Vec<i32>> {
+        Ok(match self {
+            Pool::Sqlite(_) => Vec::new(),
+            Pool::Postgres(pool) => {
+                sqlx::query_scalar(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                     AND application_name = 'formwork'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        })
+    }
+
+    /// How many rows `table` holds (a name of ours, never input).
+    pub async fn count(&self, table: &str) -> anyhow::Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        Ok(match self {
+            Pool::Sqlite(pool) => {
+                sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_one(pool)
+                    .await?
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_one(pool)
+                    .await?
             }
         })
     }

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod bench_sql;
 mod cli;
 mod http_accounts;
 mod http_approval_modes;
@@ -23,3 +24,5 @@ mod http_pages;
 mod http_patterns;
 mod http_records;
 mod jobs_kill;
+mod one_clock;
+mod step_plans;
