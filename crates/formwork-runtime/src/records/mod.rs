@@ -15,6 +15,7 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::Account;
 use crate::accounts::problem;
 
+mod drafts;
 mod list;
 
 use crate::policy::{Caller, ListScope, check_editable, list_scope, may_read};
@@ -128,6 +129,10 @@ impl Runtime {
     pub async fn read_record(&self, caller: &Caller, id: &RecordId) -> RuntimeResult<Record> {
         let not_found = || RuntimeError::NotFound(format!("record {id}"));
         let record = self.store.get_record(id).await?.ok_or_else(not_found)?;
+        // A draft is its owner's alone, whatever the form lets others read.
+        if record.status == RecordStatus::Draft && record.owner_id != caller.user.id {
+            return Err(not_found());
+        }
         let app = self.app_version(&record.app_id, record.app_version).await?;
         let perms = &app.form(&record.form_id)?.def().permissions;
         let Some(scope) = list_scope(caller, perms) else {

@@ -82,6 +82,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/messages.html"),
     ),
     (
+        "drafts.html",
+        include_str!("../../../../templates/drafts.html"),
+    ),
+    (
         "notification_settings.html",
         include_str!("../../../../templates/notification_settings.html"),
     ),
@@ -156,6 +160,8 @@ pub(crate) fn render(name: &str, chrome: &Chrome, page: Value) -> Response {
         lang => chrome.lang.tag(),
         user,
         here => chrome.here.clone(),
+        csrf => crate::boundary::csrf::current(),
+        csrf_field => crate::boundary::csrf::FIELD,
         ..page
     };
     match TEMPLATES.get_template(name).and_then(|t| t.render(ctx)) {
