@@ -9,8 +9,8 @@ use formwork_store::{AppId, FormId, NewRecord, Record, RecordId, RecordStatus, R
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::{invalid, stored_meta, submit_context};
-use crate::policy::{Caller, list_scope};
+use super::{invalid, may_create, stored_meta, submit_context};
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Most drafts "my drafts" lists.
@@ -28,14 +28,7 @@ impl Runtime {
     ) -> RuntimeResult<Record> {
         let app = self.latest_app(app_id).await?;
         let form = app.form(form_id)?;
-        let perms = &form.def().permissions;
-        if !caller.has_any(&perms.create) {
-            return Err(if list_scope(caller, perms).is_some() {
-                RuntimeError::Forbidden
-            } else {
-                RuntimeError::NotFound(format!("form {form_id}"))
-            });
-        }
+        may_create(caller, form, form_id)?;
         let mut input = input.clone();
         self.resolve_files(caller, form, &mut input, None).await?;
         let ctx = submit_context(caller, now, RecordMeta::default());
@@ -95,6 +88,10 @@ impl Runtime {
         let ctx = submit_context(caller, now, stored_meta(&draft));
         // The whole form is sent each time: what the client leaves out is cleared.
         let clean = form.draft(&input, &ctx, None).map_err(invalid)?;
+        if clean.data == draft.data {
+            // Saved again unchanged: nothing to write, nor to show in the history.
+            return Ok(draft);
+        }
         let update = RecordUpdate {
             id: id.clone(),
             expected_rev,
@@ -141,10 +138,7 @@ impl Runtime {
             )));
         }
         let app = self.latest_app(&draft.app_id).await?;
-        let form = app.form(&draft.form_id)?;
-        if !caller.has_any(&form.def().permissions.create) {
-            return Err(RuntimeError::Forbidden);
-        }
+        may_create(caller, app.form(&draft.form_id)?, &draft.form_id)?;
         let new = self
             .prepare_record(&app, caller, &draft.form_id, &draft.data, None, now, 0)
             .await?;

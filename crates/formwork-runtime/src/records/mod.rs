@@ -22,6 +22,22 @@ use crate::policy::{Caller, ListScope, check_editable, list_scope, may_read};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 pub use list::{ListRequest, RecordPage};
 
+/// Whether the caller may create records of the form: 403 when they can see it, else 404.
+pub(crate) fn may_create(
+    caller: &Caller,
+    form: &CompiledForm,
+    form_id: &FormId,
+) -> RuntimeResult<()> {
+    let perms = &form.def().permissions;
+    if caller.has_any(&perms.create) {
+        Ok(())
+    } else if list_scope(caller, perms).is_some() {
+        Err(RuntimeError::Forbidden)
+    } else {
+        Err(RuntimeError::NotFound(format!("form {form_id}")))
+    }
+}
+
 /// China Standard Time: users' dates and yearly number counters use it (no DST).
 fn local_offset() -> UtcOffset {
     UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
@@ -45,15 +61,7 @@ impl Runtime {
         now: OffsetDateTime,
     ) -> RuntimeResult<Inserted> {
         let app = self.latest_app(app_id).await?;
-        let form = app.form(form_id)?;
-        let perms = &form.def().permissions;
-        if !caller.has_any(&perms.create) {
-            return Err(if list_scope(caller, perms).is_some() {
-                RuntimeError::Forbidden
-            } else {
-                RuntimeError::NotFound(format!("form {form_id}"))
-            });
-        }
+        may_create(caller, app.form(form_id)?, form_id)?;
         let new = self
             .prepare_record(&app, caller, form_id, input, idempotency_key, now, 0)
             .await?;

@@ -5,9 +5,8 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::ETAG;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use formwork_model::{AppId, FormId, RecordId};
 use formwork_runtime::{Record, parse_package};
 use serde::Serialize;
@@ -15,7 +14,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::records::{RecordResponse, if_match};
+use super::records::{RecordResponse, etagged, if_match};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
@@ -60,9 +59,7 @@ pub struct DraftListResponse {
 }
 
 fn with_etag(status: StatusCode, draft: Record) -> Response {
-    let etag = HeaderValue::from_str(&format!("\"{}\"", draft.rev))
-        .unwrap_or(HeaderValue::from_static("\"0\""));
-    (status, [(ETAG, etag)], Json(DraftResponse::from(draft))).into_response()
+    etagged::<DraftResponse>(status, draft)
 }
 
 /// Saves a half-filled form as a draft: only values of the wrong type are refused; no
@@ -186,12 +183,5 @@ pub async fn submit(
         .runtime
         .submit_draft(&caller, &id, rev, OffsetDateTime::now_utc())
         .await?;
-    let etag = HeaderValue::from_str(&format!("\"{}\"", record.rev))
-        .unwrap_or(HeaderValue::from_static("\"0\""));
-    Ok((
-        StatusCode::CREATED,
-        [(ETAG, etag)],
-        Json(RecordResponse::from(record)),
-    )
-        .into_response())
+    Ok(etagged::<RecordResponse>(StatusCode::CREATED, record))
 }

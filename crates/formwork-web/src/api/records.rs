@@ -73,9 +73,14 @@ pub struct RecordListResponse {
 }
 
 fn with_etag(status: StatusCode, record: Record) -> Response {
+    etagged::<RecordResponse>(status, record)
+}
+
+/// `record` shown as `T` with its revision as the `ETag`.
+pub(crate) fn etagged<T: Serialize + From<Record>>(status: StatusCode, record: Record) -> Response {
     let etag = HeaderValue::from_str(&format!("\"{}\"", record.rev))
         .unwrap_or(HeaderValue::from_static("\"0\""));
-    (status, [(ETAG, etag)], Json(RecordResponse::from(record))).into_response()
+    (status, [(ETAG, etag)], Json(T::from(record))).into_response()
 }
 
 fn precondition(code: &'static str, status: StatusCode) -> ApiError {

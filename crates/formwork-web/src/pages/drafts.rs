@@ -25,9 +25,20 @@ use formwork_model::RecordId;
 #[derive(Serialize)]
 struct DraftRow {
     url: String,
-    app: String,
+    /// The draft's first text field, as lists title records.
+    title: String,
     form: String,
     saved_at: String,
+}
+
+/// The first text field of the draft's form, if it is filled in.
+fn title(form: &formwork_forms::CompiledForm, draft: &Record) -> Option<String> {
+    let field = form
+        .fields()
+        .iter()
+        .find(|f| matches!(f.kind, formwork_forms::FieldKind::Text))?;
+    let text = draft.data.get(&field.key)?.as_str()?.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// `GET /drafts`: the caller's drafts, last saved first.
@@ -38,11 +49,10 @@ pub(crate) async fn list(
 ) -> Result<Response, PageError> {
     let mut rows = Vec::new();
     for d in state.runtime.my_drafts(&caller).await? {
-        let app = state.runtime.latest_app(&d.app_id).await?;
         let form = state.runtime.record_form(&d).await?;
         rows.push(DraftRow {
             url: format!("/drafts/{}", d.id),
-            app: app.def.name.get(lang.tag()).to_owned(),
+            title: title(&form, &d).unwrap_or_else(|| lang.message("ui.drafts.untitled", &[])),
             form: form.def().name.get(lang.tag()).to_owned(),
             saved_at: format::instant(d.updated_at),
         });

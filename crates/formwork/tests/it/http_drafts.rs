@@ -231,7 +231,7 @@ async fn the_pages_save_a_draft_reopen_it_and_submit_it() {
             .post_form(
                 &path,
                 &[
-                    ("__rev", "2"),
+                    ("__rev", "1"),
                     ("name", "页面草稿"),
                     ("customer", "某客户"),
                     ("contact_phone", "13800138000"),

@@ -6,23 +6,10 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, apps, sample_package};
+use crate::common::apps;
+use crate::http_records::published;
 
 const RECORDS: &str = "/api/v1/apps/project-registration/forms/project/records";
-
-async fn published(app: &TestApp) {
-    let mut package = sample_package();
-    package["processes"] = json!([]);
-    package["rules"] = json!([]);
-    package["dashboards"] = json!([]);
-    let mut analyst = app.signed_in("analyst").await;
-    let res = analyst.post("/api/v1/apps", &package).await;
-    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
-    let res = analyst
-        .post("/api/v1/apps/project-registration/publish", &json!({}))
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
-}
 
 fn project(name: &str) -> Value {
     json!({
