@@ -229,6 +229,24 @@ mod tests {
     }
 
     #[test]
+    fn every_post_form_carries_the_csrf_token() {
+        // Browsers that send neither Origin nor Sec-Fetch-Site are checked by this token.
+        let input = r#"<input type="hidden" name="_csrf" value="{{ csrf }}">"#;
+        for (name, source) in TEMPLATES_SRC {
+            for (i, _) in source.match_indices("<form") {
+                let tag_end = source[i..].find('>').map_or(source.len(), |e| i + e + 1);
+                if source[i..tag_end].contains(r#"method="post""#) {
+                    assert!(
+                        source[tag_end..].starts_with(input),
+                        "{name}: a post form without the CSRF token: {}",
+                        &source[i..tag_end]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn values_are_escaped_and_never_rendered_as_templates() {
         let chrome = Chrome::new(Lang::ZhCn, None, "/");
         let response = render(
