@@ -189,24 +189,29 @@ fn compile(schema: &Value, components: &Value) -> Option<Validator> {
 }
 
 impl Param {
-    /// Checks the values a request gave this parameter (several only for a list).
+    /// Checks the values a request gave this parameter: a list as one array, anything else
+    /// value by value (a handler may read the first of repeated values, or the last).
     pub fn check(&self, values: &[&str]) -> Result<(), Vec<Problem>> {
         let pointer = format!("/{}", self.name);
-        let value = match self.shape {
-            Shape::List(item) => values
-                .iter()
-                .map(|v| convert(item, v))
-                .collect::<Option<Vec<_>>>()
-                .map(Value::Array),
-            Shape::Text => values.last().map(|v| Value::String((*v).to_owned())),
-            Shape::Integer => values.last().and_then(|v| convert(Scalar::Integer, v)),
-            Shape::Number => values.last().and_then(|v| convert(Scalar::Number, v)),
-            Shape::Boolean => values.last().and_then(|v| convert(Scalar::Boolean, v)),
+        let scalar = match self.shape {
+            Shape::List(item) => {
+                let Some(items) = values.iter().map(|v| convert(item, v)).collect() else {
+                    return Err(vec![wrong_type(&pointer, self.shape)]);
+                };
+                return check(self.validator.as_ref(), &Value::Array(items), &pointer);
+            }
+            Shape::Text => Scalar::Text,
+            Shape::Integer => Scalar::Integer,
+            Shape::Number => Scalar::Number,
+            Shape::Boolean => Scalar::Boolean,
         };
-        let Some(value) = value else {
-            return Err(vec![wrong_type(&pointer, self.shape)]);
-        };
-        check(self.validator.as_ref(), &value, &pointer)
+        for v in values {
+            let Some(value) = convert(scalar, v) else {
+                return Err(vec![wrong_type(&pointer, self.shape)]);
+            };
+            check(self.validator.as_ref(), &value, &pointer)?;
+        }
+        Ok(())
     }
 }
 

@@ -115,6 +115,11 @@ async fn limits_are_kept_not_clamped_and_malformed_ids_are_400() {
             c.get(&format!("{RECORDS}?limit=x")).await.status,
             StatusCode::BAD_REQUEST
         );
+        // Every one of repeated values is checked, whichever a handler reads.
+        for query in ["limit=500&limit=1", "limit=1&limit=500"] {
+            let res = c.get(&format!("/api/v1/tasks?{query}")).await;
+            assert_eq!(res.status, StatusCode::BAD_REQUEST, "{query}");
+        }
         let long = "a".repeat(201);
         assert_eq!(
             c.get(&format!("{RECORDS}?q={long}")).await.status,
