@@ -17,7 +17,12 @@ TARGET_DIR=$(target_dir)
 
 # ---- browser tests need Debian's Chromium and playwright-core ----------------------------------
 if [ -f tests/browser/package.json ]; then
-  command -v chromium >/dev/null || apt_install chromium
+  # CHROMIUM names a browser of your own (any Chromium or Chrome); else Debian's is installed.
+  if [ -n "${CHROMIUM:-}" ]; then
+    [ -x "$CHROMIUM" ] || fail "CHROMIUM=$CHROMIUM is not an executable file: point it at a Chromium or Chrome binary."
+  else
+    command -v chromium >/dev/null || apt_install chromium
+  fi
   # Screenshots are looked at by people: without a CJK font Chinese renders as boxes.
   fc-list :lang=zh 2>/dev/null | grep -q . || apt_install fonts-noto-cjk
   log "installing browser test packages"

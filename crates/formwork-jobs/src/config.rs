@@ -108,6 +108,8 @@ pub struct WorkerConfig {
     pub retry: RetryPolicy,
     /// Done jobs and their delivery log are kept this long.
     pub keep_done: Duration,
+    /// Drafts (暂存) not saved again for this long are discarded.
+    pub draft_ttl: Duration,
     /// Where people open Formwork (`https://formwork.example.com`), for links in mail.
     pub public_url: Option<String>,
 }
@@ -120,6 +122,7 @@ impl Default for WorkerConfig {
             batch: 16,
             retry: RetryPolicy::default(),
             keep_done: Duration::from_secs(30 * 24 * 3600),
+            draft_ttl: Duration::from_secs(30 * 24 * 3600),
             public_url: None,
         }
     }

@@ -180,16 +180,30 @@ pub(crate) async fn insert_in(
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err(&what))?;
+    created_in(tx, new, &record, actor, now, "record.create").await?;
+    Ok(record)
+}
+
+/// What follows a record's creation (an insert, or a draft's submission) in its transaction:
+/// its process, its audit row `action` with the data, its events (each naming the record).
+async fn created_in(
+    tx: &mut Tx,
+    new: &NewRecord,
+    record: &Record,
+    actor: &UserId,
+    now: OffsetDateTime,
+    action: &str,
+) -> StoreResult<()> {
     if let Some(process) = &new.process {
-        steps::insert_instance(tx, process, &record, now).await?;
+        steps::insert_instance(tx, process, record, now).await?;
     }
     let detail = serde_json::json!({
         "number": record.number,
         "status": record.status,
         "data": record.data,
     });
-    let subject = format!("record:{id}");
-    audit(tx, now, Some(actor), "record.create", &subject, detail).await?;
+    let subject = format!("record:{}", record.id);
+    audit(tx, now, Some(actor), action, &subject, detail).await?;
     for job in &new.events {
         // The record's id is known only now: each event names it.
         let mut job = job.clone();
@@ -200,6 +214,43 @@ pub(crate) async fn insert_in(
         }
         insert_job(&mut *tx, &job, now).await?;
     }
+    Ok(())
+}
+
+/// Submits a draft inside the caller's transaction (see [`RecordStore::submit_draft`]).
+async fn submit_in(
+    tx: &mut Tx,
+    id: &RecordId,
+    expected_rev: i64,
+    new: &NewRecord,
+    actor: &UserId,
+    now: OffsetDateTime,
+) -> StoreResult<Record> {
+    let what = format!("draft `{id}`");
+    let number = next_number(tx, new).await?;
+    let record = sqlx::query(concat!(
+        "UPDATE records SET number = $2, status = $3, data = $4, app_version = $5, \
+         rev = rev + 1, created_at = $6, updated_at = $6 \
+         WHERE id = $1 AND rev = $7 AND status = 'draft' AND deleted_at IS NULL RETURNING ",
+        record_cols!()
+    ))
+    .bind(id.as_str())
+    .bind(&number)
+    .bind(new.status.as_str())
+    .bind(Json(&new.data))
+    .bind(new.app_version)
+    .bind(ts(now))
+    .bind(expected_rev)
+    .try_map(rows::record)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(db_err(&what))?;
+    let Some(record) = record else {
+        const DRAFT_REV: &str = "SELECT rev FROM records \
+             WHERE id = $1 AND status = 'draft' AND deleted_at IS NULL";
+        return Err(refused(tx, DRAFT_REV, id.as_str(), &what, Some(expected_rev)).await);
+    };
+    created_in(tx, new, &record, actor, now, "record.submit").await?;
     Ok(record)
 }
 
@@ -261,6 +312,49 @@ impl RecordStore for StoreImpl {
         let actor = actor.clone();
         self.write(move |conn| Box::pin(async move { insert_on(conn, &new, &actor).await }))
             .await
+    }
+
+    async fn list_drafts(&self, owner_id: &UserId, limit: u32) -> StoreResult<Vec<Record>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            record_cols!(),
+            " FROM records WHERE owner_id = $1 AND status = 'draft' AND deleted_at IS NULL \
+             ORDER BY updated_at DESC, id DESC LIMIT $2"
+        );
+        self.rows(
+            sqlx::query(SQL)
+                .bind(owner_id.as_str())
+                .bind(i64::from(limit)),
+            rows::record,
+            "drafts",
+        )
+        .await
+    }
+
+    async fn submit_draft(
+        &self,
+        id: &RecordId,
+        expected_rev: i64,
+        submitted: NewRecord,
+        actor: &UserId,
+    ) -> StoreResult<Record> {
+        let mut tx = begin(self).await?;
+        let record = submit_in(&mut tx, id, expected_rev, &submitted, actor, now()).await?;
+        commit(tx).await?;
+        Ok(record)
+    }
+
+    async fn purge_drafts(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE records SET deleted_at = $2 \
+             WHERE status = 'draft' AND deleted_at IS NULL AND updated_at < $1",
+        )
+        .bind(ts(before))
+        .bind(ts(now()))
+        .execute(self.writer())
+        .await
+        .map_err(db_err("expired drafts"))?;
+        Ok(done.rows_affected())
     }
 
     async fn get_record(&self, id: &RecordId) -> StoreResult<Option<Record>> {

@@ -190,4 +190,20 @@ pub trait RecordStore: Send + Sync + 'static {
     /// Stores file metadata (the caller has written the bytes already).
     async fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()>;
     async fn get_attachment(&self, id: &FileId) -> StoreResult<Option<Attachment>>;
+
+    /// The owner's live drafts (records with status `draft`), last saved first.
+    async fn list_drafts(&self, owner_id: &UserId, limit: u32) -> StoreResult<Vec<Record>>;
+    /// Submits draft `id` at `expected_rev` (else `Conflict`, or `NotFound` when it is no live
+    /// draft) as `submitted` says, in one transaction: its data and status, the next number of
+    /// its form's counter, its process and its events, and the audit row `record.submit`. The
+    /// record keeps the draft's id; `created_at` becomes the submission's time.
+    async fn submit_draft(
+        &self,
+        id: &RecordId,
+        expected_rev: i64,
+        submitted: NewRecord,
+        actor: &UserId,
+    ) -> StoreResult<Record>;
+    /// Soft-deletes drafts last saved before `before`; how many.
+    async fn purge_drafts(&self, before: time::OffsetDateTime) -> StoreResult<u64>;
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod auth;
+pub mod boundary;
 pub mod error;
 mod health;
 pub mod i18n;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use formwork_runtime::Runtime;
@@ -26,6 +27,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -65,17 +67,40 @@ impl Default for WebConfig {
 
 pub const SESSION_COOKIE: &str = "formwork_session";
 
-/// The OpenAPI document the server publishes at `/api/openapi.json`, built without a server.
+/// The OpenAPI document the server publishes at `/api/openapi.json`, built without a server,
+/// with the boundary's limits in it (see [`boundary::document`]).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::router().split_for_parts().1
+    static DOC: std::sync::LazyLock<utoipa::openapi::OpenApi> = std::sync::LazyLock::new(|| {
+        let raw = api::router().split_for_parts().1;
+        let hardened = serde_json::to_value(&raw)
+            .map(boundary::document::harden)
+            .and_then(serde_json::from_value);
+        hardened.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the OpenAPI document does not round-trip");
+            raw
+        })
+    });
+    DOC.clone()
+}
+
+/// [`openapi`] as JSON, which the boundary compiles into its checks.
+pub(crate) fn openapi_json() -> serde_json::Value {
+    serde_json::to_value(openapi()).unwrap_or_default()
 }
 
 /// The whole application: API, pages, health check and OpenAPI document, with every layer.
 pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
     let sessions = session_store::DbSessionStore::new(runtime.clone());
     let state = AppState { runtime };
-    let (api_router, openapi) = api::router().split_for_parts();
-    let openapi = Arc::new(openapi);
+    let api_router = api::router()
+        .split_for_parts()
+        .0
+        .layer(axum::middleware::from_fn(boundary::guard::guard_api))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
+    let openapi = Arc::new(openapi());
 
     let sessions = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)

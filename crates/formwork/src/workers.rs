@@ -52,6 +52,9 @@ pub struct WorkerArgs {
     /// Tries before a job is dead.
     #[arg(long, env = "FORMWORK_JOBS_MAX_ATTEMPTS", default_value_t = 10)]
     pub jobs_max_attempts: u32,
+    /// Days a draft (暂存) is kept after it was last saved.
+    #[arg(long, env = "FORMWORK_DRAFT_TTL_DAYS", default_value_t = 30)]
+    pub draft_ttl_days: u64,
 }
 
 impl WorkerArgs {
@@ -127,6 +130,7 @@ impl WorkerArgs {
                 ..RetryPolicy::default()
             },
             public_url: self.public_url.clone(),
+            draft_ttl: Duration::from_secs(self.draft_ttl_days.max(1) * 24 * 3600),
             ..WorkerConfig::default()
         };
         Ok(Consumer::new(

@@ -32,7 +32,11 @@ const langMiddleware: Middleware = {
     // Copy the body as bytes: a Request built from another's body stream would be a streaming
     // upload, which Chromium only sends over HTTP/2.
     const body = request.body ? await request.arrayBuffer() : undefined;
-    return new Request(url, { method: request.method, headers: request.headers, body, credentials: request.credentials, signal: request.signal });
+    // A cross-site form cannot set this header; the server asks for it on every change that
+    // carries no JSON body (DELETE, bodiless POSTs, uploads).
+    const headers = new Headers(request.headers);
+    headers.set('X-Requested-With', 'XMLHttpRequest');
+    return new Request(url, { method: request.method, headers, body, credentials: request.credentials, signal: request.signal });
   },
   onResponse({ response }) {
     if (response.status === 401) {

@@ -14,6 +14,9 @@ impl Run<'_> {
                 self.push(error);
             }
         }
+        if self.draft {
+            return;
+        }
         let instance = Value::Object(self.data.clone());
         let schema_errors: Vec<FieldError> = form
             .validator

@@ -64,6 +64,29 @@ impl CompiledForm {
         ctx: &SubmitContext,
         previous: Option<&Value>,
     ) -> Result<CleanRecord, Vec<FieldError>> {
+        self.run(input, ctx, previous, false)
+    }
+
+    /// Checks a draft (暂存): the same steps as [`CompiledForm::submit`], but only values that
+    /// cannot be of their field's type (and keys the form does not have) are refused;
+    /// required fields, the schema's other limits and the form's checks wait for the
+    /// submission.
+    pub fn draft(
+        &self,
+        input: &Value,
+        ctx: &SubmitContext,
+        previous: Option<&Value>,
+    ) -> Result<CleanRecord, Vec<FieldError>> {
+        self.run(input, ctx, previous, true)
+    }
+
+    fn run(
+        &self,
+        input: &Value,
+        ctx: &SubmitContext,
+        previous: Option<&Value>,
+        draft: bool,
+    ) -> Result<CleanRecord, Vec<FieldError>> {
         let Some(input) = input.as_object() else {
             return Err(vec![messages::not_an_object()]);
         };
@@ -80,6 +103,7 @@ impl CompiledForm {
             pending: Vec::new(),
             readonly: HashSet::new(),
             hidden: HashSet::new(),
+            draft,
         };
         run.merge(input);
         if run.prev.is_none() {
@@ -106,6 +130,8 @@ struct Run<'a> {
     pending: Vec<FieldError>,
     readonly: HashSet<String>,
     hidden: HashSet<String>,
+    /// Checking a draft: type errors only.
+    draft: bool,
 }
 
 fn pointer(key: &str) -> String {

@@ -93,3 +93,22 @@ fn milestone_columns_come_in_the_order_the_designer_set() {
         ["title", "start_date", "due_date", "owner", "depends_on"]
     );
 }
+
+#[test]
+fn a_draft_keeps_what_is_half_done_and_refuses_only_values_of_the_wrong_type() {
+    let (_, form) = sample();
+    // Required fields missing, a phone half typed, dates the wrong way round: all kept.
+    let half = json!({"name": "智", "contact_phone": "138", "start_date": "2026-12-01", "end_date": "2026-11-01"});
+    let draft = form.draft(&half, &ctx(), None).unwrap();
+    assert_eq!(draft.data["contact_phone"], "138");
+    assert!(
+        form.submit(&half, &ctx(), None).is_err(),
+        "a submission checks it all"
+    );
+    // A value that cannot be of its field's type, or a key the form lacks, is refused.
+    let errors = form
+        .draft(&json!({"amount": "一百", "nope": 1}), &ctx(), None)
+        .unwrap_err();
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["/amount", "/nope"]);
+}

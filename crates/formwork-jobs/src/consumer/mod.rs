@@ -373,8 +373,8 @@ impl Consumer {
         }
     }
 
-    /// Enqueues the next run of every schedule rule (a no-op when it is enqueued already) and
-    /// purges done jobs older than `keep_done`.
+    /// Enqueues the next run of every schedule rule (a no-op when it is enqueued already),
+    /// purges done jobs older than `keep_done` and discards drafts older than `draft_ttl`.
     pub async fn maintain(&self) -> RuntimeResult<()> {
         let inner = &self.inner;
         let now = inner.clock.now();
@@ -403,6 +403,11 @@ impl Consumer {
         let purged = inner.runtime.purge_jobs(now - keep).await?;
         if purged > 0 {
             tracing::info!(purged, "old done jobs purged");
+        }
+        let ttl = time::Duration::try_from(inner.config.draft_ttl).unwrap_or(time::Duration::DAY);
+        let expired = inner.runtime.purge_drafts(now - ttl).await?;
+        if expired > 0 {
+            tracing::info!(expired, "expired drafts discarded");
         }
         Ok(())
     }

@@ -6,8 +6,8 @@ use base64::Engine;
 use formwork_forms::CompiledForm;
 use formwork_forms::kind::FieldKind;
 use formwork_store::{
-    AppId, Column, Cursor, FieldKey, Filter, FilterOp, FormId, Record, RecordQuery, ValueKind,
-    Visibility,
+    AppId, Column, Cursor, FieldKey, Filter, FilterOp, FormId, Record, RecordQuery, RecordStatus,
+    ValueKind, Visibility,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -61,11 +61,17 @@ impl Runtime {
             },
             None => return Err(RuntimeError::NotFound(format!("form {form_id}"))),
         };
-        let filters = request
+        let mut filters = request
             .filters
             .iter()
             .map(|term| parse_filter(form, term))
             .collect::<RuntimeResult<Vec<_>>>()?;
+        // Drafts are not records yet: only "my drafts" shows them.
+        filters.push(Filter {
+            column: Column::System("status"),
+            op: FilterOp::Ne,
+            value: Value::String(RecordStatus::Draft.as_str().to_owned()),
+        });
         let sort = request
             .sort
             .as_deref()
@@ -75,7 +81,14 @@ impl Runtime {
             })
             .transpose()?;
         let after = request.after.as_deref().map(decode_cursor).transpose()?;
-        let limit = request.limit.unwrap_or(20).clamp(1, MAX_PAGE);
+        let limit = request.limit.unwrap_or(20);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(bad_query(
+                "/limit",
+                &format!("limit 须在 1 到 {MAX_PAGE} 之间"),
+                &format!("limit must be between 1 and {MAX_PAGE}"),
+            ));
+        }
         let search = request
             .search
             .as_deref()
@@ -310,6 +323,13 @@ fn decode_cursor(text: &str) -> RuntimeResult<Cursor> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text)
         .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .and_then(|bytes| serde_json::from_slice::<Cursor>(&bytes).ok())
+        // A cursor is ours only if it holds what a page of ours could: a scalar of a column,
+        // never U+0000 (which PostgreSQL cannot compare as text).
+        .filter(|c| match &c.value {
+            Value::String(s) => !s.contains('\0'),
+            Value::Array(_) | Value::Object(_) => false,
+            _ => true,
+        })
         .ok_or_else(|| bad_query("/after", "翻页游标无效", "The page cursor is not valid"))
 }

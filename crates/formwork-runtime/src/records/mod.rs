@@ -15,11 +15,28 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::Account;
 use crate::accounts::problem;
 
+mod drafts;
 mod list;
 
 use crate::policy::{Caller, ListScope, check_editable, list_scope, may_read};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 pub use list::{ListRequest, RecordPage};
+
+/// Whether the caller may create records of the form: 403 when they can see it, else 404.
+pub(crate) fn may_create(
+    caller: &Caller,
+    form: &CompiledForm,
+    form_id: &FormId,
+) -> RuntimeResult<()> {
+    let perms = &form.def().permissions;
+    if caller.has_any(&perms.create) {
+        Ok(())
+    } else if list_scope(caller, perms).is_some() {
+        Err(RuntimeError::Forbidden)
+    } else {
+        Err(RuntimeError::NotFound(format!("form {form_id}")))
+    }
+}
 
 /// China Standard Time: users' dates and yearly number counters use it (no DST).
 fn local_offset() -> UtcOffset {
@@ -44,15 +61,7 @@ impl Runtime {
         now: OffsetDateTime,
     ) -> RuntimeResult<Inserted> {
         let app = self.latest_app(app_id).await?;
-        let form = app.form(form_id)?;
-        let perms = &form.def().permissions;
-        if !caller.has_any(&perms.create) {
-            return Err(if list_scope(caller, perms).is_some() {
-                RuntimeError::Forbidden
-            } else {
-                RuntimeError::NotFound(format!("form {form_id}"))
-            });
-        }
+        may_create(caller, app.form(form_id)?, form_id)?;
         let new = self
             .prepare_record(&app, caller, form_id, input, idempotency_key, now, 0)
             .await?;
@@ -128,6 +137,10 @@ impl Runtime {
     pub async fn read_record(&self, caller: &Caller, id: &RecordId) -> RuntimeResult<Record> {
         let not_found = || RuntimeError::NotFound(format!("record {id}"));
         let record = self.store.get_record(id).await?.ok_or_else(not_found)?;
+        // A draft is its owner's alone, whatever the form lets others read.
+        if record.status == RecordStatus::Draft && record.owner_id != caller.user.id {
+            return Err(not_found());
+        }
         let app = self.app_version(&record.app_id, record.app_version).await?;
         let perms = &app.form(&record.form_id)?.def().permissions;
         let Some(scope) = list_scope(caller, perms) else {

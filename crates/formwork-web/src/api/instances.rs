@@ -34,7 +34,7 @@ use crate::ids::named;
         ("app" = Option<String>, Query), ("process" = Option<String>, Query),
         ("node" = Option<String>, Query),
         ("assignee" = Option<String>, Query, description = "A username"),
-        ("after" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+        ("after" = Option<String>, Query, max_length = 1024), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100)),
     responses(
         (status = 200, body = InstanceListResponse),
         (status = 400, description = "A malformed filter or cursor, or an unknown assignee", body = ErrorBody),

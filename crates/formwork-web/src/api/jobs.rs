@@ -178,7 +178,7 @@ impl From<RuleRunView> for RuleRunResponse {
 /// `done`, `dead`); pages: `limit` (1–100, default 50) and `before` (the previous `next`).
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs",
     params(("state" = Option<String>, Query), ("before" = Option<String>, Query),
-        ("limit" = Option<u32>, Query)),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100)),
     responses((status = 200, body = JobListResponse), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
 pub async fn list(

@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod apps;
 pub mod body;
 pub mod calendar;
+pub mod drafts;
 pub mod files;
 pub mod hooks;
 pub mod instance_types;
@@ -33,7 +34,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "drafts"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"))
 )]
 struct ApiDoc;
 
@@ -55,6 +56,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::version))
         .routes(routes!(records::create, records::list))
         .routes(routes!(records::get, records::patch, records::delete))
+        .routes(routes!(drafts::create))
+        .routes(routes!(drafts::list))
+        .routes(routes!(drafts::get, drafts::put, drafts::delete))
+        .routes(routes!(drafts::submit))
         .routes(routes!(approvals::timeline))
         .routes(routes!(approvals::withdraw))
         .routes(routes!(tasks::inbox))

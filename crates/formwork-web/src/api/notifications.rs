@@ -16,7 +16,7 @@ use crate::error::{ApiError, ErrorBody};
 /// The caller's notifications, newest first, with how many are unread.
 /// Pages: `limit` (1–100, default 20) and `after` (the previous page's `next`).
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications",
-    params(("after" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+    params(("after" = Option<String>, Query, max_length = 1024), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100)),
     responses((status = 200, body = NotificationListResponse), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,

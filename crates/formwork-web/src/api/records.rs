@@ -73,9 +73,14 @@ pub struct RecordListResponse {
 }
 
 fn with_etag(status: StatusCode, record: Record) -> Response {
+    etagged::<RecordResponse>(status, record)
+}
+
+/// `record` shown as `T` with its revision as the `ETag`.
+pub(crate) fn etagged<T: Serialize + From<Record>>(status: StatusCode, record: Record) -> Response {
     let etag = HeaderValue::from_str(&format!("\"{}\"", record.rev))
         .unwrap_or(HeaderValue::from_static("\"0\""));
-    (status, [(ETAG, etag)], Json(RecordResponse::from(record))).into_response()
+    (status, [(ETAG, etag)], Json(T::from(record))).into_response()
 }
 
 fn precondition(code: &'static str, status: StatusCode) -> ApiError {
@@ -83,7 +88,7 @@ fn precondition(code: &'static str, status: StatusCode) -> ApiError {
 }
 
 /// The revision in `If-Match`; `None` when absent, 412 when unreadable.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
     let Some(value) = headers.get(IF_MATCH) else {
         return Ok(None);
     };
@@ -149,8 +154,11 @@ pub async fn create(
 /// Pages: `limit` (1–200, default 20) and `after` (the previous page's `next`).
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records", tag = "records",
     params(("app" = String, Path), ("form" = String, Path),
-        ("filter" = Option<Vec<String>>, Query), ("sort" = Option<String>, Query),
-        ("q" = Option<String>, Query), ("limit" = Option<u32>, Query), ("after" = Option<String>, Query)),
+        ("filter" = Option<Vec<String>>, Query, max_items = 20),
+        ("sort" = Option<String>, Query, max_length = 65),
+        ("q" = Option<String>, Query, max_length = 200),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200),
+        ("after" = Option<String>, Query, max_length = 1024)),
     responses(
         (status = 200, body = RecordListResponse),
         (status = 400, description = "Unknown field or operator", body = ErrorBody),

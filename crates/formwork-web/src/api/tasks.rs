@@ -68,7 +68,7 @@ pub(crate) fn limit(pairs: &[(String, String)]) -> Result<Option<u32>, ApiError>
 /// in on). Pages: `limit` (1–100, default 20) and `after` (the previous page's `next`).
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks",
     params(("box" = Option<String>, Query, description = "todo | done | submitted | cc"),
-        ("after" = Option<String>, Query), ("limit" = Option<u32>, Query)),
+        ("after" = Option<String>, Query, max_length = 1024), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100)),
     responses((status = 200, body = InboxResponse), (status = 400, body = ErrorBody)))]
 pub async fn inbox(
     State(state): State<AppState>,

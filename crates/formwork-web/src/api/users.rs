@@ -27,6 +27,7 @@ fn require_admin(user: &Account) -> Result<(), ApiError> {
     request_body = CreateUserRequest,
     responses(
         (status = 201, body = UserResponse),
+        (status = 404, description = "The department named does not exist", body = ErrorBody),
         (status = 409, description = "Username taken", body = ErrorBody),
         (status = 422, body = ErrorBody),
     ))]

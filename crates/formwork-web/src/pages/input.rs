@@ -92,6 +92,10 @@ impl<S: Send + Sync> FromRequest<S> for Submitted {
                 }
                 None => {
                     let value = field.text().await.map_err(|_| too_large())?;
+                    // PostgreSQL cannot store U+0000; refuse it here like every other way in.
+                    if value.contains('\0') || name.contains('\0') {
+                        return Err(PageError::status(StatusCode::BAD_REQUEST, "bad_request"));
+                    }
                     out.pairs.push((name, value));
                 }
             }

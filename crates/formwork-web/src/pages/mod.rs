@@ -14,6 +14,7 @@ mod app_home;
 mod assets;
 mod auth;
 mod designer;
+mod drafts;
 mod error;
 mod fields;
 mod format;
@@ -39,6 +40,7 @@ use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
+use crate::boundary::csrf;
 
 pub(crate) use error::PageError;
 
@@ -67,6 +69,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/records/{id}/comments", post(record_view::comment))
         .route("/records/{id}/withdraw", post(record_view::withdraw))
+        .route("/drafts", get(drafts::list))
+        .route("/drafts/{id}", get(drafts::show_draft).post(drafts::save))
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))
@@ -88,11 +92,13 @@ pub fn router() -> Router<AppState> {
         )
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(csrf::scope_token))
                 .layer(SetResponseHeaderLayer::overriding(
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("no-store"),
                 ))
-                .layer(axum::middleware::from_fn(error::render_page_errors)),
+                .layer(axum::middleware::from_fn(error::render_page_errors))
+                .layer(axum::middleware::from_fn(csrf::guard_page)),
         );
     Router::new()
         .merge(pages)

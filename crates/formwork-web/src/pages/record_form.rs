@@ -28,7 +28,9 @@ use formwork_model::{AppId, FormId, RecordId};
 
 /// Hidden inputs of the page itself; form fields never start with two underscores.
 const IDEMPOTENCY: &str = "__idem";
-const REV: &str = "__rev";
+pub(super) const REV: &str = "__rev";
+/// The button that was pressed: `draft` for 暂存, else a submission.
+pub(super) const ACTION: &str = "__action";
 const KEEP_PREFIX: &str = "__keep.";
 
 #[derive(Serialize)]
@@ -38,22 +40,25 @@ struct Crumb {
 }
 
 /// Everything one rendering of the form page needs.
-struct Screen<'a> {
-    state: &'a AppState,
-    caller: &'a Caller,
-    lang: Lang,
-    here: String,
-    app_id: &'a AppId,
-    form: &'a CompiledForm,
-    desc: &'a FormDesc,
-    rules: &'a Value,
-    raw: &'a Raw,
-    errors: &'a Errors,
-    read_only: &'a [String],
-    record: Option<&'a Record>,
-    idempotency_key: Option<String>,
-    banner: Option<String>,
-    status: StatusCode,
+pub(super) struct Screen<'a> {
+    pub state: &'a AppState,
+    pub caller: &'a Caller,
+    pub lang: Lang,
+    pub here: String,
+    pub app_id: &'a AppId,
+    pub form: &'a CompiledForm,
+    pub desc: &'a FormDesc,
+    pub rules: &'a Value,
+    pub raw: &'a Raw,
+    pub errors: &'a Errors,
+    pub read_only: &'a [String],
+    /// The record being edited, or the draft being completed (status `draft`).
+    pub record: Option<&'a Record>,
+    pub idempotency_key: Option<String>,
+    pub banner: Option<String>,
+    /// Good news above the form (a draft saved).
+    pub notice: Option<String>,
+    pub status: StatusCode,
 }
 
 async fn pickers(
@@ -69,7 +74,7 @@ async fn pickers(
     Ok((pickers, people))
 }
 
-async fn show(s: Screen<'_>) -> Result<Response, PageError> {
+pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let (pickers, people) = pickers(s.state, s.desc).await?;
     let cx = ViewContext {
         lang: s.lang,
@@ -83,7 +88,13 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let tag = s.lang.tag();
     let form_name = s.form.def().name.get(tag).to_owned();
     let list_url = format!("/apps/{}/forms/{}/records", s.app_id, s.form.def().id);
+    let draft = s.record.filter(|r| r.status == RecordStatus::Draft);
     let (title, action, cancel) = match s.record {
+        Some(r) if draft.is_some() => (
+            s.lang.message("ui.continue_draft", &[("form", &form_name)]),
+            format!("/drafts/{}", r.id),
+            "/drafts".to_owned(),
+        ),
         Some(r) => {
             let number = r.number.clone().unwrap_or_else(|| r.id.to_string());
             (
@@ -115,7 +126,7 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             url: Some(list_url),
         });
     }
-    if let Some(r) = s.record {
+    if let Some(r) = s.record.filter(|_| draft.is_none()) {
         crumbs.push(Crumb {
             label: r.number.clone().unwrap_or_else(|| r.id.to_string()),
             url: Some(format!("/records/{}", r.id)),
@@ -134,11 +145,14 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             fields => data(&views),
             summary => data(&s.errors.summary),
             banner => s.banner,
+            notice => s.notice,
             rules => data(s.rules),
             people => data(&people),
             rev => s.record.map(|r| r.rev),
             idem => s.idempotency_key,
-            editing => s.record.is_some(),
+            editing => s.record.is_some() && draft.is_none(),
+            draftable => s.record.is_none() || draft.is_some(),
+            saved_at => draft.map(|d| super::format::instant(d.updated_at)),
         },
     );
     *response.status_mut() = s.status;
@@ -146,7 +160,7 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
 }
 
 /// The form the caller may create records of, or 403/404 as the records API answers.
-async fn creatable(
+pub(super) async fn creatable(
     state: &AppState,
     caller: &Caller,
     app_id: &AppId,
@@ -192,6 +206,7 @@ pub(crate) async fn new_form(
         record: None,
         idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
         banner: None,
+        notice: None,
         status: StatusCode::OK,
     })
     .await
@@ -200,7 +215,7 @@ pub(crate) async fn new_form(
 /// The file references of each attachment field: the ones kept (`__keep.<key>`; on the record
 /// already, or the caller's own uploads) and the ones uploaded with this submission. Upload
 /// refusals become field errors.
-async fn attachments(
+pub(super) async fn attachments(
     state: &AppState,
     caller: &Caller,
     lang: Lang,
@@ -281,7 +296,21 @@ pub(crate) async fn create(
         .map(str::to_owned);
     let mut banner = None;
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if errors.is_empty() {
+    if errors.is_empty() && submitted.get(ACTION) == Some("draft") {
+        let input = fields::to_input(&desc, &raw, &Mode::Create);
+        let now = OffsetDateTime::now_utc();
+        match state
+            .runtime
+            .create_draft(&caller, &app_id, &form_id, &input, now)
+            .await
+        {
+            Ok(d) => return Ok(Redirect::to(&format!("/drafts/{}?saved=1", d.id)).into_response()),
+            Err(RuntimeError::Invalid { problems }) => {
+                errors = Errors::place(&desc, &problems, lang);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else if errors.is_empty() {
         let input = fields::to_input(&desc, &raw, &Mode::Create);
         match state
             .runtime
@@ -325,6 +354,7 @@ pub(crate) async fn create(
         record: None,
         idempotency_key: Some(key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
         banner,
+        notice: None,
         status,
     })
     .await
@@ -388,6 +418,7 @@ pub(crate) async fn edit_form(
         record: Some(&record),
         idempotency_key: None,
         banner: None,
+        notice: None,
         status: StatusCode::OK,
     })
     .await
@@ -469,6 +500,7 @@ pub(crate) async fn update(
         record: Some(&shown),
         idempotency_key: None,
         banner,
+        notice: None,
         status,
     })
     .await

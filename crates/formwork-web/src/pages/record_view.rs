@@ -107,7 +107,11 @@ fn history_view(
     lang: Lang,
 ) -> HistoryView {
     let action = match entry.action.as_str() {
+        "record.create" if entry.status.as_deref() == Some("draft") => {
+            lang.message("ui.history.draft", &[])
+        }
         "record.create" => lang.message("ui.history.create", &[]),
+        "record.submit" => lang.message("ui.history.submit", &[]),
         // A process step that only moved the status (withdrawn, approved…).
         "record.update" if entry.changes.is_empty() && entry.status.is_some() => lang.message(
             "ui.history.status",

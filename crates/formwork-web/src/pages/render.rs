@@ -82,6 +82,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/messages.html"),
     ),
     (
+        "drafts.html",
+        include_str!("../../../../templates/drafts.html"),
+    ),
+    (
         "notification_settings.html",
         include_str!("../../../../templates/notification_settings.html"),
     ),
@@ -156,6 +160,8 @@ pub(crate) fn render(name: &str, chrome: &Chrome, page: Value) -> Response {
         lang => chrome.lang.tag(),
         user,
         here => chrome.here.clone(),
+        csrf => crate::boundary::csrf::current(),
+        csrf_field => crate::boundary::csrf::FIELD,
         ..page
     };
     match TEMPLATES.get_template(name).and_then(|t| t.render(ctx)) {
@@ -219,6 +225,24 @@ mod tests {
         for key in template_keys() {
             assert!(zh.contains_key(&key), "zh-CN lacks {key}");
             assert!(en.contains_key(&key), "en lacks {key}");
+        }
+    }
+
+    #[test]
+    fn every_post_form_carries_the_csrf_token() {
+        // Browsers that send neither Origin nor Sec-Fetch-Site are checked by this token.
+        let input = r#"<input type="hidden" name="_csrf" value="{{ csrf }}">"#;
+        for (name, source) in TEMPLATES_SRC {
+            for (i, _) in source.match_indices("<form") {
+                let tag_end = source[i..].find('>').map_or(source.len(), |e| i + e + 1);
+                if source[i..tag_end].contains(r#"method="post""#) {
+                    assert!(
+                        source[tag_end..].starts_with(input),
+                        "{name}: a post form without the CSRF token: {}",
+                        &source[i..tag_end]
+                    );
+                }
+            }
         }
     }
 

@@ -173,6 +173,24 @@ async fn demo_without_serving_sets_up_users_and_reuses_them_on_a_second_run() {
 }
 
 #[tokio::test]
+async fn logs_written_to_a_file_carry_no_colour_codes() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_formwork"))
+        .args(["migrate"])
+        .env("DATABASE_URL", db.url())
+        .env("FORMWORK_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    assert!(!log.is_empty(), "debug logging writes something");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no ANSI escapes in a piped log: {log}"
+    );
+}
+
+#[tokio::test]
 async fn user_and_token_commands_create_a_working_account() {
     let db = TestDb::new(Backend::Sqlite).await.unwrap().unwrap();
     let out = formwork(db.url(), &["user", "add", "ops", "--admin"]);

@@ -145,6 +145,7 @@ async fn a_cross_site_post_with_a_valid_session_cookie_is_refused() {
         assert_eq!(cross.status, StatusCode::FORBIDDEN);
         assert_eq!(cross.json()["error"], "cross_site_request");
 
+        c.browser_headers = false;
         let old_browser = c
             .send(
                 Method::POST,
@@ -157,6 +158,7 @@ async fn a_cross_site_post_with_a_valid_session_cookie_is_refused() {
             )
             .await;
         assert_eq!(old_browser.status, StatusCode::FORBIDDEN);
+        c.browser_headers = true;
 
         let same = c
             .send(

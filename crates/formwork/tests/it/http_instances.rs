@@ -423,13 +423,17 @@ async fn the_api_document_lists_every_instance_operation_with_its_status_codes()
         let path = format!("/api/v1/instances/{{id}}/{op}");
         assert_eq!(
             codes(&path, "post"),
-            ["200", "400", "401", "403", "404", "409", "415", "422"],
+            [
+                "200", "400", "401", "403", "404", "409", "413", "415", "422"
+            ],
             "{op}"
         );
     }
     assert_eq!(
         codes("/api/v1/tasks/{id}/reassign", "post"),
-        ["200", "400", "401", "403", "404", "409", "415", "422"]
+        [
+            "200", "400", "401", "403", "404", "409", "413", "415", "422"
+        ]
     );
 }
 

@@ -11,7 +11,7 @@ const RECORDS: &str = "/api/v1/apps/project-registration/forms/project/records";
 
 /// Publishes the sample app without its approval process, so records stay editable (and
 /// without the dashboard, whose KPI widgets name that process).
-async fn published(app: &TestApp) {
+pub(crate) async fn published(app: &TestApp) {
     let mut package = sample_package();
     package["processes"] = json!([]);
     package["rules"] = json!([]);

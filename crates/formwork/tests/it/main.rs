@@ -7,6 +7,7 @@ mod common;
 
 mod bench_sql;
 mod cli;
+mod contract;
 mod http_accounts;
 mod http_approval_modes;
 mod http_approval_patterns;
@@ -15,8 +16,10 @@ mod http_apps;
 mod http_defects;
 mod http_designer;
 mod http_directory;
+mod http_drafts;
 mod http_graph_props;
 mod http_hooks;
+mod http_hostile;
 mod http_inbox_pages;
 mod http_instances;
 mod http_jobs;

@@ -11,6 +11,10 @@ pub struct Client {
     app: Router,
     cookie: Option<String>,
     pub bearer: Option<String>,
+    /// Send what a current browser (or the designer) sends with every request:
+    /// `Sec-Fetch-Site: same-origin` and `X-Requested-With`. Off, the client is an old
+    /// browser that says nothing about where a request comes from.
+    pub browser_headers: bool,
 }
 
 pub struct Response {
@@ -36,6 +40,7 @@ impl Client {
             app,
             cookie: None,
             bearer: None,
+            browser_headers: true,
         }
     }
 
@@ -66,6 +71,17 @@ impl Client {
         }
         if let Some(t) = &self.bearer {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let given = |name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+        if self.browser_headers {
+            for (name, value) in [
+                ("sec-fetch-site", "same-origin"),
+                ("x-requested-with", "XMLHttpRequest"),
+            ] {
+                if !given(name) {
+                    req = req.header(name, value);
+                }
+            }
         }
         for (k, v) in headers {
             req = req.header(*k, *v);

@@ -1,0 +1,272 @@
+//! The OpenAPI document compiled into checks: for each operation, a validator per parameter
+//! and one for the JSON body, built from the very document the server publishes, so a limit
+//! written there is a limit the server keeps (and no other).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::http::Method;
+use formwork_model::Problem;
+use formwork_model::schema::{describe_error, options};
+use jsonschema::Validator;
+use serde_json::Value;
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+/// How a parameter's text becomes the JSON value its schema describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Text,
+    Integer,
+    Number,
+    Boolean,
+    /// Repeated `key=value` pairs, each of the inner shape.
+    List(Scalar),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scalar {
+    Text,
+    Integer,
+    Number,
+    Boolean,
+}
+
+pub struct Param {
+    pub name: String,
+    pub location: Location,
+    shape: Shape,
+    validator: Option<Validator>,
+}
+
+/// What one operation accepts.
+pub struct Operation {
+    pub params: Vec<Param>,
+    /// Media types of the request body, lower case; empty when the operation takes none.
+    pub media: Vec<String>,
+    /// The JSON body's validator, unless the schema allows any object (then checking it
+    /// would cost a parse for nothing).
+    pub body: Option<Validator>,
+}
+
+/// Every operation of the document, by method and path template (`/api/v1/records/{id}`).
+pub struct Contract {
+    ops: HashMap<(Method, String), Operation>,
+}
+
+static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::build(&crate::openapi_json()));
+
+impl Contract {
+    /// The contract of the server's own document.
+    pub fn get() -> &'static Contract {
+        &CONTRACT
+    }
+
+    pub fn operation(&self, method: &Method, template: &str) -> Option<&Operation> {
+        self.ops.get(&(method.clone(), template.to_owned()))
+    }
+
+    pub fn build(doc: &Value) -> Contract {
+        let components = doc.get("components").cloned().unwrap_or(Value::Null);
+        let mut ops = HashMap::new();
+        let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+            return Contract { ops };
+        };
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                let Ok(method) = method.to_ascii_uppercase().parse::<Method>() else {
+                    continue;
+                };
+                ops.insert((method, path.clone()), operation(op, &components));
+            }
+        }
+        Contract { ops }
+    }
+}
+
+fn operation(op: &Value, components: &Value) -> Operation {
+    let params = op["parameters"]
+        .as_array()
+        .map(|ps| ps.iter().filter_map(|p| param(p, components)).collect())
+        .unwrap_or_default();
+    let content = op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object);
+    let media = content
+        .map(|c| c.keys().map(|k| k.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let body = content
+        .and_then(|c| c.get("application/json"))
+        .and_then(|m| m.get("schema"))
+        .filter(|s| !is_any_object(s))
+        .and_then(|s| compile(s, components));
+    Operation {
+        params,
+        media,
+        body,
+    }
+}
+
+fn param(p: &Value, components: &Value) -> Option<Param> {
+    let location = match p["in"].as_str()? {
+        "path" => Location::Path,
+        "query" => Location::Query,
+        "header" => Location::Header,
+        _ => return None,
+    };
+    let schema = p.get("schema")?;
+    let shape = match type_of(schema) {
+        "array" => Shape::List(scalar(type_of(&schema["items"]))),
+        t => match scalar(t) {
+            Scalar::Text => Shape::Text,
+            Scalar::Integer => Shape::Integer,
+            Scalar::Number => Shape::Number,
+            Scalar::Boolean => Shape::Boolean,
+        },
+    };
+    Some(Param {
+        name: p["name"].as_str()?.to_owned(),
+        location,
+        shape,
+        validator: compile(schema, components),
+    })
+}
+
+/// The first non-null type a schema names.
+fn type_of(schema: &Value) -> &str {
+    match &schema["type"] {
+        Value::String(t) => t,
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
+        _ => "string",
+    }
+}
+
+fn scalar(t: &str) -> Scalar {
+    match t {
+        "integer" => Scalar::Integer,
+        "number" => Scalar::Number,
+        "boolean" => Scalar::Boolean,
+        _ => Scalar::Text,
+    }
+}
+
+/// `{"type": "object"}` and nothing more: any object passes.
+fn is_any_object(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|o| {
+        o.keys().all(|k| k == "type" || k == "description") && type_of(schema) == "object"
+    })
+}
+
+/// A validator of `schema`, with the document's components in reach of its `$ref`s.
+fn compile(schema: &Value, components: &Value) -> Option<Validator> {
+    let mut root = match schema {
+        Value::Object(o) => o.clone(),
+        _ => return None,
+    };
+    if !components.is_null() {
+        root.insert("components".to_owned(), components.clone());
+    }
+    match options().build(&Value::Object(root)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::error!(error = %e, "a schema of the OpenAPI document does not compile");
+            None
+        }
+    }
+}
+
+impl Param {
+    /// Checks the values a request gave this parameter: a list as one array, anything else
+    /// value by value (a handler may read the first of repeated values, or the last).
+    pub fn check(&self, values: &[&str]) -> Result<(), Vec<Problem>> {
+        let pointer = format!("/{}", self.name);
+        let scalar = match self.shape {
+            Shape::List(item) => {
+                let Some(items) = values.iter().map(|v| convert(item, v)).collect() else {
+                    return Err(vec![wrong_type(&pointer, self.shape)]);
+                };
+                return check(self.validator.as_ref(), &Value::Array(items), &pointer);
+            }
+            Shape::Text => Scalar::Text,
+            Shape::Integer => Scalar::Integer,
+            Shape::Number => Scalar::Number,
+            Shape::Boolean => Scalar::Boolean,
+        };
+        for v in values {
+            let Some(value) = convert(scalar, v) else {
+                return Err(vec![wrong_type(&pointer, self.shape)]);
+            };
+            check(self.validator.as_ref(), &value, &pointer)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a JSON body against the operation's schema.
+pub fn check_body(validator: &Validator, body: &Value) -> Result<(), Vec<Problem>> {
+    check(Some(validator), body, "")
+}
+
+fn check(validator: Option<&Validator>, value: &Value, prefix: &str) -> Result<(), Vec<Problem>> {
+    let Some(validator) = validator else {
+        return Ok(());
+    };
+    let problems: Vec<Problem> = validator
+        .iter_errors(value)
+        .flat_map(|e| describe_error(&e))
+        .map(|p| p.under(prefix))
+        .take(20)
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn convert(shape: Scalar, text: &str) -> Option<Value> {
+    match shape {
+        Scalar::Text => Some(Value::String(text.to_owned())),
+        Scalar::Integer => text.parse::<i64>().ok().map(Value::from),
+        Scalar::Number => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        Scalar::Boolean => match text {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+    }
+}
+
+fn wrong_type(pointer: &str, shape: Shape) -> Problem {
+    let (zh, en) = match shape {
+        Shape::Integer | Shape::List(Scalar::Integer) => ("须为整数", "must be a whole number"),
+        Shape::Number | Shape::List(Scalar::Number) => ("须为数字", "must be a number"),
+        Shape::Boolean | Shape::List(Scalar::Boolean) => {
+            ("须为 true 或 false", "must be true or false")
+        }
+        _ => ("格式不正确", "is not in the expected form"),
+    };
+    let name = pointer.trim_start_matches('/');
+    Problem::new(
+        pointer,
+        "wrong_type",
+        (format!("{name} {zh}"), format!("{name} {en}")),
+    )
+}
