@@ -207,6 +207,7 @@ pub(crate) async fn update_in(
         status,
         diff,
         events,
+        audit_note,
     } = update;
     let expected_rev = *expected_rev;
     let what = format!("record `{id}`");
@@ -231,8 +232,10 @@ pub(crate) async fn update_in(
     };
     let mut detail =
         serde_json::json!({ "rev": updated.rev, "status": updated.status, "diff": diff });
-    if let (Some(map), Some(serde_json::Value::Object(cause))) = (detail.as_object_mut(), cause) {
-        map.extend(cause.clone());
+    for note in [cause, audit_note.as_ref()] {
+        if let (Some(map), Some(serde_json::Value::Object(note))) = (detail.as_object_mut(), note) {
+            map.extend(note.clone());
+        }
     }
     let subject = format!("record:{id}");
     audit(tx, now, Some(actor), "record.update", &subject, detail).await?;
