@@ -51,6 +51,8 @@ struct Tab {
 #[derive(Serialize, Default)]
 struct Item {
     task_id: Option<String>,
+    /// Whether 批量同意 may take it: an approval step, never a fill or revise step.
+    batchable: bool,
     url: String,
     number: String,
     title: String,
@@ -182,8 +184,8 @@ async fn item(
             .as_ref()
             .map(|n| step_name(n, lang))
             .unwrap_or_default(),
-        status: format::status(lang, i.instance.status),
-        status_key: i.instance.status.to_string(),
+        status: format::status(lang, i.record.status),
+        status_key: i.record.status.to_string(),
         url: record_url,
         ..Item::default()
     };
@@ -192,6 +194,8 @@ async fn item(
             if let Some(task) = &i.task {
                 out.url = format!("/tasks/{}", task.id);
                 out.task_id = Some(task.id.to_string());
+                out.batchable = task.kind == formwork_model::TaskKind::Step
+                    && i.node.as_ref().is_some_and(|n| n.kind == "approval");
                 out.at = format::instant(task.created_at);
                 out.due = task.due_at.map(format::instant);
                 out.overdue =

@@ -67,6 +67,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/records/{id}/comments", post(record_view::comment))
         .route("/records/{id}/withdraw", post(record_view::withdraw))
+        .route("/records/{id}/resubmit", post(record_view::resubmit))
+        .route(
+            "/records/{id}/change",
+            get(record_form::change_form).post(record_form::change),
+        )
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))

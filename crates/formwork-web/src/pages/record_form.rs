@@ -54,6 +54,8 @@ struct Screen<'a> {
     idempotency_key: Option<String>,
     banner: Option<String>,
     status: StatusCode,
+    /// The page proposes a change (变更) of an approved record rather than editing it.
+    change: bool,
 }
 
 async fn pickers(
@@ -86,9 +88,14 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let (title, action, cancel) = match s.record {
         Some(r) => {
             let number = r.number.clone().unwrap_or_else(|| r.id.to_string());
+            let (title, verb) = if s.change {
+                ("ui.change_record", "change")
+            } else {
+                ("ui.edit_record", "edit")
+            };
             (
-                s.lang.message("ui.edit_record", &[("number", &number)]),
-                format!("/records/{}/edit", r.id),
+                s.lang.message(title, &[("number", &number)]),
+                format!("/records/{}/{verb}", r.id),
                 format!("/records/{}", r.id),
             )
         }
@@ -139,6 +146,7 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             rev => s.record.map(|r| r.rev),
             idem => s.idempotency_key,
             editing => s.record.is_some(),
+            change => s.change,
         },
     );
     *response.status_mut() = s.status;
@@ -193,6 +201,7 @@ pub(crate) async fn new_form(
         idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
         banner: None,
         status: StatusCode::OK,
+        change: false,
     })
     .await
 }
@@ -326,6 +335,7 @@ pub(crate) async fn create(
         idempotency_key: Some(key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
         banner,
         status,
+        change: false,
     })
     .await
 }
@@ -339,10 +349,11 @@ async fn editable(
     let record = state.runtime.read_record(caller, id).await?;
     let form = state.runtime.record_form(&record).await?;
     if !may_edit(caller, form.def(), &record) {
-        return Err(if record.status == RecordStatus::InReview {
-            PageError::status(StatusCode::CONFLICT, "record_in_review")
-        } else {
-            PageError::status(StatusCode::FORBIDDEN, "forbidden")
+        return Err(match record.status {
+            RecordStatus::InReview => PageError::status(StatusCode::CONFLICT, "record_in_review"),
+            RecordStatus::Returned => PageError::status(StatusCode::CONFLICT, "record_returned"),
+            s if s.is_result() => PageError::status(StatusCode::CONFLICT, "record_locked"),
+            _ => PageError::status(StatusCode::FORBIDDEN, "forbidden"),
         });
     }
     Ok((record, form))
@@ -389,6 +400,7 @@ pub(crate) async fn edit_form(
         idempotency_key: None,
         banner: None,
         status: StatusCode::OK,
+        change: false,
     })
     .await
 }
@@ -470,6 +482,144 @@ pub(crate) async fn update(
         idempotency_key: None,
         banner,
         status,
+        change: false,
+    })
+    .await
+}
+
+/// An approved record whose owner may propose a change (变更) of it, with its form.
+async fn changeable(
+    state: &AppState,
+    caller: &Caller,
+    id: &RecordId,
+) -> Result<(Record, std::sync::Arc<CompiledForm>), PageError> {
+    let record = state.runtime.read_record(caller, id).await?;
+    let form = state.runtime.record_form(&record).await?;
+    let takes_changes = form
+        .def()
+        .after_approval
+        .as_ref()
+        .is_some_and(|a| a.changes == formwork_model::ChangePolicy::ChangeRequest);
+    if record.owner_id != caller.user.id {
+        return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    if !takes_changes || record.status != RecordStatus::Approved {
+        return Err(PageError::status(
+            StatusCode::CONFLICT,
+            "change_not_allowed",
+        ));
+    }
+    Ok((record, form))
+}
+
+/// `GET /records/{id}/change`: the form with the approved values, to propose new ones.
+pub(crate) async fn change_form(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
+    let (record, form) = changeable(&state, &caller, &id).await?;
+    let (desc, rules) = FormDesc::of(&form, lang);
+    let raw = fields::raw_from_stored(&desc, &record.data);
+    let skip = not_sent(&desc, &raw);
+    show(Screen {
+        state: &state,
+        caller: &caller,
+        lang,
+        here: uri.to_string(),
+        app_id: &record.app_id,
+        form: &form,
+        desc: &desc,
+        rules: &rules,
+        raw: &raw,
+        errors: &Errors::default(),
+        read_only: &skip,
+        record: Some(&record),
+        idempotency_key: None,
+        banner: None,
+        status: StatusCode::OK,
+        change: true,
+    })
+    .await
+}
+
+/// `POST /records/{id}/change`: sends the proposed values into approval; the record keeps
+/// its approved values until the change is approved.
+pub(crate) async fn change(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
+    let (record, form) = changeable(&state, &caller, &id).await?;
+    let (desc, rules) = FormDesc::of(&form, lang);
+    let stored = fields::raw_from_stored(&desc, &record.data);
+    let skip = not_sent(&desc, &stored);
+    let mut errors = Errors::default();
+    let files = attachments(
+        &state,
+        &caller,
+        lang,
+        &desc,
+        &submitted,
+        Some(&record),
+        &mut errors,
+    )
+    .await?;
+    let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
+    let mut banner = None;
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        let input = fields::to_input(&desc, &raw, &Mode::Edit { skip: &skip });
+        let comment = submitted.get("__comment");
+        match state
+            .runtime
+            .request_change(&caller, &id, &input, comment, OffsetDateTime::now_utc())
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/records/{id}")).into_response()),
+            Err(RuntimeError::Invalid { problems }) => {
+                errors = Errors::place(&desc, &problems, lang);
+                if errors.is_empty() {
+                    banner = problems
+                        .first()
+                        .map(|p| p.message.get(lang.tag()).to_owned());
+                }
+            }
+            Err(RuntimeError::StateConflict { code, .. }) => {
+                banner = Some(lang.message(code, &[]));
+                status = StatusCode::CONFLICT;
+            }
+            Err(RuntimeError::Stale(_)) => {
+                banner = Some(lang.message("ui.stale_record", &[]));
+                status = StatusCode::CONFLICT;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    show(Screen {
+        state: &state,
+        caller: &caller,
+        lang,
+        here: uri.to_string(),
+        app_id: &record.app_id,
+        form: &form,
+        desc: &desc,
+        rules: &rules,
+        raw: &raw,
+        errors: &errors,
+        read_only: &skip,
+        record: Some(&record),
+        idempotency_key: None,
+        banner,
+        status,
+        change: true,
     })
     .await
 }
