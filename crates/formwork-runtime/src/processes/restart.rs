@@ -81,6 +81,7 @@ impl Runtime {
             0,
             opening_entry(
                 caller,
+                start_node(&app, &record),
                 "change_requested",
                 comment,
                 json!({ "changes": proposed }),
@@ -97,7 +98,11 @@ impl Runtime {
             },
             audit: StepAudit {
                 action: "record.change_request".into(),
-                detail: json!({ "changes": proposed }),
+                // The history shows the proposal as a diff; `changes` says it is not applied.
+                detail: json!({
+                    "changes": proposed,
+                    "diff": field_diff(&record.data, &clean.data),
+                }),
             },
         };
         self.restart(restart, caller).await
@@ -183,7 +188,13 @@ impl Runtime {
         let round = self.store.instances_of_record(&record.id).await?.len() + 1;
         write.history.insert(
             0,
-            opening_entry(caller, "resubmitted", comment, json!({ "round": round })),
+            opening_entry(
+                caller,
+                start_node(&app, &record),
+                "resubmitted",
+                comment,
+                json!({ "round": round }),
+            ),
         );
         let restart = InstanceRestart {
             record_id: record.id.clone(),
@@ -321,16 +332,28 @@ impl Runtime {
     }
 }
 
+/// The start node of the record's process, where a new instance's first entry stands.
+fn start_node(app: &CompiledApp, record: &Record) -> Option<String> {
+    let process = app.process_for_form(&record.form_id)?;
+    process
+        .def()
+        .nodes
+        .iter()
+        .find(|n| matches!(n.kind, formwork_model::NodeKind::Start))
+        .map(|n| n.id.clone())
+}
+
 /// The timeline entry that opens a new instance on a record, by the person who started it.
 fn opening_entry(
     caller: &Caller,
+    node_id: Option<String>,
     action: &str,
     comment: Option<String>,
     detail: Value,
 ) -> NewHistory {
     NewHistory {
         actor: Some(caller.user.id.clone()),
-        node_id: None,
+        node_id,
         action: action.to_owned(),
         comment,
         detail,

@@ -445,3 +445,18 @@ async fn the_timeline_marks_done_current_and_upcoming_steps_with_their_people() 
         assert!(ahead[0].3.is_string() && ahead[1].3.is_null() && ahead[2].3.is_null());
     }
 }
+
+#[test]
+fn a_demo_password_that_is_too_short_is_refused_in_words() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_formwork"))
+        .args(["demo", "--no-serve", "--demo-password", "short"])
+        .env("DATABASE_URL", "sqlite://unused-demo.db")
+        .env("FORMWORK_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("演示密码至少 8 个字符"), "{stderr}");
+    assert!(!stderr.contains("problem(s)"), "{stderr}");
+}
