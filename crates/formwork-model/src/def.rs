@@ -246,6 +246,10 @@ pub struct ProcessDef {
     /// Where the designer draws each node (by node id); no effect on how the process runs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub layout: BTreeMap<String, PositionDef>,
+    /// Fields the approvers' inbox shows as columns for this process (e.g. customer, amount,
+    /// region), in order; hidden ones at a step stay hidden.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inbox_columns: Vec<String>,
 }
 
 /// A node's top-left corner on the designer's canvas.

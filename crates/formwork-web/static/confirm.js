@@ -8,3 +8,20 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// The bell: how many of the person's messages are unread, asked once per page.
+document.addEventListener("DOMContentLoaded", async () => {
+  const badge = document.querySelector("[data-unread]");
+  if (!badge) return;
+  try {
+    const res = await fetch("/api/v1/notifications/unread-count", { credentials: "same-origin" });
+    if (!res.ok) return;
+    const { unread } = await res.json();
+    if (unread > 0) {
+      badge.textContent = unread > 99 ? "99+" : String(unread);
+      badge.hidden = false;
+    }
+  } catch {
+    // No count is better than a broken page.
+  }
+});

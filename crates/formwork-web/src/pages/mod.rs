@@ -47,6 +47,16 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
     style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
 
 /// Every page route, with the security headers of pages.
+/// An unknown address: a page for browsers, the API's JSON error under `/api/`.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        crate::error::ApiError::not_found().into_response()
+    } else {
+        PageError::status(axum::http::StatusCode::NOT_FOUND, "not_found").into_response()
+    }
+}
+
 pub fn router() -> Router<AppState> {
     let pages = Router::new()
         .route("/", get(home::index))
@@ -91,6 +101,7 @@ pub fn router() -> Router<AppState> {
             "/settings/notifications",
             get(notification_settings::show).post(notification_settings::save),
         )
+        .fallback(not_found)
         .layer(
             ServiceBuilder::new()
                 .layer(SetResponseHeaderLayer::overriding(

@@ -49,7 +49,7 @@ struct CommentView {
 }
 
 /// The value of one field for people, in `lang` (`（空）` when empty).
-fn shown_value(
+pub(crate) fn shown_value(
     form: &CompiledForm,
     desc: &FormDesc,
     key: &str,

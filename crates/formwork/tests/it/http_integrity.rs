@@ -460,3 +460,17 @@ fn a_demo_password_that_is_too_short_is_refused_in_words() {
     assert!(stderr.contains("演示密码至少 8 个字符"), "{stderr}");
     assert!(!stderr.contains("problem(s)"), "{stderr}");
 }
+
+#[tokio::test]
+async fn unknown_addresses_answer_a_page_for_browsers_and_json_for_the_api() {
+    for app in apps().await {
+        let mut c = app.signed_in("sales1").await;
+        let page = c.get("/no/such/page").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        let kind = page.headers["content-type"].to_str().unwrap().to_owned();
+        assert!(kind.starts_with("text/html"), "{kind}");
+        let api = c.get("/api/v1/no-such-thing").await;
+        assert_eq!(api.status, StatusCode::NOT_FOUND);
+        assert_eq!(api.json()["error"], "not_found");
+    }
+}
