@@ -91,7 +91,10 @@ test('an approved project is locked; 变更 raises the amount only once the dire
 
   await sales1.goto(`${base}/records/${id}`);
   await Promise.all([sales1.waitForURL(/\/change$/), sales1.click('#change')]);
-  await sales1.fill('#f-amount', '80000');
+  await sales1.locator('#f-amount').fill('');
+  await sales1.locator('#f-amount').pressSequentially('80000');
+  assert.equal(await sales1.inputValue('#f-amount'), '80,000', 'thousands separators while typing');
+  assert.equal(await sales1.locator('.money-words').first().innerText(), '捌万元整');
   await sales1.fill('#change-comment', '客户追加门禁子系统');
   await shot(sales1, '02-change-form');
   await Promise.all([sales1.waitForURL(`${base}/records/${id}`), sales1.click('form[data-record-form] button[type=submit]')]);
@@ -104,6 +107,13 @@ test('an approved project is locked; 变更 raises the amount only once the dire
 
   const director = await newPage();
   await signIn(director, 'director');
+  await director.waitForSelector('[data-unread]:not([hidden])');
+  assert.match(await director.locator('.nav-bell').innerText(), /消息\s*\d+/, 'the bell counts unread messages');
+  const row = await director.locator('#inbox-table tbody tr', { hasText: '园区安防升级' }).innerText();
+  for (const part of ['客户', '华信科技有限公司', '预计金额', '80,000', '区域', '华南']) {
+    assert.ok(row.includes(part), `the inbox row shows ${part}: ${row}`);
+  }
+  await shot(director, '04a-director-inbox');
   await openTaskOf(director, id);
   assert.match(await director.locator('[data-key="amount"]').innerText(), /80,000/, 'the director decides on the new amount');
   await shot(director, '04-director-change-task');
@@ -147,8 +157,22 @@ test('驳回 needs a reason; then the owner sees 已驳回待修改, the reason 
   await shot(sales1, '10-returned-record');
   const list = await sales1.request.get(`${base}${RECORDS}?filter=status:eq:returned`);
   assert.equal((await list.json()).items.length, 1);
-  await Promise.all([sales1.waitForURL(/\/tasks\//), revise.click()]);
-  await shot(sales1, '11-revise-step');
+  await Promise.all([sales1.waitForURL(/\/revise$/), revise.click()]);
+  await sales1.getByRole('button', { name: '+ 添加一行' }).click();
+  await sales1.locator('table[data-table="milestones"] tbody tr').nth(0).locator('input[name$="[title]"]').fill('补充分项报价');
+  const file = path.join(workDir, '分项报价.pdf');
+  writeFileSync(file, '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
+  await sales1.setInputFiles('#f-attachments', file);
+  await sales1.fill('#f-contact_email', 'li@example.com');
+  await sales1.fill('#change-comment', '已补充联系人和分项报价');
+  await shot(sales1, '11-revise-form');
+  await Promise.all([sales1.waitForURL(`${base}/records/${id}`), sales1.click('form[data-record-form] button[type=submit]')]);
+  assert.match(await sales1.locator('.page-head').innerText(), /审批中/);
+  assert.match(await sales1.locator('[data-key="attachments"]').innerText(), /分项报价\.pdf/);
+  assert.match(await sales1.locator('[data-key="milestones"]').innerText(), /补充分项报价/);
+  await shot(sales1, '11b-revised-back-in-review');
+  await manager1.goto(`${base}/inbox`);
+  assert.match(await manager1.locator('#inbox-table').innerText(), /仓储系统改造/);
   for (const p of [sales1, manager1]) assert.deepEqual(p.problems, []);
 });
 
@@ -209,4 +233,16 @@ test('a ¥120,000 华东 project shows 销售总监 now and 总经理 → 华东
   await noSidewaysScroll(director);
   await shot(director, '15-phone-task-road-ahead');
   for (const p of [sales1, director]) assert.deepEqual(p.problems, []);
+});
+
+test('an unknown address is a page for people and JSON for programs', async () => {
+  const page = await newPage();
+  await signIn(page, 'sales1', '/');
+  const res = await page.goto(`${base}/no/such/page`);
+  assert.equal(res.status(), 404);
+  assert.match(await page.locator('main').innerText(), /找不到|不存在/);
+  await shot(page, '16-not-found');
+  const api = await page.request.get(`${base}/api/v1/no-such-thing`);
+  assert.equal(api.status(), 404);
+  assert.equal((await api.json()).error, 'not_found');
 });

@@ -25,6 +25,7 @@ mod login;
 mod messages;
 mod notification_settings;
 mod record_form;
+mod record_rework;
 mod record_view;
 mod records_list;
 mod render;
@@ -80,7 +81,11 @@ pub fn router() -> Router<AppState> {
         .route("/records/{id}/resubmit", post(record_view::resubmit))
         .route(
             "/records/{id}/change",
-            get(record_form::change_form).post(record_form::change),
+            get(record_rework::change_form).post(record_rework::change),
+        )
+        .route(
+            "/records/{id}/revise",
+            get(record_rework::revise_form).post(record_rework::revise),
         )
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))

@@ -37,25 +37,36 @@ struct Crumb {
     url: Option<String>,
 }
 
+/// What an existing record's form page does when sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flavor {
+    /// Saves the changes (`/records/{id}/edit`).
+    Edit,
+    /// Proposes a change (变更) of an approved record (`/records/{id}/change`).
+    Change,
+    /// Resubmits a returned or withdrawn record with the changes (`/records/{id}/revise`).
+    Revise,
+}
+
 /// Everything one rendering of the form page needs.
-struct Screen<'a> {
-    state: &'a AppState,
-    caller: &'a Caller,
-    lang: Lang,
-    here: String,
-    app_id: &'a AppId,
-    form: &'a CompiledForm,
-    desc: &'a FormDesc,
-    rules: &'a Value,
-    raw: &'a Raw,
-    errors: &'a Errors,
-    read_only: &'a [String],
-    record: Option<&'a Record>,
-    idempotency_key: Option<String>,
-    banner: Option<String>,
-    status: StatusCode,
-    /// The page proposes a change (变更) of an approved record rather than editing it.
-    change: bool,
+pub(super) struct Screen<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) caller: &'a Caller,
+    pub(super) lang: Lang,
+    pub(super) here: String,
+    pub(super) app_id: &'a AppId,
+    pub(super) form: &'a CompiledForm,
+    pub(super) desc: &'a FormDesc,
+    pub(super) rules: &'a Value,
+    pub(super) raw: &'a Raw,
+    pub(super) errors: &'a Errors,
+    pub(super) read_only: &'a [String],
+    pub(super) record: Option<&'a Record>,
+    pub(super) idempotency_key: Option<String>,
+    pub(super) banner: Option<String>,
+    pub(super) status: StatusCode,
+    /// What saving the page does with the record.
+    pub(super) flavor: Flavor,
 }
 
 async fn pickers(
@@ -71,7 +82,7 @@ async fn pickers(
     Ok((pickers, people))
 }
 
-async fn show(s: Screen<'_>) -> Result<Response, PageError> {
+pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let (pickers, people) = pickers(s.state, s.desc).await?;
     let cx = ViewContext {
         lang: s.lang,
@@ -88,10 +99,10 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let (title, action, cancel) = match s.record {
         Some(r) => {
             let number = r.number.clone().unwrap_or_else(|| r.id.to_string());
-            let (title, verb) = if s.change {
-                ("ui.change_record", "change")
-            } else {
-                ("ui.edit_record", "edit")
+            let (title, verb) = match s.flavor {
+                Flavor::Edit => ("ui.edit_record", "edit"),
+                Flavor::Change => ("ui.change_record", "change"),
+                Flavor::Revise => ("ui.revise_record", "revise"),
             };
             (
                 s.lang.message(title, &[("number", &number)]),
@@ -146,7 +157,8 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             rev => s.record.map(|r| r.rev),
             idem => s.idempotency_key,
             editing => s.record.is_some(),
-            change => s.change,
+            change => s.flavor == Flavor::Change,
+            revise => s.flavor == Flavor::Revise,
         },
     );
     *response.status_mut() = s.status;
@@ -201,7 +213,7 @@ pub(crate) async fn new_form(
         idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
         banner: None,
         status: StatusCode::OK,
-        change: false,
+        flavor: Flavor::Edit,
     })
     .await
 }
@@ -209,7 +221,7 @@ pub(crate) async fn new_form(
 /// The file references of each attachment field: the ones kept (`__keep.<key>`; on the record
 /// already, or the caller's own uploads) and the ones uploaded with this submission. Upload
 /// refusals become field errors.
-async fn attachments(
+pub(super) async fn attachments(
     state: &AppState,
     caller: &Caller,
     lang: Lang,
@@ -335,7 +347,7 @@ pub(crate) async fn create(
         idempotency_key: Some(key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
         banner,
         status,
-        change: false,
+        flavor: Flavor::Edit,
     })
     .await
 }
@@ -360,7 +372,7 @@ async fn editable(
 }
 
 /// Fields the edit page shows but does not send: computed, auto-numbered, read-only by rule.
-fn not_sent(desc: &FormDesc, stored: &Raw) -> Vec<String> {
+pub(super) fn not_sent(desc: &FormDesc, stored: &Raw) -> Vec<String> {
     let mut keys = fields::read_only_fields(desc, stored);
     keys.extend(
         desc.fields
@@ -400,7 +412,7 @@ pub(crate) async fn edit_form(
         idempotency_key: None,
         banner: None,
         status: StatusCode::OK,
-        change: false,
+        flavor: Flavor::Edit,
     })
     .await
 }
@@ -482,144 +494,7 @@ pub(crate) async fn update(
         idempotency_key: None,
         banner,
         status,
-        change: false,
-    })
-    .await
-}
-
-/// An approved record whose owner may propose a change (变更) of it, with its form.
-async fn changeable(
-    state: &AppState,
-    caller: &Caller,
-    id: &RecordId,
-) -> Result<(Record, std::sync::Arc<CompiledForm>), PageError> {
-    let record = state.runtime.read_record(caller, id).await?;
-    let form = state.runtime.record_form(&record).await?;
-    let takes_changes = form
-        .def()
-        .after_approval
-        .as_ref()
-        .is_some_and(|a| a.changes == formwork_model::ChangePolicy::ChangeRequest);
-    if record.owner_id != caller.user.id {
-        return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
-    }
-    if !takes_changes || record.status != RecordStatus::Approved {
-        return Err(PageError::status(
-            StatusCode::CONFLICT,
-            "change_not_allowed",
-        ));
-    }
-    Ok((record, form))
-}
-
-/// `GET /records/{id}/change`: the form with the approved values, to propose new ones.
-pub(crate) async fn change_form(
-    State(state): State<AppState>,
-    lang: Lang,
-    uri: Uri,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let id: RecordId = named(&id)?;
-    let (record, form) = changeable(&state, &caller, &id).await?;
-    let (desc, rules) = FormDesc::of(&form, lang);
-    let raw = fields::raw_from_stored(&desc, &record.data);
-    let skip = not_sent(&desc, &raw);
-    show(Screen {
-        state: &state,
-        caller: &caller,
-        lang,
-        here: uri.to_string(),
-        app_id: &record.app_id,
-        form: &form,
-        desc: &desc,
-        rules: &rules,
-        raw: &raw,
-        errors: &Errors::default(),
-        read_only: &skip,
-        record: Some(&record),
-        idempotency_key: None,
-        banner: None,
-        status: StatusCode::OK,
-        change: true,
-    })
-    .await
-}
-
-/// `POST /records/{id}/change`: sends the proposed values into approval; the record keeps
-/// its approved values until the change is approved.
-pub(crate) async fn change(
-    State(state): State<AppState>,
-    lang: Lang,
-    uri: Uri,
-    PageCaller(caller): PageCaller,
-    Path(id): Path<String>,
-    submitted: Submitted,
-) -> Result<Response, PageError> {
-    let id: RecordId = named(&id)?;
-    let (record, form) = changeable(&state, &caller, &id).await?;
-    let (desc, rules) = FormDesc::of(&form, lang);
-    let stored = fields::raw_from_stored(&desc, &record.data);
-    let skip = not_sent(&desc, &stored);
-    let mut errors = Errors::default();
-    let files = attachments(
-        &state,
-        &caller,
-        lang,
-        &desc,
-        &submitted,
-        Some(&record),
-        &mut errors,
-    )
-    .await?;
-    let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
-    let mut banner = None;
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
-    if errors.is_empty() {
-        let input = fields::to_input(&desc, &raw, &Mode::Edit { skip: &skip });
-        let comment = submitted.get("__comment");
-        match state
-            .runtime
-            .request_change(&caller, &id, &input, comment, OffsetDateTime::now_utc())
-            .await
-        {
-            Ok(_) => return Ok(Redirect::to(&format!("/records/{id}")).into_response()),
-            Err(RuntimeError::Invalid { problems }) => {
-                errors = Errors::place(&desc, &problems, lang);
-                if errors.is_empty() {
-                    banner = problems
-                        .first()
-                        .map(|p| p.message.get(lang.tag()).to_owned());
-                }
-            }
-            Err(RuntimeError::StateConflict { code, .. }) => {
-                banner = Some(lang.message(code, &[]));
-                status = StatusCode::CONFLICT;
-            }
-            Err(RuntimeError::Stale(_)) => {
-                banner = Some(lang.message("ui.stale_record", &[]));
-                status = StatusCode::CONFLICT;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    show(Screen {
-        state: &state,
-        caller: &caller,
-        lang,
-        here: uri.to_string(),
-        app_id: &record.app_id,
-        form: &form,
-        desc: &desc,
-        rules: &rules,
-        raw: &raw,
-        errors: &errors,
-        read_only: &skip,
-        record: Some(&record),
-        idempotency_key: None,
-        banner,
-        status,
-        change: true,
+        flavor: Flavor::Edit,
     })
     .await
 }

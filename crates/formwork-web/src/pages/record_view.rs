@@ -278,12 +278,8 @@ async fn page(
         (mine && takes_changes && pending.is_none() && record.status == RecordStatus::Approved)
             .then(|| format!("/records/{}/change", record.id));
     let returned = record.status == RecordStatus::Returned;
-    let revise_url = timeline.as_ref().and_then(|t| {
-        t.open_tasks
-            .iter()
-            .find(|(_, who)| *who == caller.user.id)
-            .map(|(task, _)| format!("/tasks/{task}"))
-    });
+    // The whole form (attachments, sub-table rows), not only the revise step's fields.
+    let revise_url = mine.then(|| format!("/records/{}/revise", record.id));
     let reason = timeline.as_ref().and_then(|t| t.reason.clone());
     let resubmit_url = (mine && record.status == RecordStatus::Withdrawn)
         .then(|| format!("/records/{}/resubmit", record.id));
