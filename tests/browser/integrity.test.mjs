@@ -166,7 +166,13 @@ test('驳回 needs a reason; then the owner sees 已驳回待修改, the reason 
   await sales1.fill('#f-contact_email', 'li@example.com');
   await sales1.fill('#change-comment', '已补充联系人和分项报价');
   await shot(sales1, '11-revise-form');
-  await Promise.all([sales1.waitForURL(`${base}/records/${id}`), sales1.click('form[data-record-form] button[type=submit]')]);
+  await sales1.click('form[data-record-form] button[type=submit]');
+  await sales1.waitForLoadState();
+  if (sales1.url().endsWith('/revise')) {
+    await shot(sales1, '11-revise-refused');
+    assert.fail(await sales1.locator('main').innerText());
+  }
+  await sales1.waitForURL(`${base}/records/${id}`);
   assert.match(await sales1.locator('.page-head').innerText(), /审批中/);
   assert.match(await sales1.locator('[data-key="attachments"]').innerText(), /分项报价\.pdf/);
   assert.match(await sales1.locator('[data-key="milestones"]').innerText(), /补充分项报价/);

@@ -126,10 +126,16 @@ impl Runtime {
         match record.status {
             RecordStatus::Returned => {
                 let task = self.revise_task(caller, &record).await?;
+                // New attachments are checked and described like an edit's.
+                let mut changes = changes.cloned();
+                if let Some(c) = changes.as_mut() {
+                    let form = self.record_form(&record).await?;
+                    self.resolve_files(caller, &form, c, Some(&record)).await?;
+                }
                 let request = DecideRequest {
                     action: "submit".into(),
                     comment: comment.map(str::to_owned),
-                    data: changes.cloned(),
+                    data: changes,
                     ..DecideRequest::default()
                 };
                 self.decide(caller, &task, &request, now).await?;

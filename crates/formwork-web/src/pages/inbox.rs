@@ -260,7 +260,11 @@ async fn key_fields(
         })
         .filter_map(|key| {
             let label = desc.field(key)?.label.clone();
-            let value = i.record.data.get(key.as_str())?;
+            // A change request is decided on its proposed values.
+            let proposed = i.instance.proposed_changes.as_ref();
+            let value = proposed
+                .and_then(|c| c.get(key.as_str()))
+                .or_else(|| i.record.data.get(key.as_str()))?;
             let shown = super::record_view::shown_value(form, &desc, key, value, lang);
             Some((label, shown))
         })

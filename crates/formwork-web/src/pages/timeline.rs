@@ -67,9 +67,6 @@ pub(crate) struct TimelineView {
     pub upcoming: Vec<Ahead>,
     /// The latest 驳回 or 退回 with its reason.
     pub reason: Option<Reason>,
-    /// Open tasks as (task id, assignee id), for pages that link a person to theirs.
-    #[serde(skip)]
-    pub open_tasks: Vec<(String, UserId)>,
 }
 
 /// Whether an entry sends the record back: a rejection, a return, a return to the submitter.
@@ -412,11 +409,6 @@ impl TimelineView {
                 })
                 .collect(),
             reason,
-            open_tasks: t
-                .waiting
-                .iter()
-                .map(|(task, _, _)| (task.id.to_string(), task.assignee_id.clone()))
-                .collect(),
         }
     }
 }
