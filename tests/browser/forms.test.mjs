@@ -146,7 +146,7 @@ test('sales1 registers a project: errors beside their fields in Chinese, then a 
   // The edit page shows the stored rows and files; the script keeps filled rows.
   await Promise.all([page.waitForURL(/\/edit$/), page.getByRole('link', { name: '编辑' }).click()]);
   assert.equal(await page.locator('table[data-table="milestones"] tbody tr').count(), 2);
-  assert.equal(await page.inputValue('#f-amount'), '120000.50');
+  assert.equal(await page.inputValue('#f-amount'), '120,000.50', 'money reads in thousands');
   assert.ok(await page.locator('input[name="__keep.attachments"]').isChecked());
   await shot(page, '06b-edit');
   await Promise.all([page.waitForURL(/\/records\/[0-9a-f-]+$/), page.getByRole('link', { name: '取消' }).click()]);

@@ -127,6 +127,12 @@ export async function newPage(options = {}) {
   const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   page.problems = [];
+  // Confirmations (撤回, 驳回, 批量同意) are accepted; a test reads what they asked in `page.dialogs`.
+  page.dialogs = [];
+  page.on('dialog', async (d) => {
+    page.dialogs.push(d.message());
+    await d.accept();
+  });
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' && !settings.ignoreConsole?.test(m.text())) page.problems.push(`console: ${m.text()}`);

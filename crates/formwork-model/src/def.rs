@@ -111,6 +111,9 @@ pub struct FormDef {
     /// Fields marked for the built-in form KPIs (on-time rate, budget variance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kpis: Option<FormKpisDef>,
+    /// What the record's results mean once its process ended (locked fields, 变更).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_approval: Option<crate::AfterApprovalDef>,
 }
 
 impl FormDef {
@@ -243,6 +246,10 @@ pub struct ProcessDef {
     /// Where the designer draws each node (by node id); no effect on how the process runs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub layout: BTreeMap<String, PositionDef>,
+    /// Fields the approvers' inbox shows as columns for this process (e.g. customer, amount,
+    /// region), in order; hidden ones at a step stay hidden.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inbox_columns: Vec<String>,
 }
 
 /// A node's top-left corner on the designer's canvas.
@@ -389,6 +396,9 @@ pub struct ApprovalDef {
     pub fields: BTreeMap<String, FieldAccess>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DeadlineDef>,
+    /// 驳回 and 退回 may go without a reason here (they need one otherwise).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reason_optional: bool,
 }
 
 /// How several assignees decide together.

@@ -1,6 +1,7 @@
 //! The definition model of Formwork: serde types of an app package, their validation
 //! (against `schemas/` and semantically) and the expression language. No I/O.
 
+pub mod after_approval;
 pub mod canonical;
 pub mod def;
 pub mod expr;
@@ -15,6 +16,7 @@ pub mod schema;
 pub mod status;
 pub mod validate;
 
+pub use after_approval::{AfterApprovalDef, ChangePolicy};
 pub use canonical::{canonical_string, export_package};
 pub use def::*;
 pub use expr::ExprError;

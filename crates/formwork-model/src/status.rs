@@ -187,10 +187,24 @@ impl From<Outcome> for InstanceStatus {
 }
 
 impl RecordStatus {
-    /// Whether the record's owner (or an editor) may change or delete it now: not while an
-    /// approval is deciding on what it says.
+    /// Whether the record's owner (or an editor) may change or delete it freely now: not while
+    /// an approval is deciding on what it says, not while it waits for its submitter's revision
+    /// (that goes through the revise step), and not once its process ended (its results are
+    /// locked: see [`RecordStatus::is_result`]).
     pub fn is_editable(self) -> bool {
-        self != RecordStatus::InReview
+        matches!(
+            self,
+            RecordStatus::Draft | RecordStatus::Submitted | RecordStatus::Withdrawn
+        )
+    }
+
+    /// Whether the record's process ended with a result (approved, rejected, completed):
+    /// only fields the form keeps editable after approval change, and admins may edit it.
+    pub fn is_result(self) -> bool {
+        matches!(
+            self,
+            RecordStatus::Approved | RecordStatus::Rejected | RecordStatus::Completed
+        )
     }
 }
 

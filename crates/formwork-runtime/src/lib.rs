@@ -40,12 +40,15 @@ pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
 pub use hooks::{HookAuth, HookSecrets, hook_key};
 pub use policy::fields::{FieldAccess, field_access};
-pub use policy::{Caller, FormAccess, ListScope, form_access, may_edit};
+pub use policy::{
+    Caller, FormAccess, ListScope, editable_after, form_access, may_edit, may_edit_some,
+};
 pub use portal::{AppAccess, TASK_COUNT_CAP};
 pub use processes::{
     DecideRequest, Decided, InboxBox, InboxItem, InboxPage, InstanceChanged, InstanceDetail,
     InstanceListRequest, InstancePage, InstanceSummary, MAX_BATCH, NodeView, NotificationPage,
-    OpenTaskView, TaskDetail, Timeline, TimelineEntry, TimerRun, UpcomingStep, UserBrief,
+    OpenTaskView, PendingChange, TaskDetail, Timeline, TimelineEntry, TimerRun, UpcomingStep,
+    UserBrief,
 };
 pub use records::{ListRequest, RecordPage};
 pub use tokens::CreatedToken;

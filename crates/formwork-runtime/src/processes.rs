@@ -19,6 +19,7 @@ mod deadlines;
 mod decide;
 pub(crate) mod pipeline;
 mod refusals;
+mod restart;
 mod start;
 mod timeline;
 mod timers;
@@ -30,6 +31,7 @@ pub use admin::{
     OpenTaskView,
 };
 pub use decide::{DecideRequest, Decided, MAX_BATCH};
+pub use restart::PendingChange;
 pub use timeline::{Timeline, TimelineEntry, UpcomingStep};
 pub(crate) use timers::Fired;
 pub use timers::TimerRun;

@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    HistoryRow, Instance, InstanceFilter, InstanceId, InstanceQuery, Notification, NotificationId,
-    NotificationQuery, ProcessStore, RecordId, StepWrite, StoreResult, Task, TaskBox, TaskId,
-    TaskQuery, Timer, UserId,
+    HistoryRow, Instance, InstanceFilter, InstanceId, InstanceQuery, InstanceRestart, Notification,
+    NotificationId, NotificationQuery, ProcessStore, Record, RecordId, StepWrite, StoreResult,
+    Task, TaskBox, TaskId, TaskQuery, Timer, UserId,
 };
 use time::OffsetDateTime;
 
@@ -61,6 +61,32 @@ impl ProcessStore for StoreImpl {
             .await
     }
 
+    async fn instances_of_record(&self, record_id: &RecordId) -> StoreResult<Vec<Instance>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            instance_cols!(),
+            " FROM process_instances WHERE record_id = $1 ORDER BY id"
+        );
+        self.rows(
+            sqlx::query(SQL).bind(record_id.as_str()),
+            rows::instance,
+            "process instances",
+        )
+        .await
+    }
+
+    async fn restart_on_record(
+        &self,
+        restart: InstanceRestart,
+        actor: &UserId,
+    ) -> StoreResult<Record> {
+        let now = steps::apply_time(&restart.instance.step);
+        let mut tx = begin(self).await?;
+        let record = steps::restart_on_record(&mut tx, &restart, actor, now).await?;
+        commit(tx).await?;
+        Ok(record)
+    }
+
     async fn get_task(&self, id: &TaskId) -> StoreResult<Option<Task>> {
         const SQL: &str = concat!(task_select!(), "WHERE t.id = $1");
         self.row_by(SQL, id.as_str(), rows::task, "task").await
@@ -105,10 +131,11 @@ impl ProcessStore for StoreImpl {
     ) -> StoreResult<Vec<Instance>> {
         self.rows(sqlx::query(
             "SELECT i.id, i.record_id, i.app_id, i.process_id, i.app_version, i.state, i.status, \
-             i.version, i.stopped_node, i.created_at, i.updated_at \
+             i.version, i.stopped_node, i.proposed_changes, i.created_at, i.updated_at \
              FROM records r JOIN process_instances i ON i.record_id = r.id \
              WHERE r.owner_id = $1 AND r.deleted_at IS NULL AND ($2 IS NULL OR r.id < $2) \
-             ORDER BY r.id DESC, i.id DESC LIMIT $3",
+             AND i.id = (SELECT MAX(l.id) FROM process_instances l WHERE l.record_id = r.id) \
+             ORDER BY r.id DESC LIMIT $3",
         )
         .bind(user_id.as_str())
         .bind(after.map(RecordId::as_str))

@@ -187,7 +187,7 @@ pub(crate) async fn insert_in(
 /// What follows a record's creation (an insert, or a draft's submission) in its transaction:
 /// its process, its audit row `action` with the data, its events (each naming the record).
 async fn created_in(
-    tx: &mut Tx,
+    tx: &mut Conn,
     new: &NewRecord,
     record: &Record,
     actor: &UserId,
@@ -219,7 +219,7 @@ async fn created_in(
 
 /// Submits a draft inside the caller's transaction (see [`RecordStore::submit_draft`]).
 async fn submit_in(
-    tx: &mut Tx,
+    tx: &mut Conn,
     id: &RecordId,
     expected_rev: i64,
     new: &NewRecord,
@@ -242,7 +242,7 @@ async fn submit_in(
     .bind(ts(now))
     .bind(expected_rev)
     .try_map(rows::record)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_err(&what))?;
     let Some(record) = record else {
@@ -271,6 +271,7 @@ pub(crate) async fn update_in(
         status,
         diff,
         events,
+        audit_note,
     } = update;
     let expected_rev = *expected_rev;
     let what = format!("record `{id}`");
@@ -295,8 +296,10 @@ pub(crate) async fn update_in(
     };
     let mut detail =
         serde_json::json!({ "rev": updated.rev, "status": updated.status, "diff": diff });
-    if let (Some(map), Some(serde_json::Value::Object(cause))) = (detail.as_object_mut(), cause) {
-        map.extend(cause.clone());
+    for note in [cause, audit_note.as_ref()] {
+        if let (Some(map), Some(serde_json::Value::Object(note))) = (detail.as_object_mut(), note) {
+            map.extend(note.clone());
+        }
     }
     let subject = format!("record:{id}");
     audit(tx, now, Some(actor), "record.update", &subject, detail).await?;

@@ -120,7 +120,7 @@ macro_rules! attachment_cols {
 macro_rules! instance_cols {
     () => {
         "id, record_id, app_id, process_id, app_version, state, status, version, stopped_node, \
-         created_at, updated_at"
+         proposed_changes, created_at, updated_at"
     };
 }
 
@@ -265,7 +265,8 @@ reader!(attachment -> Attachment {
 });
 reader!(instance -> Instance {
     id: parsed, record_id: parsed, app_id: parsed, process_id: parsed, app_version,
-    state: json_value, status: parsed, version, stopped_node, created_at, updated_at,
+    state: json_value, status: parsed, version, stopped_node,
+    proposed_changes: json_value_opt, created_at, updated_at,
 });
 reader!(task -> Task {
     id: parsed, instance_id: parsed, record_id: parsed, key, node_id, assignee_id: parsed,

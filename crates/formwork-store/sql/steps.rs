@@ -5,8 +5,8 @@
 //! instance queue behind each other instead of deadlocking.
 
 use formwork_store::{
-    Instance, InstanceId, NewInstance, Record, RecordId, RecordStatus, StepWrite, StoreError,
-    StoreResult, UserId, new_id,
+    Instance, InstanceId, InstanceRestart, NewInstance, Record, RecordId, RecordStatus, StepWrite,
+    StoreError, StoreResult, UserId, new_id,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -33,8 +33,8 @@ pub(crate) async fn insert_instance(
     let now = step_time(step, now);
     sqlx::query(
         "INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
-         status, stopped_node, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 1, $8, $8)",
+         status, stopped_node, proposed_changes, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 1, $8, $8)",
     )
     .bind(step.instance_id.as_str())
     .bind(record.id.as_str())
@@ -45,6 +45,7 @@ pub(crate) async fn insert_instance(
     .bind(step.status.as_str())
     .bind(ts(now))
     .bind(&step.stopped_node)
+    .bind(instance.proposed_changes.as_ref().map(Json))
     .execute(&mut *tx)
     .await
     .map_err(db_err("process instance"))?;
@@ -69,6 +70,7 @@ pub(crate) async fn advance_instance(
     // re-checks `version` against the committed row and matches nothing.
     let instance = sqlx::query(concat!(
         "UPDATE process_instances SET state = $3, status = $4, stopped_node = $6, \
+         proposed_changes = COALESCE($7, proposed_changes), \
          version = version + 1, updated_at = $5 WHERE id = $1 AND version = $2 RETURNING ",
         instance_cols!()
     ))
@@ -78,6 +80,7 @@ pub(crate) async fn advance_instance(
     .bind(step.status.as_str())
     .bind(ts(now))
     .bind(&step.stopped_node)
+    .bind(step.proposed_changes.as_ref().map(Json))
     .try_map(rows::instance)
     .fetch_optional(&mut *tx)
     .await
@@ -304,4 +307,75 @@ async fn write_messages(
 /// The instant a running instance's step is stamped with.
 pub(crate) fn apply_time(step: &StepWrite) -> OffsetDateTime {
     step_time(step, super::now())
+}
+
+/// Starts a new instance on a record that exists (see [`InstanceRestart`]): the record row
+/// first (its revision checked and bumped, its new status and data applied), then a check
+/// that nothing else runs on it, then the instance with its first step's rows.
+pub(crate) async fn restart_on_record(
+    tx: &mut Conn,
+    restart: &InstanceRestart,
+    actor: &UserId,
+    now: OffsetDateTime,
+) -> StoreResult<Record> {
+    let step = &restart.instance.step;
+    let id = restart.record_id.as_str();
+    let what = format!("record `{id}`");
+    let record = sqlx::query(concat!(
+        "UPDATE records SET status = COALESCE($2, status), data = COALESCE($3, data), \
+         app_version = COALESCE($4, app_version), rev = rev + 1, updated_at = $5 \
+         WHERE id = $1 AND rev = $6 AND deleted_at IS NULL RETURNING ",
+        record_cols!()
+    ))
+    .bind(id)
+    .bind(step.record_status.map(RecordStatus::as_str))
+    .bind(step.record_data.as_ref().map(Json))
+    .bind(restart.app_version)
+    .bind(ts(now))
+    .bind(restart.expected_rev)
+    .try_map(rows::record)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err(&what))?;
+    let Some(record) = record else {
+        return Err(StoreError::Conflict(format!(
+            "{what} changed since revision {}",
+            restart.expected_rev
+        )));
+    };
+    // The record row is locked (PostgreSQL) or the database is (SQLite): no other start can
+    // slip in between this check and the insert.
+    let busy: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM process_instances WHERE record_id = $1 \
+         AND status IN ('running', 'stopped', 'not_started') LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err("process instance"))?;
+    if let Some(running) = busy {
+        return Err(StoreError::Conflict(format!(
+            "{what} has a process under way (instance `{running}`)"
+        )));
+    }
+    insert_instance(tx, &restart.instance, &record, now).await?;
+    let mut detail = restart.audit.detail.clone();
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("instance".into(), step.instance_id.as_str().into());
+        map.insert("rev".into(), record.rev.into());
+        if let Some(diff) = &step.record_diff {
+            map.insert("diff".into(), diff.clone());
+        }
+    }
+    let subject = format!("record:{id}");
+    audit(
+        tx,
+        now,
+        Some(actor),
+        &restart.audit.action,
+        &subject,
+        detail,
+    )
+    .await?;
+    Ok(record)
 }

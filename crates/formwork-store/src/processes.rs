@@ -28,8 +28,18 @@ pub struct Instance {
     pub version: i64,
     /// The node a stopped instance stopped at.
     pub stopped_node: Option<String>,
+    /// For a change request (变更) of an ended record: the proposed values of the fields it
+    /// changes. `None` for an instance that decides the record itself.
+    pub proposed_changes: Option<Value>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+}
+
+impl Instance {
+    /// Whether the instance decides a change request rather than the record itself.
+    pub fn is_change(&self) -> bool {
+        self.proposed_changes.is_some()
+    }
 }
 
 /// A work item of one person.
@@ -185,6 +195,8 @@ pub struct StepWrite {
     /// The record revision `record_data` was computed from; a different current revision is
     /// `Conflict`, so a step never overwrites an edit it did not see.
     pub record_rev: Option<i64>,
+    /// New proposed values of a change request's instance, when the step edits them.
+    pub proposed_changes: Option<Value>,
     /// Background work to enqueue (mail, chat, webhooks).
     pub outbox: Vec<NewJob>,
     /// The audit row of an admin's operation (cancel, retry, move, reassign), written about
@@ -216,6 +228,7 @@ impl StepWrite {
             record_data: None,
             record_diff: None,
             record_rev: None,
+            proposed_changes: None,
             outbox: Vec::new(),
             audit: None,
             at: None,
@@ -236,6 +249,23 @@ pub struct StepAudit {
 pub struct NewInstance {
     pub process_id: ProcessId,
     pub step: StepWrite,
+    /// The proposed values, for an instance that decides a change request (变更).
+    pub proposed_changes: Option<Value>,
+}
+
+/// A process starting again on a record that exists: a resubmission (the record takes new
+/// data, status and app version with it) or a change request (the record stays as it is).
+/// Refused with `Conflict` while another instance of the record runs or is stopped, or when
+/// the record moved past `expected_rev`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceRestart {
+    pub record_id: RecordId,
+    pub expected_rev: i64,
+    /// The app version the record is validated under from now on (resubmission).
+    pub app_version: Option<i64>,
+    pub instance: NewInstance,
+    /// The record's audit row: e.g. `record.resubmit`, `record.change_request`.
+    pub audit: StepAudit,
 }
 
 /// Which tasks a person sees in the inbox.
@@ -296,6 +326,15 @@ pub trait ProcessStore: Send + Sync + 'static {
     async fn get_instances(&self, ids: &[InstanceId]) -> StoreResult<Vec<Instance>>;
     /// The newest instance of a record's process, if any.
     async fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>>;
+    /// Every instance of a record, oldest first: its rounds and change requests.
+    async fn instances_of_record(&self, record_id: &RecordId) -> StoreResult<Vec<Instance>>;
+    /// Starts a new instance on a record that exists, in one transaction with its first step
+    /// and the record's new status and data (see [`InstanceRestart`]); the record as it is now.
+    async fn restart_on_record(
+        &self,
+        restart: InstanceRestart,
+        actor: &UserId,
+    ) -> StoreResult<crate::Record>;
     async fn get_task(&self, id: &TaskId) -> StoreResult<Option<Task>>;
     async fn tasks_of_instance(&self, instance_id: &InstanceId) -> StoreResult<Vec<Task>>;
     /// A page of a user's inbox, newest first.

@@ -82,6 +82,9 @@ pub struct RecordUpdate {
     pub diff: Value,
     /// Background work the change causes (rule events), enqueued in the same transaction.
     pub events: Vec<crate::NewJob>,
+    /// Added to the `record.update` audit row, e.g. `{"admin_override": true}` for an admin's
+    /// edit of a locked result.
+    pub audit_note: Option<Value>,
 }
 
 /// The result of an insert: a new record, or the one an earlier request with the same

@@ -112,6 +112,7 @@ pub fn record_update(
         status,
         diff: diff.clone(),
         events: Vec::new(),
+        audit_note: None,
     }
 }
 

@@ -125,7 +125,6 @@ pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .merge(pages::router())
-        .fallback(|| async { ApiError::not_found() })
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -474,3 +474,75 @@
   var summary = document.getElementById('error-summary');
   if (summary) summary.focus();
 })();
+
+// ---- money: thousands separators while typing, and the amount in capitals (大写) beside ------
+(function () {
+  var DIGITS = '零壹贰叁肆伍陆柒捌玖';
+  var SMALL = ['', '拾', '佰', '仟'];
+  var BIG = ['', '万', '亿', '万亿'];
+
+  // ¥120,000.50 → 壹拾贰万元伍角; '' when the text is not an amount this can say.
+  function capitals(text) {
+    var m = /^(-?)(\d{1,16})(?:\.(\d{1,2}))?$/.exec(text);
+    if (!m) return '';
+    var whole = m[2].replace(/^0+(?=\d)/, '');
+    var cents = (m[3] || '').padEnd(2, '0');
+    var out = '';
+    var groups = [];
+    for (var end = whole.length; end > 0; end -= 4) groups.unshift(whole.slice(Math.max(0, end - 4), end));
+    var zero = false;
+    groups.forEach(function (g, gi) {
+      var part = '';
+      for (var i = 0; i < g.length; i++) {
+        var d = +g[i];
+        var pos = g.length - 1 - i;
+        if (d === 0) { zero = part !== '' || out !== ''; continue; }
+        if (zero) { part += '零'; zero = false; }
+        part += DIGITS[d] + SMALL[pos];
+      }
+      if (part) out += part + BIG[groups.length - 1 - gi];
+      else if (out) zero = true;
+    });
+    var jiao = +cents[0], fen = +cents[1];
+    if (!jiao && !fen) return (m[1] ? '负' : '') + (out || '零') + '元整';
+    if (out) out += '元';
+    if (jiao) out += DIGITS[jiao] + '角'; else if (fen && out) out += '零';
+    if (fen) out += DIGITS[fen] + '分';
+    return (m[1] ? '负' : '') + out;
+  }
+
+  // 1234567.5 → 1,234,567.5, keeping what the person typed after the point.
+  function grouped(clean) {
+    var m = /^(-?)(\d+)(\.\d*)?$/.exec(clean);
+    if (!m) return null;
+    return m[1] + m[2].replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (m[3] || '');
+  }
+
+  function refresh(input, keepCaret) {
+    var raw = input.value;
+    var clean = raw.replace(/[,，¥￥\s\u3000]/g, '');
+    var words = input.closest('.affix-input').parentNode.querySelector('.money-words');
+    if (words) words.textContent = clean ? capitals(clean) : '';
+    var nice = grouped(clean);
+    if (nice === null || nice === raw) return;
+    // Keep the caret after the same number of digits.
+    var caret = keepCaret ? input.selectionStart : raw.length;
+    var digitsBefore = raw.slice(0, caret).replace(/[^\d.]/g, '').length;
+    input.value = nice;
+    if (!keepCaret) return;
+    var pos = 0;
+    for (var seen = 0; pos < nice.length && seen < digitsBefore; pos++) {
+      if (/[\d.]/.test(nice[pos])) seen++;
+    }
+    input.setSelectionRange(pos, pos);
+  }
+
+  document.querySelectorAll('.affix-input input[inputmode="decimal"]').forEach(function (input) {
+    var words = document.createElement('p');
+    words.className = 'money-words small muted';
+    words.setAttribute('aria-live', 'polite');
+    input.closest('.affix-input').insertAdjacentElement('afterend', words);
+    refresh(input, false);
+    input.addEventListener('input', function () { refresh(input, true); });
+  });
+})();

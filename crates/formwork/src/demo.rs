@@ -36,6 +36,15 @@ pub fn random_password() -> String {
 }
 
 pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow::Result<()> {
+    // Said in words before anything is set up, not as a count of problems.
+    if let Some(p) = &args.demo_password
+        && p.chars().count() < formwork_runtime::MIN_PASSWORD_LEN
+    {
+        anyhow::bail!(
+            "演示密码至少 {n} 个字符（the demo password needs at least {n} characters）",
+            n = formwork_runtime::MIN_PASSWORD_LEN
+        );
+    }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let store = open_migrated(database_url).await?;

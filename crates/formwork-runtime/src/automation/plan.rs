@@ -135,6 +135,7 @@ impl Plan {
                     status: w.status,
                     diff,
                     events,
+                    audit_note: None,
                 },
                 actor: UserId::system(),
                 cause: json!({ "rules": w.causes }),

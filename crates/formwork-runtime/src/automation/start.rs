@@ -72,6 +72,7 @@ impl Runtime {
             decided_task: None,
             fired_timer: None,
             task_ids: HashMap::new(),
+            change_base: None,
             now: ctx.now,
         };
         let mut built = match pipeline::run(&dir, &calendar, input) {
@@ -109,6 +110,7 @@ impl Runtime {
             instance: NewInstance {
                 process_id: pid,
                 step: built.write,
+                proposed_changes: None,
             },
         });
         Ok(Outcome::done(

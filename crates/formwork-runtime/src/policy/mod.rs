@@ -10,7 +10,7 @@
 pub mod fields;
 
 use formwork_model::{FormDef, FormPermissionsDef, Text};
-use formwork_store::{DepartmentId, Record, RoleId};
+use formwork_store::{DepartmentId, Record, RecordStatus, RoleId};
 
 use crate::Account;
 use crate::{RuntimeError, RuntimeResult};
@@ -108,26 +108,70 @@ fn may_change(caller: &Caller, form: &FormDef, record: &Record) -> bool {
         || (record.owner_id == caller.user.id && caller.has_any(&p.edit_own))
 }
 
-/// Whether `caller` may edit `record` of `form` now: by permission, and not while its
-/// approval is under way (the approvers are deciding on what they see).
+/// Whether `caller` may edit `record` of `form` now as a whole: by permission, and only while
+/// it is not in review, not waiting for its submitter's revision and has no locked result.
 pub fn may_edit(caller: &Caller, form: &FormDef, record: &Record) -> bool {
     may_change(caller, form, record) && record.status.is_editable()
 }
 
-/// [`may_edit`] as the reason it is refused: `Forbidden`, or `Conflict` while in review.
+/// Whether `caller` may edit some fields of `record` now: as a whole, or — on a locked result —
+/// the fields the form keeps editable after approval for them (admins: every field).
+pub fn may_edit_some(caller: &Caller, form: &FormDef, record: &Record) -> bool {
+    if may_edit(caller, form, record) {
+        return true;
+    }
+    record.status.is_result()
+        && (caller.user.is_admin
+            || form.after_approval.as_ref().is_some_and(|a| {
+                a.editable
+                    .keys()
+                    .any(|f| editable_after(caller, form, record, f))
+            }))
+}
+
+/// Whether `field` of the ended `record` stays editable for `caller` (admins excepted).
+pub fn editable_after(caller: &Caller, form: &FormDef, record: &Record, field: &str) -> bool {
+    let roles: Vec<&str> = caller.roles.iter().map(|r| r.as_str()).collect();
+    form.after_approval
+        .as_ref()
+        .is_some_and(|a| a.editable_by(field, record.owner_id == caller.user.id, &roles))
+}
+
+/// How an allowed edit is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EditKind {
+    /// An ordinary edit.
+    Plain,
+    /// An admin changed a locked result: audited and flagged.
+    AdminOverride,
+}
+
+/// Whether `caller` may delete `record`, or change the top-level `fields` of it (`None`: the
+/// record as a whole), as the reason it is refused: `Forbidden` without permission,
+/// `record_in_review` while in review, `record_returned` while it waits for its submitter's
+/// revision, `record_locked` (pointing to 变更) for a locked field of an ended record.
 pub(crate) fn check_editable(
     caller: &Caller,
     form: &FormDef,
     record: &Record,
-) -> RuntimeResult<()> {
-    if !may_change(caller, form, record) {
+    fields: Option<&[&str]>,
+) -> RuntimeResult<EditKind> {
+    let result = record.status.is_result();
+    let kept = |f: &&str| editable_after(caller, form, record, f);
+    let only_kept = result && fields.is_some_and(|f| !f.is_empty() && f.iter().all(kept));
+    if !may_change(caller, form, record) && !only_kept {
         return Err(RuntimeError::Forbidden);
     }
-    if !record.status.is_editable() {
-        return Err(RuntimeError::Conflict(format!(
-            "record {} is in review",
-            record.id
-        )));
+    let refused = |code: &'static str| RuntimeError::StateConflict {
+        code,
+        cause: format!("record {} is {}", record.id, record.status),
+    };
+    match record.status {
+        s if s.is_editable() => Ok(EditKind::Plain),
+        RecordStatus::InReview => Err(refused("record_in_review")),
+        RecordStatus::Returned => Err(refused("record_returned")),
+        _ if only_kept => Ok(EditKind::Plain),
+        _ if caller.user.is_admin => Ok(EditKind::AdminOverride),
+        _ => Err(refused("record_locked")),
     }
-    Ok(())
 }

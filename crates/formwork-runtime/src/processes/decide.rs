@@ -235,9 +235,13 @@ impl Runtime {
                     .await?
             }
         };
+        let comment = checked_comment(request.comment.as_deref())?;
+        if comment.is_none() && needs_reason(loaded.process()?, &task.node_id, &action) {
+            return Err(reason_required().into());
+        }
         let actor = Actor {
             user_id: caller.user.id.clone(),
-            comment: checked_comment(request.comment.as_deref())?,
+            comment,
         };
         let event = Event::Decide {
             task: TaskRef {
@@ -397,6 +401,31 @@ fn parse_action(request: &DecideRequest) -> RuntimeResult<Action> {
             });
         }
     })
+}
+
+/// Whether `action` at `node` needs a reason: 驳回 and 退回 do, unless the step makes it
+/// optional.
+fn needs_reason(process: &formwork_process::CompiledProcess, node: &str, action: &Action) -> bool {
+    let sends_back = matches!(
+        action,
+        Action::Reject | Action::ReturnTo { .. } | Action::ReturnToSubmitter
+    );
+    let optional = matches!(
+        process.node(node).map(|n| &n.kind),
+        Some(formwork_model::NodeKind::Approval(a)) if a.reason_optional
+    );
+    sends_back && !optional
+}
+
+fn reason_required() -> RuntimeError {
+    RuntimeError::Invalid {
+        problems: vec![problem(
+            "/comment",
+            "reason_required",
+            "驳回或退回时请填写理由",
+            "Give a reason when rejecting or returning",
+        )],
+    }
 }
 
 pub(super) fn checked_comment(comment: Option<&str>) -> RuntimeResult<Option<String>> {

@@ -43,6 +43,8 @@ pub(crate) struct StepInput<'a> {
     pub decided_task: Option<String>,
     pub fired_timer: Option<String>,
     pub task_ids: HashMap<String, TaskId>,
+    /// The record's own data when the instance decides a change request (see [`Loaded`]).
+    pub change_base: Option<&'a Value>,
     pub now: OffsetDateTime,
 }
 
@@ -81,6 +83,7 @@ pub(crate) fn run(
             stored_data: input.stored_data,
             data: input.data,
             task_ids: &input.task_ids,
+            change_base: input.change_base,
             now: input.now,
         },
         effects,
@@ -88,9 +91,13 @@ pub(crate) fn run(
 }
 
 /// A running instance with what its steps need: its record, app version and submitter.
+///
+/// For a change request (变更) `record.data` holds the record with the proposed values, which
+/// the process decides on, and `change_base` the record's data as it is.
 pub(crate) struct Loaded {
     pub instance: formwork_store::Instance,
     pub record: formwork_store::Record,
+    pub change_base: Option<Value>,
     pub app: std::sync::Arc<crate::CompiledApp>,
     pub state: State,
     pub submitter: Account,
@@ -134,6 +141,7 @@ impl Loaded {
             decided_task: None,
             fired_timer: None,
             task_ids: HashMap::new(),
+            change_base: self.change_base.as_ref(),
             now,
         })
     }
@@ -150,11 +158,16 @@ impl crate::Runtime {
             .get_instance(instance_id)
             .await?
             .ok_or_else(|| missing("process"))?;
-        let record = self
+        let mut record = self
             .store
             .get_record(&instance.record_id)
             .await?
             .ok_or_else(|| missing("record"))?;
+        let change_base = instance.proposed_changes.as_ref().map(|changes| {
+            let base = record.data.clone();
+            record.data = super::write::with_changes(&base, changes);
+            base
+        });
         let dir = self.directory().await?;
         let submitter = dir
             .user(&record.owner_id)
@@ -169,6 +182,7 @@ impl crate::Runtime {
         Ok(Loaded {
             instance,
             record,
+            change_base,
             app,
             state,
             submitter,

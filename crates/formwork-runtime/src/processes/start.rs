@@ -71,6 +71,7 @@ impl Runtime {
                 decided_task: None,
                 fired_timer: None,
                 task_ids: HashMap::new(),
+                change_base: None,
                 now,
             },
         )?;
@@ -86,6 +87,7 @@ impl Runtime {
             process: NewInstance {
                 process_id: package_id(ProcessId::parse(&process.def().id))?,
                 step: built.write,
+                proposed_changes: None,
             },
             record_status: built.record_status,
             record_data: built.record_data,

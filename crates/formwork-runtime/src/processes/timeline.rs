@@ -135,13 +135,51 @@ impl Runtime {
     }
 
     /// The timeline of a loaded instance, with the road ahead predicted from its data now.
+    /// Earlier instances of the record (rounds before a resubmission, change requests) come
+    /// first, so the timeline keeps every round.
     pub(super) async fn timeline_of(&self, loaded: &Loaded) -> RuntimeResult<Timeline> {
         let instance = loaded.instance.clone();
         let process = loaded.process()?;
         let dir = &*loaded.dir;
         let calendar = self.work_calendar().await?;
-        let rows: Vec<HistoryRow> = self.store.instance_history(&instance.id).await?;
-        let tasks = self.store.tasks_of_instance(&instance.id).await?;
+        let mut entries = Vec::new();
+        let mut tasks = Vec::new();
+        for other in self.store.instances_of_record(&instance.record_id).await? {
+            let its_tasks = self.store.tasks_of_instance(&other.id).await?;
+            entries.extend(
+                self.history_entries(&other.id, &its_tasks, process, dir)
+                    .await?,
+            );
+            if other.id == instance.id {
+                tasks = its_tasks;
+            }
+        }
+        let mut waiting = Vec::new();
+        for task in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
+            let who = brief(dir, &task.assignee_id);
+            waiting.push((task.clone(), who, node_view(process, &task.node_id)));
+        }
+        Ok(Timeline {
+            process_name: process.def().name.clone(),
+            instance,
+            people: people_named(dir, &entries),
+            entries,
+            waiting,
+            submitter: Some(account_brief(&loaded.submitter)),
+            upcoming: upcoming(loaded, process, &loaded.state, &calendar),
+        })
+    }
+
+    /// The history rows of one instance as timeline entries, with how long each decided task
+    /// was open.
+    async fn history_entries(
+        &self,
+        instance_id: &formwork_store::InstanceId,
+        tasks: &[Task],
+        process: &CompiledProcess,
+        dir: &Directory,
+    ) -> RuntimeResult<Vec<TimelineEntry>> {
+        let rows: Vec<HistoryRow> = self.store.instance_history(instance_id).await?;
         let by_key: HashMap<&str, &Task> = tasks.iter().map(|t| (t.key.as_str(), t)).collect();
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
@@ -168,20 +206,7 @@ impl Runtime {
                 duration_secs,
             });
         }
-        let mut waiting = Vec::new();
-        for task in tasks.iter().filter(|t| t.status == TaskStatus::Open) {
-            let who = brief(dir, &task.assignee_id);
-            waiting.push((task.clone(), who, node_view(process, &task.node_id)));
-        }
-        Ok(Timeline {
-            process_name: process.def().name.clone(),
-            instance,
-            people: people_named(dir, &entries),
-            entries,
-            waiting,
-            submitter: Some(account_brief(&loaded.submitter)),
-            upcoming: upcoming(loaded, process, &loaded.state, &calendar),
-        })
+        Ok(entries)
     }
 }
 

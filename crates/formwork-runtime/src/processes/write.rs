@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use formwork_forms::field_diff;
-use formwork_model::Outcome;
+use formwork_model::{AssigneeDef, NodeKind, Outcome};
 use formwork_process::{
     CancelReason, CompiledProcess, Effect, HistoryEntry, NotifyKind, State, Status, StopReason,
-    TaskKind, TaskOutcome, TimerKind,
+    TaskKind, TaskOutcome, TimerKind, Wait,
 };
 use formwork_store::{
     AppId, InstanceId, InstanceStatus, NewHistory, NewJob, NewNotification, NewTask, NewTimer,
@@ -49,6 +49,9 @@ pub(crate) struct WriteInput<'a> {
     pub data: Value,
     /// Ids of the instance's existing tasks by key, for messages about them.
     pub task_ids: &'a HashMap<String, TaskId>,
+    /// The record's own data when the instance decides a change request (变更): `stored_data`
+    /// and `data` are then the record with the proposed values.
+    pub change_base: Option<&'a Value>,
     pub now: OffsetDateTime,
 }
 
@@ -254,8 +257,14 @@ impl Builder<'_, '_> {
                 }),
             ));
         }
+        if let Some(base) = input.change_base {
+            return finish_change(input, write, self.data, base);
+        }
         let record_status = match &input.next.status {
             Status::Ended { outcome } => RecordStatus::from(*outcome),
+            Status::Running if waits_for_submitter(input.process, input.next) => {
+                RecordStatus::Returned
+            }
             // While an instance runs (or waits for an admin after stopping).
             Status::NotStarted | Status::Running | Status::Stopped { .. } => RecordStatus::InReview,
         };
@@ -273,6 +282,98 @@ impl Builder<'_, '_> {
             record_data: self.data,
         }
     }
+}
+
+/// The end of a step of a change request (变更): the record keeps its status, and its data
+/// takes the proposed values only when the change is approved; until then edits of the step
+/// go into the proposal.
+fn finish_change(input: &WriteInput<'_>, mut write: StepWrite, data: Value, base: &Value) -> Built {
+    let approved = input.next.status
+        == (Status::Ended {
+            outcome: Outcome::Approved,
+        });
+    let record_status = input.stored_status.unwrap_or(RecordStatus::Approved);
+    if approved {
+        if &data != base {
+            write.record_diff = Some(field_diff(base, &data));
+            write.record_data = Some(data.clone());
+            write.record_rev = input.stored_rev;
+        }
+        return Built {
+            write,
+            record_status,
+            record_data: data,
+        };
+    }
+    if &data != input.stored_data {
+        write.proposed_changes = Some(changed_fields(base, &data));
+    }
+    Built {
+        write,
+        record_status,
+        record_data: base.clone(),
+    }
+}
+
+/// The top-level fields of `proposed` that differ from `base`, with their proposed values
+/// (`null` for a field the proposal clears).
+pub(crate) fn changed_fields(base: &Value, proposed: &Value) -> Value {
+    let mut out = Map::new();
+    if let Value::Object(p) = proposed {
+        for (k, v) in p {
+            if base.get(k) != Some(v) {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Value::Object(b) = base {
+        for k in b.keys() {
+            if proposed.get(k).is_none() {
+                out.insert(k.clone(), Value::Null);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// `base` with the proposed values of a change request applied.
+pub(crate) fn with_changes(base: &Value, changes: &Value) -> Value {
+    let mut out = base.clone();
+    if let (Value::Object(target), Value::Object(changes)) = (&mut out, changes) {
+        for (k, v) in changes {
+            if v.is_null() {
+                target.remove(k);
+            } else {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Whether a running instance waits only for its submitter to revise the record: every
+/// position is a record returned to them (退回发起人), or a fill step of theirs that a
+/// rejection or return leads to (the sample's 驳回 → 修改后重新提交).
+pub(crate) fn waits_for_submitter(process: &CompiledProcess, state: &State) -> bool {
+    !state.tokens.is_empty()
+        && state.tokens.iter().all(|t| match &t.wait {
+            Wait::Human(step) => step.resubmit || is_revise_step(process, &t.node),
+            Wait::Timer { .. } => false,
+        })
+}
+
+/// A fill step of the submitter's that a rejection or return leads to.
+pub(crate) fn is_revise_step(process: &CompiledProcess, node: &str) -> bool {
+    let submitters = matches!(
+        process.node(node).map(|n| &n.kind),
+        Some(NodeKind::Fill(fill)) if fill.assignee == AssigneeDef::Submitter
+    );
+    submitters
+        && process
+            .def()
+            .edges
+            .iter()
+            .any(|e| e.to == node && matches!(e.on.as_deref(), Some("reject" | "return")))
 }
 
 /// A user id the engine names; anything else is a bug of the step, not the caller's fault.

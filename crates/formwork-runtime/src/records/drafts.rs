@@ -99,6 +99,7 @@ impl Runtime {
             data: clean.data,
             status: RecordStatus::Draft,
             events: Vec::new(),
+            audit_note: None,
         };
         self.store
             .update_record(&update, &caller.user.id)

@@ -18,7 +18,7 @@ use crate::accounts::problem;
 mod drafts;
 mod list;
 
-use crate::policy::{Caller, ListScope, check_editable, list_scope, may_read};
+use crate::policy::{Caller, EditKind, ListScope, check_editable, list_scope, may_read};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 pub use list::{ListRequest, RecordPage};
 
@@ -183,7 +183,11 @@ impl Runtime {
                 record.rev
             )));
         }
-        check_editable(caller, form.def(), &record)?;
+        let fields: Vec<&str> = patch
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let kind = check_editable(caller, form.def(), &record, Some(&fields))?;
         let meta = stored_meta(&record);
         let mut patch = patch.clone();
         self.resolve_files(caller, &form, &mut patch, Some(&record))
@@ -210,6 +214,9 @@ impl Runtime {
             data: clean.data,
             status: record.status,
             events,
+            // An admin's edit of a locked result stands out in the record's history.
+            audit_note: (kind == EditKind::AdminOverride)
+                .then(|| serde_json::json!({ "admin_override": true })),
         };
         self.store
             .update_record(&update, &caller.user.id)
@@ -230,7 +237,7 @@ impl Runtime {
     ) -> RuntimeResult<()> {
         let record = self.read_record(caller, id).await?;
         let form = self.record_form(&record).await?;
-        check_editable(caller, form.def(), &record)?;
+        check_editable(caller, form.def(), &record, None)?;
         let app = self.app_version(&record.app_id, record.app_version).await?;
         let events = crate::automation::record_events(
             &app,

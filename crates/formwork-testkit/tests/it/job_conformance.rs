@@ -222,6 +222,7 @@ async fn a_completion_whose_record_moved_on_writes_nothing() {
                 status: RecordStatus::Submitted,
                 diff: json!({}),
                 events: vec![events],
+                audit_note: None,
             },
             actor: UserId::system(),
             cause: json!({"rules": []}),

@@ -110,6 +110,7 @@ pub(crate) async fn started(
     new.process = Some(NewInstance {
         process_id: ProcessId::parse("approval")?,
         step,
+        proposed_changes: None,
     });
     let record = match store.insert_record(new, &owner.id).await? {
         Inserted::New(r) => r,

@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod apps;
 pub mod body;
 pub mod calendar;
+pub mod changes;
 pub mod drafts;
 pub mod files;
 pub mod hooks;
@@ -62,6 +63,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(drafts::submit))
         .routes(routes!(approvals::timeline))
         .routes(routes!(approvals::withdraw))
+        .routes(routes!(changes::request))
+        .routes(routes!(changes::resubmit))
         .routes(routes!(tasks::inbox))
         .routes(routes!(tasks::get))
         .routes(routes!(tasks::decide))

@@ -8,7 +8,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use formwork_runtime::{Inserted, Record};
+use formwork_runtime::{Inserted, PendingChange, Record};
 use formwork_runtime::{ListRequest, parse_package};
 use serde::Serialize;
 use serde_json::Value;
@@ -44,6 +44,33 @@ pub struct RecordResponse {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
+    /// A change request (变更) under way: its proposed values wait for approval while `data`
+    /// keeps the approved ones. Given on single-record answers; absent in lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_change: Option<PendingChangeResponse>,
+}
+
+/// A change request (变更) under way on a record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingChangeResponse {
+    /// The process instance that decides it.
+    pub instance_id: String,
+    /// The fields it sets, with their proposed values (`null`: cleared).
+    #[schema(value_type = Object)]
+    pub changes: Value,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub requested_at: OffsetDateTime,
+}
+
+impl From<PendingChange> for PendingChangeResponse {
+    fn from(p: PendingChange) -> Self {
+        Self {
+            instance_id: p.instance_id.into(),
+            changes: p.changes,
+            requested_at: p.requested_at,
+        }
+    }
 }
 
 impl From<Record> for RecordResponse {
@@ -61,6 +88,7 @@ impl From<Record> for RecordResponse {
             data: r.data,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            pending_change: None,
         }
     }
 }
@@ -73,14 +101,30 @@ pub struct RecordListResponse {
 }
 
 fn with_etag(status: StatusCode, record: Record) -> Response {
-    etagged::<RecordResponse>(status, record)
+    with_change(status, record, None)
+}
+
+fn etag_of(record: &Record) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}\"", record.rev))
+        .unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
 /// `record` shown as `T` with its revision as the `ETag`.
 pub(crate) fn etagged<T: Serialize + From<Record>>(status: StatusCode, record: Record) -> Response {
-    let etag = HeaderValue::from_str(&format!("\"{}\"", record.rev))
-        .unwrap_or(HeaderValue::from_static("\"0\""));
+    let etag = etag_of(&record);
     (status, [(ETAG, etag)], Json(T::from(record))).into_response()
+}
+
+/// A record with its revision as the ETag and the change request under way on it.
+pub(crate) fn with_change(
+    status: StatusCode,
+    record: Record,
+    pending: Option<PendingChange>,
+) -> Response {
+    let etag = etag_of(&record);
+    let mut body = RecordResponse::from(record);
+    body.pending_change = pending.map(Into::into);
+    (status, [(ETAG, etag)], Json(body)).into_response()
 }
 
 fn precondition(code: &'static str, status: StatusCode) -> ApiError {
@@ -206,7 +250,8 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id: RecordId = named(&id)?;
     let record = state.runtime.read_record(&caller, &id).await?;
-    Ok(with_etag(StatusCode::OK, record))
+    let pending = state.runtime.pending_change(&record).await?;
+    Ok(with_change(StatusCode::OK, record, pending))
 }
 
 /// Changes some fields. `If-Match: "<rev>"` is required: stale → 412, missing → 428.
@@ -216,7 +261,8 @@ pub async fn get(
     responses(
         (status = 200, body = RecordResponse),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "The record is in review", body = ErrorBody),
+        (status = 403, description = "Not allowed to edit it", body = ErrorBody),
+        (status = 409, description = "`record_in_review`: its approval is under way; `record_returned`: it waits for its submitter's revision (修改并重新提交); `record_locked`: its process ended and the fields are locked (request a change, 变更, instead)", body = ErrorBody),
         (status = 412, description = "Changed meanwhile", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 428, description = "If-Match missing", body = ErrorBody),
@@ -242,7 +288,9 @@ pub async fn patch(
 /// Deletes a record (softly: it stays in the audit log). `If-Match` is honoured if sent.
 #[utoipa::path(delete, path = "/api/v1/records/{id}", tag = "records",
     params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 412, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`record_in_review`, `record_returned` or `record_locked` (see PATCH)", body = ErrorBody),
+        (status = 412, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,

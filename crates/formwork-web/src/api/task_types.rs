@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use formwork_model::Text;
 use formwork_runtime::{
-    Decided, InboxItem, NodeView, TaskDetail, Timeline, TimelineEntry, UserBrief,
+    Decided, InboxItem, NodeView, TaskDetail, Timeline, TimelineEntry, UpcomingStep, UserBrief,
 };
 use formwork_runtime::{Instance, Notification, Task};
 use serde::{Deserialize, Serialize};
@@ -294,58 +294,92 @@ pub struct InboxResponse {
     pub next: Option<String>,
 }
 
-/// One row of a timeline.
+/// One row of a timeline: a step done, a step waiting now, or a step predicted ahead.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEntryResponse {
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub at: OffsetDateTime,
-    /// Who acted; absent when the process did.
+    /// `done` (it happened), `current` (the process waits for it now) or `upcoming` (predicted
+    /// from the data as it is, if every step approves).
+    pub state: String,
+    /// When it happened (`done`), or since when it waits (`current`); `null` for `upcoming`.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub at: Option<OffsetDateTime>,
+    /// Who acted; absent when the process did, and for steps not done.
     pub actor: Option<UserRef>,
     pub node: Option<NodeRef>,
     /// `started`, `condition_taken`, `decided`, `returned`, `returned_to_submitter`,
-    /// `resubmitted`, `transferred`, `signer_added`, `step_completed`, `cc_sent`, `reminded`,
-    /// `escalated`, `nobody_resolved`, `branch_cancelled`, `timed_out`, `cancelled`,
-    /// `retried`, `moved`, `reassigned`, `ended`, `stopped`, …
+    /// `resubmitted`, `change_requested`, `transferred`, `signer_added`, `step_completed`,
+    /// `cc_sent`, `reminded`, `escalated`, `nobody_resolved`, `branch_cancelled`, `timed_out`,
+    /// `cancelled`, `retried`, `moved`, `reassigned`, `ended`, `stopped`, …; `waiting` for a
+    /// current step and `upcoming` for a predicted one.
     pub action: String,
     pub comment: Option<String>,
     /// The action's particulars, e.g. `{"task": …, "outcome": "approved"}`. People are named
-    /// by user id (by username in entries written before 0.2); `people` names them.
+    /// by user id (by username in entries written before 0.2); `people` names them. A
+    /// current step has `task_id` and `due_at`.
     #[schema(value_type = Object)]
     pub detail: Value,
     /// How long the task this row closed was open, in seconds.
     pub duration_secs: Option<i64>,
+    /// Whom a current step waits for, or whom an upcoming one is predicted to go to.
+    pub assignees: Vec<UserRef>,
 }
 
 impl TimelineEntryResponse {
     fn new(e: TimelineEntry, lang: Lang) -> Self {
         Self {
-            at: e.at,
+            state: "done".into(),
+            at: Some(e.at),
             actor: e.actor.map(Into::into),
             node: e.node.map(|n| NodeRef::new(n, lang)),
             action: e.action,
             comment: e.comment,
             detail: e.detail,
             duration_secs: e.duration_secs,
+            assignees: Vec::new(),
+        }
+    }
+
+    fn waiting(task: Task, who: Option<UserBrief>, node: NodeView, lang: Lang) -> Self {
+        let due_at = task.due_at.and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
+        Self {
+            state: "current".into(),
+            at: Some(task.created_at),
+            actor: None,
+            node: Some(NodeRef::new(node, lang)),
+            action: "waiting".into(),
+            comment: None,
+            detail: serde_json::json!({ "task_id": task.id, "due_at": due_at }),
+            duration_secs: None,
+            assignees: who.map(Into::into).into_iter().collect(),
+        }
+    }
+
+    fn upcoming(step: UpcomingStep, lang: Lang) -> Self {
+        Self {
+            state: "upcoming".into(),
+            at: None,
+            actor: None,
+            node: Some(NodeRef::new(step.node, lang)),
+            action: "upcoming".into(),
+            comment: None,
+            detail: serde_json::json!({ "mode": step.mode }),
+            duration_secs: None,
+            assignees: step.assignees.into_iter().map(Into::into).collect(),
         }
     }
 }
 
-/// An open task on a timeline: whom the process waits for.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WaitingResponse {
-    pub task: TaskResponse,
-    pub assignee: Option<UserRef>,
-    pub node: NodeRef,
-}
-
-/// A record's process history, oldest first, and whom it waits for.
+/// A record's process: what happened (oldest first, every round and change request), whom it
+/// waits for now, and the steps predicted ahead, as one list of entries.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineResponse {
     pub instance: InstanceResponse,
     pub process_name: String,
     pub entries: Vec<TimelineEntryResponse>,
-    pub waiting: Vec<WaitingResponse>,
     /// The people the entries' details name, keyed by the text a detail holds (a user id,
     /// or a username in older entries).
     pub people: BTreeMap<String, UserRef>,
@@ -353,23 +387,22 @@ pub struct TimelineResponse {
 
 impl TimelineResponse {
     pub fn new(t: Timeline, lang: Lang) -> Self {
+        let done = t
+            .entries
+            .into_iter()
+            .map(|e| TimelineEntryResponse::new(e, lang));
+        let current = t
+            .waiting
+            .into_iter()
+            .map(|(task, who, node)| TimelineEntryResponse::waiting(task, who, node, lang));
+        let upcoming = t
+            .upcoming
+            .into_iter()
+            .map(|s| TimelineEntryResponse::upcoming(s, lang));
         Self {
             instance: t.instance.into(),
             process_name: text(&t.process_name, lang),
-            entries: t
-                .entries
-                .into_iter()
-                .map(|e| TimelineEntryResponse::new(e, lang))
-                .collect(),
-            waiting: t
-                .waiting
-                .into_iter()
-                .map(|(task, who, node)| WaitingResponse {
-                    task: task.into(),
-                    assignee: who.map(Into::into),
-                    node: NodeRef::new(node, lang),
-                })
-                .collect(),
+            entries: done.chain(current).chain(upcoming).collect(),
             people: t.people.into_iter().map(|(k, u)| (k, u.into())).collect(),
         }
     }

@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../static/app.css"),
     },
     Asset {
+        name: "confirm.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/confirm.js"),
+    },
+    Asset {
         name: "form.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/form.js"),

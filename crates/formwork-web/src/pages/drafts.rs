@@ -102,6 +102,7 @@ pub(crate) async fn show_draft(
         banner: None,
         notice,
         status: StatusCode::OK,
+        flavor: super::record_form::Flavor::Edit,
     })
     .await
 }
@@ -177,6 +178,7 @@ pub(crate) async fn save(
         banner,
         notice: None,
         status,
+        flavor: super::record_form::Flavor::Edit,
     })
     .await
 }

@@ -25,6 +25,8 @@ use crate::AppState;
 use crate::i18n::Lang;
 
 const PAGE_SIZE: u32 = 20;
+/// Most to-dos the by-deadline order shows (the inbox API's largest page).
+const MAX_BY_DUE: u32 = 100;
 
 /// Task actions the inbox confirms after a task page (`?done=<task id>`).
 const CONFIRMED: &[&str] = &[
@@ -51,6 +53,10 @@ struct Tab {
 #[derive(Serialize, Default)]
 struct Item {
     task_id: Option<String>,
+    /// Whether 批量同意 may take it: an approval step, never a fill or revise step.
+    batchable: bool,
+    /// The key fields the process shows in the inbox, as (label, value).
+    columns: Vec<(String, String)>,
     url: String,
     number: String,
     title: String,
@@ -82,6 +88,8 @@ struct BatchResult {
 /// What one rendering of the inbox shows besides the box.
 #[derive(Default)]
 struct Extras {
+    /// The to-do box by deadline, overdue first (else newest arrival first).
+    by_due: bool,
     flash: Option<String>,
     error: Option<String>,
     batch: Option<Vec<BatchResult>>,
@@ -182,8 +190,8 @@ async fn item(
             .as_ref()
             .map(|n| step_name(n, lang))
             .unwrap_or_default(),
-        status: format::status(lang, i.instance.status),
-        status_key: i.instance.status.to_string(),
+        status: format::status(lang, i.record.status),
+        status_key: i.record.status.to_string(),
         url: record_url,
         ..Item::default()
     };
@@ -192,12 +200,15 @@ async fn item(
             if let Some(task) = &i.task {
                 out.url = format!("/tasks/{}", task.id);
                 out.task_id = Some(task.id.to_string());
+                out.batchable = task.kind == formwork_model::TaskKind::Step
+                    && i.node.as_ref().is_some_and(|n| n.kind == "approval");
                 out.at = format::instant(task.created_at);
                 out.due = task.due_at.map(format::instant);
                 out.overdue =
                     task.status == TaskStatus::Open && task.due_at.is_some_and(|d| d < now);
                 out.action = task_action(lang, task.action.map(TaskAction::as_str));
                 out.decided_at = task.decided_at.map(format::instant).unwrap_or_default();
+                out.columns = key_fields(state, &i, &task.node_id, lang).await;
             }
         }
         InboxBox::Submitted => {
@@ -214,6 +225,50 @@ async fn item(
         }
     }
     out
+}
+
+/// The fields the task's process names as inbox columns, as the task's step shows them
+/// (hidden ones left out); nothing when the app version cannot be read.
+async fn key_fields(
+    state: &AppState,
+    i: &InboxItem,
+    node_id: &str,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    let Ok(app) = state
+        .runtime
+        .app_version(&i.instance.app_id, i.instance.app_version)
+        .await
+    else {
+        return Vec::new();
+    };
+    let (Ok(process), Ok(form)) = (
+        app.process(&i.instance.process_id),
+        app.form(&i.record.form_id),
+    ) else {
+        return Vec::new();
+    };
+    let node = process.node(node_id);
+    let (desc, _) = super::fields::FormDesc::of(form, lang);
+    process
+        .def()
+        .inbox_columns
+        .iter()
+        .filter(|key| {
+            node.and_then(|n| formwork_runtime::field_access(n, key))
+                != Some(formwork_runtime::FieldAccess::Hidden)
+        })
+        .filter_map(|key| {
+            let label = desc.field(key)?.label.clone();
+            // A change request is decided on its proposed values.
+            let proposed = i.instance.proposed_changes.as_ref();
+            let value = proposed
+                .and_then(|c| c.get(key.as_str()))
+                .or_else(|| i.record.data.get(key.as_str()))?;
+            let shown = super::record_view::shown_value(form, &desc, key, value, lang);
+            Some((label, shown))
+        })
+        .collect()
 }
 
 /// The open-task badge: counted from the page itself when the first to-do page is the whole
@@ -243,10 +298,33 @@ async fn page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let now = OffsetDateTime::now_utc();
-    let listed = state
-        .runtime
-        .inbox(caller, which, after, Some(PAGE_SIZE))
-        .await?;
+    let by_due = extras.by_due && which == InboxBox::Todo;
+    let mut listed = if by_due {
+        // One page of up to MAX_BY_DUE open tasks, ordered here: an inbox is short.
+        let mut all = state
+            .runtime
+            .inbox(caller, which, None, Some(MAX_BY_DUE))
+            .await?;
+        all.items.sort_by_key(|i| {
+            let due = i.task.as_ref().and_then(|t| t.due_at);
+            let overdue = due.is_some_and(|d| d < now);
+            (
+                !overdue,
+                due.is_none(),
+                due,
+                i.task.as_ref().map(|t| t.created_at),
+            )
+        });
+        all
+    } else {
+        state
+            .runtime
+            .inbox(caller, which, after, Some(PAGE_SIZE))
+            .await?
+    };
+    if by_due {
+        listed.next = None;
+    }
     let whole = (after.is_none() && listed.next.is_none()).then_some(listed.items.len());
     let mut items = Vec::with_capacity(listed.items.len());
     for i in listed.items {
@@ -290,6 +368,7 @@ async fn page(
             batch_failed => extras.batch.as_ref().map(|b| b.iter().filter(|r| !r.ok).count()),
             comment => extras.comment,
             max_batch => MAX_BATCH,
+            by_due,
         },
     );
     *response.status_mut() = status;
@@ -323,6 +402,7 @@ pub(crate) async fn show(
         query_value(&pairs, "after"),
         Extras {
             flash,
+            by_due: query_value(&pairs, "sort") == Some("due"),
             ..Extras::default()
         },
         StatusCode::OK,

@@ -26,6 +26,7 @@ mod login;
 mod messages;
 mod notification_settings;
 mod record_form;
+mod record_rework;
 mod record_view;
 mod records_list;
 mod render;
@@ -49,6 +50,16 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
     style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
 
 /// Every page route, with the security headers of pages.
+/// An unknown address: a page for browsers, the API's JSON error under `/api/`.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        crate::error::ApiError::not_found().into_response()
+    } else {
+        PageError::status(axum::http::StatusCode::NOT_FOUND, "not_found").into_response()
+    }
+}
+
 pub fn router() -> Router<AppState> {
     let pages = Router::new()
         .route("/", get(home::index))
@@ -71,6 +82,15 @@ pub fn router() -> Router<AppState> {
         .route("/records/{id}/withdraw", post(record_view::withdraw))
         .route("/drafts", get(drafts::list))
         .route("/drafts/{id}", get(drafts::show_draft).post(drafts::save))
+        .route("/records/{id}/resubmit", post(record_view::resubmit))
+        .route(
+            "/records/{id}/change",
+            get(record_rework::change_form).post(record_rework::change),
+        )
+        .route(
+            "/records/{id}/revise",
+            get(record_rework::revise_form).post(record_rework::revise),
+        )
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))
@@ -90,6 +110,7 @@ pub fn router() -> Router<AppState> {
             "/settings/notifications",
             get(notification_settings::show).post(notification_settings::save),
         )
+        .fallback(not_found)
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::from_fn(csrf::scope_token))

@@ -39,6 +39,17 @@ struct Crumb {
     url: Option<String>,
 }
 
+/// What an existing record's form page does when sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flavor {
+    /// Saves the changes (`/records/{id}/edit`).
+    Edit,
+    /// Proposes a change (变更) of an approved record (`/records/{id}/change`).
+    Change,
+    /// Resubmits a returned or withdrawn record with the changes (`/records/{id}/revise`).
+    Revise,
+}
+
 /// Everything one rendering of the form page needs.
 pub(super) struct Screen<'a> {
     pub state: &'a AppState,
@@ -59,6 +70,8 @@ pub(super) struct Screen<'a> {
     /// Good news above the form (a draft saved).
     pub notice: Option<String>,
     pub status: StatusCode,
+    /// What saving the page does with the record.
+    pub flavor: Flavor,
 }
 
 async fn pickers(
@@ -97,9 +110,14 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
         ),
         Some(r) => {
             let number = r.number.clone().unwrap_or_else(|| r.id.to_string());
+            let (title, verb) = match s.flavor {
+                Flavor::Edit => ("ui.edit_record", "edit"),
+                Flavor::Change => ("ui.change_record", "change"),
+                Flavor::Revise => ("ui.revise_record", "revise"),
+            };
             (
-                s.lang.message("ui.edit_record", &[("number", &number)]),
-                format!("/records/{}/edit", r.id),
+                s.lang.message(title, &[("number", &number)]),
+                format!("/records/{}/{verb}", r.id),
                 format!("/records/{}", r.id),
             )
         }
@@ -153,6 +171,8 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             editing => s.record.is_some() && draft.is_none(),
             draftable => s.record.is_none() || draft.is_some(),
             saved_at => draft.map(|d| super::format::instant(d.updated_at)),
+            change => s.flavor == Flavor::Change,
+            revise => s.flavor == Flavor::Revise,
         },
     );
     *response.status_mut() = s.status;
@@ -208,6 +228,7 @@ pub(crate) async fn new_form(
         banner: None,
         notice: None,
         status: StatusCode::OK,
+        flavor: Flavor::Edit,
     })
     .await
 }
@@ -356,6 +377,7 @@ pub(crate) async fn create(
         banner,
         notice: None,
         status,
+        flavor: Flavor::Edit,
     })
     .await
 }
@@ -369,17 +391,18 @@ async fn editable(
     let record = state.runtime.read_record(caller, id).await?;
     let form = state.runtime.record_form(&record).await?;
     if !may_edit(caller, form.def(), &record) {
-        return Err(if record.status == RecordStatus::InReview {
-            PageError::status(StatusCode::CONFLICT, "record_in_review")
-        } else {
-            PageError::status(StatusCode::FORBIDDEN, "forbidden")
+        return Err(match record.status {
+            RecordStatus::InReview => PageError::status(StatusCode::CONFLICT, "record_in_review"),
+            RecordStatus::Returned => PageError::status(StatusCode::CONFLICT, "record_returned"),
+            s if s.is_result() => PageError::status(StatusCode::CONFLICT, "record_locked"),
+            _ => PageError::status(StatusCode::FORBIDDEN, "forbidden"),
         });
     }
     Ok((record, form))
 }
 
 /// Fields the edit page shows but does not send: computed, auto-numbered, read-only by rule.
-fn not_sent(desc: &FormDesc, stored: &Raw) -> Vec<String> {
+pub(super) fn not_sent(desc: &FormDesc, stored: &Raw) -> Vec<String> {
     let mut keys = fields::read_only_fields(desc, stored);
     keys.extend(
         desc.fields
@@ -420,6 +443,7 @@ pub(crate) async fn edit_form(
         banner: None,
         notice: None,
         status: StatusCode::OK,
+        flavor: Flavor::Edit,
     })
     .await
 }
@@ -502,6 +526,7 @@ pub(crate) async fn update(
         banner,
         notice: None,
         status,
+        flavor: Flavor::Edit,
     })
     .await
 }

@@ -49,7 +49,7 @@ struct CommentView {
 }
 
 /// The value of one field for people, in `lang` (`（空）` when empty).
-fn shown_value(
+pub(crate) fn shown_value(
     form: &CompiledForm,
     desc: &FormDesc,
     key: &str,
@@ -127,6 +127,8 @@ fn history_view(
             lang.message(&format!("ui.history.{op}"), &[])
         }
         "rule.run" => lang.message("ui.history.rule_run", &[]),
+        "record.change_request" => lang.message("ui.history.change_request", &[]),
+        "record.resubmit" => lang.message("ui.history.resubmit", &[]),
         other => other.to_owned(),
     };
     let changes = entry
@@ -246,7 +248,45 @@ async fn page(
     let chrome = Chrome::new(lang, Some(caller), here);
     let failed = comment_error.is_some() || notice.is_some();
     let in_review = record.status == RecordStatus::InReview;
-    let can_withdraw = in_review && record.owner_id == caller.user.id;
+    let mine = record.owner_id == caller.user.id;
+    let can_withdraw = in_review && mine;
+    let pending = state.runtime.pending_change(&record).await?;
+    let pending_rows: Vec<Change> = pending
+        .as_ref()
+        .and_then(|p| p.changes.as_object())
+        .map(|changes| {
+            changes
+                .iter()
+                .map(|(key, to)| Change {
+                    label: desc
+                        .field(key)
+                        .map_or_else(|| key.clone(), |f| f.label.clone()),
+                    from: shown_value(
+                        &form,
+                        &desc,
+                        key,
+                        record.data.get(key).unwrap_or(&Value::Null),
+                        lang,
+                    ),
+                    to: shown_value(&form, &desc, key, to, lang),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let takes_changes = form
+        .def()
+        .after_approval
+        .as_ref()
+        .is_some_and(|a| a.changes == formwork_model::ChangePolicy::ChangeRequest);
+    let change_url =
+        (mine && takes_changes && pending.is_none() && record.status == RecordStatus::Approved)
+            .then(|| format!("/records/{}/change", record.id));
+    let returned = record.status == RecordStatus::Returned;
+    // The whole form (attachments, sub-table rows), not only the revise step's fields.
+    let revise_url = mine.then(|| format!("/records/{}/revise", record.id));
+    let reason = timeline.as_ref().and_then(|t| t.reason.clone());
+    let resubmit_url = (mine && record.status == RecordStatus::Withdrawn)
+        .then(|| format!("/records/{}/resubmit", record.id));
     let mut response = render(
         "record_view.html",
         &chrome,
@@ -267,6 +307,13 @@ async fn page(
             notice,
             in_review,
             withdraw_url => can_withdraw.then(|| format!("/records/{}/withdraw", record.id)),
+            change_url,
+            pending_change => (!pending_rows.is_empty()).then(|| data(&pending_rows)),
+            returned,
+            revise_url => if returned { revise_url } else { None },
+            reason => if returned { reason.as_ref().map(data) } else { None },
+            resubmit_url,
+            locked => record.status.is_result() && !caller.user.is_admin,
         },
     );
     if failed {
@@ -317,6 +364,43 @@ pub(crate) async fn comment(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /records/{id}/resubmit`: the submitter sends a withdrawn record into approval again
+/// (validated under the app's latest version).
+pub(crate) async fn resubmit(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
+    let reason = match state
+        .runtime
+        .resubmit_record(&caller, &id, None, None, time::OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(_) => return Ok(Redirect::to(&format!("/records/{id}")).into_response()),
+        Err(RuntimeError::Invalid { problems }) => problems
+            .iter()
+            .map(|p| p.message.get(lang.tag()).to_owned())
+            .collect::<Vec<_>>()
+            .join("；"),
+        Err(RuntimeError::StateConflict { code, .. }) => lang.message(code, &[]),
+        Err(RuntimeError::Conflict(_) | RuntimeError::Stale(_)) => lang.message("conflict", &[]),
+        Err(e) => return Err(e.into()),
+    };
+    let notice = lang.message("ui.resubmit_failed", &[("reason", &reason)]);
+    page(
+        &state,
+        &caller,
+        lang,
+        format!("/records/{id}"),
+        &id,
+        None,
+        Some(notice),
+    )
+    .await
 }
 
 /// `POST /records/{id}/withdraw`: the submitter takes the record back from its approval

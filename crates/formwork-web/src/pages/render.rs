@@ -99,6 +99,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_function("t", translate);
     env.add_global("css_url", assets::url("app.css"));
     env.add_global("js_url", assets::url("form.js"));
+    env.add_global("confirm_js_url", assets::url("confirm.js"));
     for (name, source) in TEMPLATES_SRC {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not compile");

@@ -220,6 +220,10 @@ async fn page(
             people => data(&people),
             timeline => data(&timeline),
             sent_back,
+            // The whole form of a record back with its submitter (attachments, table rows).
+            full_form_url => (detail.record.status == formwork_model::RecordStatus::Returned
+                && detail.record.owner_id == caller.user.id)
+                .then(|| format!("/records/{}/revise", detail.record.id)),
             draft => draft_context(&draft),
             more_open,
             message => draft.message,

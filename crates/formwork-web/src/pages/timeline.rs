@@ -40,6 +40,22 @@ pub(crate) struct Waiting {
     pub overdue: bool,
 }
 
+/// A step still ahead, predicted from the data as it is now.
+#[derive(Debug, Serialize)]
+pub(crate) struct Ahead {
+    pub step: String,
+    /// Whom it would go to, by display name (「赵敏、钱伟」); empty when nobody resolves.
+    pub who: String,
+}
+
+/// Why the record was last sent back (驳回 / 退回), and by whom.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Reason {
+    pub who: Option<String>,
+    pub step: String,
+    pub text: String,
+}
+
 /// A whole timeline, ready for the template.
 #[derive(Debug, Serialize)]
 pub(crate) struct TimelineView {
@@ -48,6 +64,20 @@ pub(crate) struct TimelineView {
     pub status_key: String,
     pub rows: Vec<Row>,
     pub waiting: Vec<Waiting>,
+    pub upcoming: Vec<Ahead>,
+    /// The latest 驳回 or 退回 with its reason.
+    pub reason: Option<Reason>,
+}
+
+/// Whether an entry sends the record back: a rejection, a return, a return to the submitter.
+fn sends_back(e: &TimelineEntry) -> bool {
+    let outcome = e.detail.get("outcome").and_then(Value::as_str);
+    matches!(e.action.as_str(), "returned" | "returned_to_submitter")
+        || (e.action == "decided"
+            && matches!(
+                outcome,
+                Some("rejected" | "returned" | "returned_to_submitter")
+            ))
 }
 
 /// Engine steps that only route the process; people do not need to read them.
@@ -140,6 +170,7 @@ const FLOW_ACTIONS: &[&str] = &[
     "timed_out",
     "returned_to_submitter",
     "resubmitted",
+    "change_requested",
     "retried",
 ];
 
@@ -341,12 +372,43 @@ impl TimelineView {
                 overdue: task.due_at.is_some_and(|d| d < now),
             })
             .collect();
+        let reason = t
+            .entries
+            .iter()
+            .rev()
+            .find(|e| sends_back(e))
+            .and_then(|e| {
+                Some(Reason {
+                    who: e.actor.as_ref().map(|u| u.display_name.clone()),
+                    step: e
+                        .node
+                        .as_ref()
+                        .map(|n| step_name(n, lang))
+                        .unwrap_or_default(),
+                    text: e.comment.clone().filter(|c| !c.trim().is_empty())?,
+                })
+            });
+        let separator = if lang == Lang::En { ", " } else { "、" };
         TimelineView {
             name: t.process_name.get(lang.tag()).to_owned(),
             status: format::status(lang, t.instance.status),
             status_key: t.instance.status.to_string(),
             rows,
             waiting,
+            upcoming: t
+                .upcoming
+                .iter()
+                .map(|u| Ahead {
+                    step: step_name(&u.node, lang),
+                    who: u
+                        .assignees
+                        .iter()
+                        .map(|a| a.display_name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(separator),
+                })
+                .collect(),
+            reason,
         }
     }
 }

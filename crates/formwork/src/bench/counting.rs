@@ -178,6 +178,9 @@ counted!(RecordStore {
     read fn list_comments(&self, record_id: &RecordId) -> StoreResult<Vec<Comment>>;
     write fn insert_attachment(&self, attachment: &Attachment) -> StoreResult<()>;
     read fn get_attachment(&self, id: &FileId) -> StoreResult<Option<Attachment>>;
+    read fn list_drafts(&self, owner_id: &UserId, limit: u32) -> StoreResult<Vec<Record>>;
+    write fn submit_draft(&self, id: &RecordId, expected_rev: i64, submitted: NewRecord, actor: &UserId) -> StoreResult<Record>;
+    write fn purge_drafts(&self, before: OffsetDateTime) -> StoreResult<u64>;
 });
 
 counted!(ProcessStore {
@@ -185,6 +188,8 @@ counted!(ProcessStore {
     read fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>>;
     read fn get_instances(&self, ids: &[InstanceId]) -> StoreResult<Vec<Instance>>;
     read fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>>;
+    read fn instances_of_record(&self, record_id: &RecordId) -> StoreResult<Vec<Instance>>;
+    write fn restart_on_record(&self, restart: InstanceRestart, actor: &UserId) -> StoreResult<Record>;
     read fn get_task(&self, id: &TaskId) -> StoreResult<Option<Task>>;
     read fn tasks_of_instance(&self, instance_id: &InstanceId) -> StoreResult<Vec<Task>>;
     read fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>>;

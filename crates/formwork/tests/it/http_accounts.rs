@@ -351,8 +351,12 @@ async fn healthz_openapi_and_unknown_paths_answer_as_documented() {
         let offline = serde_json::to_value(formwork_web::openapi()).unwrap();
         assert_eq!(doc, offline, "the served document is the one built offline");
 
-        let missing = c.get("/no/such/page").await;
+        let missing = c.get("/api/v1/no/such/thing").await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         assert_eq!(missing.json()["error"], "not_found");
+        // A browser's unknown address gets a page (issue 9).
+        let page = c.get("/no/such/page").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.text().contains("页面不存在"), "{}", page.text());
     }
 }

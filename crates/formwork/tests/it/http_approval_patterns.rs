@@ -122,7 +122,7 @@ async fn a_return_out_of_a_parallel_branch_cancels_the_sibling_branch() {
             &r,
             "y",
             "manager2",
-            json!({"action": "return", "to": "pre"}),
+            json!({"action": "return", "to": "pre", "comment": "重做"}),
         )
         .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
@@ -154,7 +154,7 @@ async fn a_return_into_a_parallel_branch_restarts_its_block() {
             &r,
             "after",
             "ceo",
-            json!({"action": "return", "to": "x2"}),
+            json!({"action": "return", "to": "x2", "comment": "重做"}),
         )
         .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
@@ -233,7 +233,7 @@ async fn return_to_submitter_without_a_revise_step_hands_back_the_whole_form() {
             &r,
             "a",
             "manager1",
-            json!({"action": "return_to_submitter"}),
+            json!({"action": "return_to_submitter", "comment": "请补充"}),
         )
         .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());

@@ -188,7 +188,7 @@ async fn a_rejected_project_is_revised_by_the_submitter_and_routed_again_by_the_
         )
         .await;
         assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text());
-        assert_eq!(record_status(&app, id).await, "in_review");
+        assert_eq!(record_status(&app, id).await, "returned");
         let done = director.get("/api/v1/tasks?box=done").await.json();
         assert_eq!(done["items"][0]["task"]["id"], task.as_str());
         assert_eq!(done["items"][0]["task"]["action"], "reject");
@@ -368,7 +368,9 @@ async fn fifty_concurrent_decisions_on_one_task_give_one_200_and_49_409() {
             let task = task.clone();
             handles.push(tokio::spawn(async move {
                 let verb = if n % 2 == 0 { "approve" } else { "reject" };
-                decide(&mut c, &task, json!({"action": verb})).await.status
+                decide(&mut c, &task, json!({"action": verb, "comment": "意见"}))
+                    .await
+                    .status
             }));
         }
         let mut ok = 0;
@@ -520,9 +522,13 @@ async fn the_submitter_may_withdraw_until_the_first_decision_and_tasks_are_only_
         let third_id = third["id"].as_str().unwrap();
         let task = only_task_of(&app, third_id, "director").await;
         assert_eq!(
-            decide(&mut director, &task, json!({"action": "reject"}))
-                .await
-                .status,
+            decide(
+                &mut director,
+                &task,
+                json!({"action": "reject", "comment": "不合适"})
+            )
+            .await
+            .status,
             StatusCode::OK
         );
         let revise = only_task_of(&app, third_id, "sales1").await;

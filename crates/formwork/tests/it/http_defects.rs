@@ -209,7 +209,7 @@ async fn a_return_into_a_sibling_branch_cancels_the_old_round_and_the_join_waits
             &r,
             "y",
             "manager2",
-            json!({"action": "return", "to": "x"}),
+            json!({"action": "return", "to": "x", "comment": "重做"}),
         )
         .await;
         assert_eq!(back.status, StatusCode::OK, "{}", back.text());
@@ -415,7 +415,7 @@ async fn a_return_to_a_step_with_auto_approve_repeat_waits_for_a_person() {
             &r,
             "d",
             "director",
-            json!({"action": "return", "to": "b"}),
+            json!({"action": "return", "to": "b", "comment": "重做"}),
         )
         .await;
         assert_eq!(back.status, StatusCode::OK, "{}", back.text());

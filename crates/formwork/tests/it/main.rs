@@ -22,6 +22,7 @@ mod http_hooks;
 mod http_hostile;
 mod http_inbox_pages;
 mod http_instances;
+mod http_integrity;
 mod http_jobs;
 mod http_pages;
 mod http_patterns;
