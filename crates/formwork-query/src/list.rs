@@ -28,6 +28,12 @@ const MAX_BRANCHES: usize = 32;
 #[error("invalid record query: {0}")]
 pub struct QueryError(String);
 
+impl QueryError {
+    pub(crate) fn new(message: String) -> Self {
+        QueryError(message)
+    }
+}
+
 pub type QueryResult<T> = Result<T, QueryError>;
 
 /// A field key that may go into SQL text: `[a-z][a-z0-9_]*`, at most 64 bytes.

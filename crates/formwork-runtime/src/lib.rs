@@ -21,6 +21,7 @@ mod policy;
 mod portal;
 mod processes;
 mod records;
+pub mod reports;
 mod sessions;
 pub mod signature;
 mod tokens;
@@ -40,7 +41,7 @@ pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
 pub use hooks::{HookAuth, HookSecrets, hook_key};
 pub use policy::fields::{FieldAccess, field_access};
-pub use policy::{Caller, FormAccess, ListScope, form_access, may_edit};
+pub use policy::{Caller, FormAccess, ListScope, form_access, may_edit, readable_fields};
 pub use portal::{AppAccess, TASK_COUNT_CAP};
 pub use processes::{
     DecideRequest, Decided, InboxBox, InboxItem, InboxPage, InstanceChanged, InstanceDetail,

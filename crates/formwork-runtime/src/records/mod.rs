@@ -19,7 +19,7 @@ mod list;
 
 use crate::policy::{Caller, ListScope, check_editable, list_scope, may_read};
 use crate::{Runtime, RuntimeError, RuntimeResult};
-pub use list::{ListRequest, RecordPage};
+pub use list::{ListRequest, MAX_PAGE, RecordPage};
 
 /// China Standard Time: users' dates and yearly number counters use it (no DST).
 fn local_offset() -> UtcOffset {

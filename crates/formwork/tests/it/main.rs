@@ -23,3 +23,4 @@ mod http_pages;
 mod http_patterns;
 mod http_records;
 mod jobs_kill;
+mod reports_parity;
