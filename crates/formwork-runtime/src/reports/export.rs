@@ -113,6 +113,29 @@ async fn send(tx: &SyncSender<Vec<Value>>, row: Vec<Value>) -> bool {
     }
 }
 
+/// Writes `rows` (already in memory, e.g. a report's) as a sheet of `kind`.
+pub(crate) async fn sheet(
+    kind: SheetKind,
+    columns: Vec<OutputColumn>,
+    rows: Vec<Vec<Value>>,
+    name: &str,
+) -> RuntimeResult<Export> {
+    let (tx, handle) = writer(kind, columns, sheet_name(name))?;
+    for row in rows {
+        if !send(&tx, row).await {
+            break;
+        }
+    }
+    drop(tx);
+    let (file, n) = handle.await.map_err(internal)??;
+    Ok(Export {
+        file,
+        name: name.to_owned(),
+        kind,
+        rows: n,
+    })
+}
+
 impl Runtime {
     /// Exports every record of the list `request` describes (its page size and cursor are
     /// ignored), with the fields the caller may read.
@@ -169,22 +192,14 @@ impl Runtime {
     ) -> RuntimeResult<(ReportRun, Export)> {
         let run = self.run_report(caller, app_id, report_id, ask).await?;
         let name = run.def.name.get(ask.lang).to_owned();
-        let (tx, handle) = writer(kind, run.table.columns.clone(), sheet_name(&name))?;
-        for row in run.table.rows.iter().chain(run.table.totals.iter()) {
-            if !send(&tx, row.clone()).await {
-                break;
-            }
-        }
-        drop(tx);
-        let (file, rows) = handle.await.map_err(internal)??;
-        Ok((
-            run,
-            Export {
-                file,
-                name,
-                kind,
-                rows,
-            },
-        ))
+        let rows = run
+            .table
+            .rows
+            .iter()
+            .chain(run.table.totals.iter())
+            .cloned()
+            .collect();
+        let export = sheet(kind, run.table.columns.clone(), rows, &name).await?;
+        Ok((run, export))
     }
 }

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use formwork_forms::CompiledForm;
 use formwork_model::{FormId, Text};
 use formwork_sheets::{Mapping, content_hash, detect_format, read_grid};
-use formwork_store::{AppId, Import, ImportStatus, NewImport, NewRecord, RecordStatus, StoreError};
+use formwork_store::{AppId, NewImport, NewRecord, RecordStatus, StoreError};
+pub use formwork_store::{Import, ImportStatus};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -248,6 +249,43 @@ impl Runtime {
             Err(e) => return Err(e.into()),
         }
         Ok(ImportOutcome::Done(self.get_import(caller, id).await?))
+    }
+}
+
+impl Runtime {
+    /// The import's errors as a sheet of row, column and message, in `lang`.
+    pub async fn import_error_report(
+        &self,
+        caller: &Caller,
+        id: &str,
+        lang: &str,
+    ) -> RuntimeResult<crate::reports::export::Export> {
+        use formwork_reports::ir::{OutputColumn, ValueType};
+        let import = self.get_import(caller, id).await?;
+        let en = lang.starts_with("en");
+        let col = |key: &str, zh: &str, english: &str, value_type| OutputColumn {
+            key: key.into(),
+            label: if en { english } else { zh }.into(),
+            value_type,
+        };
+        let columns = vec![
+            col("row", "行", "Row", ValueType::Number),
+            col("column", "列", "Column", ValueType::Text),
+            col("message", "问题", "Problem", ValueType::Text),
+        ];
+        let message = if en { "message_en" } else { "message" };
+        let rows: Vec<Vec<Value>> = import
+            .errors
+            .as_array()
+            .map(|errs| {
+                errs.iter()
+                    .map(|e| vec![e["row"].clone(), e["column"].clone(), e[message].clone()])
+                    .collect()
+            })
+            .unwrap_or_default();
+        let name = if en { "import errors" } else { "导入错误" };
+        crate::reports::export::sheet(crate::reports::export::SheetKind::Xlsx, columns, rows, name)
+            .await
     }
 }
 

@@ -11,8 +11,9 @@ use std::sync::Arc;
 use formwork_model::{DashboardDef, FormId, ParamDef, ReportDef};
 use formwork_reports::filters::ParamValues;
 use formwork_reports::ir::Plan;
-use formwork_reports::labels::Labels;
-use formwork_reports::{PlanContext, PlanError, Table, Viewer, kpi};
+pub use formwork_reports::labels::Labels;
+use formwork_reports::{PlanContext, PlanError, Viewer, kpi};
+pub use formwork_reports::{Table, ir::OutputColumn};
 use formwork_store::{AppId, ReportRows, ReportScope};
 use time::OffsetDateTime;
 
@@ -27,7 +28,7 @@ use crate::{Runtime, RuntimeError, RuntimeResult};
 pub struct ReportAsk<'a> {
     pub params: &'a [(String, String)],
     pub lang: &'a str,
-    pub labels: &'a dyn Labels,
+    pub labels: &'a (dyn Labels + Sync),
     pub now: OffsetDateTime,
 }
 
@@ -114,21 +115,23 @@ impl Runtime {
         let form = app.form(&form_id)?;
         let visibility = self.visibility(caller, form).await?;
         let readable = readable_fields(caller, form.def());
-        let ctx = PlanContext {
-            app: &app.def,
-            form,
-            labels: ask.labels,
-            now: ask.now,
+        let plan = {
+            let ctx = PlanContext {
+                app: &app.def,
+                form,
+                labels: ask.labels,
+                now: ask.now,
+            };
+            let viewer = Viewer {
+                readable: &readable,
+                lang: ask.lang,
+            };
+            match dashboard {
+                Some(d) => formwork_reports::plan_widget(ctx, viewer, d, &def, params),
+                None => formwork_reports::plan(ctx, viewer, &def, params),
+            }
+            .map_err(|e| plan_error(e, ""))?
         };
-        let viewer = Viewer {
-            readable: &readable,
-            lang: ask.lang,
-        };
-        let plan = match dashboard {
-            Some(d) => formwork_reports::plan_widget(ctx, viewer, d, &def, params),
-            None => formwork_reports::plan(ctx, viewer, &def, params),
-        }
-        .map_err(|e| plan_error(e, ""))?;
         let scope = ReportScope {
             app_id: app.app_id.clone(),
             visibility,
