@@ -196,6 +196,38 @@ impl Runtime {
         Ok(import)
     }
 
+    /// Checks that `id` may be committed and starts the commit in the background (it can take
+    /// longer than a request may: every row starts its process); poll [`Runtime::get_import`]
+    /// until it is `committed`. A commit that fails leaves the import `ready`.
+    pub async fn start_commit(
+        &self,
+        caller: &Caller,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<ImportOutcome> {
+        let import = self.get_import(caller, id).await?;
+        if let Some(earlier) = self
+            .store
+            .committed_import(&import.app_id, &import.form_id, &import.content_hash)
+            .await?
+        {
+            return Ok(ImportOutcome::Duplicate { earlier });
+        }
+        if import.status != ImportStatus::Ready {
+            return Err(RuntimeError::StateConflict {
+                code: "import_not_ready",
+                cause: format!("import {id} is {}", import.status.as_str()),
+            });
+        }
+        let (runtime, caller, id) = (self.clone(), caller.clone(), id.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = runtime.commit_import(&caller, &id, now).await {
+                tracing::warn!(import = %id, error = %e, "import commit failed");
+            }
+        });
+        Ok(ImportOutcome::Done(import))
+    }
+
     /// Inserts every row of a ready import, or none. A failed or committed import, or a file
     /// committed by another import meanwhile, is refused (`Conflict` / `Duplicate`).
     pub async fn commit_import(

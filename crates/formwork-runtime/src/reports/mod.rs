@@ -11,9 +11,10 @@ use std::sync::Arc;
 use formwork_model::{DashboardDef, FormId, ParamDef, ReportDef};
 use formwork_reports::filters::ParamValues;
 use formwork_reports::ir::Plan;
+pub use formwork_reports::ir::{Body, Cell, ColumnRef, OutputColumn, RecordColumn};
 pub use formwork_reports::labels::Labels;
 use formwork_reports::{PlanContext, PlanError, Viewer, kpi};
-pub use formwork_reports::{Table, ir::OutputColumn};
+pub use formwork_reports::{Table, views};
 use formwork_store::{AppId, ReportRows, ReportScope};
 use time::OffsetDateTime;
 
@@ -205,6 +206,15 @@ impl Runtime {
         let params = ParamValues::from_query(&defs, ask.params).map_err(|e| plan_error(e, ""))?;
         self.run_planned(caller, app.clone(), def, Some(dashboard), &params, ask)
             .await
+    }
+
+    /// The select field a kanban view's lanes are, for moving a card.
+    pub async fn kanban_lane(&self, app_id: &AppId, view_id: &str) -> RuntimeResult<String> {
+        let (_, def) = self.find_report(app_id, view_id).await?;
+        def.view
+            .lane
+            .filter(|_| def.view.kind == formwork_model::ViewKind::Kanban)
+            .ok_or_else(|| RuntimeError::NotFound(format!("kanban view {view_id}")))
     }
 
     /// The reports, views and dashboards of the latest published `app_id` that the caller may

@@ -339,15 +339,14 @@ pub async fn get(
     Ok(Json(import_response(i, lang)))
 }
 
-/// Inserts every checked row (numbers, processes and rules as for a submission, unless
-/// historical), or none.
+/// Starts inserting every checked row (numbers, processes and rules as for a submission,
+/// unless historical), all or none, in the background: poll the import until `committed`.
 #[utoipa::path(post, path = "/api/v1/imports/{id}/commit", tag = "imports",
     params(("id" = String, Path)),
     responses(
-        (status = 200, body = ImportResponse),
+        (status = 202, body = ImportResponse),
         (status = 404, body = ErrorBody),
         (status = 409, description = "The import failed its checks or is committed, or the same file was imported already", body = ErrorBody),
-        (status = 422, description = "A row no longer passes the form's checks", body = ErrorBody),
     ))]
 pub async fn commit(
     State(state): State<AppState>,
@@ -357,10 +356,12 @@ pub async fn commit(
 ) -> Result<Response, ApiError> {
     let outcome = state
         .runtime
-        .commit_import(&caller, &id, OffsetDateTime::now_utc())
+        .start_commit(&caller, &id, OffsetDateTime::now_utc())
         .await?;
     Ok(match outcome {
-        ImportOutcome::Done(i) => Json(import_response(i, lang)).into_response(),
+        ImportOutcome::Done(i) => {
+            (StatusCode::ACCEPTED, Json(import_response(i, lang))).into_response()
+        }
         ImportOutcome::Duplicate { earlier } => duplicate(earlier),
     })
 }

@@ -23,4 +23,5 @@ mod http_pages;
 mod http_patterns;
 mod http_records;
 mod jobs_kill;
+mod reports_http;
 mod reports_parity;
