@@ -62,15 +62,15 @@ fn internal(e: impl std::fmt::Display) -> RuntimeError {
     RuntimeError::Internal(format!("export: {e}"))
 }
 
+/// The writer task: the rewound file and the rows written.
+type Writing = tokio::task::JoinHandle<RuntimeResult<(std::fs::File, u64)>>;
+
 /// Starts the writer task: rows sent to the returned sender are written as `kind`.
 fn writer(
     kind: SheetKind,
     columns: Vec<OutputColumn>,
     sheet: String,
-) -> RuntimeResult<(
-    SyncSender<Vec<Value>>,
-    tokio::task::JoinHandle<RuntimeResult<(std::fs::File, u64)>>,
-)> {
+) -> RuntimeResult<(SyncSender<Vec<Value>>, Writing)> {
     let mut file = tempfile::tempfile().map_err(internal)?;
     let (tx, rx) = sync_channel::<Vec<Value>>(MAX_PAGE as usize * 2);
     let handle = tokio::task::spawn_blocking(move || {

@@ -38,7 +38,7 @@ pub struct ImportUpload {
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
     /// Checked (ready or failed), or committed.
-    Done(Import),
+    Done(Box<Import>),
     /// The same file was committed into this form already, by the import named.
     Duplicate { earlier: String },
 }
@@ -182,7 +182,7 @@ impl Runtime {
                 staged,
             })
             .await?;
-        Ok(ImportOutcome::Done(import))
+        Ok(ImportOutcome::Done(Box::new(import)))
     }
 
     /// An import the caller started (admins see every one).
@@ -225,7 +225,7 @@ impl Runtime {
                 tracing::warn!(import = %id, error = %e, "import commit failed");
             }
         });
-        Ok(ImportOutcome::Done(import))
+        Ok(ImportOutcome::Done(Box::new(import)))
     }
 
     /// Inserts every row of a ready import, or none. A failed or committed import, or a file
@@ -280,7 +280,9 @@ impl Runtime {
             }
             Err(e) => return Err(e.into()),
         }
-        Ok(ImportOutcome::Done(self.get_import(caller, id).await?))
+        Ok(ImportOutcome::Done(Box::new(
+            self.get_import(caller, id).await?,
+        )))
     }
 }
 

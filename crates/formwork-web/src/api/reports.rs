@@ -319,7 +319,7 @@ pub async fn upload(
         .await?;
     Ok(match outcome {
         ImportOutcome::Done(i) => {
-            (StatusCode::ACCEPTED, Json(import_response(i, lang))).into_response()
+            (StatusCode::ACCEPTED, Json(import_response(*i, lang))).into_response()
         }
         ImportOutcome::Duplicate { earlier } => duplicate(earlier),
     })
@@ -360,7 +360,7 @@ pub async fn commit(
         .await?;
     Ok(match outcome {
         ImportOutcome::Done(i) => {
-            (StatusCode::ACCEPTED, Json(import_response(i, lang))).into_response()
+            (StatusCode::ACCEPTED, Json(import_response(*i, lang))).into_response()
         }
         ImportOutcome::Duplicate { earlier } => duplicate(earlier),
     })
