@@ -16,6 +16,7 @@ mod dataset;
 mod engine;
 mod http;
 mod raw;
+mod reports;
 mod stats;
 
 use std::future::Future;
@@ -66,6 +67,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.ops
     );
     engine::measure(SAMPLE_APP, args.ops.max(1000))?;
+    reports::export_100k()?;
     // Each database is created just before it is measured and dropped right after, so a
     // failure never leaves one behind.
     let sqlite = raw::Target::sqlite()?;
@@ -175,6 +177,9 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
             .await?;
         lines.decisions(tasks).await?;
         lines.list().await?;
+        let director = user("director").await?;
+        reports::widgets(&runtime, &raw, &director, args.ops).await?;
+        reports::import_10k(&runtime, &actors.sales, size).await?;
     }
     let _ = server.shutdown.send(());
     let _ = server.handle.await;
