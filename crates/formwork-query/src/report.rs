@@ -24,7 +24,7 @@ use sea_query::{
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
-use crate::list::{FieldKey, QueryError, QueryResult, Visibility};
+use crate::list::{FieldKey, QueryError, QueryResult, Visibility, contains_pattern};
 use crate::report_dialect::{ReportDialect, cust};
 
 /// Whose rows a report reads: the app and the viewer's row scope on the form's records.
@@ -146,20 +146,6 @@ fn bind<D: ReportDialect>(c: &ColumnRef, s: &Scalar) -> Expr {
         Scalar::Bool(b) => Value::Bool(Some(*b)),
     };
     Expr::val(value)
-}
-
-/// `%needle%` with `\`, `%` and `_` escaped by `\`.
-fn contains_pattern(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for ch in needle.chars() {
-        if matches!(ch, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// One condition, with the list filter's semantics (see `formwork_reports::ir::Condition`).

@@ -196,6 +196,30 @@ impl Runtime {
         Ok(import)
     }
 
+    /// The caller's import `id` if it may be committed now, or the id of the import that
+    /// committed the same file already; `StateConflict` unless it is `ready`.
+    async fn committable(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> RuntimeResult<Result<Import, String>> {
+        let import = self.get_import(caller, id).await?;
+        if let Some(earlier) = self
+            .store
+            .committed_import(&import.app_id, &import.form_id, &import.content_hash)
+            .await?
+        {
+            return Ok(Err(earlier));
+        }
+        if import.status != ImportStatus::Ready {
+            return Err(RuntimeError::StateConflict {
+                code: "import_not_ready",
+                cause: format!("import {id} is {}", import.status.as_str()),
+            });
+        }
+        Ok(Ok(import))
+    }
+
     /// Checks that `id` may be committed and starts the commit in the background (it can take
     /// longer than a request may: every row starts its process); poll [`Runtime::get_import`]
     /// until it is `committed`. A commit that fails leaves the import `ready`.
@@ -205,20 +229,10 @@ impl Runtime {
         id: &str,
         now: OffsetDateTime,
     ) -> RuntimeResult<ImportOutcome> {
-        let import = self.get_import(caller, id).await?;
-        if let Some(earlier) = self
-            .store
-            .committed_import(&import.app_id, &import.form_id, &import.content_hash)
-            .await?
-        {
-            return Ok(ImportOutcome::Duplicate { earlier });
-        }
-        if import.status != ImportStatus::Ready {
-            return Err(RuntimeError::StateConflict {
-                code: "import_not_ready",
-                cause: format!("import {id} is {}", import.status.as_str()),
-            });
-        }
+        let import = match self.committable(caller, id).await? {
+            Ok(import) => import,
+            Err(earlier) => return Ok(ImportOutcome::Duplicate { earlier }),
+        };
         let (runtime, caller, id) = (self.clone(), caller.clone(), id.to_owned());
         tokio::spawn(async move {
             if let Err(e) = runtime.commit_import(&caller, &id, now).await {
@@ -236,20 +250,10 @@ impl Runtime {
         id: &str,
         now: OffsetDateTime,
     ) -> RuntimeResult<ImportOutcome> {
-        let import = self.get_import(caller, id).await?;
-        if let Some(earlier) = self
-            .store
-            .committed_import(&import.app_id, &import.form_id, &import.content_hash)
-            .await?
-        {
-            return Ok(ImportOutcome::Duplicate { earlier });
-        }
-        if import.status != ImportStatus::Ready {
-            return Err(RuntimeError::StateConflict {
-                code: "import_not_ready",
-                cause: format!("import {id} is {}", import.status.as_str()),
-            });
-        }
+        let import = match self.committable(caller, id).await? {
+            Ok(import) => import,
+            Err(earlier) => return Ok(ImportOutcome::Duplicate { earlier }),
+        };
         let app = self.latest_app(&import.app_id).await?;
         let staged = self.store.staged_rows(id).await?;
         let rows = staged.as_array().cloned().unwrap_or_default();

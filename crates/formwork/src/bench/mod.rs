@@ -91,6 +91,9 @@ fn plain_package() -> anyhow::Result<Value> {
     package["id"] = json!("bench-plain");
     package["processes"] = json!([]);
     package["rules"] = json!([]);
+    // Its reports and dashboard read the process's tasks, which this package has not.
+    package["reports"] = json!([]);
+    package["dashboards"] = json!([]);
     Ok(package)
 }
 

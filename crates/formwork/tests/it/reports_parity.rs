@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use formwork_model::{AppId, ReportDef};
 use formwork_reports::eval::{RecordRow, Rows, evaluate};
 use formwork_reports::filters::ParamValues;
+use formwork_reports::ir::Plan;
 use formwork_reports::labels::RawLabels;
 use formwork_reports::{PlanContext, Viewer, plan, shape};
 use formwork_store::{
@@ -246,7 +247,8 @@ fn reports() -> Vec<ReportDef> {
     out
 }
 
-async fn check_parity(app: &TestApp, app_id: &AppId, rows: &[RecordRow], defs: &[ReportDef]) {
+/// `defs` planned for a viewer who reads every field.
+async fn plans(app: &TestApp, app_id: &AppId, defs: &[ReportDef]) -> Vec<Plan> {
     let compiled = app.runtime.latest_app(app_id).await.unwrap();
     let form = compiled.form(&"project".parse().unwrap()).unwrap();
     let readable: BTreeSet<String> = form
@@ -265,13 +267,24 @@ async fn check_parity(app: &TestApp, app_id: &AppId, rows: &[RecordRow], defs: &
         readable: &readable,
         lang: "zh-CN",
     };
-    let scope = ReportScope {
+    defs.iter()
+        .map(|def| {
+            plan(ctx, viewer, def, &ParamValues::default())
+                .unwrap_or_else(|e| panic!("{}: {e:?}", def.id))
+        })
+        .collect()
+}
+
+fn all_rows(app_id: &AppId) -> ReportScope {
+    ReportScope {
         app_id: app_id.clone(),
         visibility: Visibility::All,
-    };
-    for def in defs {
-        let p = plan(ctx, viewer, def, &ParamValues::default())
-            .unwrap_or_else(|e| panic!("{}: {e:?}", def.id));
+    }
+}
+
+async fn check_parity(app: &TestApp, app_id: &AppId, rows: &[RecordRow], defs: &[ReportDef]) {
+    let scope = all_rows(app_id);
+    for (def, p) in defs.iter().zip(plans(app, app_id, defs).await) {
         let db = app
             .store
             .run_report(&p, &scope)
@@ -339,41 +352,19 @@ async fn money_sums_are_exact_to_the_cent_over_100k_amounts() {
             "money_total",
             json!({"measures": [{"fn": "sum", "field": "amount"}]}),
         );
-        let compiled = app.runtime.latest_app(&app_id).await.unwrap();
-        let form = compiled.form(&"project".parse().unwrap()).unwrap();
-        let readable: BTreeSet<String> = form
-            .def()
-            .field_keys()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let ctx = PlanContext {
-            app: &compiled.def,
-            form,
-            labels: &RawLabels,
-            now: time::OffsetDateTime::now_utc(),
-        };
-        let viewer = Viewer {
-            readable: &readable,
-            lang: "en",
-        };
-        let scope = ReportScope {
-            app_id: app_id.clone(),
-            visibility: Visibility::All,
-        };
+        let planned = plans(&app, &app_id, &[overall, def]).await;
+        let scope = all_rows(&app_id);
         let cents = |d: Decimal| {
             let c = d * Decimal::ONE_HUNDRED;
             assert!(c.fract().is_zero(), "{d} is not whole cents");
             rust_decimal::prelude::ToPrimitive::to_i128(&c).unwrap()
         };
-        let p = plan(ctx, viewer, &overall, &ParamValues::default()).unwrap();
-        let got = app.store.run_report(&p, &scope).await.unwrap();
+        let got = app.store.run_report(&planned[0], &scope).await.unwrap();
         let formwork_reports::ir::Cell::Decimal(sum) = got.rows[0][0] else {
             panic!("{:?}", got.rows)
         };
         assert_eq!(cents(sum), total, "{}", app.db.backend().as_str());
-        let p = plan(ctx, viewer, &def, &ParamValues::default()).unwrap();
-        let got = app.store.run_report(&p, &scope).await.unwrap();
+        let got = app.store.run_report(&planned[1], &scope).await.unwrap();
         for row in got.rows {
             let formwork_reports::ir::Cell::Text(region) = &row[0] else {
                 panic!()
