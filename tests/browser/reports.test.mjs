@@ -91,7 +91,11 @@ test('the director reads the sample dashboard with data and opens a bar, the vie
     await shot(page, `${n}-${view}`);
   }
 
-  await page.goto(`${base}${APP}/forms/project/import`);
+  await page.goto(`${base}${APP}/dashboards/overview?lang=en`);
+  assert.ok(await page.getByRole('heading', { name: 'Amount by region' }).isVisible());
+  await shot(page, '11-dashboard-en');
+
+  await page.goto(`${base}${APP}/forms/project/import?lang=zh-CN`);
   await shot(page, '10-import');
   assert.deepEqual(page.problems, []);
 });
