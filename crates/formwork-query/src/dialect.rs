@@ -38,6 +38,9 @@ pub trait Dialect: Send + Sync + 'static {
     /// `e` matches `pattern` ignoring case, with `\` escaping `%`, `_` and itself.
     fn like_ci(e: Expr, pattern: String) -> Expr;
 
+    /// sea-query's placeholder for the `n`th expression of a custom expression.
+    fn placeholder(n: usize) -> String;
+
     fn builder() -> Self::Builder {
         Self::Builder::default()
     }
@@ -71,6 +74,10 @@ impl Dialect for Sqlite {
 
     fn data_text(key: &FieldKey) -> String {
         format!("json_extract(data, '$.{key}')")
+    }
+
+    fn placeholder(_n: usize) -> String {
+        "?".into()
     }
 
     /// SQLite's LIKE ignores case already (of ASCII letters only).
@@ -112,6 +119,10 @@ impl Dialect for Postgres {
                  THEN CAST(data ->> '{key}' AS boolean) END)"
             ),
         }
+    }
+
+    fn placeholder(n: usize) -> String {
+        format!("${n}")
     }
 
     /// In the database's collation, whose ILIKE folds non-ASCII case too.

@@ -1,4 +1,5 @@
-//! Metadata → SQL for Formwork, with no IO: the record list query today, report plans next.
+//! Metadata → SQL for Formwork, with no IO: record lists, report plans and
+//! the exports that read them.
 //!
 //! Statements are built with sea-query. What the two databases say differently is the
 //! [`Dialect`] trait ([`Sqlite`], [`Postgres`]); the store backends pick one and bind the
@@ -7,9 +8,12 @@
 pub mod dialect;
 pub mod instant;
 pub mod list;
+pub mod report;
+pub mod report_dialect;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use list::{
     Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, QueryError, QueryResult,
     RecordQuery, ValueKind, Visibility,
 };
+pub use report_dialect::ReportDialect;

@@ -28,6 +28,12 @@ const MAX_BRANCHES: usize = 32;
 #[error("invalid record query: {0}")]
 pub struct QueryError(String);
 
+impl QueryError {
+    pub(crate) fn new(message: String) -> Self {
+        QueryError(message)
+    }
+}
+
 pub type QueryResult<T> = Result<T, QueryError>;
 
 /// A field key that may go into SQL text: `[a-z][a-z0-9_]*`, at most 64 bytes.
@@ -254,7 +260,7 @@ fn operand<D: Dialect>(kind: Kind, value: &Value, what: &str) -> QueryResult<Opt
 }
 
 /// `%needle%` with the needle's `\`, `%` and `_` escaped by `\`.
-fn contains_pattern(needle: &str) -> String {
+pub(crate) fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');
     for c in needle.chars() {

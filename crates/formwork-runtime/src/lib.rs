@@ -21,6 +21,7 @@ mod policy;
 mod portal;
 mod processes;
 mod records;
+pub mod reports;
 mod sessions;
 pub mod signature;
 mod tokens;
@@ -42,6 +43,7 @@ pub use hooks::{HookAuth, HookSecrets, hook_key};
 pub use policy::fields::{FieldAccess, field_access};
 pub use policy::{
     Caller, FormAccess, ListScope, editable_after, form_access, may_edit, may_edit_some,
+    readable_fields,
 };
 pub use portal::{AppAccess, TASK_COUNT_CAP};
 pub use processes::{

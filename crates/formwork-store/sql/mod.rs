@@ -25,6 +25,7 @@ mod jobs;
 mod processes;
 mod rates;
 mod records;
+mod reports;
 mod settings;
 mod steps;
 
@@ -43,7 +44,7 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// The sqlx driver.
     type Db: sqlx::Database;
     /// What record lists say differently on this database.
-    type Dialect: formwork_query::Dialect;
+    type Dialect: formwork_query::ReportDialect;
     /// An instant as hand-written statements bind it.
     type Instant: for<'q> sqlx::Encode<'q, Self::Db> + sqlx::Type<Self::Db> + Send + Sync;
 

@@ -176,7 +176,7 @@ fn json_value_opt(row: &DbRow, col: &str) -> Mapped<Option<serde_json::Value>> {
 }
 
 /// A text column parsed as an id or status; a value that does not parse is a decode error.
-fn parsed<T>(row: &DbRow, col: &str) -> Mapped<T>
+pub(crate) fn parsed<T>(row: &DbRow, col: &str) -> Mapped<T>
 where
     T: FromStr,
     T::Err: std::error::Error + Send + Sync + 'static,

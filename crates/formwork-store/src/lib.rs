@@ -1,5 +1,5 @@
 //! The persistence API of Formwork: one trait per area — [`AccountStore`], [`AppStore`],
-//! [`RecordStore`], [`ProcessStore`], [`JobStore`], [`SettingsStore`] — their row types, and
+//! [`RecordStore`], [`ProcessStore`], [`JobStore`], [`SettingsStore`], [`ReportStore`] — their row types, and
 //! `StoreError`.
 //! [`Store`] is all of them together.
 //!
@@ -14,6 +14,7 @@ mod error;
 mod jobs;
 mod processes;
 mod records;
+mod reports;
 mod settings;
 
 pub use accounts::*;
@@ -22,6 +23,7 @@ pub use error::{StoreError, StoreResult};
 pub use jobs::*;
 pub use processes::*;
 pub use records::*;
+pub use reports::*;
 pub use settings::*;
 
 pub use formwork_model::ids::*;
@@ -32,7 +34,7 @@ use async_trait::async_trait;
 /// Everything Formwork persists, on one database.
 #[async_trait]
 pub trait Store:
-    AccountStore + AppStore + RecordStore + ProcessStore + JobStore + SettingsStore
+    AccountStore + AppStore + RecordStore + ProcessStore + JobStore + SettingsStore + ReportStore
 {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> Backend;

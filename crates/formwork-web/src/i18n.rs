@@ -73,6 +73,15 @@ impl Lang {
         }
     }
 
+    /// The message for `code` in this language or zh-CN, if the catalog has it.
+    pub fn lookup(self, code: &str) -> Option<String> {
+        let catalog = match self {
+            Lang::ZhCn => &*ZH,
+            Lang::En => &*EN,
+        };
+        catalog.get(code).or_else(|| ZH.get(code)).cloned()
+    }
+
     /// The message for `code`, with `{name}` placeholders filled from `args`.
     pub fn message(self, code: &str, args: &[(&str, &str)]) -> String {
         let catalog = match self {
@@ -88,6 +97,20 @@ impl Lang {
             text = text.replace(&format!("{{{name}}}"), value);
         }
         text
+    }
+}
+
+/// The catalog words reports show (statuses, task actions), for `formwork-reports`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CatalogLabels;
+
+impl formwork_runtime::reports::Labels for CatalogLabels {
+    fn status(&self, lang: &str, status: &str) -> Option<String> {
+        Lang::parse(lang).lookup(&format!("status.{status}"))
+    }
+
+    fn action(&self, lang: &str, action: &str) -> Option<String> {
+        Lang::parse(lang).lookup(&format!("ui.action.{action}"))
     }
 }
 

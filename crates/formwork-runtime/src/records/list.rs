@@ -49,18 +49,7 @@ impl Runtime {
     ) -> RuntimeResult<RecordPage> {
         let app = self.latest_app(app_id).await?;
         let form = app.form(form_id)?;
-        let visibility = match list_scope(caller, &form.def().permissions) {
-            Some(ListScope::All) => Visibility::All,
-            Some(ListScope::Department) => Visibility::OwnOrDepartments {
-                owner_id: caller.user.id.clone(),
-                department_ids: self.departments_in_charge(caller).await?,
-            },
-            Some(ListScope::Own) => Visibility::OwnOrDepartments {
-                owner_id: caller.user.id.clone(),
-                department_ids: Vec::new(),
-            },
-            None => return Err(RuntimeError::NotFound(format!("form {form_id}"))),
-        };
+        let visibility = self.visibility(caller, form).await?;
         let mut filters = request
             .filters
             .iter()
@@ -109,6 +98,29 @@ impl Runtime {
             })
             .await?;
         Ok(page(records, limit, sort.as_ref().map(|(c, _)| c)))
+    }
+}
+
+impl Runtime {
+    /// The records of `form` the caller may read, as the list query's row scope; `NotFound`
+    /// when they may read none. Lists, reports, views and exports all ask this.
+    pub(crate) async fn visibility(
+        &self,
+        caller: &Caller,
+        form: &CompiledForm,
+    ) -> RuntimeResult<Visibility> {
+        Ok(match list_scope(caller, &form.def().permissions) {
+            Some(ListScope::All) => Visibility::All,
+            Some(ListScope::Department) => Visibility::OwnOrDepartments {
+                owner_id: caller.user.id.clone(),
+                department_ids: self.departments_in_charge(caller).await?,
+            },
+            Some(ListScope::Own) => Visibility::OwnOrDepartments {
+                owner_id: caller.user.id.clone(),
+                department_ids: Vec::new(),
+            },
+            None => return Err(RuntimeError::NotFound(format!("form {}", form.def().id))),
+        })
     }
 }
 

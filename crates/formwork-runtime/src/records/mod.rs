@@ -20,7 +20,7 @@ mod list;
 
 use crate::policy::{Caller, EditKind, ListScope, check_editable, list_scope, may_read};
 use crate::{Runtime, RuntimeError, RuntimeResult};
-pub use list::{ListRequest, RecordPage};
+pub use list::{ListRequest, MAX_PAGE, RecordPage};
 
 /// Whether the caller may create records of the form: 403 when they can see it, else 404.
 pub(crate) fn may_create(

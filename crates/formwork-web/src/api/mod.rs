@@ -13,6 +13,7 @@ pub mod instances;
 pub mod jobs;
 pub mod notifications;
 pub mod records;
+pub mod reports;
 pub mod session;
 pub mod task_types;
 pub mod tasks;
@@ -35,7 +36,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "drafts"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "drafts"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"), (name = "reports"), (name = "imports"))
 )]
 struct ApiDoc;
 
@@ -90,4 +91,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(calendar::import_year))
         .routes(routes!(calendar::my_settings, calendar::save_my_settings))
         .routes(routes!(hooks::receive))
+        .routes(routes!(reports::data))
+        .routes(routes!(reports::export_report))
+        .routes(routes!(reports::export_records))
+        .routes(routes!(reports::upload))
+        .routes(routes!(reports::get))
+        .routes(routes!(reports::commit))
+        .routes(routes!(reports::error_report))
 }

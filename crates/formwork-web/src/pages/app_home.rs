@@ -87,12 +87,37 @@ pub(crate) async fn show(
             .collect();
         recent.push((form.form_id.clone(), rows));
     }
+    let (reports, dashboards) = state.runtime.app_reports(&caller, &app_id).await?;
+    let link = |kind: &str, id: &str, name: &formwork_model::Text| serde_json::json!({"url": format!("/apps/{app_id}/{kind}/{id}"), "name": name.get(lang.tag())});
+    let report_links: Vec<_> = dashboards
+        .iter()
+        .map(|d| link("dashboards", &d.id, &d.name))
+        .chain(reports.iter().map(|r| {
+            let kind = match r.view.kind {
+                formwork_model::ViewKind::Kanban
+                | formwork_model::ViewKind::Gantt
+                | formwork_model::ViewKind::Calendar
+                | formwork_model::ViewKind::Table
+                | formwork_model::ViewKind::Pivot => "views",
+                _ => "reports",
+            };
+            link(kind, &r.id, &r.name)
+        }))
+        .collect();
+    let imports: Vec<_> = access
+        .forms
+        .iter()
+        .filter(|f| f.may_create)
+        .map(|f| format!("/apps/{app_id}/forms/{}/import", f.form_id))
+        .collect();
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
         "app_home.html",
         &chrome,
         context! {
             app => data(&card),
+            report_links => data(&report_links),
+            imports => data(&imports),
             recent => data(&recent.into_iter().collect::<std::collections::BTreeMap<_, _>>()),
         },
     ))

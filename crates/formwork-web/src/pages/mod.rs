@@ -19,6 +19,7 @@ mod error;
 mod fields;
 mod format;
 mod home;
+mod imports;
 mod inbox;
 mod input;
 mod lang;
@@ -30,6 +31,7 @@ mod record_rework;
 mod record_view;
 mod records_list;
 mod render;
+mod reports;
 mod rule_runs;
 mod task;
 mod timeline;
@@ -73,6 +75,19 @@ pub fn router() -> Router<AppState> {
             get(record_form::new_form).post(record_form::create),
         )
         .route("/apps/{app}/forms/{form}/records", get(records_list::list))
+        .route(
+            "/apps/{app}/dashboards/{dashboard}",
+            get(reports::dashboard),
+        )
+        .route("/apps/{app}/reports/{report}", get(reports::report))
+        .route("/apps/{app}/views/{view}", get(reports::view))
+        .route("/apps/{app}/views/{view}/move", post(reports::move_card))
+        .route(
+            "/apps/{app}/forms/{form}/import",
+            get(imports::form).post(imports::upload),
+        )
+        .route("/imports/{id}", get(imports::show))
+        .route("/imports/{id}/commit", post(imports::commit))
         .route("/records/{id}", get(record_view::show))
         .route(
             "/records/{id}/edit",

@@ -33,6 +33,22 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
     ),
     ("home.html", include_str!("../../../../templates/home.html")),
     (
+        "dashboard.html",
+        include_str!("../../../../templates/dashboard.html"),
+    ),
+    (
+        "reports_macros.html",
+        include_str!("../../../../templates/reports_macros.html"),
+    ),
+    (
+        "report.html",
+        include_str!("../../../../templates/report.html"),
+    ),
+    (
+        "import.html",
+        include_str!("../../../../templates/import.html"),
+    ),
+    (
         "app_home.html",
         include_str!("../../../../templates/app_home.html"),
     ),

@@ -229,6 +229,16 @@ counted!(SettingsStore {
     write fn put_notification_settings(&self, settings: &NotificationSettings) -> StoreResult<()>;
 });
 
+counted!(ReportStore {
+    read fn run_report(&self, plan: &formwork_reports::ir::Plan, scope: &ReportScope) -> StoreResult<ReportRows>;
+    read fn explain_report(&self, plan: &formwork_reports::ir::Plan, scope: &ReportScope) -> StoreResult<Vec<String>>;
+    write fn insert_import(&self, new: &NewImport) -> StoreResult<()>;
+    read fn get_import(&self, id: &str) -> StoreResult<Option<Import>>;
+    read fn committed_import(&self, app_id: &AppId, form_id: &FormId, content_hash: &str) -> StoreResult<Option<String>>;
+    read fn staged_rows(&self, id: &str) -> StoreResult<serde_json::Value>;
+    write fn commit_import(&self, id: &str, records: Vec<NewRecord>, actor: &UserId) -> StoreResult<u64>;
+});
+
 #[async_trait]
 impl Store for Counting {
     fn backend(&self) -> Backend {

@@ -26,6 +26,7 @@ mod engine;
 mod http;
 mod lines;
 mod raw;
+mod reports;
 mod startup;
 mod statements;
 mod stats;
@@ -91,6 +92,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.ops
     );
     engine::measure(SAMPLE_APP, args.ops.max(1000))?;
+    reports::export_100k()?;
     // Each database is created just before it is measured and dropped right after, so a
     // failure never leaves one behind.
     let sqlite = raw::Target::sqlite()?;
@@ -217,6 +219,9 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         if args.clients > 0 {
             concurrent::measure(&lines, args.clients).await?;
         }
+        let director = user("director").await?;
+        reports::widgets(&runtime, &raw, &director, args.ops).await?;
+        reports::import_10k(&runtime, &actors.sales, size).await?;
     }
     let _ = server.shutdown.send(());
     let _ = server.handle.await;

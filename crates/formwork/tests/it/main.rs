@@ -30,3 +30,5 @@ mod http_records;
 mod jobs_kill;
 mod one_clock;
 mod step_plans;
+mod reports_http;
+mod reports_parity;
