@@ -243,6 +243,25 @@ pub struct ProcessDef {
     /// Where the designer draws each node (by node id); no effect on how the process runs.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub layout: BTreeMap<String, PositionDef>,
+    /// Flow test cases: sample submissions and the approvers each must reach. The designer
+    /// runs them on every change; publishing is refused while one fails (unless overridden).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<FlowTestDef>,
+}
+
+/// One flow test case: who submits what, and the people each human step should go to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowTestDef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Text>,
+    /// The submitter's username.
+    pub submitter: String,
+    /// The sample record (fields of the process's form; may be partial).
+    pub data: Value,
+    /// The usernames each human step should reach, step by step, in the order the walk meets
+    /// them (a step nobody resolves for is `[]`).
+    pub expect: Vec<Vec<String>>,
 }
 
 /// A node's top-left corner on the designer's canvas.

@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod apps;
 pub mod body;
 pub mod calendar;
+pub mod designer;
 pub mod files;
 pub mod hooks;
 pub mod instance_types;
@@ -33,7 +34,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "designer"), (name = "records"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"))
 )]
 struct ApiDoc;
 
@@ -53,6 +54,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::publish))
         .routes(routes!(apps::versions))
         .routes(routes!(apps::version))
+        .routes(routes!(designer::check))
+        .routes(routes!(designer::preview))
+        .routes(routes!(designer::simulate))
+        .routes(routes!(designer::run_tests))
+        .routes(routes!(designer::check_expression))
+        .routes(routes!(designer::diff))
+        .routes(routes!(designer::rollback))
         .routes(routes!(records::create, records::list))
         .routes(routes!(records::get, records::patch, records::delete))
         .routes(routes!(approvals::timeline))

@@ -24,6 +24,7 @@ mod lang;
 mod login;
 mod messages;
 mod notification_settings;
+mod preview;
 mod record_form;
 mod record_view;
 mod records_list;
@@ -41,6 +42,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::AppState;
 
 pub(crate) use error::PageError;
+pub(crate) use preview::preview_page;
 
 /// The Content-Security-Policy of every page: nothing from elsewhere, no inline scripts.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
@@ -117,4 +119,6 @@ pub fn router() -> Router<AppState> {
                     HeaderValue::from_static("DENY"),
                 )),
         )
+        // After the layer above: the draft preview may be framed by the designer.
+        .merge(preview::router())
 }

@@ -38,22 +38,24 @@ struct Crumb {
 }
 
 /// Everything one rendering of the form page needs.
-struct Screen<'a> {
-    state: &'a AppState,
-    caller: &'a Caller,
-    lang: Lang,
-    here: String,
-    app_id: &'a AppId,
-    form: &'a CompiledForm,
-    desc: &'a FormDesc,
-    rules: &'a Value,
-    raw: &'a Raw,
-    errors: &'a Errors,
-    read_only: &'a [String],
-    record: Option<&'a Record>,
-    idempotency_key: Option<String>,
-    banner: Option<String>,
-    status: StatusCode,
+pub(super) struct Screen<'a> {
+    pub state: &'a AppState,
+    pub caller: &'a Caller,
+    pub lang: Lang,
+    pub here: String,
+    pub app_id: &'a AppId,
+    pub form: &'a CompiledForm,
+    pub desc: &'a FormDesc,
+    pub rules: &'a Value,
+    pub raw: &'a Raw,
+    pub errors: &'a Errors,
+    pub read_only: &'a [String],
+    pub record: Option<&'a Record>,
+    pub idempotency_key: Option<String>,
+    pub banner: Option<String>,
+    pub status: StatusCode,
+    /// The draft preview: its app (not published yet) and where its form posts.
+    pub preview: Option<Preview<'a>>,
 }
 
 async fn pickers(
@@ -69,7 +71,14 @@ async fn pickers(
     Ok((pickers, people))
 }
 
-async fn show(s: Screen<'_>) -> Result<Response, PageError> {
+/// What a draft preview changes on the form page.
+pub(super) struct Preview<'a> {
+    pub app_name: &'a formwork_model::Text,
+    pub action: String,
+    pub notice: String,
+}
+
+pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let (pickers, people) = pickers(s.state, s.desc).await?;
     let cx = ViewContext {
         lang: s.lang,
@@ -79,8 +88,14 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
         record_id: s.record.map(|r| r.id.as_str()),
     };
     let views = fields::views(s.desc, s.raw, &cx);
-    let app = s.state.runtime.latest_app(s.app_id).await?;
     let tag = s.lang.tag();
+    let app_name = match &s.preview {
+        Some(p) => p.app_name.get(tag).to_owned(),
+        None => {
+            let app = s.state.runtime.latest_app(s.app_id).await?;
+            app.def.name.get(tag).to_owned()
+        }
+    };
     let form_name = s.form.def().name.get(tag).to_owned();
     let list_url = format!("/apps/{}/forms/{}/records", s.app_id, s.form.def().id);
     let (title, action, cancel) = match s.record {
@@ -104,12 +119,12 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             url: Some("/".to_owned()),
         },
         Crumb {
-            label: app.def.name.get(tag).to_owned(),
+            label: app_name.clone(),
             url: Some(format!("/apps/{}", s.app_id)),
         },
     ];
     // An app often has one form of the same name; naming it twice reads like a stutter.
-    if form_name != app.def.name.get(tag) {
+    if form_name != app_name {
         crumbs.push(Crumb {
             label: form_name.clone(),
             url: Some(list_url),
@@ -121,6 +136,10 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             url: Some(format!("/records/{}", r.id)),
         });
     }
+    let (action, notice) = match s.preview {
+        Some(p) => (p.action, Some(p.notice)),
+        None => (action, None),
+    };
     let chrome = Chrome::new(s.lang, Some(s.caller), s.here);
     let mut response = render(
         "record_form.html",
@@ -134,6 +153,7 @@ async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             fields => data(&views),
             summary => data(&s.errors.summary),
             banner => s.banner,
+            notice,
             rules => data(s.rules),
             people => data(&people),
             rev => s.record.map(|r| r.rev),
@@ -193,6 +213,7 @@ pub(crate) async fn new_form(
         idempotency_key: Some(uuid::Uuid::new_v4().to_string()),
         banner: None,
         status: StatusCode::OK,
+        preview: None,
     })
     .await
 }
@@ -326,6 +347,7 @@ pub(crate) async fn create(
         idempotency_key: Some(key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
         banner,
         status,
+        preview: None,
     })
     .await
 }
@@ -389,6 +411,7 @@ pub(crate) async fn edit_form(
         idempotency_key: None,
         banner: None,
         status: StatusCode::OK,
+        preview: None,
     })
     .await
 }
@@ -470,6 +493,7 @@ pub(crate) async fn update(
         idempotency_key: None,
         banner,
         status,
+        preview: None,
     })
     .await
 }

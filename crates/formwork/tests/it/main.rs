@@ -13,6 +13,7 @@ mod http_approvals;
 mod http_apps;
 mod http_defects;
 mod http_designer;
+mod http_designer_api;
 mod http_directory;
 mod http_graph_props;
 mod http_hooks;
