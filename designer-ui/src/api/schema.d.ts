@@ -25,6 +25,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every change from version `from` to version `to` (either may be `draft`), in words:
+         *     fields, sections, checks, numbering and permissions of forms; nodes, edges and test cases
+         *     of processes; roles; other parts as a whole.
+         */
+        get: operations["diff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/draft": {
         parameters: {
             query?: never;
@@ -37,6 +58,107 @@ export interface paths {
         /** Replaces the draft. With `If-Match: "<rev>"`, a draft changed meanwhile answers 412. */
         put: operations["put_draft"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/draft/expressions/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks an expression against the draft's form as the package check would: its syntax
+         *     and every name it reads that the form does not have. For the designer's expression box.
+         */
+        post: operations["check_expression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/draft/forms/{form}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks record data as a submission to the draft's form would be checked, and stores
+         *     nothing: 200, or the very 422 body a real submission gets.
+         */
+        post: operations["check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/draft/forms/{form}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The real new-record page of the draft's form (HTML, framable by this site). Its form
+         *     posts to a page that checks the submission and stores nothing. A draft form with
+         *     problems answers a 422 page that lists them.
+         */
+        get: operations["preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/draft/processes/{process}/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The human steps a submission of `data` by `submitter` would go through in the draft's
+         *     process if every step approved, with who would get each. Nothing is stored.
+         */
+        post: operations["simulate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/draft/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs every flow test case of the draft (each process's `tests`) with the engine's
+         *     side-effect-free walk. Publishing runs the same and refuses while one fails.
+         */
+        post: operations["run_tests"];
         delete?: never;
         options?: never;
         head?: never;
@@ -66,6 +188,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/hooks/{hook}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receives a delivery of an inbound hook. Authenticate with the hook's secret
+         *     (`X-Formwork-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}">`) or with
+         *     `Authorization: Bearer <token>` of the hook's service user. Name the delivery with
+         *     `X-Formwork-Delivery-Id` (or in the payload, where the hook says): a replay answers 200
+         *     with the record the first delivery made and creates nothing.
+         */
+        post: operations["receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/publish": {
         parameters: {
             query?: never;
@@ -75,8 +220,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Freezes the draft as the next immutable version. */
+        /**
+         * Freezes the draft as the next immutable version, once it validates and its flow test
+         *     cases pass (an admin may override failing cases with `override_tests`).
+         */
         post: operations["publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rolls back: publishes version `version`'s package again as a new version (records and
+         *     instances keep theirs; the draft is left as it is). Audited with the version.
+         */
+        post: operations["rollback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -134,6 +302,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The working-time calendar (admins only). */
+        get: operations["get"];
+        /** Saves the whole calendar (admins only); 422 names what is wrong. */
+        put: operations["put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/years/{year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enters one year's holidays and make-up working days (admins only), replacing what the
+         *     calendar had for that year. The body is CSV (`date,kind,name`) or JSON lines
+         *     (`{"date", "kind", "name"}`); kind `holiday`/`放假` or `workday`/`上班`. `source` names where
+         *     the dates come from. A bad line answers 422 naming its number.
+         */
+        post: operations["import_year"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files": {
         parameters: {
             query?: never;
@@ -168,6 +376,184 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One page of instances, newest first.
+         * @description `status`: `running` (the default), `stopped` (an error in the package stopped them; they
+         *     wait for an admin) or `overdue` (running, with an open task past its due time). Filters:
+         *     `app`, `process`, `node` (an open task there, or stopped there), `assignee` (a username
+         *     with an open task). Pages: `limit` (1–100, default 20) and `after` (the previous page's
+         *     `next`).
+         */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instances/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One instance with its open tasks, timeline and the steps it may be moved to. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instances/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ends a running or stopped instance; the record becomes `rejected` or `withdrawn` as
+         *     `outcome` says. The reason is shown on the timeline.
+         */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instances/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Moves a running or stopped instance to a step: its open tasks are cancelled, and the
+         *     people of the step `to` get tasks (and must act in person).
+         */
+        post: operations["move_to"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/instances/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs again the step a stopped instance stopped at, with the data and directory as they
+         *     are now (e.g. after a role got members).
+         */
+        post: operations["retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs, newest first (admins only). `state` filters (`pending`, `running`, `retrying`,
+         *     `done`, `dead`); pages: `limit` (1–100, default 50) and `before` (the previous `next`).
+         */
+        get: operations["list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job with its logged tries (admins only). */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Removes a job that is not running or done from the queue (admins only); 409 for one that
+         *     is. The audit log keeps it.
+         */
+        post: operations["discard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Puts a dead or retrying job back in the queue now, its tries reset (admins only); 409 for
+         *     a job that is running or done.
+         */
+        post: operations["retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -178,6 +564,24 @@ export interface paths {
         /** The signed-in user and their roles. */
         get: operations["me"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notification channels. */
+        get: operations["my_settings"];
+        /** Saves the caller's notification channels. */
+        put: operations["save_my_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -278,6 +682,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/records/{id}/rule-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The automation rule runs of a record, newest first, with their deliveries. */
+        get: operations["rule_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/records/{id}/timeline": {
         parameters: {
             query?: never;
@@ -307,7 +728,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The submitter takes the record back; allowed until someone has decided on it. */
+        /**
+         * The submitter takes the record back; allowed until someone has decided on it, and at any
+         *     time once the process stopped (an error in its package), so the record is never stuck.
+         */
         post: operations["withdraw"];
         delete?: never;
         options?: never;
@@ -408,10 +832,33 @@ export interface paths {
          * Acts on one of the caller's open tasks.
          * @description `approve` / `reject` at an approval, `submit` / `withdraw` at a fill step, anywhere
          *     `return` (`to` = an earlier step id) and `transfer` (`to` = a username), at an approval
-         *     `add_signer` (`to` = a username, `before` to have them sign first). `data` changes fields
-         *     the step lets the caller edit, with `approve` or `submit`.
+         *     `return_to_submitter` (退回发起人: back to the submitter to revise and resubmit, unlike
+         *     `reject`, which follows the reject route or ends the process) and `add_signer` (`to` = a
+         *     username, `before` to have them sign first). A `resubmit` task (the record returned to its
+         *     submitter) takes `submit` with the whole form's changes in `data`, or `withdraw`. `data`
+         *     changes fields the step lets the caller edit, with `approve` or `submit`.
          */
         post: operations["decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives an open task to someone else (`to`, a username, as in decisions); their deadline
+         *     is counted from now.
+         */
+        post: operations["reassign"];
         delete?: never;
         options?: never;
         head?: never;
@@ -517,6 +964,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description One person a step would go to. */
+        AssigneeResponse: {
+            display_name: string;
+            username: string;
+        };
         /** @description The same decision on several tasks (batch approval from the inbox). */
         BatchDecideBody: {
             /** @description `approve` or `reject`, usually. */
@@ -541,6 +993,45 @@ export interface components {
             status: number;
             task: string;
         };
+        /** @description The calendar as saved (or as shipped, before an admin saved one). */
+        CalendarResponse: {
+            /**
+             * @description `working_weekdays` (1 = Monday … 7 = Sunday), `working_hours` ([{start, end}],
+             *     Asia/Shanghai) and `years` ([{year, source, days: [{date, kind, name}]}], kind
+             *     `holiday` or `workday`).
+             */
+            calendar: Record<string, unknown>;
+            /** @description This year and next, when their holidays are not entered yet. */
+            missing_years: number[];
+            /** Format: date-time */
+            updated_at?: string | null;
+            updated_by?: string | null;
+        };
+        /** @description Cancel an instance. */
+        CancelBody: {
+            /** @description What the record becomes: `rejected` or `withdrawn`. */
+            outcome?: string;
+            /** @description Why; shown on the timeline as the admin's comment. Required, at most 2,000 characters. */
+            reason?: string;
+        };
+        /** @description One change between two versions, in words. */
+        ChangeResponse: {
+            after?: Record<string, unknown> | null;
+            before?: Record<string, unknown> | null;
+            kind: string;
+            /**
+             * @description Where: `/forms/{id}/schema/properties/{key}`, `/processes/{id}/nodes/{id}`,
+             *     `/processes/{id}/edges/{from}→{to}[:{on}]`, `/forms/{id}/permissions/{list}`, …
+             */
+            path: string;
+            /** @description `{"zh-CN": …, "en": …}` */
+            summary: Record<string, unknown>;
+        };
+        /** @description A check that passed. */
+        CheckResponse: {
+            /** @description Always `true`: a failing check answers 422 with the field errors. */
+            ok: boolean;
+        };
         CreateTokenRequest: {
             name: string;
         };
@@ -558,7 +1049,10 @@ export interface components {
         };
         /** @description What to do with a task. */
         DecideBody: {
-            /** @description `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer` or `add_signer`. */
+            /**
+             * @description `approve`, `reject`, `submit`, `withdraw`, `return`, `return_to_submitter`, `transfer`
+             *     or `add_signer`.
+             */
             action: string;
             /** @description With `add_signer`: the added person signs first and the task comes back afterwards. */
             before?: boolean;
@@ -574,6 +1068,24 @@ export interface components {
             /** @description The instance's tasks still open after the decision. */
             open_tasks: components["schemas"]["TaskResponse"][];
             task: components["schemas"]["TaskResponse"];
+        };
+        /** @description One logged try of a delivery. */
+        DeliveryResponse: {
+            /** Format: int32 */
+            attempt: number;
+            /** @description `email`, `dingtalk`, `wecom`, `webhook`. */
+            channel: string;
+            code?: string | null;
+            /** @description Where it went, without tokens or secrets. */
+            destination: string;
+            /** Format: date-time */
+            finished_at: string;
+            message?: string | null;
+            /** @description `delivered`, `failed` or `skipped`. */
+            outcome: string;
+        };
+        DiffResponse: {
+            changes: components["schemas"]["ChangeResponse"][];
         };
         /** @description The stored draft and, after a write, what validation found in it. */
         DraftResponse: {
@@ -594,12 +1106,44 @@ export interface components {
             /** @description Sentence for people, in the caller's language. */
             message: string;
         };
+        ExpressionCheckRequest: {
+            /** @description The expression, e.g. `amount > 100000 and region == "华东"`. */
+            expression: string;
+            /** @description The draft's form whose fields it reads; without one only the syntax is checked. */
+            form?: string | null;
+        };
+        ExpressionCheckResponse: {
+            ok: boolean;
+            /** @description A syntax error, or each unknown name (`unknown_variable`, naming it). */
+            problems: components["schemas"]["FieldError"][];
+        };
         /** @description One problem with one part of the input. */
         FieldError: {
             code: string;
             message: string;
             /** @description JSON pointer into the request body (or package), e.g. `/amount`. */
             path: string;
+        };
+        /** @description One flow test case's outcome on the draft. */
+        FlowTestResponse: {
+            /** @description The usernames each step should reach. */
+            expected: string[][];
+            /** @description The case's name in the caller's language (its id without one). */
+            name: string;
+            passed: boolean;
+            /** @description Where the case is in the package, e.g. `/processes/0/tests/2`. */
+            path: string;
+            /** @description Why the case could not run. */
+            problems: components["schemas"]["FieldError"][];
+            process: string;
+            /** @description The steps the walk met. */
+            steps: components["schemas"]["StepResponse"][];
+            test: string;
+        };
+        FlowTestsResponse: {
+            /** @description `true` when every case passes (also when there are none). */
+            passed: boolean;
+            results: components["schemas"]["FlowTestResponse"][];
         };
         /** @description One entry of an inbox box. */
         InboxItemResponse: {
@@ -616,6 +1160,22 @@ export interface components {
             /** @description Pass as `after` for the next page; absent on the last page. */
             next?: string | null;
         };
+        /** @description An operation that landed: the instance now and its open tasks. */
+        InstanceChangedResponse: {
+            instance: components["schemas"]["InstanceResponse"];
+            open_tasks: components["schemas"]["TaskResponse"][];
+        };
+        /** @description One instance with its timeline and the steps it may be moved to. */
+        InstanceDetailResponse: components["schemas"]["InstanceSummaryResponse"] & {
+            /** @description Approval and fill steps of the process, for `move`. */
+            move_targets: components["schemas"]["NodeRef"][];
+            timeline: components["schemas"]["TimelineResponse"];
+        };
+        InstanceListResponse: {
+            items: components["schemas"]["InstanceSummaryResponse"][];
+            /** @description Pass as `after` for the next page; absent on the last page. */
+            next?: string | null;
+        };
         /** @description A running (or finished) process on one record. */
         InstanceResponse: {
             app: string;
@@ -626,7 +1186,10 @@ export interface components {
             id: string;
             process: string;
             record_id: string;
-            /** @description `running`, `approved`, `rejected`, `withdrawn`, `completed` or `stopped`. */
+            /**
+             * @description `running`, `approved`, `rejected`, `withdrawn`, `completed` or `stopped` (an error in
+             *     the package stopped it; an admin cancels, retries or moves it).
+             */
             status: string;
             /** Format: date-time */
             updated_at: string;
@@ -635,6 +1198,60 @@ export interface components {
              * @description Increments on every step.
              */
             version: number;
+        };
+        /** @description One instance with what an admin needs to judge it. */
+        InstanceSummaryResponse: {
+            app_name: string;
+            instance: components["schemas"]["InstanceResponse"];
+            open_tasks: components["schemas"]["OpenTaskResponse"][];
+            /** @description Whether an open task is past its due time. */
+            overdue: boolean;
+            process_name: string;
+            record: components["schemas"]["RecordBrief"];
+            /** @description Why it stopped: `nobody_to_assign`, `no_route` or `loop_detected`. */
+            stop_reason?: string | null;
+            stopped_at?: components["schemas"]["NodeRef"] | null;
+            submitter?: components["schemas"]["UserRef"] | null;
+        };
+        JobDetailResponse: {
+            job: components["schemas"]["JobResponse"];
+            tries: components["schemas"]["DeliveryResponse"][];
+        };
+        JobListResponse: {
+            items: components["schemas"]["JobResponse"][];
+            /** @description Pass as `before` for the next page; absent on the last page. */
+            next?: string | null;
+        };
+        /** @description A job as admins see it. */
+        JobResponse: {
+            /**
+             * Format: int32
+             * @description Tries so far.
+             */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The idempotency id every delivery of the job carries (`X-Formwork-Event-Id`). */
+            event_id: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            id: string;
+            /** @description `record.created`, `deliver.webhook`, `notify`, … */
+            kind: string;
+            last_error?: string | null;
+            last_error_code?: string | null;
+            /** @description The worker holding it, while running. */
+            lease_owner?: string | null;
+            payload: Record<string, unknown>;
+            record_id?: string | null;
+            rule_run_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it may next run (while running: when its lease ends).
+             */
+            run_at: string;
+            /** @description `pending`, `running`, `retrying`, `done` or `dead`. */
+            state: string;
         };
         LoginRequest: {
             password: string;
@@ -661,6 +1278,13 @@ export interface components {
             roles: string[];
             username: string;
         };
+        /** @description Move an instance to a step. */
+        MoveBody: {
+            /** @description A note for the timeline. */
+            comment?: string | null;
+            /** @description The id of an approval or fill step of the process. */
+            to?: string;
+        };
         /** @description A step of a process. */
         NodeRef: {
             id: string;
@@ -681,7 +1305,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             id: string;
-            /** @description `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`. */
+            /**
+             * @description `task`, `decision`, `reminder`, `escalation`, `cc`, `ended`, or `stopped` (to admins: a
+             *     process stopped and waits for one of them).
+             */
             kind: string;
             /**
              * @description The particulars, always with `instance_id` and `record_id`; `task_id` where a task
@@ -691,9 +1318,37 @@ export interface components {
             /** Format: date-time */
             read_at?: string | null;
         };
+        /** @description The caller's own channels: in-app is always on; mail to their address when `email`. */
+        NotificationSettingsBody: {
+            email: boolean;
+            /** @description The language of their mail: `zh-CN` or `en`. */
+            lang: string;
+        };
+        /** @description An open task of an instance, as the admin sees it. */
+        OpenTaskResponse: {
+            assignee?: components["schemas"]["UserRef"] | null;
+            node: components["schemas"]["NodeRef"];
+            /** @description Past its due time. */
+            overdue: boolean;
+            task: components["schemas"]["TaskResponse"];
+        };
+        /** @description How to publish; every member is optional and the body may be left out. */
+        PublishRequest: {
+            /** @description Publish although flow test cases fail. Admins only; the overridden cases are audited. */
+            override_tests?: boolean;
+            /** @description What changed, in the analyst's words (kept in the audit log). */
+            summary?: string | null;
+        };
         PublishResponse: {
             /** Format: int64 */
             version: number;
+        };
+        /** @description Give an open task to someone else. */
+        ReassignBody: {
+            /** @description A note for the timeline. */
+            comment?: string | null;
+            /** @description The username of the new assignee. */
+            to?: string;
         };
         /** @description A record, briefly, as an inbox lists it. */
         RecordBrief: {
@@ -738,6 +1393,58 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description Retry the step a stopped instance stopped at. */
+        RetryBody: {
+            /** @description A note for the timeline. */
+            comment?: string | null;
+        };
+        RollbackRequest: {
+            /**
+             * Format: int64
+             * @description The published version to publish again as the newest.
+             */
+            version: number;
+        };
+        /** @description One run of an automation rule on a record. */
+        RuleRunResponse: {
+            /** @description Each action: `type`, `outcome`, `code`, `message`, `detail`. */
+            actions: Record<string, unknown>[];
+            /** Format: date-time */
+            created_at: string;
+            deliveries: components["schemas"]["RunDeliveryResponse"][];
+            /** Format: int32 */
+            depth: number;
+            id: string;
+            message?: Record<string, unknown> | null;
+            /** @description `done`, `failed` or `stopped` (the depth limit). */
+            outcome: string;
+            rule_id: string;
+            rule_name: Record<string, unknown>;
+            trigger: string;
+        };
+        /** @description A delivery a rule run caused, with its tries (its job's `payload` left out). */
+        RunDeliveryResponse: {
+            job: components["schemas"]["JobResponse"];
+            tries: components["schemas"]["DeliveryResponse"][];
+        };
+        SimulateRequest: {
+            /** @description The sample record (may be partial). */
+            data: Record<string, unknown>;
+            /** @description The submitter's username. */
+            submitter: string;
+        };
+        SimulateResponse: {
+            steps: components["schemas"]["StepResponse"][];
+        };
+        /** @description One human step of a walk. */
+        StepResponse: {
+            /** @description Empty when nobody resolves (the step's fallback would stop the process). */
+            assignees: components["schemas"]["AssigneeResponse"][];
+            /** @description The node's name in the caller's language. */
+            name: string;
+            /** @description The node id. */
+            node: string;
+        };
         /** @description A task with its record as the step shows it, and the timeline. */
         TaskDetailResponse: {
             /** @description What the assignee may do now; empty once the task is closed. */
@@ -761,9 +1468,11 @@ export interface components {
         /** @description A work item of one person. */
         TaskResponse: {
             /**
-             * @description What closed it: `approve`, `reject`, `submit`, `withdraw`, `return`, `transfer`,
-             *     `add_signer`, `auto_approve`, `auto_reject`, or why it was cancelled
-             *     (`step_decided`, `returned`, `branch_abandoned`, `reassigned`, `instance_ended`, …).
+             * @description What closed it: `approve`, `reject`, `submit`, `withdraw`, `return`,
+             *     `return_to_submitter`, `transfer`, `add_signer`, `auto_approve`, `auto_reject`, or why it
+             *     was cancelled (`step_decided`, `returned`, `branch_abandoned`, `superseded`,
+             *     `join_satisfied`, `timed_out`, `moved`, `reassigned`, `instance_ended`,
+             *     `instance_stopped`).
              */
             action?: string | null;
             /** @description User id of the assignee. */
@@ -779,23 +1488,38 @@ export interface components {
             due_at?: string | null;
             id: string;
             instance_id: string;
+            /**
+             * @description `step`, or `resubmit` when the record was returned to its submitter to revise and
+             *     submit again (only `submit` and `withdraw` then).
+             */
+            kind: string;
             node_id: string;
             record_id: string;
+            /**
+             * Format: int64
+             * @description Which entry into the step the task belongs to (returns and loops start new rounds).
+             */
+            round: number;
             /** @description `open`, `done` or `cancelled`. */
             status: string;
         };
         /** @description One row of a timeline. */
         TimelineEntryResponse: {
             /**
-             * @description `started`, `condition_taken`, `decided`, `returned`, `transferred`, `signer_added`,
-             *     `step_completed`, `cc_sent`, `reminded`, `escalated`, `ended`, `stopped`, …
+             * @description `started`, `condition_taken`, `decided`, `returned`, `returned_to_submitter`,
+             *     `resubmitted`, `transferred`, `signer_added`, `step_completed`, `cc_sent`, `reminded`,
+             *     `escalated`, `nobody_resolved`, `branch_cancelled`, `timed_out`, `cancelled`,
+             *     `retried`, `moved`, `reassigned`, `ended`, `stopped`, …
              */
             action: string;
             actor?: components["schemas"]["UserRef"] | null;
             /** Format: date-time */
             at: string;
             comment?: string | null;
-            /** @description The action's particulars, e.g. `{"task": …, "outcome": "approved"}`. */
+            /**
+             * @description The action's particulars, e.g. `{"task": …, "outcome": "approved"}`. People are named
+             *     by user id (by username in entries written before 0.2); `people` names them.
+             */
             detail: Record<string, unknown>;
             /**
              * Format: int64
@@ -808,6 +1532,13 @@ export interface components {
         TimelineResponse: {
             entries: components["schemas"]["TimelineEntryResponse"][];
             instance: components["schemas"]["InstanceResponse"];
+            /**
+             * @description The people the entries' details name, keyed by the text a detail holds (a user id,
+             *     or a username in older entries).
+             */
+            people: {
+                [key: string]: components["schemas"]["UserRef"];
+            };
             process_name: string;
             waiting: components["schemas"]["WaitingResponse"][];
         };
@@ -938,6 +1669,68 @@ export interface operations {
             };
         };
     };
+    diff: {
+        parameters: {
+            query: {
+                /** @description A version number or `draft` */
+                from: string;
+                /** @description A version number or `draft` */
+                to: string;
+            };
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffResponse"];
+                };
+            };
+            /** @description `from` or `to` missing or neither a version number nor `draft` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_draft: {
         parameters: {
             query?: never;
@@ -1002,6 +1795,362 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_expression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpressionCheckRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpressionCheckResponse"];
+                };
+            };
+            /** @description Not JSON, or a malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or form in the draft */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body that does not fit the schema */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        /** @description The record data */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckResponse"];
+                };
+            };
+            /** @description Not JSON, or a malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or form in the draft */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Field errors (as a submission gets them), or problems of the draft's form */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description A malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or form in the draft */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The draft's form has problems (an HTML page listing them) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+        };
+    };
+    simulate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                process: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimulateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulateResponse"];
+                };
+            };
+            /** @description Not JSON, or a malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or process in the draft */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown submitter, data the walk cannot use, or problems of the process or its form */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_tests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowTestsResponse"];
+                };
+            };
+            /** @description A malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1121,6 +2270,93 @@ export interface operations {
             };
         };
     };
+    receive: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Formwork-Signature"?: string | null;
+                "X-Formwork-Delivery-Id"?: string | null;
+            };
+            path: {
+                app: string;
+                hook: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description A replay: the record the first delivery made */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordResponse"];
+                };
+            };
+            /** @description The record made */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     publish: {
         parameters: {
             query?: never;
@@ -1130,7 +2366,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PublishRequest"] | null;
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -1140,7 +2380,122 @@ export interface operations {
                     "application/json": components["schemas"]["PublishResponse"];
                 };
             };
-            /** @description The draft has problems */
+            /** @description Not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer, or an override by someone not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The draft has problems, or flow test cases fail (`flow_test_failed`, each at its case) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rollback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishResponse"];
+                };
+            };
+            /** @description Not JSON, or a malformed id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a designer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such app or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A body that does not fit the schema */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1240,6 +2595,116 @@ export interface operations {
             };
         };
     };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The calendar, as GET returns it under `calendar` */
+        requestBody: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_year: {
+        parameters: {
+            query?: {
+                source?: string;
+            };
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     upload: {
         parameters: {
             query?: never;
@@ -1300,6 +2765,537 @@ export interface operations {
             };
         };
     };
+    list: {
+        parameters: {
+            query?: {
+                /** @description running | stopped | overdue */
+                status?: string;
+                app?: string;
+                process?: string;
+                node?: string;
+                /** @description A username */
+                assignee?: string;
+                after?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceListResponse"];
+                };
+            };
+            /** @description A malformed filter or cursor, or an unknown assignee */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceDetailResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceChangedResponse"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `process_not_running`: it has ended already; `process_busy` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No reason, or an outcome other than rejected / withdrawn */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    move_to: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceChangedResponse"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `process_not_running`: it has ended; `process_busy` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such step, or a join */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryBody"];
+            };
+        };
+        responses: {
+            /** @description Retried; it may have stopped again, as `status` says */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceChangedResponse"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `process_not_stopped`: only a stopped instance is retried; `process_busy` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The comment is too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: {
+                state?: string;
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobListResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetailResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobResponse"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -1319,6 +3315,56 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettingsBody"];
+                };
+            };
+        };
+    };
+    save_my_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettingsBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettingsBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1574,6 +3620,35 @@ export interface operations {
             };
         };
     };
+    rule_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleRunResponse"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     timeline: {
         parameters: {
             query?: never;
@@ -1627,6 +3702,24 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceResponse"];
                 };
             };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not the submitter */
             403: {
                 headers: {
@@ -1644,7 +3737,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The process has ended */
+            /** @description `already_decided`: someone has acted on it; `process_not_running`: it has ended; `no_process` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1653,7 +3746,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Someone has decided already */
+            /** @description The comment is too long */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1839,6 +3932,24 @@ export interface operations {
                     "application/json": components["schemas"]["DecideResponse"];
                 };
             };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description No such task of the caller's */
             404: {
                 headers: {
@@ -1848,7 +3959,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The task is already decided */
+            /** @description `task_handled`: the task was handled already (「该待办已被处理」); `process_not_running`; `process_busy` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1857,7 +3968,103 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The body is not sent as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Not allowed here, or field errors */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reassign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReassignBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecideResponse"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `task_handled`: the task is no longer open; `process_not_running`; `process_busy` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such active user, or one with a task or turn at this step already */
             422: {
                 headers: {
                     [name: string]: unknown;
