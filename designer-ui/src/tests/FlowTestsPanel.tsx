@@ -95,14 +95,17 @@ function ProcessTests({ pkg, proc, results, loading }: { pkg: AppPackage; proc: 
   const lang = useLang();
   const tests = proc.tests ?? [];
   const edit = (fn: (tests: FlowTestDef[]) => void, coalesce?: string) =>
-    useEditor.getState().edit((d) => fn((d.processes!.find((p) => p.id === proc.id)!.tests ??= [])), coalesce);
+    useEditor.getState().edit((d) => {
+      // A recipe must not return a value (immer would take it for the new state).
+      fn((d.processes!.find((p) => p.id === proc.id)!.tests ??= []));
+    }, coalesce);
   const passed = results.filter((r) => r.passed).length;
   return (
     <Card size="small" className="mb12"
       title={<>{textOf(proc.name, lang)} {results.length > 0 && <Tag color={passed === results.length ? 'success' : 'error'}>{`${passed}/${results.length} ${t('通过', 'pass')}`}</Tag>}</>}
       extra={
         <Button size="small" type="primary" icon={<PlusOutlined />}
-          onClick={() => edit((ts) => ts.push({ id: nextId(ts), name: { 'zh-CN': t(`用例 ${ts.length + 1}`, `Case ${ts.length + 1}`) }, submitter: 'sales1', data: {}, expect: [] }))}>
+          onClick={() => edit((ts) => { ts.push({ id: nextId(ts), name: { 'zh-CN': t(`用例 ${ts.length + 1}`, `Case ${ts.length + 1}`) }, submitter: 'sales1', data: {}, expect: [] }); })}>
           {t('添加用例', 'Add case')}
         </Button>
       }>
