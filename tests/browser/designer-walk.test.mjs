@@ -341,6 +341,16 @@ test('an analyst builds the project registration app in the designer alone, and 
     console.log(`${c.amount} ${c.region}: ${built.join(' → ')}`);
     assert.deepEqual(built, sample, `${c.amount} ${c.region}`);
   }
+
+  // A change after publishing reads as words in the versions tab (the server's diff).
+  await page.getByRole('tab', { name: '表单设计' }).click();
+  await page.locator('.field-card[data-field="amount"]').click();
+  await page.locator('#field-label-zh').fill('预计合同金额（元）');
+  await saved(page);
+  await page.getByRole('tab', { name: '发布与版本' }).click();
+  await page.locator('.change-list li', { hasText: '修改字段「预计合同金额（元）」：标题' }).first().waitFor({ timeout: 15_000 });
+  await shot(page, '11-diff');
+
   assert.deepEqual(page.problems, []);
   assert.deepEqual(admin.problems, []);
 });
