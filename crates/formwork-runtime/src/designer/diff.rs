@@ -34,7 +34,7 @@ fn words(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn change(
+pub(super) fn change(
     path: String,
     kind: &'static str,
     zh: String,

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::diff::{Change, entry, field_order};
+use super::diff::{Change, change, entry, field_order};
 
 /// The aspects of a field an analyst sets: words, and where each lives (schema or UI).
 const FIELD_ASPECTS: &[(&str, &str, Aspect)] = &[
@@ -155,15 +155,7 @@ fn push(
     b: Value,
     a: Value,
 ) {
-    let some = |v: Value| (!v.is_null()).then_some(v);
-    out.push(Change {
-        path,
-        kind,
-        zh,
-        en,
-        before: some(b),
-        after: some(a),
-    });
+    out.push(change(path, kind, zh, en, &b, &a));
 }
 
 pub(super) fn form_changes(at: &str, a: &Value, b: &Value) -> Vec<Change> {

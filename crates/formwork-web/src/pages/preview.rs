@@ -191,6 +191,22 @@ async fn render_preview(
     .await
 }
 
+/// The draft of the app and form named in the address, with that form compiled.
+async fn draft(
+    state: &AppState,
+    caller: &Caller,
+    app_id: &str,
+    form_id: &str,
+) -> Result<(AppId, FormId, CompiledApp), PageError> {
+    let app_id: AppId = named(app_id)?;
+    let form_id: FormId = named(form_id)?;
+    let app = state
+        .runtime
+        .draft_form(&app_id, &form_id, &caller.user)
+        .await?;
+    Ok((app_id, form_id, app))
+}
+
 /// `GET /designer-preview/apps/{app}/forms/{form}`: the same page as the API's preview.
 async fn show_get(
     State(state): State<AppState>,
@@ -199,12 +215,7 @@ async fn show_get(
     PageCaller(caller): PageCaller,
     Path((app_id, form_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let app_id: AppId = named(&app_id)?;
-    let form_id: FormId = named(&form_id)?;
-    let app = state
-        .runtime
-        .draft_form(&app_id, &form_id, &caller.user)
-        .await?;
+    let (_, form_id, app) = draft(&state, &caller, &app_id, &form_id).await?;
     render_preview(&state, &caller, lang, &uri, &app, &form_id, None).await
 }
 
@@ -218,12 +229,7 @@ async fn submit(
     Path((app_id, form_id)): Path<(String, String)>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
-    let app_id: AppId = named(&app_id)?;
-    let form_id: FormId = named(&form_id)?;
-    let app = state
-        .runtime
-        .draft_form(&app_id, &form_id, &caller.user)
-        .await?;
+    let (app_id, form_id, app) = draft(&state, &caller, &app_id, &form_id).await?;
     let (desc, _) = FormDesc::of(app.form(&form_id)?, lang);
     let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &HashMap::new());
     let input = fields::to_input(&desc, &raw, &Mode::Create);
