@@ -250,6 +250,25 @@ pub struct ProcessDef {
     /// region), in order; hidden ones at a step stay hidden.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inbox_columns: Vec<String>,
+    /// Flow test cases: sample submissions and the approvers each must reach. The designer
+    /// runs them on every change; publishing is refused while one fails (unless overridden).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<FlowTestDef>,
+}
+
+/// One flow test case: who submits what, and the people each human step should go to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowTestDef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Text>,
+    /// The submitter's username.
+    pub submitter: String,
+    /// The sample record (fields of the process's form; may be partial).
+    pub data: Value,
+    /// The usernames each human step should reach, step by step, in the order the walk meets
+    /// them (a step nobody resolves for is `[]`).
+    pub expect: Vec<Vec<String>>,
 }
 
 /// A node's top-left corner on the designer's canvas.

@@ -204,20 +204,7 @@ impl<'a> Checker<'a> {
         read: Result<BTreeSet<String>, expr::ExprError>,
         scope: &Scope,
     ) {
-        match read {
-            Err(e) => self.push(
-                Fault::InvalidExpression {
-                    detail: e.to_string(),
-                },
-                at,
-            ),
-            Ok(names) => {
-                let Some(scope) = scope else { return };
-                for name in names.into_iter().filter(|n| !scope.contains(n)) {
-                    self.push(Fault::UnknownVariable { name }, at.clone());
-                }
-            }
-        }
+        self.problems.extend(name_problems(&at, read, scope));
     }
 
     fn field_ref(&mut self, at: impl Into<String>, field: &str, fields: &Option<BTreeSet<String>>) {
@@ -457,6 +444,24 @@ impl<'a> Checker<'a> {
                 | NodeKind::ParallelJoin { .. } => {}
             }
         }
+        self.flow_tests(at, process, &fields);
+    }
+
+    /// Test cases: unique ids, and sample data naming only fields of the process's form.
+    fn flow_tests(&mut self, at: &str, process: &ProcessDef, fields: &Option<BTreeSet<String>>) {
+        self.unique(
+            process
+                .tests
+                .iter()
+                .enumerate()
+                .map(|(t, c)| (format!("{at}/tests/{t}/id"), c.id.as_str())),
+        );
+        for (t, case) in process.tests.iter().enumerate() {
+            for key in case.data.as_object().into_iter().flat_map(|o| o.keys()) {
+                let data_at = format!("{at}/tests/{t}/data/{}", escape_token(key));
+                self.field_ref(data_at, key, fields);
+            }
+        }
     }
 
     fn deadline(&mut self, at: &str, deadline: &DeadlineDef, fields: &Option<BTreeSet<String>>) {
@@ -497,6 +502,36 @@ impl<'a> Checker<'a> {
             | AssigneeDef::Submitter => {}
         }
     }
+}
+
+fn name_problems(
+    at: &str,
+    read: Result<BTreeSet<String>, expr::ExprError>,
+    scope: &Scope,
+) -> Vec<Problem> {
+    match read {
+        Err(e) => vec![
+            Fault::InvalidExpression {
+                detail: e.to_string(),
+            }
+            .at(at),
+        ],
+        Ok(names) => match scope {
+            None => Vec::new(),
+            Some(scope) => names
+                .iter()
+                .filter(|n| !scope.contains(*n))
+                .map(|name| Fault::UnknownVariable { name: name.clone() }.at(at))
+                .collect(),
+        },
+    }
+}
+
+/// What the package check would say about `src` as a record expression of `form` (syntax,
+/// and every unknown name): the designer's expression box asks this as the analyst types.
+/// Without a form only the syntax is judged.
+pub fn check_expression(form: Option<&FormDef>, src: &str) -> Vec<Problem> {
+    name_problems("", expr::variables(src), &Checker::record_scope(form))
 }
 
 /// Whether `key` can name a field: a lower-case identifier that expressions can read.

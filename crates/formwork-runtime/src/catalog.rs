@@ -51,6 +51,40 @@ impl CompiledApp {
     }
 }
 
+impl CompiledApp {
+    /// Compiles `def`: every form and process, or with `only` just the forms and processes
+    /// named there (a draft whose other parts may still be unfinished). The error names the
+    /// part that did not compile.
+    pub(crate) fn build(
+        app_id: &AppId,
+        version: i64,
+        def: AppDef,
+        only: Option<(&[&str], &[&str])>,
+    ) -> Result<Self, String> {
+        let key = format!("{app_id}@{version}");
+        let wanted = |list: usize, id: &str| only.is_none_or(|o| [o.0, o.1][list].contains(&id));
+        let mut forms = HashMap::new();
+        for form in def.forms.iter().filter(|f| wanted(0, &f.id)) {
+            let compiled = CompiledForm::compile(key.clone(), form)
+                .map_err(|e| format!("compiling {key}/{}: {e}", form.id))?;
+            forms.insert(form.id.clone(), Arc::new(compiled));
+        }
+        let mut processes = HashMap::new();
+        for process in def.processes.iter().filter(|p| wanted(1, &p.id)) {
+            let compiled = CompiledProcess::compile(process)
+                .map_err(|e| format!("compiling {key}/{}: {e}", process.id))?;
+            processes.insert(process.id.clone(), Arc::new(compiled));
+        }
+        Ok(CompiledApp {
+            app_id: app_id.clone(),
+            version,
+            def,
+            forms,
+            processes,
+        })
+    }
+}
+
 /// The in-memory cache of compiled versions.
 #[derive(Default)]
 pub struct Catalog {
@@ -107,27 +141,9 @@ impl Runtime {
                 problems.len()
             ))
         })?;
-        let key = format!("{app_id}@{version}");
-        let mut forms = HashMap::new();
-        for form in &def.forms {
-            let compiled = CompiledForm::compile(key.clone(), form)
-                .map_err(|e| RuntimeError::Internal(format!("compiling {key}/{}: {e}", form.id)))?;
-            forms.insert(form.id.clone(), Arc::new(compiled));
-        }
-        let mut processes = HashMap::new();
-        for process in &def.processes {
-            let compiled = CompiledProcess::compile(process).map_err(|e| {
-                RuntimeError::Internal(format!("compiling {key}/{}: {e}", process.id))
-            })?;
-            processes.insert(process.id.clone(), Arc::new(compiled));
-        }
-        let app = Arc::new(CompiledApp {
-            app_id: app_id.clone(),
-            version,
-            def,
-            forms,
-            processes,
-        });
+        let app = Arc::new(
+            CompiledApp::build(app_id, version, def, None).map_err(RuntimeError::Internal)?,
+        );
         self.catalog.put(app.clone());
         Ok(app)
     }

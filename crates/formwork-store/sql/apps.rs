@@ -117,11 +117,12 @@ impl AppStore for StoreImpl {
         self.rows(sqlx::query(SQL), rows::app_summary, "apps").await
     }
 
-    async fn publish(
+    async fn publish_noted(
         &self,
         app_id: &AppId,
         package: &str,
         actor: &UserId,
+        note: serde_json::Value,
     ) -> StoreResult<AppVersion> {
         let what = format!("version of app `{app_id}`");
         let now = now();
@@ -156,7 +157,12 @@ impl AppStore for StoreImpl {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_err(&what))?;
-        let detail = serde_json::json!({ "version": version });
+        let mut detail = match note {
+            serde_json::Value::Object(note) => note,
+            _ => serde_json::Map::new(),
+        };
+        detail.insert("version".to_owned(), version.into());
+        let detail = serde_json::Value::Object(detail);
         let subject = format!("app:{app_id}");
         audit(&mut tx, now, Some(actor), "app.publish", &subject, detail).await?;
         commit(tx).await?;

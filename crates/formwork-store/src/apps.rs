@@ -74,6 +74,18 @@ pub trait AppStore: Send + Sync + 'static {
         app_id: &AppId,
         package: &str,
         actor: &UserId,
+    ) -> StoreResult<AppVersion> {
+        self.publish_noted(app_id, package, actor, serde_json::Value::Null)
+            .await
+    }
+    /// [`publish`](Self::publish), with `note`'s entries (an object: the change summary, a
+    /// roll-back's source version, overridden test cases) added to the `app.publish` audit row.
+    async fn publish_noted(
+        &self,
+        app_id: &AppId,
+        package: &str,
+        actor: &UserId,
+        note: serde_json::Value,
     ) -> StoreResult<AppVersion>;
     async fn list_versions(&self, app_id: &AppId) -> StoreResult<Vec<AppVersionInfo>>;
     async fn get_version(&self, app_id: &AppId, version: i64) -> StoreResult<Option<AppVersion>>;

@@ -32,9 +32,9 @@ const langMiddleware: Middleware = {
     // Copy the body as bytes: a Request built from another's body stream would be a streaming
     // upload, which Chromium only sends over HTTP/2.
     const body = request.body ? await request.arrayBuffer() : undefined;
-    // A cross-site form cannot set this header; the server asks for it on every change that
-    // carries no JSON body (DELETE, bodiless POSTs, uploads).
     const headers = new Headers(request.headers);
+    // The server refuses a bodiless state-changing request without it (a cross-site form
+    // cannot set it); every call carries it, so none is refused for lacking it.
     headers.set('X-Requested-With', 'XMLHttpRequest');
     return new Request(url, { method: request.method, headers, body, credentials: request.credentials, signal: request.signal });
   },

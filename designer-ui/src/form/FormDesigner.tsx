@@ -30,6 +30,7 @@ import { Canvas, DEFAULT_SECTION } from './Canvas';
 import { FieldPanel } from './FieldPanel';
 import { FormPanel } from './FormPanel';
 import { Palette } from './Palette';
+import { PreviewButton } from './PreviewDrawer';
 import { SectionPanel } from './SectionPanel';
 
 /** Where a field sits: its section (or the implicit one) and index there. */
@@ -229,7 +230,10 @@ export function FormDesigner() {
         </aside>
         <section className="pane-center canvas-bg" aria-label={t('表单画布', 'Form canvas')}>
           {form ? (
-            <Canvas form={form} />
+            <>
+              <div className="canvas-tools"><PreviewButton form={form.id} /></div>
+              <Canvas form={form} />
+            </>
           ) : (
             <Empty className="big-empty" description={t('这个应用还没有表单。先新建一个表单，再从左侧拖入字段。', 'No forms yet. Create a form, then drag fields in from the left.')}>
               <Button type="primary" icon={<PlusOutlined />} onClick={() => useUi.getState().setNewFormOpen(true)}>

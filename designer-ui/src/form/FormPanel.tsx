@@ -93,7 +93,7 @@ function Checks({ form }: { form: FormDef }) {
           <ConditionBuilder value={c.check} fields={refs} onChange={(expr) => edit(form.id, (f) => { f.checks![i].check = expr ?? ''; }, `check-${i}`)} />
           <label className="prop-block">
             <span className="prop-label small">{t('提示显示在', 'Show the message at')}</span>
-            <Select size="small" value={c.path.slice(1) || undefined} onChange={(k: string) => edit(form.id, (f) => { f.checks![i].path = `/${k}`; })}
+            <Select size="small" aria-label={t('提示显示在', 'Show the message at')} value={c.path.slice(1) || undefined} onChange={(k: string) => edit(form.id, (f) => { f.checks![i].path = `/${k}`; })}
               options={fieldOrder(form).map((k) => ({ value: k, label: textOf(form.ui?.fields?.[k]?.label, lang) || k }))} />
           </label>
           <div className="prop-label small">{t('不满足时的提示', 'Message when not satisfied')}</div>

@@ -125,6 +125,19 @@ export interface ProcessDef {
   edges: EdgeDef[];
   /** Node positions on the canvas, by node id (designer extension). */
   layout?: Record<string, Position>;
+  /** Flow test cases: sample submissions and the approvers each must reach. */
+  tests?: FlowTestDef[];
+}
+
+export interface FlowTestDef {
+  id: string;
+  name?: Text;
+  /** The submitter's username. */
+  submitter: string;
+  /** The sample record (fields of the process's form; may be partial). */
+  data: Record<string, unknown>;
+  /** The usernames each human step should reach, step by step. */
+  expect: string[][];
 }
 
 export type Outcome = 'approved' | 'rejected' | 'withdrawn' | 'completed';

@@ -4,7 +4,7 @@
 
 import { CheckCircleOutlined, CloudOutlined, CloudSyncOutlined, ExclamationCircleOutlined, RedoOutlined, UndoOutlined, WarningOutlined } from '@ant-design/icons';
 import { App as AntApp, Badge, Button, Result, Space, Spin, Tabs, Tooltip, Typography } from 'antd';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { getDraft, getVersion, listVersions, validateDraft } from '../api/apps';
 import type { Me } from '../api/client';
 import { TopBar } from '../components/TopBar';
@@ -19,6 +19,8 @@ import { ProblemsDrawer } from '../publish/ProblemsDrawer';
 import { PublishPanel } from '../publish/PublishPanel';
 import { RolesEditor } from '../roles/RolesEditor';
 import { SettingsPanel } from '../roles/SettingsPanel';
+import { ExpressionCheckContext, serverCheck } from '../rules/ConditionBuilder';
+import { FlowTestsPanel } from '../tests/FlowTestsPanel';
 import { clearBackup, readBackup, saveNow, useAutosave } from '../state/autosave';
 import { useEditor, type Tab } from '../state/editor';
 import { useRouter } from '../state/router';
@@ -26,7 +28,7 @@ import { useShortcuts } from '../state/shortcuts';
 
 const FlowDesigner = lazy(() => import('../flow/FlowDesigner'));
 
-const TABS: Tab[] = ['form', 'flow', 'roles', 'versions', 'settings'];
+const TABS: Tab[] = ['form', 'flow', 'tests', 'roles', 'versions', 'settings'];
 
 function SaveIndicator() {
   const t = useT();
@@ -112,6 +114,7 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
   const route = useRouter((s) => s.route);
   const navigate = useRouter((s) => s.navigate);
   const [problemsOpen, setProblemsOpen] = useState(false);
+  const checker = useMemo(() => serverCheck(app), [app]);
   useAutosave();
   useShortcuts();
   // Leaving the editor inside the app (browser back, the app list) saves what is pending.
@@ -159,6 +162,7 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
   };
 
   return (
+    <ExpressionCheckContext.Provider value={checker}>
     <div className="page editor">
       <TopBar
         me={me}
@@ -196,6 +200,7 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
           items={[
             { key: 'form', label: t('表单设计', 'Forms') },
             { key: 'flow', label: t('流程设计', 'Flows') },
+            { key: 'tests', label: t('流程测试', 'Flow tests') },
             { key: 'roles', label: t('角色', 'Roles') },
             { key: 'versions', label: t('发布与版本', 'Publish & versions') },
             { key: 'settings', label: t('应用设置', 'Settings') },
@@ -209,6 +214,7 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
             <FlowDesigner />
           </Suspense>
         )}
+        {tab === 'tests' && <FlowTestsPanel />}
         {tab === 'roles' && <RolesEditor />}
         {tab === 'versions' && <PublishPanel onProblem={goToProblem} />}
         {tab === 'settings' && <SettingsPanel />}
@@ -216,5 +222,6 @@ export function EditorPage({ app, me }: { app: string; me: Me }) {
       <ProblemsDrawer open={problemsOpen} onClose={() => setProblemsOpen(false)} onPick={goToProblem} />
       <ConflictDialog />
     </div>
+    </ExpressionCheckContext.Provider>
   );
 }

@@ -2,16 +2,16 @@
 // what changes against the latest version, the version history, and a readable diff between
 // any two versions or the draft.
 
-import { CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined, RollbackOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Button, Card, Empty, Flex, Select, Table, Tag, Typography } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
-import { getVersion, publishDraft, useMe, useVersion, useVersions } from '../api/apps';
+import { App as AntApp, Button, Card, Empty, Flex, Input, Popconfirm, Select, Table, Tag, Typography } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { getVersion, useMe, useVersions } from '../api/apps';
+import { publish as publishDraft, rollback, useDiff, type ServerChange, type Side } from '../api/designer';
 import { ApiFailure } from '../api/client';
 import { downloadJson } from '../components/download';
 import { useLang, useT } from '../i18n/lang';
-import { diffPackages, type Change } from '../model/diff';
-import type { AppPackage } from '../model/package';
+import type { Change } from '../model/diff';
 import { saveNow } from '../state/autosave';
 import { useEditor } from '../state/editor';
 import { runValidation } from './ProblemsDrawer';
@@ -36,9 +36,13 @@ export function ChangeList({ changes, empty }: { changes: Change[]; empty?: stri
   );
 }
 
-type Side = number | 'draft';
+/** The server's changes as the change list shows them. */
+const asChanges = (list: ServerChange[] | undefined): Change[] | null =>
+  list
+    ? list.map((c) => ({ ...c, kind: c.kind as Change['kind'], summary: c.summary as unknown as Change['summary'] }))
+    : null;
 
-function DiffSection({ app, versions, draft }: { app: string; versions: number[]; draft: AppPackage }) {
+function DiffSection({ app, versions, rev }: { app: string; versions: number[]; rev: number }) {
   const t = useT();
   const latest = versions[versions.length - 1];
   const [from, setFrom] = useState<Side | null>(latest ?? null);
@@ -48,11 +52,8 @@ function DiffSection({ app, versions, draft }: { app: string; versions: number[]
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [latest]);
   const [to, setTo] = useState<Side>('draft');
-  const a = useVersion(app, typeof from === 'number' ? from : null);
-  const b = useVersion(app, typeof to === 'number' ? to : null);
-  const pa = from === 'draft' ? draft : a.data;
-  const pb = to === 'draft' ? draft : b.data;
-  const changes = useMemo(() => (pa && pb ? diffPackages(pa, pb) : null), [pa, pb]);
+  const diff = useDiff(app, from, to, rev);
+  const changes = asChanges(diff.data);
   const options = [...versions.map((v) => ({ value: v, label: `v${v}` })), { value: 'draft' as const, label: t('当前草稿', 'Current draft') }];
   return (
     <Card size="small" title={t('版本对比', 'Compare versions')}>
@@ -77,17 +78,48 @@ export function PublishPanel({ onProblem }: { onProblem: (pointer: string) => vo
   const lang = useLang();
   const app = useEditor((s) => s.appId)!;
   const draft = useEditor((s) => s.present)!;
+  const rev = useEditor((s) => s.rev);
   const problems = useEditor((s) => s.problems);
   const versions = useVersions(app);
   const me = useMe();
   const numbers = (versions.data ?? []).map((v) => v.version);
   const latest = numbers[numbers.length - 1];
-  const latestPkg = useVersion(app, latest ?? null);
   const queryClient = useQueryClient();
   const { message, modal } = AntApp.useApp();
   const [validated, setValidated] = useState<boolean | null>(null);
   const [busy, setBusy] = useState<'validate' | 'publish' | null>(null);
-  const pending = useMemo(() => (latestPkg.data ? diffPackages(latestPkg.data, draft) : null), [latestPkg.data, draft]);
+  const pending = asChanges(useDiff(app, latest ?? null, 'draft', rev).data);
+  const summary = useRef('');
+
+  const published = async (version: number, words: [string, string]) => {
+    message.success(t(`${words[0]} v${version}`, `${words[1]} v${version}`));
+    useEditor.getState().setPublished(await getVersion(app, version));
+    await queryClient.invalidateQueries({ queryKey: ['versions', app] });
+    await queryClient.invalidateQueries({ queryKey: ['apps'] });
+    await queryClient.invalidateQueries({ queryKey: ['diff', app] });
+  };
+
+  /** Publishes; failing flow test cases refuse it, and an admin is offered the override. */
+  const send = async (override: boolean) => {
+    try {
+      await published(await publishDraft(app, summary.current, override), ['已发布', 'Published']);
+    } catch (e) {
+      const failing = e instanceof ApiFailure && e.body?.fields?.some((f) => f.code === 'flow_test_failed');
+      if (e instanceof ApiFailure && e.body?.fields) useEditor.getState().setProblems(e.body.fields);
+      if (failing && me.data?.is_admin && !override) {
+        modal.confirm({
+          title: t('有流程测试用例未通过', 'Flow test cases fail'),
+          content: <ProblemsList problems={(e as ApiFailure).body!.fields!} pkg={draft} onPick={onProblem} />,
+          okText: t('仍然发布（记入审计）', 'Publish anyway (audited)'),
+          okButtonProps: { danger: true },
+          cancelText: t('取消', 'Cancel'),
+          onOk: () => send(true),
+        });
+      } else {
+        message.error(failing ? t('有流程测试用例未通过，不能发布', 'Flow test cases fail: cannot publish') : e instanceof Error ? e.message : String(e));
+      }
+    }
+  };
 
   const validate = async () => {
     setBusy('validate');
@@ -108,28 +140,27 @@ export function PublishPanel({ onProblem }: { onProblem: (pointer: string) => vo
         return;
       }
       const changes = pending ?? [];
+      summary.current = '';
       modal.confirm({
         title: latest ? t(`发布为 v${latest + 1}？`, `Publish as v${latest + 1}?`) : t('首次发布？', 'Publish for the first time?'),
         width: 560,
-        content: latest ? (
-          <ChangeList changes={changes} empty={t('与上一版本相比没有变化', 'Nothing changed since the last version')} />
-        ) : (
-          <Typography.Paragraph>{t('发布后用户即可使用此应用；字段标识和节点标识将被锁定。', 'People can use the app once published; field keys and node ids become locked.')}</Typography.Paragraph>
+        content: (
+          <>
+            {latest ? (
+              <ChangeList changes={changes} empty={t('与上一版本相比没有变化', 'Nothing changed since the last version')} />
+            ) : (
+              <Typography.Paragraph>{t('发布后用户即可使用此应用；字段标识和节点标识将被锁定。', 'People can use the app once published; field keys and node ids become locked.')}</Typography.Paragraph>
+            )}
+            <Input.TextArea className="mt12" rows={2} maxLength={2000} aria-label={t('发布说明', 'Change summary')}
+              placeholder={t('发布说明（可选，记入版本记录）', 'Change summary (optional, kept with the version)')}
+              onChange={(e) => { summary.current = e.target.value; }} />
+          </>
         ),
         okText: t('发布', 'Publish'),
         cancelText: t('取消', 'Cancel'),
         onOk: async () => {
           await saveNow();
-          try {
-            const version = await publishDraft(app);
-            message.success(t(`已发布 v${version}`, `Published v${version}`));
-            useEditor.getState().setPublished(useEditor.getState().present);
-            await queryClient.invalidateQueries({ queryKey: ['versions', app] });
-            await queryClient.invalidateQueries({ queryKey: ['apps'] });
-          } catch (e) {
-            if (e instanceof ApiFailure && e.body?.fields) useEditor.getState().setProblems(e.body.fields);
-            message.error(e instanceof Error ? e.message : String(e));
-          }
+          await send(false);
         },
       });
     } finally {
@@ -177,17 +208,34 @@ export function PublishPanel({ onProblem }: { onProblem: (pointer: string) => vo
               {
                 title: '',
                 render: (_, v) => (
-                  <Button size="small" type="link" icon={<DownloadOutlined />} aria-label={t(`导出 v${v.version}`, `Export v${v.version}`)}
-                    onClick={async () => {
-                      downloadJson(`${app}-v${v.version}.json`, await getVersion(app, v.version));
-                    }} />
+                  <Flex gap={2}>
+                    <Button size="small" type="link" icon={<DownloadOutlined />} aria-label={t(`导出 v${v.version}`, `Export v${v.version}`)}
+                      onClick={async () => {
+                        downloadJson(`${app}-v${v.version}.json`, await getVersion(app, v.version));
+                      }} />
+                    {v.version !== latest && (
+                      <Popconfirm
+                        title={t(`把 v${v.version} 重新发布为最新版本？`, `Publish v${v.version} again as the newest version?`)}
+                        description={t('已有记录和进行中的审批保持原版本；草稿不变。', 'Existing records and running approvals keep their version; the draft stays as it is.')}
+                        okText={t('回滚', 'Roll back')} cancelText={t('取消', 'Cancel')}
+                        onConfirm={async () => {
+                          try {
+                            await published(await rollback(app, v.version), ['已回滚为', 'Rolled back as']);
+                          } catch (e) {
+                            message.error(e instanceof Error ? e.message : String(e));
+                          }
+                        }}>
+                        <Button size="small" type="link" icon={<RollbackOutlined />} aria-label={t(`回滚到 v${v.version}`, `Roll back to v${v.version}`)} />
+                      </Popconfirm>
+                    )}
+                  </Flex>
                 ),
               },
             ]}
           />
         </Card>
       </Flex>
-      <DiffSection app={app} versions={numbers} draft={draft} />
+      <DiffSection app={app} versions={numbers} rev={rev} />
     </div>
   );
 }

@@ -21,6 +21,8 @@ import {
 } from '../model/condition';
 import type { Lang, Text } from '../model/package';
 import { textOf } from '../model/package';
+import { checkExpression } from '../api/designer';
+import { useEditor } from '../state/editor';
 
 /** A field a condition can read. */
 export interface FieldRef {
@@ -52,6 +54,31 @@ export const localCheck: ExpressionChecker = async (expr, fields) => {
 };
 
 export const ExpressionCheckContext = createContext<ExpressionChecker>(localCheck);
+
+/** The form whose fields the expression being edited reads: the open form, or the open
+ * process's form. */
+function formInEditor(): string | undefined {
+  const s = useEditor.getState();
+  if (s.tab === 'flow') return s.present?.processes?.find((p) => p.id === s.processId)?.form;
+  return s.formId ?? undefined;
+}
+
+/** The server's check after the local one: the real parser's syntax errors and unknown names,
+ * in the server's words. Names the local list knows (fields added since the last save) pass. */
+export const serverCheck = (app: string): ExpressionChecker => async (expr, fields) => {
+  const local = await localCheck(expr, fields);
+  if (local) return local;
+  try {
+    const problems = await checkExpression(app, expr, formInEditor());
+    const known = new Set(fields.map((f) => f.key));
+    const named = (m: string) => /「([^」]+)」|`([^`]+)`/.exec(m)?.slice(1).find(Boolean);
+    const real = problems.filter((p) => !(p.code === 'unknown_variable' && known.has(named(p.message) ?? '')));
+    return real.length ? real.map((p) => p.message).join('；') : null;
+  } catch {
+    // Offline or the draft is gone: the local check stands.
+    return null;
+  }
+};
 
 function checkMessage(code: string, t: T): string {
   if (code === 'unclosed_string') return t('引号没有闭合', 'A quote is not closed');

@@ -12,7 +12,7 @@ const HISTORY_LIMIT = 200;
 /** Edits with the same coalescing key this close together are one undo step (typing a label). */
 const COALESCE_MS = 1000;
 
-export type Tab = 'form' | 'flow' | 'roles' | 'versions' | 'settings';
+export type Tab = 'form' | 'flow' | 'tests' | 'roles' | 'versions' | 'settings';
 
 export type Selection =
   | { type: 'none' }

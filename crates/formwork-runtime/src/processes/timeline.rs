@@ -276,6 +276,18 @@ impl Runtime {
             return Err(RuntimeError::Forbidden);
         }
         let compiled = self.latest_app(app).await?;
+        self.walk_ahead(&compiled, process, submitter, data).await
+    }
+
+    /// The engine's side-effect-free walk of `process` in `compiled` (published or a draft)
+    /// for a submission of `data` by `submitter` (a username).
+    pub(crate) async fn walk_ahead(
+        &self,
+        compiled: &crate::CompiledApp,
+        process: &ProcessId,
+        submitter: &str,
+        data: &Value,
+    ) -> RuntimeResult<Vec<UpcomingStep>> {
         let flow = compiled.process(process)?;
         let form_id = FormId::parse(&flow.def().form).map_err(|e| {
             RuntimeError::Internal(format!("process {process} names its form: {e}"))
@@ -302,8 +314,25 @@ impl Runtime {
             ..RecordFacts::default()
         };
         let ctx = StepContext::new(form, data, &facts, person, &dir, &calendar, now);
-        let steps = predict(flow, &State::new(), &ctx).map_err(super::refusals::engine_error)?;
+        let steps = predict(flow, &State::new(), &ctx).map_err(walk_error)?;
         Ok(upcoming_views(&dir, flow, steps))
+    }
+}
+
+/// A walk that cannot go on with the data given (a condition reads a field the sample
+/// leaves out, a loop without a person) is the sample's or the draft's fault, not a 500.
+fn walk_error(e: formwork_process::EngineError) -> RuntimeError {
+    use formwork_process::EngineError as E;
+    match e {
+        E::Context { .. } | E::LoopDetected { .. } | E::Invalid { .. } => RuntimeError::Invalid {
+            problems: vec![crate::accounts::problem(
+                "/data",
+                "walk_failed",
+                &format!("按这份数据无法走完流程：{e}"),
+                &format!("The flow cannot be walked with this data: {e}"),
+            )],
+        },
+        other => super::refusals::engine_error(other),
     }
 }
 

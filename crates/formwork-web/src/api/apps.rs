@@ -168,20 +168,65 @@ pub async fn validate(
     }))
 }
 
-/// Freezes the draft as the next immutable version.
+/// How to publish; every member is optional and the body may be left out.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// What changed, in the analyst's words (kept in the audit log).
+    #[schema(max_length = 2000)]
+    pub summary: Option<String>,
+    /// Publish although flow test cases fail. Admins only; the overridden cases are audited.
+    #[serde(default)]
+    pub override_tests: bool,
+}
+
+/// Freezes the draft as the next immutable version, once it validates and its flow test
+/// cases pass (an admin may override failing cases with `override_tests`).
 #[utoipa::path(post, path = "/api/v1/apps/{app}/publish", tag = "apps",
     params(("app" = String, Path)),
+    request_body(content = Option<PublishRequest>, content_type = "application/json"),
     responses(
         (status = 200, body = PublishResponse),
-        (status = 422, description = "The draft has problems", body = ErrorBody),
+        (status = 400, description = "Not JSON", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a designer, or an override by someone not an admin", body = ErrorBody),
+        (status = 404, description = "No such app", body = ErrorBody),
+        (status = 422, description = "The draft has problems, or flow test cases fail (`flow_test_failed`, each at its case)", body = ErrorBody),
     ))]
 pub async fn publish(
     State(state): State<AppState>,
     CurrentUser(Caller { user, .. }): CurrentUser,
     Path(app): Path<String>,
+    body: Bytes,
 ) -> Result<Json<PublishResponse>, ApiError> {
     let app: AppId = named(&app)?;
-    let outcome = state.runtime.publish(&app, &user).await?;
+    let req: PublishRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PublishRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            let problem = formwork_model::Problem {
+                pointer: String::new(),
+                code: "invalid_body".to_owned(),
+                message: formwork_model::Text::zh_en(format!("请求内容有误：{e}"), e.to_string()),
+            };
+            let status = if e.is_syntax() || e.is_eof() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let code = if e.is_syntax() || e.is_eof() {
+                "invalid_json"
+            } else {
+                "invalid"
+            };
+            ApiError::new(status, code).with_fields(vec![problem])
+        })?
+    };
+    let options = formwork_runtime::PublishOptions {
+        summary: req.summary,
+        override_tests: req.override_tests,
+    };
+    let outcome = state.runtime.publish_with(&app, &user, &options).await?;
     Ok(Json(PublishResponse {
         version: outcome.version,
     }))

@@ -22,7 +22,7 @@ use crate::ids::named;
 
 /// A draft as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DraftResponse {
+pub struct RecordDraftResponse {
     pub id: String,
     /// Revision; send it back as `If-Match: "<rev>"` to change the draft.
     pub rev: i64,
@@ -39,7 +39,7 @@ pub struct DraftResponse {
     pub updated_at: OffsetDateTime,
 }
 
-impl From<Record> for DraftResponse {
+impl From<Record> for RecordDraftResponse {
     fn from(r: Record) -> Self {
         Self {
             id: r.id.into(),
@@ -54,12 +54,12 @@ impl From<Record> for DraftResponse {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DraftListResponse {
-    pub items: Vec<DraftResponse>,
+pub struct RecordDraftListResponse {
+    pub items: Vec<RecordDraftResponse>,
 }
 
 fn with_etag(status: StatusCode, draft: Record) -> Response {
-    etagged::<DraftResponse>(status, draft)
+    etagged::<RecordDraftResponse>(status, draft)
 }
 
 /// Saves a half-filled form as a draft: only values of the wrong type are refused; no
@@ -68,7 +68,7 @@ fn with_etag(status: StatusCode, draft: Record) -> Response {
     params(("app" = String, Path), ("form" = String, Path)),
     request_body(content = Object, description = "The data filled in so far", content_type = "application/json"),
     responses(
-        (status = 201, body = DraftResponse),
+        (status = 201, body = RecordDraftResponse),
         (status = 404, body = ErrorBody),
         (status = 422, description = "A value of the wrong type", body = ErrorBody),
     ))]
@@ -90,13 +90,13 @@ pub async fn create(
 
 /// The caller's drafts, last saved first.
 #[utoipa::path(get, path = "/api/v1/drafts", tag = "drafts",
-    responses((status = 200, body = DraftListResponse)))]
+    responses((status = 200, body = RecordDraftListResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
-) -> Result<Json<DraftListResponse>, ApiError> {
+) -> Result<Json<RecordDraftListResponse>, ApiError> {
     let drafts = state.runtime.my_drafts(&caller).await?;
-    Ok(Json(DraftListResponse {
+    Ok(Json(RecordDraftListResponse {
         items: drafts.into_iter().map(Into::into).collect(),
     }))
 }
@@ -104,7 +104,7 @@ pub async fn list(
 /// One of the caller's drafts.
 #[utoipa::path(get, path = "/api/v1/drafts/{id}", tag = "drafts",
     params(("id" = String, Path)),
-    responses((status = 200, body = DraftResponse), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RecordDraftResponse), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -121,7 +121,7 @@ pub async fn get(
     params(("id" = String, Path), ("If-Match" = String, Header, max_length = 30)),
     request_body(content = Object, description = "The data filled in so far", content_type = "application/json"),
     responses(
-        (status = 200, body = DraftResponse),
+        (status = 200, body = RecordDraftResponse),
         (status = 404, body = ErrorBody),
         (status = 412, description = "Changed meanwhile", body = ErrorBody),
         (status = 422, description = "A value of the wrong type", body = ErrorBody),

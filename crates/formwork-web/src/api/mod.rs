@@ -5,6 +5,7 @@ pub mod apps;
 pub mod body;
 pub mod calendar;
 pub mod changes;
+pub mod designer;
 pub mod drafts;
 pub mod files;
 pub mod hooks;
@@ -36,7 +37,7 @@ use crate::AppState;
             `Authorization: Bearer <token>` is accepted wherever a session cookie is."
     ),
     components(schemas(crate::error::ErrorBody, crate::error::FieldError)),
-    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "records"), (name = "drafts"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"), (name = "reports"), (name = "imports"))
+    tags((name = "session"), (name = "tokens"), (name = "users"), (name = "apps"), (name = "designer"), (name = "records"), (name = "drafts"), (name = "tasks"), (name = "instances"), (name = "notifications"), (name = "jobs"), (name = "calendar"), (name = "hooks"), (name = "reports"), (name = "imports"))
 )]
 struct ApiDoc;
 
@@ -56,6 +57,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::publish))
         .routes(routes!(apps::versions))
         .routes(routes!(apps::version))
+        .routes(routes!(designer::check))
+        .routes(routes!(designer::preview))
+        .routes(routes!(designer::simulate))
+        .routes(routes!(designer::run_tests))
+        .routes(routes!(designer::check_expression))
+        .routes(routes!(designer::diff))
+        .routes(routes!(designer::rollback))
         .routes(routes!(records::create, records::list))
         .routes(routes!(records::get, records::patch, records::delete))
         .routes(routes!(drafts::create))

@@ -103,6 +103,7 @@ pub(crate) async fn show_draft(
         notice,
         status: StatusCode::OK,
         flavor: super::record_form::Flavor::Edit,
+        preview: None,
     })
     .await
 }
@@ -179,6 +180,7 @@ pub(crate) async fn save(
         notice: None,
         status,
         flavor: super::record_form::Flavor::Edit,
+        preview: None,
     })
     .await
 }

@@ -26,6 +26,7 @@ mod lang;
 mod login;
 mod messages;
 mod notification_settings;
+mod preview;
 mod record_form;
 mod record_rework;
 mod record_view;
@@ -46,6 +47,7 @@ use crate::AppState;
 use crate::boundary::csrf;
 
 pub(crate) use error::PageError;
+pub(crate) use preview::preview_page;
 
 /// The Content-Security-Policy of every page: nothing from elsewhere, no inline scripts.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
@@ -159,4 +161,6 @@ pub fn router() -> Router<AppState> {
                     HeaderValue::from_static("DENY"),
                 )),
         )
+        // After the layer above: the draft preview may be framed by the designer.
+        .merge(preview::router())
 }

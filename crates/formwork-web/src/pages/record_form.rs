@@ -72,6 +72,8 @@ pub(super) struct Screen<'a> {
     pub status: StatusCode,
     /// What saving the page does with the record.
     pub flavor: Flavor,
+    /// The draft preview: its app (not published yet) and where its form posts.
+    pub preview: Option<Preview<'a>>,
 }
 
 async fn pickers(
@@ -87,6 +89,13 @@ async fn pickers(
     Ok((pickers, people))
 }
 
+/// What a draft preview changes on the form page.
+pub(super) struct Preview<'a> {
+    pub app_name: &'a formwork_model::Text,
+    pub action: String,
+    pub notice: String,
+}
+
 pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
     let (pickers, people) = pickers(s.state, s.desc).await?;
     let cx = ViewContext {
@@ -97,8 +106,14 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
         record_id: s.record.map(|r| r.id.as_str()),
     };
     let views = fields::views(s.desc, s.raw, &cx);
-    let app = s.state.runtime.latest_app(s.app_id).await?;
     let tag = s.lang.tag();
+    let app_name = match &s.preview {
+        Some(p) => p.app_name.get(tag).to_owned(),
+        None => {
+            let app = s.state.runtime.latest_app(s.app_id).await?;
+            app.def.name.get(tag).to_owned()
+        }
+    };
     let form_name = s.form.def().name.get(tag).to_owned();
     let list_url = format!("/apps/{}/forms/{}/records", s.app_id, s.form.def().id);
     let draft = s.record.filter(|r| r.status == RecordStatus::Draft);
@@ -133,12 +148,12 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             url: Some("/".to_owned()),
         },
         Crumb {
-            label: app.def.name.get(tag).to_owned(),
+            label: app_name.clone(),
             url: Some(format!("/apps/{}", s.app_id)),
         },
     ];
     // An app often has one form of the same name; naming it twice reads like a stutter.
-    if form_name != app.def.name.get(tag) {
+    if form_name != app_name {
         crumbs.push(Crumb {
             label: form_name.clone(),
             url: Some(list_url),
@@ -150,6 +165,11 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             url: Some(format!("/records/{}", r.id)),
         });
     }
+    let previewing = s.preview.is_some();
+    let (action, preview_notice) = match s.preview {
+        Some(p) => (p.action, Some(p.notice)),
+        None => (action, None),
+    };
     let chrome = Chrome::new(s.lang, Some(s.caller), s.here);
     let mut response = render(
         "record_form.html",
@@ -164,12 +184,13 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             summary => data(&s.errors.summary),
             banner => s.banner,
             notice => s.notice,
+            preview_notice,
             rules => data(s.rules),
             people => data(&people),
             rev => s.record.map(|r| r.rev),
             idem => s.idempotency_key,
             editing => s.record.is_some() && draft.is_none(),
-            draftable => s.record.is_none() || draft.is_some(),
+            draftable => !previewing && (s.record.is_none() || draft.is_some()),
             saved_at => draft.map(|d| super::format::instant(d.updated_at)),
             change => s.flavor == Flavor::Change,
             revise => s.flavor == Flavor::Revise,
@@ -229,6 +250,7 @@ pub(crate) async fn new_form(
         notice: None,
         status: StatusCode::OK,
         flavor: Flavor::Edit,
+        preview: None,
     })
     .await
 }
@@ -378,6 +400,7 @@ pub(crate) async fn create(
         notice: None,
         status,
         flavor: Flavor::Edit,
+        preview: None,
     })
     .await
 }
@@ -444,6 +467,7 @@ pub(crate) async fn edit_form(
         notice: None,
         status: StatusCode::OK,
         flavor: Flavor::Edit,
+        preview: None,
     })
     .await
 }
@@ -527,6 +551,7 @@ pub(crate) async fn update(
         notice: None,
         status,
         flavor: Flavor::Edit,
+        preview: None,
     })
     .await
 }

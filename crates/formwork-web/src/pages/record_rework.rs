@@ -91,6 +91,7 @@ async fn form_page(
         status: StatusCode::OK,
         flavor,
         notice: None,
+        preview: None,
     })
     .await
 }
@@ -182,6 +183,7 @@ async fn send(
         status,
         flavor,
         notice: None,
+        preview: None,
     })
     .await
 }

@@ -156,7 +156,7 @@ counted!(AppStore {
     read fn get_draft(&self, app_id: &AppId) -> StoreResult<Option<Draft>>;
     write fn put_draft(&self, draft: &DraftWrite<'_>, expected_rev: Option<i64>) -> StoreResult<Draft>;
     read fn list_apps(&self) -> StoreResult<Vec<AppSummary>>;
-    write fn publish(&self, app_id: &AppId, package: &str, actor: &UserId) -> StoreResult<AppVersion>;
+    write fn publish_noted(&self, app_id: &AppId, package: &str, actor: &UserId, note: serde_json::Value) -> StoreResult<AppVersion>;
     read fn list_versions(&self, app_id: &AppId) -> StoreResult<Vec<AppVersionInfo>>;
     read fn get_version(&self, app_id: &AppId, version: i64) -> StoreResult<Option<AppVersion>>;
     read fn latest_version(&self, app_id: &AppId) -> StoreResult<Option<AppVersion>>;

@@ -1,0 +1,356 @@
+// Issue 13's must-show walk, in a real browser against the real `formwork demo` server:
+//
+//   designer-ui/build.sh && cargo build -p formwork && (cd tests/browser && npm ci && node --test designer-walk.test.mjs)
+//
+// `analyst` creates an empty app and builds the project-registration form (name, customer,
+// contact phone with its pattern and Chinese message, amount as money ≥ 0, region with the seven
+// options, start/end dates with end ≥ start, milestones sub-table) and its approval flow (the
+// amount tiers by a routing table, the CEO step above 100,000, the 华东 step) only through the
+// designer, with a flow test case, and tries the form in the live preview; `admin` publishes;
+// `sales1` submits 49,999.99 / 50,000 / 100,000 / 100,000.01 in 华东 and 华北 to it and to the
+// shipped sample, and every approver chain is the same. The analyst's actions are counted and
+// printed; every designer screen is saved under screenshots/walk-*.png. The built package,
+// exported, validates clean.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { base, newPage, shot, useDemoServer } from './harness.mjs';
+
+const PASSWORD = 'browser-test-pass-4';
+useDemoServer({ password: PASSWORD, tmpPrefix: 'formwork-walk-', shotPrefix: 'walk-' });
+
+const APP = 'prj-walk';
+let actions = 0;
+
+async function signIn(page, username, next = '/') {
+  await page.goto(`${base}/login?next=${encodeURIComponent(next)}`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL(`${base}${next}`), page.click('form[action="/login"] button[type=submit]')]);
+}
+
+// The analyst's actions, each counted once.
+const click = async (locator, options) => { actions++; await locator.click(options); };
+const fill = async (locator, text) => { actions++; await locator.fill(text); };
+
+/** Picks `option` (visible text) in the antd select labelled `label` inside `scope`. */
+async function pick(page, scope, label, option) {
+  await click(scope.getByRole('combobox', { name: label, exact: true }).last());
+  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: option }).first().click();
+  actions++;
+}
+
+async function saved(page) {
+  await page.locator('.save-state', { hasText: '已保存' }).waitFor({ timeout: 15_000 });
+}
+
+async function addField(page, kind, label, key) {
+  await click(page.locator(`.palette-item[data-kind="${kind}"]`));
+  await fill(page.locator('#field-label-zh'), label);
+  const keyBox = page.getByRole('textbox', { name: '字段标识', exact: true });
+  await fill(keyBox, key);
+  await keyBox.press('Enter');
+  await page.locator(`.field-card[data-field="${key}"]`).waitFor();
+}
+
+/** Fills one row of a condition builder inside `scope`. */
+async function condition(page, scope, field, op, value) {
+  await click(scope.locator('.condition-builder button', { hasText: /^添加条件$/ }).last());
+  const row = scope.locator('.cb-row').last();
+  await pick(page, row, '字段', field);
+  await pick(page, row, '比较方式', op);
+  if (value === undefined) return;
+  const box = row.getByRole('spinbutton', { name: '值' });
+  if (await box.count()) await fill(box, String(value));
+  else await pick(page, row, '值', value);
+}
+
+const centre = (b) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+
+/** The element of `selector` nearest to the middle of the connection between two nodes (the
+ * canvas may be re-drawing after a fit: wait until it has settled). */
+async function between(page, selector, from, to) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const a = await page.locator(`.fw-node[data-node="${from}"]`).boundingBox();
+    const b = await page.locator(`.fw-node[data-node="${to}"]`).boundingBox();
+    if (a && b) {
+      const [ca, cb] = [centre(a), centre(b)];
+      const mid = { x: (ca.x + cb.x) / 2, y: (ca.y + cb.y) / 2 };
+      const all = page.locator(selector);
+      let best = null;
+      for (let i = 0; i < (await all.count()); i++) {
+        const box = await all.nth(i).boundingBox();
+        if (!box) continue;
+        const c = centre(box);
+        const d = Math.hypot(c.x - mid.x, c.y - mid.y);
+        if (!best || d < best.d) best = { d, el: all.nth(i) };
+      }
+      if (best) return best.el;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no ${selector} between ${from} and ${to}`);
+}
+
+/** Inserts a node of `kind` (menu text) on the connection from → to with its "+". */
+async function insert(page, from, to, kind, id) {
+  await page.getByRole('button', { name: /适应画布/ }).click();
+  await page.waitForTimeout(300);
+  const plus = await between(page, '.fw-edge-plus', from, to);
+  for (let i = 0; i < 10 && (await plus.getAttribute('aria-expanded')) !== 'true'; i++) {
+    await click(plus);
+    await page.waitForTimeout(200);
+  }
+  await click(page.getByRole('menuitem', { name: kind }));
+  await page.locator(`.fw-node[data-node="${id}"]`).waitFor();
+  await page.getByRole('button', { name: '自动布局' }).click();
+  await page.waitForTimeout(300);
+}
+
+/** Draws a connection by dragging from one node's bottom handle to another's top handle
+ * (again if the drop missed the handle). */
+async function connect(page, from, to) {
+  await page.getByRole('button', { name: '自动布局' }).click();
+  await page.getByRole('button', { name: /适应画布/ }).click();
+  await page.waitForTimeout(500);
+  const edges = page.locator('.react-flow__edge');
+  const before = await edges.count();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const a = await page.locator(`.fw-node[data-node="${from}"] .react-flow__handle-bottom`).boundingBox();
+    const b = await page.locator(`.fw-node[data-node="${to}"] .react-flow__handle-top`).boundingBox();
+    actions++;
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 15 });
+    await page.mouse.up();
+    for (let i = 0; i < 10 && (await edges.count()) === before; i++) await page.waitForTimeout(200);
+    if ((await edges.count()) > before) return;
+  }
+  throw new Error(`could not connect ${from} to ${to}`);
+}
+
+async function approvalNode(page, id, name, role) {
+  await click(page.locator(`.fw-node[data-node="${id}"]`));
+  await fill(page.locator('#node-name-zh'), name);
+  await pick(page, page.locator('.prop-panel'), '处理人类型', '角色');
+  await pick(page, page.locator('.prop-panel'), '角色', role);
+}
+
+/** Sales1's eight boundary submissions. */
+const CASES = ['49999.99', '50000', '100000', '100000.01'].flatMap((amount) =>
+  ['华东', '华北'].map((region) => ({ amount, region })));
+
+test('an analyst builds the project registration app in the designer alone, and it routes like the sample', async () => {
+  const page = await newPage();
+  await signIn(page, 'analyst');
+  await Promise.all([page.waitForURL(`${base}/designer/`), click(page.getByRole('link', { name: '应用设计器' }))]);
+
+  // An empty app.
+  await click(page.getByRole('button', { name: '新建应用' }));
+  await fill(page.getByLabel('应用名称（中文）'), '项目登记（设计器搭建）');
+  await fill(page.getByLabel('应用名称（英文）'), 'Project registration (designer)');
+  await fill(page.locator('#id'), APP);
+  await Promise.all([page.waitForURL(new RegExp(`/designer/apps/${APP}`)), click(page.getByRole('button', { name: '创建' }))]);
+  await page.getByRole('button', { name: '新建表单' }).first().waitFor();
+
+  // Roles the flow and the permissions use.
+  await click(page.getByRole('tab', { name: '角色' }));
+  for (const [id, zh] of [['sales', '销售'], ['director', '销售总监'], ['ceo', '总经理'], ['east_head', '华东区负责人']]) {
+    await click(page.getByRole('button', { name: '添加角色' }));
+    await fill(page.getByLabel('角色标识').last(), id);
+    await fill(page.getByLabel('角色名称（中文）').last(), zh);
+  }
+  await shot(page, '01-roles');
+
+  // The form, field by field.
+  await click(page.getByRole('tab', { name: '表单设计' }));
+  await click(page.getByRole('button', { name: '新建表单' }).first());
+  await fill(page.getByLabel('表单名称（中文）'), '项目登记');
+  await click(page.getByRole('button', { name: '创建' }));
+  await addField(page, 'text', '项目名称', 'name');
+  await click(page.getByRole('switch', { name: '必填' }));
+  await addField(page, 'text', '客户', 'customer');
+  await click(page.getByRole('switch', { name: '必填' }));
+  await addField(page, 'mobile', '联系电话', 'contact_phone');
+  await fill(page.getByLabel('格式（正则表达式）'), '^1[3-9]\\d{9}$');
+  await fill(page.locator('#pattern-message-zh'), '请输入 11 位中国大陆手机号');
+  await addField(page, 'money', '预计金额（元）', 'amount');
+  await click(page.getByRole('switch', { name: '必填' }));
+  await fill(page.locator('.prop-inline', { hasText: '最小金额' }).locator('input'), '0');
+  await addField(page, 'select', '区域', 'region');
+  const regions = ['华东', '华南', '华北', '华中', '西南', '西北', '东北'];
+  for (const [i, r] of regions.entries()) {
+    if (i >= 2) await click(page.getByRole('button', { name: /添加选项/ }));
+    await fill(page.getByLabel(`选项 ${i + 1} 中文名称`), r);
+  }
+  await shot(page, '02-region-options');
+  await addField(page, 'date', '开始日期', 'start_date');
+  await addField(page, 'date', '结束日期', 'end_date');
+  await addField(page, 'sub_table', '里程碑', 'milestones');
+  for (const [kind, label, key] of [['单行文本', '标题', 'title'], ['日期', '截止日期', 'due_date'], ['单行文本', '负责人', 'owner']]) {
+    await click(page.locator('.field-card[data-field="milestones"]').getByRole('button', { name: /添加列/ }));
+    await click(page.getByRole('menuitem', { name: kind, exact: true }));
+    await fill(page.locator('#field-label-zh'), label);
+    const keyBox = page.getByRole('textbox', { name: '字段标识', exact: true });
+    await fill(keyBox, key);
+    await keyBox.press('Enter');
+  }
+  await shot(page, '03-form-fields');
+
+  // End date on or after the start date (either may be left empty): a cross-field check.
+  await click(page.locator('.form-title button'));
+  await click(page.getByRole('button', { name: /添加跨字段校验/ }));
+  const check = page.locator('.check-card').last();
+  await click(check.locator('.ant-segmented-item', { hasText: '任一满足（或）' }));
+  await condition(page, check, '结束日期', '为空');
+  await condition(page, check, '开始日期', '为空');
+  await click(check.locator('.condition-builder button', { hasText: /^添加条件$/ }).last());
+  const row = check.locator('.cb-row').last();
+  await pick(page, row, '字段', '结束日期');
+  await pick(page, row, '比较方式', '大于等于');
+  await pick(page, row, '值或字段', '字段');
+  await pick(page, row, '比较的字段', '开始日期');
+  await pick(page, check, '提示显示在', '结束日期');
+  await fill(page.locator('#check-0-zh'), '结束日期不能早于开始日期');
+  await shot(page, '04-form-checks');
+  await saved(page);
+
+  // The live preview: the server's own page of the draft; its submit only checks.
+  await click(page.getByRole('button', { name: /预览与试填/ }));
+  const frame = page.frameLocator('.preview-frame');
+  await frame.locator('[data-preview-notice]').waitFor({ timeout: 15_000 });
+  await fill(frame.locator('input[name="contact_phone"]'), '12345');
+  await click(frame.getByRole('button', { name: '提交', exact: true }));
+  await frame.getByText('请输入 11 位中国大陆手机号').first().waitFor({ timeout: 15_000 });
+  await shot(page, '05-preview');
+  await click(page.locator('.ant-drawer-close'));
+
+  // The flow: a routing table picks the first approver by amount, a condition adds the CEO
+  // above 100,000, another the 华东 head.
+  await click(page.getByRole('tab', { name: '流程设计' }));
+  await click(page.getByRole('button', { name: '新建流程' }));
+  await click(page.getByRole('button', { name: '创建' }));
+  await page.locator('.fw-node[data-node="approval"]').waitFor();
+  await page.locator('.ant-modal').waitFor({ state: 'detached' });
+  await click(page.locator('.fw-node[data-node="approval"]'));
+  await fill(page.locator('#node-name-zh'), '金额分级审批');
+  await pick(page, page.locator('.prop-panel'), '处理人类型', '路由表（按条件选审批人）');
+  // A new routing table has a first row (to the department head) and an "otherwise" row.
+  const first = page.locator('.route-row').first();
+  await condition(page, first, '预计金额（元）', '小于', 50000);
+  const otherwise = page.locator('.route-row').last();
+  await pick(page, otherwise, '角色', '销售总监');
+  await shot(page, '06-routing-table');
+
+  await insert(page, 'approval', 'approved', '条件分支', 'condition');
+  await insert(page, 'condition', 'approved', '条件分支', 'condition_2');
+  await insert(page, 'condition_2', 'approved', '审批', 'approval_2');
+  await approvalNode(page, 'approval_2', '华东区负责人审批', '华东区负责人');
+  await insert(page, 'condition', 'condition_2', '审批', 'approval_3');
+  await approvalNode(page, 'approval_3', '总经理审批', '总经理');
+
+  // condition → CEO only above 100,000; otherwise on to the region.
+  await click(await between(page, '.fw-edge-text', 'condition', 'approval_3'));
+  await click(page.locator('.prop-panel .ant-radio-wrapper', { hasText: '满足条件时' }));
+  await condition(page, page.locator('.prop-panel'), '预计金额（元）', '大于', 100000);
+  await connect(page, 'condition', 'condition_2');
+  // condition_2 → the 华东 head only for 华东; otherwise approved.
+  await click(await between(page, '.fw-edge-text', 'condition_2', 'approval_2'));
+  await click(page.locator('.prop-panel .ant-radio-wrapper', { hasText: '满足条件时' }));
+  await condition(page, page.locator('.prop-panel'), '区域', '等于', '华东');
+  await connect(page, 'condition_2', 'approved');
+  await click(page.getByRole('button', { name: '自动布局' }));
+  await saved(page);
+  await page.locator('.fw-edge-problem, .fw-node.has-problem').first().waitFor({ state: 'detached', timeout: 15_000 });
+  await shot(page, '07-flow');
+
+  // A flow test case: 100,000 in 华东 reaches the director, then the 华东 head.
+  await click(page.getByRole('tab', { name: '流程测试' }));
+  await click(page.getByRole('button', { name: /添加用例/ }));
+  await shot(page, '08a-case-added');
+  await fill(page.getByLabel('用例名称'), '10 万 · 华东');
+  await pick(page, page.locator('.tests-pane'), '添加样例字段', '预计金额（元）');
+  await fill(page.getByRole('textbox', { name: '预计金额（元）' }), '100000');
+  await pick(page, page.locator('.tests-pane'), '添加样例字段', '区域');
+  await pick(page, page.locator('.tests-pane'), '区域', '华东');
+  const expect = page.getByLabel('期望审批人');
+  await fill(expect, 'director → east_head');
+  await expect.press('Enter');
+  await saved(page);
+  await page.locator('[data-test-result="pass"]').waitFor({ timeout: 20_000 });
+  await shot(page, '08-flow-tests');
+
+  // Versions: the analyst validates; the admin publishes.
+  await click(page.getByRole('tab', { name: '发布与版本' }));
+  await click(page.locator('.publish button', { hasText: '校验' }));
+  await page.getByText('校验通过，可以发布。').waitFor();
+  await shot(page, '09-validated');
+  console.log(`analyst actions: ${actions}`);
+
+  const admin = await newPage();
+  await signIn(admin, 'admin');
+  await admin.goto(`${base}/designer/apps/${APP}/versions`);
+  await admin.locator('.publish button', { hasText: '发布' }).click();
+  await admin.getByRole('dialog').getByLabel('发布说明').fill('首个版本：金额分级与华东区审批');
+  await admin.getByRole('dialog').getByRole('button', { name: '发布', exact: true }).click();
+  await admin.locator('.versions-card').getByText('v1').waitFor();
+  await admin.locator('.ant-modal').waitFor({ state: 'detached' });
+  await shot(admin, '10-published');
+
+  // The built package, exported, validates clean when imported as another app.
+  const exported = await (await admin.request.get(`${base}/api/v1/apps/${APP}/versions/1`)).json();
+  exported.id = 'prj-walk-copy';
+  const copy = await admin.request.post(`${base}/api/v1/apps`, { data: exported });
+  assert.equal(copy.status(), 201);
+  assert.deepEqual((await copy.json()).problems, [], 'the exported package validates clean');
+
+  // sales1 submits the boundary amounts to the built app and to the sample; each approver
+  // chain (approving every step) is the same.
+  const sales = await newPage();
+  await signIn(sales, 'sales1');
+  const deciders = {};
+  const as = async (username) => {
+    if (!deciders[username]) {
+      deciders[username] = await newPage();
+      await signIn(deciders[username], username);
+    }
+    return deciders[username];
+  };
+  const walk = async (app, form, data) => {
+    const res = await sales.request.post(`${base}/api/v1/apps/${app}/forms/${form}/records`, { data });
+    assert.equal(res.status(), 201, await res.text());
+    const record = (await res.json()).id;
+    const chain = [];
+    for (let step = 0; step < 6; step++) {
+      const tl = await (await sales.request.get(`${base}/api/v1/records/${record}/timeline`)).json();
+      if (!tl.waiting.length) break;
+      const who = tl.waiting.map((w) => w.assignee?.username).sort();
+      chain.push(who.join('+'));
+      const w = tl.waiting[0];
+      const p = await as(w.assignee.username);
+      const done = await p.request.post(`${base}/api/v1/tasks/${w.task.id}/decide`, { data: { action: 'approve' } });
+      assert.equal(done.status(), 200, await done.text());
+    }
+    return chain;
+  };
+  const form = exported.forms[0].id;
+  for (const c of CASES) {
+    const data = { name: `边界 ${c.amount}`, customer: '客户甲', contact_phone: '13800138000', amount: c.amount, region: c.region, start_date: '2026-01-01', end_date: '2026-06-30' };
+    const built = await walk(APP, form, data);
+    const sample = await walk('project-registration', 'project', data);
+    console.log(`${c.amount} ${c.region}: ${built.join(' → ')}`);
+    assert.deepEqual(built, sample, `${c.amount} ${c.region}`);
+  }
+
+  // A change after publishing reads as words in the versions tab (the server's diff).
+  await page.getByRole('tab', { name: '表单设计' }).click();
+  await page.locator('.field-card[data-field="amount"]').click();
+  await page.locator('#field-label-zh').fill('预计合同金额（元）');
+  await saved(page);
+  await page.getByRole('tab', { name: '发布与版本' }).click();
+  await page.locator('.change-list li', { hasText: '修改字段「预计合同金额（元）」：标题' }).first().waitFor({ timeout: 15_000 });
+  await shot(page, '11-diff');
+
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(admin.problems, []);
+});
