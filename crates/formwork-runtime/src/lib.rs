@@ -10,8 +10,10 @@ mod apps;
 pub mod automation;
 mod calendar;
 mod catalog;
+mod clients;
 mod comments;
 mod demo;
+mod demo_portal;
 mod directory;
 mod error;
 mod files;
@@ -34,13 +36,21 @@ pub use apps::{ImportOutcome, PublishOutcome, parse_package};
 pub use automation::{RuleActionView, RuleJobRun, RuleRunView};
 pub use calendar::{CALENDAR_KEY, CalendarSettings, deadline_mode};
 pub use catalog::{Catalog, CompiledApp};
+pub use clients::{
+    PortalRecord, PortalSection, ProgressStep, RequestKind, StepState, ThreadEntry, relation_to,
+    rows_of,
+};
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use demo::{DEMO_USERS, DemoSetup};
+pub use demo_portal::{DEMO_CLIENTS, DEMO_CUSTOMER, OTHER_CUSTOMER};
 pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
 pub use hooks::{HookAuth, HookSecrets, hook_key};
 pub use policy::fields::{FieldAccess, field_access};
-pub use policy::{Caller, FormAccess, ListScope, form_access, may_edit};
+pub use policy::{
+    Caller, FormAccess, ListScope, RowScope, form_access, may_edit, may_read_field,
+    readable_fields, redact, writable_fields,
+};
 pub use portal::{AppAccess, TASK_COUNT_CAP};
 pub use processes::{
     DecideRequest, Decided, InboxBox, InboxItem, InboxPage, InstanceChanged, InstanceDetail,
@@ -53,8 +63,9 @@ pub use tokens::CreatedToken;
 // Rows the runtime hands out as they are stored: none carries a secret (users go out as
 // `Account`, without their password hash).
 pub use formwork_store::{
-    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Department,
-    Draft, Inserted, Instance, Notification, Record, SessionRow, Task,
+    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Customer,
+    Delegation, Department, Draft, Inserted, Instance, Notification, Record, SessionRow, Task,
+    ThreadMessage,
 };
 
 /// System role whose members may design and publish apps (admins may too).

@@ -19,6 +19,7 @@ mod rows;
 mod accounts;
 mod apps;
 mod jobs;
+mod portal;
 mod processes;
 mod rates;
 mod records;

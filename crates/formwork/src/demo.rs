@@ -77,6 +77,10 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
         );
     }
 
+    runtime
+        .ensure_demo_portal(time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| anyhow::anyhow!("setting up the client portal demo: {e}"))?;
     if setup.created_users.is_empty() {
         println!("demo users already exist; reusing them");
     }

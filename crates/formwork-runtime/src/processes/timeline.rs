@@ -131,7 +131,14 @@ impl Runtime {
             }
         }
         let loaded = self.load_instance(&instance.id).await?;
-        Ok(Some(self.timeline_of(&loaded).await?))
+        let mut timeline = self.timeline_of(&loaded).await?;
+        // Approvers' remarks are the team's own, like internal comments.
+        if self.is_client(caller).await? {
+            for entry in &mut timeline.entries {
+                entry.comment = None;
+            }
+        }
+        Ok(Some(timeline))
     }
 
     /// The timeline of a loaded instance, with the road ahead predicted from its data now.

@@ -24,6 +24,7 @@ mod lang;
 mod login;
 mod messages;
 mod notification_settings;
+mod portal;
 mod record_form;
 mod record_view;
 mod records_list;
@@ -67,6 +68,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/records/{id}/comments", post(record_view::comment))
         .route("/records/{id}/withdraw", post(record_view::withdraw))
+        .route("/records/{id}/thread", post(record_view::reply_to_client))
+        .route("/records/{id}/share", post(record_view::share))
+        .route("/portal", get(portal::home))
+        .route("/portal/records/{id}", get(portal::show))
+        .route("/portal/records/{id}/messages", post(portal::post_message))
+        .route("/portal/records/{id}/files", post(portal::upload))
+        .route("/portal/records/{id}/files/{file}", get(portal::download))
+        .route(
+            "/portal/records/{id}/new/{form}",
+            get(portal::request::new_form).post(portal::request::create),
+        )
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))
