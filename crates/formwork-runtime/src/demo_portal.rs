@@ -62,9 +62,13 @@ const PROJECTS: &[DemoProject] = &[
 ];
 
 impl Runtime {
-    /// Customers, client accounts and projects of the portal demo, once the sample app is
-    /// published; whatever exists already is kept.
-    pub async fn ensure_demo_portal(&self, now: OffsetDateTime) -> RuntimeResult<()> {
+    /// Customers, client accounts and (`with_records`) projects of the portal demo, once the
+    /// sample app is published; whatever exists already is kept.
+    pub async fn ensure_demo_portal(
+        &self,
+        now: OffsetDateTime,
+        with_records: bool,
+    ) -> RuntimeResult<()> {
         let admin = self.demo_caller("admin").await?;
         let mut customers = self.store.list_customers().await?;
         for (username, _, customer) in DEMO_CLIENTS {
@@ -79,6 +83,9 @@ impl Runtime {
             };
             self.link_client_account(&admin, username, Some(&id))
                 .await?;
+        }
+        if !with_records {
+            return Ok(());
         }
         let app_id = crate::error::package_id(AppId::parse(APP))?;
         let form_id = crate::error::package_id(FormId::parse(PROJECT))?;

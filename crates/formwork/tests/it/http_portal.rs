@@ -23,7 +23,7 @@ pub(crate) async fn portal_demo(app: &TestApp) {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     app.runtime
-        .ensure_demo_portal(time::OffsetDateTime::now_utc())
+        .ensure_demo_portal(time::OffsetDateTime::now_utc(), true)
         .await
         .unwrap();
 }

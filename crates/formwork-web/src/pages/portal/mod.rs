@@ -141,6 +141,7 @@ struct Message {
 
 #[derive(Serialize)]
 struct Requests {
+    form_id: String,
     name: String,
     new_url: Option<String>,
     rows: Vec<Row>,
@@ -242,6 +243,7 @@ pub(crate) async fn show(
         .requests
         .iter()
         .map(|r| Requests {
+            form_id: r.form_id.clone(),
             name: r.name.get(lang.tag()).to_owned(),
             new_url: r
                 .may_create
