@@ -68,6 +68,7 @@ impl Runtime {
         let instance = self
             .retrying(|| self.try_decide(caller, task_id, request, action.clone(), now))
             .await?;
+        self.delegate_new_tasks(&instance.id, now).await?;
         let task = self
             .store
             .get_task(task_id)

@@ -61,7 +61,15 @@ pub struct TimelineEntry {
 }
 
 /// Detail keys of timeline entries that name people (ids; usernames in older entries).
-const PEOPLE_KEYS: &[&str] = &["from", "to", "user", "users", "head", "assignee"];
+const PEOPLE_KEYS: &[&str] = &[
+    "from",
+    "to",
+    "user",
+    "users",
+    "head",
+    "assignee",
+    "on_behalf_of",
+];
 
 /// Actions whose `to` is a step, not a person.
 const STEP_TARGETS: &[&str] = &[
@@ -151,7 +159,21 @@ impl Runtime {
         let tasks = self.store.tasks_of_instance(&instance.id).await?;
         let by_key: HashMap<&str, &Task> = tasks.iter().map(|t| (t.key.as_str(), t)).collect();
         let mut entries = Vec::with_capacity(rows.len());
-        for row in rows {
+        // Who handed a task at a node to whom by delegation: (node, delegate) → delegator.
+        let mut delegated: HashMap<(String, String), String> = HashMap::new();
+        for mut row in rows {
+            if let (Some((from, to)), Some(node)) =
+                (super::delegate::delegated_to(&row), row.node_id.as_ref())
+            {
+                delegated.insert((node.clone(), to.to_owned()), from.to_owned());
+            }
+            if row.action == "decided"
+                && let (Some(node), Some(actor)) = (&row.node_id, &row.actor)
+                && let Some(from) = delegated.get(&(node.clone(), actor.to_string()))
+                && let Value::Object(detail) = &mut row.detail
+            {
+                detail.insert("on_behalf_of".into(), Value::String(from.clone()));
+            }
             let actor = match &row.actor {
                 Some(id) => brief(dir, id),
                 None => None,

@@ -62,12 +62,13 @@ impl Runtime {
             .prepare_record(&app, caller, form_id, input, idempotency_key, now, 0)
             .await?;
         let def = form.def();
-        Ok(
-            match self.store.insert_record(new, &caller.user.id).await? {
-                Inserted::New(r) => Inserted::New(redact_record(caller, def, r)),
-                Inserted::Replayed(r) => Inserted::Replayed(redact_record(caller, def, r)),
-            },
-        )
+        let inserted = self.store.insert_record(new, &caller.user.id).await?;
+        self.delegate_record_tasks(&inserted.record().id, now)
+            .await?;
+        Ok(match inserted {
+            Inserted::New(r) => Inserted::New(redact_record(caller, def, r)),
+            Inserted::Replayed(r) => Inserted::Replayed(redact_record(caller, def, r)),
+        })
     }
 
     /// The record a submission of `input` to `form_id` stores, not written yet: validated,

@@ -13,6 +13,7 @@ mod admin_jobs;
 mod app_home;
 mod assets;
 mod auth;
+mod delegation;
 mod designer;
 mod error;
 mod fields;
@@ -78,6 +79,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/portal/records/{id}/new/{form}",
             get(portal::request::new_form).post(portal::request::create),
+        )
+        .route(
+            "/settings/delegation",
+            get(delegation::show).post(delegation::save),
+        )
+        .route(
+            "/settings/delegation/take-back",
+            post(delegation::take_back),
         )
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))

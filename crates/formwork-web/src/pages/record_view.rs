@@ -119,9 +119,8 @@ fn history_view(
         "record.update" => lang.message("ui.history.update", &[]),
         "record.delete" => lang.message("ui.history.delete", &[]),
         // An admin's operation on the record's process (`processes::admin` in the runtime).
-        op @ ("process.cancel" | "process.retry" | "process.move" | "task.reassign") => {
-            lang.message(&format!("ui.history.{op}"), &[])
-        }
+        op @ ("process.cancel" | "process.retry" | "process.move" | "task.reassign"
+        | "task.delegate") => lang.message(&format!("ui.history.{op}"), &[]),
         "rule.run" => lang.message("ui.history.rule_run", &[]),
         other => other.to_owned(),
     };

@@ -86,6 +86,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/notification_settings.html"),
     ),
     (
+        "delegation.html",
+        include_str!("../../../../templates/delegation.html"),
+    ),
+    (
         "portal_base.html",
         include_str!("../../../../templates/portal_base.html"),
     ),

@@ -12,6 +12,7 @@ mod http_approval_patterns;
 mod http_approvals;
 mod http_apps;
 mod http_defects;
+mod http_delegation;
 mod http_designer;
 mod http_directory;
 mod http_field_access;
