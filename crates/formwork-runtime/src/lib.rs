@@ -37,8 +37,8 @@ pub use automation::{RuleActionView, RuleJobRun, RuleRunView};
 pub use calendar::{CALENDAR_KEY, CalendarSettings, deadline_mode};
 pub use catalog::{Catalog, CompiledApp};
 pub use clients::{
-    PortalRecord, PortalSection, ProgressStep, RequestKind, StepState, ThreadEntry, relation_to,
-    rows_of,
+    CHANGE_REQUEST_FORM, PortalRecord, PortalSection, ProgressStep, RequestKind, StepState,
+    ThreadEntry, proposed_changes, relation_to, rows_of,
 };
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use demo::{DEMO_USERS, DemoSetup};

@@ -5,7 +5,10 @@
 //! A client reads records through the same policy as everyone (a customer row scope and the
 //! fields their role may read), so everything here starts from `read_record`.
 
+mod changes;
 mod view;
+
+pub use changes::{CHANGE_REQUEST_FORM, proposed_changes};
 
 pub use view::{
     PortalRecord, PortalSection, ProgressStep, RequestKind, StepState, relation_to, rows_of,

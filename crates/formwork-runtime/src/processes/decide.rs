@@ -69,6 +69,12 @@ impl Runtime {
             .retrying(|| self.try_decide(caller, task_id, request, action.clone(), now))
             .await?;
         self.delegate_new_tasks(&instance.id, now).await?;
+        if instance.status == formwork_store::InstanceStatus::Approved
+            && let Some(record) = self.store.get_record(&instance.record_id).await?
+        {
+            self.forward_accepted_change_request(caller, &record, instance.status)
+                .await?;
+        }
         let task = self
             .store
             .get_task(task_id)
