@@ -19,6 +19,7 @@ mod error;
 mod files;
 mod hooks;
 pub mod jobs;
+mod people;
 mod policy;
 mod portal;
 mod processes;
@@ -46,6 +47,7 @@ pub use demo_portal::{DEMO_CLIENTS, DEMO_CUSTOMER, OTHER_CUSTOMER};
 pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
 pub use hooks::{HookAuth, HookSecrets, hook_key};
+pub use people::Person;
 pub use policy::fields::{FieldAccess, field_access};
 pub use policy::{
     Caller, FormAccess, ListScope, RowScope, form_access, may_edit, may_read_field,

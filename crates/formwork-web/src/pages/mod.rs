@@ -10,6 +10,7 @@ mod admin_calendar;
 mod admin_instance;
 mod admin_instances;
 mod admin_jobs;
+mod admin_people;
 mod app_home;
 mod assets;
 mod auth;
@@ -88,6 +89,9 @@ pub fn router() -> Router<AppState> {
             "/settings/delegation/take-back",
             post(delegation::take_back),
         )
+        .route("/admin/people", get(admin_people::show))
+        .route("/admin/people/{username}/{action}", post(admin_people::act))
+        .route("/admin/customers", post(admin_people::add_customer))
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))

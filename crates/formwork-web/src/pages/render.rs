@@ -86,6 +86,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/notification_settings.html"),
     ),
     (
+        "admin_people.html",
+        include_str!("../../../../templates/admin_people.html"),
+    ),
+    (
         "delegation.html",
         include_str!("../../../../templates/delegation.html"),
     ),

@@ -24,6 +24,7 @@ mod http_jobs;
 mod http_matrix;
 mod http_pages;
 mod http_patterns;
+mod http_people;
 mod http_portal;
 mod http_records;
 mod jobs_kill;
