@@ -20,6 +20,7 @@ mod files;
 mod hooks;
 pub mod jobs;
 mod people;
+mod people_import;
 mod policy;
 mod portal;
 mod processes;
@@ -48,6 +49,7 @@ pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
 pub use hooks::{HookAuth, HookSecrets, hook_key};
 pub use people::Person;
+pub use people_import::PeopleImport;
 pub use policy::fields::{FieldAccess, field_access};
 pub use policy::{
     Caller, FormAccess, ListScope, RowScope, form_access, may_edit, may_read_field,

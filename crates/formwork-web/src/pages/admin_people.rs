@@ -46,8 +46,9 @@ pub(crate) async fn show(
         return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
     }
     let pairs = query_pairs(query.as_deref());
-    let flash =
-        query_value(&pairs, "done").map(|d| lang.message(&format!("ui.people.done.{d}"), &[]));
+    let flash = query_value(&pairs, "done")
+        .map(|d| lang.message(&format!("ui.people.done.{d}"), &[]))
+        .or_else(|| query_value(&pairs, "notice").map(str::to_owned));
     let error = query_value(&pairs, "error").map(str::to_owned);
     let people: Vec<PersonRow> = state
         .runtime
@@ -155,4 +156,50 @@ pub(crate) async fn add_customer(
         .await
         .map(|_| "customer");
     back(lang, result)
+}
+
+/// `POST /admin/people/import`: people and departments from an XLSX or CSV sheet.
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    form: Submitted,
+) -> Result<Response, PageError> {
+    let Some(file) = form.files.first().filter(|f| !f.bytes.is_empty()) else {
+        return Ok(Redirect::to("/admin/people").into_response());
+    };
+    let done = match state
+        .runtime
+        .import_people(&caller, &file.filename, &file.bytes)
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => return back(lang, Err(e)),
+    };
+    let summary = lang.message(
+        "ui.people.imported",
+        &[
+            ("users", &done.users_created.to_string()),
+            ("departments", &done.departments_created.to_string()),
+            ("skipped", &done.skipped.len().to_string()),
+            ("refused", &done.refused.len().to_string()),
+        ],
+    );
+    let rows: Vec<String> = done
+        .refused
+        .iter()
+        .take(5)
+        .map(|(row, why)| {
+            lang.message(
+                "ui.people.refused_row",
+                &[("row", &row.to_string()), ("why", why)],
+            )
+        })
+        .collect();
+    let mut pairs = vec![("notice", summary)];
+    if !rows.is_empty() {
+        pairs.push(("error", rows.join("；")));
+    }
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    Ok(Redirect::to(&format!("/admin/people?{query}")).into_response())
 }

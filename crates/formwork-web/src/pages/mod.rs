@@ -90,6 +90,7 @@ pub fn router() -> Router<AppState> {
             post(delegation::take_back),
         )
         .route("/admin/people", get(admin_people::show))
+        .route("/admin/people/import", post(admin_people::import))
         .route("/admin/people/{username}/{action}", post(admin_people::act))
         .route("/admin/customers", post(admin_people::add_customer))
         .route("/inbox", get(inbox::show))

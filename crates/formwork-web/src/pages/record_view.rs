@@ -300,13 +300,8 @@ pub(crate) async fn reply_to_client(
     Path(id): Path<String>,
     submitted: Submitted,
 ) -> Result<Response, PageError> {
-    let id: RecordId = named(&id)?;
-    let body = submitted.get("body").unwrap_or_default();
-    match state.runtime.post_to_thread(&caller, &id, body).await {
-        Ok(_) | Err(RuntimeError::Invalid { .. }) => {}
-        Err(e) => return Err(e.into()),
-    }
-    Ok(Redirect::to(&format!("/records/{id}#client-thread")).into_response())
+    let back = "/records/{id}#client-thread";
+    super::portal::thread_post(&state, &caller, &id, submitted.get("body"), back).await
 }
 
 /// `POST /records/{id}/share`: shares a file with the record's client, or stops.

@@ -135,3 +135,56 @@ async fn customers_and_client_accounts_are_kept_by_admins_and_scope_what_clients
         );
     }
 }
+
+#[tokio::test]
+async fn a_sheet_of_people_creates_departments_users_and_roles_and_reports_refused_rows() {
+    for app in apps().await {
+        let sheet = "用户名,姓名,邮箱,部门,上级部门,角色,初始密码\n\
+                     sales3,华南销售 黄磊,sales3@example.com,华南销售部,销售中心,sales,initial-pass-1\n\
+                     sales4,华南销售 林芳,,华南销售部,,\"sales、finance\",initial-pass-2\n\
+                     sales1,重复的人,,,,,initial-pass-3\n\
+                     short,密码太短,,,,,123\n";
+        let mut admin = Browser::signed_in(&app, "admin").await;
+        let res = admin
+            .post_multipart(
+                "/admin/people/import",
+                &[],
+                &[("file", "人员.csv", sheet.as_bytes())],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.html);
+        let page = admin.get(res.location()).await;
+        assert!(
+            page.html
+                .contains("已导入 2 人、新建 1 个部门；1 人已存在未改动；1 行未导入"),
+            "{}",
+            page.html
+        );
+        assert!(page.html.contains("第 5 行"));
+        let sales4 = app.runtime_caller("sales4").await;
+        assert_eq!(sales4.roles.len(), 2);
+        let dept = app
+            .store
+            .get_department_by_name("华南销售部")
+            .await
+            .unwrap()
+            .unwrap();
+        let centre = app
+            .store
+            .get_department_by_name("销售中心")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(dept.parent_id, Some(centre.id));
+        assert_eq!(sales4.user.department_id, Some(dept.id));
+        let mut sales = Browser::signed_in(&app, "sales1").await;
+        let res = sales
+            .post_multipart(
+                "/admin/people/import",
+                &[],
+                &[("file", "x.csv", sheet.as_bytes())],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+    }
+}

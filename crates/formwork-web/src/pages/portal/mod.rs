@@ -278,13 +278,36 @@ pub(crate) async fn post_message(
     Path(id): Path<String>,
     form: Submitted,
 ) -> Result<Response, PageError> {
-    let id: RecordId = named(&id)?;
-    let body = form.get("body").unwrap_or_default();
-    match state.runtime.post_to_thread(&caller, &id, body).await {
+    thread_post(
+        &state,
+        &caller,
+        &id,
+        form.get("body"),
+        "/portal/records/{id}#thread",
+    )
+    .await
+}
+
+/// Adds a message to a record's thread with its client (from the portal or the team's record
+/// page) and goes back to `back` with `{id}` filled in; an empty or too long message is
+/// dropped, as the form's own limits say.
+pub(crate) async fn thread_post(
+    state: &AppState,
+    caller: &formwork_runtime::Caller,
+    id: &str,
+    body: Option<&str>,
+    back: &str,
+) -> Result<Response, PageError> {
+    let id: RecordId = named(id)?;
+    match state
+        .runtime
+        .post_to_thread(caller, &id, body.unwrap_or_default())
+        .await
+    {
         Ok(_) | Err(RuntimeError::Invalid { .. }) => {}
         Err(e) => return Err(e.into()),
     }
-    Ok(Redirect::to(&format!("/portal/records/{id}#thread")).into_response())
+    Ok(Redirect::to(&back.replace("{id}", id.as_str())).into_response())
 }
 
 /// `POST /portal/records/{id}/files`: a client adds a file to the record.
