@@ -70,7 +70,8 @@ impl Runtime {
                 .into(),
         );
         // Each reader's text is rendered from the fields they may read; a robot message to a
-        // group chat from the fields every recipient may read.
+        // group chat from the fields every recipient may read (or, naming nobody, the fields
+        // no role rule keeps back).
         let Ok(form) = ctx.subject.form() else {
             return Ok(failed("消息", "no form".into()));
         };
@@ -86,7 +87,8 @@ impl Runtime {
             .iter()
             .map(|(r, _)| r.clone())
             .reduce(|a, b| a.intersection(&b).cloned().collect())
-            .unwrap_or_default();
+            // A robot message to nobody in particular: what no role rule keeps back.
+            .unwrap_or_else(|| open_fields(form));
         let render = |readable: &BTreeSet<String>| -> Result<(Text, Text), Outcome> {
             let scope = scope_within(form, ctx.scope, readable);
             let message = render_text(note.message, &scope).map_err(|e| failed("消息", e))?;
