@@ -75,9 +75,10 @@ process.on('exit', stopServer);
 /**
  * Registers the `before`/`after` hooks that start the demo server (signed in with `password`) and
  * Chromium, and stop both. `tmpPrefix` names the temporary directory, `shotPrefix` starts every
- * screenshot's file name, and console errors matching `ignoreConsole` are expected, not problems.
+ * screenshot's file name, console errors matching `ignoreConsole` are expected, not problems, and
+ * `demoRecords` keeps the client portal's sample projects.
  */
-export function useDemoServer({ password, tmpPrefix, shotPrefix = '', ignoreConsole }) {
+export function useDemoServer({ password, tmpPrefix, shotPrefix = '', ignoreConsole, demoRecords = false }) {
   settings = { shotPrefix, ignoreConsole };
 
   before(async () => {
@@ -85,7 +86,11 @@ export function useDemoServer({ password, tmpPrefix, shotPrefix = '', ignoreCons
     workDir = mkdtempSync(path.join(tmpdir(), tmpPrefix));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    server = spawn(BIN, ['demo', '--demo-password', password, '--bind', `127.0.0.1:${port}`], {
+    // The portal's sample projects only where a test asks for them: the others count numbers
+    // and to-dos from a clean slate.
+    const args = ['demo', '--demo-password', password, '--bind', `127.0.0.1:${port}`];
+    if (!demoRecords) args.push('--no-demo-records');
+    server = spawn(BIN, args, {
       cwd: workDir,
       env: { ...process.env, DATABASE_URL: `sqlite://${workDir}/formwork.db`, RUST_LOG: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -155,7 +155,7 @@ fn fill(template: &str, label: &str, limit: &str, name: &str) -> String {
 }
 
 /// An input key that names no field of the form.
-pub(crate) fn unknown_field(path: String, key: &str) -> FieldError {
+pub fn unknown_field(path: String, key: &str) -> FieldError {
     FieldError {
         path,
         code: "unknown_field".to_owned(),

@@ -232,6 +232,26 @@ pub struct FormPermissionsDef {
     pub edit_own: Vec<String>,
     #[serde(default)]
     pub edit_all: Vec<String>,
+    /// Roles that read the records whose `customer` field names the customer their account
+    /// is linked to (client contacts in the portal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_customer: Vec<String>,
+    /// Who may read and write single fields, by field key; a field not listed is read and
+    /// written by whoever reads and edits the record.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, FieldPermissionDef>,
+}
+
+/// The roles that may read and write one field (admins always may).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FieldPermissionDef {
+    /// Roles that read the field; `None`: whoever reads the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<Vec<String>>,
+    /// Roles that write the field (they must read it too); `None`: whoever reads it and
+    /// may edit the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<Vec<String>>,
 }
 
 /// A process: a graph of typed nodes attached to a form.

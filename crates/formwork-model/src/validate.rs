@@ -298,9 +298,19 @@ impl<'a> Checker<'a> {
             ("read_all", &p.read_all),
             ("edit_own", &p.edit_own),
             ("edit_all", &p.edit_all),
+            ("read_customer", &p.read_customer),
         ] {
             for (j, role) in roles.iter().enumerate() {
                 self.role_ref(format!("{at}/permissions/{list}/{j}"), role);
+            }
+        }
+        for (field, rule) in &p.fields {
+            let field_at = format!("{at}/permissions/fields/{}", escape_token(field));
+            self.field_ref(field_at.clone(), field, &fields);
+            for (list, roles) in [("read", &rule.read), ("write", &rule.write)] {
+                for (j, role) in roles.iter().flatten().enumerate() {
+                    self.role_ref(format!("{field_at}/{list}/{j}"), role);
+                }
             }
         }
     }

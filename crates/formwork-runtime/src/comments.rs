@@ -1,13 +1,14 @@
 //! What people see around a record: its comments and its change history with field diffs.
 //! Each is read through `read_record`, so whoever may not read the
-//! record gets `NotFound`, exactly as for the record itself.
+//! record gets `NotFound`, exactly as for the record itself, and a diff shows only the fields
+//! the reader may read.
 
 use formwork_store::{AuditEntry, Comment, RecordId, UserId};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::accounts::problem;
-use crate::policy::Caller;
+use crate::policy::{Caller, readable_fields};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Longest comment accepted, in characters.
@@ -51,6 +52,7 @@ impl Runtime {
         body: &str,
     ) -> RuntimeResult<Comment> {
         let record = self.read_record(caller, record_id).await?;
+        self.internal_only(caller, "comments").await?;
         let body = body.trim();
         if body.is_empty() {
             return Err(RuntimeError::Invalid {
@@ -85,6 +87,7 @@ impl Runtime {
         record_id: &RecordId,
     ) -> RuntimeResult<Vec<CommentEntry>> {
         let record = self.read_record(caller, record_id).await?;
+        self.internal_only(caller, "comments").await?;
         let comments = self.store.list_comments(&record.id).await?;
         let ids: Vec<&UserId> = comments.iter().map(|c| &c.author_id).collect();
         let names = self.display_names(&ids).await?;
@@ -107,6 +110,8 @@ impl Runtime {
         record_id: &RecordId,
     ) -> RuntimeResult<Vec<HistoryEntry>> {
         let record = self.read_record(caller, record_id).await?;
+        let form = self.record_form(&record).await?;
+        let readable = readable_fields(caller, form.def());
         let rows = self.store.record_history(&record.id).await?;
         let actors: Vec<UserId> = rows
             .iter()
@@ -115,9 +120,15 @@ impl Runtime {
         let names = self
             .display_names(&actors.iter().collect::<Vec<_>>())
             .await?;
+        // A diff names only the fields the caller may read; a change of hidden fields alone
+        // still shows that the record changed, as its revision does.
         Ok(rows
             .into_iter()
-            .map(|row| history_entry(row, &names))
+            .map(|row| {
+                let mut entry = history_entry(row, &names);
+                entry.changes.retain(|c| readable.contains(&c.key));
+                entry
+            })
             .collect())
     }
 }

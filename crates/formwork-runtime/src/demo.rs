@@ -18,6 +18,7 @@ pub const DEMO_USERS: &[(&str, &str, Option<&str>, bool)] = &[
     ("east_head", "华东区负责人 孙磊", None, false),
     ("finance", "财务 周婷", None, false),
     ("client1", "客户联系人 吴昊", None, false),
+    ("client2", "客户联系人 郑洁", None, false),
 ];
 
 const CENTRE: &str = "销售中心";
@@ -56,7 +57,7 @@ const ROLES: &[(&str, &str, &str, &[&str])] = &[
         &["east_head"],
     ),
     ("finance", "财务", "Finance", &["finance"]),
-    ("client", "客户", "Client", &["client1"]),
+    ("client", "客户", "Client", &["client1", "client2"]),
 ];
 
 /// What `ensure_demo_org` did.

@@ -169,7 +169,7 @@ impl Runtime {
         self.files_dir.join(&sha256[..2]).join(sha256)
     }
 
-    async fn read_bytes(&self, attachment: &Attachment) -> RuntimeResult<Vec<u8>> {
+    pub(crate) async fn read_bytes(&self, attachment: &Attachment) -> RuntimeResult<Vec<u8>> {
         let path = self.file_path(&attachment.sha256);
         tokio::fs::read(&path)
             .await
@@ -189,7 +189,7 @@ pub fn file_ref(a: &Attachment) -> Value {
 }
 
 /// Every file id referenced anywhere in record data.
-fn file_ids(data: &Value) -> Vec<String> {
+pub(crate) fn file_ids(data: &Value) -> Vec<String> {
     let mut out = Vec::new();
     collect_ids(data, &mut out);
     out

@@ -10,14 +10,18 @@ mod apps;
 pub mod automation;
 mod calendar;
 mod catalog;
+mod clients;
 mod comments;
 mod demo;
+mod demo_portal;
 mod designer;
 mod directory;
 mod error;
 mod files;
 mod hooks;
 pub mod jobs;
+mod people;
+mod people_import;
 mod policy;
 mod portal;
 mod processes;
@@ -36,16 +40,23 @@ pub use apps::{ImportOutcome, PublishOutcome, parse_package};
 pub use automation::{RuleActionView, RuleJobRun, RuleRunView};
 pub use calendar::{CALENDAR_KEY, CalendarSettings, deadline_mode};
 pub use catalog::{Catalog, CompiledApp};
+pub use clients::{
+    CHANGE_REQUEST_FORM, PortalRecord, PortalSection, ProgressStep, RequestKind, StepState,
+    ThreadEntry, proposed_changes, relation_to, rows_of,
+};
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use demo::{DEMO_USERS, DemoSetup};
+pub use demo_portal::{DEMO_CLIENTS, DEMO_CUSTOMER, OTHER_CUSTOMER};
 pub use designer::{Change, FlowTestResult, PublishOptions, VersionRef, diff_packages};
 pub use error::{RuntimeError, RuntimeResult};
 pub use files::{MAX_FILE_BYTES, file_ref};
 pub use hooks::{HookAuth, HookSecrets, hook_key};
+pub use people::Person;
+pub use people_import::PeopleImport;
 pub use policy::fields::{FieldAccess, field_access};
 pub use policy::{
-    Caller, FormAccess, ListScope, editable_after, form_access, may_edit, may_edit_some,
-    readable_fields,
+    Caller, FormAccess, ListScope, RowScope, editable_after, form_access, may_edit, may_edit_some,
+    may_read_field, readable_fields, redact, writable_fields,
 };
 pub use portal::{AppAccess, TASK_COUNT_CAP};
 pub use processes::{
@@ -60,8 +71,9 @@ pub use tokens::CreatedToken;
 // Rows the runtime hands out as they are stored: none carries a secret (users go out as
 // `Account`, without their password hash).
 pub use formwork_store::{
-    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Department,
-    Draft, Inserted, Instance, Notification, Record, SessionRow, Task,
+    Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Customer,
+    Delegation, Department, Draft, Inserted, Instance, Notification, Record, SessionRow, Task,
+    ThreadMessage,
 };
 
 /// System role whose members may design and publish apps (admins may too).

@@ -17,6 +17,7 @@ mod admin;
 pub(crate) mod context;
 mod deadlines;
 mod decide;
+mod delegate;
 pub(crate) mod pipeline;
 mod refusals;
 mod restart;

@@ -22,6 +22,7 @@ mod apps;
 #[allow(dead_code)]
 pub(crate) mod group;
 mod jobs;
+mod portal;
 mod processes;
 mod rates;
 mod records;

@@ -4,8 +4,8 @@
 
 use formwork_store::{
     Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, AuditEntry, Comment,
-    Delivery, Department, Draft, HistoryRow, Instance, Job, Notification, Record, Role, RuleRun,
-    SessionRow, Task, Timer, User,
+    Customer, Delegation, Delivery, Department, Draft, HistoryRow, Instance, Job, Notification,
+    Record, Role, RuleRun, SessionRow, Task, ThreadMessage, Timer, User,
 };
 use std::str::FromStr;
 
@@ -294,3 +294,20 @@ reader!(rule_run -> RuleRun {
     id, app_id, app_version, rule_id, record_id, trigger, depth, outcome,
     message: json_value_opt, actions: json_value, job_id, created_at,
 });
+
+reader!(customer -> Customer { id, name, contacts, created_at });
+reader!(thread_message -> ThreadMessage {
+    id, record_id: parsed, author_id: parsed, body, created_at,
+});
+reader!(delegation -> Delegation {
+    user_id: parsed, delegate_id: parsed, starts_at, ends_at,
+});
+
+/// A text column parsed as an id.
+pub(crate) fn id_column<T>(row: &DbRow, col: &str) -> Mapped<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    parsed(row, col)
+}

@@ -1,5 +1,6 @@
 //! The persistence API of Formwork: one trait per area — [`AccountStore`], [`AppStore`],
-//! [`RecordStore`], [`ProcessStore`], [`JobStore`], [`SettingsStore`], [`ReportStore`] — their row types, and
+//! [`RecordStore`], [`ProcessStore`], [`JobStore`], [`SettingsStore`], [`ReportStore`],
+//! [`PortalStore`] — their row types, and
 //! `StoreError`.
 //! [`Store`] is all of them together.
 //!
@@ -12,6 +13,7 @@ mod accounts;
 mod apps;
 mod error;
 mod jobs;
+mod portal;
 mod processes;
 mod records;
 mod reports;
@@ -21,6 +23,7 @@ pub use accounts::*;
 pub use apps::*;
 pub use error::{StoreError, StoreResult};
 pub use jobs::*;
+pub use portal::*;
 pub use processes::*;
 pub use records::*;
 pub use reports::*;
@@ -34,7 +37,14 @@ use async_trait::async_trait;
 /// Everything Formwork persists, on one database.
 #[async_trait]
 pub trait Store:
-    AccountStore + AppStore + RecordStore + ProcessStore + JobStore + SettingsStore + ReportStore
+    AccountStore
+    + AppStore
+    + RecordStore
+    + ProcessStore
+    + JobStore
+    + SettingsStore
+    + ReportStore
+    + PortalStore
 {
     /// Which backend this is, for logs and `/healthz`.
     fn backend(&self) -> Backend;

@@ -26,6 +26,10 @@ pub struct DemoArgs {
     /// Set up the demo and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
+    /// Leave out the sample projects of the client portal (customers and client accounts are
+    /// still set up), for a clean slate such as the browser tests want.
+    #[arg(long)]
+    pub no_demo_records: bool,
 }
 
 /// A random password of 16 URL-safe characters.
@@ -86,6 +90,10 @@ pub async fn run(database_url: &str, data_dir: &Path, args: DemoArgs) -> anyhow:
         );
     }
 
+    runtime
+        .ensure_demo_portal(time::OffsetDateTime::now_utc(), !args.no_demo_records)
+        .await
+        .map_err(|e| anyhow::anyhow!("setting up the client portal demo: {e}"))?;
     if setup.created_users.is_empty() {
         println!("demo users already exist; reusing them");
     }

@@ -2,7 +2,9 @@
 //! webhook deliveries as jobs of their own, each under an event id made of the run and the
 //! action, so a receiver sees the same id on every retry.
 
-use formwork_model::{Channel, RecipientDef, Text};
+use std::collections::BTreeSet;
+
+use formwork_model::{Channel, FormDef, RecipientDef, Text};
 use formwork_store::{JobNotification, NewNotification};
 use serde_json::{Map, Value, json};
 use time::format_description::well_known::Rfc3339;
@@ -10,6 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use super::kinds;
 use super::plan::{ActionCtx, Outcome, Plan, render_text};
 use super::recipients::Recipients;
+use crate::policy::{Caller, readable_fields, redact};
 use crate::{Account, Runtime, RuntimeResult};
 
 /// A notify action's settings.
@@ -52,14 +55,6 @@ impl Runtime {
             Ok(people) => people,
             Err(e) => return Ok(failed("接收人", e)),
         };
-        let message = match render_text(note.message, ctx.scope) {
-            Ok(m) => m,
-            Err(e) => return Ok(failed("消息", e)),
-        };
-        let title = match note.title.map(|t| render_text(t, ctx.scope)).transpose() {
-            Ok(t) => t.unwrap_or_else(|| ctx.rule_name.clone()),
-            Err(e) => return Ok(failed("标题", e)),
-        };
         let channels = if note.channels.is_empty() {
             &[Channel::InApp][..]
         } else {
@@ -74,31 +69,80 @@ impl Runtime {
                 .collect::<Vec<_>>()
                 .into(),
         );
-        for channel in channels {
-            match channel {
-                Channel::InApp => self.in_app(plan, ctx, &people, &title, &message),
-                Channel::Email => {
-                    let mail = self.mail(plan, ctx, &people, &title, &message).await?;
-                    detail.insert("email".into(), mail);
-                }
-                Channel::Dingtalk | Channel::Wecom => {
-                    let kind = if *channel == Channel::Dingtalk {
-                        kinds::DELIVER_DINGTALK
-                    } else {
-                        kinds::DELIVER_WECOM
-                    };
-                    let names: Vec<String> =
-                        people.iter().map(|p| p.display_name.clone()).collect();
-                    let payload = json!({
-                        "destination": note.destination,
-                        "title": title.get("zh-CN"),
-                        "content": message.get("zh-CN"),
-                        "mention": names,
-                    });
-                    let job = ctx.delivery(kind, payload, &format!(":{}", channel.as_str()));
-                    plan.completion.jobs.push(job);
+        // Each reader's text is rendered from the fields they may read; a robot message to a
+        // group chat from the fields every recipient may read (or, naming nobody, the fields
+        // no role rule keeps back).
+        let Ok(form) = ctx.subject.form() else {
+            return Ok(failed("消息", "no form".into()));
+        };
+        let mut groups: Vec<(BTreeSet<String>, Vec<Account>)> = Vec::new();
+        for person in &people {
+            let readable = reader_fields(ctx, form, person);
+            match groups.iter_mut().find(|(r, _)| *r == readable) {
+                Some((_, members)) => members.push(person.clone()),
+                None => groups.push((readable, vec![person.clone()])),
+            }
+        }
+        let everyone: BTreeSet<String> = groups
+            .iter()
+            .map(|(r, _)| r.clone())
+            .reduce(|a, b| a.intersection(&b).cloned().collect())
+            // A robot message to nobody in particular: what no role rule keeps back.
+            .unwrap_or_else(|| open_fields(form));
+        let render = |readable: &BTreeSet<String>| -> Result<(Text, Text), Outcome> {
+            let scope = scope_within(form, ctx.scope, readable);
+            let message = render_text(note.message, &scope).map_err(|e| failed("消息", e))?;
+            let title = note
+                .title
+                .map(|t| render_text(t, &scope))
+                .transpose()
+                .map_err(|e| failed("标题", e))?
+                .unwrap_or_else(|| ctx.rule_name.clone());
+            Ok((title, message))
+        };
+        // A broken template fails the action whoever reads it.
+        let all: BTreeSet<String> = form.field_keys().into_iter().map(str::to_owned).collect();
+        if let Err(outcome) = render(&all) {
+            return Ok(outcome);
+        }
+        let mut mail = Vec::new();
+        for (readable, members) in &groups {
+            let (title, message) = match render(readable) {
+                Ok(t) => t,
+                Err(outcome) => return Ok(outcome),
+            };
+            for channel in channels {
+                match channel {
+                    Channel::InApp => self.in_app(plan, ctx, members, &title, &message),
+                    Channel::Email => {
+                        mail.push(self.mail(plan, ctx, members, &title, &message).await?);
+                    }
+                    Channel::Dingtalk | Channel::Wecom => {}
                 }
             }
+        }
+        if channels.contains(&Channel::Email) {
+            detail.insert("email".into(), merged_mail(mail));
+        }
+        for channel in channels {
+            let kind = match channel {
+                Channel::Dingtalk => kinds::DELIVER_DINGTALK,
+                Channel::Wecom => kinds::DELIVER_WECOM,
+                Channel::InApp | Channel::Email => continue,
+            };
+            let (title, message) = match render(&everyone) {
+                Ok(t) => t,
+                Err(outcome) => return Ok(outcome),
+            };
+            let names: Vec<String> = people.iter().map(|p| p.display_name.clone()).collect();
+            let payload = json!({
+                "destination": note.destination,
+                "title": title.get("zh-CN"),
+                "content": message.get("zh-CN"),
+                "mention": names,
+            });
+            let job = ctx.delivery(kind, payload, &format!(":{}", channel.as_str()));
+            plan.completion.jobs.push(job);
         }
         let queued = channels.iter().any(|c| *c != Channel::InApp);
         Ok(Outcome {
@@ -190,15 +234,18 @@ pub(crate) fn webhook(
     destination: Option<&str>,
 ) -> Outcome {
     let event_id = format!("{}:{}", ctx.run_id, ctx.index);
+    // A webhook's receiver is no person: it gets the fields no role rule keeps back.
+    let open = ctx.subject.form().map(open_fields).unwrap_or_default();
     let record = ctx.subject.record.as_ref().map(|r| {
         json!({
             "id": r.id,
             "number": r.number,
             "form_id": r.form_id,
             "status": r.status,
-            "data": r.data,
+            "data": redact(&open, &r.data),
         })
     });
+    let changed = ctx.subject.payload.diff.as_ref().map(|d| redact(&open, d));
     let body = json!({
         "event_id": event_id,
         "app_id": ctx.subject.app.app_id,
@@ -207,7 +254,7 @@ pub(crate) fn webhook(
         "trigger": ctx.trigger,
         "at": ctx.now.format(&Rfc3339).ok(),
         "record": record,
-        "changed": ctx.subject.payload.diff,
+        "changed": changed,
         "deleted": ctx.subject.deleted,
     });
     let payload = json!({ "url": url, "destination": destination, "body": body });
@@ -220,4 +267,73 @@ pub(crate) fn webhook(
         message: None,
         detail: json!({ "event_id": event_id, "url": url, "destination": destination }),
     }
+}
+
+/// The fields of `form` that `person` may read.
+fn reader_fields(ctx: &ActionCtx<'_>, form: &FormDef, person: &Account) -> BTreeSet<String> {
+    let caller = Caller {
+        user: person.clone(),
+        roles: ctx.dir.roles_of(&person.id),
+    };
+    readable_fields(&caller, form)
+}
+
+/// The fields of `form` that no rule keeps from anyone who reads the record.
+fn open_fields(form: &FormDef) -> BTreeSet<String> {
+    form.field_keys()
+        .into_iter()
+        .filter(|k| {
+            form.permissions
+                .fields
+                .get(*k)
+                .is_none_or(|r| r.read.is_none())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `scope` with the form's fields outside `readable` emptied, and what a change trigger adds
+/// about them (`changed`, `old_value`, `new_value`) emptied too when any is hidden.
+fn scope_within(form: &FormDef, scope: &Value, readable: &BTreeSet<String>) -> Value {
+    let Value::Object(map) = scope else {
+        return scope.clone();
+    };
+    let hidden: Vec<&str> = form
+        .field_keys()
+        .into_iter()
+        .filter(|k| !readable.contains(*k))
+        .collect();
+    if hidden.is_empty() {
+        return scope.clone();
+    }
+    let mut map = map.clone();
+    for key in &hidden {
+        map.insert((*key).to_owned(), Value::Null);
+    }
+    if let Some(Value::Array(changed)) = map.get_mut("changed") {
+        let touched = changed
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| hidden.contains(&c)));
+        changed.retain(|c| c.as_str().is_some_and(|c| !hidden.contains(&c)));
+        if touched {
+            map.insert("old_value".into(), Value::Null);
+            map.insert("new_value".into(), Value::Null);
+        }
+    }
+    Value::Object(map)
+}
+
+/// The mail outcomes of several groups of recipients as one (`to`, `skipped`).
+fn merged_mail(parts: Vec<Value>) -> Value {
+    let mut to = Vec::new();
+    let mut skipped = Vec::new();
+    for part in parts {
+        if let Some(Value::Array(t)) = part.get("to") {
+            to.extend(t.iter().cloned());
+        }
+        if let Some(Value::Array(s)) = part.get("skipped") {
+            skipped.extend(s.iter().cloned());
+        }
+    }
+    json!({ "to": to, "skipped": skipped })
 }

@@ -3,14 +3,20 @@
 //! step may see and change of a record.
 //!
 //! A form's permissions name roles; `*` names every signed-in user, and admins may do
-//! everything. Reading has three scopes: all records, those of the departments a person
-//! belongs to or heads (with their sub-departments), or their own. Whoever may create may read
-//! their own.
+//! everything. Reading has four scopes: all records, those of the departments a person
+//! belongs to or heads (with their sub-departments), those of the customer a client account is
+//! linked to, or their own. Whoever may create may read their own. Within a readable record,
+//! single fields may be kept from some roles ([`readable_fields`], [`writable_fields`]): every
+//! path that shows, filters, sorts, searches, counts, diffs or sends record data asks here,
+//! and a hidden field is treated exactly like one the form does not have.
 
 pub mod fields;
 
-use formwork_model::{FormDef, FormPermissionsDef, Text};
+use std::collections::BTreeSet;
+
+use formwork_model::{FormDef, FormPermissionsDef, Problem, Text};
 use formwork_store::{DepartmentId, Record, RecordStatus, RoleId};
+use serde_json::Value;
 
 use crate::Account;
 use crate::{RuntimeError, RuntimeResult};
@@ -42,8 +48,43 @@ pub enum ListScope {
     All,
     /// Their own and those of the departments they belong to or head.
     Department,
+    /// Those whose `customer` field names the customer their account is linked to.
+    Customer,
     /// Only their own.
     Own,
+}
+
+/// A [`ListScope`] with what it names resolved: the departments in charge, the customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowScope {
+    All,
+    /// Their own, and those of these departments.
+    OwnOrDepartments(Vec<DepartmentId>),
+    /// Those whose [`CUSTOMER_FIELD`] equals this customer name; nothing when the account is
+    /// linked to no customer.
+    Customer(Option<String>),
+}
+
+/// The field a customer scope matches against the linked customer's name.
+pub const CUSTOMER_FIELD: &str = "customer";
+
+impl RowScope {
+    /// Whether `record` lies in this scope for `caller`.
+    pub fn admits(&self, caller: &Caller, record: &Record) -> bool {
+        match self {
+            RowScope::All => true,
+            RowScope::OwnOrDepartments(departments) => {
+                record.owner_id == caller.user.id
+                    || record
+                        .department_id
+                        .as_ref()
+                        .is_some_and(|d| departments.contains(d))
+            }
+            RowScope::Customer(customer) => customer.as_deref().is_some_and(|name| {
+                record.data.get(CUSTOMER_FIELD).and_then(Value::as_str) == Some(name)
+            }),
+        }
+    }
 }
 
 /// One form as a person may use it.
@@ -63,6 +104,8 @@ pub fn list_scope(caller: &Caller, perms: &FormPermissionsDef) -> Option<ListSco
         Some(ListScope::All)
     } else if caller.has_any(&perms.read_department) {
         Some(ListScope::Department)
+    } else if !caller.user.is_admin && caller.has_any(&perms.read_customer) {
+        Some(ListScope::Customer)
     } else if caller.has_any(&perms.read_own) || caller.has_any(&perms.create) {
         Some(ListScope::Own)
     } else {
@@ -77,34 +120,6 @@ pub fn form_access(caller: &Caller, form: &FormDef) -> FormAccess {
         name: form.name.clone(),
         may_create: caller.has_any(&form.permissions.create),
         list_scope: list_scope(caller, &form.permissions),
-    }
-}
-
-/// The fields of `form` whose values `caller` may read in lists, reports, views and exports.
-/// Every report, export and view column goes through this one function.
-pub fn readable_fields(caller: &Caller, form: &FormDef) -> std::collections::BTreeSet<String> {
-    let _ = caller;
-    form.field_keys().into_iter().map(str::to_owned).collect()
-}
-
-/// Whether `caller` may read `record`, given their scope and the departments they are in
-/// charge of (`Directory::in_charge`).
-pub(crate) fn may_read(
-    caller: &Caller,
-    scope: ListScope,
-    in_charge: &[DepartmentId],
-    record: &Record,
-) -> bool {
-    let own = record.owner_id == caller.user.id;
-    match scope {
-        ListScope::All => true,
-        ListScope::Department => {
-            own || record
-                .department_id
-                .as_ref()
-                .is_some_and(|d| in_charge.contains(d))
-        }
-        ListScope::Own => own,
     }
 }
 
@@ -181,4 +196,125 @@ pub(crate) fn check_editable(
         _ if caller.user.is_admin => Ok(EditKind::AdminOverride),
         _ => Err(refused("record_locked")),
     }
+}
+
+/// The rule of one field, if the form lists it.
+fn field_rule<'a>(form: &'a FormDef, key: &str) -> Option<&'a formwork_model::FieldPermissionDef> {
+    form.permissions.fields.get(key)
+}
+
+/// Whether `caller` may read field `key` of the records of `form` they may read.
+pub fn may_read_field(caller: &Caller, form: &FormDef, key: &str) -> bool {
+    field_rule(form, key)
+        .and_then(|r| r.read.as_ref())
+        .is_none_or(|roles| caller.has_any(roles))
+}
+
+/// Whether `caller` may write field `key` (when they may edit or create the record).
+pub fn may_write_field(caller: &Caller, form: &FormDef, key: &str) -> bool {
+    may_read_field(caller, form, key)
+        && field_rule(form, key)
+            .and_then(|r| r.write.as_ref())
+            .is_none_or(|roles| caller.has_any(roles))
+}
+
+/// The top-level fields of `form` that `caller` may read.
+pub fn readable_fields(caller: &Caller, form: &FormDef) -> BTreeSet<String> {
+    form.field_keys()
+        .into_iter()
+        .filter(|k| may_read_field(caller, form, k))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The top-level fields of `form` that `caller` may write.
+pub fn writable_fields(caller: &Caller, form: &FormDef) -> BTreeSet<String> {
+    form.field_keys()
+        .into_iter()
+        .filter(|k| may_write_field(caller, form, k))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `data` (an object keyed by field) without the keys outside `readable`; a diff
+/// (`{field: {from, to}}`) is redacted the same way.
+pub fn redact(readable: &BTreeSet<String>, data: &Value) -> Value {
+    match data {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| readable.contains(k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A record as `caller` may see it: its data without the fields hidden from them.
+pub fn redact_record(caller: &Caller, form: &FormDef, mut record: Record) -> Record {
+    if !form.permissions.fields.is_empty() {
+        record.data = redact(&readable_fields(caller, form), &record.data);
+    }
+    record
+}
+
+/// One problem per key of `changes` that `caller` may not write: a field they may not read
+/// is refused exactly like a field the form does not have, so a refusal tells nothing.
+/// Pointers start with `prefix` (`""` for a record body, `"/data"` for a task decision).
+pub(crate) fn refused_writes(
+    caller: &Caller,
+    form: &FormDef,
+    changes: &Value,
+    prefix: &str,
+) -> Vec<Problem> {
+    let Some(map) = changes.as_object() else {
+        return Vec::new();
+    };
+    map.keys()
+        .filter(|k| form.field_keys().contains(&k.as_str()))
+        .filter(|k| !may_write_field(caller, form, k))
+        .map(|k| {
+            let pointer = format!("{prefix}/{}", formwork_model::problem::escape_token(k));
+            if may_read_field(caller, form, k) {
+                crate::accounts::problem(
+                    &pointer,
+                    "read_only",
+                    "您不能修改该字段",
+                    "You may not change this field",
+                )
+            } else {
+                unknown_field(pointer, k)
+            }
+        })
+        .collect()
+}
+
+/// What a submission naming a field the form does not have is told (the form engine's words).
+pub(crate) fn unknown_field(pointer: String, key: &str) -> Problem {
+    let e = formwork_forms::messages::unknown_field(pointer, key);
+    Problem {
+        pointer: e.path,
+        code: e.code,
+        message: e.message,
+    }
+}
+
+/// The access of each field at a human step made no wider than the caller's role allows:
+/// fields they may not read are left out, fields they may not write are only shown.
+pub(crate) fn within_role(
+    caller: &Caller,
+    form: &FormDef,
+    at_step: std::collections::BTreeMap<String, fields::FieldAccess>,
+) -> std::collections::BTreeMap<String, fields::FieldAccess> {
+    at_step
+        .into_iter()
+        .filter(|(k, _)| may_read_field(caller, form, k))
+        .map(|(k, access)| {
+            if access == fields::FieldAccess::Editable && !may_write_field(caller, form, &k) {
+                (k, fields::FieldAccess::Visible)
+            } else {
+                (k, access)
+            }
+        })
+        .collect()
 }

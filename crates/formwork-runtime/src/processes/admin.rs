@@ -346,7 +346,7 @@ impl Runtime {
 
     /// One admin step on a freshly loaded instance, recomputed after a lost race: `build`
     /// gives the event, its audit row and the task it consumes.
-    async fn admin_step_with<F>(
+    pub(super) async fn admin_step_with<F>(
         &self,
         caller: &Caller,
         id: &InstanceId,

@@ -21,6 +21,7 @@ use super::{Attempt, MAX_ATTEMPTS, backoff};
 use crate::accounts::problem;
 use crate::policy::Caller;
 use crate::policy::fields::refused_changes;
+use crate::policy::refused_writes;
 use crate::records::{invalid, stored_meta, submit_context};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
@@ -67,6 +68,13 @@ impl Runtime {
         let instance = self
             .retrying(|| self.try_decide(caller, task_id, request, action.clone(), now))
             .await?;
+        self.delegate_new_tasks(&instance.id, now).await?;
+        if instance.status == formwork_store::InstanceStatus::Approved
+            && let Some(record) = self.store.get_record(&instance.record_id).await?
+        {
+            self.forward_accepted_change_request(caller, &record, instance.status)
+                .await?;
+        }
         // One read gives both the decided task as it is now and the instance's open tasks.
         let tasks = self.store.tasks_of_instance(&instance.id).await?;
         let task = tasks
@@ -285,10 +293,14 @@ impl Runtime {
             .node(&task.node_id)
             .ok_or_else(|| RuntimeError::Internal(format!("no node {}", task.node_id)))?;
         // A record returned to its submitter is theirs to revise as a whole.
-        let refused = match task.kind {
+        let mut refused = match task.kind {
             TaskKind::Resubmit => Vec::new(),
             TaskKind::Step => refused_changes(node, changes),
         };
+        if refused.is_empty() {
+            let form = loaded.form()?;
+            refused = refused_writes(caller, form.def(), changes, "/data");
+        }
         if !refused.is_empty() {
             return Err(RuntimeError::Invalid { problems: refused });
         }

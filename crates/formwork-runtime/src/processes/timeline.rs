@@ -61,7 +61,15 @@ pub struct TimelineEntry {
 }
 
 /// Detail keys of timeline entries that name people (ids; usernames in older entries).
-const PEOPLE_KEYS: &[&str] = &["from", "to", "user", "users", "head", "assignee"];
+const PEOPLE_KEYS: &[&str] = &[
+    "from",
+    "to",
+    "user",
+    "users",
+    "head",
+    "assignee",
+    "on_behalf_of",
+];
 
 /// Actions whose `to` is a step, not a person.
 const STEP_TARGETS: &[&str] = &[
@@ -131,7 +139,14 @@ impl Runtime {
             }
         }
         let loaded = self.load_instance(&instance.id).await?;
-        Ok(Some(self.timeline_of(&loaded).await?))
+        let mut timeline = self.timeline_of(&loaded).await?;
+        // Approvers' remarks are the team's own, like internal comments.
+        if self.is_client(caller).await? {
+            for entry in &mut timeline.entries {
+                entry.comment = None;
+            }
+        }
+        Ok(Some(timeline))
     }
 
     /// The timeline of a loaded instance, with the road ahead predicted from its data now.
@@ -182,7 +197,21 @@ impl Runtime {
         let rows: Vec<HistoryRow> = self.store.instance_history(instance_id).await?;
         let by_key: HashMap<&str, &Task> = tasks.iter().map(|t| (t.key.as_str(), t)).collect();
         let mut entries = Vec::with_capacity(rows.len());
-        for row in rows {
+        // Who handed a task at a node to whom by delegation: (node, delegate) → delegator.
+        let mut delegated: HashMap<(String, String), String> = HashMap::new();
+        for mut row in rows {
+            if let (Some((from, to)), Some(node)) =
+                (super::delegate::delegated_to(&row), row.node_id.as_ref())
+            {
+                delegated.insert((node.clone(), to.to_owned()), from.to_owned());
+            }
+            if row.action == "decided"
+                && let (Some(node), Some(actor)) = (&row.node_id, &row.actor)
+                && let Some(from) = delegated.get(&(node.clone(), actor.to_string()))
+                && let Value::Object(detail) = &mut row.detail
+            {
+                detail.insert("on_behalf_of".into(), Value::String(from.clone()));
+            }
             let actor = match &row.actor {
                 Some(id) => brief(dir, id),
                 None => None,

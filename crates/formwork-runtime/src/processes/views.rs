@@ -17,6 +17,7 @@ use super::timeline::Timeline;
 use crate::directory::Directory;
 use crate::policy::Caller;
 use crate::policy::fields::{FieldAccess, shown_fields, without_hidden};
+use crate::policy::{redact_record, within_role};
 use crate::{CompiledApp, Runtime, RuntimeError, RuntimeResult};
 
 /// Largest page of an inbox or of notifications.
@@ -320,6 +321,9 @@ impl Runtime {
             record.data = without_hidden(node_def, &record.data);
             shown_fields(node_def, &keys)
         };
+        // The step's grid and the caller's role both apply: the stricter wins.
+        let fields = within_role(caller, form.def(), fields);
+        record = redact_record(caller, form.def(), record);
         let open = task.status == TaskStatus::Open;
         let resubmit = task.kind == TaskKind::Resubmit;
         let actions = if !open {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::accounts::problem;
-use crate::policy::{Caller, ListScope, list_scope};
+use crate::policy::{CUSTOMER_FIELD, Caller, RowScope, readable_fields, redact};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// Largest page a list returns.
@@ -49,12 +49,19 @@ impl Runtime {
     ) -> RuntimeResult<RecordPage> {
         let app = self.latest_app(app_id).await?;
         let form = app.form(form_id)?;
-        let visibility = self.visibility(caller, form).await?;
-        let mut filters = request
-            .filters
-            .iter()
-            .map(|term| parse_filter(form, term))
-            .collect::<RuntimeResult<Vec<_>>>()?;
+        let Some(scope) = self.row_scope(caller, form.def()).await? else {
+            return Err(RuntimeError::NotFound(format!("form {form_id}")));
+        };
+        let readable = readable_fields(caller, form.def());
+        let Some((visibility, mut filters)) = scope_query(caller, scope) else {
+            return Ok(RecordPage {
+                records: Vec::new(),
+                next: None,
+            });
+        };
+        for term in &request.filters {
+            filters.push(parse_filter(form, &readable, term)?);
+        }
         // Drafts are not records yet: only "my drafts" shows them.
         filters.push(Filter {
             column: Column::System("status"),
@@ -66,7 +73,7 @@ impl Runtime {
             .as_deref()
             .map(|s| {
                 let (desc, key) = s.strip_prefix('-').map_or((false, s), |k| (true, k));
-                column(form, key, "/sort").map(|c| (c, desc))
+                column(form, &readable, key, "/sort").map(|c| (c, desc))
             })
             .transpose()?;
         let after = request.after.as_deref().map(decode_cursor).transpose()?;
@@ -83,7 +90,7 @@ impl Runtime {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| (s.to_owned(), text_fields(form)));
+            .map(|s| (s.to_owned(), text_fields(form, &readable)));
         let records = self
             .store
             .list_records(&RecordQuery {
@@ -97,31 +104,61 @@ impl Runtime {
                 limit: limit + 1,
             })
             .await?;
-        Ok(page(records, limit, sort.as_ref().map(|(c, _)| c)))
+        let mut page = page(records, limit, sort.as_ref().map(|(c, _)| c));
+        if !form.def().permissions.fields.is_empty() {
+            for record in &mut page.records {
+                record.data = redact(&readable, &record.data);
+            }
+        }
+        Ok(page)
     }
 }
 
 impl Runtime {
-    /// The records of `form` the caller may read, as the list query's row scope; `NotFound`
-    /// when they may read none. Lists, reports, views and exports all ask this.
+    /// The records of `form` the caller may read, as the report and export query's row
+    /// scope; `NotFound` when they may read none. A client's customer scope is a filter the
+    /// report planner does not take, so reports and exports stay closed to clients.
     pub(crate) async fn visibility(
         &self,
         caller: &Caller,
         form: &CompiledForm,
     ) -> RuntimeResult<Visibility> {
-        Ok(match list_scope(caller, &form.def().permissions) {
-            Some(ListScope::All) => Visibility::All,
-            Some(ListScope::Department) => Visibility::OwnOrDepartments {
+        let not_found = || RuntimeError::NotFound(format!("form {}", form.def().id));
+        match self.row_scope(caller, form.def()).await? {
+            Some(RowScope::All) => Ok(Visibility::All),
+            Some(RowScope::OwnOrDepartments(department_ids)) => Ok(Visibility::OwnOrDepartments {
                 owner_id: caller.user.id.clone(),
-                department_ids: self.departments_in_charge(caller).await?,
-            },
-            Some(ListScope::Own) => Visibility::OwnOrDepartments {
-                owner_id: caller.user.id.clone(),
-                department_ids: Vec::new(),
-            },
-            None => return Err(RuntimeError::NotFound(format!("form {}", form.def().id))),
-        })
+                department_ids,
+            }),
+            Some(RowScope::Customer(_)) | None => Err(not_found()),
+        }
     }
+}
+
+/// A row scope as the list query states it: a visibility and, for a customer, a filter;
+/// `None` when it admits nothing (an account linked to no customer).
+fn scope_query(caller: &Caller, scope: RowScope) -> Option<(Visibility, Vec<Filter>)> {
+    Some(match scope {
+        RowScope::All => (Visibility::All, Vec::new()),
+        RowScope::OwnOrDepartments(department_ids) => (
+            Visibility::OwnOrDepartments {
+                owner_id: caller.user.id.clone(),
+                department_ids,
+            },
+            Vec::new(),
+        ),
+        RowScope::Customer(name) => {
+            let filter = Filter {
+                column: Column::Data {
+                    key: FieldKey::parse(CUSTOMER_FIELD).ok()?,
+                    kind: ValueKind::Text,
+                },
+                op: FilterOp::Eq,
+                value: Value::String(name?),
+            };
+            (Visibility::All, vec![filter])
+        }
+    })
 }
 
 const SYSTEM_COLUMNS: &[(&str, &str)] = &[
@@ -140,17 +177,27 @@ fn bad_query(pointer: &str, zh: &str, en: &str) -> RuntimeError {
     }
 }
 
-fn column(form: &CompiledForm, key: &str, pointer: &str) -> RuntimeResult<Column> {
+/// The column `key` names, if it is a system column or a field `readable` holds: a hidden
+/// field is refused in the very words of a field the form does not have.
+fn column(
+    form: &CompiledForm,
+    readable: &std::collections::BTreeSet<String>,
+    key: &str,
+    pointer: &str,
+) -> RuntimeResult<Column> {
     if let Some((_, col)) = SYSTEM_COLUMNS.iter().find(|(name, _)| *name == key) {
         return Ok(Column::System(col));
     }
-    let field = form.field(key).ok_or_else(|| {
-        bad_query(
-            pointer,
-            &format!("表单中没有字段 “{key}”"),
-            &format!("The form has no field \"{key}\""),
-        )
-    })?;
+    let field = form
+        .field(key)
+        .filter(|_| readable.contains(key))
+        .ok_or_else(|| {
+            bad_query(
+                pointer,
+                &format!("表单中没有字段 “{key}”"),
+                &format!("The form has no field \"{key}\""),
+            )
+        })?;
     let kind = match &field.kind {
         FieldKind::Integer | FieldKind::Decimal | FieldKind::Money | FieldKind::Percent => {
             ValueKind::Number
@@ -175,10 +222,15 @@ fn column(form: &CompiledForm, key: &str, pointer: &str) -> RuntimeResult<Column
     Ok(Column::Data { key, kind })
 }
 
-/// The text fields a search looks in (every field of a published form has a key SQL admits).
-fn text_fields(form: &CompiledForm) -> Vec<FieldKey> {
+/// The readable text fields a search looks in (every field of a published form has a key SQL
+/// admits).
+fn text_fields(
+    form: &CompiledForm,
+    readable: &std::collections::BTreeSet<String>,
+) -> Vec<FieldKey> {
     form.fields()
         .iter()
+        .filter(|f| readable.contains(&f.key))
         .filter(|f| {
             matches!(
                 f.kind,
@@ -190,12 +242,16 @@ fn text_fields(form: &CompiledForm) -> Vec<FieldKey> {
 }
 
 /// Parses one `field:op:value` filter term against the form's fields.
-fn parse_filter(form: &CompiledForm, term: &str) -> RuntimeResult<Filter> {
+fn parse_filter(
+    form: &CompiledForm,
+    readable: &std::collections::BTreeSet<String>,
+    term: &str,
+) -> RuntimeResult<Filter> {
     let mut parts = term.splitn(3, ':');
     let key = parts.next().unwrap_or_default();
     let op_name = parts.next().unwrap_or("eq");
     let raw = parts.next();
-    let column = column(form, key, "/filter")?;
+    let column = column(form, readable, key, "/filter")?;
     let op = match op_name {
         "eq" => FilterOp::Eq,
         "ne" => FilterOp::Ne,

@@ -1,6 +1,8 @@
 //! Records: submit, read, list, edit and delete submitted forms, with per-form permissions
 //! by role enforced on every path. A record the caller may not read does not exist for them
-//! (404), and lists are filtered in SQL, so nothing leaks through counts or filters.
+//! (404), and lists are filtered in SQL, so nothing leaks through counts or filters. Which
+//! rows and which fields a caller reads is the policy's answer ([`crate::policy`]); records
+//! leave this module with the fields hidden from the caller taken out.
 
 use formwork_forms::{CompiledForm, FieldError, RecordMeta, SubmitContext, field_diff};
 use formwork_model::{NumberingDef, Problem};
@@ -18,7 +20,10 @@ use crate::accounts::problem;
 mod drafts;
 mod list;
 
-use crate::policy::{Caller, EditKind, ListScope, check_editable, list_scope, may_read};
+use crate::policy::{
+    Caller, EditKind, ListScope, RowScope, check_editable, list_scope, redact_record,
+    refused_writes,
+};
 use crate::{Runtime, RuntimeError, RuntimeResult};
 pub use list::{ListRequest, MAX_PAGE, RecordPage};
 
@@ -61,12 +66,20 @@ impl Runtime {
         now: OffsetDateTime,
     ) -> RuntimeResult<Inserted> {
         let app = self.latest_app(app_id).await?;
-        may_create(caller, app.form(form_id)?, form_id)?;
+        let form = app.form(form_id)?;
+        may_create(caller, form, form_id)?;
+        refuse_writes(caller, form.def(), input)?;
         let new = self
             .prepare_record(&app, caller, form_id, input, idempotency_key, now, 0)
             .await?;
+        let def = form.def();
         let inserted = self.store.insert_record(new, &caller.user.id).await?;
-        Ok(inserted)
+        self.delegate_record_tasks(&inserted.record().id, now)
+            .await?;
+        Ok(match inserted {
+            Inserted::New(r) => Inserted::New(redact_record(caller, def, r)),
+            Inserted::Replayed(r) => Inserted::Replayed(redact_record(caller, def, r)),
+        })
     }
 
     /// The record a submission of `input` to `form_id` stores, not written yet: validated,
@@ -133,28 +146,53 @@ impl Runtime {
         })
     }
 
-    /// A record the caller may read; anything else is `NotFound`.
+    /// A record the caller may read, without the fields hidden from them; anything else is
+    /// `NotFound`.
     pub async fn read_record(&self, caller: &Caller, id: &RecordId) -> RuntimeResult<Record> {
+        let record = self.read_record_whole(caller, id).await?;
+        let form = self.record_form(&record).await?;
+        Ok(redact_record(caller, form.def(), record))
+    }
+
+    /// A record the caller may read, with every field: for use cases that write it back or
+    /// hand it to the engine, never to be shown as is.
+    pub(crate) async fn read_record_whole(
+        &self,
+        caller: &Caller,
+        id: &RecordId,
+    ) -> RuntimeResult<Record> {
         let not_found = || RuntimeError::NotFound(format!("record {id}"));
         let record = self.store.get_record(id).await?.ok_or_else(not_found)?;
         // A draft is its owner's alone, whatever the form lets others read.
         if record.status == RecordStatus::Draft && record.owner_id != caller.user.id {
             return Err(not_found());
         }
-        let app = self.app_version(&record.app_id, record.app_version).await?;
-        let perms = &app.form(&record.form_id)?.def().permissions;
-        let Some(scope) = list_scope(caller, perms) else {
-            return Err(not_found());
-        };
-        let in_charge = match scope {
-            ListScope::Department => self.departments_in_charge(caller).await?,
-            ListScope::All | ListScope::Own => Vec::new(),
-        };
-        if may_read(caller, scope, &in_charge, &record) {
-            Ok(record)
-        } else {
-            Err(not_found())
+        let form = self.record_form(&record).await?;
+        match self.row_scope(caller, form.def()).await? {
+            Some(scope) if scope.admits(caller, &record) => Ok(record),
+            _ => Err(not_found()),
         }
+    }
+
+    /// The rows of `form` the caller may read, with the departments and customer it names
+    /// resolved; `None` when they may read none. Lists (in SQL) and single reads (in Rust)
+    /// both ask this one question.
+    pub(crate) async fn row_scope(
+        &self,
+        caller: &Caller,
+        form: &formwork_model::FormDef,
+    ) -> RuntimeResult<Option<RowScope>> {
+        Ok(match list_scope(caller, &form.permissions) {
+            None => None,
+            Some(ListScope::All) => Some(RowScope::All),
+            Some(ListScope::Department) => Some(RowScope::OwnOrDepartments(
+                self.departments_in_charge(caller).await?,
+            )),
+            Some(ListScope::Own) => Some(RowScope::OwnOrDepartments(Vec::new())),
+            Some(ListScope::Customer) => Some(RowScope::Customer(
+                self.linked_customer(&caller.user.id).await?.map(|c| c.name),
+            )),
+        })
     }
 
     /// The compiled form a record was created with (its own app version).
@@ -175,7 +213,7 @@ impl Runtime {
         patch: &Value,
         now: OffsetDateTime,
     ) -> RuntimeResult<Record> {
-        let record = self.read_record(caller, id).await?;
+        let record = self.read_record_whole(caller, id).await?;
         let form = self.record_form(&record).await?;
         if record.rev != expected_rev {
             return Err(RuntimeError::Stale(format!(
@@ -188,6 +226,7 @@ impl Runtime {
             .map(|m| m.keys().map(String::as_str).collect())
             .unwrap_or_default();
         let kind = check_editable(caller, form.def(), &record, Some(&fields))?;
+        refuse_writes(caller, form.def(), patch)?;
         let meta = stored_meta(&record);
         let mut patch = patch.clone();
         self.resolve_files(caller, &form, &mut patch, Some(&record))
@@ -218,14 +257,16 @@ impl Runtime {
             audit_note: (kind == EditKind::AdminOverride)
                 .then(|| serde_json::json!({ "admin_override": true })),
         };
-        self.store
+        let updated = self
+            .store
             .update_record(&update, &caller.user.id)
             .await
             .map_err(|e| match e {
                 // Another edit committed between our read and our write.
                 StoreError::Conflict(what) => RuntimeError::Stale(what),
                 other => other.into(),
-            })
+            })?;
+        Ok(redact_record(caller, form.def(), updated))
     }
 
     /// Soft-deletes a record the caller may edit.
@@ -235,7 +276,7 @@ impl Runtime {
         id: &RecordId,
         expected_rev: Option<i64>,
     ) -> RuntimeResult<()> {
-        let record = self.read_record(caller, id).await?;
+        let record = self.read_record_whole(caller, id).await?;
         let form = self.record_form(&record).await?;
         check_editable(caller, form.def(), &record, None)?;
         let app = self.app_version(&record.app_id, record.app_version).await?;
@@ -301,7 +342,9 @@ impl Runtime {
                     };
                     match self.read_record(caller, &id).await {
                         Ok(related) if related.form_id == form.as_str() => {
-                            fill_from(&mut clean.data, &reference.path, fills, &related.data);
+                            let dir = self.directory_once(&mut directory).await?;
+                            let owner = dir.user(&related.owner_id).map(|u| u.username.clone());
+                            fill_from(&mut clean.data, &reference.path, fills, &related, owner);
                             true
                         }
                         Ok(_) | Err(RuntimeError::NotFound(_)) => false,
@@ -321,6 +364,20 @@ impl Runtime {
     }
 }
 
+/// Refuses a submission or change naming fields the caller may not write.
+fn refuse_writes(
+    caller: &Caller,
+    form: &formwork_model::FormDef,
+    input: &Value,
+) -> RuntimeResult<()> {
+    let problems = refused_writes(caller, form, input, "");
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(RuntimeError::Invalid { problems })
+    }
+}
+
 fn unknown_reference(path: &str) -> Problem {
     problem(
         path,
@@ -330,18 +387,27 @@ fn unknown_reference(path: &str) -> Problem {
     )
 }
 
-/// Copies `fills` (local field ← related field) into the object that holds the relation at
-/// `path` (the record itself, or a sub-table row).
+/// What a relation's fills name to copy the related record's submitter (a username).
+pub const OWNER_FILL: &str = "_owner";
+
+/// Copies `fills` (local field ← related field, or [`OWNER_FILL`]) into the object that holds
+/// the relation at `path` (the record itself, or a sub-table row). The related record comes
+/// as the caller may read it, so a fill never copies a field hidden from them.
 fn fill_from(
     data: &mut Value,
     path: &str,
     fills: &std::collections::BTreeMap<String, String>,
-    related: &Value,
+    related: &Record,
+    owner: Option<String>,
 ) {
     let parent = path.rsplit_once('/').map_or("", |(p, _)| p);
     if let Some(Value::Object(target)) = data.pointer_mut(parent) {
         for (local, theirs) in fills {
-            let value = related.get(theirs).cloned().unwrap_or(Value::Null);
+            let value = if theirs == OWNER_FILL {
+                owner.clone().map_or(Value::Null, Value::String)
+            } else {
+                related.data.get(theirs).cloned().unwrap_or(Value::Null)
+            };
             target.insert(local.clone(), value);
         }
     }

@@ -13,6 +13,7 @@ pub mod instance_types;
 pub mod instances;
 pub mod jobs;
 pub mod notifications;
+pub mod people;
 pub mod records;
 pub mod reports;
 pub mod session;
@@ -51,6 +52,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::create))
         .routes(routes!(users::suspend))
         .routes(routes!(users::reinstate))
+        .routes(routes!(people::reset_password))
+        .routes(routes!(people::set_roles))
+        .routes(routes!(people::customers, people::create_customer))
+        .routes(routes!(people::link_account, people::unlink_account))
         .routes(routes!(apps::list, apps::import))
         .routes(routes!(apps::get_draft, apps::put_draft))
         .routes(routes!(apps::validate))

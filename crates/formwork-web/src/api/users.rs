@@ -57,7 +57,9 @@ pub async fn create(
 /// Suspends a user: their sessions and tokens stop working at once.
 #[utoipa::path(post, path = "/api/v1/users/{username}/suspend", tag = "users",
     params(("username" = String, Path)),
-    responses((status = 200, body = UserResponse), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = UserResponse), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "Oneself or the last active admin", body = ErrorBody)))]
 pub async fn suspend(
     state: State<AppState>,
     admin: CurrentUser,
@@ -80,14 +82,14 @@ pub async fn reinstate(
 
 async fn set_suspended(
     State(state): State<AppState>,
-    CurrentUser(Caller { user: admin, .. }): CurrentUser,
+    CurrentUser(caller): CurrentUser,
     Path(username): Path<String>,
     suspended: bool,
 ) -> Result<Json<UserResponse>, ApiError> {
-    require_admin(&admin)?;
+    // Never oneself, never the last active admin (422).
     let user = state
         .runtime
-        .set_suspended(&username, suspended, Some(&admin.id))
+        .admin_set_suspended(&caller, &username, suspended)
         .await?;
     Ok(Json(user.into()))
 }

@@ -30,6 +30,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../static/confirm.js"),
     },
     Asset {
+        name: "portal.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../static/portal.css"),
+    },
+    Asset {
         name: "form.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/form.js"),

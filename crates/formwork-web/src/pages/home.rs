@@ -40,6 +40,7 @@ pub(crate) fn list_label(lang: Lang, scope: ListScope) -> String {
         ListScope::Own => "ui.my_records",
         ListScope::Department => "ui.department_records",
         ListScope::All => "ui.all_records",
+        ListScope::Customer => "ui.customer_records",
     };
     lang.message(key, &[])
 }
@@ -114,6 +115,11 @@ pub(crate) async fn index(
     uri: Uri,
     PageCaller(caller): PageCaller,
 ) -> Result<Response, PageError> {
+    if state.runtime.is_client(&caller).await? {
+        return Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to("/portal"),
+        ));
+    }
     let apps = state.runtime.usable_apps(&caller).await?;
     let tasks = open_tasks(&state, &caller).await;
     let mut cards = Vec::with_capacity(apps.len());

@@ -10,9 +10,11 @@ mod admin_calendar;
 mod admin_instance;
 mod admin_instances;
 mod admin_jobs;
+mod admin_people;
 mod app_home;
 mod assets;
 mod auth;
+mod delegation;
 mod designer;
 mod drafts;
 mod error;
@@ -26,6 +28,7 @@ mod lang;
 mod login;
 mod messages;
 mod notification_settings;
+mod portal;
 mod preview;
 mod record_form;
 mod record_rework;
@@ -108,6 +111,29 @@ pub fn router() -> Router<AppState> {
             "/records/{id}/revise",
             get(record_rework::revise_form).post(record_rework::revise),
         )
+        .route("/records/{id}/thread", post(record_view::reply_to_client))
+        .route("/records/{id}/share", post(record_view::share))
+        .route("/portal", get(portal::home))
+        .route("/portal/records/{id}", get(portal::show))
+        .route("/portal/records/{id}/messages", post(portal::post_message))
+        .route("/portal/records/{id}/files", post(portal::upload))
+        .route("/portal/records/{id}/files/{file}", get(portal::download))
+        .route(
+            "/portal/records/{id}/new/{form}",
+            get(portal::request::new_form).post(portal::request::create),
+        )
+        .route(
+            "/settings/delegation",
+            get(delegation::show).post(delegation::save),
+        )
+        .route(
+            "/settings/delegation/take-back",
+            post(delegation::take_back),
+        )
+        .route("/admin/people", get(admin_people::show))
+        .route("/admin/people/import", post(admin_people::import))
+        .route("/admin/people/{username}/{action}", post(admin_people::act))
+        .route("/admin/customers", post(admin_people::add_customer))
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))

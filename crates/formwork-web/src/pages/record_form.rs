@@ -231,7 +231,11 @@ pub(crate) async fn new_form(
     let app_id: AppId = named(&app_id)?;
     let form_id: FormId = named(&form_id)?;
     let form = creatable(&state, &caller, &app_id, &form_id).await?;
-    let (desc, rules) = FormDesc::of(&form, lang);
+    let (desc, rules) = FormDesc::of_fields(
+        &form,
+        lang,
+        &formwork_runtime::writable_fields(&caller, form.def()),
+    );
     show(Screen {
         state: &state,
         caller: &caller,
@@ -328,7 +332,11 @@ pub(crate) async fn create(
     let app_id: AppId = named(&app_id)?;
     let form_id: FormId = named(&form_id)?;
     let form = creatable(&state, &caller, &app_id, &form_id).await?;
-    let (desc, rules) = FormDesc::of(&form, lang);
+    let (desc, rules) = FormDesc::of_fields(
+        &form,
+        lang,
+        &formwork_runtime::writable_fields(&caller, form.def()),
+    );
     let mut errors = Errors::default();
     let files = attachments(&state, &caller, lang, &desc, &submitted, None, &mut errors).await?;
     let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
@@ -446,7 +454,11 @@ pub(crate) async fn edit_form(
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
     let (record, form) = editable(&state, &caller, &id).await?;
-    let (desc, rules) = FormDesc::of(&form, lang);
+    let (desc, rules) = FormDesc::of_fields(
+        &form,
+        lang,
+        &formwork_runtime::writable_fields(&caller, form.def()),
+    );
     let raw = fields::raw_from_stored(&desc, &record.data);
     let skip = not_sent(&desc, &raw);
     show(Screen {
@@ -487,7 +499,11 @@ pub(crate) async fn update(
         .get(REV)
         .and_then(|r| r.trim().parse().ok())
         .ok_or_else(|| PageError::status(StatusCode::BAD_REQUEST, "bad_request"))?;
-    let (desc, rules) = FormDesc::of(&form, lang);
+    let (desc, rules) = FormDesc::of_fields(
+        &form,
+        lang,
+        &formwork_runtime::writable_fields(&caller, form.def()),
+    );
     let stored = fields::raw_from_stored(&desc, &record.data);
     let skip = not_sent(&desc, &stored);
     let mut errors = Errors::default();

@@ -123,9 +123,8 @@ fn history_view(
         "record.update" => lang.message("ui.history.update", &[]),
         "record.delete" => lang.message("ui.history.delete", &[]),
         // An admin's operation on the record's process (`processes::admin` in the runtime).
-        op @ ("process.cancel" | "process.retry" | "process.move" | "task.reassign") => {
-            lang.message(&format!("ui.history.{op}"), &[])
-        }
+        op @ ("process.cancel" | "process.retry" | "process.move" | "task.reassign"
+        | "task.delegate") => lang.message(&format!("ui.history.{op}"), &[]),
         "rule.run" => lang.message("ui.history.rule_run", &[]),
         "record.change_request" => lang.message("ui.history.change_request", &[]),
         "record.resubmit" => lang.message("ui.history.resubmit", &[]),
@@ -220,8 +219,12 @@ async fn page(
 ) -> Result<Response, PageError> {
     let record = state.runtime.read_record(caller, id).await?;
     let form = state.runtime.record_form(&record).await?;
-    let (desc, _) = FormDesc::of(&form, lang);
-    let shown = fields_of(&form, &desc, &record, lang);
+    let readable = formwork_runtime::readable_fields(caller, form.def());
+    let (desc, _) = FormDesc::of_fields(&form, lang, &readable);
+    let shown: Vec<Shown> = fields_of(&form, &desc, &record, lang)
+        .into_iter()
+        .filter(|s| readable.contains(&s.key))
+        .collect();
     let comments = comment_views(state, caller, id).await?;
     let history: Vec<HistoryView> = state
         .runtime
@@ -232,6 +235,7 @@ async fn page(
         .collect();
     let timeline = timeline(state, caller, &record, lang).await?;
     let rule_runs = super::rule_runs::rows(state, caller, id, lang).await?;
+    let (client_thread, client_files) = client_side(state, caller, id).await?;
     let owner = state
         .runtime
         .display_names(&[&record.owner_id])
@@ -301,6 +305,8 @@ async fn page(
             history => data(&history),
             timeline => timeline.as_ref().map(data),
             rule_runs => data(&rule_runs),
+            client_thread => data(&client_thread),
+            client_files => data(&client_files),
             edit_url => may_edit(caller, form.def(), &record).then(|| format!("/records/{}/edit", record.id)),
             comment_body,
             comment_error,
@@ -331,7 +337,86 @@ pub(crate) async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
+    // Clients follow their records in the portal; this page is the team's.
+    if state.runtime.is_client(&caller).await? {
+        return Ok(Redirect::to(&format!("/portal/records/{id}")).into_response());
+    }
     page(&state, &caller, lang, uri.to_string(), &id, None, None).await
+}
+
+/// `POST /records/{id}/thread`: the team writes to the record's client.
+pub(crate) async fn reply_to_client(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let back = "/records/{id}#client-thread";
+    super::portal::thread_post(&state, &caller, &id, submitted.get("body"), back).await
+}
+
+/// `POST /records/{id}/share`: shares a file with the record's client, or stops.
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    submitted: Submitted,
+) -> Result<Response, PageError> {
+    let id: RecordId = named(&id)?;
+    let file: formwork_model::FileId = named(submitted.get("file").unwrap_or_default())?;
+    let shared = submitted.get("shared") == Some("1");
+    state
+        .runtime
+        .share_file(&caller, &id, &file, shared)
+        .await?;
+    Ok(Redirect::to(&format!("/records/{id}#client-thread")).into_response())
+}
+
+#[derive(Serialize)]
+struct ClientFile {
+    id: String,
+    name: String,
+    shared: bool,
+}
+
+#[derive(Serialize)]
+struct ClientMessage {
+    author: String,
+    at: String,
+    body: String,
+    from_client: bool,
+}
+
+/// The record's thread with its client and its files as shared or not, for the team.
+async fn client_side(
+    state: &AppState,
+    caller: &Caller,
+    id: &RecordId,
+) -> Result<(Vec<ClientMessage>, Vec<ClientFile>), PageError> {
+    let thread = state
+        .runtime
+        .thread(caller, id)
+        .await?
+        .into_iter()
+        .map(|e| ClientMessage {
+            author: e.author,
+            at: format::instant(e.message.created_at),
+            body: e.message.body,
+            from_client: e.from_client,
+        })
+        .collect();
+    let files = state
+        .runtime
+        .files_for_sharing(caller, id)
+        .await?
+        .into_iter()
+        .map(|(a, shared)| ClientFile {
+            id: a.id.to_string(),
+            name: a.filename,
+            shared,
+        })
+        .collect();
+    Ok((thread, files))
 }
 
 /// `POST /records/{id}/comments`

@@ -97,7 +97,8 @@ pub(crate) async fn list(
     let Some(scope) = access.list_scope else {
         return Err(PageError::not_found());
     };
-    let (desc, _) = FormDesc::of(&form, lang);
+    let readable = formwork_runtime::readable_fields(&caller, form.def());
+    let (desc, _) = FormDesc::of_fields(&form, lang, &readable);
     let columns = listed(&desc);
     let params: Vec<(String, String)> =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();

@@ -105,6 +105,30 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         "notification_settings.html",
         include_str!("../../../../templates/notification_settings.html"),
     ),
+    (
+        "admin_people.html",
+        include_str!("../../../../templates/admin_people.html"),
+    ),
+    (
+        "delegation.html",
+        include_str!("../../../../templates/delegation.html"),
+    ),
+    (
+        "portal_base.html",
+        include_str!("../../../../templates/portal_base.html"),
+    ),
+    (
+        "portal_home.html",
+        include_str!("../../../../templates/portal_home.html"),
+    ),
+    (
+        "portal_record.html",
+        include_str!("../../../../templates/portal_record.html"),
+    ),
+    (
+        "portal_request.html",
+        include_str!("../../../../templates/portal_request.html"),
+    ),
 ];
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -116,6 +140,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_global("css_url", assets::url("app.css"));
     env.add_global("js_url", assets::url("form.js"));
     env.add_global("confirm_js_url", assets::url("confirm.js"));
+    env.add_global("portal_css_url", assets::url("portal.css"));
     for (name, source) in TEMPLATES_SRC {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not compile");

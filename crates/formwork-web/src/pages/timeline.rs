@@ -249,6 +249,13 @@ fn particular(
     let field = |k: &str| detail.get(k).and_then(Value::as_str).unwrap_or_default();
     let person = |k: &str| names.get(field(k));
     Some(match e.action.as_str() {
+        "decided" if !field("on_behalf_of").is_empty() && DECISIONS.contains(&field("outcome")) => {
+            let decision = lang.message(&format!("flow.decided.{}", field("outcome")), &[]);
+            lang.message(
+                "flow.on_behalf_of",
+                &[("user", &person("on_behalf_of")), ("decision", &decision)],
+            )
+        }
         "transferred" if !field("to").is_empty() => {
             lang.message("flow.transferred_to", &[("user", &person("to"))])
         }

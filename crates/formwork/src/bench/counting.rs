@@ -239,6 +239,21 @@ counted!(ReportStore {
     write fn commit_import(&self, id: &str, records: Vec<NewRecord>, actor: &UserId) -> StoreResult<u64>;
 });
 
+counted!(PortalStore {
+    read fn list_customers(&self) -> StoreResult<Vec<Customer>>;
+    write fn create_customer(&self, name: &str, contacts: &str, actor: &UserId) -> StoreResult<Customer>;
+    write fn update_customer(&self, id: &str, name: &str, contacts: &str, actor: &UserId) -> StoreResult<()>;
+    write fn link_customer_account(&self, user_id: &UserId, customer_id: Option<&str>, actor: &UserId) -> StoreResult<()>;
+    read fn customer_of_user(&self, user_id: &UserId) -> StoreResult<Option<Customer>>;
+    read fn customer_accounts(&self, customer_id: &str) -> StoreResult<Vec<UserId>>;
+    write fn set_file_shared(&self, record_id: &RecordId, file_id: &FileId, shared: bool, actor: &UserId) -> StoreResult<()>;
+    read fn shared_files(&self, record_id: &RecordId) -> StoreResult<Vec<FileId>>;
+    write fn add_thread_message(&self, record_id: &RecordId, author_id: &UserId, body: &str) -> StoreResult<ThreadMessage>;
+    read fn thread_messages(&self, record_id: &RecordId) -> StoreResult<Vec<ThreadMessage>>;
+    write fn put_delegation(&self, user_id: &UserId, delegation: Option<&Delegation>) -> StoreResult<()>;
+    read fn delegations(&self) -> StoreResult<Vec<Delegation>>;
+});
+
 #[async_trait]
 impl Store for Counting {
     fn backend(&self) -> Backend {

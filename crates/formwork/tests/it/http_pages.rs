@@ -545,7 +545,11 @@ async fn people_who_may_not_create_get_no_form() {
         assert!(home.html.contains("全部记录"));
         let mut client = Browser::new(&app);
         client.sign_in("client1").await;
-        assert_eq!(client.get(NEW).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            client.get(NEW).await.status,
+            StatusCode::FORBIDDEN,
+            "a client reads their customer's projects but never creates one"
+        );
     }
 }
 

@@ -96,6 +96,25 @@ impl FormDesc {
         (desc, json)
     }
 
+    /// [`FormDesc::of`] cut down to the fields in `keep` (those the caller may read, or write
+    /// on a form they fill in): the others are not on the page at all.
+    pub fn of_fields(
+        form: &CompiledForm,
+        lang: Lang,
+        keep: &std::collections::BTreeSet<String>,
+    ) -> (FormDesc, Value) {
+        let (mut desc, mut json) = FormDesc::of(form, lang);
+        desc.fields.retain(|f| keep.contains(&f.key));
+        if let Some(Value::Array(fields)) = json.get_mut("fields") {
+            fields.retain(|f| {
+                f.get("key")
+                    .and_then(Value::as_str)
+                    .is_some_and(|k| keep.contains(k))
+            });
+        }
+        (desc, json)
+    }
+
     pub fn field(&self, key: &str) -> Option<&FieldDesc> {
         self.fields.iter().find(|f| f.key == key)
     }

@@ -40,6 +40,17 @@ impl TestApp {
         formwork_web::app(Arc::new(runtime), &WebConfig::default())
     }
 
+    /// The runtime's caller for a user, for use cases the HTTP API does not reach.
+    pub async fn runtime_caller(&self, username: &str) -> formwork_runtime::Caller {
+        let user = self
+            .store
+            .get_user_by_username(username)
+            .await
+            .unwrap()
+            .expect("user");
+        self.runtime.caller(user.into()).await.unwrap()
+    }
+
     /// A client already signed in as `username`.
     pub async fn signed_in(&self, username: &str) -> Client {
         let mut c = self.client();

@@ -1,0 +1,154 @@
+//! People administration beyond creating and suspending (admins only): password resets, role
+//! membership, and the customers of the client portal with their client accounts.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use formwork_runtime::{Caller, Customer};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::body::ApiJson;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ErrorBody};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordRequest {
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct RolesBody {
+    /// Role ids; the user ends up a member of exactly these.
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CustomerRequest {
+    pub name: String,
+    #[serde(default)]
+    pub contacts: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerResponse {
+    pub id: String,
+    /// What records' `customer` field holds for this customer.
+    pub name: String,
+    pub contacts: String,
+}
+
+impl From<Customer> for CustomerResponse {
+    fn from(c: Customer) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            contacts: c.contacts,
+        }
+    }
+}
+
+/// Sets a new password for a user.
+#[utoipa::path(post, path = "/api/v1/users/{username}/password", tag = "users",
+    params(("username" = String, Path)), request_body = PasswordRequest,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "Too short", body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path(username): Path<String>,
+    ApiJson(req): ApiJson<PasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .runtime
+        .admin_reset_password(&caller, &username, req.password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Makes a user a member of exactly the given roles.
+#[utoipa::path(put, path = "/api/v1/users/{username}/roles", tag = "users",
+    params(("username" = String, Path)), request_body = RolesBody,
+    responses((status = 200, body = RolesBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "Unknown user or role", body = ErrorBody)))]
+pub async fn set_roles(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path(username): Path<String>,
+    ApiJson(req): ApiJson<RolesBody>,
+) -> Result<Json<RolesBody>, ApiError> {
+    let roles = state
+        .runtime
+        .set_user_roles(&caller, &username, &req.roles)
+        .await?;
+    Ok(Json(RolesBody {
+        roles: roles.into_iter().map(|r| r.to_string()).collect(),
+    }))
+}
+
+/// The customers of the client portal, by name.
+#[utoipa::path(get, path = "/api/v1/customers", tag = "users",
+    responses((status = 200, body = [CustomerResponse]), (status = 403, body = ErrorBody)))]
+pub async fn customers(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+) -> Result<Json<Vec<CustomerResponse>>, ApiError> {
+    let list = state.runtime.customers(&caller).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Adds a customer.
+#[utoipa::path(post, path = "/api/v1/customers", tag = "users",
+    request_body = CustomerRequest,
+    responses((status = 201, body = CustomerResponse), (status = 403, body = ErrorBody),
+        (status = 409, description = "Name taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_customer(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    ApiJson(req): ApiJson<CustomerRequest>,
+) -> Result<(StatusCode, Json<CustomerResponse>), ApiError> {
+    let c = state
+        .runtime
+        .create_customer(&caller, &req.name, &req.contacts)
+        .await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+/// Links a client account to a customer (replacing an earlier link).
+#[utoipa::path(put, path = "/api/v1/customers/{id}/accounts/{username}", tag = "users",
+    params(("id" = String, Path), ("username" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody),
+        (status = 404, description = "Unknown customer or user", body = ErrorBody)))]
+pub async fn link_account(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path((id, username)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    link(&state, &caller, &username, Some(&id)).await
+}
+
+/// Unlinks a client account from its customer.
+#[utoipa::path(delete, path = "/api/v1/customers/{id}/accounts/{username}", tag = "users",
+    params(("id" = String, Path), ("username" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unlink_account(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path((_id, username)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    link(&state, &caller, &username, None).await
+}
+
+async fn link(
+    state: &AppState,
+    caller: &Caller,
+    username: &str,
+    customer: Option<&str>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .runtime
+        .link_client_account(caller, username, customer)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

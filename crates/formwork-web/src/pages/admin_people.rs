@@ -1,0 +1,205 @@
+//! `/admin/people` (admins only): everyone with department, roles and state, suspension and
+//! password resets, and the customers of the client portal with their client accounts.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use formwork_runtime::RuntimeError;
+use minijinja::context;
+use serde::Serialize;
+
+use super::PageError;
+use super::auth::PageCaller;
+use super::input::Submitted;
+use super::render::{Chrome, data, render};
+use crate::AppState;
+use crate::api::tasks::{query_pairs, query_value};
+use crate::i18n::Lang;
+
+#[derive(Serialize)]
+struct PersonRow {
+    username: String,
+    name: String,
+    department: String,
+    roles: String,
+    customer: String,
+    admin: bool,
+    suspended: bool,
+}
+
+#[derive(Serialize)]
+struct CustomerRow {
+    id: String,
+    name: String,
+    contacts: String,
+}
+
+/// `GET /admin/people`
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    lang: Lang,
+    uri: Uri,
+    PageCaller(caller): PageCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    if !caller.user.is_admin {
+        return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let pairs = query_pairs(query.as_deref());
+    let flash = query_value(&pairs, "done")
+        .map(|d| lang.message(&format!("ui.people.done.{d}"), &[]))
+        .or_else(|| query_value(&pairs, "notice").map(str::to_owned));
+    let error = query_value(&pairs, "error").map(str::to_owned);
+    let people: Vec<PersonRow> = state
+        .runtime
+        .people_admin(&caller)
+        .await?
+        .into_iter()
+        .map(|p| PersonRow {
+            username: p.account.username.clone(),
+            name: p.account.display_name.clone(),
+            department: p.department.unwrap_or_default(),
+            roles: p
+                .roles
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            customer: p.customer.unwrap_or_default(),
+            admin: p.account.is_admin,
+            suspended: p.account.suspended,
+        })
+        .collect();
+    let customers: Vec<CustomerRow> = state
+        .runtime
+        .customers(&caller)
+        .await?
+        .into_iter()
+        .map(|c| CustomerRow {
+            id: c.id,
+            name: c.name,
+            contacts: c.contacts,
+        })
+        .collect();
+    let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
+    Ok(render(
+        "admin_people.html",
+        &chrome,
+        context! { people => data(&people), customers => data(&customers), flash, error, nav_current => "people" },
+    ))
+}
+
+/// Back to the page, with what happened or the first problem's words.
+fn back(lang: Lang, result: Result<&'static str, RuntimeError>) -> Result<Response, PageError> {
+    let to = match result {
+        Ok(done) => format!("/admin/people?done={done}"),
+        Err(RuntimeError::Invalid { problems }) => {
+            let message = problems
+                .first()
+                .map(|p| p.message.get(lang.tag()).to_owned())
+                .unwrap_or_default();
+            let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
+            format!("/admin/people?{query}")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// `POST /admin/people/{username}/{action}`: `suspend`, `reinstate` or `password`.
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    Path((username, action)): Path<(String, String)>,
+    form: Submitted,
+) -> Result<Response, PageError> {
+    let rt = &state.runtime;
+    let result = match action.as_str() {
+        "suspend" | "reinstate" => rt
+            .admin_set_suspended(&caller, &username, action == "suspend")
+            .await
+            .map(|_| "suspended"),
+        "password" => rt
+            .admin_reset_password(
+                &caller,
+                &username,
+                form.get("password").unwrap_or_default().to_owned(),
+            )
+            .await
+            .map(|()| "password"),
+        "customer" => {
+            let customer = form.get("customer").filter(|c| !c.is_empty());
+            rt.link_client_account(&caller, &username, customer)
+                .await
+                .map(|()| "linked")
+        }
+        _ => return Err(PageError::not_found()),
+    };
+    back(lang, result)
+}
+
+/// `POST /admin/customers`
+pub(crate) async fn add_customer(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    form: Submitted,
+) -> Result<Response, PageError> {
+    let result = state
+        .runtime
+        .create_customer(
+            &caller,
+            form.get("name").unwrap_or_default(),
+            form.get("contacts").unwrap_or_default(),
+        )
+        .await
+        .map(|_| "customer");
+    back(lang, result)
+}
+
+/// `POST /admin/people/import`: people and departments from an XLSX or CSV sheet.
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    form: Submitted,
+) -> Result<Response, PageError> {
+    let Some(file) = form.files.first().filter(|f| !f.bytes.is_empty()) else {
+        return Ok(Redirect::to("/admin/people").into_response());
+    };
+    let done = match state
+        .runtime
+        .import_people(&caller, &file.filename, &file.bytes)
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => return back(lang, Err(e)),
+    };
+    let summary = lang.message(
+        "ui.people.imported",
+        &[
+            ("users", &done.users_created.to_string()),
+            ("departments", &done.departments_created.to_string()),
+            ("skipped", &done.skipped.len().to_string()),
+            ("refused", &done.refused.len().to_string()),
+        ],
+    );
+    let rows: Vec<String> = done
+        .refused
+        .iter()
+        .take(5)
+        .map(|(row, why)| {
+            lang.message(
+                "ui.people.refused_row",
+                &[("row", &row.to_string()), ("why", why)],
+            )
+        })
+        .collect();
+    let mut pairs = vec![("notice", summary)];
+    if !rows.is_empty() {
+        pairs.push(("error", rows.join("；")));
+    }
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+    Ok(Redirect::to(&format!("/admin/people?{query}")).into_response())
+}
