@@ -5,8 +5,8 @@
 //! instead of spinning on SQLite's busy handler; reads use a separate pool and, under WAL, never
 //! wait for the writer. Every write transaction starts with `BEGIN IMMEDIATE`, so it holds the
 //! write lock from its first statement and never fails halfway on a lock upgrade. Submissions
-//! that arrive while the writer is busy share the next transaction (group commit, see
-//! `sql/group.rs`): one fsync acknowledges them all.
+//! and process steps that arrive while the writer is busy share the next transaction (group
+//! commit, see `sql/group.rs`): one fsync acknowledges them all.
 
 #[path = "../../formwork-store/sql/mod.rs"]
 mod sql;
@@ -40,7 +40,7 @@ const READ_CONNECTIONS: u32 = 4;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    /// Submissions that arrive together share one transaction and one fsync.
+    /// Submissions and steps that arrive together share one transaction and one fsync.
     group: sql::group::GroupCommit,
 }
 

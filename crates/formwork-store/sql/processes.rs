@@ -10,28 +10,17 @@ use formwork_store::{
 use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{audit, begin, commit, count, db_err, now, rows, steps, text, ts};
+use super::{begin, commit, count, db_err, now, rows, steps, text, ts};
 use crate::StoreImpl;
 
 #[async_trait]
 impl ProcessStore for StoreImpl {
     async fn apply_step(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<Instance> {
-        let now = steps::apply_time(&step);
-        let mut tx = begin(self).await?;
-        let instance = steps::advance_instance(&mut tx, &step, now).await?;
-        steps::consume(&mut tx, &step, &instance.id, now).await?;
-        steps::write_rows(&mut tx, &step, &instance.record_id, now).await?;
-        steps::update_record(&mut tx, &step, &instance, actor, now).await?;
-        if let Some(entry) = &step.audit {
-            let subject = format!("record:{}", instance.record_id);
-            let mut detail = entry.detail.clone();
-            if let Some(map) = detail.as_object_mut() {
-                map.insert("instance".into(), instance.id.as_str().into());
-            }
-            audit(&mut tx, now, actor, &entry.action, &subject, detail).await?;
-        }
-        commit(tx).await?;
-        Ok(instance)
+        let actor = actor.cloned();
+        self.write(move |conn| {
+            Box::pin(async move { steps::apply(conn, &step, actor.as_ref()).await })
+        })
+        .await
     }
 
     async fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>> {

@@ -22,6 +22,31 @@ fn step_time(step: &StepWrite, now: OffsetDateTime) -> OffsetDateTime {
     step.at.map_or(now, formwork_query::instant::micros)
 }
 
+/// Applies `step` inside the caller's write transaction (its own, or one shared with other
+/// pending writes where commits are grouped): the instance first, then what the step consumes,
+/// its rows, the record and the audit row.
+pub(crate) async fn apply(
+    tx: &mut Conn,
+    step: &StepWrite,
+    actor: Option<&UserId>,
+) -> StoreResult<Instance> {
+    // Read under the write lock where there is one: times follow commit order.
+    let now = apply_time(step);
+    let instance = advance_instance(tx, step, now).await?;
+    consume(tx, step, &instance.id, now).await?;
+    write_rows(tx, step, &instance.record_id, now).await?;
+    update_record(tx, step, &instance, actor, now).await?;
+    if let Some(entry) = &step.audit {
+        let subject = format!("record:{}", instance.record_id);
+        let mut detail = entry.detail.clone();
+        if let Some(map) = detail.as_object_mut() {
+            map.insert("instance".into(), instance.id.as_str().into());
+        }
+        audit(tx, now, actor, &entry.action, &subject, detail).await?;
+    }
+    Ok(instance)
+}
+
 /// Inserts a new instance (version 1) of `record` inside the insert's transaction.
 pub(crate) async fn insert_instance(
     tx: &mut Conn,

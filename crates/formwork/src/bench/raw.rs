@@ -520,6 +520,11 @@ impl Pool {
         match self {
             Pool::Sqlite(pool) => {
                 sqlx::query("ANALYZE").execute(pool).await?;
+                // A live database checkpoints as it goes; after a bulk copy the log holds
+                // every copied page until it does, and each read searches it.
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(pool)
+                    .await?;
             }
             Pool::Postgres(pool) => {
                 sqlx::query("ANALYZE").execute(pool).await?;
