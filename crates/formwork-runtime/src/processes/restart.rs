@@ -62,14 +62,9 @@ impl Runtime {
             return Err(conflict("change_not_allowed", &record));
         }
         self.refuse_if_running(&record, "change_pending").await?;
-        let mut input = changes.clone();
-        self.resolve_files(caller, &form, &mut input, Some(&record))
+        let clean = self
+            .record_with(caller, &form, &record, changes.clone(), now)
             .await?;
-        let ctx = submit_context(caller, now, stored_meta(&record));
-        let mut clean = form
-            .submit(&input, &ctx, Some(&record.data))
-            .map_err(invalid)?;
-        self.check_references(caller, &mut clean).await?;
         let proposed = changed_fields(&record.data, &clean.data);
         if proposed.as_object().is_none_or(|m| m.is_empty()) {
             return Err(nothing_changed());
@@ -180,14 +175,8 @@ impl Runtime {
         self.refuse_if_running(&record, "not_resubmittable").await?;
         let app = self.latest_app(&record.app_id).await?;
         let form = app.form(&record.form_id)?.clone();
-        let mut input = changes.cloned().unwrap_or_else(|| json!({}));
-        self.resolve_files(caller, &form, &mut input, Some(&record))
-            .await?;
-        let ctx = submit_context(caller, now, stored_meta(&record));
-        let mut clean = form
-            .submit(&input, &ctx, Some(&record.data))
-            .map_err(invalid)?;
-        self.check_references(caller, &mut clean).await?;
+        let input = changes.cloned().unwrap_or_else(|| json!({}));
+        let clean = self.record_with(caller, &form, &record, input, now).await?;
         let (process_id, mut write) = self
             .first_step(&app, &record, &clean.data, None, now)
             .await?;
@@ -217,6 +206,26 @@ impl Runtime {
             },
         };
         self.restart(restart, caller).await
+    }
+
+    /// The record's data with `changes` applied, validated under `form` (new attachments
+    /// checked, references resolved).
+    async fn record_with(
+        &self,
+        caller: &Caller,
+        form: &formwork_forms::CompiledForm,
+        record: &Record,
+        mut changes: Value,
+        now: OffsetDateTime,
+    ) -> RuntimeResult<formwork_forms::CleanRecord> {
+        self.resolve_files(caller, form, &mut changes, Some(record))
+            .await?;
+        let ctx = submit_context(caller, now, stored_meta(record));
+        let mut clean = form
+            .submit(&changes, &ctx, Some(&record.data))
+            .map_err(invalid)?;
+        self.check_references(caller, &mut clean).await?;
+        Ok(clean)
     }
 
     /// The `Start` step of the form's process on `record` running on `data` (for a change,

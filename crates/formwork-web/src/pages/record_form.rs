@@ -414,7 +414,7 @@ pub(crate) async fn create(
 }
 
 /// A record the caller may edit, with its form.
-async fn editable(
+pub(super) async fn editable(
     state: &AppState,
     caller: &Caller,
     id: &RecordId,
@@ -452,36 +452,7 @@ pub(crate) async fn edit_form(
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id: RecordId = named(&id)?;
-    let (record, form) = editable(&state, &caller, &id).await?;
-    let (desc, rules) = FormDesc::of_fields(
-        &form,
-        lang,
-        &formwork_runtime::writable_fields(&caller, form.def()),
-    );
-    let raw = fields::raw_from_stored(&desc, &record.data);
-    let skip = not_sent(&desc, &raw);
-    show(Screen {
-        state: &state,
-        caller: &caller,
-        lang,
-        here: uri.to_string(),
-        app_id: &record.app_id,
-        form: &form,
-        desc: &desc,
-        rules: &rules,
-        raw: &raw,
-        errors: &Errors::default(),
-        read_only: &skip,
-        record: Some(&record),
-        idempotency_key: None,
-        banner: None,
-        notice: None,
-        status: StatusCode::OK,
-        flavor: Flavor::Edit,
-        preview: None,
-    })
-    .await
+    super::record_rework::form_page(state, lang, uri, caller, id, Flavor::Edit).await
 }
 
 /// `POST /records/{id}/edit`: changes the record if `__rev` is still current.

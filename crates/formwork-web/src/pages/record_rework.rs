@@ -22,13 +22,17 @@ use crate::AppState;
 use crate::i18n::Lang;
 use crate::ids::named;
 
-/// The record, if its owner may send it into approval again this way, with its form.
+/// The record, if its owner may send it into approval again this way (or, for an edit, the
+/// caller may edit it), with its form.
 async fn reworkable(
     state: &AppState,
     caller: &Caller,
     id: &RecordId,
     flavor: Flavor,
 ) -> Result<(Record, Arc<CompiledForm>), PageError> {
+    if flavor == Flavor::Edit {
+        return super::record_form::editable(state, caller, id).await;
+    }
     let record = state.runtime.read_record(caller, id).await?;
     let form = state.runtime.record_form(&record).await?;
     if record.owner_id != caller.user.id {
@@ -60,7 +64,8 @@ async fn reworkable(
     Ok((record, form))
 }
 
-async fn form_page(
+/// The form page of an existing record, for `flavor`.
+pub(super) async fn form_page(
     state: AppState,
     lang: Lang,
     uri: Uri,
@@ -70,7 +75,11 @@ async fn form_page(
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
     let (record, form) = reworkable(&state, &caller, &id, flavor).await?;
-    let (desc, rules) = FormDesc::of(&form, lang);
+    let (desc, rules) = FormDesc::of_fields(
+        &form,
+        lang,
+        &formwork_runtime::writable_fields(&caller, form.def()),
+    );
     let raw = fields::raw_from_stored(&desc, &record.data);
     let skip = not_sent(&desc, &raw);
     show(Screen {
@@ -109,7 +118,11 @@ async fn send(
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
     let (record, form) = reworkable(&state, &caller, &id, flavor).await?;
-    let (desc, rules) = FormDesc::of(&form, lang);
+    let (desc, rules) = FormDesc::of_fields(
+        &form,
+        lang,
+        &formwork_runtime::writable_fields(&caller, form.def()),
+    );
     let stored = fields::raw_from_stored(&desc, &record.data);
     let skip = not_sent(&desc, &stored);
     let mut errors = Errors::default();

@@ -285,6 +285,14 @@ async fn page(
     let change_url =
         (mine && takes_changes && pending.is_none() && record.status == RecordStatus::Approved)
             .then(|| format!("/records/{}/change", record.id));
+    // A record is called by its title field (the project's name), its number beside it.
+    let title = form
+        .fields()
+        .iter()
+        .find(|f| matches!(f.kind, formwork_forms::FieldKind::Text))
+        .and_then(|f| record.data.get(&f.key))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let returned = record.status == RecordStatus::Returned;
     // The whole form (attachments, sub-table rows), not only the revise step's fields.
     let revise_url = mine.then(|| format!("/records/{}/revise", record.id));
@@ -314,6 +322,7 @@ async fn page(
             in_review,
             withdraw_url => can_withdraw.then(|| format!("/records/{}/withdraw", record.id)),
             change_url,
+            title,
             pending_change => (!pending_rows.is_empty()).then(|| data(&pending_rows)),
             returned,
             revise_url => if returned { revise_url } else { None },
