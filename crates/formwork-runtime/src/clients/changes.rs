@@ -5,6 +5,7 @@
 
 use formwork_store::{InstanceStatus, Record, RecordId};
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
 
 use crate::policy::Caller;
 use crate::{Runtime, RuntimeResult};
@@ -33,25 +34,35 @@ impl Runtime {
     /// Called once the owner accepted a change request (its instance ended approved): the
     /// changes it proposes become a 变更 of the project, in the project owner's name.
     ///
-    /// The 变更 approval (`POST /api/v1/records/{id}/changes`) is built on another branch;
-    /// until it is merged this logs what it would propose, and the owner files the 变更
-    /// themselves. Merging wires `propose_change` here and nowhere else.
+    /// A project that is not approved, or already has a 变更 under way, keeps its values: the
+    /// decision on the request stands, and the owner files the 变更 by hand.
     pub(crate) async fn forward_accepted_change_request(
         &self,
         owner: &Caller,
         request: &Record,
         status: InstanceStatus,
+        now: OffsetDateTime,
     ) -> RuntimeResult<()> {
         if status != InstanceStatus::Approved {
             return Ok(());
         }
-        if let Some((project, changes)) = proposed_changes(request) {
-            tracing::info!(
+        let Some((project, changes)) = proposed_changes(request) else {
+            return Ok(());
+        };
+        let label = request
+            .number
+            .clone()
+            .unwrap_or_else(|| request.id.to_string());
+        let comment = format!("客户变更申请 {label}");
+        if let Err(e) = self
+            .request_change(owner, &project, &changes, Some(&comment), now)
+            .await
+        {
+            tracing::warn!(
                 request = %request.id,
                 %project,
-                by = %owner.user.username,
-                %changes,
-                "accepted change request: its changes go to the project's 变更 approval"
+                error = %e,
+                "an accepted change request did not open the project's 变更"
             );
         }
         Ok(())

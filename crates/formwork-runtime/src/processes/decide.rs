@@ -72,7 +72,7 @@ impl Runtime {
         if instance.status == formwork_store::InstanceStatus::Approved
             && let Some(record) = self.store.get_record(&instance.record_id).await?
         {
-            self.forward_accepted_change_request(caller, &record, instance.status)
+            self.forward_accepted_change_request(caller, &record, instance.status, now)
                 .await?;
         }
         // One read gives both the decided task as it is now and the instance's open tasks.
