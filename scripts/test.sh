@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # ---- prerequisites, all checked before anything is built or started ------------------------
 need_cargo
-if [ -f tests/browser/package.json ]; then need_node; fi
+need_node  # the designer (designer-ui) and the browser tests
 command -v python3 >/dev/null 2>&1 ||
   fail "python3 is missing: some tests start helper servers with it (Debian: apt-get install python3)."
 TARGET_DIR=$(target_dir)
@@ -80,9 +80,15 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 log "cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked --no-fail-fast
 
+cargo build -p formwork --locked
+log "designer-ui: OpenAPI document, generated types, committed build, vitest"
+"$TARGET_DIR/debug/formwork" openapi | cmp -s - designer-ui/openapi.json ||
+  fail "designer-ui/openapi.json differs from what 'formwork openapi' prints: run 'formwork openapi > designer-ui/openapi.json', then designer-ui/build.sh, and commit both."
+designer-ui/build.sh --check
+(cd designer-ui && npx vitest run)
+
 if [ -f tests/browser/package.json ]; then
   log "browser tests (Playwright + Debian Chromium)"
-  cargo build -p formwork --locked
   (cd tests/browser && FORMWORK_BIN="$TARGET_DIR/debug/formwork" node --test)
 fi
 log "all checks passed"
