@@ -349,8 +349,8 @@ fn version_ref(pairs: &[(String, String)], key: &str) -> Result<VersionRef, ApiE
 /// of processes; roles; other parts as a whole.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/diff", tag = "designer",
     params(("app" = String, Path, pattern = r"^[a-z][a-z0-9_-]{0,63}$"),
-        ("from" = String, Query, pattern = r"^([1-9][0-9]{0,17}|draft)$", description = "A version number or `draft`"),
-        ("to" = String, Query, pattern = r"^([1-9][0-9]{0,17}|draft)$", description = "A version number or `draft`")),
+        ("from" = String, Query, pattern = r"^([1-9][0-9]{0,17}|draft)$", example = "draft", description = "A version number or `draft`"),
+        ("to" = String, Query, pattern = r"^([1-9][0-9]{0,17}|draft)$", example = "draft", description = "A version number or `draft`")),
     responses(
         (status = 200, body = DiffResponse),
         (status = 400, description = "`from` or `to` missing or neither a version number nor `draft`", body = ErrorBody),

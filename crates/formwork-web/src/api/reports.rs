@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::body::Body;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
@@ -153,7 +154,7 @@ fn percent_encode(text: &str) -> String {
 /// its data.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/reports/{report}/export", tag = "reports",
     params(("app" = String, Path), ("report" = String, Path),
-        ("format" = Option<String>, Query, description = "`csv` or `xlsx`")),
+        ("format" = Option<String>, Query, pattern = "^(csv|xlsx)$", description = "`csv` or `xlsx`")),
     responses(
         (status = 200, description = "The file"),
         (status = 400, description = "Unknown format or bad parameter", body = ErrorBody),
@@ -182,7 +183,7 @@ pub async fn export_report(
 /// fields the caller may read. Text never becomes a formula.
 #[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/export", tag = "records",
     params(("app" = String, Path), ("form" = String, Path),
-        ("format" = Option<String>, Query, description = "`csv` or `xlsx`"),
+        ("format" = Option<String>, Query, pattern = "^(csv|xlsx)$", description = "`csv` or `xlsx`"),
         ("filter" = Option<Vec<String>>, Query), ("sort" = Option<String>, Query),
         ("q" = Option<String>, Query)),
     responses(
@@ -278,16 +279,20 @@ fn duplicate(earlier: String) -> Response {
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "The same file was imported already; `id` names that import", body = ErrorBody),
+        (status = 415, description = "The body is not multipart/form-data", body = ErrorBody),
     ))]
 pub async fn upload(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
     lang: Lang,
     Path((app, form)): Path<(String, String)>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let app: AppId = named(&app)?;
     let form: FormId = named(&form)?;
+    // A body that is not multipart/form-data is the wrong kind of body, not a bad parameter.
+    let mut multipart = multipart
+        .map_err(|_| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"))?;
     let bad = || ApiError::new(StatusCode::BAD_REQUEST, "bad_request");
     let mut upload = ImportUpload::default();
     let mut has_file = false;

@@ -232,6 +232,7 @@ macro_rules! start_rows {
             .bind("running")
             .bind(&at)
             .bind(None::<String>)
+            .bind(None::<sqlx::types::Json<serde_json::Value>>)
             .execute(&mut *$tx)
             .await?;
         sqlx::query(INSERT_TASK)

@@ -14,8 +14,8 @@ pub const INSERT_RECORD: &str = "INSERT INTO records (id, app_id, form_id, app_v
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, at, actor, action, subject, detail) \
      VALUES ($1, $2, $3, $4, $5, $6)";
 pub const INSERT_INSTANCE: &str = "INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
-     status, stopped_node, version, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $9, 1, $8, $8)";
+     status, stopped_node, proposed_changes, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 1, $8, $8)";
 pub const INSERT_TASK: &str = "INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, round, kind, status, \
      created_at, due_at) VALUES ($1, $2, $3, $4, $5, $8, $9, 'open', $6, $7)";
 pub const INSERT_TIMER: &str = "INSERT INTO timers (id, instance_id, key, kind, fire_at) VALUES ($1, $2, $3, $4, $5) \

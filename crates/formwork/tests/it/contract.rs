@@ -167,6 +167,12 @@ impl Call<'_> {
                 "query" if self.set.iter().any(|(k, _)| k == name) => {
                     query.push(format!("{name}={}", encode(&value(&p))));
                 }
+                // A required parameter not under test carries its documented example.
+                "query" if p["required"] == true => {
+                    if let Some(example) = p["example"].as_str() {
+                        query.push(format!("{name}={}", encode(example)));
+                    }
+                }
                 _ => {}
             }
         }
