@@ -323,6 +323,7 @@ macro_rules! decide_tx {
             .bind("approved")
             .bind(&at)
             .bind(None::<String>)
+            .bind(None::<sqlx::types::Json<serde_json::Value>>)
             .execute(&mut *tx)
             .await?
             .rows_affected();

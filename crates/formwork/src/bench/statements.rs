@@ -33,6 +33,7 @@ pub const CLOSE_TASK: &str = "UPDATE tasks SET status = $3, action = $4, decided
 pub const CANCEL_TIMER: &str = "UPDATE timers SET cancelled_at = $3 WHERE instance_id = $1 AND key = $2 \
      AND fired_at IS NULL AND cancelled_at IS NULL";
 pub const ADVANCE_INSTANCE: &str = "UPDATE process_instances SET state = $3, status = $4, stopped_node = $6, \
+     proposed_changes = COALESCE($7, proposed_changes), \
      version = version + 1, updated_at = $5 WHERE id = $1 AND version = $2";
 pub const FINISH_RECORD: &str = "UPDATE records SET status = COALESCE($2, status), data = COALESCE($3, data), \
      rev = rev + 1, updated_at = $4 WHERE id = $1 AND ($5 IS NULL OR rev = $5) \
