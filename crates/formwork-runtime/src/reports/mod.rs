@@ -11,7 +11,7 @@ use std::sync::Arc;
 use formwork_model::{DashboardDef, FormId, ParamDef, ReportDef};
 use formwork_reports::filters::ParamValues;
 use formwork_reports::ir::Plan;
-pub use formwork_reports::ir::{Body, Cell, ColumnRef, OutputColumn, RecordColumn};
+pub use formwork_reports::ir::{Body, Cell, ColumnRef, OutputColumn, RecordColumn, ValueType};
 pub use formwork_reports::labels::Labels;
 use formwork_reports::{PlanContext, PlanError, Viewer, kpi};
 pub use formwork_reports::{Table, views};

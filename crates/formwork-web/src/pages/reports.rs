@@ -96,6 +96,17 @@ fn text_of(v: &Value) -> String {
     }
 }
 
+/// A bar's number as people read it: money as `¥118,000.50`, other numbers as they came.
+fn shown_measure(column: &formwork_runtime::reports::OutputColumn, cell: &Value) -> String {
+    let text = text_of(cell);
+    match column.value_type {
+        formwork_runtime::reports::ValueType::Money => formwork_forms::money::parse_money(&text)
+            .map(formwork_forms::money::format_money)
+            .unwrap_or(text),
+        _ => text,
+    }
+}
+
 /// Bars of the first measure per group, linking a record-report group to its records.
 fn bars(run: &ReportRun, lang: Lang) -> Vec<Bar> {
     let t = &run.table;
@@ -106,7 +117,6 @@ fn bars(run: &ReportRun, lang: Lang) -> Vec<Bar> {
     let Some(measure) = t.columns.get(keys) else {
         return Vec::new();
     };
-    let _ = measure;
     let value = |r: &Vec<Value>| -> f64 { text_of(&r[keys]).parse::<f64>().unwrap_or(0.0) };
     let max = t
         .rows
@@ -133,7 +143,7 @@ fn bars(run: &ReportRun, lang: Lang) -> Vec<Bar> {
                 } else {
                     label
                 },
-                value: text_of(&r[keys]),
+                value: shown_measure(measure, &r[keys]),
                 width,
                 href: click_through(run, i),
             }
