@@ -99,6 +99,10 @@ fn text_of(v: &Value) -> String {
 /// A bar's number as people read it: money as `¥118,000.50`, other numbers as they came.
 fn shown_measure(column: &formwork_runtime::reports::OutputColumn, cell: &Value) -> String {
     let text = text_of(cell);
+    if text.is_empty() {
+        // No value yet (e.g. an on-time rate before anything finished): say so, not a blank.
+        return "—".to_owned();
+    }
     match column.value_type {
         formwork_runtime::reports::ValueType::Money => formwork_forms::money::parse_money(&text)
             .map(formwork_forms::money::format_money)
