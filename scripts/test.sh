@@ -82,8 +82,11 @@ cargo test --workspace --locked --no-fail-fast
 
 cargo build -p formwork --locked
 log "designer-ui: OpenAPI document, generated types, committed build, vitest"
-"$TARGET_DIR/debug/formwork" openapi | cmp -s - designer-ui/openapi.json ||
-  fail "designer-ui/openapi.json differs from what 'formwork openapi' prints: run 'formwork openapi > designer-ui/openapi.json', then designer-ui/build.sh, and commit both."
+OPENAPI_NOW=$(mktemp)
+"$TARGET_DIR/debug/formwork" openapi > "$OPENAPI_NOW"
+cmp -s "$OPENAPI_NOW" designer-ui/openapi.json || { rm -f "$OPENAPI_NOW";
+  fail "designer-ui/openapi.json differs from what 'formwork openapi' prints: run 'formwork openapi > designer-ui/openapi.json', then designer-ui/build.sh, and commit both."; }
+rm -f "$OPENAPI_NOW"
 designer-ui/build.sh --check
 (cd designer-ui && npx vitest run)
 

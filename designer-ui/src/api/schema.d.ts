@@ -2159,9 +2159,15 @@ export interface operations {
     diff: {
         parameters: {
             query: {
-                /** @description A version number or `draft` */
+                /**
+                 * @description A version number or `draft`
+                 * @example draft
+                 */
                 from: string;
-                /** @description A version number or `draft` */
+                /**
+                 * @description A version number or `draft`
+                 * @example draft
+                 */
                 to: string;
             };
             header?: never;
@@ -2948,7 +2954,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The body is not of a type the operation takes */
+            /** @description The body is not multipart/form-data */
             415: {
                 headers: {
                     [name: string]: unknown;
