@@ -323,12 +323,14 @@ test('an analyst builds the project registration app in the designer alone, and 
     const chain = [];
     for (let step = 0; step < 6; step++) {
       const tl = await (await sales.request.get(`${base}/api/v1/records/${record}/timeline`)).json();
-      if (!tl.waiting.length) break;
-      const who = tl.waiting.map((w) => w.assignee?.username).sort();
+      // The steps the process waits for now, one entry per open task.
+      const current = tl.entries.filter((e) => e.state === 'current');
+      if (!current.length) break;
+      const who = current.flatMap((e) => e.assignees.map((a) => a.username)).sort();
       chain.push(who.join('+'));
-      const w = tl.waiting[0];
-      const p = await as(w.assignee.username);
-      const done = await p.request.post(`${base}/api/v1/tasks/${w.task.id}/decide`, { data: { action: 'approve' } });
+      const w = current[0];
+      const p = await as(w.assignees[0].username);
+      const done = await p.request.post(`${base}/api/v1/tasks/${w.detail.task_id}/decide`, { data: { action: 'approve' } });
       assert.equal(done.status(), 200, await done.text());
     }
     return chain;
