@@ -129,6 +129,10 @@ test('an approved project is locked; 变更 raises the amount only once the dire
   await signIn(phone, 'sales1', `/records/${id}`);
   await noSidewaysScroll(phone);
   await shot(phone, '06-phone-record');
+  // The list of the owner's projects on the phone: compact cards, the true status on each.
+  await phone.goto(`${base}/apps/project-registration/forms/project/records`);
+  await noSidewaysScroll(phone);
+  await shot(phone, '06b-phone-list');
   for (const p of [sales1, manager1, director, phone]) assert.deepEqual(p.problems, []);
 });
 
