@@ -2428,7 +2428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such app or form in the draft */
+            /** @description No such app */
             404: {
                 headers: {
                     [name: string]: unknown;

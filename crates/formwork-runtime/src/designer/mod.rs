@@ -166,14 +166,11 @@ impl Runtime {
         actor: &Account,
     ) -> RuntimeResult<Vec<Problem>> {
         let package = self.draft_value(app_id, actor).await?;
-        let form: Option<FormDef> = match form_id {
-            None => None,
-            Some(id) => {
-                let found = forms(&package).find(|f| f["id"] == id.as_str());
-                let found = found.ok_or_else(|| RuntimeError::NotFound(format!("form {id}")))?;
-                serde_json::from_value(found.clone()).ok()
-            }
-        };
+        // The designer checks as the analyst types, possibly before its autosave has stored a
+        // new form: a form the saved draft does not have yet gets the syntax check alone.
+        let form: Option<FormDef> = form_id
+            .and_then(|id| forms(&package).find(|f| f["id"] == id.as_str()))
+            .and_then(|found| serde_json::from_value(found.clone()).ok());
         Ok(formwork_model::validate::check_expression(
             form.as_ref(),
             src,

@@ -271,7 +271,7 @@ pub struct ExpressionCheckResponse {
         (status = 400, description = "Not JSON, or a malformed id", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a designer", body = ErrorBody),
-        (status = 404, description = "No such app or form in the draft", body = ErrorBody),
+        (status = 404, description = "No such app", body = ErrorBody),
         (status = 415, description = "Not sent as application/json", body = ErrorBody),
         (status = 422, description = "A body that does not fit the schema", body = ErrorBody),
     ))]
