@@ -293,7 +293,17 @@ test('an analyst builds the project registration app in the designer alone, and 
   await admin.locator('.publish button', { hasText: '发布' }).click();
   await admin.getByRole('dialog').getByLabel('发布说明').fill('首个版本：金额分级与华东区审批');
   await admin.getByRole('dialog').getByRole('button', { name: '发布', exact: true }).click();
-  await admin.locator('.versions-card').getByText('v1').waitFor();
+  // Publishing validates and runs every flow test case first: wait for its outcome, whichever it
+  // is, so a refusal fails with the page's own words instead of a bare timeout.
+  const v1 = admin.locator('.versions-card').getByText('v1');
+  const refused = admin.locator('.ant-message-error')
+    .or(admin.getByText('有流程测试用例未通过'))
+    .or(admin.getByText('草稿已被他人修改'));
+  await v1.or(refused).first().waitFor({ timeout: 60_000 });
+  if (!(await v1.isVisible())) {
+    await shot(admin, '10-publish-refused');
+    assert.fail(`publishing was refused: ${(await refused.first().innerText()).slice(0, 500)}`);
+  }
   await admin.locator('.ant-modal').waitFor({ state: 'detached' });
   await shot(admin, '10-published');
 
