@@ -76,9 +76,11 @@ process.on('exit', stopServer);
  * Registers the `before`/`after` hooks that start the demo server (signed in with `password`) and
  * Chromium, and stop both. `tmpPrefix` names the temporary directory, `shotPrefix` starts every
  * screenshot's file name, console errors matching `ignoreConsole` are expected, not problems, and
- * `demoRecords` keeps the client portal's sample projects.
+ * `demoRecords` keeps the client portal's sample projects. `configure({ base, port })`, when given,
+ * runs before the server starts and returns `{ args, env }` added to its command line and
+ * environment (e.g. an identity provider the test starts for the server's address).
  */
-export function useDemoServer({ password, tmpPrefix, shotPrefix = '', ignoreConsole, demoRecords = false }) {
+export function useDemoServer({ password, tmpPrefix, shotPrefix = '', ignoreConsole, demoRecords = false, configure }) {
   settings = { shotPrefix, ignoreConsole };
 
   before(async () => {
@@ -90,9 +92,11 @@ export function useDemoServer({ password, tmpPrefix, shotPrefix = '', ignoreCons
     // and to-dos from a clean slate.
     const args = ['demo', '--demo-password', password, '--bind', `127.0.0.1:${port}`];
     if (!demoRecords) args.push('--no-demo-records');
+    const extra = configure ? await configure({ base, port }) : {};
+    args.push(...(extra.args ?? []));
     server = spawn(BIN, args, {
       cwd: workDir,
-      env: { ...process.env, DATABASE_URL: `sqlite://${workDir}/formwork.db`, RUST_LOG: 'warn' },
+      env: { ...process.env, DATABASE_URL: `sqlite://${workDir}/formwork.db`, RUST_LOG: 'warn', ...(extra.env ?? {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stdout.on('data', (d) => { serverLog += d; });

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    AccountStore, ApiToken, Department, DepartmentId, DirectoryRows, NewApiToken, NewDepartment,
-    NewUser, Role, RoleId, SessionRow, StoreError, StoreResult, TokenId, User, UserId,
+    AccountStore, ApiToken, Department, DepartmentId, DirectoryRows, ExternalMatch, ExternalSignIn,
+    ExternalSignInOutcome, NewApiToken, NewDepartment, NewUser, Role, RoleId, SessionRow,
+    StoreError, StoreResult, TokenId, User, UserId,
 };
 use sqlx::Row as _;
 use time::OffsetDateTime;
@@ -23,6 +24,59 @@ async fn bump_epoch(tx: &mut Conn) -> StoreResult<()> {
         .await
         .map_err(db_err("directory epoch"))?;
     Ok(())
+}
+
+/// Inserts a user inside the caller's transaction (which must also move the epoch).
+async fn insert_user(tx: &mut Conn, user: &NewUser, now: OffsetDateTime) -> StoreResult<User> {
+    let what = format!("user `{}`", user.username);
+    sqlx::query(concat!(
+        "INSERT INTO users (id, username, display_name, email, password_hash, department_id, \
+         is_admin, suspended, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8) RETURNING ",
+        user_cols!()
+    ))
+    .bind(String::from(UserId::new()))
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(&user.email)
+    .bind(&user.password_hash)
+    .bind(text(&user.department_id))
+    .bind(user.is_admin)
+    .bind(ts(now))
+    .try_map(rows::user)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err(&what))
+}
+
+/// Links a provider account to a user inside the caller's transaction.
+async fn link_identity(
+    tx: &mut Conn,
+    sign_in: &ExternalSignIn,
+    user_id: &UserId,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO external_identities (issuer, subject, user_id, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&sign_in.issuer)
+    .bind(&sign_in.subject)
+    .bind(user_id.as_str())
+    .bind(ts(now))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err("link to the sign-in provider's account"))?;
+    let detail = serde_json::json!({ "issuer": sign_in.issuer, "subject": sign_in.subject });
+    audit(
+        tx,
+        now,
+        Some(user_id),
+        "user.link_identity",
+        &format!("user:{user_id}"),
+        detail,
+    )
+    .await
 }
 
 impl StoreImpl {
@@ -62,27 +116,9 @@ impl StoreImpl {
 #[async_trait]
 impl AccountStore for StoreImpl {
     async fn create_user(&self, user: NewUser, actor: Option<&UserId>) -> StoreResult<User> {
-        let what = format!("user `{}`", user.username);
         let now = now();
         let mut tx = begin(self).await?;
-        let created = sqlx::query(concat!(
-            "INSERT INTO users (id, username, display_name, email, password_hash, department_id, \
-             is_admin, suspended, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8) RETURNING ",
-            user_cols!()
-        ))
-        .bind(String::from(UserId::new()))
-        .bind(&user.username)
-        .bind(&user.display_name)
-        .bind(&user.email)
-        .bind(&user.password_hash)
-        .bind(text(&user.department_id))
-        .bind(user.is_admin)
-        .bind(ts(now))
-        .try_map(rows::user)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err(&what))?;
+        let created = insert_user(&mut tx, &user, now).await?;
         let detail =
             serde_json::json!({ "username": created.username, "is_admin": created.is_admin });
         let subject = format!("user:{}", created.id);
@@ -497,5 +533,93 @@ impl AccountStore for StoreImpl {
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
         let sql = sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key);
         self.execute(sql, "login failures").await.map(|_| ())
+    }
+
+    async fn external_sign_in(
+        &self,
+        sign_in: &ExternalSignIn,
+    ) -> StoreResult<ExternalSignInOutcome> {
+        const LINKED: &str = concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE id = (SELECT user_id FROM external_identities \
+             WHERE issuer = $1 AND subject = $2)"
+        );
+        const BY_EMAIL: &str = concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE lower(email) = lower($1) ORDER BY id LIMIT 2"
+        );
+        const LINKED_ELSEWHERE: &str =
+            "SELECT COUNT(*) FROM external_identities WHERE issuer = $1 AND user_id = $2";
+        let now = now();
+        let mut tx = begin(self).await?;
+        let linked = sqlx::query(LINKED)
+            .bind(&sign_in.issuer)
+            .bind(&sign_in.subject)
+            .try_map(rows::user)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err("linked user"))?;
+        if let Some(user) = linked {
+            commit(tx).await?;
+            return Ok(ExternalSignInOutcome::Linked(user));
+        }
+        let mut matched = match &sign_in.matcher {
+            ExternalMatch::Username(name) => sqlx::query(USER_BY_USERNAME).bind(name),
+            ExternalMatch::Email(email) => sqlx::query(BY_EMAIL).bind(email),
+        }
+        .try_map(rows::user)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err("user"))?;
+        if matched.len() > 1 {
+            return Ok(ExternalSignInOutcome::Ambiguous);
+        }
+        if let Some(user) = matched.pop() {
+            let elsewhere: i64 = sqlx::query_scalar(LINKED_ELSEWHERE)
+                .bind(&sign_in.issuer)
+                .bind(user.id.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err("links to the sign-in provider"))?;
+            if elsewhere > 0 {
+                return Ok(ExternalSignInOutcome::LinkedElsewhere);
+            }
+            link_identity(&mut tx, sign_in, &user.id, now).await?;
+            commit(tx).await?;
+            return Ok(ExternalSignInOutcome::Matched(user));
+        }
+        let Some(create) = &sign_in.create else {
+            return Ok(ExternalSignInOutcome::Unknown);
+        };
+        let created = insert_user(&mut tx, &create.user, now).await?;
+        for role in &create.roles {
+            sqlx::query("INSERT INTO role_members (role_id, user_id) VALUES ($1, $2)")
+                .bind(role.as_str())
+                .bind(created.id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(&format!("role `{role}`")))?;
+        }
+        let detail = serde_json::json!({
+            "username": created.username,
+            "is_admin": created.is_admin,
+            "via": "oidc",
+            "roles": create.roles,
+        });
+        bump_epoch(&mut tx).await?;
+        audit(
+            &mut tx,
+            now,
+            None,
+            "user.create",
+            &format!("user:{}", created.id),
+            detail,
+        )
+        .await?;
+        link_identity(&mut tx, sign_in, &created.id, now).await?;
+        commit(tx).await?;
+        Ok(ExternalSignInOutcome::Created(created))
     }
 }

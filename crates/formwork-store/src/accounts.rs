@@ -75,6 +75,53 @@ pub struct NewUser {
     pub is_admin: bool,
 }
 
+/// A person a sign-in provider (OpenID Connect) vouches for, as
+/// [`AccountStore::external_sign_in`] takes them.
+#[derive(Debug, Clone)]
+pub struct ExternalSignIn {
+    /// The provider's issuer identifier.
+    pub issuer: String,
+    /// The provider's stable id of the person (`sub`).
+    pub subject: String,
+    /// How a provider account not linked yet finds its Formwork user.
+    pub matcher: ExternalMatch,
+    /// The account to create when nobody matches; `None` refuses people Formwork does not
+    /// know.
+    pub create: Option<NewExternalUser>,
+}
+
+/// The claim value that finds the Formwork user of a provider account seen the first time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternalMatch {
+    Username(String),
+    /// Compared without regard to case; a value shared by several users matches nobody.
+    Email(String),
+}
+
+/// A user created at their first sign-in through a provider, with their roles.
+#[derive(Debug, Clone)]
+pub struct NewExternalUser {
+    pub user: NewUser,
+    pub roles: Vec<RoleId>,
+}
+
+/// What [`AccountStore::external_sign_in`] found or did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExternalSignInOutcome {
+    /// Linked to this user at an earlier sign-in.
+    Linked(User),
+    /// Matched by the claim and linked now.
+    Matched(User),
+    /// Created and linked now.
+    Created(User),
+    /// Nobody matches and creating users is off.
+    Unknown,
+    /// The e-mail belongs to more than one user.
+    Ambiguous,
+    /// The matching user is already linked to another account of this provider.
+    LinkedElsewhere,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Department {
     pub id: DepartmentId,
@@ -218,4 +265,13 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> StoreResult<u32>;
     async fn login_failures_since(&self, key: &str, since: OffsetDateTime) -> StoreResult<u32>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+
+    /// Signs in a person a provider vouches for, in one transaction: the user linked to
+    /// `(issuer, subject)`; else the user the matcher finds, linked now unless already linked to
+    /// another account of the provider; else, when `create` is given, a new user with its roles,
+    /// linked. `Conflict` when the new user's username is taken.
+    async fn external_sign_in(
+        &self,
+        sign_in: &ExternalSignIn,
+    ) -> StoreResult<ExternalSignInOutcome>;
 }

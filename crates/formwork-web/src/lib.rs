@@ -9,6 +9,7 @@ pub mod error;
 mod health;
 pub mod i18n;
 mod ids;
+mod oidc;
 mod pages;
 pub mod session_store;
 
@@ -34,11 +35,14 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use auth::CurrentUser;
 use error::ApiError;
+pub use oidc::{CALLBACK_PATH as OIDC_CALLBACK_PATH, Oidc, OidcConfig, OidcSettings};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub runtime: Arc<Runtime>,
+    /// Sign-in with an OpenID Connect provider, when configured.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 /// Settings of the HTTP layer.
@@ -51,6 +55,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest accepted request body.
     pub body_limit: usize,
+    /// Sign-in with an OpenID Connect provider beside passwords.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 impl Default for WebConfig {
@@ -61,6 +67,7 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(30),
             // Room for the largest file (20 MiB) plus the rest of a multipart form.
             body_limit: 24 * 1024 * 1024,
+            oidc: None,
         }
     }
 }
@@ -91,7 +98,10 @@ pub(crate) fn openapi_json() -> serde_json::Value {
 /// The whole application: API, pages, health check and OpenAPI document, with every layer.
 pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
     let sessions = session_store::DbSessionStore::new(runtime.clone());
-    let state = AppState { runtime };
+    let state = AppState {
+        runtime,
+        oidc: config.oidc.clone(),
+    };
     let api_router = api::router()
         .split_for_parts()
         .0

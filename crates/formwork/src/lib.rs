@@ -7,6 +7,7 @@ pub mod cli;
 mod demo;
 mod jobs_cli;
 mod server;
+pub mod sso;
 pub mod workers;
 
 use std::sync::Arc;

@@ -28,6 +28,8 @@ pub struct ServeArgs {
     pub secure_cookies: bool,
     #[command(flatten)]
     pub worker: crate::workers::WorkerArgs,
+    #[command(flatten)]
+    pub oidc: crate::sso::OidcArgs,
 }
 
 pub(crate) async fn serve_until_signal(
@@ -39,8 +41,13 @@ pub(crate) async fn serve_until_signal(
         .with_context(|| format!("binding {}", args.bind))?;
     let addr = listener.local_addr()?;
     println!("Formwork is listening on http://{addr}/");
+    let oidc = args
+        .oidc
+        .build(args.worker.public_url.as_deref(), &runtime)
+        .await?;
     let config = WebConfig {
         secure_cookies: args.secure_cookies,
+        oidc,
         ..WebConfig::default()
     };
     let consumer = if args.worker.no_worker {

@@ -35,13 +35,43 @@ fn next_of(query: Option<&str>) -> Option<String> {
     pairs.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v)
 }
 
-fn page(lang: Lang, uri: &Uri, username: &str, next: &str, error: Option<String>) -> Response {
+/// The sign-in button of the configured provider: its text and where it goes.
+fn sso(state: &AppState, lang: Lang, next: &str) -> Option<(String, String)> {
+    let oidc = state.oidc.as_ref()?;
+    let label = oidc
+        .config
+        .label
+        .clone()
+        .unwrap_or_else(|| lang.message("ui.sign_in.sso", &[]));
+    let href = if next == "/" {
+        crate::oidc::START_PATH.to_owned()
+    } else {
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+        format!("{}?{query}", crate::oidc::START_PATH)
+    };
+    Some((label, href))
+}
+
+fn page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    username: &str,
+    next: &str,
+    error: Option<String>,
+) -> Response {
     let chrome = Chrome::new(lang, None, uri.to_string());
-    render("login.html", &chrome, context! { username, next, error })
+    let (sso_label, sso_href) = sso(state, lang, next).unzip();
+    render(
+        "login.html",
+        &chrome,
+        context! { username, next, error, sso_label, sso_href },
+    )
 }
 
 /// `GET /login`: the form, or straight on when already signed in.
 pub(crate) async fn form(
+    State(state): State<AppState>,
     lang: Lang,
     uri: Uri,
     RawQuery(query): RawQuery,
@@ -51,7 +81,7 @@ pub(crate) async fn form(
     if caller.is_some() {
         return Redirect::to(&next).into_response();
     }
-    page(lang, &uri, "", &next, None)
+    page(&state, lang, &uri, "", &next, None)
 }
 
 /// `POST /login`: signs in and goes on to `next`; a wrong password shows the form again.
@@ -101,7 +131,14 @@ pub(crate) async fn submit(
         ),
         Err(e) => return Err(e.into()),
     };
-    let mut response = page(lang, &uri, form.username.trim(), &next, Some(message));
+    let mut response = page(
+        &state,
+        lang,
+        &uri,
+        form.username.trim(),
+        &next,
+        Some(message),
+    );
     *response.status_mut() = status;
     Ok(response)
 }

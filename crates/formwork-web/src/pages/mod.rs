@@ -49,6 +49,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::AppState;
 use crate::boundary::csrf;
 
+pub(crate) use auth::local_path;
 pub(crate) use error::PageError;
 pub(crate) use preview::preview_page;
 
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .route("/about", get(about::about))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .merge(crate::oidc::router())
         .route("/lang", post(lang::switch))
         .route("/apps/{app}", get(app_home::show))
         .route(

@@ -149,6 +149,7 @@ counted!(AccountStore {
     write fn record_login_failure(&self, key: &str, now: OffsetDateTime, since: OffsetDateTime) -> StoreResult<u32>;
     read fn login_failures_since(&self, key: &str, since: OffsetDateTime) -> StoreResult<u32>;
     write fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    write fn external_sign_in(&self, sign_in: &ExternalSignIn) -> StoreResult<ExternalSignInOutcome>;
 });
 
 counted!(AppStore {

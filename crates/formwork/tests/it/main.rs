@@ -28,6 +28,7 @@ mod http_instances;
 mod http_integrity;
 mod http_jobs;
 mod http_matrix;
+mod http_oidc;
 mod http_pages;
 mod http_patterns;
 mod http_people;
