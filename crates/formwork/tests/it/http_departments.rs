@@ -481,3 +481,52 @@ async fn the_last_active_admin_cannot_be_suspended_even_by_a_stale_request() {
         assert!(!app.runtime_caller("admin").await.user.suspended);
     }
 }
+
+#[tokio::test]
+async fn a_sheet_lays_out_a_department_tree_whatever_the_order_of_its_rows() {
+    for app in apps().await {
+        // 华南一组 names 华南销售部 as its parent before 华南销售部's own row says it is under
+        // 销售中心; a row without a username makes just the department.
+        let sheet = "用户名,姓名,部门,上级部门,初始密码\n\
+                     south1,华南一组 何静,华南一组,华南销售部,initial-pass-1\n\
+                     ,,华南销售部,销售中心,\n\
+                     ,,华南二组,华南销售部,\n";
+        let mut admin = Browser::signed_in(&app, "admin").await;
+        let res = admin
+            .post_multipart(
+                "/admin/people/import",
+                &[],
+                &[("file", "部门.csv", sheet.as_bytes())],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.html);
+        let page = admin.get(res.location()).await;
+        assert!(
+            page.html.contains("已导入 1 人、新建 3 个部门"),
+            "{}",
+            page.html
+        );
+        let tree: Vec<(u64, String)> = departments(&app)
+            .await
+            .iter()
+            .map(|d| {
+                (
+                    d["depth"].as_u64().unwrap(),
+                    d["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let names: Vec<(u64, &str)> = tree.iter().map(|(d, n)| (*d, n.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                (0, "销售中心"),
+                (1, "华东销售部"),
+                (1, "华北销售部"),
+                (1, "华南销售部"),
+                (2, "华南一组"),
+                (2, "华南二组"),
+            ]
+        );
+    }
+}
