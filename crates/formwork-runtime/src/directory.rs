@@ -121,6 +121,17 @@ impl Directory {
         self.departments.get(*self.department_at.get(id)?)
     }
 
+    /// The people (active or not) whose own department is `id`, by username.
+    pub fn department_members(&self, id: &DepartmentId) -> Vec<&Account> {
+        let mut out: Vec<&Account> = self
+            .users
+            .values()
+            .filter(|u| u.department_id.as_ref() == Some(id))
+            .collect();
+        out.sort_by(|a, b| a.username.cmp(&b.username));
+        out
+    }
+
     /// The user's department and those above it, up to the root.
     pub fn chain(&self, user: &Account) -> Vec<&Department> {
         let mut out = Vec::new();

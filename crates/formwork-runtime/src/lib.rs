@@ -14,6 +14,7 @@ mod clients;
 mod comments;
 mod demo;
 mod demo_portal;
+mod departments;
 mod designer;
 mod directory;
 mod error;
@@ -48,12 +49,13 @@ pub use clients::{
 pub use comments::{CommentEntry, FieldChange, HistoryEntry, MAX_COMMENT_CHARS};
 pub use demo::{DEMO_USERS, DemoSetup};
 pub use demo_portal::{DEMO_CLIENTS, DEMO_CUSTOMER, OTHER_CUSTOMER};
+pub use departments::{DepartmentNode, MAX_DEPARTMENT_NAME};
 pub use designer::{Change, FlowTestResult, PublishOptions, VersionRef, diff_packages};
 pub use error::{RuntimeError, RuntimeResult};
 pub use external::{ExternalPolicy, ExternalRefusal, MatchClaim, NO_PASSWORD, ProviderClaims};
 pub use files::{MAX_FILE_BYTES, file_ref};
 pub use hooks::{HookAuth, HookSecrets, hook_key};
-pub use people::Person;
+pub use people::{NewServiceUser, Person};
 pub use people_import::PeopleImport;
 pub use policy::fields::{FieldAccess, field_access};
 pub use policy::{
@@ -74,8 +76,8 @@ pub use tokens::CreatedToken;
 // `Account`, without their password hash).
 pub use formwork_store::{
     Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Customer,
-    Delegation, Department, Draft, Inserted, Instance, Notification, Record, SessionRow, Task,
-    ThreadMessage,
+    Delegation, Department, Draft, Inserted, Instance, Notification, Record, Role, SessionRow,
+    Task, ThreadMessage,
 };
 
 /// System role whose members may design and publish apps (admins may too).

@@ -2,10 +2,13 @@
 //! that an admin fills in: one person a row, with columns named in Chinese or English —
 //! 用户名/username, 姓名/name, 邮箱/email, 部门/department, 上级部门/parent, 角色/roles
 //! (separated by commas or 、), 初始密码/password. Departments that do not exist are created
-//! (under their parent, created too if need be); people who exist are left as they are;
-//! every refused row is reported with its row number, the others are imported.
+//! (under their parent, created too if need be); a row with a department and no username
+//! creates just the department, so a sheet can lay out the tree alone. A parent first created
+//! at the top because a row below it came first is moved under its own parent when its row
+//! comes, so the tree does not depend on the order of rows. People who exist are left as they
+//! are; every refused row is reported with its row number, the others are imported.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use formwork_sheets::{RawCell, detect_format, read_grid};
 use formwork_store::{DepartmentId, NewDepartment, RoleId};
@@ -72,16 +75,30 @@ impl Runtime {
             })
             .collect();
         let mut out = PeopleImport::default();
+        let mut made_top = HashSet::new();
         for (i, row) in grid.rows.iter().enumerate() {
             let get = |k: &str| text(at.get(k).and_then(|i| row.get(*i)));
             let number = i + 2;
             let username = get("username");
+            let department = match self
+                .ensure_department(&get("department"), &get("parent"), &mut made_top, &mut out)
+                .await
+            {
+                Ok(department) => department,
+                Err(RuntimeError::Conflict(_)) => {
+                    let why = format!(
+                        "部门「{}」不能放到「{}」之下（会形成循环或与同级部门重名）",
+                        get("department"),
+                        get("parent")
+                    );
+                    out.refused.push((number, why));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if username.is_empty() {
                 continue;
             }
-            let department = self
-                .ensure_department(&get("department"), &get("parent"), &mut out)
-                .await?;
             if self.store.get_user_by_username(&username).await?.is_some() {
                 out.skipped.push(username);
                 continue;
@@ -128,17 +145,23 @@ impl Runtime {
     }
 
     /// The department named `name` (created under `parent` if missing); `None` for no name.
+    /// `made_top` holds the departments this import created at the top only because they were
+    /// named as a parent first; the row that names their own parent moves them under it.
     async fn ensure_department(
         &self,
         name: &str,
         parent: &str,
+        made_top: &mut HashSet<DepartmentId>,
         out: &mut PeopleImport,
     ) -> RuntimeResult<Option<DepartmentId>> {
         if name.is_empty() {
             return Ok(None);
         }
-        if let Some(d) = self.store.get_department_by_name(name).await? {
-            return Ok(Some(d.id));
+        let existing = self.store.get_department_by_name(name).await?;
+        if let Some(d) = &existing
+            && (parent.is_empty() || !made_top.contains(&d.id))
+        {
+            return Ok(Some(d.id.clone()));
         }
         let parent_id = match parent {
             "" => None,
@@ -151,10 +174,20 @@ impl Runtime {
                         parent_id: None,
                         head_user_id: None,
                     };
-                    Some(self.store.create_department(new).await?.id)
+                    let id = self.store.create_department(new).await?.id;
+                    made_top.insert(id.clone());
+                    Some(id)
                 }
             },
         };
+        if let Some(d) = existing {
+            made_top.remove(&d.id);
+            // One transaction that refuses a cycle (a sheet naming each other as parents).
+            self.store
+                .move_department(&d.id, parent_id.as_ref(), None)
+                .await?;
+            return Ok(Some(d.id));
+        }
         out.departments_created += 1;
         let new = NewDepartment {
             name: name.to_owned(),

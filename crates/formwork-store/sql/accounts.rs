@@ -26,10 +26,16 @@ async fn bump_epoch(tx: &mut Conn) -> StoreResult<()> {
     Ok(())
 }
 
-/// Inserts a user inside the caller's transaction (which must also move the epoch).
-async fn insert_user(tx: &mut Conn, user: &NewUser, now: OffsetDateTime) -> StoreResult<User> {
+/// Inserts a user, moves the epoch and audits, inside the caller's transaction.
+async fn insert_user(
+    tx: &mut Conn,
+    user: &NewUser,
+    now: OffsetDateTime,
+    actor: Option<&UserId>,
+    service: bool,
+) -> StoreResult<User> {
     let what = format!("user `{}`", user.username);
-    sqlx::query(concat!(
+    let created = sqlx::query(concat!(
         "INSERT INTO users (id, username, display_name, email, password_hash, department_id, \
          is_admin, suspended, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, $8, $8) RETURNING ",
@@ -46,7 +52,51 @@ async fn insert_user(tx: &mut Conn, user: &NewUser, now: OffsetDateTime) -> Stor
     .try_map(rows::user)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db_err(&what))
+    .map_err(db_err(&what))?;
+    if service {
+        sqlx::query(
+            "INSERT INTO service_users (user_id, created_by, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(created.id.as_str())
+        .bind(actor.map(UserId::as_str))
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("service user"))?;
+    }
+    let detail = serde_json::json!({
+        "username": created.username, "is_admin": created.is_admin, "service": service,
+    });
+    let subject = format!("user:{}", created.id);
+    bump_epoch(tx).await?;
+    let action = if service {
+        "user.create_service"
+    } else {
+        "user.create"
+    };
+    audit(tx, now, actor, action, &subject, detail).await?;
+    Ok(created)
+}
+
+/// The department `id` as the transaction sees it, or `NotFound`.
+async fn department_in(tx: &mut Conn, id: &DepartmentId) -> StoreResult<Department> {
+    const SQL: &str = concat!("SELECT ", dept_cols!(), " FROM departments WHERE id = $1");
+    sqlx::query(SQL)
+        .bind(id.as_str())
+        .try_map(rows::department)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err("department"))?
+        .ok_or_else(|| StoreError::NotFound(format!("department `{id}`")))
+}
+
+/// How many rows `sql` counts for `id` (`$1`).
+async fn count_in(tx: &mut Conn, sql: &'static str, id: &str, what: &str) -> StoreResult<i64> {
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err(what))
 }
 
 /// Links a provider account to a user inside the caller's transaction.
@@ -118,12 +168,7 @@ impl AccountStore for StoreImpl {
     async fn create_user(&self, user: NewUser, actor: Option<&UserId>) -> StoreResult<User> {
         let now = now();
         let mut tx = begin(self).await?;
-        let created = insert_user(&mut tx, &user, now).await?;
-        let detail =
-            serde_json::json!({ "username": created.username, "is_admin": created.is_admin });
-        let subject = format!("user:{}", created.id);
-        bump_epoch(&mut tx).await?;
-        audit(&mut tx, now, actor, "user.create", &subject, detail).await?;
+        let created = insert_user(&mut tx, &user, now, actor, false).await?;
         commit(tx).await?;
         Ok(created)
     }
@@ -279,6 +324,175 @@ impl AccountStore for StoreImpl {
             return Err(StoreError::NotFound(format!("user `{user_id}`")));
         }
         Ok(chain)
+    }
+
+    async fn rename_department(
+        &self,
+        dept_id: &DepartmentId,
+        name: &str,
+        actor: Option<&UserId>,
+    ) -> StoreResult<Department> {
+        let now = now();
+        let mut tx = begin(self).await?;
+        const SQL: &str = concat!(
+            "UPDATE departments SET name = $2 WHERE id = $1 RETURNING ",
+            dept_cols!()
+        );
+        let renamed = sqlx::query(SQL)
+            .bind(dept_id.as_str())
+            .bind(name)
+            .try_map(rows::department)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err(&format!("department `{name}` under this parent")))?
+            .ok_or_else(|| StoreError::NotFound(format!("department `{dept_id}`")))?;
+        bump_epoch(&mut tx).await?;
+        let subject = format!("department:{dept_id}");
+        let detail = serde_json::json!({ "name": name });
+        audit(&mut tx, now, actor, "department.rename", &subject, detail).await?;
+        commit(tx).await?;
+        Ok(renamed)
+    }
+
+    async fn move_department(
+        &self,
+        dept_id: &DepartmentId,
+        parent: Option<&DepartmentId>,
+        actor: Option<&UserId>,
+    ) -> StoreResult<Department> {
+        let now = now();
+        let mut tx = begin(self).await?;
+        // The epoch's row first: on PostgreSQL its lock queues concurrent moves, so two moves
+        // that are each fine alone can never together close a cycle.
+        bump_epoch(&mut tx).await?;
+        let moved = department_in(&mut tx, dept_id).await?;
+        if let Some(parent) = parent {
+            department_in(&mut tx, parent).await?;
+            // The new parent and everything above it; the moved department must not be there.
+            const ABOVE: &str = "WITH RECURSIVE up (id, parent_id, depth) AS ( \
+                 SELECT id, parent_id, 0 FROM departments WHERE id = $1 \
+                 UNION ALL \
+                 SELECT d.id, d.parent_id, u.depth + 1 FROM departments d \
+                 JOIN up u ON d.id = u.parent_id WHERE u.depth < 64 \
+             ) SELECT id FROM up";
+            let above: Vec<String> = sqlx::query_scalar(ABOVE)
+                .bind(parent.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err("departments above"))?;
+            if above.iter().any(|id| id == dept_id.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "department `{}` cannot move under itself or one of its sub-departments",
+                    moved.name
+                )));
+            }
+        }
+        const SQL: &str = concat!(
+            "UPDATE departments SET parent_id = $2 WHERE id = $1 RETURNING ",
+            dept_cols!()
+        );
+        let done = sqlx::query(SQL)
+            .bind(dept_id.as_str())
+            .bind(parent.map(DepartmentId::as_str))
+            .try_map(rows::department)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err(&format!(
+                "department `{}` under this parent",
+                moved.name
+            )))?;
+        let subject = format!("department:{dept_id}");
+        let detail = serde_json::json!({
+            "from": moved.parent_id.as_ref().map(DepartmentId::as_str),
+            "to": parent.map(DepartmentId::as_str),
+        });
+        audit(&mut tx, now, actor, "department.move", &subject, detail).await?;
+        commit(tx).await?;
+        Ok(done)
+    }
+
+    async fn delete_department(
+        &self,
+        dept_id: &DepartmentId,
+        actor: Option<&UserId>,
+    ) -> StoreResult<()> {
+        let now = now();
+        let mut tx = begin(self).await?;
+        bump_epoch(&mut tx).await?;
+        let dept = department_in(&mut tx, dept_id).await?;
+        let id = dept_id.as_str();
+        let members = count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM users WHERE department_id = $1",
+            id,
+            "department members",
+        )
+        .await?;
+        let children = count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM departments WHERE parent_id = $1",
+            id,
+            "sub-departments",
+        )
+        .await?;
+        let records = count_in(
+            &mut tx,
+            "SELECT COUNT(*) FROM records WHERE department_id = $1",
+            id,
+            "department records",
+        )
+        .await?;
+        if members + children + records > 0 {
+            return Err(StoreError::Conflict(format!(
+                "department `{}` still has {members} members, {children} sub-departments and \
+                 {records} records",
+                dept.name
+            )));
+        }
+        sqlx::query("DELETE FROM departments WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("department"))?;
+        let subject = format!("department:{dept_id}");
+        let detail = serde_json::json!({ "name": dept.name });
+        audit(&mut tx, now, actor, "department.delete", &subject, detail).await?;
+        commit(tx).await
+    }
+
+    async fn create_service_user(
+        &self,
+        user: NewUser,
+        roles: &[RoleId],
+        actor: Option<&UserId>,
+    ) -> StoreResult<User> {
+        let now = now();
+        let mut tx = begin(self).await?;
+        let created = insert_user(&mut tx, &user, now, actor, true).await?;
+        for role in roles {
+            sqlx::query(
+                "INSERT INTO role_members (role_id, user_id) VALUES ($1, $2) \
+                 ON CONFLICT (role_id, user_id) DO NOTHING",
+            )
+            .bind(role.as_str())
+            .bind(created.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(&format!("membership in role `{role}`")))?;
+        }
+        commit(tx).await?;
+        Ok(created)
+    }
+
+    async fn service_user_ids(&self) -> StoreResult<Vec<UserId>> {
+        const SQL: &str = "SELECT user_id FROM service_users ORDER BY user_id";
+        let ids: Vec<String> = sqlx::query_scalar(SQL)
+            .fetch_all(self.reader())
+            .await
+            .map_err(db_err("service users"))?;
+        ids.iter()
+            .map(|id| UserId::parse(id).map_err(StoreError::backend))
+            .collect()
     }
 
     async fn upsert_role(&self, role: Role) -> StoreResult<()> {
@@ -593,7 +807,7 @@ impl AccountStore for StoreImpl {
         let Some(create) = &sign_in.create else {
             return Ok(ExternalSignInOutcome::Unknown);
         };
-        let created = insert_user(&mut tx, &create.user, now).await?;
+        let created = insert_user(&mut tx, &create.user, now, None, false).await?;
         for role in &create.roles {
             sqlx::query("INSERT INTO role_members (role_id, user_id) VALUES ($1, $2)")
                 .bind(role.as_str())
@@ -602,18 +816,13 @@ impl AccountStore for StoreImpl {
                 .await
                 .map_err(db_err(&format!("role `{role}`")))?;
         }
-        let detail = serde_json::json!({
-            "username": created.username,
-            "is_admin": created.is_admin,
-            "via": "oidc",
-            "roles": create.roles,
-        });
-        bump_epoch(&mut tx).await?;
+        // insert_user moved the epoch and audited the creation; the roles and the way in too.
+        let detail = serde_json::json!({ "via": "oidc", "roles": create.roles });
         audit(
             &mut tx,
             now,
             None,
-            "user.create",
+            "user.set_roles",
             &format!("user:{}", created.id),
             detail,
         )

@@ -207,6 +207,41 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// The chain of departments from the user's own up to the root, each with its head.
     async fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>>;
+    /// Renames a department; `Conflict` when the name is taken under its parent.
+    async fn rename_department(
+        &self,
+        dept_id: &DepartmentId,
+        name: &str,
+        actor: Option<&UserId>,
+    ) -> StoreResult<Department>;
+    /// Moves a department under `parent` (to the top with `None`) in one transaction that
+    /// first takes the directory epoch's row, so concurrent moves queue, and then refuses a
+    /// move under the department itself or one of its descendants (`Conflict`: the tree would
+    /// become a cycle). `NotFound` when either department does not exist, `Conflict` when the
+    /// name is taken under the new parent.
+    async fn move_department(
+        &self,
+        dept_id: &DepartmentId,
+        parent: Option<&DepartmentId>,
+        actor: Option<&UserId>,
+    ) -> StoreResult<Department>;
+    /// Deletes a department that has neither members nor sub-departments (checked in the same
+    /// transaction; `Conflict` otherwise).
+    async fn delete_department(
+        &self,
+        dept_id: &DepartmentId,
+        actor: Option<&UserId>,
+    ) -> StoreResult<()>;
+    /// Creates a service user: the user (whose password hash the caller makes unusable), its
+    /// mark as a service user and its role memberships, in one transaction.
+    async fn create_service_user(
+        &self,
+        user: NewUser,
+        roles: &[RoleId],
+        actor: Option<&UserId>,
+    ) -> StoreResult<User>;
+    /// The ids of every service user.
+    async fn service_user_ids(&self) -> StoreResult<Vec<UserId>>;
 
     /// Creates the role if missing, or updates its name.
     async fn upsert_role(&self, role: Role) -> StoreResult<()>;

@@ -5,6 +5,7 @@ pub mod apps;
 pub mod body;
 pub mod calendar;
 pub mod changes;
+pub mod departments;
 pub mod designer;
 pub mod drafts;
 pub mod files;
@@ -56,6 +57,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(people::set_roles))
         .routes(routes!(people::customers, people::create_customer))
         .routes(routes!(people::link_account, people::unlink_account))
+        .routes(routes!(people::create_service_user))
+        .routes(routes!(people::service_tokens, people::issue_service_token))
+        .routes(routes!(people::revoke_service_token))
+        .routes(routes!(departments::list, departments::create))
+        .routes(routes!(departments::update, departments::delete))
+        .routes(routes!(departments::move_to))
         .routes(routes!(apps::list, apps::import))
         .routes(routes!(apps::get_draft, apps::put_draft))
         .routes(routes!(apps::validate))

@@ -1,17 +1,21 @@
 //! People administration beyond creating and suspending (admins only): password resets, role
-//! membership, and the customers of the client portal with their client accounts.
+//! membership, the customers of the client portal with their client accounts, and service
+//! users with the API tokens admins issue them.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use formwork_runtime::{Caller, Customer};
+use formwork_model::TokenId;
+use formwork_runtime::{Caller, Customer, NewServiceUser};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::body::ApiJson;
+use super::types::{CreateTokenRequest, CreatedTokenResponse, TokenResponse, UserResponse};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::named;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordRequest {
@@ -149,6 +153,106 @@ async fn link(
     state
         .runtime
         .link_client_account(caller, username, customer)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateServiceUserRequest {
+    /// 2–64 lowercase letters, digits or `. _ -`.
+    pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub department_id: Option<String>,
+    /// Role ids: the service user may do what these roles grant, like anyone in them.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// Creates a service user: an account programs act as through API tokens, with roles like
+/// anyone's, that never signs in with a password.
+#[utoipa::path(post, path = "/api/v1/service-users", tag = "users",
+    request_body = CreateServiceUserRequest,
+    responses((status = 201, body = UserResponse), (status = 403, body = ErrorBody),
+        (status = 404, description = "The department does not exist", body = ErrorBody),
+        (status = 409, description = "Username taken", body = ErrorBody),
+        (status = 422, description = "`invalid_username` or `unknown_role`", body = ErrorBody)))]
+pub async fn create_service_user(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    ApiJson(req): ApiJson<CreateServiceUserRequest>,
+) -> Result<(StatusCode, Json<UserResponse>), ApiError> {
+    let user = state
+        .runtime
+        .create_service_user(
+            &caller,
+            NewServiceUser {
+                username: req.username,
+                display_name: req.display_name,
+                department_id: req.department_id.as_deref().map(named).transpose()?,
+                roles: req.roles,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+/// The API tokens of a service user, newest first; secrets are never listed.
+#[utoipa::path(get, path = "/api/v1/users/{username}/tokens", tag = "users",
+    params(("username" = String, Path)),
+    responses((status = 200, body = Vec<TokenResponse>), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`not_a_service_user`", body = ErrorBody)))]
+pub async fn service_tokens(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path(username): Path<String>,
+) -> Result<Json<Vec<TokenResponse>>, ApiError> {
+    let tokens = state.runtime.service_tokens(&caller, &username).await?;
+    Ok(Json(tokens.into_iter().map(Into::into).collect()))
+}
+
+/// Issues an API token to a service user. The secret in the answer is shown only this once.
+#[utoipa::path(post, path = "/api/v1/users/{username}/tokens", tag = "users",
+    params(("username" = String, Path)), request_body = CreateTokenRequest,
+    responses((status = 201, body = CreatedTokenResponse), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`not_a_service_user`, `suspended` or `invalid_token_name`", body = ErrorBody)))]
+pub async fn issue_service_token(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path(username): Path<String>,
+    ApiJson(req): ApiJson<CreateTokenRequest>,
+) -> Result<(StatusCode, Json<CreatedTokenResponse>), ApiError> {
+    let created = state
+        .runtime
+        .issue_service_token(&caller, &username, &req.name)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTokenResponse {
+            token: created.token.into(),
+            secret: created.secret,
+        }),
+    ))
+}
+
+/// Revokes a token of a service user; it is refused from the next request on.
+#[utoipa::path(delete, path = "/api/v1/users/{username}/tokens/{id}", tag = "users",
+    params(("username" = String, Path), ("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such live token of this user", body = ErrorBody),
+        (status = 422, description = "`not_a_service_user`", body = ErrorBody)))]
+pub async fn revoke_service_token(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path((username, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id: TokenId = named(&id)?;
+    state
+        .runtime
+        .revoke_service_token(&caller, &username, &id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -32,6 +32,9 @@ const UUID_ID_PREFIXES: &[&str] = &[
     "/api/v1/files/",
     "/api/v1/tokens/",
     "/api/v1/drafts/",
+    "/api/v1/departments/",
+    // Only `/users/{username}/tokens/{id}` has an `{id}` under `/users/`: a token id.
+    "/api/v1/users/",
 ];
 
 /// The document with the boundary's limits and statuses in it.

@@ -1,5 +1,7 @@
 //! `/admin/people` (admins only): everyone with department, roles and state, suspension and
-//! password resets, and the customers of the client portal with their client accounts.
+//! password resets, the customers of the client portal with their client accounts, and
+//! service users with their API tokens (a new token's secret is shown on the answer to the
+//! request that made it, once, and never put in an address).
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, Uri};
@@ -25,6 +27,32 @@ struct PersonRow {
     customer: String,
     admin: bool,
     suspended: bool,
+    service: bool,
+    tokens: Vec<TokenRow>,
+}
+
+#[derive(Serialize)]
+struct TokenRow {
+    id: String,
+    name: String,
+    prefix: String,
+    created: String,
+    last_used: String,
+    revoked: bool,
+}
+
+#[derive(Serialize)]
+struct RoleOption {
+    id: String,
+    name: String,
+}
+
+/// A token just issued: whose, its name and its secret.
+#[derive(Serialize)]
+struct Issued {
+    username: String,
+    name: String,
+    secret: String,
 }
 
 #[derive(Serialize)]
@@ -42,20 +70,52 @@ pub(crate) async fn show(
     PageCaller(caller): PageCaller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    if !caller.user.is_admin {
-        return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
-    }
     let pairs = query_pairs(query.as_deref());
     let flash = query_value(&pairs, "done")
         .map(|d| lang.message(&format!("ui.people.done.{d}"), &[]))
         .or_else(|| query_value(&pairs, "notice").map(str::to_owned));
     let error = query_value(&pairs, "error").map(str::to_owned);
-    let people: Vec<PersonRow> = state
-        .runtime
-        .people_admin(&caller)
-        .await?
-        .into_iter()
-        .map(|p| PersonRow {
+    page(&state, lang, &uri.to_string(), &caller, flash, error, None).await
+}
+
+fn when(at: Option<time::OffsetDateTime>) -> String {
+    at.map(super::format::instant).unwrap_or_default()
+}
+
+/// The page, with what just happened and, right after issuing a token, its secret.
+async fn page(
+    state: &AppState,
+    lang: Lang,
+    uri: &str,
+    caller: &formwork_runtime::Caller,
+    flash: Option<String>,
+    error: Option<String>,
+    issued: Option<Issued>,
+) -> Result<Response, PageError> {
+    if !caller.user.is_admin {
+        return Err(PageError::status(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    let mut people = Vec::new();
+    for p in state.runtime.people_admin(caller).await? {
+        let tokens = if p.service {
+            state
+                .runtime
+                .service_tokens(caller, &p.account.username)
+                .await?
+                .into_iter()
+                .map(|t| TokenRow {
+                    id: t.id.to_string(),
+                    name: t.name,
+                    prefix: t.prefix,
+                    created: when(Some(t.created_at)),
+                    last_used: when(t.last_used_at),
+                    revoked: t.revoked_at.is_some(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        people.push(PersonRow {
             username: p.account.username.clone(),
             name: p.account.display_name.clone(),
             department: p.department.unwrap_or_default(),
@@ -68,11 +128,13 @@ pub(crate) async fn show(
             customer: p.customer.unwrap_or_default(),
             admin: p.account.is_admin,
             suspended: p.account.suspended,
-        })
-        .collect();
+            service: p.service,
+            tokens,
+        });
+    }
     let customers: Vec<CustomerRow> = state
         .runtime
-        .customers(&caller)
+        .customers(caller)
         .await?
         .into_iter()
         .map(|c| CustomerRow {
@@ -81,11 +143,28 @@ pub(crate) async fn show(
             contacts: c.contacts,
         })
         .collect();
-    let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
+    let roles: Vec<RoleOption> = state
+        .runtime
+        .roles(caller)
+        .await?
+        .into_iter()
+        .map(|r| RoleOption {
+            id: r.id.to_string(),
+            name: if lang.tag() == "en" {
+                r.name_en
+            } else {
+                r.name_zh
+            },
+        })
+        .collect();
+    let chrome = Chrome::new(lang, Some(caller), uri.to_owned());
     Ok(render(
         "admin_people.html",
         &chrome,
-        context! { people => data(&people), customers => data(&customers), flash, error, nav_current => "people" },
+        context! {
+            people => data(&people), customers => data(&customers), roles => data(&roles),
+            issued => issued.map(|i| data(&i)), flash, error, nav_current => "people",
+        },
     ))
 }
 
@@ -98,6 +177,11 @@ fn back(lang: Lang, result: Result<&'static str, RuntimeError>) -> Result<Respon
                 .first()
                 .map(|p| p.message.get(lang.tag()).to_owned())
                 .unwrap_or_default();
+            let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
+            format!("/admin/people?{query}")
+        }
+        Err(RuntimeError::Conflict(_)) => {
+            let message = lang.message("ui.people.taken", &[]);
             let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
             format!("/admin/people?{query}")
         }
@@ -134,8 +218,60 @@ pub(crate) async fn act(
                 .await
                 .map(|()| "linked")
         }
+        "token" => {
+            let name = form.get("name").unwrap_or_default();
+            return match rt.issue_service_token(&caller, &username, name).await {
+                Ok(created) => {
+                    let issued = Issued {
+                        username,
+                        name: created.token.name,
+                        secret: created.secret,
+                    };
+                    let flash = Some(lang.message("ui.people.done.token", &[]));
+                    page(
+                        &state,
+                        lang,
+                        "/admin/people",
+                        &caller,
+                        flash,
+                        None,
+                        Some(issued),
+                    )
+                    .await
+                }
+                Err(e) => back(lang, Err(e)),
+            };
+        }
+        "revoke" => {
+            let token: formwork_model::TokenId =
+                crate::ids::named(form.get("token").unwrap_or_default())?;
+            rt.revoke_service_token(&caller, &username, &token)
+                .await
+                .map(|()| "revoked")
+        }
         _ => return Err(PageError::not_found()),
     };
+    back(lang, result)
+}
+
+/// `POST /admin/service-users`: a new service user with the roles ticked.
+pub(crate) async fn add_service_user(
+    State(state): State<AppState>,
+    lang: Lang,
+    PageCaller(caller): PageCaller,
+    form: Submitted,
+) -> Result<Response, PageError> {
+    let input = formwork_runtime::NewServiceUser {
+        username: form.get("username").unwrap_or_default().trim().to_owned(),
+        display_name: form.get("display_name").map(str::to_owned),
+        department_id: None,
+        roles: form.all("roles").into_iter().map(str::to_owned).collect(),
+    };
+    let result = state
+        .runtime
+        .create_service_user(&caller, input)
+        .await
+        .map(|_| "service");
     back(lang, result)
 }
 

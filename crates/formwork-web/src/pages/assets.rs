@@ -35,6 +35,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../../static/portal.css"),
     },
     Asset {
+        name: "departments.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/departments.js"),
+    },
+    Asset {
         name: "form.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/form.js"),

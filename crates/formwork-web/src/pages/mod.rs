@@ -7,6 +7,7 @@
 
 mod about;
 mod admin_calendar;
+mod admin_departments;
 mod admin_instance;
 mod admin_instances;
 mod admin_jobs;
@@ -136,6 +137,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/people/import", post(admin_people::import))
         .route("/admin/people/{username}/{action}", post(admin_people::act))
         .route("/admin/customers", post(admin_people::add_customer))
+        .route("/admin/service-users", post(admin_people::add_service_user))
+        .route(
+            "/admin/departments",
+            get(admin_departments::show).post(admin_departments::create),
+        )
+        .route(
+            "/admin/departments/{id}/{action}",
+            post(admin_departments::act),
+        )
         .route("/inbox", get(inbox::show))
         .route("/inbox/batch", post(inbox::batch))
         .route("/tasks/{id}", get(task::show).post(task::decide))

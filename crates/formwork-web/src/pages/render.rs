@@ -110,6 +110,10 @@ const TEMPLATES_SRC: &[(&str, &str)] = &[
         include_str!("../../../../templates/admin_people.html"),
     ),
     (
+        "admin_departments.html",
+        include_str!("../../../../templates/admin_departments.html"),
+    ),
+    (
         "delegation.html",
         include_str!("../../../../templates/delegation.html"),
     ),
@@ -140,6 +144,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_global("css_url", assets::url("app.css"));
     env.add_global("js_url", assets::url("form.js"));
     env.add_global("confirm_js_url", assets::url("confirm.js"));
+    env.add_global("departments_js_url", assets::url("departments.js"));
     env.add_global("portal_css_url", assets::url("portal.css"));
     for (name, source) in TEMPLATES_SRC {
         if let Err(e) = env.add_template(name, source) {

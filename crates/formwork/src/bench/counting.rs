@@ -128,6 +128,11 @@ counted!(AccountStore {
     read fn list_departments(&self) -> StoreResult<Vec<Department>>;
     write fn set_department_head(&self, dept_id: &DepartmentId, head_user_id: Option<&UserId>) -> StoreResult<()>;
     read fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>>;
+    write fn rename_department(&self, dept_id: &DepartmentId, name: &str, actor: Option<&UserId>) -> StoreResult<Department>;
+    write fn move_department(&self, dept_id: &DepartmentId, parent: Option<&DepartmentId>, actor: Option<&UserId>) -> StoreResult<Department>;
+    write fn delete_department(&self, dept_id: &DepartmentId, actor: Option<&UserId>) -> StoreResult<()>;
+    write fn create_service_user(&self, user: NewUser, roles: &[RoleId], actor: Option<&UserId>) -> StoreResult<User>;
+    read fn service_user_ids(&self) -> StoreResult<Vec<UserId>>;
     write fn upsert_role(&self, role: Role) -> StoreResult<()>;
     read fn list_roles(&self) -> StoreResult<Vec<Role>>;
     write fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;

@@ -1,12 +1,16 @@
 //! The permission matrix, on SQLite and PostgreSQL: every demo role against one project of
 //! sales1's (customer 上海示例科技有限公司, in review at the director), over records, fields,
-//! tasks, files, comments, portal pages and admin APIs, as own / same department / other
-//! department / customer / other customer / everything. Each cell's expected answer comes
-//! from [`MATRIX`]; where existence must not leak, the answer is 404, never 403. Every cell
-//! is checked and every mismatch reported together.
+//! tasks, files, comments, reports, exports, portal pages and admin APIs, as own / same
+//! department / other department / customer / other customer / everything. Each cell's
+//! expected answer comes from [`MATRIX`]; where existence must not leak, the answer is 404,
+//! never 403. Every cell is checked and every mismatch reported together.
 //!
-//! Reports and exports are not in this branch (another helper builds them); their rows join
-//! the table where they land.
+//! Reports aggregate over every row a role may read, and a customer row scope (a client) is
+//! not one they are built for: reports answer clients 404, exactly as for a form the caller
+//! cannot read at all (`Runtime::visibility`). An export is the caller's own list as a file, so
+//! a client's export holds their customer's projects — the rows the records API lists them —
+//! with only the fields they read (no `amount`); another customer's client finds nothing of
+//! it. Every export's columns follow the same table's field cells.
 
 use crate::common::pages::Browser;
 use crate::common::{TestApp, apps, open_tasks, rid};
@@ -38,6 +42,41 @@ struct Row {
     task: u16,
     /// `GET /api/v1/jobs`, an admin API.
     admin_api: u16,
+    /// `GET /api/v1/apps/…/reports/projects_table/data`.
+    report: u16,
+    /// The project is among the rows of that report.
+    in_report: bool,
+    /// `GET …/reports/amount_by_region/data`: a report over the `amount` field.
+    amount_report: u16,
+    /// `GET …/forms/project/records/export?format=csv`.
+    export: u16,
+    /// The project is in that export.
+    exported: bool,
+    /// `GET /portal`, the client portal's home page.
+    portal_home: u16,
+    /// The people admin APIs: `GET /api/v1/departments` and
+    /// `POST /api/v1/users/{username}/tokens`.
+    people_api: u16,
+}
+
+impl Row {
+    /// The columns of reports, exports, the portal home and the people admin APIs.
+    const fn then(
+        mut self,
+        (report, in_report, amount_report): (u16, bool, u16),
+        (export, exported): (u16, bool),
+        portal_home: u16,
+        people_api: u16,
+    ) -> Row {
+        self.report = report;
+        self.in_report = in_report;
+        self.amount_report = amount_report;
+        self.export = export;
+        self.exported = exported;
+        self.portal_home = portal_home;
+        self.people_api = people_api;
+        self
+    }
 }
 
 const fn row(
@@ -63,6 +102,13 @@ const fn row(
         shared_file: read,
         task,
         admin_api,
+        report: 0,
+        in_report: false,
+        amount_report: 0,
+        export: 0,
+        exported: false,
+        portal_home: 0,
+        people_api: 0,
     }
 }
 
@@ -79,7 +125,8 @@ const MATRIX: &[Row] = &[
         303,
         404,
         403,
-    ),
+    )
+    .then((200, true, 200), (200, true), 200, 403),
     row(
         ("sales2", "other department"),
         404,
@@ -88,7 +135,8 @@ const MATRIX: &[Row] = &[
         404,
         404,
         403,
-    ),
+    )
+    .then((200, false, 200), (200, false), 200, 403),
     row(
         ("manager1", "same department (head)"),
         200,
@@ -97,7 +145,8 @@ const MATRIX: &[Row] = &[
         303,
         404,
         403,
-    ),
+    )
+    .then((200, true, 200), (200, true), 200, 403),
     row(
         ("manager2", "other department (head)"),
         404,
@@ -106,7 +155,8 @@ const MATRIX: &[Row] = &[
         404,
         404,
         403,
-    ),
+    )
+    .then((200, false, 200), (200, false), 200, 403),
     row(
         ("director", "everything"),
         200,
@@ -115,7 +165,8 @@ const MATRIX: &[Row] = &[
         303,
         200,
         403,
-    ),
+    )
+    .then((200, true, 200), (200, true), 200, 403),
     row(
         ("finance", "everything, read only"),
         200,
@@ -124,7 +175,8 @@ const MATRIX: &[Row] = &[
         303,
         404,
         403,
-    ),
+    )
+    .then((200, true, 200), (200, true), 200, 403),
     row(
         ("east_head", "everything, read only"),
         200,
@@ -133,7 +185,8 @@ const MATRIX: &[Row] = &[
         303,
         404,
         403,
-    ),
+    )
+    .then((200, true, 200), (200, true), 200, 403),
     row(
         ("client1", "customer"),
         200,
@@ -142,7 +195,8 @@ const MATRIX: &[Row] = &[
         404,
         404,
         403,
-    ),
+    )
+    .then((404, false, 404), (200, true), 200, 403),
     row(
         ("client2", "other customer"),
         404,
@@ -151,7 +205,8 @@ const MATRIX: &[Row] = &[
         404,
         404,
         403,
-    ),
+    )
+    .then((404, false, 404), (200, false), 200, 403),
     row(
         ("analyst", "no role on the form"),
         404,
@@ -160,12 +215,21 @@ const MATRIX: &[Row] = &[
         404,
         404,
         403,
+    )
+    .then((404, false, 404), (404, false), 200, 403),
+    row(("admin", "admin"), 200, ALL_FIELDS, 409, 303, 404, 200).then(
+        (200, true, 200),
+        (200, true),
+        200,
+        200,
     ),
-    row(("admin", "admin"), 200, ALL_FIELDS, 409, 303, 404, 200),
 ];
 
 struct Fixture {
     record: String,
+    /// Its name and amount, to find them in reports and exports.
+    name: String,
+    amount: String,
     /// Its current revision, so an edit meets the permission check, not a stale one.
     rev: i64,
     task: String,
@@ -223,6 +287,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         .collect::<String>()
         .replace("&#x2f;", "/");
     Fixture {
+        name: stored.data["name"].as_str().unwrap().to_owned(),
+        amount: stored.data["amount"].as_str().unwrap().to_owned(),
         rev: stored.rev + 1,
         record,
         task,
@@ -262,7 +328,7 @@ async fn observe(app: &TestApp, f: &Fixture, user: &str) -> Vec<(&'static str, S
     let comment = page
         .post_form(&format!("/records/{id}/comments"), &[("body", "矩阵测试")])
         .await;
-    vec![
+    let mut out = vec![
         ("read", got.status.as_u16().to_string()),
         ("listed", listed.to_string()),
         ("amount", has("amount")),
@@ -293,7 +359,53 @@ async fn observe(app: &TestApp, f: &Fixture, user: &str) -> Vec<(&'static str, S
             "admin_api",
             api.get("/api/v1/jobs").await.status.as_u16().to_string(),
         ),
-    ]
+    ];
+    let reports = "/api/v1/apps/project-registration/reports";
+    let report = api.get(&format!("{reports}/projects_table/data")).await;
+    let amount_report = api.get(&format!("{reports}/amount_by_region/data")).await;
+    let export = api
+        .get("/api/v1/apps/project-registration/forms/project/records/export?format=csv")
+        .await;
+    let departments = api.get("/api/v1/departments").await.status;
+    let token = api
+        .post("/api/v1/users/sales1/tokens", &json!({"name": "矩阵"}))
+        .await
+        .status;
+    // Admins may list departments but never hold a token acting as a person (422).
+    let people_api = if departments == StatusCode::OK && token == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::OK
+    } else if departments == token {
+        departments
+    } else {
+        panic!("{user}: departments {departments}, person token {token}")
+    };
+    out.extend([
+        ("report", report.status.as_u16().to_string()),
+        (
+            "in_report",
+            (report.status == StatusCode::OK && report.text().contains(&f.name)).to_string(),
+        ),
+        ("amount_report", amount_report.status.as_u16().to_string()),
+        ("export", export.status.as_u16().to_string()),
+        (
+            "exported",
+            (export.status == StatusCode::OK && export.text().contains(&f.name)).to_string(),
+        ),
+        (
+            "export_amount",
+            (export.status == StatusCode::OK && export.text().contains(&f.amount)).to_string(),
+        ),
+        (
+            "export_cost",
+            (export.status == StatusCode::OK && export.text().contains("12000.00")).to_string(),
+        ),
+        (
+            "portal_home",
+            page.get("/portal").await.status.as_u16().to_string(),
+        ),
+        ("people_api", people_api.as_u16().to_string()),
+    ]);
+    out
 }
 
 fn expected(r: &Row) -> Vec<(&'static str, String)> {
@@ -309,6 +421,22 @@ fn expected(r: &Row) -> Vec<(&'static str, String)> {
         ("shared_file", r.shared_file.to_string()),
         ("task", r.task.to_string()),
         ("admin_api", r.admin_api.to_string()),
+        ("report", r.report.to_string()),
+        ("in_report", r.in_report.to_string()),
+        ("amount_report", r.amount_report.to_string()),
+        ("export", r.export.to_string()),
+        ("exported", r.exported.to_string()),
+        // An export carries exactly the fields the row says the caller reads.
+        (
+            "export_amount",
+            (r.exported && r.amount == Some(true)).to_string(),
+        ),
+        (
+            "export_cost",
+            (r.exported && r.actual_cost == Some(true)).to_string(),
+        ),
+        ("portal_home", r.portal_home.to_string()),
+        ("people_api", r.people_api.to_string()),
     ]
 }
 

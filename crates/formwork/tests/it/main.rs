@@ -15,6 +15,7 @@ mod http_approvals;
 mod http_apps;
 mod http_defects;
 mod http_delegation;
+mod http_departments;
 mod http_designer;
 mod http_designer_api;
 mod http_directory;
