@@ -135,6 +135,7 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
     ("read_all", "查看全部", "read all"),
     ("edit_own", "编辑本人", "edit own"),
     ("edit_all", "编辑全部", "edit all"),
+    ("read_customer", "查看本客户", "read own customer's"),
 ];
 
 fn name(form: &Value, lang: &str) -> String {
@@ -234,6 +235,8 @@ pub(super) fn form_changes(at: &str, a: &Value, b: &Value) -> Vec<Change> {
         );
     }
     permissions(&mut out, at, a, b, (&fz, &fe));
+    super::diff_access::field_permissions(&mut out, at, a, b, (&fz, &fe));
+    super::diff_access::after_approval(&mut out, at, a, b, (&fz, &fe));
     out
 }
 
