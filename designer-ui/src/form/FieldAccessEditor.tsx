@@ -4,7 +4,7 @@
 
 import { Radio, Switch, Table, Typography } from 'antd';
 import { useLang, useT } from '../i18n/lang';
-import { clearFieldPermissions, fieldRoleAccess, hasOwnPermissions, setFieldRoleAccess, type FieldRoleAccess } from '../model/access';
+import { clearFieldPermissions, fieldRoleAccess, hasOwnPermissions, ownFieldPermissions, setFieldRoleAccess, type FieldRoleAccess } from '../model/access';
 import { textOf, type FormDef } from '../model/package';
 import { useEditor } from '../state/editor';
 
@@ -31,12 +31,7 @@ export function FieldAccessEditor({ form, fieldKey }: { form: FormDef; fieldKey:
         <span>{t('按角色设置此字段的权限', 'Set this field’s access per role')}</span>
         <Switch size="small" checked={own} aria-label={t('按角色设置此字段的权限', 'Set this field’s access per role')}
           // Switching on changes nothing yet: every role starts editable, as without the setting.
-          onChange={(on) => edit(form.id, (f) => {
-            if (on) {
-              f.permissions ??= {};
-              (f.permissions.fields ??= {})[fieldKey] = { read: [...ids], write: [...ids] };
-            } else clearFieldPermissions(f, fieldKey);
-          })} />
+          onChange={(on) => edit(form.id, (f) => (on ? ownFieldPermissions(f, fieldKey) : clearFieldPermissions(f, fieldKey)))} />
       </label>
       {own && (
         <Table

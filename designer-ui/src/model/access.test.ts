@@ -49,6 +49,9 @@ describe('per-role field permissions', () => {
     expect(roundTrip(project(p).permissions!.fields!.amount)).toEqual({ write: ['sales', 'director', 'client'] });
     expect(fieldRoleAccess(project(p), 'amount', 'manager')).toBe('read');
     p = produce(p, (d) => setFieldRoleAccess(project(d), 'amount', 'manager', 'write', ROLES));
+    // Everyone may again: the entry stays (its grid stays open) and says nothing more.
+    expect(roundTrip(project(p).permissions!.fields)).toEqual({ amount: {} });
+    p = produce(p, (d) => clearFieldPermissions(project(d), 'amount'));
     expect(project(p).permissions!.fields).toBeUndefined();
   });
 

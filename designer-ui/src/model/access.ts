@@ -22,16 +22,18 @@ export function fieldRoleAccess(form: FormDef, key: string, role: string): Field
   return 'write';
 }
 
-function tidy(form: FormDef, key: string, allRoles: string[]) {
-  const fields = form.permissions?.fields;
-  const p = fields?.[key];
-  if (!fields || !p) return;
-  // A list naming every role says no more than no list at all.
+/** A list naming every role says no more than no list at all; the field's entry itself stays
+ *  (the editor keeps showing its grid) until the analyst switches it off. */
+function tidy(p: FieldPermissionDef, allRoles: string[]) {
   const everyone = (l?: string[]) => l !== undefined && allRoles.every((r) => l.includes(r));
   if (everyone(p.read)) delete p.read;
   if (everyone(p.write)) delete p.write;
-  if (!p.read && !p.write) delete fields[key];
-  if (!Object.keys(fields).length) delete form.permissions!.fields;
+}
+
+/** Gives field `key` permissions of its own, every role editable to start with. */
+export function ownFieldPermissions(form: FormDef, key: string): void {
+  form.permissions ??= {};
+  (form.permissions.fields ??= {})[key] ??= {};
 }
 
 /** Sets what `role` may do with field `key`; lists are written out from `allRoles` when a role
@@ -55,7 +57,7 @@ export function setFieldRoleAccess(form: FormDef, key: string, role: string, acc
   const order = (s: Set<string>) => [...allRoles.filter((r) => s.has(r)), ...[...s].filter((r) => !allRoles.includes(r))];
   p.read = order(read);
   p.write = order(write);
-  tidy(form, key, allRoles);
+  tidy(p, allRoles);
 }
 
 /** Back to the record's permissions for field `key`. */
