@@ -13,10 +13,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { base, newPage as harnessPage, shot, useDemoServer } from './harness.mjs';
 
-/** A harness page with generous waits: the machine running the suite is shared. */
+/** A harness page with generous waits: the machine running the suite is shared. A debug build
+ *  of the server brotli-compresses the designer's assets on every request (release builds do it
+ *  once, at build time), which takes over a minute on a loaded machine; the page fetches them with gzip. */
 async function newPage() {
   const page = await harnessPage();
   page.setDefaultTimeout(90_000);
+  await page.route('**/designer/assets/**', async (route) => {
+    const response = await route.fetch({ headers: { ...route.request().headers(), 'accept-encoding': 'gzip' } });
+    await route.fulfill({ response });
+  });
   return page;
 }
 
@@ -55,8 +61,12 @@ async function openSection(panel, title) {
 
 test('an analyst sets field permissions, after-approval editing, inbox columns and optional reasons; the runtime honours them', async () => {
   const page = await newPage();
-  await signIn(page, 'analyst', `/designer/apps/${APP}/form/project`);
-  await page.locator('.field-card[data-field="contact_phone"]').waitFor();
+  await signIn(page, 'analyst');
+  await page.goto(`${base}/designer/apps/${APP}/form/project`, { waitUntil: 'commit' });
+  await page.locator('.field-card[data-field="contact_phone"]').waitFor().catch(async (e) => {
+    await shot(page, 'failed-to-open');
+    throw new Error(`${e.message}\n${page.problems.join('\n')}`);
+  });
 
   // The live preview is the bare form page: no site header or footer inside the frame.
   await page.getByRole('button', { name: /预览与试填/ }).click();
