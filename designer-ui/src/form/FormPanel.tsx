@@ -56,8 +56,10 @@ function Permissions({ form }: { form: FormDef }) {
         rowKey="id"
         className="perm-table"
         dataSource={rows}
+        // Seven columns in a narrow panel: role names stay on one line and the grid scrolls.
+        scroll={{ x: 'max-content' }}
         columns={[
-          { title: t('角色', 'Role'), render: (_, r) => <span title={r.id}>{textOf(r.name, lang)}</span> },
+          { title: t('角色', 'Role'), fixed: 'left' as const, render: (_, r) => <span title={r.id} style={{ whiteSpace: 'nowrap' }}>{textOf(r.name, lang)}</span> },
           ...columns.map(([list, verb, scope]) => ({
             title: <span className="perm-head">{verb}{scope && <br />}{scope}</span>,
             align: 'center' as const,

@@ -136,8 +136,10 @@ describe('inbox columns and optional reasons', () => {
     });
     const words = diffPackages(a, b).map((c) => c.summary['zh-CN']);
     expect(words).toContain('表单「项目登记」权限「查看本客户」：增加 client');
-    expect(words).toContain('表单「项目登记」字段「预计金额（元）」权限：查看 sales、manager、director；编辑 sales、manager、director');
+    expect(words).toContain('表单「项目登记」字段「预计金额（元）」权限：对 总经理、华东区负责人、财务、客户联系人、应用管理员 隐藏');
     expect(words).toContain('表单「项目登记」审批通过后可修改：里程碑（提交人本人）；其余字段通过变更申请修改');
+    const b2 = produce(b, (d) => setFieldRoleAccess(project(d), 'contact_phone', 'manager', 'read', d.roles!.map((r) => r.id)));
+    expect(diffPackages(b, b2).map((c) => c.summary.en)).toContain('Form "Project registration" field "Contact phone" permissions: read-only for Department manager');
     expect(words.find((w) => w.includes('待办列表的列'))).toMatch(/：默认 → 客户.*、预计金额（元）$/);
     expect(words.some((w) => w.endsWith('：驳回/退回是否须填理由'))).toBe(true);
   });

@@ -123,7 +123,7 @@ function kindName(kind: string): [string, string] {
   return [spec?.label['zh-CN'] ?? kind, spec?.label.en ?? kind];
 }
 
-function formChanges(at: string, a: FormDef, b: FormDef): Change[] {
+function formChanges(at: string, a: FormDef, b: FormDef, roles: import('./package').RoleDef[] = []): Change[] {
   const out: Change[] = [];
   const fname = [zh(b.name, b.id), en(b.name, b.id)];
   if (!same(a.name, b.name)) out.push(change(`${at}/name`, 'changed', `表单「${fname[0]}」改名（原「${zh(a.name, a.id)}」）`, `Form "${fname[1]}" renamed (was "${en(a.name, a.id)}")`, a.name, b.name));
@@ -175,7 +175,7 @@ function formChanges(at: string, a: FormDef, b: FormDef): Change[] {
     const partsEn = [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
     out.push(change(`${at}/permissions/${list}`, 'changed', `表单「${fname[0]}」权限「${wz}」：${parts}`, `Form "${fname[1]}" permission "${we}": ${partsEn}`, ra, rb));
   }
-  out.push(...accessChanges(at, a, b, fname));
+  out.push(...accessChanges(at, a, b, fname, roles));
   return out;
 }
 
@@ -245,7 +245,7 @@ export function diffPackages(a: AppPackage, b: AppPackage): Change[] {
     const f = (after ?? before)!;
     if (!before) out.push(change(`/forms/${id}`, 'added', `新增表单「${zh(f.name, id)}」（${fieldOrder(f).length} 个字段）`, `Form "${en(f.name, id)}" added (${fieldOrder(f).length} fields)`, undefined, after));
     else if (!after) out.push(change(`/forms/${id}`, 'removed', `删除表单「${zh(f.name, id)}」`, `Form "${en(f.name, id)}" removed`, before, undefined));
-    else out.push(...formChanges(`/forms/${id}`, before, after));
+    else out.push(...formChanges(`/forms/${id}`, before, after, b.roles ?? []));
   }
   for (const { id, before, after } of pairs(a.processes, b.processes)) {
     const p = (after ?? before)!;

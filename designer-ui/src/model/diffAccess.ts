@@ -3,25 +3,32 @@
 
 import type { Change } from './diff';
 import { same } from './diff';
-import type { FieldPermissionDef, FormDef, ProcessDef } from './package';
+import type { FieldPermissionDef, FormDef, ProcessDef, RoleDef } from './package';
 
 const label = (form: FormDef | undefined, key: string, lang: 'zh-CN' | 'en') => {
   const t = form?.ui?.fields?.[key]?.label;
   return (lang === 'en' ? t?.en : undefined) || t?.['zh-CN'] || key;
 };
 
-const who = (list: string[], lang: 'zh-CN' | 'en') =>
-  list.map((r) => (r === 'owner' ? (lang === 'en' ? 'the owner' : '提交人本人') : r)).join(lang === 'en' ? ', ' : '、');
+/** `owner` and role ids, named as the package names the roles. */
+const who = (roles: RoleDef[], list: string[], lang: 'zh-CN' | 'en') =>
+  list.map((r) => {
+    if (r === 'owner') return lang === 'en' ? 'the owner' : '提交人本人';
+    const n = roles.find((x) => x.id === r)?.name;
+    return (lang === 'en' ? n?.en : undefined) || n?.['zh-CN'] || r;
+  }).join(lang === 'en' ? ', ' : '、');
 
-function side(l: string[] | undefined, zhDefault: string, enDefault: string): [string, string] {
-  if (l === undefined) return [zhDefault, enDefault];
-  if (!l.length) return ['仅管理员', 'admins only'];
-  return [who(l, 'zh-CN'), who(l, 'en')];
+/** The package's roles a field is hidden from and read-only for (a missing list: nobody). */
+function restricted(roles: RoleDef[], p: FieldPermissionDef): [string[], string[]] {
+  const has = (l: string[] | undefined, r: string) => l === undefined || l.includes(r);
+  const ids = roles.map((r) => r.id);
+  return [ids.filter((r) => !has(p.read, r)), ids.filter((r) => has(p.read, r) && !has(p.write, r))];
 }
 
 const mk = (path: string, kind: Change['kind'], z: string, e: string, before: unknown, after: unknown): Change => ({ path, kind, summary: { 'zh-CN': z, en: e }, before, after });
 
-export function accessChanges(at: string, a: FormDef, b: FormDef, [fz, fe]: string[]): Change[] {
+/** `roles`: the newer package's, for their names. */
+export function accessChanges(at: string, a: FormDef, b: FormDef, [fz, fe]: string[], roles: RoleDef[]): Change[] {
   const out: Change[] = [];
   const pa: Record<string, FieldPermissionDef> = a.permissions?.fields ?? {};
   const pb: Record<string, FieldPermissionDef> = b.permissions?.fields ?? {};
@@ -35,9 +42,10 @@ export function accessChanges(at: string, a: FormDef, b: FormDef, [fz, fe]: stri
     if (!y) {
       out.push(mk(`${at}/permissions/fields/${key}`, kind, `表单「${fz}」字段「${lz}」取消单独的字段权限（随记录权限）`, `Form "${fe}" field "${le}": own permissions removed (as the record's)`, x, y));
     } else {
-      const [rz, re] = side(y.read, '可查看记录者', 'whoever reads the record');
-      const [wz, we] = side(y.write, '可编辑记录者', 'whoever edits the record');
-      out.push(mk(`${at}/permissions/fields/${key}`, kind, `表单「${fz}」字段「${lz}」权限：查看 ${rz}；编辑 ${wz}`, `Form "${fe}" field "${le}" permissions: read ${re}; write ${we}`, x, y));
+      const [hidden, readOnly] = restricted(roles, y);
+      const z = [hidden.length ? `对 ${who(roles, hidden, 'zh-CN')} 隐藏` : '', readOnly.length ? `对 ${who(roles, readOnly, 'zh-CN')} 只读` : ''].filter(Boolean);
+      const e = [hidden.length ? `hidden from ${who(roles, hidden, 'en')}` : '', readOnly.length ? `read-only for ${who(roles, readOnly, 'en')}` : ''].filter(Boolean);
+      out.push(mk(`${at}/permissions/fields/${key}`, kind, `表单「${fz}」字段「${lz}」权限：${z.join('，') || '各角色均可编辑'}`, `Form "${fe}" field "${le}" permissions: ${e.join('; ') || 'every role may edit it'}`, x, y));
     }
   }
   const [x, y] = [a.after_approval, b.after_approval];
@@ -48,7 +56,7 @@ export function accessChanges(at: string, a: FormDef, b: FormDef, [fz, fe]: stri
     } else {
       const fields = (lang: 'zh-CN' | 'en') => {
         const list = Object.entries(y.editable ?? {}).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))
-          .map(([k, w]) => (lang === 'en' ? `${label(b, k, lang)} (${who(w, lang)})` : `${label(b, k, lang)}（${who(w, lang)}）`));
+          .map(([k, w]) => (lang === 'en' ? `${label(b, k, lang)} (${who(roles, w, lang)})` : `${label(b, k, lang)}（${who(roles, w, lang)}）`));
         return list.length ? list.join(lang === 'en' ? ', ' : '、') : lang === 'en' ? 'none' : '无';
       };
       const [cz, ce] = y.changes === 'change_request' ? ['其余字段通过变更申请修改', 'other fields change through a change request'] : ['其余字段锁定', 'other fields locked'];
