@@ -164,7 +164,7 @@ pub fn diff_packages(a: &Value, b: &Value) -> Vec<Change> {
                     y,
                 ));
             }
-            Some(_) => out.extend(super::diff_form::form_changes(&at, x, y)),
+            Some(_) => out.extend(super::diff_form::form_changes(&at, x, y, b)),
             None => {}
         }
     }

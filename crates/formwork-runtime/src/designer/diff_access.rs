@@ -26,37 +26,58 @@ fn strings(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `owner` is the record's owner; other entries are role ids.
-fn who(list: &[String], lang: &str) -> String {
+/// A role's name in `lang` as the package names it (its id when it has none).
+fn role_name(package: &Value, id: &str, lang: &str) -> String {
+    package["roles"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == id))
+        .and_then(|r| r["name"][lang].as_str().or(r["name"]["zh-CN"].as_str()))
+        .unwrap_or(id)
+        .to_owned()
+}
+
+/// `owner` is the record's owner; other entries are role ids, named as the package names them.
+fn who(package: &Value, list: &[String], lang: &str) -> String {
     let (owner, sep) = if lang == "en" {
         ("the owner", ", ")
     } else {
         ("提交人本人", "、")
     };
     list.iter()
-        .map(|r| if r == "owner" { owner } else { r.as_str() })
+        .map(|r| {
+            if r == "owner" {
+                owner.to_owned()
+            } else {
+                role_name(package, r, lang)
+            }
+        })
         .collect::<Vec<_>>()
         .join(sep)
 }
 
-/// One side of a field's permission: the roles, or who it falls back to when not set.
-fn side(v: &Value, zh_default: &str, en_default: &str) -> (String, String) {
-    if v.is_null() {
-        (zh_default.to_owned(), en_default.to_owned())
-    } else {
-        let roles = strings(v);
-        if roles.is_empty() {
-            ("仅管理员".to_owned(), "admins only".to_owned())
-        } else {
-            (who(&roles, "zh-CN"), who(&roles, "en"))
-        }
-    }
+/// The package's roles a field is hidden from and read-only for (a missing list: nobody).
+fn restricted(package: &Value, p: &Value) -> (Vec<String>, Vec<String>) {
+    let ids: Vec<String> = package["roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    let (read, write) = (&p["read"], &p["write"]);
+    let has = |list: &Value, r: &String| list.is_null() || strings(list).contains(r);
+    let hidden = ids.iter().filter(|r| !has(read, r)).cloned().collect();
+    let read_only = ids
+        .iter()
+        .filter(|r| has(read, r) && !has(write, r))
+        .cloned()
+        .collect();
+    (hidden, read_only)
 }
 
 /// Per-field read/write roles (`permissions.fields`).
 pub(super) fn field_permissions(
     out: &mut Vec<Change>,
-    at: &str,
+    (at, package): (&str, &Value),
     a: &Value,
     b: &Value,
     (fz, fe): (&str, &str),
@@ -91,11 +112,24 @@ pub(super) fn field_permissions(
                 format!("Form \"{fe}\" field \"{le}\": own permissions removed (as the record's)"),
             )
         } else {
-            let (rz, re) = side(&y["read"], "可查看记录者", "whoever reads the record");
-            let (wz, we) = side(&y["write"], "可编辑记录者", "whoever edits the record");
+            let (hidden, read_only) = restricted(package, y);
+            let mut z = Vec::new();
+            let mut e = Vec::new();
+            if !hidden.is_empty() {
+                z.push(format!("对 {} 隐藏", who(package, &hidden, "zh-CN")));
+                e.push(format!("hidden from {}", who(package, &hidden, "en")));
+            }
+            if !read_only.is_empty() {
+                z.push(format!("对 {} 只读", who(package, &read_only, "zh-CN")));
+                e.push(format!("read-only for {}", who(package, &read_only, "en")));
+            }
+            if z.is_empty() {
+                z.push("各角色均可编辑".to_owned());
+                e.push("every role may edit it".to_owned());
+            }
             (
-                format!("表单「{fz}」字段「{lz}」权限：查看 {rz}；编辑 {wz}"),
-                format!("Form \"{fe}\" field \"{le}\" permissions: read {re}; write {we}"),
+                format!("表单「{fz}」字段「{lz}」权限：{}", z.join("，")),
+                format!("Form \"{fe}\" field \"{le}\" permissions: {}", e.join("; ")),
             )
         };
         out.push(change(
@@ -112,7 +146,7 @@ pub(super) fn field_permissions(
 /// What stays editable after approval, and how the locked fields change.
 pub(super) fn after_approval(
     out: &mut Vec<Change>,
-    at: &str,
+    (at, package): (&str, &Value),
     a: &Value,
     b: &Value,
     (fz, fe): (&str, &str),
@@ -137,7 +171,13 @@ pub(super) fn after_approval(
                 .as_object()
                 .into_iter()
                 .flatten()
-                .map(|(k, w)| format!("{}（{}）", label(b, k, lang), who(&strings(w), lang)))
+                .map(|(k, w)| {
+                    format!(
+                        "{}（{}）",
+                        label(b, k, lang),
+                        who(package, &strings(w), lang)
+                    )
+                })
                 .collect();
             if list.is_empty() {
                 if lang == "en" { "none" } else { "无" }.to_owned()
@@ -221,6 +261,9 @@ mod tests {
 
     fn package(form: serde_json::Value, process: serde_json::Value) -> serde_json::Value {
         json!({"format": "formwork/app@1", "id": "a", "name": {"zh-CN": "应用"},
+               "roles": [{"id": "sales", "name": {"zh-CN": "销售", "en": "Sales"}},
+                         {"id": "manager", "name": {"zh-CN": "部门经理", "en": "Manager"}},
+                         {"id": "client", "name": {"zh-CN": "客户联系人", "en": "Client"}}],
                "forms": [form], "processes": [process]})
     }
 
@@ -261,16 +304,16 @@ mod tests {
         let b = package(
             form(json!({
                 "permissions": {"read_customer": ["client"],
-                                "fields": {"amount": {"read": ["sales", "manager"]}}},
-                "after_approval": {"editable": {"milestones": ["owner"]}, "changes": "change_request"}
+                                "fields": {"amount": {"read": ["sales", "manager"], "write": ["sales"]}}},
+                "after_approval": {"editable": {"milestones": ["owner", "manager"]}, "changes": "change_request"}
             })),
             process(json!({})),
         );
         let s = summaries(&a, &b);
         assert!(
             s.contains(&(
-                "表单「项目」字段「金额」权限：查看 sales、manager；编辑 可编辑记录者".into(),
-                "Form \"Project\" field \"Amount\" permissions: read sales, manager; write whoever edits the record".into()
+                "表单「项目」字段「金额」权限：对 客户联系人 隐藏，对 部门经理 只读".into(),
+                "Form \"Project\" field \"Amount\" permissions: hidden from Client; read-only for Manager".into()
             )),
             "{s:#?}"
         );
@@ -281,8 +324,8 @@ mod tests {
         );
         assert!(
             s.contains(&(
-                "表单「项目」审批通过后可修改：里程碑（提交人本人）；其余字段通过变更申请修改".into(),
-                "Form \"Project\" after approval editable: Milestones (the owner); other fields change through a change request".into()
+                "表单「项目」审批通过后可修改：里程碑（提交人本人、部门经理）；其余字段通过变更申请修改".into(),
+                "Form \"Project\" after approval editable: Milestones (the owner, Manager); other fields change through a change request".into()
             )),
             "{s:#?}"
         );
