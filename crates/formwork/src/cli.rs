@@ -9,7 +9,9 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use formwork_model::validate::{Problem, validate_package};
 use formwork_model::{AppId, UserId};
-use formwork_runtime::{NewUserInput, Runtime, RuntimeError, parse_package, system_actor};
+use formwork_runtime::{
+    NewUserInput, PublishOptions, Runtime, RuntimeError, parse_package, system_actor,
+};
 
 use crate::{DEFAULT_DATABASE_URL, open_migrated};
 
@@ -77,9 +79,17 @@ pub enum AppCommand {
         /// Publish right after importing.
         #[arg(long)]
         publish: bool,
+        /// Publish even though flow test cases fail (recorded in the audit log).
+        #[arg(long, requires = "publish")]
+        override_flow_tests: bool,
     },
-    /// Publish an app's draft as its next version.
-    Publish { app: AppId },
+    /// Publish an app's draft as its next version; refused while a flow test case fails.
+    Publish {
+        app: AppId,
+        /// Publish even though flow test cases fail (recorded in the audit log).
+        #[arg(long)]
+        override_flow_tests: bool,
+    },
     /// Print (or write) a published version in canonical form.
     Export {
         app: AppId,
@@ -277,6 +287,50 @@ pub(crate) fn explain(e: RuntimeError, lang: &str) -> anyhow::Error {
     }
 }
 
+/// Publishes `app` through the same gate as the designer: refused, naming each failing flow
+/// test case, unless `override_tests` (then the audit row lists the overridden cases).
+async fn publish_gated(
+    runtime: &Runtime,
+    app: &AppId,
+    override_tests: bool,
+    lang: &str,
+) -> anyhow::Result<()> {
+    let options = PublishOptions {
+        summary: None,
+        override_tests,
+    };
+    let published = match runtime.publish_with(app, &system_actor(), &options).await {
+        Ok(p) => p,
+        Err(RuntimeError::Invalid { problems })
+            if !problems.is_empty() && problems.iter().all(|p| p.code == "flow_test_failed") =>
+        {
+            print_problems(&problems, lang);
+            anyhow::bail!(
+                "{}",
+                if lang == "en" {
+                    format!(
+                        "not published: {} flow test case(s) fail; fix the flow or the cases, \
+                         or pass --override-flow-tests (recorded in the audit log)",
+                        problems.len()
+                    )
+                } else {
+                    format!(
+                        "未发布：{} 个流程测试用例未通过。请修改流程或用例，\
+                         或加 --override-flow-tests 强制发布（将记入审计日志）",
+                        problems.len()
+                    )
+                }
+            );
+        }
+        Err(e) => return Err(explain(e, lang)),
+    };
+    println!(
+        "published {} version {}",
+        published.app_id, published.version
+    );
+    Ok(())
+}
+
 async fn app_command(runtime: &Runtime, cmd: AppCommand, lang: &str) -> anyhow::Result<ExitCode> {
     let actor = system_actor();
     match cmd {
@@ -285,6 +339,7 @@ async fn app_command(runtime: &Runtime, cmd: AppCommand, lang: &str) -> anyhow::
             file,
             replace,
             publish,
+            override_flow_tests,
         } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -308,26 +363,13 @@ async fn app_command(runtime: &Runtime, cmd: AppCommand, lang: &str) -> anyhow::
                 }
             }
             if publish {
-                let published = runtime
-                    .publish(&outcome.app_id, &actor)
-                    .await
-                    .map_err(|e| explain(e, lang))?;
-                println!(
-                    "published {} version {}",
-                    published.app_id, published.version
-                );
+                publish_gated(runtime, &outcome.app_id, override_flow_tests, lang).await?;
             }
         }
-        AppCommand::Publish { app } => {
-            let published = runtime
-                .publish(&app, &actor)
-                .await
-                .map_err(|e| explain(e, lang))?;
-            println!(
-                "published {} version {}",
-                published.app_id, published.version
-            );
-        }
+        AppCommand::Publish {
+            app,
+            override_flow_tests,
+        } => publish_gated(runtime, &app, override_flow_tests, lang).await?,
         AppCommand::Export {
             app,
             version,

@@ -12,7 +12,7 @@ import { fieldOrder } from '../model/form';
 import { ID_PATTERN } from '../model/keys';
 import type { ApprovalMode, DeadlineDef, FallbackDef, FieldAccess, NodeDef, Outcome, ProcessDef } from '../model/package';
 import { textOf } from '../model/package';
-import { NODE_KINDS, nodeSpec, renameNode } from '../model/process';
+import { followName, nodeSpec, renameNode } from '../model/process';
 import { isLocked, useEditor } from '../state/editor';
 import { useProblemIndex } from '../state/problems';
 import { AssigneeEditor } from './AssigneeEditor';
@@ -196,6 +196,10 @@ export function NodePanel({ proc, nodeId }: { proc: ProcessDef; nodeId: string }
           )}
           <label className="prop-inline"><span>{t('与前面审批人相同时自动同意', 'Auto-approve a repeat approver')}</span>
             <Switch size="small" checked={node.auto_approve_repeat ?? false} onChange={(v) => patch<'approval'>((n) => { n.auto_approve_repeat = v; })} /></label>
+          <label className="prop-inline"><span>{t('驳回、退回时可不填理由', 'Reject or return without a reason')}</span>
+            <Switch size="small" checked={node.reason_optional ?? false} aria-label={t('驳回、退回时可不填理由', 'Reject or return without a reason')}
+              onChange={(v) => patch<'approval'>((n) => { if (v) n.reason_optional = true; else delete n.reason_optional; })} /></label>
+          <Typography.Text type="secondary" className="small">{t('默认必须填写理由，提交人才知道要改什么。', 'By default a reason is required, so the submitter knows what to change.')}</Typography.Text>
         </>
       ),
     });
@@ -288,10 +292,8 @@ export function NodePanel({ proc, nodeId }: { proc: ProcessDef; nodeId: string }
       <div className="prop-block">
         <div className="prop-label">{t('节点名称', 'Name')}</div>
         <TextPair idPrefix="node-name" value={node.name} onChange={(n) => patch((x) => {
-          // The English of a new node ("Approval") stops fitting once the Chinese name is written.
-          const next = n ? { ...n } : undefined;
-          if (next?.en && next['zh-CN'] !== x.name?.['zh-CN'] && NODE_KINDS.some((k) => k.label.en === next.en)) delete next.en;
-          if (next) x.name = next;
+          // An English name nobody typed follows the Chinese one (or is generated from a role).
+          if (n) x.name = followName(x.name, n, roles);
           else delete x.name;
         }, 'name')} />
       </div>

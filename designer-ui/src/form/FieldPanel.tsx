@@ -13,6 +13,7 @@ import { textOf, type AppPackage, type FieldUiDef, type FormDef, type JsonSchema
 import { ConditionBuilder } from '../rules/ConditionBuilder';
 import { isLocked, useEditor } from '../state/editor';
 import { useProblemIndex } from '../state/problems';
+import { FieldAccessEditor } from './FieldAccessEditor';
 import { fieldRefs } from './fieldRefs';
 import { FieldValidation, type Patch } from './FieldValidation';
 import { OptionsEditor, readOptions, writeOptions } from './OptionsEditor';
@@ -315,6 +316,11 @@ export function FieldPanel({ form, fieldKey, column }: { form: FormDef; fieldKey
           { key: 'visible', label: <span>{t('显示条件', 'Visible when')}{ui.visible_when && <Tag className="ml4" color="gold">{t('已设置', 'set')}</Tag>}</span>, children: rule('visible_when') },
           { key: 'required', label: <span>{t('必填条件', 'Required when')}{ui.required_when && <Tag className="ml4" color="gold">{t('已设置', 'set')}</Tag>}</span>, children: rule('required_when') },
           { key: 'readonly', label: <span>{t('只读条件', 'Read-only when')}{ui.readonly_when && <Tag className="ml4" color="gold">{t('已设置', 'set')}</Tag>}</span>, children: rule('readonly_when') },
+          ...(!column ? [{
+            key: 'access',
+            label: <span>{t('字段权限', 'Field permissions')}{form.permissions?.fields?.[fieldKey] && <Tag className="ml4" color="gold">{t('已设置', 'set')}</Tag>}</span>,
+            children: <FieldAccessEditor form={form} fieldKey={fieldKey} />,
+          }] : []),
         ]}
       />
     </div>

@@ -5,10 +5,12 @@ import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { Button, Checkbox, Collapse, Input, Select, Table, Typography } from 'antd';
 import { TextPair } from '../components/TextPair';
 import { useLang, useT } from '../i18n/lang';
+import { restrictedFields } from '../model/access';
 import { fieldOrder } from '../model/form';
-import { textOf, type AppPackage, type FormDef, type PermissionList } from '../model/package';
+import { CUSTOMER_FIELD, textOf, type AppPackage, type FormDef, type PermissionList } from '../model/package';
 import { ConditionBuilder } from '../rules/ConditionBuilder';
 import { useEditor } from '../state/editor';
+import { AfterApprovalEditor } from './AfterApprovalEditor';
 import { fieldRefs } from './fieldRefs';
 
 const edit = (formId: string, fn: (f: FormDef, d: AppPackage) => void, coalesce?: string) =>
@@ -34,6 +36,7 @@ function Permissions({ form }: { form: FormDef }) {
     ['read_own', t('查看', 'Read'), t('本人', 'own')],
     ['read_department', t('查看', 'Read'), t('本部门', 'dept.')],
     ['read_all', t('查看', 'Read'), t('全部', 'all')],
+    ['read_customer', t('查看', 'Read'), t('本客户', 'customer')],
     ['edit_own', t('编辑', 'Edit'), t('本人', 'own')],
     ['edit_all', t('编辑', 'Edit'), t('全部', 'all')],
   ];
@@ -53,8 +56,10 @@ function Permissions({ form }: { form: FormDef }) {
         rowKey="id"
         className="perm-table"
         dataSource={rows}
+        // Seven columns in a narrow panel: role names stay on one line and the grid scrolls.
+        scroll={{ x: 'max-content' }}
         columns={[
-          { title: t('角色', 'Role'), render: (_, r) => <span title={r.id}>{textOf(r.name, lang)}</span> },
+          { title: t('角色', 'Role'), fixed: 'left' as const, render: (_, r) => <span title={r.id} style={{ whiteSpace: 'nowrap' }}>{textOf(r.name, lang)}</span> },
           ...columns.map(([list, verb, scope]) => ({
             title: <span className="perm-head">{verb}{scope && <br />}{scope}</span>,
             align: 'center' as const,
@@ -68,10 +73,54 @@ function Permissions({ form }: { form: FormDef }) {
           })),
         ]}
       />
+      <CustomerScopeNote form={form} />
+      <RestrictedFieldsNote form={form} />
       <Typography.Text type="secondary" className="small">
         {t('管理员始终拥有全部权限；在“角色”页添加角色，成员由管理员在用户管理中分配。', 'Admins can always do everything. Add roles on the Roles tab; admins assign people to them.')}
       </Typography.Text>
     </>
+  );
+}
+
+/** Which field a customer-scoped role's rows are matched on, and a warning when it is missing. */
+function CustomerScopeNote({ form }: { form: FormDef }) {
+  const t = useT();
+  const lang = useLang();
+  const scoped = form.permissions?.read_customer ?? [];
+  if (!scoped.length) {
+    return <Typography.Text type="secondary" className="small">{t('“查看本客户”：用于客户联系人，只能看到自己所属客户的记录。', '"Read customer": for client contacts, who see only their own customer\'s records.')}</Typography.Text>;
+  }
+  const has = fieldOrder(form).includes(CUSTOMER_FIELD);
+  const label = textOf(form.ui?.fields?.[CUSTOMER_FIELD]?.label, lang) || CUSTOMER_FIELD;
+  return has ? (
+    <Typography.Text type="secondary" className="small" data-customer-field>
+      {t(`“查看本客户”按字段「${label}」（${CUSTOMER_FIELD}）匹配：该字段等于用户所属客户的记录才可见。`, `"Read customer" matches the field "${label}" (${CUSTOMER_FIELD}): a record is visible when it names the user's customer.`)}
+    </Typography.Text>
+  ) : (
+    <Typography.Text type="danger" className="small" data-customer-field>
+      {t(`“查看本客户”需要表单中有标识为 ${CUSTOMER_FIELD} 的客户字段；没有它，这些角色看不到任何记录。`, `"Read customer" needs a field with the key ${CUSTOMER_FIELD}; without it these roles see no records.`)}
+    </Typography.Text>
+  );
+}
+
+/** Fields whose permissions are set per role in their own property panel. */
+function RestrictedFieldsNote({ form }: { form: FormDef }) {
+  const t = useT();
+  const lang = useLang();
+  const keys = restrictedFields(form, fieldOrder(form));
+  if (!keys.length) return null;
+  return (
+    <div className="small restricted-fields">
+      {t('单独设置了字段权限：', 'Fields with their own permissions: ')}
+      {keys.map((k, i) => (
+        <span key={k}>
+          {i > 0 && (lang === 'en' ? ', ' : '、')}
+          <Typography.Link onClick={() => useEditor.getState().select({ type: 'field', form: form.id, key: k })}>
+            {textOf(form.ui?.fields?.[k]?.label, lang) || k}
+          </Typography.Link>
+        </span>
+      ))}
+    </div>
   );
 }
 
@@ -130,7 +179,7 @@ export function FormPanel({ form }: { form: FormDef }) {
       <Collapse
         size="small"
         className="prop-collapse"
-        defaultActiveKey={['numbering', 'permissions', 'checks']}
+        defaultActiveKey={['numbering', 'permissions', 'after_approval', 'checks']}
         items={[
           {
             key: 'numbering',
@@ -151,6 +200,7 @@ export function FormPanel({ form }: { form: FormDef }) {
             ),
           },
           { key: 'permissions', label: t('数据权限', 'Permissions'), children: <Permissions form={form} /> },
+          { key: 'after_approval', label: t('审批通过后', 'After approval'), children: <AfterApprovalEditor form={form} /> },
           { key: 'checks', label: t('跨字段校验', 'Cross-field checks'), children: <Checks form={form} /> },
         ]}
       />

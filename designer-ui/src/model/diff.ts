@@ -16,6 +16,7 @@ import {
   type Text,
 } from './package';
 import { nodeSpec } from './process';
+import { accessChanges, inboxChanges } from './diffAccess';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
@@ -73,6 +74,7 @@ const PERMISSION_WORDS: Record<PermissionList, [string, string]> = {
   read_all: ['查看全部', 'read all'],
   edit_own: ['编辑本人', 'edit own'],
   edit_all: ['编辑全部', 'edit all'],
+  read_customer: ['查看本客户', "read own customer's"],
 };
 
 const FIELD_ASPECTS: Array<[string, string, (f: FieldView) => unknown]> = [
@@ -121,7 +123,7 @@ function kindName(kind: string): [string, string] {
   return [spec?.label['zh-CN'] ?? kind, spec?.label.en ?? kind];
 }
 
-function formChanges(at: string, a: FormDef, b: FormDef): Change[] {
+function formChanges(at: string, a: FormDef, b: FormDef, roles: import('./package').RoleDef[] = []): Change[] {
   const out: Change[] = [];
   const fname = [zh(b.name, b.id), en(b.name, b.id)];
   if (!same(a.name, b.name)) out.push(change(`${at}/name`, 'changed', `表单「${fname[0]}」改名（原「${zh(a.name, a.id)}」）`, `Form "${fname[1]}" renamed (was "${en(a.name, a.id)}")`, a.name, b.name));
@@ -173,6 +175,7 @@ function formChanges(at: string, a: FormDef, b: FormDef): Change[] {
     const partsEn = [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
     out.push(change(`${at}/permissions/${list}`, 'changed', `表单「${fname[0]}」权限「${wz}」：${parts}`, `Form "${fname[1]}" permission "${we}": ${partsEn}`, ra, rb));
   }
+  out.push(...accessChanges(at, a, b, fname, roles));
   return out;
 }
 
@@ -184,6 +187,7 @@ const NODE_ASPECTS: Array<[string, string, (n: NodeDef) => unknown]> = [
   ['期限', 'deadline', (n) => ('deadline' in n ? n.deadline : undefined)],
   ['无人处理时', 'fallback', (n) => ('fallback' in n ? n.fallback : undefined)],
   ['字段权限', 'field access', (n) => ('fields' in n ? n.fields : undefined)],
+  ['驳回/退回是否须填理由', 'reason for reject/return required', (n) => ('reason_optional' in n ? n.reason_optional ?? false : false)],
   ['结果', 'outcome', (n) => ('outcome' in n ? n.outcome : undefined)],
   ['设置字段', 'set fields', (n) => ('set' in n ? n.set : undefined)],
   ['等待', 'wait', (n) => (n.kind === 'wait' ? [n.hours, n.until_field] : undefined)],
@@ -191,7 +195,7 @@ const NODE_ASPECTS: Array<[string, string, (n: NodeDef) => unknown]> = [
 
 const edgeKey = (e: EdgeDef) => `${e.from}→${e.to}${e.on ? `:${e.on}` : ''}`;
 
-function processChanges(at: string, a: ProcessDef, b: ProcessDef): Change[] {
+function processChanges(at: string, a: ProcessDef, b: ProcessDef, forms: [FormDef | undefined, FormDef | undefined]): Change[] {
   const out: Change[] = [];
   const pname = [zh(b.name, b.id), en(b.name, b.id)];
   if (!same(a.name, b.name)) out.push(change(`${at}/name`, 'changed', `流程「${pname[0]}」改名`, `Process "${pname[1]}" renamed`, a.name, b.name));
@@ -224,6 +228,7 @@ function processChanges(at: string, a: ProcessDef, b: ProcessDef): Change[] {
     const condEn = after?.when ? ` (when ${after.when})` : after?.default ? ' (default branch)' : '';
     out.push(change(`${at}/edges/${key}`, kind, `流程「${pname[0]}」${KIND_WORDS[kind][0]}连线 ${words}${cond}`, `Process "${pname[1]}": connection ${wordsEn} ${KIND_WORDS[kind][1].toLowerCase()}${condEn}`, before, after));
   }
+  out.push(...inboxChanges(at, a, b, forms, pname));
   return out;
 }
 
@@ -240,13 +245,13 @@ export function diffPackages(a: AppPackage, b: AppPackage): Change[] {
     const f = (after ?? before)!;
     if (!before) out.push(change(`/forms/${id}`, 'added', `新增表单「${zh(f.name, id)}」（${fieldOrder(f).length} 个字段）`, `Form "${en(f.name, id)}" added (${fieldOrder(f).length} fields)`, undefined, after));
     else if (!after) out.push(change(`/forms/${id}`, 'removed', `删除表单「${zh(f.name, id)}」`, `Form "${en(f.name, id)}" removed`, before, undefined));
-    else out.push(...formChanges(`/forms/${id}`, before, after));
+    else out.push(...formChanges(`/forms/${id}`, before, after, b.roles ?? []));
   }
   for (const { id, before, after } of pairs(a.processes, b.processes)) {
     const p = (after ?? before)!;
     if (!before) out.push(change(`/processes/${id}`, 'added', `新增流程「${zh(p.name, id)}」（${p.nodes.length} 个节点）`, `Process "${en(p.name, id)}" added (${p.nodes.length} nodes)`, undefined, after));
     else if (!after) out.push(change(`/processes/${id}`, 'removed', `删除流程「${zh(p.name, id)}」`, `Process "${en(p.name, id)}" removed`, before, undefined));
-    else out.push(...processChanges(`/processes/${id}`, before, after));
+    else out.push(...processChanges(`/processes/${id}`, before, after, [a.forms?.find((f) => f.id === before.form), b.forms?.find((f) => f.id === after.form)]));
   }
   for (const part of ['reports', 'dashboards', 'rules'] as const) {
     if (!same(a[part], b[part])) {

@@ -136,9 +136,22 @@ export function removeField(pkg: AppPackage, formId: string, key: string): void 
   delete form.ui?.fields?.[key];
   if (form.ui?.sections) for (const s of form.ui.sections) s.fields = s.fields.filter((k) => k !== key);
   syncOrder(form);
+  if (form.permissions?.fields) {
+    delete form.permissions.fields[key];
+    if (!Object.keys(form.permissions.fields).length) delete form.permissions.fields;
+  }
+  if (form.after_approval?.editable) {
+    delete form.after_approval.editable[key];
+    if (!Object.keys(form.after_approval.editable).length) delete form.after_approval.editable;
+    if (!form.after_approval.editable && (form.after_approval.changes ?? 'locked') === 'locked') delete form.after_approval;
+  }
   for (const p of pkg.processes ?? []) {
     if (p.form !== formId) continue;
     for (const n of p.nodes) if ('fields' in n && n.fields) delete n.fields[key];
+    if (p.inbox_columns) {
+      p.inbox_columns = p.inbox_columns.filter((k) => k !== key);
+      if (!p.inbox_columns.length) delete p.inbox_columns;
+    }
   }
 }
 
@@ -157,7 +170,8 @@ export function moveField(form: FormDef, key: string, to: Placement): void {
   syncOrder(form);
 }
 
-/** Renames a field key in the schema, the UI, the order, checks' paths and node field grids. */
+/** Renames a field key in the schema, the UI, the order, checks' paths, field permissions,
+ *  after-approval settings, node field grids and inbox columns. */
 export function renameField(pkg: AppPackage, formId: string, from: string, to: string): void {
   const form = pkg.forms?.find((f) => f.id === formId);
   if (!form || from === to || props(form)[to]) return;
@@ -172,9 +186,12 @@ export function renameField(pkg: AppPackage, formId: string, from: string, to: s
   form.ui.order = form.ui.order?.map((k) => (k === from ? to : k));
   for (const s of form.ui.sections ?? []) s.fields = s.fields.map((k) => (k === from ? to : k));
   for (const c of form.checks ?? []) if (c.path === `/${from}`) c.path = `/${to}`;
+  if (form.permissions?.fields) form.permissions.fields = rename(form.permissions.fields);
+  if (form.after_approval?.editable) form.after_approval.editable = rename(form.after_approval.editable);
   for (const p of pkg.processes ?? []) {
     if (p.form !== formId) continue;
     for (const n of p.nodes) if ('fields' in n && n.fields) n.fields = rename(n.fields);
+    if (p.inbox_columns) p.inbox_columns = p.inbox_columns.map((k) => (k === from ? to : k));
   }
 }
 

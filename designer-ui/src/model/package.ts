@@ -50,7 +50,21 @@ export interface FormDef {
   checks?: CheckDef[];
   numbering?: { pattern: string };
   permissions?: FormPermissions;
+  /** What the record's results mean once its process ended (locked fields, 变更). */
+  after_approval?: AfterApprovalDef;
 }
+
+/** Fields that stay editable after approval (by `owner` or role ids), and how the others change. */
+export interface AfterApprovalDef {
+  editable?: Record<string, string[]>;
+  changes?: 'locked' | 'change_request';
+}
+
+/** The record's owner in `after_approval.editable`. */
+export const OWNER = 'owner';
+
+/** The field a customer-scoped role's rows are matched on (the runtime's fixed key). */
+export const CUSTOMER_FIELD = 'customer';
 
 export interface UiDef {
   order?: string[];
@@ -108,9 +122,19 @@ export const PERMISSION_LISTS = [
   'read_all',
   'edit_own',
   'edit_all',
+  'read_customer',
 ] as const;
 export type PermissionList = (typeof PERMISSION_LISTS)[number];
-export type FormPermissions = Partial<Record<PermissionList, string[]>>;
+/** Who reads and writes one field; `undefined`: whoever reads / edits the record. */
+export interface FieldPermissionDef {
+  read?: string[];
+  write?: string[];
+}
+/** `read_customer`: roles whose rows are those of the customer their account is linked to. */
+export type FormPermissions = Partial<Record<PermissionList, string[]>> & {
+  /** Per-field read/write roles, by field key. */
+  fields?: Record<string, FieldPermissionDef>;
+};
 
 export interface Position {
   x: number;
@@ -125,6 +149,8 @@ export interface ProcessDef {
   edges: EdgeDef[];
   /** Node positions on the canvas, by node id (designer extension). */
   layout?: Record<string, Position>;
+  /** Fields the approvers' inbox shows as columns for this process, in order. */
+  inbox_columns?: string[];
   /** Flow test cases: sample submissions and the approvers each must reach. */
   tests?: FlowTestDef[];
 }
@@ -191,6 +217,8 @@ export type NodeDef = NodeBase &
         auto_approve_repeat?: boolean;
         fields?: Record<string, FieldAccess>;
         deadline?: DeadlineDef;
+        /** 驳回 and 退回 may go without a reason at this step. */
+        reason_optional?: boolean;
       }
     | {
         kind: 'fill';

@@ -169,3 +169,49 @@ export function blankProcess(id: string, name: Text, form: string): ProcessDef {
     ],
   };
 }
+
+/** The names the designer gives nodes by itself, zh-CN → English. */
+function defaultNames(): Map<string, string> {
+  const names = new Map<string, string>();
+  const add = (n?: Partial<Text>) => { if (n?.['zh-CN'] && n.en) names.set(n['zh-CN'], n.en); };
+  for (const k of NODE_KINDS) {
+    add(k.label);
+    add(k.make?.('x').name);
+  }
+  for (const n of blankProcess('x', { 'zh-CN': 'x' }, 'x').nodes) add(n.name);
+  return names;
+}
+
+/** Endings of a step's Chinese name and their English, for names like 「总监审批」. */
+const STEP_WORDS: Array<[string, string]> = [
+  ['审批', 'approval'], ['审核', 'review'], ['复核', 'second check'], ['会签', 'joint approval'],
+  ['确认', 'confirmation'], ['填写', 'fill-in'], ['抄送', 'CC'], ['备案', 'filing'],
+];
+
+/** A sensible English name for a Chinese one: a name the designer itself gives, or a role's
+ *  name followed by a step word (「总监审批」 → "Director approval" when a role 总监/Director
+ *  exists); `undefined` when there is none, so the Chinese shows in both languages. */
+export function englishFor(zh: string, roles: Array<{ name: Partial<Text> }> = []): string | undefined {
+  const known = defaultNames().get(zh);
+  if (known) return known;
+  for (const [word, en] of STEP_WORDS) {
+    if (!zh.endsWith(word) || zh === word) continue;
+    const head = zh.slice(0, -word.length);
+    const role = roles.find((r) => r.name['zh-CN'] === head && r.name.en);
+    if (role) return `${role.name.en} ${en}`;
+  }
+  return undefined;
+}
+
+/** A node's name after the analyst edited it: an English name nobody wrote by hand (absent, or
+ *  the one generated from the previous Chinese name) follows the Chinese; one typed in stays. */
+export function followName(prev: Partial<Text> | undefined, next: Text, roles: Array<{ name: Partial<Text> }> = []): Text {
+  const out = { ...next };
+  if ((next.en ?? '') !== (prev?.en ?? '') || next['zh-CN'] === prev?.['zh-CN']) return out;
+  const untouched = !prev?.en || prev.en === englishFor(prev['zh-CN'] ?? '', roles);
+  if (!untouched) return out;
+  const en = englishFor(next['zh-CN'], roles);
+  if (en) out.en = en;
+  else delete out.en;
+  return out;
+}

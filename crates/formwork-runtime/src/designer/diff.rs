@@ -164,7 +164,7 @@ pub fn diff_packages(a: &Value, b: &Value) -> Vec<Change> {
                     y,
                 ));
             }
-            Some(_) => out.extend(super::diff_form::form_changes(&at, x, y)),
+            Some(_) => out.extend(super::diff_form::form_changes(&at, x, y, b)),
             None => {}
         }
     }
@@ -194,7 +194,7 @@ pub fn diff_packages(a: &Value, b: &Value) -> Vec<Change> {
                     y,
                 ));
             }
-            Some(_) => out.extend(process_changes(&at, x, y)),
+            Some(_) => out.extend(process_changes(&at, (a, b), x, y)),
             None => {}
         }
     }
@@ -252,6 +252,11 @@ const NODE_ASPECTS: &[(&str, &str, &[&str])] = &[
     ("期限", "deadline", &["deadline"]),
     ("无人处理时", "fallback", &["fallback"]),
     ("字段权限", "field access", &["fields"]),
+    (
+        "驳回/退回是否须填理由",
+        "reason for reject/return required",
+        &["reason_optional"],
+    ),
     ("结果", "outcome", &["outcome"]),
     ("设置字段", "set fields", &["set"]),
     ("等待", "wait", &["hours", "until_field"]),
@@ -305,7 +310,7 @@ fn node_name(p: &Value, id: &str, lang: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-fn process_changes(at: &str, a: &Value, b: &Value) -> Vec<Change> {
+fn process_changes(at: &str, packages: (&Value, &Value), a: &Value, b: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     let pid = id_of(b);
     let (pz, pe) = (text(b, "name", "zh-CN", pid), text(b, "name", "en", pid));
@@ -401,6 +406,7 @@ fn process_changes(at: &str, a: &Value, b: &Value) -> Vec<Change> {
             y,
         ));
     }
+    super::diff_access::inbox_columns(&mut out, at, packages, a, b, (&pz, &pe));
     if a["layout"] != b["layout"] {
         out.push(change(
             format!("{at}/layout"),

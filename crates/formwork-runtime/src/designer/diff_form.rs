@@ -135,6 +135,7 @@ const PERMISSIONS: &[(&str, &str, &str)] = &[
     ("read_all", "查看全部", "read all"),
     ("edit_own", "编辑本人", "edit own"),
     ("edit_all", "编辑全部", "edit all"),
+    ("read_customer", "查看本客户", "read own customer's"),
 ];
 
 fn name(form: &Value, lang: &str) -> String {
@@ -158,7 +159,8 @@ fn push(
     out.push(change(path, kind, zh, en, &b, &a));
 }
 
-pub(super) fn form_changes(at: &str, a: &Value, b: &Value) -> Vec<Change> {
+/// `package` is the newer package, for the names of roles.
+pub(super) fn form_changes(at: &str, a: &Value, b: &Value, package: &Value) -> Vec<Change> {
     let mut out = Vec::new();
     let (fz, fe) = (name(b, "zh-CN"), name(b, "en"));
     if a["name"] != b["name"] {
@@ -234,6 +236,8 @@ pub(super) fn form_changes(at: &str, a: &Value, b: &Value) -> Vec<Change> {
         );
     }
     permissions(&mut out, at, a, b, (&fz, &fe));
+    super::diff_access::field_permissions(&mut out, (at, package), a, b, (&fz, &fe));
+    super::diff_access::after_approval(&mut out, (at, package), a, b, (&fz, &fe));
     out
 }
 

@@ -6,6 +6,7 @@
 //! version and its audit row.
 
 mod diff;
+mod diff_access;
 mod diff_form;
 mod flow_tests;
 

@@ -135,7 +135,7 @@ fn problems_page(
     let mut page = render(
         "error.html",
         &chrome,
-        context! { message, status => 422, title },
+        context! { message, status => 422, title, bare => true },
     );
     *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     page

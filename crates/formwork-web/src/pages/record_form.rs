@@ -184,6 +184,7 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             summary => data(&s.errors.summary),
             banner => s.banner,
             notice => s.notice,
+            bare => previewing,
             preview_notice,
             rules => data(s.rules),
             people => data(&people),

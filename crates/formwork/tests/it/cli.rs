@@ -96,9 +96,32 @@ async fn cli_import_publish_export_round_trips_byte_identically_on_both_backends
         let url = db.url().to_owned();
         let dir = tempdir();
         let sample = repo_file("apps/project-registration.json");
+        // A fresh database has none of the people the sample's flow test cases name, so the
+        // cases fail and publishing is refused, naming each case, as in the designer.
         let out = formwork(
             &url,
             &["app", "import", sample.to_str().unwrap(), "--publish"],
+        );
+        assert!(!out.status.success(), "{}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("[flow_test_failed] 测试用例「49,999.99 元 · 华东」未通过"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("个流程测试用例未通过") && stderr.contains("--override-flow-tests"),
+            "{stderr}"
+        );
+        let out = formwork(&url, &["app", "publish", "project-registration"]);
+        assert!(!out.status.success(), "the draft stays unpublished");
+        let out = formwork(
+            &url,
+            &[
+                "app",
+                "publish",
+                "project-registration",
+                "--override-flow-tests",
+            ],
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(text(&out.stdout).contains("version 1"));
@@ -123,6 +146,7 @@ async fn cli_import_publish_export_round_trips_byte_identically_on_both_backends
                 first.to_str().unwrap(),
                 "--replace",
                 "--publish",
+                "--override-flow-tests",
             ],
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
