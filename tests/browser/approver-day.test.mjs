@@ -81,13 +81,13 @@ test('the project list on a phone: compact cards, filters behind 筛选, a cappe
   assert.match(first, /PRJ-\d{4}-\d{5}/, 'with the number beside it');
   assert.match(first, /审批中/);
   assert.match(first, /客户\s*华信科技有限公司/);
-  assert.match(first, /预计金额\s*¥220,000\.00/);
+  assert.match(first, /预计金额（元）\s*¥220,000\.00/);
   assert.match(first, /区域\s*华南/);
   assert.doesNotMatch(first, /联系电话|开始日期/, 'key fields only, not every column');
   assert.equal(await sales1.locator('#list-total').innerText(), '共 22 条');
   // The filters fold behind 「筛选」.
   assert.equal(await sales1.locator('#list-filters').isVisible(), false);
-  const toggle = sales1.getByRole('button', { name: '筛选' });
+  const toggle = sales1.locator('.filter-toggle');
   await phoneSized(sales1, 'main');
   await shot(sales1, '01-phone-list');
   await toggle.click();
@@ -108,7 +108,7 @@ test('the project list on a phone: compact cards, filters behind 筛选, a cappe
   await signIn(desktop, 'sales1', LIST);
   assert.equal(await desktop.locator('#record-cards').isVisible(), false);
   assert.equal(await desktop.locator('#list-filters').isVisible(), true, 'filters open on a desktop');
-  assert.equal(await desktop.getByRole('button', { name: '筛选' }).isVisible(), false);
+  assert.equal(await desktop.locator('.filter-toggle').isVisible(), false);
   await shot(desktop, '04-desktop-list');
   const count = await desktop.request.get(`${base}${RECORDS}/count?filter=region:eq:${encodeURIComponent('华东')}`);
   assert.deepEqual(await count.json(), { count: 11, more: false });
@@ -143,9 +143,12 @@ test('the inbox and a task on a phone: by deadline, a fixed 同意 / 驳回 bar,
   await manager1.locator('.more-actions summary').click();
   const to = manager1.locator('#transfer-to');
   await to.fill('总监');
-  const options = manager1.locator('.person-options [role=option]');
-  await options.first().waitFor();
-  const listed = await manager1.locator('.person-options').innerText();
+  const picked = manager1.locator('.person-picker:has(#transfer-to) .person-options');
+  const options = picked.locator('[role=option]');
+  // The search as typed: only the director matches 总监.
+  for (let i = 0; i < 50 && (await options.count()) !== 1; i += 1) await manager1.waitForTimeout(100);
+  assert.equal(await options.count(), 1);
+  const listed = await picked.innerText();
   assert.match(listed, /销售中心总监 陈静/);
   assert.match(listed, /销售中心/);
   assert.doesNotMatch(listed, /director/);
@@ -221,8 +224,15 @@ test('the revise step loads form.js: sub-table rows are added and removed on the
   assert.match(await sales1.locator('#full-form').innerText(), /完整表单/);
   const rows = sales1.locator('table[data-table="milestones"] tbody tr');
   const before = await rows.count();
-  await sales1.getByRole('button', { name: '+ 添加一行' }).click();
+  // Into the middle of the screen, clear of the sticky top bar and the fixed decision bar.
+  const middle = (l) => l.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  const add = sales1.getByRole('button', { name: '+ 添加一行' });
+  await middle(add);
+  await shot(sales1, '11-phone-revise-task');
+  console.log(await add.evaluate((e) => { const r = e.getBoundingClientRect(); const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); return JSON.stringify({ r, hit: hit && hit.outerHTML.slice(0, 200), scrollY: window.scrollY, vh: window.innerHeight }); }));
+  await add.click();
   assert.equal(await rows.count(), before + 1);
+  await middle(rows.last().locator('[data-remove-row]'));
   await rows.last().locator('[data-remove-row]').click();
   assert.equal(await rows.count(), before);
   await shot(sales1, '11-phone-revise-task');
