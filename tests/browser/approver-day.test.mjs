@@ -229,7 +229,8 @@ test('the revise step loads form.js: sub-table rows are added and removed on the
   const add = sales1.getByRole('button', { name: '+ 添加一行' });
   await middle(add);
   await shot(sales1, '11-phone-revise-task');
-  console.log(await add.evaluate((e) => { const r = e.getBoundingClientRect(); const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); return JSON.stringify({ r, hit: hit && hit.outerHTML.slice(0, 200), scrollY: window.scrollY, vh: window.innerHeight }); }));
+  const width = await sales1.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no sideways scrolling on the revise step (${width}px)`);
   await add.click();
   assert.equal(await rows.count(), before + 1);
   await middle(rows.last().locator('[data-remove-row]'));

@@ -91,11 +91,20 @@ async fn the_todo_box_sorts_by_deadline_in_the_store_overdue_first_across_pages(
         // By arrival: newest first, as before.
         assert_eq!(
             todo_titles(&app, "arrival", 2).await,
-            ["overdue", "soon", "long-overdue", "no-deadline", "next-year"]
+            [
+                "overdue",
+                "soon",
+                "long-overdue",
+                "no-deadline",
+                "next-year"
+            ]
         );
         // A task decided between two pages does not shift the next page.
         let mut c = app.signed_in("manager1").await;
-        let first = c.get("/api/v1/tasks?box=todo&sort=due&limit=2").await.json();
+        let first = c
+            .get("/api/v1/tasks?box=todo&sort=due&limit=2")
+            .await
+            .json();
         let cursor = first["next"].as_str().unwrap().to_owned();
         let decided = first["items"][1]["task"]["id"].as_str().unwrap().to_owned();
         let res = c
@@ -106,7 +115,9 @@ async fn the_todo_box_sorts_by_deadline_in_the_store_overdue_first_across_pages(
             .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.text());
         let second = c
-            .get(&format!("/api/v1/tasks?box=todo&sort=due&limit=2&after={cursor}"))
+            .get(&format!(
+                "/api/v1/tasks?box=todo&sort=due&limit=2&after={cursor}"
+            ))
             .await
             .json();
         let titles: Vec<&str> = second["items"]
@@ -125,7 +136,9 @@ async fn the_todo_box_sorts_by_deadline_in_the_store_overdue_first_across_pages(
 async fn count(app: &TestApp, who: &str, query: &str) -> Value {
     let mut c = app.signed_in(who).await;
     let res = c
-        .get(&format!("/api/v1/apps/{APP}/forms/req/records/count{query}"))
+        .get(&format!(
+            "/api/v1/apps/{APP}/forms/req/records/count{query}"
+        ))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     res.json()
@@ -147,15 +160,23 @@ async fn record_counts_follow_filters_and_scope_and_stop_at_the_cap() {
         }
         flows::submit(&app, APP, "sales2", json!({"title": "theirs"})).await;
         // Own records only for sales1 (the form's read_own), all six for the director.
-        assert_eq!(count(&app, "sales1", "").await, json!({"count": 5, "more": false}));
-        assert_eq!(count(&app, "director", "").await, json!({"count": 6, "more": false}));
+        assert_eq!(
+            count(&app, "sales1", "").await,
+            json!({"count": 5, "more": false})
+        );
+        assert_eq!(
+            count(&app, "director", "").await,
+            json!({"count": 6, "more": false})
+        );
         let east = count(&app, "sales1", "?filter=region:eq:%E5%8D%8E%E4%B8%9C").await;
         assert_eq!(east, json!({"count": 3, "more": false}));
         assert_eq!(count(&app, "sales1", "?q=p4").await["count"], 1);
         // An unknown field is the list's 400, not a count of nothing.
         let mut c = app.signed_in("sales1").await;
         let res = c
-            .get(&format!("/api/v1/apps/{APP}/forms/req/records/count?filter=nope:eq:1"))
+            .get(&format!(
+                "/api/v1/apps/{APP}/forms/req/records/count?filter=nope:eq:1"
+            ))
             .await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text());
 
@@ -189,12 +210,26 @@ async fn the_people_picker_finds_names_and_departments_but_shows_clients_no_one(
                     "department": "华东销售部"}])
         );
         // A department's name finds its people.
-        let east = c.get("/api/v1/people?q=%E5%8D%8E%E4%B8%9C%E9%94%80%E5%94%AE%E9%83%A8").await;
-        let names: Vec<String> = east.json().as_array().unwrap().iter()
+        let east = c
+            .get("/api/v1/people?q=%E5%8D%8E%E4%B8%9C%E9%94%80%E5%94%AE%E9%83%A8")
+            .await;
+        let names: Vec<String> = east
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
             .map(|p| p["username"].as_str().unwrap().to_owned())
             .collect();
         assert!(names.contains(&"sales1".to_owned()) && names.contains(&"manager1".to_owned()));
-        assert_eq!(c.get("/api/v1/people?limit=2").await.json().as_array().unwrap().len(), 2);
+        assert_eq!(
+            c.get("/api/v1/people?limit=2")
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
         let res = c.get("/api/v1/people?limit=0").await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text());
         // The portal's clients do not browse the team.

@@ -163,7 +163,9 @@ async fn the_inbox_pages_by_keyset_with_next_and_previous_links() {
         // 上一页 leads back to the first page (which needs no 回到第一页 beside it).
         assert!(second.html.contains("上一页"));
         assert!(
-            second.html.contains("href=\"&#x2f;inbox?box=todo\" rel=\"prev\""),
+            second
+                .html
+                .contains("href=\"&#x2f;inbox?box=todo\" rel=\"prev\""),
             "{}",
             second.html
         );
