@@ -33,6 +33,9 @@
     return ready;
   };
 
+  // Weeks start on Monday (周一) in Chinese calendars.
+  const locale = () => (zh ? { ...window.flatpickr.l10ns.zh, firstDayOfWeek: 1 } : "default");
+
   const enhance = (input) => {
     if (input.dataset.calendar || input.closest("template")) return;
     input.dataset.calendar = "1";
@@ -40,7 +43,7 @@
     if (withTime) {
       // A date-time shows 2026-12-04 09:30 and posts 2026-12-04T09:30 from a hidden twin.
       const picker = window.flatpickr(input, {
-        locale: zh ? window.flatpickr.l10ns.zh : "default",
+        locale: locale(),
         disableMobile: true,
         enableTime: true,
         time_24hr: true,
@@ -65,7 +68,7 @@
     input.autocomplete = "off";
     if (!input.placeholder) input.placeholder = zh ? "年-月-日" : "YYYY-MM-DD";
     window.flatpickr(input, {
-      locale: zh ? window.flatpickr.l10ns.zh : "default",
+      locale: locale(),
       // Phones get the same calendar, not the OS-language native one.
       disableMobile: true,
       allowInput: true,
