@@ -140,6 +140,9 @@ fn for_people(field: &Field, value: &Value) -> Text {
             }
         }
         (FieldKind::Percent, Value::Number(n)) => same(format!("{n}%")),
+        (FieldKind::Date | FieldKind::DateTime, Value::String(s)) => {
+            calendar_date(s).unwrap_or_else(|| same(s.clone()))
+        }
         (FieldKind::RichText, Value::String(s)) => same(ammonia::clean(s)),
         (FieldKind::SubTable, Value::Array(rows)) => text(
             format!("{} 行", rows.len()),
@@ -161,9 +164,52 @@ fn for_people(field: &Field, value: &Value) -> Text {
     }
 }
 
+/// A stored date (`2026-12-04`) or date-time (`2026-12-04T09:30`, seconds and offset left
+/// out) as people read it in each language: 「2026年12月4日」 and "Dec 4, 2026"; `None` for
+/// text that is not one.
+fn calendar_date(stored: &str) -> Option<Text> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (day, time) = match stored.split_once('T') {
+        Some((day, time)) => (day, Some(time.get(..5)?)),
+        None => (stored, None),
+    };
+    let mut parts = day.splitn(3, '-');
+    let year: u32 = parts.next()?.parse().ok()?;
+    let month: usize = parts.next()?.parse().ok()?;
+    let date: u32 = parts.next()?.parse().ok()?;
+    let month_name = MONTHS.get(month.checked_sub(1)?)?;
+    if !(1..=31).contains(&date) {
+        return None;
+    }
+    let at = time.map(|t| format!(" {t}")).unwrap_or_default();
+    Some(text(
+        format!("{year}年{month}月{date}日{at}"),
+        format!("{month_name} {date}, {year}{at}"),
+    ))
+}
+
 fn choice(field: &Field, value: &Value) -> Text {
     field.option_label(value).cloned().map_or_else(
         || same(plain(value)),
         |label| text(label.get("zh-CN").to_owned(), label.get("en").to_owned()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_in_each_language() {
+        let d = calendar_date("2026-12-04").unwrap();
+        assert_eq!(d.get("zh-CN"), "2026年12月4日");
+        assert_eq!(d.get("en"), "Dec 4, 2026");
+        let t = calendar_date("2026-01-09T08:05:00+08:00").unwrap();
+        assert_eq!(t.get("zh-CN"), "2026年1月9日 08:05");
+        assert_eq!(t.get("en"), "Jan 9, 2026 08:05");
+        assert_eq!(calendar_date("2026-13-01"), None);
+        assert_eq!(calendar_date("soon"), None);
+    }
 }

@@ -304,12 +304,34 @@ impl<'a> Checker<'a> {
                 self.role_ref(format!("{at}/permissions/{list}/{j}"), role);
             }
         }
+        if let Some(after) = &form.after_approval {
+            self.after_approval(&format!("{at}/after_approval"), after, &fields);
+        }
         for (field, rule) in &p.fields {
             let field_at = format!("{at}/permissions/fields/{}", escape_token(field));
             self.field_ref(field_at.clone(), field, &fields);
             for (list, roles) in [("read", &rule.read), ("write", &rule.write)] {
                 for (j, role) in roles.iter().flatten().enumerate() {
                     self.role_ref(format!("{field_at}/{list}/{j}"), role);
+                }
+            }
+        }
+    }
+
+    /// The fields that stay editable after approval must be fields of the form, and whoever
+    /// edits them the owner or a declared role: a typo would silently lock the field.
+    fn after_approval(
+        &mut self,
+        at: &str,
+        after: &crate::AfterApprovalDef,
+        fields: &Option<BTreeSet<String>>,
+    ) {
+        for (field, who) in &after.editable {
+            let field_at = format!("{at}/editable/{}", escape_token(field));
+            self.field_ref(field_at.clone(), field, fields);
+            for (j, role) in who.iter().enumerate() {
+                if role != crate::after_approval::OWNER {
+                    self.role_ref(format!("{field_at}/{j}"), role);
                 }
             }
         }
@@ -453,6 +475,11 @@ impl<'a> Checker<'a> {
                 | NodeKind::InclusiveSplit
                 | NodeKind::ParallelJoin { .. } => {}
             }
+        }
+        // The inbox columns name fields of the process's form (a typo would show an empty
+        // column to every approver).
+        for (j, key) in process.inbox_columns.iter().enumerate() {
+            self.field_ref(format!("{at}/inbox_columns/{j}"), key, &fields);
         }
         self.flow_tests(at, process, &fields);
     }

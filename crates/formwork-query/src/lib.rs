@@ -13,7 +13,7 @@ pub mod report_dialect;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use list::{
-    Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, QueryError, QueryResult,
+    COUNT_CAP, Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, QueryError, QueryResult,
     RecordQuery, ValueKind, Visibility,
 };
 pub use report_dialect::ReportDialect;

@@ -62,12 +62,12 @@ pub use policy::{
     Caller, FormAccess, ListScope, RowScope, editable_after, form_access, may_edit, may_edit_some,
     may_read_field, readable_fields, redact, writable_fields,
 };
-pub use portal::{AppAccess, TASK_COUNT_CAP};
+pub use portal::{AppAccess, PersonChoice, TASK_COUNT_CAP};
 pub use processes::{
-    DecideRequest, Decided, InboxBox, InboxItem, InboxPage, InstanceChanged, InstanceDetail,
-    InstanceListRequest, InstancePage, InstanceSummary, MAX_BATCH, NodeView, NotificationPage,
-    OpenTaskView, PendingChange, TaskDetail, Timeline, TimelineEntry, TimerRun, UpcomingStep,
-    UserBrief,
+    DecideRequest, Decided, InboxBox, InboxItem, InboxOrder, InboxPage, InstanceChanged,
+    InstanceDetail, InstanceListRequest, InstancePage, InstanceSummary, MAX_BATCH, NodeView,
+    NotificationPage, OpenTaskView, PendingChange, TaskDetail, Timeline, TimelineEntry, TimerRun,
+    UpcomingStep, UserBrief,
 };
 pub use records::{ListRequest, RecordPage};
 pub use tokens::CreatedToken;

@@ -20,6 +20,15 @@ pub const TASK_COUNT_CAP: u32 = 100;
 /// Most people offered by a user picker.
 const PEOPLE_CAP: usize = 500;
 
+/// Someone a person picker offers: the username is the value a form posts, the display
+/// name and department are what the page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonChoice {
+    pub username: String,
+    pub display_name: String,
+    pub department: Option<String>,
+}
+
 /// A published app with the forms a person may use in it.
 #[derive(Debug, Clone)]
 pub struct AppAccess {
@@ -126,6 +135,51 @@ impl Runtime {
             .take(PEOPLE_CAP)
             .map(|u| (u.username.clone(), u.display_name.clone()))
             .collect())
+    }
+
+    /// People a searchable picker offers for `q`: active people whose display name,
+    /// username or department name contains it (case-insensitive; everyone when `q` is
+    /// empty), by display name, at most `limit`. A client of the portal sees no one: the
+    /// team's directory is not theirs to browse.
+    pub async fn find_people(
+        &self,
+        caller: &Caller,
+        q: &str,
+        limit: usize,
+    ) -> RuntimeResult<Vec<PersonChoice>> {
+        if self.is_client(caller).await? {
+            return Ok(Vec::new());
+        }
+        let dir = self.directory().await?;
+        let q = q.trim().to_lowercase();
+        let mut found: Vec<PersonChoice> = dir
+            .people()
+            .into_iter()
+            .map(|u| PersonChoice {
+                username: u.username.clone(),
+                display_name: u.display_name.clone(),
+                department: u
+                    .department_id
+                    .as_ref()
+                    .and_then(|d| dir.department(d))
+                    .map(|d| d.name.clone()),
+            })
+            .filter(|p| {
+                q.is_empty()
+                    || p.display_name.to_lowercase().contains(&q)
+                    || p.username.to_lowercase().contains(&q)
+                    || p.department
+                        .as_deref()
+                        .is_some_and(|d| d.to_lowercase().contains(&q))
+            })
+            .collect();
+        // Names that start with what was typed first, then by name.
+        found.sort_by(|a, b| {
+            let starts = |p: &PersonChoice| !p.display_name.to_lowercase().starts_with(&q);
+            (starts(a), &a.display_name).cmp(&(starts(b), &b.display_name))
+        });
+        found.truncate(limit);
+        Ok(found)
     }
 
     /// Departments a department picker offers.

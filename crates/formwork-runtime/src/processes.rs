@@ -37,7 +37,7 @@ pub use timeline::{Timeline, TimelineEntry, UpcomingStep};
 pub(crate) use timers::Fired;
 pub use timers::TimerRun;
 pub use views::{
-    InboxBox, InboxItem, InboxPage, NodeView, NotificationPage, TaskDetail, UserBrief,
+    InboxBox, InboxItem, InboxOrder, InboxPage, NodeView, NotificationPage, TaskDetail, UserBrief,
 };
 
 use crate::RuntimeError;

@@ -88,12 +88,23 @@ impl ProcessStore for StoreImpl {
     }
 
     async fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>> {
-        // Two statements, not one with an `OR`: each must walk its own index in order.
+        // One statement per box, not one with an `OR`: each must walk its own index in order.
         let sql = match query.task_box {
             TaskBox::Todo => concat!(
                 task_select!(),
                 "WHERE t.assignee_id = $1 AND t.status = 'open' AND ($2 IS NULL OR t.id < $2) \
                  ORDER BY t.id DESC LIMIT $3"
+            ),
+            // The cursor task keeps its deadline once decided, so a page decided meanwhile
+            // still marks where the next one starts.
+            TaskBox::TodoByDeadline => concat!(
+                task_select!(),
+                "WHERE t.assignee_id = $1 AND t.status = 'open' AND ($2 IS NULL OR EXISTS (\
+                 SELECT 1 FROM tasks c WHERE c.id = $2 AND (\
+                   (c.due_at IS NOT NULL AND (t.due_at IS NULL OR t.due_at > c.due_at \
+                      OR (t.due_at = c.due_at AND t.id > c.id))) \
+                   OR (c.due_at IS NULL AND t.due_at IS NULL AND t.id > c.id)))) \
+                 ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id LIMIT $3"
             ),
             TaskBox::Done => concat!(
                 task_select!(),

@@ -430,6 +430,20 @@ impl RecordStore for StoreImpl {
             .map_err(db_err("records"))
     }
 
+    async fn count_records(&self, query: &RecordQuery, cap: u32) -> StoreResult<u32> {
+        let Some(select) = formwork_query::list::count::<Dialect>(query, cap)
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+        else {
+            return Ok(0);
+        };
+        let (sql, values) = select.build_sqlx(Dialect::builder());
+        let n: i64 = sqlx::query_scalar_with(sqlx::AssertSqlSafe(sql), values)
+            .fetch_one(self.reader())
+            .await
+            .map_err(db_err("record count"))?;
+        Ok(super::count(n))
+    }
+
     async fn explain_list_records(&self, query: &RecordQuery) -> StoreResult<Vec<String>> {
         let Some(select) = list_select(query)? else {
             return Ok(Vec::new());

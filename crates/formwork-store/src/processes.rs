@@ -275,9 +275,13 @@ pub enum TaskBox {
     Todo,
     /// Tasks the user closed by acting on them.
     Done,
+    /// Open tasks assigned to the user by deadline: the earliest first (so overdue ones lead),
+    /// those without a deadline last, oldest first among equals. The keyset `after` is still
+    /// the last task id of the previous page; the store reads that task's deadline.
+    TodoByDeadline,
 }
 
-/// A page of one user's inbox, newest first.
+/// A page of one user's inbox, newest first (or by deadline, see [`TaskBox`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskQuery {
     pub user_id: UserId,

@@ -6,7 +6,8 @@ use formwork_model::{
     AppId, CommentId, DepartmentId, FileId, FormId, RecordId, RecordStatus, UserId,
 };
 pub use formwork_query::{
-    Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, RecordQuery, ValueKind, Visibility,
+    COUNT_CAP, Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, RecordQuery, ValueKind,
+    Visibility,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -175,6 +176,9 @@ pub trait RecordStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// One page of records, permission-filtered and keyset-paged; never counts.
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>>;
+    /// How many records `list_records(query)` would page through (its cursor and limit
+    /// ignored), counting at most `cap`: a page shows "1,000+" rather than walk a whole form.
+    async fn count_records(&self, query: &RecordQuery, cap: u32) -> StoreResult<u32>;
     /// The database's plan for `list_records(query)`, one line per row of its EXPLAIN output:
     /// for diagnostics and for the tests that check the list indexes are used.
     async fn explain_list_records(&self, query: &RecordQuery) -> StoreResult<Vec<String>>;

@@ -25,3 +25,23 @@ document.addEventListener("DOMContentLoaded", async () => {
     // No count is better than a broken page.
   }
 });
+
+// Phones: a list's filters fold behind its 「筛选」 button (which shows how many are set).
+// Without this script the filters simply stay open.
+document.addEventListener("DOMContentLoaded", () => {
+  const toggle = document.querySelector(".filter-toggle[aria-controls]");
+  const panel = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  if (!panel) return;
+  const phone = window.matchMedia("(max-width: 640px)");
+  const apply = () => {
+    toggle.hidden = !phone.matches;
+    panel.classList.toggle("is-collapsible", phone.matches);
+  };
+  toggle.addEventListener("click", () => {
+    const open = !panel.classList.contains("is-open");
+    panel.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+  phone.addEventListener("change", apply);
+  apply();
+});

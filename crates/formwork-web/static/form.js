@@ -464,10 +464,14 @@
   });
 
   // ---- submitting ----------------------------------------------------------------------------
-  form.addEventListener('submit', function () {
+  form.addEventListener('submit', function (ev) {
     var buttons = form.querySelectorAll('button[type=submit]');
-    // After the submission has started, so the browser still sends the form.
-    setTimeout(function () { buttons.forEach(function (b) { b.disabled = true; }); }, 0);
+    // After the submission has started, so the browser still sends the form; not when a
+    // confirmation (驳回, 撤回 on a task page) was declined and the page stays.
+    setTimeout(function () {
+      if (ev.defaultPrevented) return;
+      buttons.forEach(function (b) { b.disabled = true; });
+    }, 0);
   });
 
   applyRules();

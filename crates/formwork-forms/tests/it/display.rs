@@ -21,7 +21,7 @@ fn values_are_formatted_for_people() {
         ("amount", "¥100,000.30", "¥100,000.30"),
         ("business_line", "软件开发", "Software development"),
         ("region", "华东", "East China"),
-        ("start_date", "2026-12-01", "2026-12-01"),
+        ("start_date", "2026年12月1日", "Dec 1, 2026"),
         ("milestones", "2 行", "2 rows"),
         ("description", "", ""),
     ];

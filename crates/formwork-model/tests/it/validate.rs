@@ -887,3 +887,60 @@ fn rule_triggers_are_a_word_or_an_object_and_both_round_trip() {
     assert_eq!(back[0]["trigger"], "created");
     assert_eq!(back[1]["trigger"]["from"], 1);
 }
+
+#[test]
+fn inbox_column_naming_an_unknown_field_is_reported_there() {
+    let mut v = base();
+    at(&mut v, "/processes/0")["inbox_columns"] = json!(["amount", "customer"]);
+    assert_reports(&v, "unknown_field", "/processes/0/inbox_columns/1");
+    let found = problems(&v);
+    let p = found
+        .iter()
+        .find(|p| p.pointer == "/processes/0/inbox_columns/1")
+        .unwrap();
+    assert!(p.message.0.get("zh-CN").unwrap().contains("customer"));
+}
+
+#[test]
+fn inbox_columns_naming_real_fields_validate_clean() {
+    let mut v = base();
+    at(&mut v, "/processes/0")["inbox_columns"] = json!(["amount", "due"]);
+    validate_package(&v).expect("real fields are fine");
+}
+
+#[test]
+fn field_editable_after_approval_must_be_a_field_of_the_form() {
+    let mut v = base();
+    at(&mut v, "/forms/0")["after_approval"] = json!({
+        "editable": {"amount": ["owner"], "amout": ["owner"]},
+        "changes": "change_request"
+    });
+    assert_reports(
+        &v,
+        "unknown_field",
+        "/forms/0/after_approval/editable/amout",
+    );
+    assert!(
+        problems(&v)
+            .iter()
+            .all(|p| p.pointer != "/forms/0/after_approval/editable/amount"),
+        "a real field is not reported"
+    );
+}
+
+#[test]
+fn editor_after_approval_must_be_the_owner_or_a_declared_role() {
+    let mut v = base();
+    at(&mut v, "/forms/0")["after_approval"] = json!({
+        "editable": {"amount": ["owner", "boss", "ghost"]}
+    });
+    assert_reports(
+        &v,
+        "unknown_role",
+        "/forms/0/after_approval/editable/amount/2",
+    );
+    at(&mut v, "/forms/0")["after_approval"] = json!({
+        "editable": {"amount": ["owner", "boss"]}
+    });
+    validate_package(&v).expect("owner and declared roles are fine");
+}

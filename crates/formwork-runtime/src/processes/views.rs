@@ -38,6 +38,27 @@ pub enum InboxBox {
     Done,
 }
 
+/// How the to-do box is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InboxOrder {
+    /// Newest arrival first.
+    #[default]
+    Arrival,
+    /// By deadline, earliest (so overdue) first; tasks without one last, oldest first.
+    Deadline,
+}
+
+impl InboxOrder {
+    /// `arrival` or `due` (as pages and the API name them).
+    pub fn parse(name: &str) -> Option<InboxOrder> {
+        match name {
+            "arrival" => Some(InboxOrder::Arrival),
+            "due" => Some(InboxOrder::Deadline),
+            _ => None,
+        }
+    }
+}
+
 impl InboxBox {
     pub fn parse(name: &str) -> Option<InboxBox> {
         match name {
@@ -164,8 +185,22 @@ impl Runtime {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> RuntimeResult<InboxPage> {
+        self.inbox_in_order(caller, which, InboxOrder::Arrival, after, limit)
+            .await
+    }
+
+    /// One page of one of the caller's inbox boxes in `order` (which only the to-do box
+    /// follows; the others are newest first). The store orders and pages, whatever the size.
+    pub async fn inbox_in_order(
+        &self,
+        caller: &Caller,
+        which: InboxBox,
+        order: InboxOrder,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> RuntimeResult<InboxPage> {
         let (entries, next) = self
-            .inbox_rows(caller, which, after, page_size(limit))
+            .inbox_rows(caller, which, order, after, page_size(limit))
             .await?;
         let dir = self.directory().await?;
         // The page's instances and records in two reads, not two per entry.
@@ -206,16 +241,17 @@ impl Runtime {
         &self,
         caller: &Caller,
         which: InboxBox,
+        order: InboxOrder,
         after: Option<&str>,
         limit: u32,
     ) -> RuntimeResult<(Vec<InboxRow>, Option<String>)> {
         let user_id = caller.user.id.clone();
         Ok(match which {
             InboxBox::Todo | InboxBox::Done => {
-                let task_box = if which == InboxBox::Todo {
-                    TaskBox::Todo
-                } else {
-                    TaskBox::Done
+                let task_box = match (which, order) {
+                    (InboxBox::Todo, InboxOrder::Deadline) => TaskBox::TodoByDeadline,
+                    (InboxBox::Todo, InboxOrder::Arrival) => TaskBox::Todo,
+                    _ => TaskBox::Done,
                 };
                 let query = TaskQuery {
                     user_id,

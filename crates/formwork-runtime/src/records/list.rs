@@ -6,8 +6,8 @@ use base64::Engine;
 use formwork_forms::CompiledForm;
 use formwork_forms::kind::FieldKind;
 use formwork_store::{
-    AppId, Column, Cursor, FieldKey, Filter, FilterOp, FormId, Record, RecordQuery, RecordStatus,
-    ValueKind, Visibility,
+    AppId, COUNT_CAP, Column, Cursor, FieldKey, Filter, FilterOp, FormId, Record, RecordQuery,
+    RecordStatus, ValueKind, Visibility,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -49,18 +49,68 @@ impl Runtime {
     ) -> RuntimeResult<RecordPage> {
         let app = self.latest_app(app_id).await?;
         let form = app.form(form_id)?;
-        let Some(scope) = self.row_scope(caller, form.def()).await? else {
-            return Err(RuntimeError::NotFound(format!("form {form_id}")));
-        };
         let readable = readable_fields(caller, form.def());
-        let Some((visibility, mut filters)) = scope_query(caller, scope) else {
+        let Some(query) = self
+            .record_query(caller, (app_id, form_id), form, &readable, request)
+            .await?
+        else {
             return Ok(RecordPage {
                 records: Vec::new(),
                 next: None,
             });
         };
+        let sort = query.sort.clone();
+        let limit = query.limit - 1;
+        let records = self.store.list_records(&query).await?;
+        let mut page = page(records, limit, sort.as_ref().map(|(c, _)| c));
+        if !form.def().permissions.fields.is_empty() {
+            for record in &mut page.records {
+                record.data = redact(&readable, &record.data);
+            }
+        }
+        Ok(page)
+    }
+
+    /// How many records the list `request` asks for holds (its cursor and limit ignored),
+    /// counting at most [`COUNT_CAP`] (1,001): more than 1,000 is shown as "1,000+".
+    pub async fn count_records(
+        &self,
+        caller: &Caller,
+        app_id: &AppId,
+        form_id: &FormId,
+        request: &ListRequest,
+    ) -> RuntimeResult<u32> {
+        let app = self.latest_app(app_id).await?;
+        let form = app.form(form_id)?;
+        let readable = readable_fields(caller, form.def());
+        let Some(query) = self
+            .record_query(caller, (app_id, form_id), form, &readable, request)
+            .await?
+        else {
+            return Ok(0);
+        };
+        Ok(self.store.count_records(&query, COUNT_CAP).await?)
+    }
+
+    /// The store query of a list request, checked against the form and the caller's scope
+    /// (its limit one more than the page, to learn whether another follows); `None` when the
+    /// caller's scope admits no record.
+    async fn record_query(
+        &self,
+        caller: &Caller,
+        (app_id, form_id): (&AppId, &FormId),
+        form: &CompiledForm,
+        readable: &std::collections::BTreeSet<String>,
+        request: &ListRequest,
+    ) -> RuntimeResult<Option<RecordQuery>> {
+        let Some(scope) = self.row_scope(caller, form.def()).await? else {
+            return Err(RuntimeError::NotFound(format!("form {form_id}")));
+        };
+        let Some((visibility, mut filters)) = scope_query(caller, scope) else {
+            return Ok(None);
+        };
         for term in &request.filters {
-            filters.push(parse_filter(form, &readable, term)?);
+            filters.push(parse_filter(form, readable, term)?);
         }
         // Drafts are not records yet: only "my drafts" shows them.
         filters.push(Filter {
@@ -73,7 +123,7 @@ impl Runtime {
             .as_deref()
             .map(|s| {
                 let (desc, key) = s.strip_prefix('-').map_or((false, s), |k| (true, k));
-                column(form, &readable, key, "/sort").map(|c| (c, desc))
+                column(form, readable, key, "/sort").map(|c| (c, desc))
             })
             .transpose()?;
         let after = request.after.as_deref().map(decode_cursor).transpose()?;
@@ -90,27 +140,17 @@ impl Runtime {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|s| (s.to_owned(), text_fields(form, &readable)));
-        let records = self
-            .store
-            .list_records(&RecordQuery {
-                app_id: app_id.clone(),
-                form_id: form_id.clone(),
-                visibility,
-                filters,
-                search,
-                sort: sort.clone(),
-                after,
-                limit: limit + 1,
-            })
-            .await?;
-        let mut page = page(records, limit, sort.as_ref().map(|(c, _)| c));
-        if !form.def().permissions.fields.is_empty() {
-            for record in &mut page.records {
-                record.data = redact(&readable, &record.data);
-            }
-        }
-        Ok(page)
+            .map(|s| (s.to_owned(), text_fields(form, readable)));
+        Ok(Some(RecordQuery {
+            app_id: app_id.clone(),
+            form_id: form_id.clone(),
+            visibility,
+            filters,
+            search,
+            sort,
+            after,
+            limit: limit + 1,
+        }))
     }
 }
 

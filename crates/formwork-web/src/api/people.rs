@@ -3,7 +3,7 @@
 //! users with the API tokens admins issue them.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use formwork_model::TokenId;
 use formwork_runtime::{Caller, Customer, NewServiceUser};
@@ -16,6 +16,56 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::ids::named;
+
+/// Someone a person picker offers: `username` is the value to send, `display_name` and
+/// `department` what to show (a page never shows the username).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonChoiceResponse {
+    pub username: String,
+    pub display_name: String,
+    pub department: Option<String>,
+}
+
+/// Most people one search returns.
+const MAX_FOUND: usize = 50;
+
+/// People whose name, username or department contains `q`, for a searchable picker
+/// (transfer, add a signer, reassign, delegate, user fields): names starting with `q` first,
+/// at most `limit` (1–50, default 20). Clients of the portal find no one.
+#[utoipa::path(get, path = "/api/v1/people", tag = "users",
+    params(("q" = Option<String>, Query, max_length = 100),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 50)),
+    responses((status = 200, body = [PersonChoiceResponse]), (status = 400, body = ErrorBody)))]
+pub async fn find(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<PersonChoiceResponse>>, ApiError> {
+    let pairs = super::tasks::query_pairs(query.as_deref());
+    let q = super::tasks::query_value(&pairs, "q").unwrap_or_default();
+    let limit = match super::tasks::limit(&pairs)? {
+        None => 20,
+        Some(n) if (1..=MAX_FOUND as u32).contains(&n) => n as usize,
+        Some(_) => {
+            return Err(super::tasks::bad_query(
+                "/limit",
+                "limit 须在 1 到 50 之间",
+                "limit must be between 1 and 50",
+            ));
+        }
+    };
+    let found = state.runtime.find_people(&caller, q, limit).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|p| PersonChoiceResponse {
+                username: p.username,
+                display_name: p.display_name,
+                department: p.department,
+            })
+            .collect(),
+    ))
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordRequest {

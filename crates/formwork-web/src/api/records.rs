@@ -100,6 +100,34 @@ pub struct RecordListResponse {
     pub next: Option<String>,
 }
 
+/// How many records a list holds, counted up to 1,001 rows (never a whole form).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordCountResponse {
+    /// The count, at most 1000.
+    #[schema(maximum = 1000)]
+    pub count: u32,
+    /// More than `count` records match: show "1,000+".
+    pub more: bool,
+}
+
+/// The list request a query string asks for (`filter`, `sort`, `q`, `after`, `limit`).
+fn list_request(query: Option<&str>) -> ListRequest {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+    let mut request = ListRequest::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "filter" => request.filters.push(v),
+            "sort" => request.sort = Some(v),
+            "q" => request.search = Some(v),
+            "after" => request.after = Some(v),
+            "limit" => request.limit = v.parse().ok(),
+            _ => {}
+        }
+    }
+    request
+}
+
 fn with_etag(status: StatusCode, record: Record) -> Response {
     with_change(status, record, None)
 }
@@ -216,19 +244,7 @@ pub async fn list(
 ) -> Result<Json<RecordListResponse>, ApiError> {
     let app: AppId = named(&app)?;
     let form: FormId = named(&form)?;
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
-    let mut request = ListRequest::default();
-    for (k, v) in pairs {
-        match k.as_str() {
-            "filter" => request.filters.push(v),
-            "sort" => request.sort = Some(v),
-            "q" => request.search = Some(v),
-            "after" => request.after = Some(v),
-            "limit" => request.limit = v.parse().ok(),
-            _ => {}
-        }
-    }
+    let request = list_request(query.as_deref());
     let page = state
         .runtime
         .list_records(&caller, &app, &form, &request)
@@ -238,6 +254,43 @@ pub async fn list(
         next: page.next,
     }))
 }
+
+/// How many records the list with the same `filter` and `q` holds, counted up to 1,001
+/// rows: `{"count": 1000, "more": true}` reads "1,000+".
+#[utoipa::path(get, path = "/api/v1/apps/{app}/forms/{form}/records/count", tag = "records",
+    params(("app" = String, Path), ("form" = String, Path),
+        ("filter" = Option<Vec<String>>, Query, max_items = 20),
+        ("q" = Option<String>, Query, max_length = 200)),
+    responses(
+        (status = 200, body = RecordCountResponse),
+        (status = 400, description = "Unknown field or operator", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn count(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Path((app, form)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<RecordCountResponse>, ApiError> {
+    let app: AppId = named(&app)?;
+    let form: FormId = named(&form)?;
+    let mut request = list_request(query.as_deref());
+    // A count has no page: a sort or cursor given with it changes nothing.
+    request.sort = None;
+    request.after = None;
+    request.limit = None;
+    let n = state
+        .runtime
+        .count_records(&caller, &app, &form, &request)
+        .await?;
+    Ok(Json(RecordCountResponse {
+        count: n.min(SHOWN_COUNT),
+        more: n > SHOWN_COUNT,
+    }))
+}
+
+/// The most a count states exactly; one more row counted means "1,000+".
+pub(crate) const SHOWN_COUNT: u32 = 1000;
 
 /// One record.
 #[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records",

@@ -7,7 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use formwork_model::Text;
 use formwork_model::validate::Problem;
-use formwork_runtime::{DecideRequest, InboxBox, RuntimeError};
+use formwork_runtime::{DecideRequest, InboxBox, InboxOrder, RuntimeError};
 use time::OffsetDateTime;
 
 use crate::AppState;
@@ -66,8 +66,11 @@ pub(crate) fn limit(pairs: &[(String, String)]) -> Result<Option<u32>, ApiError>
 /// Boxes: `todo` (open tasks of the caller, the default), `done` (tasks the caller decided),
 /// `submitted` (the caller's records that have a process), `cc` (records the caller was copied
 /// in on). Pages: `limit` (1–100, default 20) and `after` (the previous page's `next`).
+/// `sort=due` orders the to-do box by deadline (overdue first, none last); `arrival`
+/// (the default) newest first.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks",
     params(("box" = Option<String>, Query, description = "todo | done | submitted | cc"),
+        ("sort" = Option<String>, Query, description = "arrival | due (to-do box)", pattern = "^(arrival|due)$"),
         ("after" = Option<String>, Query, max_length = 1024), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100)),
     responses((status = 200, body = InboxResponse), (status = 400, body = ErrorBody)))]
 pub async fn inbox(
@@ -87,10 +90,20 @@ pub async fn inbox(
             )
         })?,
     };
+    let order = match query_value(&pairs, "sort") {
+        None => InboxOrder::Arrival,
+        Some(name) => InboxOrder::parse(name).ok_or_else(|| {
+            bad_query(
+                "/sort",
+                "sort 须为 arrival 或 due",
+                "sort must be arrival or due",
+            )
+        })?,
+    };
     let limit = limit(&pairs)?;
     let page = state
         .runtime
-        .inbox(&caller, which, query_value(&pairs, "after"), limit)
+        .inbox_in_order(&caller, which, order, query_value(&pairs, "after"), limit)
         .await?;
     Ok(Json(InboxResponse {
         items: page

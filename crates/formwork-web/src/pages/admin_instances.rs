@@ -205,7 +205,7 @@ pub(crate) async fn list(
         process: Some(get("process")),
         node: Some(get("node")),
         assignee: Some(super::task::username(&state, &typed_assignee).await?),
-        after: Some(get("after")),
+        after: super::paging::Trail::from_params(&pairs).after,
         limit: Some(PAGE_SIZE),
     };
     let (page, error) = page_of(&state, &caller, &request, lang).await?;
@@ -230,11 +230,20 @@ pub(crate) async fn list(
         .as_ref()
         .map(|p| p.items.iter().map(|s| row(s, lang)).collect())
         .unwrap_or_default();
-    let next_url = page
-        .as_ref()
-        .and_then(|p| p.next.clone())
-        .map(|after| with(&[("status", status.clone()), ("after", after)]));
-    let first_url = (!get("after").is_empty()).then(|| with(&[("status", status.clone())]));
+    // 上一页 follows the trail of earlier cursors the page's address carries.
+    let trail = super::paging::Trail::from_params(&pairs);
+    let mut kept: Vec<(String, String)> = vec![("status".to_owned(), status.clone())];
+    kept.extend(
+        filters
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| ((*k).to_owned(), v.clone())),
+    );
+    let links = trail.links(
+        "/admin/instances",
+        &kept,
+        page.as_ref().and_then(|p| p.next.as_deref()),
+    );
     let people = state.runtime.people().await?;
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
@@ -254,8 +263,9 @@ pub(crate) async fn list(
             rows => data(&rows),
             error,
             empty => lang.message(&empty_key(&status, filters.iter().any(|(_, v)| !v.is_empty())), &[]),
-            next_url,
-            first_url,
+            next_url => links.next,
+            first_url => links.first.or_else(|| links.prev.clone()),
+            prev_url => links.prev,
         },
     ))
 }

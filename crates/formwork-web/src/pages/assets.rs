@@ -44,6 +44,33 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/form.js"),
     },
+    Asset {
+        name: "people.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/people.js"),
+    },
+    Asset {
+        name: "dates.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/dates.js"),
+    },
+    // flatpickr 4.6.13 (MIT, static/flatpickr.LICENSE.md), vendored unchanged: dates.js
+    // loads it only on pages with date inputs.
+    Asset {
+        name: "flatpickr.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/flatpickr.min.js"),
+    },
+    Asset {
+        name: "flatpickr-zh.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/flatpickr-zh.js"),
+    },
+    Asset {
+        name: "flatpickr.min.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../static/flatpickr.min.css"),
+    },
 ];
 
 /// FNV-1a of every asset: one version for all of them, which is plenty for two files.

@@ -103,7 +103,10 @@ pub(crate) async fn save(
     let now = OffsetDateTime::now_utc();
     let starts = form.get("starts_at").and_then(local_instant);
     let ends = form.get("ends_at").and_then(local_instant);
-    let delegate = form.get("delegate").unwrap_or_default();
+    // The picker posts a username; a name typed and not picked is taken when it names one
+    // person.
+    let delegate = super::task::username(&state, form.get("delegate").unwrap_or_default()).await?;
+    let delegate = delegate.as_str();
     let result = match (starts, ends) {
         (Some(s), Some(e)) => {
             state

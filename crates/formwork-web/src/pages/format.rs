@@ -47,10 +47,24 @@ pub(crate) const FILTER_STATUSES: &[&str] = &[
     "submitted",
     "in_review",
     "approved",
+    "returned",
     "rejected",
     "withdrawn",
     "completed",
 ];
+
+/// `1,234,567`: a count with thousands separators (the same in both languages).
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// `12.3 KB`.
 pub(crate) fn size(bytes: i64) -> String {

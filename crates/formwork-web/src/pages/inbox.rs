@@ -1,6 +1,8 @@
 //! `/inbox`: a person's work, in four boxes — 待办 (open tasks), 我发起的 (records they
 //! submitted), 抄送我的 (copies) and 已办 (tasks they decided) — each a keyset-paged list
-//! (「下一页」 follows the runtime's `next` cursor; nothing is counted but the open-task badge).
+//! (「下一页」 follows the runtime's `next` cursor, 「上一页」 the trail of earlier ones; nothing
+//! is counted but the capped open-task badge). The to-do box is ordered by arrival or by
+//! deadline (overdue first), both in the store's SQL.
 //! The to-do box approves several tasks at once (`POST /inbox/batch`, a plain form post), and
 //! shows how each one went.
 
@@ -9,7 +11,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use formwork_model::{InstanceStatus, TaskAction, TaskId, TaskStatus};
 use formwork_runtime::Instance;
-use formwork_runtime::{Caller, InboxBox, InboxItem, MAX_BATCH, RuntimeError};
+use formwork_runtime::{Caller, InboxBox, InboxItem, InboxOrder, MAX_BATCH, RuntimeError};
 use minijinja::context;
 use serde::Serialize;
 use serde_json::Value;
@@ -19,14 +21,13 @@ use super::PageError;
 use super::auth::PageCaller;
 use super::format;
 use super::input::Submitted;
+use super::paging::Trail;
 use super::render::{Chrome, data, render};
 use super::timeline::{step_name, task_action};
 use crate::AppState;
 use crate::i18n::Lang;
 
 const PAGE_SIZE: u32 = 20;
-/// Most to-dos the by-deadline order shows (the inbox API's largest page).
-const MAX_BY_DUE: u32 = 100;
 
 /// Task actions the inbox confirms after a task page (`?done=<task id>`).
 const CONFIRMED: &[&str] = &[
@@ -122,6 +123,15 @@ fn url(which: InboxBox, after: Option<&str>) -> String {
         "/inbox?{}",
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     )
+}
+
+/// What a box's page links keep: the box, and the to-do box's order when by deadline.
+fn kept(which: InboxBox, by_due: bool) -> Vec<(String, String)> {
+    let mut pairs = vec![("box".to_owned(), box_key(which).to_owned())];
+    if by_due {
+        pairs.push(("sort".to_owned(), "due".to_owned()));
+    }
+    pairs
 }
 
 /// The steps a running instance waits at, named in `lang` (「销售总监审批、华东区负责人审批」).
@@ -293,38 +303,23 @@ async fn page(
     lang: Lang,
     here: String,
     which: InboxBox,
-    after: Option<&str>,
+    trail: &Trail,
     extras: Extras,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let now = OffsetDateTime::now_utc();
     let by_due = extras.by_due && which == InboxBox::Todo;
-    let mut listed = if by_due {
-        // One page of up to MAX_BY_DUE open tasks, ordered here: an inbox is short.
-        let mut all = state
-            .runtime
-            .inbox(caller, which, None, Some(MAX_BY_DUE))
-            .await?;
-        all.items.sort_by_key(|i| {
-            let due = i.task.as_ref().and_then(|t| t.due_at);
-            let overdue = due.is_some_and(|d| d < now);
-            (
-                !overdue,
-                due.is_none(),
-                due,
-                i.task.as_ref().map(|t| t.created_at),
-            )
-        });
-        all
+    let order = if by_due {
+        InboxOrder::Deadline
     } else {
-        state
-            .runtime
-            .inbox(caller, which, after, Some(PAGE_SIZE))
-            .await?
+        InboxOrder::Arrival
     };
-    if by_due {
-        listed.next = None;
-    }
+    let after = trail.after.as_deref();
+    let listed = state
+        .runtime
+        .inbox_in_order(caller, which, order, after, Some(PAGE_SIZE))
+        .await?;
+    let links = trail.links("/inbox", &kept(which, by_due), listed.next.as_deref());
     let whole = (after.is_none() && listed.next.is_none()).then_some(listed.items.len());
     let mut items = Vec::with_capacity(listed.items.len());
     for i in listed.items {
@@ -359,8 +354,10 @@ async fn page(
             box_label => lang.message(&format!("ui.inbox.tab.{key}"), &[]),
             empty => lang.message(&format!("ui.inbox.empty.{key}"), &[]),
             items => data(&items),
-            next_url => listed.next.as_deref().map(|n| url(which, Some(n))),
-            first_url => after.map(|_| url(which, None)),
+            next_url => links.next,
+            prev_url => links.prev,
+            first_url => links.first,
+            todo_url => url(InboxBox::Todo, None),
             flash => extras.flash,
             error => extras.error,
             batch => extras.batch.as_ref().map(data),
@@ -399,7 +396,7 @@ pub(crate) async fn show(
         lang,
         uri.to_string(),
         which,
-        query_value(&pairs, "after"),
+        &Trail::from_params(&pairs),
         Extras {
             flash,
             by_due: query_value(&pairs, "sort") == Some("due"),
@@ -537,7 +534,7 @@ pub(crate) async fn batch(
                 lang,
                 here,
                 InboxBox::Todo,
-                None,
+                &Trail::default(),
                 extras,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -556,7 +553,7 @@ pub(crate) async fn batch(
         lang,
         here,
         InboxBox::Todo,
-        None,
+        &Trail::default(),
         extras,
         StatusCode::OK,
     )

@@ -15,7 +15,7 @@ use super::auth::PageCaller;
 use super::format;
 use super::render::{Chrome, data, render};
 use crate::AppState;
-use crate::api::tasks::{query_pairs, query_value};
+use crate::api::tasks::query_pairs;
 use crate::i18n::Lang;
 
 #[derive(Serialize)]
@@ -80,11 +80,12 @@ pub(crate) async fn show(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let pairs = query_pairs(query.as_deref());
+    let trail = super::paging::Trail::from_params(&pairs);
     let page = state
         .runtime
-        .notifications(&caller, query_value(&pairs, "after"), Some(50))
+        .notifications(&caller, trail.after.as_deref(), Some(50))
         .await?;
-    let next_url = page.next.as_ref().map(|n| format!("/messages?after={n}"));
+    let links = trail.links("/messages", &[], page.next.as_deref());
     let rows: Vec<MessageRow> = page.items.into_iter().map(|n| row(n, lang)).collect();
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
@@ -93,7 +94,8 @@ pub(crate) async fn show(
         context! {
             messages => data(&rows),
             unread => page.unread,
-            next_url,
+            next_url => links.next,
+            prev_url => links.prev,
             nav_current => "messages",
         },
     ))

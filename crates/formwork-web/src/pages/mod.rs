@@ -29,6 +29,7 @@ mod lang;
 mod login;
 mod messages;
 mod notification_settings;
+mod paging;
 mod portal;
 mod preview;
 mod record_form;

@@ -76,19 +76,6 @@ pub(super) struct Screen<'a> {
     pub preview: Option<Preview<'a>>,
 }
 
-async fn pickers(
-    state: &AppState,
-    desc: &FormDesc,
-) -> Result<(Pickers, Vec<(String, String)>), PageError> {
-    let pickers = Pickers::for_form(state, desc).await?;
-    let people = if desc.has_kind("user") {
-        state.runtime.people().await?
-    } else {
-        Vec::new()
-    };
-    Ok((pickers, people))
-}
-
 /// What a draft preview changes on the form page.
 pub(super) struct Preview<'a> {
     pub app_name: &'a formwork_model::Text,
@@ -97,7 +84,8 @@ pub(super) struct Preview<'a> {
 }
 
 pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
-    let (pickers, people) = pickers(s.state, s.desc).await?;
+    // User fields search people through the API; the pickers hold the chosen ones' names.
+    let pickers = Pickers::for_form(s.state, s.desc).await?;
     let cx = ViewContext {
         lang: s.lang,
         errors: s.errors,
@@ -187,7 +175,6 @@ pub(super) async fn show(s: Screen<'_>) -> Result<Response, PageError> {
             bare => previewing,
             preview_notice,
             rules => data(s.rules),
-            people => data(&people),
             rev => s.record.map(|r| r.rev),
             idem => s.idempotency_key,
             editing => s.record.is_some() && draft.is_none(),

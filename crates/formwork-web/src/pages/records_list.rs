@@ -1,6 +1,9 @@
 //! `/apps/{app}/forms/{form}/records`: the records a person may read, as a table with filters
 //! (status, choice fields, a search box), sorting (created, money fields) and keyset pages
-//! ("下一页" follows the runtime's `next` cursor; nothing is counted).
+//! (「下一页」 follows the runtime's `next` cursor, 「上一页」 the trail of earlier cursors; the
+//! size is counted up to 1,001 rows and shown as "1,000+" beyond). On a phone each record is
+//! a compact card: its title with the number beside it, the status, and two or three key
+//! fields.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Uri;
@@ -14,8 +17,10 @@ use super::auth::PageCaller;
 use super::fields::{FieldDesc, FormDesc};
 use super::format;
 use super::home::list_label;
+use super::paging::{self, Trail};
 use super::render::{Chrome, data, render};
 use crate::AppState;
+use crate::api::records::SHOWN_COUNT;
 use crate::i18n::Lang;
 use crate::ids::named;
 use formwork_model::{AppId, FormId};
@@ -33,11 +38,18 @@ struct Column {
 struct Row {
     url: String,
     number: String,
+    /// The record's title field (the project name), when it has one.
+    title: String,
     cells: Vec<String>,
+    /// The card's key fields on a phone, as (label, value).
+    key_fields: Vec<(String, String)>,
     status: String,
     status_key: String,
     created: String,
 }
+
+/// Most key fields a phone card shows under the title.
+const CARD_FIELDS: usize = 3;
 
 #[derive(Serialize)]
 struct Choice {
@@ -81,6 +93,40 @@ fn listed(desc: &FormDesc) -> Vec<&FieldDesc> {
         .collect()
 }
 
+/// The record's title field: the form's first text field (as the inbox and task pages name
+/// records), if the caller may read it.
+fn title_field(desc: &FormDesc) -> Option<&FieldDesc> {
+    desc.fields.iter().find(|f| f.kind == "text")
+}
+
+/// The key fields a phone card shows: the process's inbox columns when the form has a
+/// process that names them (the package's choice: 客户, 预计金额, 区域), else the listed
+/// columns; never the title, at most [`CARD_FIELDS`].
+fn card_fields<'d>(
+    app: &formwork_model::AppDef,
+    form_id: &str,
+    desc: &'d FormDesc,
+    columns: &[&'d FieldDesc],
+) -> Vec<&'d FieldDesc> {
+    let title = title_field(desc).map(|f| f.key.as_str());
+    let chosen: Vec<&FieldDesc> = app
+        .processes
+        .iter()
+        .find(|p| p.form == form_id && !p.inbox_columns.is_empty())
+        .map(|p| {
+            p.inbox_columns
+                .iter()
+                .filter_map(|k| desc.field(k))
+                .collect()
+        })
+        .unwrap_or_else(|| columns.to_vec());
+    chosen
+        .into_iter()
+        .filter(|f| Some(f.key.as_str()) != title)
+        .take(CARD_FIELDS)
+        .collect()
+}
+
 pub(crate) async fn list(
     State(state): State<AppState>,
     lang: Lang,
@@ -102,6 +148,7 @@ pub(crate) async fn list(
     let columns = listed(&desc);
     let params: Vec<(String, String)> =
         serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let cards = card_fields(&app.def, form_id.as_str(), &desc, &columns);
     let Asked {
         request,
         status,
@@ -109,22 +156,47 @@ pub(crate) async fn list(
         q,
         sorts,
         sort,
-        after,
+        trail,
     } = asked(&columns, &params, lang);
 
     let page = state
         .runtime
         .list_records(&caller, &app_id, &form_id, &request)
         .await?;
+    // The count reads at most 1,001 rows of the same query; a count that fails leaves the
+    // size out, not the page.
+    let total = match state
+        .runtime
+        .count_records(&caller, &app_id, &form_id, &request)
+        .await
+    {
+        Ok(n) => Some(lang.message(
+            "ui.list.total",
+            &[("count", &paging::capped(n, SHOWN_COUNT))],
+        )),
+        Err(e) => {
+            tracing::warn!(error = %e, "record count left out of the list");
+            None
+        }
+    };
     let tag = lang.tag();
-    let rows = rows(&form, &columns, &page.records, lang);
+    let shape = Shape {
+        columns: &columns,
+        title: title_field(&desc),
+        cards: &cards,
+    };
+    let rows = rows(&form, &shape, &page.records, lang);
 
     let base = format!("/apps/{app_id}/forms/{form_id}/records");
     let kept = kept_params(status.as_deref(), &selects, q.as_deref(), &sort);
-    let (next_url, first_url) = page_links(&base, &kept, page.next.as_deref(), after.is_some());
-    let filtered = status.is_some()
-        || q.is_some()
-        || selects.iter().any(|f| f.choices.iter().any(|c| c.selected));
+    let links = trail.links(&base, &kept, page.next.as_deref());
+    let active = usize::from(status.is_some())
+        + usize::from(q.is_some())
+        + selects
+            .iter()
+            .filter(|f| f.choices.iter().any(|c| c.selected))
+            .count();
+    let filtered = active > 0;
 
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
@@ -147,9 +219,13 @@ pub(crate) async fn list(
                 selected: *v == sort,
             }).collect::<Vec<_>>()),
             q,
-            next_url,
-            first_url,
+            next_url => links.next,
+            prev_url => links.prev,
+            first_url => links.first,
+            total,
             filtered,
+            active_filters => active,
+            has_title => shape.title.is_some(),
             clear_url => base,
         },
     ))
@@ -224,10 +300,19 @@ fn sort_choices(columns: &[&FieldDesc], lang: Lang) -> Vec<(String, String)> {
     sorts
 }
 
-/// One row per record: its link, number, the listed fields as shown, status and date.
+/// What a list shows of each record: the table's columns, the title and the phone card's
+/// key fields.
+struct Shape<'a> {
+    columns: &'a [&'a FieldDesc],
+    title: Option<&'a FieldDesc>,
+    cards: &'a [&'a FieldDesc],
+}
+
+/// One row per record: its link, number, title, the listed fields as shown, the card's key
+/// fields, status and date.
 fn rows(
     form: &formwork_forms::CompiledForm,
-    columns: &[&FieldDesc],
+    shape: &Shape<'_>,
     records: &[formwork_runtime::Record],
     lang: Lang,
 ) -> Vec<Row> {
@@ -236,18 +321,23 @@ fn rows(
         .iter()
         .map(|r| {
             let shown = form.project_for_display(&r.data);
+            let value = |key: &str| {
+                shown
+                    .iter()
+                    .find(|d| d.key == key)
+                    .map(|d| d.value.get(tag).to_owned())
+                    .unwrap_or_default()
+            };
             Row {
                 url: format!("/records/{}", r.id),
                 number: r.number.clone().unwrap_or_else(|| r.id.to_string()),
-                cells: columns
+                title: shape.title.map(|f| value(&f.key)).unwrap_or_default(),
+                cells: shape.columns.iter().map(|c| value(&c.key)).collect(),
+                key_fields: shape
+                    .cards
                     .iter()
-                    .map(|c| {
-                        shown
-                            .iter()
-                            .find(|d| d.key == c.key)
-                            .map(|d| d.value.get(tag).to_owned())
-                            .unwrap_or_default()
-                    })
+                    .map(|c| (c.label.clone(), value(&c.key)))
+                    .filter(|(_, v)| !v.is_empty())
                     .collect(),
                 status: format::status(lang, r.status),
                 status_key: r.status.to_string(),
@@ -265,7 +355,7 @@ struct Asked {
     q: Option<String>,
     sorts: Vec<(String, String)>,
     sort: String,
-    after: Option<String>,
+    trail: Trail,
 }
 
 /// The status filter, select filters, search, sort and cursor the query asks for; values the
@@ -288,8 +378,8 @@ fn asked(columns: &[&FieldDesc], params: &[(String, String)], lang: Lang) -> Ask
         .filter(|s| sorts.iter().any(|(v, _)| v == s))
         .unwrap_or_else(|| "-created_at".to_owned());
     request.sort = Some(sort.clone());
-    let after = param("after");
-    request.after = after.clone();
+    let trail = Trail::from_params(params);
+    request.after = trail.after.clone();
     Asked {
         request,
         status,
@@ -297,7 +387,7 @@ fn asked(columns: &[&FieldDesc], params: &[(String, String)], lang: Lang) -> Ask
         q,
         sorts,
         sort,
-        after,
+        trail,
     }
 }
 
@@ -309,28 +399,6 @@ fn last_param(params: &[(String, String)], name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-}
-
-/// The links to the next page (when there is one) and back to the first (when this is not it),
-/// keeping the filters, search and sort.
-fn page_links(
-    base: &str,
-    kept: &[(String, String)],
-    next: Option<&str>,
-    paged: bool,
-) -> (Option<String>, Option<String>) {
-    let link = |pairs: &[(String, String)]| {
-        format!(
-            "{base}?{}",
-            serde_urlencoded::to_string(pairs).unwrap_or_default()
-        )
-    };
-    let next_url = next.map(|next| {
-        let mut with_after = kept.to_vec();
-        with_after.push(("after".into(), next.to_owned()));
-        link(&with_after)
-    });
-    (next_url, paged.then(|| link(kept)))
 }
 
 /// The filters, search and sort a page was asked with, for the links to the next and first

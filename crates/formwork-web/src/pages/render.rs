@@ -146,6 +146,12 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_global("confirm_js_url", assets::url("confirm.js"));
     env.add_global("departments_js_url", assets::url("departments.js"));
     env.add_global("portal_css_url", assets::url("portal.css"));
+    env.add_global("people_js_url", assets::url("people.js"));
+    env.add_global("dates_js_url", assets::url("dates.js"));
+    env.add_global("flatpickr_js_url", assets::url("flatpickr.min.js"));
+    env.add_global("flatpickr_zh_url", assets::url("flatpickr-zh.js"));
+    env.add_global("flatpickr_css_url", assets::url("flatpickr.min.css"));
+    env.add_function("person_name", person_name);
     for (name, source) in TEMPLATES_SRC {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not compile");
@@ -155,6 +161,23 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 });
 
 /// `t("key", name=value…)`: Formwork's own text in the page's language.
+/// The display name of the person `value` names in `people` (`(username, display name)`
+/// pairs), else `value` as typed: a picker shows names, never login ids.
+fn person_name(people: &Value, value: &str) -> String {
+    people
+        .try_iter()
+        .into_iter()
+        .flatten()
+        .find(|p| {
+            p.get_item_by_index(0)
+                .ok()
+                .is_some_and(|u| u.as_str() == Some(value))
+        })
+        .and_then(|p| p.get_item_by_index(1).ok())
+        .and_then(|name| name.as_str().map(str::to_owned))
+        .unwrap_or_else(|| value.to_owned())
+}
+
 fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijinja::Error> {
     let lang = match state.lookup("lang").as_ref().and_then(Value::as_str) {
         Some("en") => Lang::En,

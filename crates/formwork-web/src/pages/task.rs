@@ -164,6 +164,10 @@ async fn page(
     let open = detail.task.status == TaskStatus::Open;
 
     let editable_desc = only(&desc, &editable);
+    // The editable fields' rules for form.js, as the new-record page has them: sub-table rows
+    // are added and removed, and visible_when / required_when apply while typing.
+    let keep: std::collections::BTreeSet<String> = editable.iter().cloned().collect();
+    let rules = (!editable.is_empty()).then(|| FormDesc::of_fields(&form, lang, &keep).1);
     let inputs = editable_inputs(state, &editable_desc, &detail, &draft, lang).await?;
     let people = if open && wants_people(&detail, &editable_desc) {
         state.runtime.people().await?
@@ -213,6 +217,7 @@ async fn page(
             record_url => format!("/records/{}", detail.record.id),
             fields => data(&items),
             editable => !editable.is_empty(),
+            rules => rules.as_ref().map(data),
             open,
             closed,
             can => permitted(&detail.actions, !return_to.is_empty()),

@@ -177,6 +177,7 @@ counted!(RecordStore {
     write fn delete_record(&self, id: &RecordId, expected_rev: Option<i64>, actor: &UserId) -> StoreResult<()>;
     write fn delete_record_with_events(&self, id: &RecordId, expected_rev: Option<i64>, actor: &UserId, events: &[NewJob]) -> StoreResult<()>;
     read fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>>;
+    read fn count_records(&self, query: &RecordQuery, cap: u32) -> StoreResult<u32>;
     read fn explain_list_records(&self, query: &RecordQuery) -> StoreResult<Vec<String>>;
     read fn record_history(&self, record_id: &RecordId) -> StoreResult<Vec<AuditEntry>>;
     read fn list_audit(&self, before: Option<&str>, limit: u32) -> StoreResult<Vec<AuditEntry>>;

@@ -125,7 +125,7 @@ async fn the_inbox_lists_only_the_callers_own_tasks_in_each_box() {
 }
 
 #[tokio::test]
-async fn the_inbox_pages_by_keyset_with_a_next_link() {
+async fn the_inbox_pages_by_keyset_with_next_and_previous_links() {
     for app in apps().await {
         publish(&app, &sample_package()).await;
         let mut numbers = Vec::new();
@@ -160,7 +160,15 @@ async fn the_inbox_pages_by_keyset_with_a_next_link() {
             second.html.contains(&numbers[0]),
             "the oldest is on the last page"
         );
-        assert!(second.html.contains("回到第一页"));
+        // 上一页 leads back to the first page (which needs no 回到第一页 beside it).
+        assert!(second.html.contains("上一页"));
+        assert!(
+            second
+                .html
+                .contains("href=\"&#x2f;inbox?box=todo\" rel=\"prev\""),
+            "{}",
+            second.html
+        );
     }
 }
 

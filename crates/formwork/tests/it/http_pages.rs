@@ -472,7 +472,12 @@ async fn the_list_filters_sorts_and_pages_by_cursor() {
             !second.html.contains("rel=\"next\""),
             "the last page has no next"
         );
-        assert!(second.html.contains("回到第一页"));
+        // 上一页 goes back to the first page, keeping the order.
+        assert!(second.html.contains("上一页"));
+        assert!(second.html.contains("rel=\"prev\""));
+        assert!(second.html.contains("共 23 条"), "the capped count");
+        // Each record is also a phone card: its name with the number beside it.
+        assert_eq!(second.html.matches("class=\"record-card\"").count(), 3);
 
         let south = b
             .get(&format!("{LIST}?f.region=%E5%8D%8E%E5%8D%97&sort=amount"))

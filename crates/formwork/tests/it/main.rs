@@ -12,6 +12,7 @@ mod http_accounts;
 mod http_approval_modes;
 mod http_approval_patterns;
 mod http_approvals;
+mod http_approver_day;
 mod http_apps;
 mod http_defects;
 mod http_delegation;

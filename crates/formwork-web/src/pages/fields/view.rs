@@ -154,6 +154,8 @@ pub(crate) struct FieldView {
     pub list: Option<&'static str>,
     pub suffix: Option<&'static str>,
     pub value: String,
+    /// What a person picker shows for `value`: the person's display name.
+    pub shown: String,
     pub options: Vec<OptionView>,
     pub required: bool,
     pub error: Option<String>,
@@ -166,10 +168,12 @@ pub(crate) struct FieldView {
     pub template_row: Option<RowView>,
 }
 
-/// What pickers offer: people (username, name) and departments (id, name).
+/// What pickers offer: departments (id, name), and people's display names by username (a
+/// person picker shows the name of the chosen username; it searches through the API).
 #[derive(Debug, Default)]
 pub(crate) struct Pickers {
     pub departments: Vec<(String, String)>,
+    pub people: std::collections::BTreeMap<String, String>,
 }
 
 impl Pickers {
@@ -179,6 +183,9 @@ impl Pickers {
         desc: &FormDesc,
     ) -> Result<Self, crate::pages::PageError> {
         let mut pickers = Self::default();
+        if desc.has_kind("user") {
+            pickers.people = state.runtime.people().await?.into_iter().collect();
+        }
         if desc.has_kind("department") {
             pickers.departments = state
                 .runtime
@@ -269,7 +276,16 @@ pub(super) fn view(
         input_type,
         inputmode,
         autocomplete,
-        list: (field.kind == "user").then_some("people"),
+        list: None,
+        shown: if control == "person" {
+            cx.pickers
+                .people
+                .get(&value)
+                .cloned()
+                .unwrap_or_else(|| value.clone())
+        } else {
+            String::new()
+        },
         suffix: (field.kind == "percent").then_some("%"),
         value: if control == "static" {
             static_text(field, raw)
@@ -323,6 +339,7 @@ pub(super) fn control_of(field: &FieldDesc) -> Control {
         "url" => ("text", "url", Some("url"), None),
         "department" if field.multiple => ("checks", "text", None, None),
         "department" => ("select", "text", None, None),
+        "user" if !field.multiple => ("person", "text", None, None),
         "attachments" => ("file", "file", None, None),
         "sub_table" => ("table", "text", None, None),
         _ => ("text", "text", None, None),
