@@ -208,6 +208,8 @@ fn multipart(file: &[u8], name: &str) -> (Vec<u8>, String) {
     (body, format!("multipart/form-data; boundary={boundary}"))
 }
 
+/// Uploads a sheet and, when it was accepted, waits until its rows are checked (the upload
+/// answers `checking`; the check runs in the background).
 async fn upload(c: &mut Client, file: &[u8], name: &str) -> (StatusCode, Value) {
     let (body, ct) = multipart(file, name);
     let res = c
@@ -217,7 +219,27 @@ async fn upload(c: &mut Client, file: &[u8], name: &str) -> (StatusCode, Value) 
             &[("content-type", ct.as_str())],
         )
         .await;
-    (res.status, res.json())
+    let (status, first) = (res.status, res.json());
+    if status != StatusCode::ACCEPTED {
+        return (status, first);
+    }
+    assert_eq!(first["status"], "checking", "{first}");
+    let id = first["id"].as_str().unwrap().to_owned();
+    for _ in 0..1200 {
+        let now = c.get(&format!("/api/v1/imports/{id}")).await.json();
+        if now["status"] != "checking" {
+            assert_eq!(now["progress"], Value::Null, "{now}");
+            return (status, now);
+        }
+        // While it runs, the check says how far it is.
+        assert!(
+            now["progress"]["checked"].as_u64().unwrap()
+                <= now["progress"]["total"].as_u64().unwrap(),
+            "{now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("import {id} was not checked");
 }
 
 /// Commits an import and waits until it is committed.
@@ -384,5 +406,92 @@ async fn export_then_import_round_trips_the_fields_and_formulas_stay_text() {
                 assert_eq!(item["data"][key], data[key], "{key}: {item}");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn a_commit_that_fails_in_the_background_says_failed_and_why_and_imports_nothing() {
+    use formwork_store::{Import, ImportStatus, NewImport};
+    for app in apps().await {
+        flows::publish(&app, &sample_package()).await;
+        let mut s1 = app.signed_in("sales1").await;
+        let sales1 = app
+            .store
+            .get_user_by_username("sales1")
+            .await
+            .unwrap()
+            .unwrap();
+        // A ready import whose staged row the form refuses at commit time (as when the form
+        // changed between the check and the commit): the commit runs in the background.
+        let id = formwork_store::new_id();
+        let now = time::OffsetDateTime::now_utc();
+        app.store
+            .insert_import(&NewImport {
+                import: Import {
+                    id: id.clone(),
+                    app_id: SAMPLE.parse().unwrap(),
+                    form_id: "project".parse().unwrap(),
+                    created_by: sales1.id.clone(),
+                    content_hash: "not-a-real-file".into(),
+                    filename: "stale.xlsx".into(),
+                    historical: false,
+                    status: ImportStatus::Ready,
+                    row_count: 1,
+                    errors: json!([]),
+                    mapping: json!({}),
+                    created_at: now,
+                    committed_at: None,
+                },
+                staged: json!([{"name": "过期的行", "amount": "一百元"}]),
+            })
+            .await
+            .unwrap();
+        let res = s1
+            .post(&format!("/api/v1/imports/{id}/commit"), &json!({}))
+            .await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
+        let mut last = Value::Null;
+        for _ in 0..600 {
+            last = s1.get(&format!("/api/v1/imports/{id}")).await.json();
+            if last["status"] != "ready" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(last["status"], "failed", "{last}");
+        assert_eq!(last["progress"], Value::Null, "{last}");
+        let failure = last["failure"].as_str().unwrap_or_default();
+        assert!(failure.contains("校验"), "{last}");
+        // Row errors stay rows: the failure is not one of them.
+        assert_eq!(last["errors"], json!([]), "{last}");
+        let en = s1
+            .get(&format!("/api/v1/imports/{id}?lang=en"))
+            .await
+            .json();
+        assert!(
+            en["failure"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("A record was refused"),
+            "{en}"
+        );
+        // Persisted, so a later commit is refused and the page shows the reason.
+        let again = s1
+            .post(&format!("/api/v1/imports/{id}/commit"), &json!({}))
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+        let page = s1.get(&format!("/imports/{id}")).await;
+        assert!(
+            page.text().contains("导入失败，未导入任何记录"),
+            "{}",
+            page.text()
+        );
+        let list = s1
+            .get(&format!(
+                "/api/v1/apps/{SAMPLE}/forms/project/records?limit=5"
+            ))
+            .await
+            .json();
+        assert_eq!(list["items"], json!([]), "{list}");
     }
 }
