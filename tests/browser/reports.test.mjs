@@ -205,5 +205,29 @@ test('sales1 drags a card they may change to another column; a card held by its 
   await signIn(phone, 'sales1', `${APP}/views/projects_board`);
   await shot(phone, '17-board-phone');
   await phone.context().close();
+  // The refused move's 409 is the one error the browser logs.
+  assert.deepEqual(page.problems.filter((p) => !p.includes('status of 409')), []);
+});
+
+test('sales1 imports a sheet: the page follows the check and the commit until the records are in', async () => {
+  const page = await newPage();
+  await signIn(page, 'sales1', `${APP}/forms/project/import`);
+  const regions = ['华东', '华南', '华北'];
+  const lines = ['项目名称,客户,预计金额（元）,区域,开始日期,contact_phone'];
+  for (let i = 0; i < 300; i += 1) lines.push(`导入项目${i},导入客户,${1000 + i}.50,${regions[i % 3]},2026-05-01,13900139000`);
+  await page.setInputFiles('#file', { name: 'projects.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+  await Promise.all([page.waitForURL(/\/imports\/[^/?]+$/), page.click('form[enctype] button[type=submit]')]);
+  // The page polls the import and shows the outcome once the check is done.
+  await page.locator('.badge-ready').waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('#import').innerText(), /300/);
+  await shot(page, '18-import-ready');
+  await page.click('form[action$="/commit"] button');
+  // While the commit runs the page says how far it is, then shows the records link.
+  await page.locator('a.btn', { hasText: '查看记录' }).waitFor({ timeout: 120_000 });
+  await shot(page, '19-import-committed');
+  const phone = await newPage({ viewport: { width: 390, height: 844 } });
+  await signIn(phone, 'sales1', new URL(page.url()).pathname);
+  await shot(phone, '20-import-phone');
+  await phone.context().close();
   assert.deepEqual(page.problems, []);
 });

@@ -17,8 +17,22 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, TooltipComponent, Leg
 
 const COLORS = ['#3b82f6', '#10b981', '#f59e0b', '#ef4444', '#8b5cf6', '#06b6d4', '#84cc16', '#ec4899', '#64748b'];
 
+const UNITS = {
+  'zh-CN': { h: ' 小时', min: ' 分钟', s: ' 秒' },
+  en: { h: ' h', min: ' min', s: ' s' },
+};
+
+/** The unit durations (seconds) read best in, by the largest one drawn. */
+function durationUnit(spec) {
+  const max = Math.max(0, ...spec.series.flatMap((s) => s.values.filter((v) => v != null)));
+  if (max >= 2 * 3600) return ['h', 3600];
+  if (max >= 120) return ['min', 60];
+  return ['s', 1];
+}
+
 /** Number formatting per series format, in the page's language. */
-function formatter(format, lang, axis) {
+function formatter(spec, format, axis) {
+  const lang = spec.lang;
   const grouped = new Intl.NumberFormat(lang, { maximumFractionDigits: 2 });
   const whole = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
   if (format === 'money') {
@@ -26,8 +40,9 @@ function formatter(format, lang, axis) {
     return (v) => (v == null ? '—' : `${v < 0 ? '-' : ''}¥${(axis ? whole : moneyFormat(lang)).format(Math.abs(v))}`);
   }
   if (format === 'duration') {
-    const hours = lang === 'en' ? ' h' : ' 小时';
-    return (v) => (v == null ? '—' : `${grouped.format(v / 3600)}${hours}`);
+    const [unit, size] = durationUnit(spec);
+    const word = (UNITS[lang] ?? UNITS['zh-CN'])[unit];
+    return (v) => (v == null ? '—' : `${grouped.format(v / size)}${word}`);
   }
   return (v) => (v == null ? '—' : grouped.format(v));
 }
@@ -36,14 +51,16 @@ function moneyFormat(lang) {
   return new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
-function option(spec, narrow) {
+function option(spec, narrow, font) {
   const format = spec.series[0]?.format ?? 'number';
-  const tip = formatter(format, spec.lang, false);
-  const axis = formatter(format, spec.lang, true);
+  const tip = formatter(spec, format, false);
+  const axis = formatter(spec, format, true);
   const base = {
     color: COLORS,
     animation: false,
-    textStyle: { fontFamily: 'inherit' },
+    // The page's own font, named: ECharts measures labels with it (legend spacing, label
+    // room), and 'inherit' would measure with another font than the one drawn.
+    textStyle: { fontFamily: font },
     tooltip: { trigger: spec.kind === 'pie' ? 'item' : 'axis', valueFormatter: tip, confine: true },
   };
   if (spec.kind === 'pie') {
@@ -69,7 +86,7 @@ function option(spec, narrow) {
   return {
     ...base,
     legend: spec.series.length > 1 ? { top: 0 } : undefined,
-    grid: { left: 8, right: 16, top: spec.series.length > 1 ? 32 : 16, bottom: 8, containLabel: true },
+    grid: { left: long ? 24 : 8, right: 16, top: spec.series.length > 1 ? 32 : 16, bottom: 8, containLabel: true },
     xAxis: {
       type: 'category',
       data: spec.categories,
@@ -82,7 +99,15 @@ function option(spec, narrow) {
       data: s.values,
       barMaxWidth: 48,
       connectNulls: false,
+      symbolSize: 8,
       cursor: 'pointer',
+      // Values on the bars and points while they fit: read without hovering (phones).
+      label: {
+        show: spec.series.length === 1 && spec.categories.length <= (narrow ? 6 : 12),
+        position: 'top',
+        formatter: (p) => tip(p.value),
+        fontSize: 11,
+      },
     })),
   };
 }
@@ -101,7 +126,8 @@ function draw(figure) {
   box.setAttribute('aria-hidden', 'true');
   figure.prepend(box);
   const chart = echarts.init(box, null, { renderer: 'svg', locale: spec.lang === 'en' ? 'EN' : 'ZH' });
-  const render = () => chart.setOption(option(spec, box.clientWidth < 420), true);
+  const font = getComputedStyle(figure).fontFamily || 'sans-serif';
+  const render = () => chart.setOption(option(spec, box.clientWidth < 420, font), true);
   render();
   figure.classList.add('chart-on');
   chart.on('click', (e) => {

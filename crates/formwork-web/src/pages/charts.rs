@@ -65,7 +65,8 @@ fn label_of(cells: &[Value], total: &str) -> String {
 /// The chart of a grouped bar, line or pie report with a numeric measure; `None` for every
 /// other report (tables, pivots, record views, single numbers), which keep their own output.
 /// Bar and line charts draw every measure of the first measure's format (a money sum and a
-/// percent share do not share an axis); a pie draws the first measure only.
+/// percent share do not share an axis); a pie draws the first measure only. A report whose
+/// measures have no value yet keeps its fallback, which says so.
 pub(crate) fn chart_spec(run: &ReportRun, lang: Lang) -> Option<ChartSpec> {
     let kind = match run.def.view.kind {
         ViewKind::Bar => "bar",
@@ -102,7 +103,11 @@ pub(crate) fn chart_spec(run: &ReportRun, lang: Lang) -> Option<ChartSpec> {
                 })
                 .collect(),
         })
-        .collect();
+        .collect::<Vec<Series>>();
+    // Nothing to draw yet (e.g. no step finished): the fallback says "—" per group.
+    if series.iter().all(|s| s.values.iter().all(Option::is_none)) {
+        return None;
+    }
     Some(ChartSpec {
         kind,
         lang: lang.tag(),

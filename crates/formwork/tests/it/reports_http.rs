@@ -495,3 +495,167 @@ async fn a_commit_that_fails_in_the_background_says_failed_and_why_and_imports_n
         assert_eq!(list["items"], json!([]), "{list}");
     }
 }
+
+/// The JSON chart specs a page embeds for its chart script.
+fn chart_specs(html: &str) -> Vec<Value> {
+    html.split("<script type=\"application/json\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</script>").next())
+        .map(|text| serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn dashboard_charts_are_typed_specs_with_click_through_and_only_chart_pages_load_the_script()
+{
+    for app in apps().await {
+        with_projects(&app).await;
+        let mut d = app.signed_in("director").await;
+        let html = d
+            .get(&format!("/apps/{SAMPLE}/dashboards/overview"))
+            .await
+            .text();
+        assert!(html.contains("/charts.js\""), "{html}");
+        assert!(!html.contains("/kanban.js\""));
+        let specs = chart_specs(&html);
+        let pie = specs
+            .iter()
+            .find(|s| s["kind"] == "pie")
+            .unwrap_or_else(|| panic!("{specs:?}"));
+        assert_eq!(pie["lang"], "zh-CN");
+        assert_eq!(pie["series"].as_array().unwrap().len(), 1, "{pie}");
+        assert_eq!(pie["series"][0]["format"], "money", "{pie}");
+        let categories = pie["categories"].as_array().unwrap();
+        let east = categories.iter().position(|c| c == "华东").unwrap();
+        assert_eq!(pie["series"][0]["values"][east], json!(110000.3), "{pie}");
+        let link = pie["links"][east].as_str().unwrap();
+        assert!(
+            link.starts_with(&format!("/apps/{SAMPLE}/forms/project/records?f.region=")),
+            "{link}"
+        );
+        // The list the link opens is narrowed to that region.
+        let list = d.get(link).await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(list.text().contains("华东一号") && !list.text().contains("华南项目"));
+        let by_status = specs
+            .iter()
+            .find(|s| s["kind"] == "bar" && s["series"][0]["name"] == "项目数")
+            .unwrap_or_else(|| panic!("{specs:?}"));
+        assert_eq!(by_status["series"][0]["format"], "number");
+        assert!(
+            by_status["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l.as_str().is_some_and(|l| l.contains("records?status="))),
+            "{by_status}"
+        );
+        let monthly = specs.iter().find(|s| s["kind"] == "line").unwrap();
+        // Month buckets have no list filter to open: no links, never a wrong one.
+        assert!(
+            monthly["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(Value::is_null)
+        );
+        // Every spec key is the server's own: no room for options, script or HTML.
+        for s in &specs {
+            let mut keys: Vec<&str> = s.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(
+                keys,
+                ["categories", "kind", "lang", "links", "series"],
+                "{s}"
+            );
+        }
+        let en = d
+            .get(&format!("/apps/{SAMPLE}/dashboards/overview?lang=en"))
+            .await
+            .text();
+        assert!(chart_specs(&en).iter().all(|s| s["lang"] == "en"));
+        // A table view draws no chart and loads no chart script; the board loads its own.
+        let table = d
+            .get(&format!("/apps/{SAMPLE}/views/projects_table"))
+            .await
+            .text();
+        assert!(!table.contains("/charts.js\"") && chart_specs(&table).is_empty());
+        let board = d
+            .get(&format!("/apps/{SAMPLE}/views/projects_board"))
+            .await
+            .text();
+        assert!(board.contains("/kanban.js\"") && !board.contains("/charts.js\""));
+    }
+}
+
+#[tokio::test]
+async fn a_kanban_move_of_a_record_in_review_is_refused_with_its_reason_and_a_withdrawn_one_moves()
+{
+    for app in apps().await {
+        with_projects(&app).await;
+        let mut s1 = app.signed_in("sales1").await;
+        let list = s1
+            .get(&format!(
+                "/api/v1/apps/{SAMPLE}/forms/project/records?limit=10"
+            ))
+            .await
+            .json();
+        let ids: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect();
+        let move_to = |id: &str, lane: &str| format!("record={id}&lane={lane}");
+        let url = format!("/apps/{SAMPLE}/views/projects_board/move");
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        let json_form = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("accept", "application/json"),
+        ];
+        // In review: the drag script gets the code and the message.
+        let res = s1
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &json_form)
+            .await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text());
+        let body = res.json();
+        assert_eq!(body["error"], "record_in_review", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("未能移动卡片：审批进行中"),
+            "{body}"
+        );
+        // The form without JavaScript comes back to the board, which explains.
+        let res = s1
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &form)
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+        let back = res.headers["location"].to_str().unwrap().to_owned();
+        assert!(back.ends_with("refused=record_in_review"), "{back}");
+        let page = s1.get(&back).await.text();
+        assert!(page.contains("id=\"move-refused\""), "{page}");
+        // Someone else's record: sales2 may not move it.
+        let mut s2 = app.signed_in("sales2").await;
+        let res = s2
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &json_form)
+            .await;
+        assert!(
+            matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{}",
+            res.text()
+        );
+        // Withdrawn, it is sales1's to change again: the move is an ordinary edit.
+        let res = s1
+            .post(&format!("/api/v1/records/{}/withdraw", ids[0]), &json!({}))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let res = s1
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &json_form)
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let record = s1.get(&format!("/api/v1/records/{}", ids[0])).await.json();
+        assert_eq!(record["data"]["stage"], "closed", "{record}");
+    }
+}
