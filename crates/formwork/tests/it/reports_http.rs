@@ -493,6 +493,38 @@ async fn a_commit_that_fails_in_the_background_says_failed_and_why_and_imports_n
             .await
             .json();
         assert_eq!(list["items"], json!([]), "{list}");
+        // A check this server is not running (it stopped mid-check) is not "checking" forever.
+        let stuck = formwork_store::new_id();
+        app.store
+            .insert_import(&NewImport {
+                import: Import {
+                    id: stuck.clone(),
+                    app_id: SAMPLE.parse().unwrap(),
+                    form_id: "project".parse().unwrap(),
+                    created_by: sales1.id.clone(),
+                    content_hash: "another-file".into(),
+                    filename: "stuck.xlsx".into(),
+                    historical: false,
+                    status: ImportStatus::Checking,
+                    row_count: 3,
+                    errors: json!([]),
+                    mapping: json!({}),
+                    created_at: now,
+                    committed_at: None,
+                },
+                staged: json!([]),
+            })
+            .await
+            .unwrap();
+        let now_seen = s1.get(&format!("/api/v1/imports/{stuck}")).await.json();
+        assert_eq!(now_seen["status"], "failed", "{now_seen}");
+        assert!(
+            now_seen["failure"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("重新上传"),
+            "{now_seen}"
+        );
     }
 }
 
