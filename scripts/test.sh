@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # ---- prerequisites, all checked before anything is built or started ------------------------
 need_cargo
-need_node  # the designer (designer-ui) and the browser tests
+need_node  # the designer (designer-ui), web-assets and the browser tests
 command -v python3 >/dev/null 2>&1 ||
   fail "python3 is missing: some tests start helper servers with it (Debian: apt-get install python3)."
 TARGET_DIR=$(target_dir)
@@ -88,6 +88,8 @@ cmp -s "$OPENAPI_NOW" designer-ui/openapi.json || { rm -f "$OPENAPI_NOW";
   fail "designer-ui/openapi.json differs from what 'formwork openapi' prints: run 'formwork openapi > designer-ui/openapi.json', then designer-ui/build.sh, and commit both."; }
 rm -f "$OPENAPI_NOW"
 designer-ui/build.sh --check
+log "web-assets: chart and board bundles (committed, embedded), sizes"
+web-assets/build.sh --check
 (cd designer-ui && npx vitest run)
 
 if [ -f tests/browser/package.json ]; then

@@ -93,6 +93,8 @@ pub struct Runtime {
     files_dir: std::path::PathBuf,
     calendar: Arc<calendar::CalendarCache>,
     hook_secrets: Arc<HookSecrets>,
+    /// Imports being checked or committed by this server, and how far they are.
+    import_progress: Arc<reports::imports::ProgressBoard>,
 }
 
 impl Runtime {
@@ -105,6 +107,7 @@ impl Runtime {
             files_dir: std::path::PathBuf::from("data/files"),
             calendar: Arc::new(calendar::CalendarCache::default()),
             hook_secrets: Arc::new(HookSecrets::new()),
+            import_progress: Arc::default(),
         }
     }
 

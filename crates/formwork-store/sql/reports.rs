@@ -9,8 +9,8 @@ use formwork_query::Dialect as _;
 use formwork_query::report::{self, PercentileSql, ReportSql};
 use formwork_reports::ir::{Cell, Plan};
 use formwork_store::{
-    AppId, FormId, Import, ImportStatus, NewImport, NewRecord, RecordId, ReportRows, ReportScope,
-    ReportStore, StoreError, StoreResult, UserId,
+    AppId, FormId, Import, ImportSettlement, ImportStatus, NewImport, NewRecord, RecordId,
+    ReportRows, ReportScope, ReportStore, StoreError, StoreResult, UserId,
 };
 use rust_decimal::Decimal;
 use sea_query_sqlx::SqlxBinder as _;
@@ -184,6 +184,29 @@ impl ReportStore for StoreImpl {
         .fetch_optional(self.reader())
         .await
         .map_err(db_err("import"))
+    }
+
+    async fn settle_import(
+        &self,
+        id: &str,
+        expected: ImportStatus,
+        settlement: &ImportSettlement,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE imports SET status = $3, row_count = COALESCE($4, row_count), errors = $5, \
+             staged = $6, updated_at = $7 WHERE id = $1 AND status = $2",
+        )
+        .bind(id)
+        .bind(expected.as_str())
+        .bind(settlement.status.as_str())
+        .bind(settlement.row_count)
+        .bind(Json(&settlement.errors))
+        .bind(Json(&settlement.staged))
+        .bind(ts(now()))
+        .execute(self.writer())
+        .await
+        .map_err(db_err("import"))?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn staged_rows(&self, id: &str) -> StoreResult<serde_json::Value> {

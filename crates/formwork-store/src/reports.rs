@@ -77,6 +77,19 @@ pub struct NewImport {
     pub staged: Value,
 }
 
+/// What a background check, or a commit that failed, leaves on an import.
+#[derive(Debug, Clone)]
+pub struct ImportSettlement {
+    /// `ready` or `failed` after a check; `failed` after a failed commit.
+    pub status: ImportStatus,
+    /// The rows read, when the check counted them (a failed commit keeps the count).
+    pub row_count: Option<i64>,
+    /// `[{"row", "column", "message", "message_en"}]`; a failed commit adds `"stage":"commit"`.
+    pub errors: Value,
+    /// The checked rows to keep until the commit (empty unless `ready`).
+    pub staged: Value,
+}
+
 /// Reports and imports.
 #[async_trait]
 pub trait ReportStore: Send + Sync + 'static {
@@ -93,6 +106,14 @@ pub trait ReportStore: Send + Sync + 'static {
         form_id: &FormId,
         content_hash: &str,
     ) -> StoreResult<Option<String>>;
+    /// Settles an import that is `expected` (a check ending, a commit failing); `false` when
+    /// the import is not `expected` any more (nothing changes then).
+    async fn settle_import(
+        &self,
+        id: &str,
+        expected: ImportStatus,
+        settlement: &ImportSettlement,
+    ) -> StoreResult<bool>;
     /// The staged form data of a ready import (a JSON array).
     async fn staged_rows(&self, id: &str) -> StoreResult<Value>;
     /// Inserts every record (numbered, processes started, events enqueued, as

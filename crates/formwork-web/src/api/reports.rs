@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use formwork_runtime::ListRequest;
 use formwork_runtime::reports::export::{Export, SheetKind};
-use formwork_runtime::reports::imports::{Import, ImportOutcome, ImportUpload};
+use formwork_runtime::reports::imports::{Import, ImportOutcome, ImportProgress, ImportUpload};
 use formwork_runtime::reports::{ReportAsk, Table};
 use serde::Serialize;
 use serde_json::Value;
@@ -229,24 +229,60 @@ pub struct ImportResponse {
     pub errors: Value,
     pub filename: String,
     pub historical: bool,
+    /// How far the check (`checking`) or the commit (`ready` while committing) is, while it
+    /// runs; `null` otherwise.
+    pub progress: Option<ImportProgressView>,
+    /// Why the commit failed (nothing of it was imported), or why the check stopped, when
+    /// `failed` for that reason rather than for bad rows; `null` otherwise.
+    pub failure: Option<String>,
 }
 
-pub(crate) fn import_response(i: Import, lang: Lang) -> ImportResponse {
-    let errors = i
-        .errors
-        .as_array()
-        .map(|errs| {
-            errs.iter()
-                .map(|e| {
-                    let message = match lang {
-                        Lang::En => e.get("message_en"),
-                        Lang::ZhCn => e.get("message"),
-                    };
-                    serde_json::json!({"row": e["row"], "column": e["column"], "message": message})
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+/// A running check or commit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportProgressView {
+    /// `checking` or `committing`.
+    pub phase: String,
+    /// Data rows in the sheet.
+    pub total: u64,
+    /// Rows checked so far.
+    pub checked: u64,
+    /// Rows prepared for the commit so far (all are written in one transaction at the end).
+    pub committed: u64,
+}
+
+pub(crate) fn import_response(
+    i: Import,
+    progress: Option<std::sync::Arc<ImportProgress>>,
+    lang: Lang,
+) -> ImportResponse {
+    use std::sync::atomic::Ordering;
+    let message_key = match lang {
+        Lang::En => "message_en",
+        Lang::ZhCn => "message",
+    };
+    let entries = i.errors.as_array().cloned().unwrap_or_default();
+    let (failures, rows): (Vec<Value>, Vec<Value>) =
+        entries.into_iter().partition(|e| e.get("stage").is_some());
+    let failure = failures
+        .last()
+        .and_then(|e| e.get(message_key))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let progress = progress.map(|p| ImportProgressView {
+        phase: if p.committing.load(Ordering::Relaxed) {
+            "committing"
+        } else {
+            "checking"
+        }
+        .to_owned(),
+        total: p.total,
+        checked: p.checked.load(Ordering::Relaxed),
+        committed: p.committed.load(Ordering::Relaxed),
+    });
+    let errors = rows
+        .iter()
+        .map(|e| serde_json::json!({"row": e["row"], "column": e["column"], "message": e.get(message_key)}))
+        .collect();
     ImportResponse {
         id: i.id,
         status: i.status.as_str().to_owned(),
@@ -254,6 +290,8 @@ pub(crate) fn import_response(i: Import, lang: Lang) -> ImportResponse {
         errors: Value::Array(errors),
         filename: i.filename,
         historical: i.historical,
+        progress,
+        failure,
     }
 }
 
@@ -268,7 +306,8 @@ fn duplicate(earlier: String) -> Response {
 }
 
 /// Uploads a spreadsheet (multipart `file`, optional `mapping` as a JSON object of header →
-/// field key or null, optional `historical=true` for admins) and checks every row. Nothing
+/// field key or null, optional `historical=true` for admins) and checks every row in the
+/// background: the answer is `checking`; poll the import until `ready` or `failed`. Nothing
 /// is imported until the commit.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/forms/{form}/imports", tag = "imports",
     params(("app" = String, Path), ("form" = String, Path)),
@@ -320,11 +359,16 @@ pub async fn upload(
     }
     let outcome = state
         .runtime
-        .upload_import(&caller, &app, &form, upload, OffsetDateTime::now_utc())
+        .start_import(&caller, &app, &form, upload, OffsetDateTime::now_utc())
         .await?;
     Ok(match outcome {
         ImportOutcome::Done(i) => {
-            (StatusCode::ACCEPTED, Json(import_response(*i, lang))).into_response()
+            let progress = state.runtime.import_progress(&i.id);
+            (
+                StatusCode::ACCEPTED,
+                Json(import_response(*i, progress, lang)),
+            )
+                .into_response()
         }
         ImportOutcome::Duplicate { earlier } => duplicate(earlier),
     })
@@ -341,7 +385,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ImportResponse>, ApiError> {
     let i = state.runtime.get_import(&caller, &id).await?;
-    Ok(Json(import_response(i, lang)))
+    let progress = state.runtime.import_progress(&id);
+    Ok(Json(import_response(i, progress, lang)))
 }
 
 /// Starts inserting every checked row (numbers, processes and rules as for a submission,
@@ -365,7 +410,12 @@ pub async fn commit(
         .await?;
     Ok(match outcome {
         ImportOutcome::Done(i) => {
-            (StatusCode::ACCEPTED, Json(import_response(*i, lang))).into_response()
+            let progress = state.runtime.import_progress(&i.id);
+            (
+                StatusCode::ACCEPTED,
+                Json(import_response(*i, progress, lang)),
+            )
+                .into_response()
         }
         ImportOutcome::Duplicate { earlier } => duplicate(earlier),
     })

@@ -1,6 +1,7 @@
 //! The pages' own CSS and script, compiled into the binary and served under
 //! `/static/{hash}/{file}`: the content hash in the address lets browsers keep them for a
-//! year, and a new build changes the address. No CDN, no build step.
+//! year, and a new build changes the address. No CDN; the chart and board bundles come from
+//! `web-assets/` (built and committed, see its build.sh).
 
 use std::sync::LazyLock;
 
@@ -70,6 +71,23 @@ const ASSETS: &[Asset] = &[
         name: "flatpickr.min.css",
         content_type: "text/css; charset=utf-8",
         body: include_str!("../../static/flatpickr.min.css"),
+    },
+    Asset {
+        name: "import.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../static/import.js"),
+    },
+    // Built by web-assets/build.sh (committed; `--check` in the test command): ECharts and
+    // SortableJS bundles, referenced only by the pages that draw a chart or a board.
+    Asset {
+        name: "charts.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../../web-assets/dist/charts.js"),
+    },
+    Asset {
+        name: "kanban.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../../../web-assets/dist/kanban.js"),
     },
 ];
 

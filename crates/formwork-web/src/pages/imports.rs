@@ -1,6 +1,8 @@
 //! The import pages: `/apps/{app}/forms/{form}/import` (upload a sheet, see the mapping),
 //! `/imports/{id}` (status, errors by row and column, the error report to download, and the
-//! commit button while it is ready). The page reloads itself while an import is checking.
+//! commit button while it is ready). While an import is checked or committed the page shows
+//! how far it is: import.js polls `GET /api/v1/imports/{id}`; without JavaScript the page
+//! reloads itself.
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::Uri;
@@ -60,7 +62,7 @@ pub(crate) async fn upload(
     }
     let outcome = state
         .runtime
-        .upload_import(
+        .start_import(
             &caller,
             &app_id,
             &form_id,
@@ -86,6 +88,7 @@ pub(crate) async fn show(
     let app = state.runtime.latest_app(&import.app_id).await?;
     let form = app.form_def(&import.form_id)?;
     let duplicate = uri.query().is_some_and(|q| q.contains("duplicate=1"));
+    let progress = state.runtime.import_progress(&id);
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
         "import.html",
@@ -97,7 +100,8 @@ pub(crate) async fn show(
             action => format!("/apps/{}/forms/{}/import", import.app_id, import.form_id),
             list_url => format!("/apps/{}/forms/{}/records", import.app_id, import.form_id),
             duplicate,
-            import => data(&import_response(import, lang)),
+            import => data(&import_response(import, progress, lang)),
+            import_js => super::assets::url("import.js"),
         },
     ))
 }

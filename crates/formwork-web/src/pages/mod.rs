@@ -15,6 +15,7 @@ mod admin_people;
 mod app_home;
 mod assets;
 mod auth;
+mod charts;
 mod delegation;
 mod designer;
 mod drafts;

@@ -4,10 +4,11 @@
 //! totals, pivot, kanban with moves, Gantt with the critical path, calendar), and the import
 //! page. Everything works without JavaScript.
 
-use axum::Form;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::Uri;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
 use formwork_model::{AppId, ParamDef, ParamKind, RecordId, ViewKind};
 use formwork_runtime::reports::{ReportAsk, ReportRun, Table};
 use minijinja::context;
@@ -157,7 +158,7 @@ fn bars(run: &ReportRun, lang: Lang) -> Vec<Bar> {
 
 /// The record list narrowed to group `i` of a one-key record report, where the list can
 /// narrow by that key (status, or a select field).
-fn click_through(run: &ReportRun, i: usize) -> Option<String> {
+pub(super) fn click_through(run: &ReportRun, i: usize) -> Option<String> {
     use formwork_runtime::reports::{Body, Cell, ColumnRef, RecordColumn};
     let Body::Grouped(g) = &run.plan.body else {
         return None;
@@ -203,6 +204,8 @@ struct Widget {
     kind: String,
     table: Option<Table>,
     bars: Vec<Bar>,
+    /// What the chart script draws over the bars (kept as the fallback without JavaScript).
+    chart: Option<super::charts::ChartSpec>,
     error: Option<String>,
     url: String,
 }
@@ -241,6 +244,7 @@ pub(crate) async fn dashboard(
                 width: w.width,
                 kind: format!("{:?}", r.def.view.kind).to_lowercase(),
                 bars: bars(r, lang),
+                chart: super::charts::chart_spec(r, lang),
                 table: Some(r.table.clone()),
                 error: None,
                 url: format!("/apps/{app_id}/reports/{}", w.report_id),
@@ -251,6 +255,7 @@ pub(crate) async fn dashboard(
                 kind: String::new(),
                 table: None,
                 bars: Vec::new(),
+                chart: None,
                 error: Some(lang.message("ui.report.unavailable", &[])),
                 url: String::new(),
             },
@@ -258,6 +263,7 @@ pub(crate) async fn dashboard(
         .collect();
     let app = state.runtime.latest_app(&app_id).await?;
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
+    let charts = widgets.iter().any(|w| w.chart.is_some());
     Ok(render(
         "dashboard.html",
         &chrome,
@@ -268,6 +274,7 @@ pub(crate) async fn dashboard(
             action => uri.path(),
             controls => data(&controls),
             widgets => data(&widgets),
+            charts_js => charts.then(|| super::assets::url("charts.js")),
         },
     ))
 }
@@ -329,6 +336,8 @@ fn report_page(
     let pivot = (view.kind == ViewKind::Pivot)
         .then(|| views::pivot(&run.table))
         .flatten();
+    let chart = super::charts::chart_spec(run, lang);
+    let refused = refusal(asked, lang);
     let query = uri.query().unwrap_or_default();
     let base = format!(
         "/api/v1/apps/{}/reports/{}/export",
@@ -348,6 +357,10 @@ fn report_page(
             move_url => format!("/apps/{}/views/{}/move", run.app.app_id, run.def.id),
             controls => data(&controls(&run.def.params, Some(run), asked, lang)),
             bars => data(&bars(run, lang)),
+            chart => data(&chart),
+            charts_js => chart.is_some().then(|| super::assets::url("charts.js")),
+            kanban_js => kanban.is_some().then(|| super::assets::url("kanban.js")),
+            refused => refused,
             table => data(&run.table),
             kanban => data(&kanban),
             gantt => data(&gantt),
@@ -430,11 +443,53 @@ pub(crate) struct MoveForm {
     lane: String,
 }
 
+/// Why a move was refused, as the codes the board explains.
+const REFUSALS: &[&str] = &[
+    "forbidden",
+    "record_in_review",
+    "record_returned",
+    "record_locked",
+    "precondition_failed",
+    "invalid",
+    "not_found",
+];
+
+/// The board's message for a refused move (`?refused=CODE`, set by a move without
+/// JavaScript), in `lang`.
+fn refusal(asked: &[(String, String)], lang: Lang) -> Option<String> {
+    let code = asked.iter().rev().find(|(k, _)| k == "refused")?.1.as_str();
+    REFUSALS.contains(&code).then(|| refusal_text(code, lang))
+}
+
+fn refusal_text(code: &str, lang: Lang) -> String {
+    let reason = match code {
+        "forbidden" => lang.message("ui.report.move_forbidden", &[]),
+        other => lang.message(other, &[]),
+    };
+    lang.message("ui.report.move_refused", &[("reason", &reason)])
+}
+
+/// The stable code and status of a refused move.
+fn refusal_code(e: &formwork_runtime::RuntimeError) -> (StatusCode, &'static str) {
+    use formwork_runtime::RuntimeError as R;
+    match e {
+        R::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+        R::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        R::StateConflict { code, .. } if REFUSALS.contains(code) => (StatusCode::CONFLICT, code),
+        R::Stale(_) | R::Conflict(_) => (StatusCode::CONFLICT, "precondition_failed"),
+        R::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
 /// Moves a kanban card to another lane: an ordinary edit of the lane field, so it is refused
-/// without edit permission or while an approval holds the record.
+/// without edit permission or while an approval holds the record. The board's form posts it
+/// without JavaScript (a refusal comes back as `?refused=CODE`, explained on the board); the
+/// drag script posts the same form asking for JSON and shows the message where the card was.
 pub(crate) async fn move_card(
     State(state): State<AppState>,
     lang: Lang,
+    headers: HeaderMap,
     PageCaller(caller): PageCaller,
     Path((app_id, view_id)): Path<(String, String)>,
     Form(form): Form<MoveForm>,
@@ -442,15 +497,34 @@ pub(crate) async fn move_card(
     let app_id: AppId = named(&app_id)?;
     let id: RecordId = named(&form.record)?;
     let lane = state.runtime.kanban_lane(&app_id, &view_id).await?;
-    let record = state.runtime.read_record(&caller, &id).await?;
-    let patch = serde_json::json!({ lane: form.lane });
+    let json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let moved = async {
+        let record = state.runtime.read_record(&caller, &id).await?;
+        let patch = serde_json::json!({ lane: form.lane });
+        state
+            .runtime
+            .update_record(&caller, &id, record.rev, &patch, OffsetDateTime::now_utc())
+            .await
+    }
+    .await;
     let back = format!("/apps/{app_id}/views/{view_id}?lang={}", lang.tag());
-    match state
-        .runtime
-        .update_record(&caller, &id, record.rev, &patch, OffsetDateTime::now_utc())
-        .await
-    {
+    match moved {
+        Ok(_) if json => Ok(Json(serde_json::json!({ "moved": true })).into_response()),
         Ok(_) => Ok(Redirect::to(&back).into_response()),
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            let (status, code) = refusal_code(&e);
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(e.into());
+            }
+            if json {
+                let body =
+                    serde_json::json!({ "error": code, "message": refusal_text(code, lang) });
+                return Ok((status, Json(body)).into_response());
+            }
+            Ok(Redirect::to(&format!("{back}&refused={code}")).into_response())
+        }
     }
 }

@@ -242,6 +242,7 @@ counted!(ReportStore {
     write fn insert_import(&self, new: &NewImport) -> StoreResult<()>;
     read fn get_import(&self, id: &str) -> StoreResult<Option<Import>>;
     read fn committed_import(&self, app_id: &AppId, form_id: &FormId, content_hash: &str) -> StoreResult<Option<String>>;
+    write fn settle_import(&self, id: &str, expected: ImportStatus, settlement: &ImportSettlement) -> StoreResult<bool>;
     read fn staged_rows(&self, id: &str) -> StoreResult<serde_json::Value>;
     write fn commit_import(&self, id: &str, records: Vec<NewRecord>, actor: &UserId) -> StoreResult<u64>;
 });

@@ -208,6 +208,8 @@ fn multipart(file: &[u8], name: &str) -> (Vec<u8>, String) {
     (body, format!("multipart/form-data; boundary={boundary}"))
 }
 
+/// Uploads a sheet and, when it was accepted, waits until its rows are checked (the upload
+/// answers `checking`; the check runs in the background).
 async fn upload(c: &mut Client, file: &[u8], name: &str) -> (StatusCode, Value) {
     let (body, ct) = multipart(file, name);
     let res = c
@@ -217,7 +219,27 @@ async fn upload(c: &mut Client, file: &[u8], name: &str) -> (StatusCode, Value) 
             &[("content-type", ct.as_str())],
         )
         .await;
-    (res.status, res.json())
+    let (status, first) = (res.status, res.json());
+    if status != StatusCode::ACCEPTED {
+        return (status, first);
+    }
+    assert_eq!(first["status"], "checking", "{first}");
+    let id = first["id"].as_str().unwrap().to_owned();
+    for _ in 0..1200 {
+        let now = c.get(&format!("/api/v1/imports/{id}")).await.json();
+        if now["status"] != "checking" {
+            assert_eq!(now["progress"], Value::Null, "{now}");
+            return (status, now);
+        }
+        // While it runs, the check says how far it is.
+        assert!(
+            now["progress"]["checked"].as_u64().unwrap()
+                <= now["progress"]["total"].as_u64().unwrap(),
+            "{now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("import {id} was not checked");
 }
 
 /// Commits an import and waits until it is committed.
@@ -384,5 +406,288 @@ async fn export_then_import_round_trips_the_fields_and_formulas_stay_text() {
                 assert_eq!(item["data"][key], data[key], "{key}: {item}");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn a_commit_that_fails_in_the_background_says_failed_and_why_and_imports_nothing() {
+    use formwork_store::{Import, ImportStatus, NewImport};
+    for app in apps().await {
+        flows::publish(&app, &sample_package()).await;
+        let mut s1 = app.signed_in("sales1").await;
+        let sales1 = app
+            .store
+            .get_user_by_username("sales1")
+            .await
+            .unwrap()
+            .unwrap();
+        // A ready import whose staged row the form refuses at commit time (as when the form
+        // changed between the check and the commit): the commit runs in the background.
+        let id = formwork_store::new_id();
+        let now = time::OffsetDateTime::now_utc();
+        app.store
+            .insert_import(&NewImport {
+                import: Import {
+                    id: id.clone(),
+                    app_id: SAMPLE.parse().unwrap(),
+                    form_id: "project".parse().unwrap(),
+                    created_by: sales1.id.clone(),
+                    content_hash: "not-a-real-file".into(),
+                    filename: "stale.xlsx".into(),
+                    historical: false,
+                    status: ImportStatus::Ready,
+                    row_count: 1,
+                    errors: json!([]),
+                    mapping: json!({}),
+                    created_at: now,
+                    committed_at: None,
+                },
+                staged: json!([{"name": "过期的行", "amount": "一百元"}]),
+            })
+            .await
+            .unwrap();
+        let res = s1
+            .post(&format!("/api/v1/imports/{id}/commit"), &json!({}))
+            .await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text());
+        let mut last = Value::Null;
+        for _ in 0..600 {
+            last = s1.get(&format!("/api/v1/imports/{id}")).await.json();
+            if last["status"] != "ready" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(last["status"], "failed", "{last}");
+        assert_eq!(last["progress"], Value::Null, "{last}");
+        let failure = last["failure"].as_str().unwrap_or_default();
+        assert!(failure.contains("校验"), "{last}");
+        // Row errors stay rows: the failure is not one of them.
+        assert_eq!(last["errors"], json!([]), "{last}");
+        let en = s1
+            .get(&format!("/api/v1/imports/{id}?lang=en"))
+            .await
+            .json();
+        assert!(
+            en["failure"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("A record was refused"),
+            "{en}"
+        );
+        // Persisted, so a later commit is refused and the page shows the reason.
+        let again = s1
+            .post(&format!("/api/v1/imports/{id}/commit"), &json!({}))
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+        let page = s1.get(&format!("/imports/{id}")).await;
+        assert!(
+            page.text().contains("导入失败，未导入任何记录"),
+            "{}",
+            page.text()
+        );
+        let list = s1
+            .get(&format!(
+                "/api/v1/apps/{SAMPLE}/forms/project/records?limit=5"
+            ))
+            .await
+            .json();
+        assert_eq!(list["items"], json!([]), "{list}");
+        // A check this server is not running (it stopped mid-check) is not "checking" forever.
+        let stuck = formwork_store::new_id();
+        app.store
+            .insert_import(&NewImport {
+                import: Import {
+                    id: stuck.clone(),
+                    app_id: SAMPLE.parse().unwrap(),
+                    form_id: "project".parse().unwrap(),
+                    created_by: sales1.id.clone(),
+                    content_hash: "another-file".into(),
+                    filename: "stuck.xlsx".into(),
+                    historical: false,
+                    status: ImportStatus::Checking,
+                    row_count: 3,
+                    errors: json!([]),
+                    mapping: json!({}),
+                    created_at: now,
+                    committed_at: None,
+                },
+                staged: json!([]),
+            })
+            .await
+            .unwrap();
+        let now_seen = s1.get(&format!("/api/v1/imports/{stuck}")).await.json();
+        assert_eq!(now_seen["status"], "failed", "{now_seen}");
+        assert!(
+            now_seen["failure"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("重新上传"),
+            "{now_seen}"
+        );
+    }
+}
+
+/// The JSON chart specs a page embeds for its chart script.
+fn chart_specs(html: &str) -> Vec<Value> {
+    html.split("<script type=\"application/json\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</script>").next())
+        .map(|text| serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn dashboard_charts_are_typed_specs_with_click_through_and_only_chart_pages_load_the_script()
+{
+    for app in apps().await {
+        with_projects(&app).await;
+        let mut d = app.signed_in("director").await;
+        let html = d
+            .get(&format!("/apps/{SAMPLE}/dashboards/overview"))
+            .await
+            .text();
+        assert!(html.contains("charts.js\""), "{html}");
+        assert!(!html.contains("kanban.js\""));
+        let specs = chart_specs(&html);
+        let pie = specs
+            .iter()
+            .find(|s| s["kind"] == "pie")
+            .unwrap_or_else(|| panic!("{specs:?}"));
+        assert_eq!(pie["lang"], "zh-CN");
+        assert_eq!(pie["series"].as_array().unwrap().len(), 1, "{pie}");
+        assert_eq!(pie["series"][0]["format"], "money", "{pie}");
+        let categories = pie["categories"].as_array().unwrap();
+        let east = categories.iter().position(|c| c == "华东").unwrap();
+        assert_eq!(pie["series"][0]["values"][east], json!(110000.3), "{pie}");
+        let link = pie["links"][east].as_str().unwrap();
+        assert!(
+            link.starts_with(&format!("/apps/{SAMPLE}/forms/project/records?f.region=")),
+            "{link}"
+        );
+        // The list the link opens is narrowed to that region.
+        let list = d.get(link).await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(list.text().contains("华东一号") && !list.text().contains("华南项目"));
+        let by_status = specs
+            .iter()
+            .find(|s| s["kind"] == "bar" && s["series"][0]["name"] == "项目数")
+            .unwrap_or_else(|| panic!("{specs:?}"));
+        assert_eq!(by_status["series"][0]["format"], "number");
+        assert!(
+            by_status["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l.as_str().is_some_and(|l| l.contains("records?status="))),
+            "{by_status}"
+        );
+        let monthly = specs.iter().find(|s| s["kind"] == "line").unwrap();
+        // Month buckets have no list filter to open: no links, never a wrong one.
+        assert!(
+            monthly["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(Value::is_null)
+        );
+        // Every spec key is the server's own: no room for options, script or HTML.
+        for s in &specs {
+            let mut keys: Vec<&str> = s.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(
+                keys,
+                ["categories", "kind", "lang", "links", "series"],
+                "{s}"
+            );
+        }
+        let en = d
+            .get(&format!("/apps/{SAMPLE}/dashboards/overview?lang=en"))
+            .await
+            .text();
+        assert!(chart_specs(&en).iter().all(|s| s["lang"] == "en"));
+        // A table view draws no chart and loads no chart script; the board loads its own.
+        let table = d
+            .get(&format!("/apps/{SAMPLE}/views/projects_table"))
+            .await
+            .text();
+        assert!(!table.contains("charts.js\"") && chart_specs(&table).is_empty());
+        let board = d
+            .get(&format!("/apps/{SAMPLE}/views/projects_board"))
+            .await
+            .text();
+        assert!(board.contains("kanban.js\"") && !board.contains("charts.js\""));
+    }
+}
+
+#[tokio::test]
+async fn a_kanban_move_of_a_record_in_review_is_refused_with_its_reason_and_a_withdrawn_one_moves()
+{
+    for app in apps().await {
+        with_projects(&app).await;
+        let mut s1 = app.signed_in("sales1").await;
+        let list = s1
+            .get(&format!(
+                "/api/v1/apps/{SAMPLE}/forms/project/records?limit=10"
+            ))
+            .await
+            .json();
+        let ids: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect();
+        let move_to = |id: &str, lane: &str| format!("record={id}&lane={lane}");
+        let url = format!("/apps/{SAMPLE}/views/projects_board/move");
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        let json_form = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("accept", "application/json"),
+        ];
+        // In review: the drag script gets the code and the message.
+        let res = s1
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &json_form)
+            .await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.text());
+        let body = res.json();
+        assert_eq!(body["error"], "record_in_review", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("未能移动卡片：审批进行中"),
+            "{body}"
+        );
+        // The form without JavaScript comes back to the board, which explains.
+        let res = s1
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &form)
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text());
+        let back = res.headers["location"].to_str().unwrap().to_owned();
+        assert!(back.ends_with("refused=record_in_review"), "{back}");
+        let page = s1.get(&back).await.text();
+        assert!(page.contains("id=\"move-refused\""), "{page}");
+        // Someone else's record: sales2 may not move it.
+        let mut s2 = app.signed_in("sales2").await;
+        let res = s2
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &json_form)
+            .await;
+        assert!(
+            matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{}",
+            res.text()
+        );
+        // Withdrawn, it is sales1's to change again: the move is an ordinary edit.
+        let res = s1
+            .post(&format!("/api/v1/records/{}/withdraw", ids[0]), &json!({}))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let res = s1
+            .post_raw(&url, move_to(&ids[0], "closed").as_bytes(), &json_form)
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let record = s1.get(&format!("/api/v1/records/{}", ids[0])).await.json();
+        assert_eq!(record["data"]["stage"], "closed", "{record}");
     }
 }
