@@ -34,10 +34,10 @@ async function todoRows(page) {
   return page.locator('#inbox-table tbody tr').allInnerTexts();
 }
 
-/** Opens the to-do row of `number` (its 处理 button). */
+/** Opens the to-do row of `number` by its title (a phone's compact card hides 处理). */
 async function openTask(page, number) {
   const row = page.locator('#inbox-table tbody tr', { hasText: number });
-  await Promise.all([page.waitForURL(/\/tasks\/[0-9a-f-]+$/), row.getByRole('link', { name: '处理' }).click()]);
+  await Promise.all([page.waitForURL(/\/tasks\/[0-9a-f-]+$/), row.locator('a.item-title').click()]);
 }
 
 /** Presses an action button of the task page and waits for the inbox with its confirmation. */

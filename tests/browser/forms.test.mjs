@@ -114,7 +114,15 @@ test('sales1 registers a project: errors beside their fields in Chinese, then a 
   assert.equal(await rows.count(), 2);
   await rows.nth(0).locator('input[name$="[title]"]').fill('需求确认');
   await rows.nth(0).locator('input[name$="[due_date]"]').fill('2026-12-15');
-  await rows.nth(0).locator('input[name$="[owner]"]').fill('sales1');
+  // The owner is picked by name; the picker posts the username.
+  const owner = rows.nth(0).locator('.person-picker input[type=text]');
+  await owner.fill('张伟');
+  const offered = rows.nth(0).locator('.person-picker [role=option]');
+  for (let i = 0; i < 50 && (await offered.count()) !== 1; i += 1) await page.waitForTimeout(100);
+  assert.match(await offered.innerText(), /张伟/);
+  await owner.press('ArrowDown');
+  await owner.press('Enter');
+  assert.equal(await rows.nth(0).locator('input[name$="[owner]"]').inputValue(), 'sales1');
   await rows.nth(1).locator('input[name$="[title]"]').fill('系统上线');
   await rows.nth(1).locator('input[name$="[due_date]"]').fill('2027-03-15');
 
