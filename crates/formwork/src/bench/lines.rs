@@ -173,10 +173,17 @@ impl Lines<'_> {
         let mut after: Option<String> = None;
         loop {
             let path = match &after {
-                Some(a) => format!("/api/v1/tasks?box=todo&limit=200&after={a}"),
-                None => "/api/v1/tasks?box=todo&limit=200".to_owned(),
+                Some(a) => format!("/api/v1/tasks?box=todo&limit=100&after={a}"),
+                None => "/api/v1/tasks?box=todo&limit=100".to_owned(),
             };
             let reply = conn.request("GET", &path, &headers, b"").await?;
+            if reply.status != 200 {
+                bail!(
+                    "GET {path}: {} {}",
+                    reply.status,
+                    String::from_utf8_lossy(&reply.body)
+                );
+            }
             let page: Value = serde_json::from_slice(&reply.body)?;
             let items = page["items"].as_array().cloned().unwrap_or_default();
             // The raw side's rows share the tables (its numbers start with RAW-): skip them.
