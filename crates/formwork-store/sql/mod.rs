@@ -55,6 +55,13 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// skipped (` FOR UPDATE SKIP LOCKED`); empty where one writer claims at a time.
     const SKIP_LOCKED: &'static str;
 
+    /// Whether a submission takes its form's number as its last write. Where the counter row
+    /// stays locked until commit while other writers run (PostgreSQL), concurrent submissions
+    /// of one form queue on it: taken last, the lock spans the commit, not the whole write.
+    /// Where one writer holds the database anyway (SQLite) the order does not matter, and
+    /// taking it first saves a statement.
+    const NUMBER_LAST: bool;
+
     /// `t` in the form the database stores and orders instants by (whole microseconds, UTC).
     fn instant(t: OffsetDateTime) -> Self::Instant;
 

@@ -159,7 +159,10 @@ pub(crate) async fn insert_in(
         )));
     }
     let what = format!("record of form `{}/{}`", new.app_id, new.form_id);
-    let number = next_number(tx, new).await?;
+    let number = match StoreImpl::NUMBER_LAST {
+        true => None,
+        false => next_number(tx, new).await?,
+    };
     let record = sqlx::query(concat!(
         "INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, \
          department_id, status, data, rev, created_at, updated_at) \
@@ -180,30 +183,44 @@ pub(crate) async fn insert_in(
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err(&what))?;
-    created_in(tx, new, &record, actor, now, "record.create").await?;
+    started_in(tx, new, &record, now).await?;
+    let record = match StoreImpl::NUMBER_LAST {
+        true => numbered_last(tx, new, record).await?,
+        false => record,
+    };
+    audit_created(tx, &record, actor, now, "record.create").await?;
     Ok(record)
 }
 
+/// `record` with its form's number, taken as the transaction's last write but its audit row
+/// (see [`Driver::NUMBER_LAST`]).
+async fn numbered_last(tx: &mut Conn, new: &NewRecord, record: Record) -> StoreResult<Record> {
+    let Some(number) = next_number(tx, new).await? else {
+        return Ok(record);
+    };
+    sqlx::query(concat!(
+        "UPDATE records SET number = $2 WHERE id = $1 RETURNING ",
+        record_cols!()
+    ))
+    .bind(record.id.as_str())
+    .bind(&number)
+    .try_map(rows::record)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err(&format!("number of record `{}`", record.id)))
+}
+
 /// What follows a record's creation (an insert, or a draft's submission) in its transaction:
-/// its process, its audit row `action` with the data, its events (each naming the record).
-async fn created_in(
+/// its process and its events (each naming the record).
+async fn started_in(
     tx: &mut Conn,
     new: &NewRecord,
     record: &Record,
-    actor: &UserId,
     now: OffsetDateTime,
-    action: &str,
 ) -> StoreResult<()> {
     if let Some(process) = &new.process {
         steps::insert_instance(tx, process, record, now).await?;
     }
-    let detail = serde_json::json!({
-        "number": record.number,
-        "status": record.status,
-        "data": record.data,
-    });
-    let subject = format!("record:{}", record.id);
-    audit(tx, now, Some(actor), action, &subject, detail).await?;
     for job in &new.events {
         // The record's id is known only now: each event names it.
         let mut job = job.clone();
@@ -215,6 +232,23 @@ async fn created_in(
         insert_job(&mut *tx, &job, now).await?;
     }
     Ok(())
+}
+
+/// The audit row `action` of a record just created or submitted, with its number and data.
+async fn audit_created(
+    tx: &mut Conn,
+    record: &Record,
+    actor: &UserId,
+    now: OffsetDateTime,
+    action: &str,
+) -> StoreResult<()> {
+    let detail = serde_json::json!({
+        "number": record.number,
+        "status": record.status,
+        "data": record.data,
+    });
+    let subject = format!("record:{}", record.id);
+    audit(tx, now, Some(actor), action, &subject, detail).await
 }
 
 /// Submits a draft inside the caller's transaction (see [`RecordStore::submit_draft`]).
@@ -250,7 +284,8 @@ async fn submit_in(
              WHERE id = $1 AND status = 'draft' AND deleted_at IS NULL";
         return Err(refused(tx, DRAFT_REV, id.as_str(), &what, Some(expected_rev)).await);
     };
-    created_in(tx, new, &record, actor, now, "record.submit").await?;
+    started_in(tx, new, &record, now).await?;
+    audit_created(tx, &record, actor, now, "record.submit").await?;
     Ok(record)
 }
 
