@@ -44,6 +44,10 @@ function formatter(spec, format, axis) {
     const word = (UNITS[lang] ?? UNITS['zh-CN'])[unit];
     return (v) => (v == null ? '—' : `${grouped.format(v / size)}${word}`);
   }
+  if (format === 'percent') {
+    // A share, rate or percent difference: the number is already in percent.
+    return (v) => (v == null ? '—' : `${grouped.format(v)}%`);
+  }
   return (v) => (v == null ? '—' : grouped.format(v));
 }
 

@@ -335,6 +335,17 @@ pub enum Formula {
     Difference { a: usize, b: usize, percent: bool },
 }
 
+impl Formula {
+    /// Whether the value is in percent (people read it with a `%`).
+    pub fn is_percent(&self) -> bool {
+        match self {
+            Formula::Value { .. } => false,
+            Formula::ShareOfTotal { .. } => true,
+            Formula::Ratio { percent, .. } | Formula::Difference { percent, .. } => *percent,
+        }
+    }
+}
+
 /// Scale applied to a computed value before rounding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

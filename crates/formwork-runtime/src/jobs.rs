@@ -5,9 +5,9 @@
 use formwork_model::{JobState, UserId};
 pub use formwork_store::{
     Claim, Delivery, Job, JobFinish, JobLease, JobQuery, NewDelivery, NewJob, NotificationSettings,
-    SlotRule, Timer, TimerRelease,
+    SlotRequest, SlotRule, Timer, TimerRelease,
 };
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::accounts::problem;
 use crate::policy::Caller;
@@ -86,17 +86,10 @@ impl Runtime {
     /// Reserves the next send slot of a destination for a job, across every instance.
     pub async fn reserve_rate_slot(
         &self,
-        destination: &str,
-        job_id: &str,
-        keep: u32,
-        window: Duration,
-        now: OffsetDateTime,
+        request: SlotRequest<'_>,
         rule: &SlotRule,
     ) -> RuntimeResult<OffsetDateTime> {
-        Ok(self
-            .store
-            .reserve_rate_slot(destination, job_id, keep, window, now, rule)
-            .await?)
+        Ok(self.store.reserve_rate_slot(request, rule).await?)
     }
 
     /// Claims due process timers for a worker.

@@ -126,6 +126,12 @@ impl Runtime {
         self.set_password(&user.id, password).await
     }
 
+    /// The ids of every role there is.
+    async fn role_ids(&self) -> RuntimeResult<BTreeSet<RoleId>> {
+        let roles = self.store.list_roles().await?;
+        Ok(roles.into_iter().map(|r| r.id).collect())
+    }
+
     /// Makes `username` a member of exactly `roles` (admins only; unknown roles are refused).
     pub async fn set_user_roles(
         &self,
@@ -135,13 +141,7 @@ impl Runtime {
     ) -> RuntimeResult<Vec<RoleId>> {
         require_admin(caller)?;
         let user = self.user_by_username(username).await?;
-        let known: BTreeSet<RoleId> = self
-            .store
-            .list_roles()
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let known = self.role_ids().await?;
         let mut wanted = BTreeSet::new();
         for role in roles {
             match RoleId::parse(role) {
@@ -179,13 +179,7 @@ impl Runtime {
                 )],
             });
         }
-        let known: BTreeSet<RoleId> = self
-            .store
-            .list_roles()
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+        let known = self.role_ids().await?;
         let mut roles = Vec::new();
         for role in &input.roles {
             match RoleId::parse(role) {

@@ -13,10 +13,10 @@ use formwork_store::{
     TimerRelease, UserId, new_id,
 };
 use sqlx::types::Json;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::Driver as _;
-use super::{Conn, Db, audit, begin, commit, db_err, now, rows, ts};
+use super::{Conn, Db, Statement, Tx, audit, begin, commit, db_err, now, rows, ts};
 use crate::StoreImpl;
 
 /// Enqueues `job` (run at `at` unless it names its time) on `executor`, a pool or the
@@ -384,64 +384,29 @@ impl JobStore for StoreImpl {
     }
 
     async fn retry_job(&self, id: &str, actor: &UserId, now: OffsetDateTime) -> StoreResult<Job> {
-        let mut tx = begin(self).await?;
-        let job = sqlx::query(concat!(
+        let tx = begin(self).await?;
+        let query = sqlx::query(concat!(
             "UPDATE jobs SET state = 'pending', attempts = 0, run_at = $2, lease_owner = NULL, \
              lease_expires_at = NULL, finished_at = NULL, updated_at = $2 \
              WHERE id = $1 AND state IN ('pending', 'retrying', 'dead') RETURNING ",
             job_cols!()
         ))
         .bind(id)
-        .bind(ts(now))
-        .try_map(rows::job)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err("job"))?;
-        let Some(job) = job else {
-            return Err(not_movable(&mut tx, id).await);
-        };
-        let detail = serde_json::json!({ "kind": job.kind, "event_id": job.event_id });
-        audit(
-            &mut tx,
-            now,
-            Some(actor),
-            "job.retry",
-            &format!("job:{id}"),
-            detail,
-        )
-        .await?;
-        commit(tx).await?;
-        Ok(job)
+        .bind(ts(now));
+        let detail = |job: &Job| serde_json::json!({ "kind": job.kind, "event_id": job.event_id });
+        move_job(tx, query, (id, actor, now), "job.retry", detail).await
     }
 
     async fn discard_job(&self, id: &str, actor: &UserId) -> StoreResult<Job> {
-        let now = now();
-        let mut tx = begin(self).await?;
-        let job = sqlx::query(concat!(
+        let tx = begin(self).await?;
+        let query = sqlx::query(concat!(
             "DELETE FROM jobs WHERE id = $1 AND state IN ('pending', 'retrying', 'dead') \
              RETURNING ",
             job_cols!()
         ))
-        .bind(id)
-        .try_map(rows::job)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err("job"))?;
-        let Some(job) = job else {
-            return Err(not_movable(&mut tx, id).await);
-        };
-        let detail = serde_json::to_value(&job).unwrap_or_default();
-        audit(
-            &mut tx,
-            now,
-            Some(actor),
-            "job.discard",
-            &format!("job:{id}"),
-            detail,
-        )
-        .await?;
-        commit(tx).await?;
-        Ok(job)
+        .bind(id);
+        let detail = |job: &Job| serde_json::to_value(job).unwrap_or_default();
+        move_job(tx, query, (id, actor, now()), "job.discard", detail).await
     }
 
     async fn job_deliveries(&self, job_id: &str) -> StoreResult<Vec<Delivery>> {
@@ -471,14 +436,10 @@ impl JobStore for StoreImpl {
 
     async fn reserve_rate_slot(
         &self,
-        destination: &str,
-        job_id: &str,
-        keep: u32,
-        window: Duration,
-        now: OffsetDateTime,
+        request: formwork_store::SlotRequest<'_>,
         rule: &formwork_store::SlotRule,
     ) -> StoreResult<OffsetDateTime> {
-        super::rates::reserve(self, destination, job_id, keep, window, now, rule).await
+        super::rates::reserve(self, request, rule).await
     }
 
     async fn claim_timers(&self, claim: &Claim) -> StoreResult<Vec<Timer>> {
@@ -542,6 +503,29 @@ impl JobStore for StoreImpl {
         self.rows_by(sql, rule_run_id, rows::delivery, "deliveries")
             .await
     }
+}
+
+/// Runs `query`, which retries or discards job `id` unless it is running or done and returns
+/// its row, in `tx`; audits `action` with the job's `detail` and commits.
+async fn move_job(
+    mut tx: Tx,
+    query: Statement<'_>,
+    (id, actor, now): (&str, &UserId, OffsetDateTime),
+    action: &str,
+    detail: impl FnOnce(&Job) -> serde_json::Value,
+) -> StoreResult<Job> {
+    let job = query
+        .try_map(rows::job)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err("job"))?;
+    let Some(job) = job else {
+        return Err(not_movable(&mut tx, id).await);
+    };
+    let subject = format!("job:{id}");
+    audit(&mut tx, now, Some(actor), action, &subject, detail(&job)).await?;
+    commit(tx).await?;
+    Ok(job)
 }
 
 /// Why a job could not be retried or discarded: it is missing, or running or done.

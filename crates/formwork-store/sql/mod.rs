@@ -18,6 +18,7 @@
 mod rows;
 mod accounts;
 mod apps;
+mod departments;
 // Only a backend with a single writer starts the queue; the other compiles it unused.
 #[allow(dead_code)]
 pub(crate) mod group;
@@ -28,6 +29,7 @@ mod rates;
 mod records;
 mod reports;
 mod settings;
+mod sign_in;
 mod steps;
 
 use std::future::Future;

@@ -5,21 +5,24 @@
 
 use std::collections::VecDeque;
 
-use formwork_store::{SlotRule, StoreResult};
-use time::{Duration, OffsetDateTime};
+use formwork_store::{SlotRequest, SlotRule, StoreResult};
+use time::OffsetDateTime;
 
 use super::{begin, commit, db_err, ts};
 use crate::StoreImpl;
 
 pub(crate) async fn reserve(
     store: &StoreImpl,
-    destination: &str,
-    job_id: &str,
-    keep: u32,
-    window: Duration,
-    now: OffsetDateTime,
+    request: SlotRequest<'_>,
     rule: &SlotRule,
 ) -> StoreResult<OffsetDateTime> {
+    let SlotRequest {
+        destination,
+        job_id,
+        keep,
+        window,
+        now,
+    } = request;
     let mut tx = begin(store).await?;
     sqlx::query(
         "INSERT INTO rate_destinations (destination) VALUES ($1) \

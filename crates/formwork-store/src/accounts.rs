@@ -175,9 +175,10 @@ pub struct ApiToken {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
-/// People, organisation, sign-in. Suspending a user ends their sessions and tokens in the same
-/// transaction, so the very next request is refused. Every change to users, departments, roles
-/// or role members moves the directory epoch in its transaction.
+/// People, roles and the directory they make with [`DepartmentStore`]'s tree. Suspending a user
+/// ends their sessions and tokens in the same transaction, so the very next request is refused.
+/// Every change to users, departments, roles or role members moves the directory epoch in its
+/// transaction.
 #[async_trait]
 pub trait AccountStore: Send + Sync + 'static {
     /// Creates a user; `Conflict` when the username is taken.
@@ -196,6 +197,46 @@ pub trait AccountStore: Send + Sync + 'static {
         actor: Option<&UserId>,
     ) -> StoreResult<()>;
 
+    /// Creates a service user: the user (whose password hash the caller makes unusable), its
+    /// mark as a service user and its role memberships, in one transaction.
+    async fn create_service_user(
+        &self,
+        user: NewUser,
+        roles: &[RoleId],
+        actor: Option<&UserId>,
+    ) -> StoreResult<User>;
+    /// The ids of every service user.
+    async fn service_user_ids(&self) -> StoreResult<Vec<UserId>>;
+
+    /// Creates the role if missing, or updates its name.
+    async fn upsert_role(&self, role: Role) -> StoreResult<()>;
+    async fn list_roles(&self) -> StoreResult<Vec<Role>>;
+    /// Adds a member; adding an existing member is not an error.
+    async fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
+    async fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
+    async fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>>;
+    async fn role_members(&self, role_id: &RoleId) -> StoreResult<Vec<User>>;
+
+    /// The directory's epoch: it moves with every change to users, departments, roles or role
+    /// members, in the same transaction.
+    async fn directory_epoch(&self) -> StoreResult<i64>;
+    /// The whole directory with the epoch it is at least as new as.
+    async fn load_directory(&self) -> StoreResult<DirectoryRows>;
+
+    /// Signs in a person a provider vouches for, in one transaction: the user linked to
+    /// `(issuer, subject)`; else the user the matcher finds, linked now unless already linked to
+    /// another account of the provider; else, when `create` is given, a new user with its roles,
+    /// linked. `Conflict` when the new user's username is taken.
+    async fn external_sign_in(
+        &self,
+        sign_in: &ExternalSignIn,
+    ) -> StoreResult<ExternalSignInOutcome>;
+}
+
+/// The organisation tree. Every change moves the directory epoch in its transaction, like
+/// [`AccountStore`]'s changes to users and roles.
+#[async_trait]
+pub trait DepartmentStore: Send + Sync + 'static {
     /// Creates a department; `Conflict` when the name is taken under the same parent.
     async fn create_department(&self, dept: NewDepartment) -> StoreResult<Department>;
     async fn get_department_by_name(&self, name: &str) -> StoreResult<Option<Department>>;
@@ -232,26 +273,11 @@ pub trait AccountStore: Send + Sync + 'static {
         dept_id: &DepartmentId,
         actor: Option<&UserId>,
     ) -> StoreResult<()>;
-    /// Creates a service user: the user (whose password hash the caller makes unusable), its
-    /// mark as a service user and its role memberships, in one transaction.
-    async fn create_service_user(
-        &self,
-        user: NewUser,
-        roles: &[RoleId],
-        actor: Option<&UserId>,
-    ) -> StoreResult<User>;
-    /// The ids of every service user.
-    async fn service_user_ids(&self) -> StoreResult<Vec<UserId>>;
+}
 
-    /// Creates the role if missing, or updates its name.
-    async fn upsert_role(&self, role: Role) -> StoreResult<()>;
-    async fn list_roles(&self) -> StoreResult<Vec<Role>>;
-    /// Adds a member; adding an existing member is not an error.
-    async fn add_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
-    async fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
-    async fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>>;
-    async fn role_members(&self, role_id: &RoleId) -> StoreResult<Vec<User>>;
-
+/// The ways in once a user is known: sessions, API tokens and login throttling.
+#[async_trait]
+pub trait SignInStore: Send + Sync + 'static {
     /// Inserts a new session; returns false when the id already exists.
     async fn session_create(&self, session: &SessionRow) -> StoreResult<bool>;
     async fn session_save(&self, session: &SessionRow) -> StoreResult<()>;
@@ -262,7 +288,7 @@ pub trait AccountStore: Send + Sync + 'static {
             .await?
             .map(|(row, _)| row))
     }
-    /// [`AccountStore::session_load`] with the directory's epoch read in the same statement:
+    /// [`SignInStore::session_load`] with the directory's epoch read in the same statement:
     /// one read tells a request who is signed in and whether the directory it holds is current.
     async fn session_load_with_epoch(
         &self,
@@ -284,12 +310,6 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Revokes a token of this user; `NotFound` when there is no such live token.
     async fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()>;
 
-    /// The directory's epoch: it moves with every change to users, departments, roles or role
-    /// members, in the same transaction.
-    async fn directory_epoch(&self) -> StoreResult<i64>;
-    /// The whole directory with the epoch it is at least as new as.
-    async fn load_directory(&self) -> StoreResult<DirectoryRows>;
-
     /// Records a failed login under `key` and returns the failures under it since `since`.
     /// Counts live in the database, so every instance enforces the same limit.
     async fn record_login_failure(
@@ -300,13 +320,4 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> StoreResult<u32>;
     async fn login_failures_since(&self, key: &str, since: OffsetDateTime) -> StoreResult<u32>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
-
-    /// Signs in a person a provider vouches for, in one transaction: the user linked to
-    /// `(issuer, subject)`; else the user the matcher finds, linked now unless already linked to
-    /// another account of the provider; else, when `create` is given, a new user with its roles,
-    /// linked. `Conflict` when the new user's username is taken.
-    async fn external_sign_in(
-        &self,
-        sign_in: &ExternalSignIn,
-    ) -> StoreResult<ExternalSignInOutcome>;
 }

@@ -238,6 +238,17 @@ impl JobCompletion {
     }
 }
 
+/// A send slot to reserve: for `job_id` at `destination`, seeing the destination's last `keep`
+/// slots and forgetting those older than `window` before `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct SlotRequest<'a> {
+    pub destination: &'a str,
+    pub job_id: &'a str,
+    pub keep: u32,
+    pub window: Duration,
+    pub now: OffsetDateTime,
+}
+
 /// The reserved slots of a destination (oldest first) → the slot to reserve next.
 pub type SlotRule = dyn Fn(&VecDeque<OffsetDateTime>) -> OffsetDateTime + Send + Sync;
 
@@ -291,17 +302,13 @@ pub trait JobStore: Send + Sync + 'static {
     /// Deletes done jobs (and their delivery log) finished before `before`; returns how many.
     async fn purge_jobs(&self, before: OffsetDateTime) -> StoreResult<u64>;
 
-    /// Reserves the next send slot of `destination` for `job_id` (the same slot again when the
-    /// job holds one), under a lock shared by every instance: `rule` gets the destination's
-    /// last `keep` slots, oldest first, and says the next. Slots older than `window` before
-    /// `now` are forgotten.
+    /// Reserves the next send slot of the request's destination for its job (the same slot
+    /// again when the job holds one), under a lock shared by every instance: `rule` gets the
+    /// destination's last `keep` slots, oldest first, and says the next. Slots older than
+    /// `window` before `now` are forgotten.
     async fn reserve_rate_slot(
         &self,
-        destination: &str,
-        job_id: &str,
-        keep: u32,
-        window: Duration,
-        now: OffsetDateTime,
+        request: SlotRequest<'_>,
         rule: &SlotRule,
     ) -> StoreResult<OffsetDateTime>;
 

@@ -1,7 +1,6 @@
-//! The persistence API of Formwork: one trait per area — [`AccountStore`], [`AppStore`],
-//! [`RecordStore`], [`ProcessStore`], [`JobStore`], [`SettingsStore`], [`ReportStore`],
-//! [`PortalStore`] — their row types, and
-//! `StoreError`.
+//! The persistence API of Formwork: one trait per area — [`AccountStore`], [`DepartmentStore`],
+//! [`SignInStore`], [`AppStore`], [`RecordStore`], [`ProcessStore`], [`JobStore`],
+//! [`SettingsStore`], [`ReportStore`], [`PortalStore`] — their row types, and `StoreError`.
 //! [`Store`] is all of them together.
 //!
 //! Every method is one use case and one transaction. Two implementations exist
@@ -38,6 +37,8 @@ use async_trait::async_trait;
 #[async_trait]
 pub trait Store:
     AccountStore
+    + DepartmentStore
+    + SignInStore
     + AppStore
     + RecordStore
     + ProcessStore

@@ -22,7 +22,9 @@ use std::time::Duration;
 
 use formwork_runtime::Runtime;
 use formwork_runtime::automation::kinds;
-use formwork_runtime::jobs::{Claim, Job, JobFinish, NewDelivery, NewJob, TimerOutcome};
+use formwork_runtime::jobs::{
+    Claim, Job, JobFinish, NewDelivery, NewJob, SlotRequest, TimerOutcome,
+};
 use formwork_runtime::{RuntimeError, RuntimeResult};
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
@@ -277,11 +279,14 @@ impl Consumer {
             let rule = move |reserved: &std::collections::VecDeque<OffsetDateTime>| {
                 slot_after(reserved, rate, now)
             };
-            match inner
-                .runtime
-                .reserve_rate_slot(&target.destination, &job.id, rate.max, rate.per, now, &rule)
-                .await
-            {
+            let request = SlotRequest {
+                destination: &target.destination,
+                job_id: &job.id,
+                keep: rate.max,
+                window: rate.per,
+                now,
+            };
+            match inner.runtime.reserve_rate_slot(request, &rule).await {
                 Ok(slot) if slot > now => {
                     return Some(Ended {
                         finish: JobFinish::Defer { until: slot },

@@ -38,6 +38,14 @@ pub struct RecordPage {
     pub next: Option<String>,
 }
 
+/// A list request as the store runs it.
+struct Listing {
+    /// `None` when the caller's scope admits no record.
+    query: Option<RecordQuery>,
+    /// The fields the caller may read, where the form hides some from them.
+    keep: Option<std::collections::BTreeSet<String>>,
+}
+
 impl Runtime {
     /// One page of the records of a form that the caller may read.
     pub async fn list_records(
@@ -47,13 +55,8 @@ impl Runtime {
         form_id: &FormId,
         request: &ListRequest,
     ) -> RuntimeResult<RecordPage> {
-        let app = self.latest_app(app_id).await?;
-        let form = app.form(form_id)?;
-        let readable = readable_fields(caller, form.def());
-        let Some(query) = self
-            .record_query(caller, (app_id, form_id), form, &readable, request)
-            .await?
-        else {
+        let Listing { query, keep } = self.listing(caller, (app_id, form_id), request).await?;
+        let Some(query) = query else {
             return Ok(RecordPage {
                 records: Vec::new(),
                 next: None,
@@ -63,9 +66,9 @@ impl Runtime {
         let limit = query.limit - 1;
         let records = self.store.list_records(&query).await?;
         let mut page = page(records, limit, sort.as_ref().map(|(c, _)| c));
-        if !form.def().permissions.fields.is_empty() {
+        if let Some(keep) = &keep {
             for record in &mut page.records {
-                record.data = redact(&readable, &record.data);
+                record.data = redact(keep, &record.data);
             }
         }
         Ok(page)
@@ -80,16 +83,31 @@ impl Runtime {
         form_id: &FormId,
         request: &ListRequest,
     ) -> RuntimeResult<u32> {
-        let app = self.latest_app(app_id).await?;
-        let form = app.form(form_id)?;
-        let readable = readable_fields(caller, form.def());
-        let Some(query) = self
-            .record_query(caller, (app_id, form_id), form, &readable, request)
-            .await?
-        else {
+        let listing = self.listing(caller, (app_id, form_id), request).await?;
+        let Some(query) = listing.query else {
             return Ok(0);
         };
         Ok(self.store.count_records(&query, COUNT_CAP).await?)
+    }
+
+    /// A list request checked against the form's latest version and the caller's access.
+    async fn listing(
+        &self,
+        caller: &Caller,
+        (app_id, form_id): (&AppId, &FormId),
+        request: &ListRequest,
+    ) -> RuntimeResult<Listing> {
+        let app = self.latest_app(app_id).await?;
+        let form = app.form(form_id)?;
+        let readable = readable_fields(caller, form.def());
+        let query = self
+            .record_query(caller, (app_id, form_id), form, &readable, request)
+            .await?;
+        let hides_fields = !form.def().permissions.fields.is_empty();
+        Ok(Listing {
+            query,
+            keep: hides_fields.then_some(readable),
+        })
     }
 
     /// The store query of a list request, checked against the form and the caller's scope

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context as _, ensure};
 use formwork_store::{
     Claim, JobCompletion, JobFinish, JobNotification, JobQuery, JobRecordUpdate, JobState,
-    NewDelivery, NewJob, NewNotification, RecordStatus, RecordUpdate, Store, StoreError, User,
-    UserId,
+    NewDelivery, NewJob, NewNotification, RecordStatus, RecordUpdate, SlotRequest, Store,
+    StoreError, User, UserId,
 };
 use formwork_testkit::fixtures::{actor, app_id, new_draft, new_record, new_user, package};
 use formwork_testkit::with_each_backend;
@@ -377,6 +377,17 @@ async fn retries_deferrals_dead_letters_and_an_admins_retry_and_discard() {
     .await;
 }
 
+/// A slot at `dingtalk:abc` for job `id`, 20 a `window`, at `T0`.
+fn slot_request(id: &str, window: Duration) -> SlotRequest<'_> {
+    SlotRequest {
+        destination: "dingtalk:abc",
+        job_id: id,
+        keep: 20,
+        window,
+        now: T0,
+    }
+}
+
 /// The rule of formwork-jobs' limiter for 20 a minute: at most 20 slots in any minute.
 fn rule(reserved: &VecDeque<OffsetDateTime>) -> OffsetDateTime {
     let mut slot = reserved.back().map_or(T0, |&last| last.max(T0));
@@ -398,7 +409,7 @@ async fn concurrent_reservations_keep_a_destinations_rate_and_a_job_keeps_its_sl
                 for n in 0..5 {
                     let id = format!("job-{w}-{n}");
                     let slot = store
-                        .reserve_rate_slot("dingtalk:abc", &id, 20, window, T0, &rule)
+                        .reserve_rate_slot(slot_request(&id, window), &rule)
                         .await?;
                     got.push((id, slot));
                 }
@@ -418,7 +429,7 @@ async fn concurrent_reservations_keep_a_destinations_rate_and_a_job_keeps_its_sl
         let (id, slot) = slots.last().context("slot")?.clone();
         ensure!(
             store
-                .reserve_rate_slot("dingtalk:abc", &id, 20, window, T0, &rule)
+                .reserve_rate_slot(slot_request(&id, window), &rule)
                 .await?
                 == slot
         );

@@ -361,17 +361,20 @@ pub async fn upload(
         .runtime
         .start_import(&caller, &app, &form, upload, OffsetDateTime::now_utc())
         .await?;
-    Ok(match outcome {
+    Ok(started(&state, outcome, lang))
+}
+
+/// 202 with the import that started (checking or committing), or 409 naming the earlier
+/// import of the same file.
+fn started(state: &AppState, outcome: ImportOutcome, lang: Lang) -> Response {
+    match outcome {
         ImportOutcome::Done(i) => {
             let progress = state.runtime.import_progress(&i.id);
-            (
-                StatusCode::ACCEPTED,
-                Json(import_response(*i, progress, lang)),
-            )
-                .into_response()
+            let body = Json(import_response(*i, progress, lang));
+            (StatusCode::ACCEPTED, body).into_response()
         }
         ImportOutcome::Duplicate { earlier } => duplicate(earlier),
-    })
+    }
 }
 
 /// An import's state and errors.
@@ -408,17 +411,7 @@ pub async fn commit(
         .runtime
         .start_commit(&caller, &id, OffsetDateTime::now_utc())
         .await?;
-    Ok(match outcome {
-        ImportOutcome::Done(i) => {
-            let progress = state.runtime.import_progress(&i.id);
-            (
-                StatusCode::ACCEPTED,
-                Json(import_response(*i, progress, lang)),
-            )
-                .into_response()
-        }
-        ImportOutcome::Duplicate { earlier } => duplicate(earlier),
-    })
+    Ok(started(&state, outcome, lang))
 }
 
 /// The import's errors as an XLSX (row, column, message), to fix the file by.

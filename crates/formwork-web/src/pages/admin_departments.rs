@@ -5,7 +5,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use formwork_model::DepartmentId;
 use formwork_runtime::RuntimeError;
 use minijinja::context;
@@ -128,24 +128,7 @@ pub(crate) async fn show(
 
 /// Back to the page, with what happened or the first problem's words.
 fn back(lang: Lang, result: Result<&'static str, RuntimeError>) -> Result<Response, PageError> {
-    let to = match result {
-        Ok(done) => format!("/admin/departments?done={done}"),
-        Err(RuntimeError::Invalid { problems }) => {
-            let message = problems
-                .first()
-                .map(|p| p.message.get(lang.tag()).to_owned())
-                .unwrap_or_default();
-            let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
-            format!("/admin/departments?{query}")
-        }
-        Err(RuntimeError::Conflict(_)) => {
-            let message = lang.message("ui.dept.conflict", &[]);
-            let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
-            format!("/admin/departments?{query}")
-        }
-        Err(e) => return Err(e.into()),
-    };
-    Ok(Redirect::to(&to).into_response())
+    super::admin_people::back_to("/admin/departments", "ui.dept.conflict", lang, result)
 }
 
 /// An optional department id from a form field: empty means none (the top).

@@ -170,24 +170,29 @@ async fn page(
 
 /// Back to the page, with what happened or the first problem's words.
 fn back(lang: Lang, result: Result<&'static str, RuntimeError>) -> Result<Response, PageError> {
-    let to = match result {
-        Ok(done) => format!("/admin/people?done={done}"),
-        Err(RuntimeError::Invalid { problems }) => {
-            let message = problems
-                .first()
-                .map(|p| p.message.get(lang.tag()).to_owned())
-                .unwrap_or_default();
-            let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
-            format!("/admin/people?{query}")
-        }
-        Err(RuntimeError::Conflict(_)) => {
-            let message = lang.message("ui.people.taken", &[]);
-            let query = serde_urlencoded::to_string([("error", message)]).unwrap_or_default();
-            format!("/admin/people?{query}")
-        }
+    back_to("/admin/people", "ui.people.taken", lang, result)
+}
+
+/// Back to the admin page at `path`, with what happened (`?done=`) or what went wrong
+/// (`?error=`): the first problem's words, or the catalog's `conflict` message. Other errors
+/// are the error page's.
+pub(super) fn back_to(
+    path: &str,
+    conflict: &str,
+    lang: Lang,
+    result: Result<&'static str, RuntimeError>,
+) -> Result<Response, PageError> {
+    let error = match result {
+        Ok(done) => return Ok(Redirect::to(&format!("{path}?done={done}")).into_response()),
+        Err(RuntimeError::Invalid { problems }) => problems
+            .first()
+            .map(|p| p.message.get(lang.tag()).to_owned())
+            .unwrap_or_default(),
+        Err(RuntimeError::Conflict(_)) => lang.message(conflict, &[]),
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&to).into_response())
+    let query = serde_urlencoded::to_string([("error", error)]).unwrap_or_default();
+    Ok(Redirect::to(&format!("{path}?{query}")).into_response())
 }
 
 /// `POST /admin/people/{username}/{action}`: `suspend`, `reinstate` or `password`.

@@ -6,7 +6,7 @@
 //! JavaScript; the script only draws over them.
 
 use formwork_model::ViewKind;
-use formwork_runtime::reports::{Body, ReportRun, ValueType};
+use formwork_runtime::reports::{Body, ReportRun, Table, ValueType};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -30,18 +30,59 @@ pub(crate) struct ChartSpec {
 #[derive(Debug, Serialize, PartialEq)]
 pub(crate) struct Series {
     pub name: String,
-    /// `money` (¥ with thousands separators), `number` or `duration` (seconds).
+    /// `money` (¥ with thousands separators), `number`, `percent` (drawn with `%`) or
+    /// `duration` (seconds).
     pub format: &'static str,
     /// `null` where a group has no value yet (drawn as a gap, not a zero).
     pub values: Vec<Option<f64>>,
 }
 
-fn format_of(value_type: ValueType) -> Option<&'static str> {
+fn format_of(value_type: ValueType, percent: bool) -> Option<&'static str> {
     match value_type {
         ValueType::Money => Some("money"),
+        ValueType::Number if percent => Some("percent"),
         ValueType::Number => Some("number"),
         ValueType::Duration => Some("duration"),
         _ => None,
+    }
+}
+
+/// Whether each column of a report's table is a percentage: the measures of a grouped report
+/// computed as a share, rate or percent difference. The bars, the data table and the chart all
+/// print these with `%`.
+pub(super) fn percent_columns(run: &ReportRun) -> Vec<bool> {
+    let Body::Grouped(g) = &run.plan.body else {
+        return vec![false; run.table.columns.len()];
+    };
+    let measures = g.measures.iter().map(|m| m.formula.is_percent());
+    std::iter::repeat_n(false, g.keys.len())
+        .chain(measures)
+        .collect()
+}
+
+/// A cell of a percent column as people read it (`33.3%`); other cells, and cells without a
+/// value, as they are.
+pub(super) fn with_percent_sign(cell: &Value, percent: bool) -> Value {
+    match cell {
+        Value::Number(n) if percent => Value::String(format!("{n}%")),
+        Value::String(s) if percent && !s.is_empty() => Value::String(format!("{s}%")),
+        other => other.clone(),
+    }
+}
+
+/// The report's table as its page shows it: percent cells with their `%`.
+pub(super) fn shown_table(run: &ReportRun) -> Table {
+    let percent = percent_columns(run);
+    let shown = |row: &Vec<Value>| -> Vec<Value> {
+        row.iter()
+            .zip(percent.iter().chain(std::iter::repeat(&false)))
+            .map(|(cell, p)| with_percent_sign(cell, *p))
+            .collect()
+    };
+    Table {
+        columns: run.table.columns.clone(),
+        rows: run.table.rows.iter().map(shown).collect(),
+        totals: run.table.totals.as_ref().map(shown),
     }
 }
 
@@ -82,12 +123,17 @@ pub(crate) fn chart_spec(run: &ReportRun, lang: Lang) -> Option<ChartSpec> {
         return None;
     }
     let measures = &run.table.columns[keys.min(run.table.columns.len())..];
-    let first = format_of(measures.first()?.value_type)?;
+    let percent = percent_columns(run);
+    let percent = &percent[keys.min(percent.len())..];
+    let format = |i: usize, c: &formwork_runtime::reports::OutputColumn| {
+        format_of(c.value_type, percent.get(i).copied().unwrap_or(false))
+    };
+    let first = format(0, measures.first()?)?;
     let total = lang.message("ui.report.total", &[]);
     let series = measures
         .iter()
         .enumerate()
-        .filter(|(_, c)| format_of(c.value_type) == Some(first))
+        .filter(|(i, c)| format(*i, c) == Some(first))
         .take(if kind == "pie" { 1 } else { usize::MAX })
         .map(|(i, c)| Series {
             name: c.label.clone(),
@@ -130,11 +176,26 @@ mod tests {
 
     #[test]
     fn only_numbers_money_and_durations_are_plotted() {
-        assert_eq!(format_of(ValueType::Money), Some("money"));
-        assert_eq!(format_of(ValueType::Number), Some("number"));
-        assert_eq!(format_of(ValueType::Duration), Some("duration"));
-        assert_eq!(format_of(ValueType::Text), None);
-        assert_eq!(format_of(ValueType::Date), None);
+        assert_eq!(format_of(ValueType::Money, false), Some("money"));
+        assert_eq!(format_of(ValueType::Number, false), Some("number"));
+        assert_eq!(format_of(ValueType::Number, true), Some("percent"));
+        assert_eq!(format_of(ValueType::Duration, false), Some("duration"));
+        assert_eq!(format_of(ValueType::Text, false), None);
+        assert_eq!(format_of(ValueType::Date, false), None);
+    }
+
+    #[test]
+    fn percent_cells_get_their_sign_and_empty_ones_stay_empty() {
+        let pct = |v: Value| with_percent_sign(&v, true);
+        assert_eq!(pct(serde_json::json!(100)), Value::from("100%"));
+        assert_eq!(pct(serde_json::json!(33.3)), Value::from("33.3%"));
+        assert_eq!(pct(Value::from("12.5")), Value::from("12.5%"));
+        assert_eq!(pct(Value::Null), Value::Null);
+        assert_eq!(pct(Value::from("")), Value::from(""));
+        assert_eq!(
+            with_percent_sign(&serde_json::json!(7), false),
+            serde_json::json!(7)
+        );
     }
 
     #[test]

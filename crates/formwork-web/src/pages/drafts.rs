@@ -15,7 +15,7 @@ use super::auth::PageCaller;
 use super::fields::{self, Errors, FormDesc, Mode};
 use super::format;
 use super::input::Submitted;
-use super::record_form::{ACTION, REV, Screen, attachments, show};
+use super::record_form::{ACTION, Screen, attachments, show};
 use super::render::{Chrome, data, render};
 use crate::AppState;
 use crate::i18n::Lang;
@@ -120,10 +120,7 @@ pub(crate) async fn save(
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
     let draft = state.runtime.read_draft(&caller, &id).await?;
-    let rev: i64 = submitted
-        .get(REV)
-        .and_then(|r| r.trim().parse().ok())
-        .ok_or_else(|| PageError::status(StatusCode::BAD_REQUEST, "bad_request"))?;
+    let rev = super::record_form::posted_rev(&submitted)?;
     let form = state.runtime.record_form(&draft).await?;
     let (desc, rules) = FormDesc::of(&form, lang);
     let mut errors = Errors::default();

@@ -219,11 +219,7 @@ pub(crate) async fn new_form(
     let app_id: AppId = named(&app_id)?;
     let form_id: FormId = named(&form_id)?;
     let form = creatable(&state, &caller, &app_id, &form_id).await?;
-    let (desc, rules) = FormDesc::of_fields(
-        &form,
-        lang,
-        &formwork_runtime::writable_fields(&caller, form.def()),
-    );
+    let (desc, rules) = writable_desc(&form, &caller, lang);
     show(Screen {
         state: &state,
         caller: &caller,
@@ -320,11 +316,7 @@ pub(crate) async fn create(
     let app_id: AppId = named(&app_id)?;
     let form_id: FormId = named(&form_id)?;
     let form = creatable(&state, &caller, &app_id, &form_id).await?;
-    let (desc, rules) = FormDesc::of_fields(
-        &form,
-        lang,
-        &formwork_runtime::writable_fields(&caller, form.def()),
-    );
+    let (desc, rules) = writable_desc(&form, &caller, lang);
     let mut errors = Errors::default();
     let files = attachments(&state, &caller, lang, &desc, &submitted, None, &mut errors).await?;
     let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
@@ -420,6 +412,60 @@ pub(super) async fn editable(
     Ok((record, form))
 }
 
+/// The form as the caller fills it in: only the fields they may write, and its rules.
+pub(super) fn writable_desc(form: &CompiledForm, caller: &Caller, lang: Lang) -> (FormDesc, Value) {
+    let writable = formwork_runtime::writable_fields(caller, form.def());
+    FormDesc::of_fields(form, lang, &writable)
+}
+
+/// The revision the page was loaded with (its `__rev`), or 400.
+pub(super) fn posted_rev(submitted: &Submitted) -> Result<i64, PageError> {
+    submitted
+        .get(REV)
+        .and_then(|r| r.trim().parse().ok())
+        .ok_or_else(|| PageError::status(StatusCode::BAD_REQUEST, "bad_request"))
+}
+
+/// What an edit, change or revision page sent over a stored record.
+pub(super) struct Posted {
+    /// The form as the caller may write it, and its rules.
+    pub desc: FormDesc,
+    pub rules: Value,
+    /// The record's values as the form shows them.
+    pub stored: Raw,
+    /// The fields the page shows but does not send.
+    pub skip: Vec<String>,
+    /// The values sent, attachments uploaded first.
+    pub raw: Raw,
+    /// Problems found so far (an upload that failed).
+    pub errors: Errors,
+}
+
+/// Reads what the page sent over `record`, uploading its attachments.
+pub(super) async fn posted(
+    state: &AppState,
+    (caller, lang): (&Caller, Lang),
+    form: &CompiledForm,
+    record: &Record,
+    submitted: &Submitted,
+) -> Result<Posted, PageError> {
+    let (desc, rules) = writable_desc(form, caller, lang);
+    let stored = fields::raw_from_stored(&desc, &record.data);
+    let skip = not_sent(&desc, &stored);
+    let mut errors = Errors::default();
+    let previous = Some(record);
+    let files = attachments(state, caller, lang, &desc, submitted, previous, &mut errors).await?;
+    let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
+    Ok(Posted {
+        desc,
+        rules,
+        stored,
+        skip,
+        raw,
+        errors,
+    })
+}
+
 /// Fields the edit page shows but does not send: computed, auto-numbered, read-only by rule.
 pub(super) fn not_sent(desc: &FormDesc, stored: &Raw) -> Vec<String> {
     let mut keys = fields::read_only_fields(desc, stored);
@@ -454,29 +500,15 @@ pub(crate) async fn update(
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
     let (record, form) = editable(&state, &caller, &id).await?;
-    let rev: i64 = submitted
-        .get(REV)
-        .and_then(|r| r.trim().parse().ok())
-        .ok_or_else(|| PageError::status(StatusCode::BAD_REQUEST, "bad_request"))?;
-    let (desc, rules) = FormDesc::of_fields(
-        &form,
-        lang,
-        &formwork_runtime::writable_fields(&caller, form.def()),
-    );
-    let stored = fields::raw_from_stored(&desc, &record.data);
-    let skip = not_sent(&desc, &stored);
-    let mut errors = Errors::default();
-    let files = attachments(
-        &state,
-        &caller,
-        lang,
-        &desc,
-        &submitted,
-        Some(&record),
-        &mut errors,
-    )
-    .await?;
-    let mut raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
+    let rev = posted_rev(&submitted)?;
+    let Posted {
+        desc,
+        rules,
+        stored,
+        skip,
+        mut raw,
+        mut errors,
+    } = posted(&state, (&caller, lang), &form, &record, &submitted).await?;
     for key in &skip {
         match stored.get(key) {
             Some(v) => raw.insert(key.clone(), v.clone()),

@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 
 use super::PageError;
 use super::auth::PageCaller;
-use super::fields::{self, Errors, FormDesc, Mode};
+use super::fields::{self, Errors, Mode};
 use super::input::Submitted;
-use super::record_form::{Flavor, Screen, attachments, not_sent, show};
+use super::record_form::{Flavor, Posted, Screen, not_sent, posted, show, writable_desc};
 use crate::AppState;
 use crate::i18n::Lang;
 use crate::ids::named;
@@ -75,11 +75,7 @@ pub(super) async fn form_page(
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
     let (record, form) = reworkable(&state, &caller, &id, flavor).await?;
-    let (desc, rules) = FormDesc::of_fields(
-        &form,
-        lang,
-        &formwork_runtime::writable_fields(&caller, form.def()),
-    );
+    let (desc, rules) = writable_desc(&form, &caller, lang);
     let raw = fields::raw_from_stored(&desc, &record.data);
     let skip = not_sent(&desc, &raw);
     show(Screen {
@@ -118,25 +114,14 @@ async fn send(
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
     let (record, form) = reworkable(&state, &caller, &id, flavor).await?;
-    let (desc, rules) = FormDesc::of_fields(
-        &form,
-        lang,
-        &formwork_runtime::writable_fields(&caller, form.def()),
-    );
-    let stored = fields::raw_from_stored(&desc, &record.data);
-    let skip = not_sent(&desc, &stored);
-    let mut errors = Errors::default();
-    let files = attachments(
-        &state,
-        &caller,
-        lang,
-        &desc,
-        &submitted,
-        Some(&record),
-        &mut errors,
-    )
-    .await?;
-    let raw = fields::raw_from_pairs(&desc, &submitted.pairs, &files);
+    let Posted {
+        desc,
+        rules,
+        skip,
+        raw,
+        mut errors,
+        ..
+    } = posted(&state, (&caller, lang), &form, &record, &submitted).await?;
     let mut banner = None;
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if errors.is_empty() {

@@ -469,30 +469,18 @@ pub(crate) async fn resubmit(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
-    let reason = match state
+    let now = OffsetDateTime::now_utc();
+    let result = state
         .runtime
-        .resubmit_record(&caller, &id, None, None, time::OffsetDateTime::now_utc())
-        .await
-    {
-        Ok(_) => return Ok(Redirect::to(&format!("/records/{id}")).into_response()),
-        Err(RuntimeError::Invalid { problems }) => problems
-            .iter()
-            .map(|p| p.message.get(lang.tag()).to_owned())
-            .collect::<Vec<_>>()
-            .join("；"),
-        Err(RuntimeError::StateConflict { code, .. }) => lang.message(code, &[]),
-        Err(RuntimeError::Conflict(_) | RuntimeError::Stale(_)) => lang.message("conflict", &[]),
-        Err(e) => return Err(e.into()),
-    };
-    let notice = lang.message("ui.resubmit_failed", &[("reason", &reason)]);
-    page(
+        .resubmit_record(&caller, &id, None, None, now)
+        .await;
+    back_to_record(
         &state,
         &caller,
         lang,
-        format!("/records/{id}"),
         &id,
-        None,
-        Some(notice),
+        result.map(drop),
+        "ui.resubmit_failed",
     )
     .await
 }
@@ -506,29 +494,41 @@ pub(crate) async fn withdraw(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: RecordId = named(&id)?;
-    let reason = match state
-        .runtime
-        .withdraw_record(&caller, &id, None, time::OffsetDateTime::now_utc())
-        .await
-    {
-        Ok(_) => return Ok(Redirect::to(&format!("/records/{id}")).into_response()),
+    let now = OffsetDateTime::now_utc();
+    let result = state.runtime.withdraw_record(&caller, &id, None, now).await;
+    back_to_record(
+        &state,
+        &caller,
+        lang,
+        &id,
+        result.map(drop),
+        "ui.withdraw_failed",
+    )
+    .await
+}
+
+/// The record's page after an action on it: a redirect to it when the action was done, else
+/// the page with the `failed` notice and why (every problem, or the refusal's words).
+async fn back_to_record(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    id: &RecordId,
+    result: Result<(), RuntimeError>,
+    failed: &str,
+) -> Result<Response, PageError> {
+    let reason = match result {
+        Ok(()) => return Ok(Redirect::to(&format!("/records/{id}")).into_response()),
         Err(RuntimeError::Invalid { problems }) => problems
-            .first()
+            .iter()
             .map(|p| p.message.get(lang.tag()).to_owned())
-            .unwrap_or_default(),
+            .collect::<Vec<_>>()
+            .join("；"),
         Err(RuntimeError::StateConflict { code, .. }) => lang.message(code, &[]),
         Err(RuntimeError::Conflict(_) | RuntimeError::Stale(_)) => lang.message("conflict", &[]),
         Err(e) => return Err(e.into()),
     };
-    let notice = lang.message("ui.withdraw_failed", &[("reason", &reason)]);
-    page(
-        &state,
-        &caller,
-        lang,
-        format!("/records/{id}"),
-        &id,
-        None,
-        Some(notice),
-    )
-    .await
+    let notice = lang.message(failed, &[("reason", &reason)]);
+    let here = format!("/records/{id}");
+    page(state, caller, lang, here, id, None, Some(notice)).await
 }

@@ -97,8 +97,13 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-/// A bar's number as people read it: money as `¥118,000.50`, other numbers as they came.
-fn shown_measure(column: &formwork_runtime::reports::OutputColumn, cell: &Value) -> String {
+/// A bar's number as people read it: money as `¥118,000.50`, a percentage as `33.3%`, other
+/// numbers as they came.
+fn shown_measure(
+    column: &formwork_runtime::reports::OutputColumn,
+    cell: &Value,
+    percent: bool,
+) -> String {
     let text = text_of(cell);
     if text.is_empty() {
         // No value yet (e.g. an on-time rate before anything finished): say so, not a blank.
@@ -108,6 +113,7 @@ fn shown_measure(column: &formwork_runtime::reports::OutputColumn, cell: &Value)
         formwork_runtime::reports::ValueType::Money => formwork_forms::money::parse_money(&text)
             .map(formwork_forms::money::format_money)
             .unwrap_or(text),
+        _ if percent => format!("{text}%"),
         _ => text,
     }
 }
@@ -122,6 +128,10 @@ fn bars(run: &ReportRun, lang: Lang) -> Vec<Bar> {
     let Some(measure) = t.columns.get(keys) else {
         return Vec::new();
     };
+    let percent = super::charts::percent_columns(run)
+        .get(keys)
+        .copied()
+        .unwrap_or(false);
     let value = |r: &Vec<Value>| -> f64 { text_of(&r[keys]).parse::<f64>().unwrap_or(0.0) };
     let max = t
         .rows
@@ -148,7 +158,7 @@ fn bars(run: &ReportRun, lang: Lang) -> Vec<Bar> {
                 } else {
                     label
                 },
-                value: shown_measure(measure, &r[keys]),
+                value: shown_measure(measure, &r[keys], percent),
                 width,
                 href: click_through(run, i),
             }
@@ -245,7 +255,7 @@ pub(crate) async fn dashboard(
                 kind: format!("{:?}", r.def.view.kind).to_lowercase(),
                 bars: bars(r, lang),
                 chart: super::charts::chart_spec(r, lang),
-                table: Some(r.table.clone()),
+                table: Some(super::charts::shown_table(r)),
                 error: None,
                 url: format!("/apps/{app_id}/reports/{}", w.report_id),
             },
@@ -361,7 +371,7 @@ fn report_page(
             charts_js => chart.is_some().then(|| super::assets::url("charts.js")),
             kanban_js => kanban.is_some().then(|| super::assets::url("kanban.js")),
             refused => refused,
-            table => data(&run.table),
+            table => data(&super::charts::shown_table(run)),
             kanban => data(&kanban),
             gantt => data(&gantt),
             calendar => data(&calendar),

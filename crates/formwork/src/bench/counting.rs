@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use formwork_store::*;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 /// Calls counted so far, by method name, with whether the method writes.
 #[derive(Default)]
@@ -123,14 +123,6 @@ counted!(AccountStore {
     read fn list_users(&self, after: Option<&str>, limit: u32) -> StoreResult<Vec<User>>;
     write fn set_password(&self, user_id: &UserId, password_hash: &str) -> StoreResult<()>;
     write fn set_suspended(&self, user_id: &UserId, suspended: bool, actor: Option<&UserId>) -> StoreResult<()>;
-    write fn create_department(&self, dept: NewDepartment) -> StoreResult<Department>;
-    read fn get_department_by_name(&self, name: &str) -> StoreResult<Option<Department>>;
-    read fn list_departments(&self) -> StoreResult<Vec<Department>>;
-    write fn set_department_head(&self, dept_id: &DepartmentId, head_user_id: Option<&UserId>) -> StoreResult<()>;
-    read fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>>;
-    write fn rename_department(&self, dept_id: &DepartmentId, name: &str, actor: Option<&UserId>) -> StoreResult<Department>;
-    write fn move_department(&self, dept_id: &DepartmentId, parent: Option<&DepartmentId>, actor: Option<&UserId>) -> StoreResult<Department>;
-    write fn delete_department(&self, dept_id: &DepartmentId, actor: Option<&UserId>) -> StoreResult<()>;
     write fn create_service_user(&self, user: NewUser, roles: &[RoleId], actor: Option<&UserId>) -> StoreResult<User>;
     read fn service_user_ids(&self) -> StoreResult<Vec<UserId>>;
     write fn upsert_role(&self, role: Role) -> StoreResult<()>;
@@ -139,6 +131,23 @@ counted!(AccountStore {
     write fn remove_role_member(&self, role_id: &RoleId, user_id: &UserId) -> StoreResult<()>;
     read fn user_roles(&self, user_id: &UserId) -> StoreResult<Vec<RoleId>>;
     read fn role_members(&self, role_id: &RoleId) -> StoreResult<Vec<User>>;
+    read fn directory_epoch(&self) -> StoreResult<i64>;
+    read fn load_directory(&self) -> StoreResult<DirectoryRows>;
+    write fn external_sign_in(&self, sign_in: &ExternalSignIn) -> StoreResult<ExternalSignInOutcome>;
+});
+
+counted!(DepartmentStore {
+    write fn create_department(&self, dept: NewDepartment) -> StoreResult<Department>;
+    read fn get_department_by_name(&self, name: &str) -> StoreResult<Option<Department>>;
+    read fn list_departments(&self) -> StoreResult<Vec<Department>>;
+    write fn set_department_head(&self, dept_id: &DepartmentId, head_user_id: Option<&UserId>) -> StoreResult<()>;
+    read fn department_chain(&self, user_id: &UserId) -> StoreResult<Vec<Department>>;
+    write fn rename_department(&self, dept_id: &DepartmentId, name: &str, actor: Option<&UserId>) -> StoreResult<Department>;
+    write fn move_department(&self, dept_id: &DepartmentId, parent: Option<&DepartmentId>, actor: Option<&UserId>) -> StoreResult<Department>;
+    write fn delete_department(&self, dept_id: &DepartmentId, actor: Option<&UserId>) -> StoreResult<()>;
+});
+
+counted!(SignInStore {
     write fn session_create(&self, session: &SessionRow) -> StoreResult<bool>;
     write fn session_save(&self, session: &SessionRow) -> StoreResult<()>;
     read fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>>;
@@ -149,12 +158,9 @@ counted!(AccountStore {
     write fn use_token(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<(ApiToken, User)>>;
     read fn list_tokens(&self, user_id: &UserId) -> StoreResult<Vec<ApiToken>>;
     write fn revoke_token(&self, user_id: &UserId, token_id: &TokenId) -> StoreResult<()>;
-    read fn directory_epoch(&self) -> StoreResult<i64>;
-    read fn load_directory(&self) -> StoreResult<DirectoryRows>;
     write fn record_login_failure(&self, key: &str, now: OffsetDateTime, since: OffsetDateTime) -> StoreResult<u32>;
     read fn login_failures_since(&self, key: &str, since: OffsetDateTime) -> StoreResult<u32>;
     write fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
-    write fn external_sign_in(&self, sign_in: &ExternalSignIn) -> StoreResult<ExternalSignInOutcome>;
 });
 
 counted!(AppStore {
@@ -220,7 +226,7 @@ counted!(JobStore {
     write fn discard_job(&self, id: &str, actor: &UserId) -> StoreResult<Job>;
     read fn job_deliveries(&self, job_id: &str) -> StoreResult<Vec<Delivery>>;
     write fn purge_jobs(&self, before: OffsetDateTime) -> StoreResult<u64>;
-    write fn reserve_rate_slot(&self, destination: &str, job_id: &str, keep: u32, window: Duration, now: OffsetDateTime, rule: &SlotRule) -> StoreResult<OffsetDateTime>;
+    write fn reserve_rate_slot(&self, request: SlotRequest<'_>, rule: &SlotRule) -> StoreResult<OffsetDateTime>;
     write fn claim_timers(&self, claim: &Claim) -> StoreResult<Vec<Timer>>;
     write fn release_timer(&self, timer_id: &str, owner: &str, release: TimerRelease) -> StoreResult<()>;
     read fn rule_runs_of_record(&self, record_id: &RecordId) -> StoreResult<Vec<RuleRun>>;

@@ -691,3 +691,67 @@ async fn a_kanban_move_of_a_record_in_review_is_refused_with_its_reason_and_a_wi
         assert_eq!(record["data"]["stage"], "closed", "{record}");
     }
 }
+
+/// The widget of a dashboard page whose title ends in `title`.
+fn widget<'a>(html: &'a str, title: &str) -> &'a str {
+    html.split("<section class=\"card widget")
+        .find(|w| w.contains(&format!(" · {title}</a>")))
+        .unwrap_or_else(|| panic!("no widget {title}: {html}"))
+}
+
+/// The texts of the elements that open with `open` (e.g. `<span class="bar-value mono">`).
+fn texts<'a>(html: &'a str, open: &str) -> Vec<&'a str> {
+    html.split(open)
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .collect()
+}
+
+#[tokio::test]
+async fn percent_measures_print_with_a_percent_sign_in_bars_tables_and_charts() {
+    for app in apps().await {
+        // The sample, plus a bar report whose only measure is each region's share.
+        let mut package = sample_package();
+        package["reports"].as_array_mut().unwrap().push(json!({
+            "id": "share_by_region", "form": "project", "source": "records",
+            "name": {"zh-CN": "各区域项目占比", "en": "Share of projects by region"},
+            "group_by": [{"field": "region"}],
+            "measures": [{"fn": "percent", "label": {"zh-CN": "占比（%）", "en": "Share (%)"}}],
+            "view": {"kind": "bar"}
+        }));
+        flows::publish(&app, &package).await;
+        let mut s1 = app.signed_in("sales1").await;
+        let first = submit(&mut s1, "华东一号", "30000.10", "华东").await;
+        submit(&mut s1, "华南项目", "120000.30", "华南").await;
+        // One approval decided: its step's pass rate is 100 %.
+        let record = first["id"].as_str().unwrap();
+        let holder = flows::holders(&app, record).await;
+        let (node, user) = holder[0].split_once(':').unwrap();
+        flows::approve(&app, record, node, user).await;
+
+        let mut d = app.signed_in("director").await;
+        let html = d
+            .get(&format!("/apps/{SAMPLE}/dashboards/overview"))
+            .await
+            .text();
+        let outcomes = widget(&html, "审批结果");
+        let bars = texts(outcomes, "<span class=\"bar-value mono\">");
+        assert_eq!(bars, ["100%"], "{outcomes}");
+        // The data table: the three rates with their sign, the count of decisions without.
+        let cells = texts(outcomes, "<td class=\"t-number\">");
+        assert_eq!(cells, ["100%", "0%", "0%", "1"], "{outcomes}");
+
+        let page = d
+            .get(&format!("/apps/{SAMPLE}/reports/share_by_region"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+        let html = page.text();
+        let bars = texts(&html, "<span class=\"bar-value mono\">");
+        assert_eq!(bars, ["50%", "50%"], "{html}");
+        let cells = texts(&html, "<td class=\"t-number\">");
+        assert_eq!(cells, ["50%", "50%"], "{html}");
+        let spec = &chart_specs(&html)[0];
+        assert_eq!(spec["series"][0]["format"], "percent", "{spec}");
+        assert_eq!(spec["series"][0]["values"], json!([50.0, 50.0]), "{spec}");
+    }
+}
