@@ -178,16 +178,14 @@ impl Runtime {
     pub async fn session_caller_seen(
         &self,
         user_id: &UserId,
-        epoch: Option<i64>,
+        epochs: Option<formwork_store::Epochs>,
     ) -> RuntimeResult<Caller> {
-        let dir = match epoch {
-            Some(epoch) => self.directory_at(epoch).await?,
-            None => self.directory().await?,
-        };
+        let dir = self.directory_seen(epochs).await?;
         match dir.user(user_id) {
             Some(user) if !user.suspended => Ok(Caller {
                 roles: dir.roles_of(user_id),
                 user: user.clone(),
+                epochs,
             }),
             _ => Err(RuntimeError::Unauthenticated),
         }

@@ -10,6 +10,7 @@ use formwork_forms::CompiledForm;
 use formwork_model::{AppDef, AppId, FormDef, FormId, ProcessId, validate_package};
 use formwork_process::CompiledProcess;
 
+use crate::policy::Caller;
 use crate::{Runtime, RuntimeError, RuntimeResult};
 
 /// One published version with its forms and processes compiled.
@@ -89,9 +90,28 @@ impl CompiledApp {
 #[derive(Default)]
 pub struct Catalog {
     versions: Mutex<HashMap<(AppId, i64), Arc<CompiledApp>>>,
+    /// Each app's latest version number with the publish epoch it was read at.
+    latest: Mutex<HashMap<AppId, (i64, i64)>>,
 }
 
 impl Catalog {
+    /// The app's latest version as read at publish epoch `epoch`, if that is what is held.
+    fn latest_at(&self, app_id: &AppId, epoch: i64) -> Option<i64> {
+        let held = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        held.get(app_id)
+            .filter(|(at, _)| *at == epoch)
+            .map(|(_, version)| *version)
+    }
+
+    fn put_latest(&self, app_id: &AppId, epoch: i64, version: i64) {
+        let mut held = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = held.entry(app_id.clone()).or_insert((epoch, version));
+        // Keep the newer of two reads made at once.
+        if entry.0 <= epoch {
+            *entry = (epoch, version);
+        }
+    }
+
     fn get(&self, app_id: &AppId, version: i64) -> Option<Arc<CompiledApp>> {
         self.versions
             .lock()
@@ -111,12 +131,27 @@ impl Catalog {
 impl Runtime {
     /// The latest published version of an app, compiled.
     pub async fn latest_app(&self, app_id: &AppId) -> RuntimeResult<Arc<CompiledApp>> {
-        let version = self
-            .store
-            .latest_version_number(app_id)
-            .await?
-            .ok_or_else(|| RuntimeError::NotFound(format!("published app {app_id}")))?;
+        let (version, epoch) = self.store.latest_version_at_epoch(app_id).await?;
+        let version =
+            version.ok_or_else(|| RuntimeError::NotFound(format!("published app {app_id}")))?;
+        self.catalog.put_latest(app_id, epoch, version);
         self.app_version(app_id, version).await
+    }
+
+    /// [`Runtime::latest_app`] for a request: without a read when the latest version held was
+    /// read at the publish epoch the caller's session was read with.
+    pub async fn latest_app_for(
+        &self,
+        caller: &Caller,
+        app_id: &AppId,
+    ) -> RuntimeResult<Arc<CompiledApp>> {
+        let held = caller
+            .epochs
+            .and_then(|epochs| self.catalog.latest_at(app_id, epochs.publish));
+        match held {
+            Some(version) => self.app_version(app_id, version).await,
+            None => self.latest_app(app_id).await,
+        }
     }
 
     /// A given published version, compiled on first use.

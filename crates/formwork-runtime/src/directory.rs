@@ -12,7 +12,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use formwork_store::{Account, Department, DepartmentId, DirectoryRows, RoleId, UserId};
+use formwork_store::{
+    Account, Delegation, Department, DepartmentId, DirectoryRows, Epochs, RoleId, UserId,
+};
+use time::OffsetDateTime;
 
 use crate::{Runtime, RuntimeResult};
 
@@ -31,6 +34,8 @@ pub(crate) struct Directory {
     /// Every role's members, by username.
     members: HashMap<RoleId, Vec<UserId>>,
     roles_of: HashMap<UserId, Vec<RoleId>>,
+    /// Out-of-office delegations, whether in force or not.
+    delegations: Vec<Delegation>,
 }
 
 impl Directory {
@@ -70,7 +75,21 @@ impl Directory {
             department_at,
             members,
             roles_of,
+            delegations: rows.delegations,
         }
+    }
+
+    /// Every delegation, in force or not.
+    pub fn delegations(&self) -> &[Delegation] {
+        &self.delegations
+    }
+
+    /// The delegations in force at `now`.
+    pub fn away(&self, now: OffsetDateTime) -> Vec<&Delegation> {
+        self.delegations
+            .iter()
+            .filter(|d| d.starts_at <= now && now < d.ends_at)
+            .collect()
     }
 
     pub fn user(&self, id: &UserId) -> Option<&Account> {
@@ -244,6 +263,26 @@ impl Runtime {
         }
     }
 
+    /// The directory a request works with: the held snapshot when it is at the epoch read
+    /// with the request's session, else as the database has it now.
+    pub(crate) async fn directory_seen(
+        &self,
+        epochs: Option<Epochs>,
+    ) -> RuntimeResult<Arc<Directory>> {
+        match epochs {
+            Some(epochs) => self.directory_at(epochs.directory).await,
+            None => self.directory().await,
+        }
+    }
+
+    /// [`Runtime::directory_seen`] at the epochs of the caller's session.
+    pub(crate) async fn directory_for(
+        &self,
+        caller: &crate::policy::Caller,
+    ) -> RuntimeResult<Arc<Directory>> {
+        self.directory_seen(caller.epochs).await
+    }
+
     /// The directory as the database has it now: the held snapshot when the epoch has not
     /// moved (one cheap read), else a fresh one.
     pub(crate) async fn directory(&self) -> RuntimeResult<Arc<Directory>> {
@@ -315,6 +354,7 @@ mod tests {
                 (RoleId::parse("sales").unwrap(), sales.id.clone()),
                 (RoleId::parse("sales").unwrap(), suspended.id.clone()),
             ],
+            delegations: Vec::new(),
         };
         (Directory::from_rows(rows), director, manager, sales)
     }

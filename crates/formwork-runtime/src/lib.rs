@@ -76,8 +76,8 @@ pub use tokens::CreatedToken;
 // `Account`, without their password hash).
 pub use formwork_store::{
     Account, ApiToken, AppSummary, AppVersion, AppVersionInfo, Attachment, Comment, Customer,
-    Delegation, Department, Draft, Inserted, Instance, Notification, Record, Role, SessionRow,
-    Task, ThreadMessage,
+    Delegation, Department, Draft, Epochs, Inserted, Instance, Notification, Record, Role,
+    SessionRow, Task, ThreadMessage,
 };
 
 /// System role whose members may design and publish apps (admins may too).

@@ -67,7 +67,7 @@ impl Runtime {
 
     /// One published app as `caller` may use it; `NotFound` when they may use none of it.
     pub async fn usable_app(&self, caller: &Caller, app_id: &AppId) -> RuntimeResult<AppAccess> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let access = app_access(caller, &app.app_id, app.version, &app.def);
         if access.forms.is_empty() {
             return Err(RuntimeError::NotFound(format!("app {app_id}")));

@@ -23,7 +23,7 @@ impl Runtime {
         &self,
         id: &str,
         now: OffsetDateTime,
-    ) -> RuntimeResult<Option<(SessionRow, i64)>> {
+    ) -> RuntimeResult<Option<(SessionRow, formwork_store::Epochs)>> {
         Ok(self.store.session_load_with_epoch(id, now).await?)
     }
 

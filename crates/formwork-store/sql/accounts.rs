@@ -329,6 +329,13 @@ impl AccountStore for StoreImpl {
             members: self
                 .rows(sqlx::query(MEMBERS), rows::membership, "role members")
                 .await?,
+            delegations: self
+                .rows(
+                    sqlx::query(super::portal::DELEGATIONS),
+                    rows::delegation,
+                    "delegations",
+                )
+                .await?,
         })
     }
 

@@ -5,6 +5,7 @@ use formwork_store::{
     AppId, AppStore, AppSummary, AppVersion, AppVersionInfo, Draft, DraftWrite, StoreResult, UserId,
 };
 use serde_json::value::RawValue;
+use sqlx::Row as _;
 
 use super::Driver as _;
 use super::{audit, begin, commit, db_err, now, refused, rows, ts};
@@ -143,6 +144,11 @@ impl AppStore for StoreImpl {
                 "app `{app_id}`"
             )));
         };
+        // Servers holding this app's latest version learn it moved from their next session.
+        sqlx::query("UPDATE publish_epoch SET epoch = epoch + 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("publish epoch"))?;
         let published = sqlx::query(concat!(
             "INSERT INTO app_versions (app_id, version, package, published_at, published_by) \
              VALUES ($1, $2, $3, $4, $5) RETURNING ",
@@ -191,6 +197,18 @@ impl AppStore for StoreImpl {
             .await
             .map(Option::flatten)
             .map_err(db_err("app version"))
+    }
+
+    async fn latest_version_at_epoch(&self, app_id: &AppId) -> StoreResult<(Option<i64>, i64)> {
+        sqlx::query(
+            "SELECT a.latest_version, p.epoch FROM publish_epoch p \
+             LEFT JOIN apps a ON a.id = $1 WHERE p.id = 1",
+        )
+        .bind(app_id.as_str())
+        .try_map(|row: super::DbRow| Ok((row.try_get("latest_version")?, row.try_get("epoch")?)))
+        .fetch_one(self.reader())
+        .await
+        .map_err(db_err("app version"))
     }
 }
 

@@ -7,8 +7,13 @@ use formwork_store::{
 };
 
 use super::Driver as _;
+use super::accounts::bump_epoch;
 use super::{audit, begin, commit, db_err, found, now, rows, ts};
 use crate::StoreImpl;
+
+/// Every delegation, as the directory snapshot holds them.
+pub(super) const DELEGATIONS: &str =
+    "SELECT user_id, delegate_id, starts_at, ends_at FROM delegations ORDER BY user_id";
 
 #[async_trait]
 impl PortalStore for StoreImpl {
@@ -240,17 +245,18 @@ impl PortalStore for StoreImpl {
                 sqlx::query("DELETE FROM delegations WHERE user_id = $1").bind(user_id.as_str())
             }
         };
-        self.execute(query, "delegation").await.map(|_| ())
+        // Delegations travel with the directory snapshot, so a change moves its epoch.
+        let mut tx = begin(self).await?;
+        bump_epoch(&mut tx).await?;
+        query
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("delegation"))?;
+        commit(tx).await
     }
 
     async fn delegations(&self) -> StoreResult<Vec<Delegation>> {
-        self.rows(
-            sqlx::query(
-                "SELECT user_id, delegate_id, starts_at, ends_at FROM delegations ORDER BY user_id",
-            ),
-            rows::delegation,
-            "delegations",
-        )
-        .await
+        self.rows(sqlx::query(DELEGATIONS), rows::delegation, "delegations")
+            .await
     }
 }

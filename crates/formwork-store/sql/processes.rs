@@ -13,6 +13,22 @@ use super::Driver as _;
 use super::{begin, commit, count, db_err, now, rows, steps, text, ts};
 use crate::StoreImpl;
 
+/// An instance's tasks, oldest first.
+const TASKS_OF_INSTANCE: &str = concat!(task_select!(), "WHERE t.instance_id = $1 ORDER BY t.id");
+
+fn instance_record(row: super::DbRow) -> rows::Mapped<(Instance, Record)> {
+    instance_record_of(&row)
+}
+
+fn task_on_record(row: super::DbRow) -> rows::Mapped<(Task, Instance, Record)> {
+    let (instance, record) = instance_record_of(&row)?;
+    Ok((rows::task(row)?, instance, record))
+}
+
+fn instance_record_of(row: &super::DbRow) -> rows::Mapped<(Instance, Record)> {
+    Ok((rows::instance_at(row, "i_")?, rows::record_at(row, "r_")?))
+}
+
 #[async_trait]
 impl ProcessStore for StoreImpl {
     async fn apply_step(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<Instance> {
@@ -21,6 +37,71 @@ impl ProcessStore for StoreImpl {
             Box::pin(async move { steps::apply(conn, &step, actor.as_ref()).await })
         })
         .await
+    }
+
+    async fn apply_step_with_tasks(
+        &self,
+        step: StepWrite,
+        actor: Option<&UserId>,
+    ) -> StoreResult<(Instance, Vec<Task>)> {
+        let actor = actor.cloned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let instance = steps::apply(conn, &step, actor.as_ref()).await?;
+                let tasks = sqlx::query(TASKS_OF_INSTANCE)
+                    .bind(instance.id.as_str())
+                    .try_map(rows::task)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(db_err("tasks"))?;
+                Ok((instance, tasks))
+            })
+        })
+        .await
+    }
+
+    async fn instance_on_record(&self, id: &InstanceId) -> StoreResult<Option<(Instance, Record)>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            instance_cols_i!(),
+            ", ",
+            record_cols_r!(),
+            " FROM process_instances i JOIN records r ON r.id = i.record_id \
+             WHERE i.id = $1 AND r.deleted_at IS NULL"
+        );
+        self.row_by(SQL, id.as_str(), instance_record, "process instance")
+            .await
+    }
+
+    async fn instances_on_records(
+        &self,
+        ids: &[InstanceId],
+    ) -> StoreResult<Vec<(Instance, Record)>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            instance_cols_i!(),
+            ", ",
+            record_cols_r!(),
+            " FROM process_instances i JOIN records r ON r.id = i.record_id \
+             WHERE r.deleted_at IS NULL AND i.id IN "
+        );
+        let ids: Vec<&str> = ids.iter().map(InstanceId::as_str).collect();
+        self.rows_in(SQL, &ids, instance_record, "process instances")
+            .await
+    }
+
+    async fn task_on_record(&self, id: &TaskId) -> StoreResult<Option<(Task, Instance, Record)>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            task_cols!(),
+            ", ",
+            instance_cols_i!(),
+            ", ",
+            record_cols_r!(),
+            " FROM tasks t JOIN process_instances i ON i.id = t.instance_id \
+             JOIN records r ON r.id = i.record_id WHERE t.id = $1 AND r.deleted_at IS NULL"
+        );
+        self.row_by(SQL, id.as_str(), task_on_record, "task").await
     }
 
     async fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>> {
@@ -82,8 +163,7 @@ impl ProcessStore for StoreImpl {
     }
 
     async fn tasks_of_instance(&self, instance_id: &InstanceId) -> StoreResult<Vec<Task>> {
-        const SQL: &str = concat!(task_select!(), "WHERE t.instance_id = $1 ORDER BY t.id");
-        self.rows_by(SQL, instance_id.as_str(), rows::task, "tasks")
+        self.rows_by(TASKS_OF_INSTANCE, instance_id.as_str(), rows::task, "tasks")
             .await
     }
 

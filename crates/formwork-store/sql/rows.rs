@@ -124,12 +124,43 @@ macro_rules! instance_cols {
     };
 }
 
+/// A task's columns, from `tasks t` joined to its instance `i` (for the record id).
+macro_rules! task_cols {
+    () => {
+        "t.id, t.instance_id, i.record_id, t.key, t.node_id, t.assignee_id, t.round, t.kind, \
+         t.status, t.action, t.comment, t.decided_by, t.created_at, t.decided_at, t.due_at"
+    };
+}
+
 /// Tasks are read joined to their instance (`i`) for the record id.
 macro_rules! task_select {
     () => {
-        "SELECT t.id, t.instance_id, i.record_id, t.key, t.node_id, t.assignee_id, t.round, \
-         t.kind, t.status, t.action, t.comment, t.decided_by, t.created_at, t.decided_at, t.due_at \
-         FROM tasks t JOIN process_instances i ON i.id = t.instance_id "
+        concat!(
+            "SELECT ",
+            task_cols!(),
+            " FROM tasks t JOIN process_instances i ON i.id = t.instance_id "
+        )
+    };
+}
+
+/// [`instance_cols`] of `process_instances i`, each named `i_<column>` (for [`instance_at`]).
+macro_rules! instance_cols_i {
+    () => {
+        "i.id AS i_id, i.record_id AS i_record_id, i.app_id AS i_app_id, \
+         i.process_id AS i_process_id, i.app_version AS i_app_version, i.state AS i_state, \
+         i.status AS i_status, i.version AS i_version, i.stopped_node AS i_stopped_node, \
+         i.proposed_changes AS i_proposed_changes, i.created_at AS i_created_at, \
+         i.updated_at AS i_updated_at"
+    };
+}
+
+/// [`record_cols`] of `records r`, each named `r_<column>` (for [`record_at`]).
+macro_rules! record_cols_r {
+    () => {
+        "r.id AS r_id, r.app_id AS r_app_id, r.form_id AS r_form_id, \
+         r.app_version AS r_app_version, r.number AS r_number, r.owner_id AS r_owner_id, \
+         r.department_id AS r_department_id, r.status AS r_status, r.data AS r_data, \
+         r.rev AS r_rev, r.created_at AS r_created_at, r.updated_at AS r_updated_at"
     };
 }
 
@@ -204,6 +235,15 @@ where
     .transpose()
 }
 
+/// `prefix` + `column`, borrowed when there is no prefix (the common case).
+fn prefixed<'a>(prefix: &str, column: &'a str) -> std::borrow::Cow<'a, str> {
+    if prefix.is_empty() {
+        column.into()
+    } else {
+        format!("{prefix}{column}").into()
+    }
+}
+
 /// A reader of `$ty` whose fields are read from the columns of the same name, or from the
 /// column named after `=`, or by the function after `:` (given the row and the field's name).
 macro_rules! reader {
@@ -213,6 +253,27 @@ macro_rules! reader {
                 $($field: reader!(@get row, $field $(= $col)? $(: $read)?),)*
             })
         }
+    };
+    // A reader that can also read its columns under a prefix, from a statement that joins
+    // several row types whose column names collide: `$name(row)` and `$at(&row, "r_")`.
+    ($name:ident / $at:ident -> $ty:ident {
+        $($field:ident $(: $read:ident)?),* $(,)?
+    }) => {
+        pub(crate) fn $name(row: DbRow) -> Mapped<$ty> {
+            $at(&row, "")
+        }
+
+        pub(crate) fn $at(row: &DbRow, prefix: &str) -> Mapped<$ty> {
+            Ok($ty {
+                $($field: reader!(@at row, prefix, $field $(: $read)?),)*
+            })
+        }
+    };
+    (@at $row:ident, $prefix:ident, $field:ident) => {
+        $row.try_get(&*prefixed($prefix, stringify!($field)))?
+    };
+    (@at $row:ident, $prefix:ident, $field:ident : $read:ident) => {
+        $read($row, &prefixed($prefix, stringify!($field)))?
     };
     (@get $row:ident, $field:ident) => { $row.try_get(stringify!($field))? };
     (@get $row:ident, $field:ident = $col:literal) => { $row.try_get($col)? };
@@ -252,7 +313,7 @@ reader!(version -> AppVersion {
     app_id: parsed, version, package, published_at, published_by,
 });
 reader!(version_info -> AppVersionInfo { version, published_at, published_by });
-reader!(record -> Record {
+reader!(record / record_at -> Record {
     id: parsed, app_id: parsed, form_id: parsed, app_version, number, owner_id: parsed,
     department_id: parsed_opt, status: parsed, data: json_value, rev, created_at, updated_at,
 });
@@ -263,7 +324,7 @@ reader!(comment -> Comment {
 reader!(attachment -> Attachment {
     id: parsed, sha256, size, content_type, filename, created_by: parsed_opt, created_at,
 });
-reader!(instance -> Instance {
+reader!(instance / instance_at -> Instance {
     id: parsed, record_id: parsed, app_id: parsed, process_id: parsed, app_version,
     state: json_value, status: parsed, version, stopped_node,
     proposed_changes: json_value_opt, created_at, updated_at,
@@ -310,4 +371,31 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     parsed(row, col)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `t.x AS p_x, …` → `x, …`: the columns a prefixed list renames.
+    fn unprefixed(list: &str) -> Vec<String> {
+        list.split(',')
+            .map(|c| {
+                let c = c.trim();
+                let c = c.split(" AS ").next().unwrap_or(c);
+                c.split('.').next_back().unwrap_or(c).to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn prefixed_column_lists_name_the_same_columns_as_the_plain_ones() {
+        assert_eq!(unprefixed(instance_cols_i!()), unprefixed(instance_cols!()));
+        assert_eq!(unprefixed(record_cols_r!()), unprefixed(record_cols!()));
+        for list in [instance_cols_i!(), record_cols_r!()] {
+            for column in list.split(',') {
+                let (source, alias) = column.trim().split_once(" AS ").unwrap();
+                let (table, name) = source.split_once('.').unwrap();
+                assert_eq!(alias, format!("{table}_{name}"), "{column}");
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use formwork_store::{
-    ApiToken, NewApiToken, SessionRow, SignInStore, StoreResult, TokenId, User, UserId,
+    ApiToken, Epochs, NewApiToken, SessionRow, SignInStore, StoreResult, TokenId, User, UserId,
 };
 use sqlx::Row as _;
 use time::OffsetDateTime;
@@ -65,19 +65,23 @@ impl SignInStore for StoreImpl {
         &self,
         id: &str,
         now: OffsetDateTime,
-    ) -> StoreResult<Option<(SessionRow, i64)>> {
+    ) -> StoreResult<Option<(SessionRow, Epochs)>> {
         // A request that was in flight while its user was suspended may save the session
         // again after `set_suspended` deleted it; such a session must still not load.
         sqlx::query(
-            "SELECT s.id, s.user_id, s.data, s.expires_at, e.epoch FROM sessions s \
-             CROSS JOIN directory_epoch e LEFT JOIN users u ON u.id = s.user_id \
+            "SELECT s.id, s.user_id, s.data, s.expires_at, e.epoch, p.epoch AS publish_epoch \
+             FROM sessions s CROSS JOIN directory_epoch e CROSS JOIN publish_epoch p \
+             LEFT JOIN users u ON u.id = s.user_id \
              WHERE s.id = $1 AND s.expires_at > $2 AND (s.user_id IS NULL OR u.suspended = FALSE)",
         )
         .bind(id)
         .bind(ts(now))
         .try_map(|row: super::DbRow| {
-            let epoch = row.try_get("epoch")?;
-            Ok((rows::session(row)?, epoch))
+            let epochs = Epochs {
+                directory: row.try_get("epoch")?,
+                publish: row.try_get("publish_epoch")?,
+            };
+            Ok((rows::session(row)?, epochs))
         })
         .fetch_optional(self.reader())
         .await

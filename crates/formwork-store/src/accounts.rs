@@ -52,12 +52,23 @@ impl From<User> for Account {
     }
 }
 
+/// The counters a server compares with what it holds, read with a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Epochs {
+    /// Moved by every change to users, departments, roles, members and delegations.
+    pub directory: i64,
+    /// Moved by every publish.
+    pub publish: i64,
+}
+
 /// The whole directory as one read saw it: every user (without password hashes), department,
 /// role and role membership, and the epoch read before them (so the rows are at least that
 /// new; a change committed meanwhile moves the epoch again and the next check reloads).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DirectoryRows {
     pub epoch: i64,
+    /// Out-of-office delegations (a change to one moves the epoch too).
+    pub delegations: Vec<crate::Delegation>,
     pub users: Vec<Account>,
     pub departments: Vec<Department>,
     pub roles: Vec<Role>,
@@ -288,13 +299,14 @@ pub trait SignInStore: Send + Sync + 'static {
             .await?
             .map(|(row, _)| row))
     }
-    /// [`SignInStore::session_load`] with the directory's epoch read in the same statement:
-    /// one read tells a request who is signed in and whether the directory it holds is current.
+    /// [`SignInStore::session_load`] with the directory's and the publish epochs read in the
+    /// same statement: one read tells a request who is signed in and whether the directory
+    /// and the latest app versions it holds are current.
     async fn session_load_with_epoch(
         &self,
         id: &str,
         now: OffsetDateTime,
-    ) -> StoreResult<Option<(SessionRow, i64)>>;
+    ) -> StoreResult<Option<(SessionRow, Epochs)>>;
     async fn session_delete(&self, id: &str) -> StoreResult<()>;
     /// Deletes expired sessions; returns how many.
     async fn session_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;

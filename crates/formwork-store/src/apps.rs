@@ -92,4 +92,6 @@ pub trait AppStore: Send + Sync + 'static {
     async fn latest_version(&self, app_id: &AppId) -> StoreResult<Option<AppVersion>>;
     /// Just the latest version number (cheap: asked on every request that uses an app).
     async fn latest_version_number(&self, app_id: &AppId) -> StoreResult<Option<i64>>;
+    /// The latest version number with the publish epoch it is current at, in one read.
+    async fn latest_version_at_epoch(&self, app_id: &AppId) -> StoreResult<(Option<i64>, i64)>;
 }

@@ -325,6 +325,28 @@ pub struct InstanceQuery {
 pub trait ProcessStore: Send + Sync + 'static {
     /// Applies one engine step atomically (see [`StepWrite`]); returns the updated instance.
     async fn apply_step(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<Instance>;
+    /// [`ProcessStore::apply_step`], also giving the instance's tasks as the step left them
+    /// (read in its transaction, so a decision answers without reading again).
+    async fn apply_step_with_tasks(
+        &self,
+        step: StepWrite,
+        actor: Option<&UserId>,
+    ) -> StoreResult<(Instance, Vec<Task>)>;
+    /// An instance with its record, in one read; `None` when either is gone.
+    async fn instance_on_record(
+        &self,
+        id: &InstanceId,
+    ) -> StoreResult<Option<(Instance, crate::Record)>>;
+    /// The instances among `ids` whose records exist, each with its record, in one read.
+    async fn instances_on_records(
+        &self,
+        ids: &[InstanceId],
+    ) -> StoreResult<Vec<(Instance, crate::Record)>>;
+    /// A task with its instance and record, in one read; `None` when any of them is gone.
+    async fn task_on_record(
+        &self,
+        id: &TaskId,
+    ) -> StoreResult<Option<(Task, Instance, crate::Record)>>;
     async fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>>;
     /// The instances among `ids` that exist, in no particular order: one read for a page.
     async fn get_instances(&self, ids: &[InstanceId]) -> StoreResult<Vec<Instance>>;

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::session_store::{DIRECTORY_EPOCH_KEY, USER_ID_KEY};
+use crate::session_store::{USER_ID_KEY, request_epochs};
 
 /// Session key holding when the session was last extended (unix seconds).
 const SEEN_KEY: &str = "seen";
@@ -63,11 +63,8 @@ impl FromRequestParts<AppState> for CurrentUser {
         let user_id: UserId = user_id
             .and_then(|id| id.parse().ok())
             .ok_or(RuntimeError::Unauthenticated)?;
-        let epoch: Option<i64> = session
-            .get(DIRECTORY_EPOCH_KEY)
-            .await
-            .map_err(ApiError::internal)?;
-        let caller = state.runtime.session_caller_seen(&user_id, epoch).await?;
+        let epochs = request_epochs(&session).await.map_err(ApiError::internal)?;
+        let caller = state.runtime.session_caller_seen(&user_id, epochs).await?;
         keep_alive(&session).await?;
         Ok(CurrentUser(caller))
     }

@@ -13,6 +13,19 @@ use tower_sessions::session_store::{self, SessionStore};
 pub const USER_ID_KEY: &str = "user_id";
 /// Session key holding the directory's epoch as read with the session by this request.
 pub const DIRECTORY_EPOCH_KEY: &str = "directory_epoch";
+/// Session key holding the publish epoch as read with the session by this request.
+pub const PUBLISH_EPOCH_KEY: &str = "publish_epoch";
+
+/// The epochs this request read with its session, if it did.
+pub async fn request_epochs(
+    session: &tower_sessions::Session,
+) -> Result<Option<formwork_runtime::Epochs>, tower_sessions::session::Error> {
+    let directory: Option<i64> = session.get(DIRECTORY_EPOCH_KEY).await?;
+    let publish: Option<i64> = session.get(PUBLISH_EPOCH_KEY).await?;
+    Ok(directory
+        .zip(publish)
+        .map(|(directory, publish)| formwork_runtime::Epochs { directory, publish }))
+}
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -75,7 +88,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let Some((row, epoch)) = self
+        let Some((row, epochs)) = self
             .runtime
             .load_session(&id.to_string(), OffsetDateTime::now_utc())
             .await
@@ -87,7 +100,8 @@ impl SessionStore for DbSessionStore {
             serde_json::from_str(&row.data)
                 .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         // Read with the session: the request's caller is found without reading it again.
-        data.insert(DIRECTORY_EPOCH_KEY.to_owned(), epoch.into());
+        data.insert(DIRECTORY_EPOCH_KEY.to_owned(), epochs.directory.into());
+        data.insert(PUBLISH_EPOCH_KEY.to_owned(), epochs.publish.into());
         Ok(Some(Record {
             id: *id,
             data,

@@ -48,6 +48,7 @@ fn admin() -> Caller {
     Caller {
         user: system_actor(),
         roles: Vec::new(),
+        epochs: None,
     }
 }
 

@@ -274,6 +274,7 @@ fn reader_fields(ctx: &ActionCtx<'_>, form: &FormDef, person: &Account) -> BTree
     let caller = Caller {
         user: person.clone(),
         roles: ctx.dir.roles_of(&person.id),
+        epochs: None,
     };
     readable_fields(&caller, form)
 }

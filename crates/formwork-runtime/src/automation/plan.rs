@@ -319,6 +319,7 @@ impl Runtime {
         let caller = Caller {
             user: owner,
             roles: Vec::new(),
+            epochs: None,
         };
         let meta = crate::records::stored_meta(&working.record);
         let submit = crate::records::submit_context(&caller, ctx.now, meta);
@@ -329,6 +330,7 @@ impl Runtime {
         let admin = Caller {
             user: crate::system_actor(),
             roles: Vec::new(),
+            epochs: None,
         };
         match self.check_references(&admin, &mut clean).await {
             Ok(()) => {}

@@ -73,7 +73,7 @@ impl Runtime {
     pub async fn portal_sections(&self, caller: &Caller) -> RuntimeResult<Vec<PortalSection>> {
         let mut out = Vec::new();
         for access in self.usable_apps(caller).await? {
-            let app = self.latest_app(&access.app_id).await?;
+            let app = self.latest_app_for(caller, &access.app_id).await?;
             for form in access.forms.iter().filter(|f| f.list_scope.is_some()) {
                 let form_id = crate::error::package_id(FormId::parse(&form.form_id))?;
                 let request = ListRequest {
@@ -170,7 +170,7 @@ impl Runtime {
         caller: &Caller,
         record: &Record,
     ) -> RuntimeResult<Vec<RequestKind>> {
-        let app = self.latest_app(&record.app_id).await?;
+        let app = self.latest_app_for(caller, &record.app_id).await?;
         let mut out = Vec::new();
         for def in &app.def.forms {
             let form_id = crate::error::package_id(FormId::parse(&def.id))?;

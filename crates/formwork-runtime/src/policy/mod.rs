@@ -29,6 +29,10 @@ const EVERYONE: &str = "*";
 pub struct Caller {
     pub user: Account,
     pub roles: Vec<RoleId>,
+    /// The epochs read with the caller's session, if there was one: the directory and the
+    /// latest app versions the server holds serve the request without another read when
+    /// they are at these.
+    pub epochs: Option<formwork_store::Epochs>,
 }
 
 impl Caller {

@@ -357,7 +357,7 @@ impl Runtime {
     where
         F: Fn(&Loaded) -> RuntimeResult<(Event, StepAudit, Option<String>)>,
     {
-        let instance = self
+        let stepped = self
             .retrying(|| async {
                 let loaded = self.load_instance(id).await?;
                 let (event, audit, decided_task) = build(&loaded)?;
@@ -373,9 +373,13 @@ impl Runtime {
                 self.step_on(&loaded, act, caller, now).await
             })
             .await?;
-        let open_tasks = self.open_tasks_of(&instance.id).await?;
+        let open_tasks = stepped
+            .tasks
+            .into_iter()
+            .filter(|t| t.status == formwork_store::TaskStatus::Open)
+            .collect();
         Ok(InstanceChanged {
-            instance,
+            instance: stepped.instance,
             open_tasks,
         })
     }

@@ -65,18 +65,18 @@ impl Runtime {
         now: OffsetDateTime,
     ) -> RuntimeResult<Decided> {
         let action = parse_action(request)?;
-        let instance = self
+        let (Stepped { instance, tasks }, form_id) = self
             .retrying(|| self.try_decide(caller, task_id, request, action.clone(), now))
             .await?;
-        self.delegate_new_tasks(&instance.id, now).await?;
+        self.delegate_new_tasks(caller, &instance.id, now).await?;
         if instance.status == formwork_store::InstanceStatus::Approved
+            && form_id.as_str() == crate::clients::CHANGE_REQUEST_FORM
             && let Some(record) = self.store.get_record(&instance.record_id).await?
         {
             self.forward_accepted_change_request(caller, &record, instance.status, now)
                 .await?;
         }
-        // One read gives both the decided task as it is now and the instance's open tasks.
-        let tasks = self.store.tasks_of_instance(&instance.id).await?;
+        // The step's own transaction read the instance's tasks as it left them.
         let task = tasks
             .iter()
             .find(|t| t.id == *task_id)
@@ -157,6 +157,7 @@ impl Runtime {
             })?;
         self.retrying(|| self.try_withdraw(caller, &instance.id, comment.clone(), now))
             .await
+            .map(|stepped| stepped.instance)
     }
 
     async fn try_withdraw(
@@ -165,7 +166,7 @@ impl Runtime {
         instance_id: &InstanceId,
         comment: Option<String>,
         now: OffsetDateTime,
-    ) -> Result<Instance, Attempt> {
+    ) -> Result<Stepped, Attempt> {
         let loaded = self.load_instance(instance_id).await?;
         let actor = Actor {
             user_id: caller.user.id.clone(),
@@ -188,10 +189,10 @@ impl Runtime {
     }
 
     /// Runs `attempt` until it lands, recomputing it after a lost race.
-    pub(super) async fn retrying<F, Fut>(&self, mut attempt: F) -> RuntimeResult<Instance>
+    pub(super) async fn retrying<T, F, Fut>(&self, mut attempt: F) -> RuntimeResult<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Instance, Attempt>>,
+        Fut: Future<Output = Result<T, Attempt>>,
     {
         for n in 0..MAX_ATTEMPTS {
             if n > 0 {
@@ -215,17 +216,19 @@ impl Runtime {
         request: &DecideRequest,
         action: Action,
         now: OffsetDateTime,
-    ) -> Result<Instance, Attempt> {
-        let task = self
+    ) -> Result<(Stepped, formwork_store::FormId), Attempt> {
+        // The task, its instance and its record in one read.
+        let (task, instance, record) = self
             .store
-            .get_task(task_id)
+            .task_on_record(task_id)
             .await?
-            .filter(|t| t.assignee_id == caller.user.id)
+            .filter(|(t, _, _)| t.assignee_id == caller.user.id)
             .ok_or_else(|| RuntimeError::NotFound(format!("task {task_id}")))?;
         if task.status != TaskStatus::Open {
             return Err(handled(&task).into());
         }
-        let loaded = self.load_instance(&task.instance_id).await?;
+        let form_id = record.form_id.clone();
+        let loaded = self.loaded(instance, record, caller.epochs).await?;
         let action = match action {
             Action::Transfer { to } => Action::Transfer {
                 to: person(&loaded.dir, &to)?,
@@ -264,7 +267,8 @@ impl Runtime {
             decided_task: Some(task.key),
             ..Act::new(event, data)
         };
-        self.step_on(&loaded, act, caller, now).await
+        let stepped = self.step_on(&loaded, act, caller, now).await?;
+        Ok((stepped, form_id))
     }
 
     /// The record's data with the caller's changes, checked against the step's field
@@ -322,7 +326,7 @@ impl Runtime {
         act: Act,
         caller: &Caller,
         now: OffsetDateTime,
-    ) -> Result<Instance, Attempt> {
+    ) -> Result<Stepped, Attempt> {
         let input = StepInput {
             actor: act.actor,
             decided_task: act.decided_task,
@@ -336,14 +340,20 @@ impl Runtime {
             .await?;
         match self
             .store
-            .apply_step(built.write, Some(&caller.user.id))
+            .apply_step_with_tasks(built.write, Some(&caller.user.id))
             .await
         {
-            Ok(instance) => Ok(instance),
+            Ok((instance, tasks)) => Ok(Stepped { instance, tasks }),
             Err(StoreError::Conflict(_)) => Err(Attempt::Stale),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// A step that landed: the instance and all its tasks as it left them.
+pub(super) struct Stepped {
+    pub instance: Instance,
+    pub tasks: Vec<Task>,
 }
 
 /// What a person's step on a stored instance consists of.

@@ -22,11 +22,12 @@ impl Runtime {
     /// The caller's delegation, if they set one.
     pub async fn delegation(&self, caller: &Caller) -> RuntimeResult<Option<Delegation>> {
         Ok(self
-            .store
-            .delegations()
+            .directory_for(caller)
             .await?
-            .into_iter()
-            .find(|d| d.user_id == caller.user.id))
+            .delegations()
+            .iter()
+            .find(|d| d.user_id == caller.user.id)
+            .cloned())
     }
 
     /// Sets the caller's out-of-office period and delegate; when it has begun, their open
@@ -103,37 +104,30 @@ impl Runtime {
     /// [`Runtime::delegate_new_tasks`] for the process of a record just submitted.
     pub(crate) async fn delegate_record_tasks(
         &self,
+        caller: &Caller,
         record: &formwork_store::RecordId,
         now: OffsetDateTime,
     ) -> RuntimeResult<()> {
-        if self.away(now).await?.is_empty() {
+        // The delegations travel with the directory: nobody away, nothing to read.
+        if self.directory_for(caller).await?.away(now).is_empty() {
             return Ok(());
         }
         match self.store.instance_for_record(record).await? {
-            Some(instance) => self.delegate_new_tasks(&instance.id, now).await,
+            Some(instance) => self.delegate_new_tasks(caller, &instance.id, now).await,
             None => Ok(()),
         }
-    }
-
-    /// Delegations in force at `now`.
-    async fn away(&self, now: OffsetDateTime) -> RuntimeResult<Vec<Delegation>> {
-        Ok(self
-            .store
-            .delegations()
-            .await?
-            .into_iter()
-            .filter(|d| d.starts_at <= now && now < d.ends_at)
-            .collect())
     }
 
     /// Hands the new open tasks of an instance whose assignees are away to their delegates
     /// (called after every step that may create tasks).
     pub(crate) async fn delegate_new_tasks(
         &self,
+        caller: &Caller,
         instance_id: &InstanceId,
         now: OffsetDateTime,
     ) -> RuntimeResult<()> {
-        let away = self.away(now).await?;
+        let dir = self.directory_for(caller).await?;
+        let away: Vec<Delegation> = dir.away(now).into_iter().cloned().collect();
         if away.is_empty() {
             return Ok(());
         }

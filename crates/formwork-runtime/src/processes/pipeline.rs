@@ -151,24 +151,33 @@ impl crate::Runtime {
     /// Loads an instance and everything a step on it needs; `NotFound` when it or its record
     /// is gone.
     pub(crate) async fn load_instance(&self, instance_id: &InstanceId) -> RuntimeResult<Loaded> {
+        let (instance, record) = self
+            .store
+            .instance_on_record(instance_id)
+            .await?
+            .ok_or_else(|| {
+                crate::RuntimeError::NotFound(format!("process or record of {instance_id}"))
+            })?;
+        self.loaded(instance, record, None).await
+    }
+
+    /// What a step on `instance` needs beside it and its `record` (read together); the
+    /// directory as of `epochs` when a session read them.
+    pub(crate) async fn loaded(
+        &self,
+        instance: formwork_store::Instance,
+        mut record: formwork_store::Record,
+        epochs: Option<formwork_store::Epochs>,
+    ) -> RuntimeResult<Loaded> {
+        let instance_id = &instance.id;
         let missing =
             |what: &str| crate::RuntimeError::NotFound(format!("{what} of instance {instance_id}"));
-        let instance = self
-            .store
-            .get_instance(instance_id)
-            .await?
-            .ok_or_else(|| missing("process"))?;
-        let mut record = self
-            .store
-            .get_record(&instance.record_id)
-            .await?
-            .ok_or_else(|| missing("record"))?;
         let change_base = instance.proposed_changes.as_ref().map(|changes| {
             let base = record.data.clone();
             record.data = super::write::with_changes(&base, changes);
             base
         });
-        let dir = self.directory().await?;
+        let dir = self.directory_seen(epochs).await?;
         let submitter = dir
             .user(&record.owner_id)
             .cloned()

@@ -41,7 +41,7 @@ impl Runtime {
         let form = app.form_def(form_id)?;
         let instance_id = InstanceId::new();
         let state = State::new();
-        let dir = self.directory().await?;
+        let dir = self.directory_for(caller).await?;
         let calendar = self.work_calendar().await?;
         let mut built = pipeline::run(
             &dir,

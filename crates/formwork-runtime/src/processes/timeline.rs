@@ -409,6 +409,7 @@ mod tests {
             departments: Vec::new(),
             roles: Vec::new(),
             members: Vec::new(),
+            delegations: Vec::new(),
         });
         let entries = vec![
             entry(

@@ -202,34 +202,22 @@ impl Runtime {
         let (entries, next) = self
             .inbox_rows(caller, which, order, after, page_size(limit))
             .await?;
-        let dir = self.directory().await?;
-        // The page's instances and records in two reads, not two per entry.
+        let dir = self.directory_for(caller).await?;
+        // The page's instances with their records in one read, not two per entry.
         let ids: Vec<InstanceId> = entries.iter().map(|(id, _, _)| id.clone()).collect();
-        let instances: HashMap<InstanceId, Instance> = self
+        let found: HashMap<InstanceId, (Instance, Record)> = self
             .store
-            .get_instances(&ids)
+            .instances_on_records(&ids)
             .await?
             .into_iter()
-            .map(|i| (i.id.clone(), i))
-            .collect();
-        let record_ids: Vec<RecordId> = instances.values().map(|i| i.record_id.clone()).collect();
-        let records: HashMap<RecordId, Record> = self
-            .store
-            .get_records(&record_ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
+            .map(|pair| (pair.0.id.clone(), pair))
             .collect();
         let mut items = Vec::with_capacity(entries.len());
         for (instance_id, task, note) in entries {
             // An entry whose instance or record is gone is left out.
-            let Some(instance) = instances.get(&instance_id) else {
+            let Some((instance, record)) = found.get(&instance_id).cloned() else {
                 continue;
             };
-            let Some(record) = records.get(&instance.record_id) else {
-                continue;
-            };
-            let (instance, record) = (instance.clone(), record.clone());
             items.push(self.item(&dir, instance, record, task, note).await?);
         }
         Ok(InboxPage { items, next })

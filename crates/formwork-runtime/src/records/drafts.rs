@@ -26,7 +26,7 @@ impl Runtime {
         input: &Value,
         now: OffsetDateTime,
     ) -> RuntimeResult<Record> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let form = app.form(form_id)?;
         may_create(caller, form, form_id)?;
         let mut input = input.clone();
@@ -138,7 +138,7 @@ impl Runtime {
                 draft.rev
             )));
         }
-        let app = self.latest_app(&draft.app_id).await?;
+        let app = self.latest_app_for(caller, &draft.app_id).await?;
         may_create(caller, app.form(&draft.form_id)?, &draft.form_id)?;
         let new = self
             .prepare_record(&app, caller, &draft.form_id, &draft.data, None, now, 0)

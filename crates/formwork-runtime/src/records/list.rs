@@ -97,7 +97,7 @@ impl Runtime {
         (app_id, form_id): (&AppId, &FormId),
         request: &ListRequest,
     ) -> RuntimeResult<Listing> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let form = app.form(form_id)?;
         let readable = readable_fields(caller, form.def());
         let query = self

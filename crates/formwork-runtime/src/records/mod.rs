@@ -52,7 +52,11 @@ impl Runtime {
     /// The caller with their roles, from the directory.
     pub async fn caller(&self, user: Account) -> RuntimeResult<Caller> {
         let roles = self.directory().await?.roles_of(&user.id);
-        Ok(Caller { user, roles })
+        Ok(Caller {
+            user,
+            roles,
+            epochs: None,
+        })
     }
 
     /// Validates and stores a new record under the app's latest version.
@@ -65,7 +69,7 @@ impl Runtime {
         idempotency_key: Option<String>,
         now: OffsetDateTime,
     ) -> RuntimeResult<Inserted> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let form = app.form(form_id)?;
         may_create(caller, form, form_id)?;
         refuse_writes(caller, form.def(), input)?;
@@ -74,7 +78,7 @@ impl Runtime {
             .await?;
         let def = form.def();
         let inserted = self.store.insert_record(new, &caller.user.id).await?;
-        self.delegate_record_tasks(&inserted.record().id, now)
+        self.delegate_record_tasks(caller, &inserted.record().id, now)
             .await?;
         Ok(match inserted {
             Inserted::New(r) => Inserted::New(redact_record(caller, def, r)),
@@ -300,18 +304,19 @@ impl Runtime {
     /// The directory, read at most once per use case.
     async fn directory_once<'a>(
         &self,
+        caller: &Caller,
         held: &'a mut Option<std::sync::Arc<crate::directory::Directory>>,
     ) -> RuntimeResult<&'a crate::directory::Directory> {
         let dir = match held.take() {
             Some(dir) => dir,
-            None => self.directory().await?,
+            None => self.directory_for(caller).await?,
         };
         Ok(held.insert(dir))
     }
 
     /// The departments whose records a `Department` scope lets the caller read.
     async fn departments_in_charge(&self, caller: &Caller) -> RuntimeResult<Vec<DepartmentId>> {
-        Ok(self.directory().await?.in_charge(&caller.user))
+        Ok(self.directory_for(caller).await?.in_charge(&caller.user))
     }
 
     /// Users and departments named in the data must exist.
@@ -328,11 +333,11 @@ impl Runtime {
         for reference in &clean.references {
             let exists = match &reference.target {
                 formwork_forms::ReferenceTarget::User => {
-                    let dir = self.directory_once(&mut directory).await?;
+                    let dir = self.directory_once(caller, &mut directory).await?;
                     dir.by_username(&reference.id).is_some()
                 }
                 formwork_forms::ReferenceTarget::Department => {
-                    let dir = self.directory_once(&mut directory).await?;
+                    let dir = self.directory_once(caller, &mut directory).await?;
                     DepartmentId::parse(&reference.id).is_ok_and(|id| dir.department(&id).is_some())
                 }
                 formwork_forms::ReferenceTarget::Record { form, fills } => {
@@ -342,7 +347,7 @@ impl Runtime {
                     };
                     match self.read_record(caller, &id).await {
                         Ok(related) if related.form_id == form.as_str() => {
-                            let dir = self.directory_once(&mut directory).await?;
+                            let dir = self.directory_once(caller, &mut directory).await?;
                             let owner = dir.user(&related.owner_id).map(|u| u.username.clone());
                             fill_from(&mut clean.data, &reference.path, fills, &related, owner);
                             true

@@ -148,7 +148,7 @@ impl Runtime {
         kind: SheetKind,
         lang: &str,
     ) -> RuntimeResult<Export> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let form = app.form(form_id)?.clone();
         let readable = readable_fields(caller, form.def());
         let columns = record_columns(&form, &readable, lang);

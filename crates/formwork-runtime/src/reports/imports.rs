@@ -276,7 +276,7 @@ impl Runtime {
         upload: ImportUpload,
         now: OffsetDateTime,
     ) -> RuntimeResult<Uploaded> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let form = app.form(form_id)?.clone();
         if !form_access(caller, form.def()).may_create {
             return Err(RuntimeError::Forbidden);
@@ -483,7 +483,7 @@ impl Runtime {
             Ok(import) => import,
             Err(earlier) => return Ok(ImportOutcome::Duplicate { earlier }),
         };
-        let app = self.latest_app(&import.app_id).await?;
+        let app = self.latest_app_for(caller, &import.app_id).await?;
         let staged = self.store.staged_rows(id).await?;
         let rows = staged.as_array().cloned().unwrap_or_default();
         let mut records = Vec::with_capacity(rows.len());

@@ -159,7 +159,7 @@ impl Runtime {
         dashboard_id: &str,
         ask: ReportAsk<'_>,
     ) -> RuntimeResult<DashboardRun> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let def = app
             .def
             .dashboards
@@ -224,7 +224,7 @@ impl Runtime {
         caller: &Caller,
         app_id: &AppId,
     ) -> RuntimeResult<(Vec<ReportDef>, Vec<DashboardDef>)> {
-        let app = self.latest_app(app_id).await?;
+        let app = self.latest_app_for(caller, app_id).await?;
         let visible = |form: &str| {
             app.def.forms.iter().any(|f| {
                 f.id == form && crate::policy::list_scope(caller, &f.permissions).is_some()

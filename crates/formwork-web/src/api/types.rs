@@ -28,7 +28,7 @@ pub struct MeResponse {
 
 impl MeResponse {
     pub fn new(caller: Caller) -> Self {
-        let Caller { user, roles } = caller;
+        let Caller { user, roles, .. } = caller;
         Self {
             id: user.id.into(),
             username: user.username,

@@ -8,7 +8,7 @@ use tower_sessions::Session;
 
 use super::PageError;
 use crate::AppState;
-use crate::session_store::{DIRECTORY_EPOCH_KEY, USER_ID_KEY};
+use crate::session_store::{USER_ID_KEY, request_epochs};
 
 /// The signed-in person with their roles; extracting it redirects to `/login` when there is
 /// none.
@@ -29,11 +29,10 @@ async fn caller_of(parts: &mut Parts, state: &AppState) -> Result<Option<Caller>
     let Some(user_id) = user_id.and_then(|id| id.parse::<formwork_model::UserId>().ok()) else {
         return Ok(None);
     };
-    let epoch: Option<i64> = session
-        .get(DIRECTORY_EPOCH_KEY)
+    let epochs = request_epochs(&session)
         .await
         .map_err(PageError::internal)?;
-    match state.runtime.session_caller_seen(&user_id, epoch).await {
+    match state.runtime.session_caller_seen(&user_id, epochs).await {
         Ok(caller) => Ok(Some(caller)),
         Err(
             formwork_runtime::RuntimeError::Unauthenticated

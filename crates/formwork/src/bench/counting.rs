@@ -151,7 +151,7 @@ counted!(SignInStore {
     write fn session_create(&self, session: &SessionRow) -> StoreResult<bool>;
     write fn session_save(&self, session: &SessionRow) -> StoreResult<()>;
     read fn session_load(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRow>>;
-    read fn session_load_with_epoch(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<(SessionRow, i64)>>;
+    read fn session_load_with_epoch(&self, id: &str, now: OffsetDateTime) -> StoreResult<Option<(SessionRow, Epochs)>>;
     write fn session_delete(&self, id: &str) -> StoreResult<()>;
     write fn session_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64>;
     write fn create_token(&self, token: NewApiToken) -> StoreResult<ApiToken>;
@@ -173,6 +173,7 @@ counted!(AppStore {
     read fn get_version(&self, app_id: &AppId, version: i64) -> StoreResult<Option<AppVersion>>;
     read fn latest_version(&self, app_id: &AppId) -> StoreResult<Option<AppVersion>>;
     read fn latest_version_number(&self, app_id: &AppId) -> StoreResult<Option<i64>>;
+    read fn latest_version_at_epoch(&self, app_id: &AppId) -> StoreResult<(Option<i64>, i64)>;
 });
 
 counted!(RecordStore {
@@ -198,6 +199,10 @@ counted!(RecordStore {
 
 counted!(ProcessStore {
     write fn apply_step(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<Instance>;
+    write fn apply_step_with_tasks(&self, step: StepWrite, actor: Option<&UserId>) -> StoreResult<(Instance, Vec<Task>)>;
+    read fn instance_on_record(&self, id: &InstanceId) -> StoreResult<Option<(Instance, Record)>>;
+    read fn instances_on_records(&self, ids: &[InstanceId]) -> StoreResult<Vec<(Instance, Record)>>;
+    read fn task_on_record(&self, id: &TaskId) -> StoreResult<Option<(Task, Instance, Record)>>;
     read fn get_instance(&self, id: &InstanceId) -> StoreResult<Option<Instance>>;
     read fn get_instances(&self, ids: &[InstanceId]) -> StoreResult<Vec<Instance>>;
     read fn instance_for_record(&self, record_id: &RecordId) -> StoreResult<Option<Instance>>;

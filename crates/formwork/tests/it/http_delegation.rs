@@ -91,3 +91,32 @@ async fn tasks_of_someone_away_go_to_their_delegate_and_come_back_when_taken_bac
         only_task_of(&app, &after, "manager1").await;
     }
 }
+
+#[tokio::test]
+async fn a_delegation_written_past_this_server_is_honoured_on_its_next_submission() {
+    for app in apps().await {
+        published(&app).await;
+        // The server holds the directory (delegations included) after this submission.
+        let before = small_project(&app, "外出前提交的项目").await;
+        only_task_of(&app, &before, "manager1").await;
+        // Written as another instance would: only the directory epoch tells this one.
+        let users = |name: &'static str| {
+            let store = app.store.clone();
+            async move { store.get_user_by_username(name).await.unwrap().unwrap() }
+        };
+        let (manager1, manager2) = (users("manager1").await, users("manager2").await);
+        let now = OffsetDateTime::now_utc();
+        let delegation = formwork_store::Delegation {
+            user_id: manager1.id.clone(),
+            delegate_id: manager2.id.clone(),
+            starts_at: now - time::Duration::hours(1),
+            ends_at: now + time::Duration::days(1),
+        };
+        app.store
+            .put_delegation(&manager1.id, Some(&delegation))
+            .await
+            .unwrap();
+        let during = small_project(&app, "外出期间提交的项目").await;
+        only_task_of(&app, &during, "manager2").await;
+    }
+}

@@ -175,3 +175,27 @@ async fn a_directory_change_written_elsewhere_is_seen_on_the_next_request() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_version_published_on_another_instance_is_used_by_the_next_request_here() {
+    for app in apps().await {
+        publish(&app).await;
+        // This instance learns the latest version once, then holds it while the publish epoch
+        // read with each session says it is still the latest.
+        let mut other = common::Client::new(app.second_instance().await);
+        other.login("sales1", common::PASSWORD).await;
+        let first = submit(&mut other, "ask", "finance").await;
+        let shown = other.get(&format!("/api/v1/records/{first}")).await;
+        assert_eq!(shown.json()["app_version"], 1, "{}", shown.text());
+
+        let mut analyst = app.signed_in("analyst").await;
+        let published = analyst
+            .post(&format!("/api/v1/apps/{APP}/publish"), &json!({}))
+            .await;
+        assert_eq!(published.status, StatusCode::OK, "{}", published.text());
+
+        let second = submit(&mut other, "ask", "finance").await;
+        let shown = other.get(&format!("/api/v1/records/{second}")).await;
+        assert_eq!(shown.json()["app_version"], 2, "{}", shown.text());
+    }
+}
