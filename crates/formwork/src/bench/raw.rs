@@ -3,14 +3,13 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::time::Duration;
 
 use anyhow::Context;
 use formwork_runtime::Account;
 use formwork_store::new_id;
 use serde_json::{Value, json};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Executor};
 use time::OffsetDateTime;
 
@@ -86,11 +85,7 @@ impl Target {
     pub async fn pool(&self) -> anyhow::Result<Pool> {
         Ok(match self {
             Target::Sqlite { url, .. } => {
-                let options = SqliteConnectOptions::from_str(url)?
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(5))
-                    .foreign_keys(true);
+                let options = formwork_store_sqlite::tuned(SqliteConnectOptions::from_str(url)?);
                 Pool::Sqlite(
                     SqlitePoolOptions::new()
                         .max_connections(1)
