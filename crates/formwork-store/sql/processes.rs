@@ -13,6 +13,20 @@ use super::Driver as _;
 use super::{begin, commit, count, db_err, now, rows, steps, text, ts};
 use crate::StoreImpl;
 
+/// Instances with their records (not deleted), up to the condition on `i` that follows.
+macro_rules! on_records {
+    () => {
+        concat!(
+            "SELECT ",
+            instance_cols_i!(),
+            ", ",
+            record_cols_r!(),
+            " FROM process_instances i JOIN records r ON r.id = i.record_id \
+             WHERE r.deleted_at IS NULL AND "
+        )
+    };
+}
+
 /// An instance's tasks, oldest first.
 const TASKS_OF_INSTANCE: &str = concat!(task_select!(), "WHERE t.instance_id = $1 ORDER BY t.id");
 
@@ -61,14 +75,7 @@ impl ProcessStore for StoreImpl {
     }
 
     async fn instance_on_record(&self, id: &InstanceId) -> StoreResult<Option<(Instance, Record)>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            instance_cols_i!(),
-            ", ",
-            record_cols_r!(),
-            " FROM process_instances i JOIN records r ON r.id = i.record_id \
-             WHERE i.id = $1 AND r.deleted_at IS NULL"
-        );
+        const SQL: &str = concat!(on_records!(), "i.id = $1");
         self.row_by(SQL, id.as_str(), instance_record, "process instance")
             .await
     }
@@ -77,14 +84,7 @@ impl ProcessStore for StoreImpl {
         &self,
         ids: &[InstanceId],
     ) -> StoreResult<Vec<(Instance, Record)>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            instance_cols_i!(),
-            ", ",
-            record_cols_r!(),
-            " FROM process_instances i JOIN records r ON r.id = i.record_id \
-             WHERE r.deleted_at IS NULL AND i.id IN "
-        );
+        const SQL: &str = concat!(on_records!(), "i.id IN ");
         let ids: Vec<&str> = ids.iter().map(InstanceId::as_str).collect();
         self.rows_in(SQL, &ids, instance_record, "process instances")
             .await

@@ -79,8 +79,11 @@ pub struct BenchArgs {
     )]
     pub pg_url: String,
     /// Measure SQLite only.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "postgres_only")]
     pub sqlite_only: bool,
+    /// Measure PostgreSQL only.
+    #[arg(long)]
+    pub postgres_only: bool,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -95,8 +98,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     reports::export_100k()?;
     // Each database is created just before it is measured and dropped right after, so a
     // failure never leaves one behind.
-    let sqlite = raw::Target::sqlite()?;
-    measure_and_drop(&sqlite, &args).await?;
+    if !args.postgres_only {
+        let sqlite = raw::Target::sqlite()?;
+        measure_and_drop(&sqlite, &args).await?;
+    }
     if !args.sqlite_only {
         let postgres = raw::Target::postgres(&args.pg_url).await?;
         measure_and_drop(&postgres, &args).await?;
