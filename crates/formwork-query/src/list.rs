@@ -267,7 +267,7 @@ fn operand<D: Dialect>(kind: Kind, value: &Value, what: &str) -> QueryResult<Opt
 }
 
 /// `%needle%` with the needle's `\`, `%` and `_` escaped by `\`.
-pub(crate) fn contains_pattern(needle: &str) -> String {
+pub fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');
     for c in needle.chars() {
