@@ -65,6 +65,10 @@ pub struct Projection {
     /// The text a search looks in, as expressions over `records r`: the number, then each
     /// searchable field.
     pub search_texts: Vec<String>,
+    /// For one search: the gram to start from, when one is rare enough that reading its
+    /// records beats walking the list in order and probing each row's grams (the store counts
+    /// them per query, see [`needle_grams`]). `None`: probe only.
+    pub drive: Option<String>,
 }
 
 /// The system columns a projection copies from `records`, under the same names.
@@ -112,6 +116,7 @@ impl Projection {
             grams: format!("fg_{hash}"),
             columns: Vec::new(),
             search_texts: vec!["r.number".to_owned()],
+            drive: None,
             spec: spec.clone(),
         };
         for f in &spec.fields {
@@ -202,16 +207,26 @@ pub fn needle_grams(needle: &str) -> Vec<String> {
 
 /// Records of `p` whose grams include every gram of `needle` (or whose text was too long to
 /// cut into grams): a superset of the records whose text contains it, ignoring case.
+///
+/// Each gram is a probe of the gram table's primary key for the row at hand, so a list
+/// walking its order stops after a page when the term is common; the gram `p.drive`, when
+/// set, is instead read as the set of candidate records to start from, for rare terms.
 pub fn gram_filter<D: Dialect>(p: &Projection, needle: &str) -> Expr {
     let mut out: Option<Expr> = None;
     for gram in needle_grams(needle) {
-        let e = cust::<D>(
-            &format!(
+        let template = match p.drive.as_deref() == Some(gram.as_str()) {
+            true => format!(
                 "id IN (SELECT id FROM {} WHERE gram IN (lower({{}}), ''))",
                 p.grams
             ),
-            vec![Expr::val(gram)],
-        );
+            false => format!(
+                "EXISTS (SELECT 1 FROM {g} WHERE {g}.gram IN (lower({{}}), '') \
+                 AND {g}.id = {t}.id)",
+                g = p.grams,
+                t = p.table
+            ),
+        };
+        let e = cust::<D>(&template, vec![Expr::val(gram)]);
         out = Some(match out {
             None => e,
             Some(acc) => acc.and(e),

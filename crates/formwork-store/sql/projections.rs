@@ -10,6 +10,10 @@ use super::Dialect;
 use super::{Driver as _, begin, commit, db_err, now, ts};
 use crate::StoreImpl;
 
+/// Below this many records a search gram is read as the candidate set; above, each row
+/// walked in list order probes its grams.
+const RARE: i64 = 2000;
+
 impl StoreImpl {
     /// The projection of a form, if one is built.
     pub(crate) async fn projection_of(
@@ -28,6 +32,44 @@ impl StoreImpl {
         let spec: ProjectionSpec = serde_json::from_str(&spec)
             .map_err(|e| StoreError::Backend(format!("projection spec: {e}")))?;
         Ok(Some(Projection::new::<Dialect>(spec)))
+    }
+
+    /// The projection of the list `query`'s form, with the gram its search starts from.
+    pub(crate) async fn list_projection(
+        &self,
+        query: &formwork_store::RecordQuery,
+    ) -> StoreResult<Option<Projection>> {
+        let Some(mut p) = self
+            .projection_of(query.app_id.as_str(), query.form_id.as_str())
+            .await?
+        else {
+            return Ok(None);
+        };
+        if let Some((needle, _)) = &query.search {
+            p.drive = self.rarest_gram(&p, needle.trim()).await?;
+        }
+        Ok(Some(p))
+    }
+
+    /// The needle's gram with the fewest records, if it has fewer than [`RARE`]: counted by
+    /// reading at most that many entries of each gram's index range.
+    async fn rarest_gram(&self, p: &Projection, needle: &str) -> StoreResult<Option<String>> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE gram = lower($1) LIMIT {RARE}) AS g",
+            p.grams
+        );
+        let mut best: Option<(i64, String)> = None;
+        for gram in formwork_query::projection::needle_grams(needle) {
+            let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql.clone()))
+                .bind(&gram)
+                .fetch_one(self.reader())
+                .await
+                .map_err(db_err("gram count"))?;
+            if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
+                best = Some((n, gram));
+            }
+        }
+        Ok(best.map(|(_, g)| g))
     }
 
     /// Builds (or rebuilds, when what it holds changed) the projection of `spec` from the

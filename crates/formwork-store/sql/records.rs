@@ -458,9 +458,7 @@ impl RecordStore for StoreImpl {
     }
 
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>> {
-        let proj = self
-            .projection_of(query.app_id.as_str(), query.form_id.as_str())
-            .await?;
+        let proj = self.list_projection(query).await?;
         let Some(select) = list_select(query, proj.as_ref())? else {
             return Ok(Vec::new());
         };
@@ -473,9 +471,7 @@ impl RecordStore for StoreImpl {
     }
 
     async fn count_records(&self, query: &RecordQuery, cap: u32) -> StoreResult<u32> {
-        let proj = self
-            .projection_of(query.app_id.as_str(), query.form_id.as_str())
-            .await?;
+        let proj = self.list_projection(query).await?;
         let Some(select) = formwork_query::list::count_with::<Dialect>(query, cap, proj.as_ref())
             .map_err(|e| StoreError::Backend(e.to_string()))?
         else {
@@ -490,9 +486,7 @@ impl RecordStore for StoreImpl {
     }
 
     async fn explain_list_records(&self, query: &RecordQuery) -> StoreResult<Vec<String>> {
-        let proj = self
-            .projection_of(query.app_id.as_str(), query.form_id.as_str())
-            .await?;
+        let proj = self.list_projection(query).await?;
         let Some(select) = list_select(query, proj.as_ref())? else {
             return Ok(Vec::new());
         };

@@ -32,10 +32,7 @@ async fn specs(raw: &Pool) -> anyhow::Result<Vec<ProjectionSpec>> {
         Pool::Sqlite(p) => sqlx::query_scalar(SQL).fetch_all(p).await?,
         Pool::Postgres(p) => sqlx::query_scalar(SQL).fetch_all(p).await?,
     };
-    texts
-        .iter()
-        .map(|t| Ok(serde_json::from_str(t)?))
-        .collect()
+    texts.iter().map(|t| Ok(serde_json::from_str(t)?)).collect()
 }
 
 fn dropped<D: ProjectionDialect>(spec: ProjectionSpec) -> Vec<String> {
@@ -54,7 +51,11 @@ pub(super) async fn off(raw: &Pool) -> anyhow::Result<()> {
             exec(raw, s).await?;
         }
     }
-    exec(raw, format!("DELETE FROM projections WHERE app_id = '{APP}'")).await
+    exec(
+        raw,
+        format!("DELETE FROM projections WHERE app_id = '{APP}'"),
+    )
+    .await
 }
 
 /// Builds the sample app's projections from the records stored, as publishing does.
@@ -195,7 +196,11 @@ pub(super) async fn list_lines(
     director: &Account,
     ops: usize,
 ) -> anyhow::Result<()> {
-    let Some(spec) = specs(raw).await?.into_iter().find(|s| s.form_id == "project") else {
+    let Some(spec) = specs(raw)
+        .await?
+        .into_iter()
+        .find(|s| s.form_id == "project")
+    else {
         anyhow::bail!("the sample form has no projection");
     };
     typed_list_table(raw, &Projection::new::<Sqlite>(spec).grams).await?;
@@ -242,7 +247,9 @@ pub(super) async fn list_lines(
     line("sorted by amount", ours, typed);
     for term in TERMS {
         let mut binds = vec![formwork_query::list::contains_pattern(term)];
-        binds.extend(formwork_query::projection::needle_grams(&term.to_lowercase()));
+        binds.extend(formwork_query::projection::needle_grams(
+            &term.to_lowercase(),
+        ));
         let pages = typed_pages(raw, term);
         let (mut ours, mut typed) = (Vec::new(), Vec::new());
         let mut found = 0;
