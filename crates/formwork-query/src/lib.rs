@@ -11,6 +11,7 @@ pub mod list;
 pub mod projection;
 pub mod projection_ddl;
 pub mod report;
+pub mod report_decode;
 pub mod report_dialect;
 
 pub use dialect::{Dialect, Postgres, Sqlite};

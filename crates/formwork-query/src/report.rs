@@ -14,18 +14,18 @@
 
 use formwork_model::{AppId, DepartmentId, FilterOp};
 use formwork_reports::ir::{
-    AggFn, AggregateExpr, Body, Cell, CellType, ColumnRef, Condition, GroupKey, Grouped, Listing,
+    AggFn, AggregateExpr, Body, CellType, ColumnRef, Condition, GroupKey, Grouped, Listing,
     Operand, Plan, RecordColumn, Scalar, SortTarget, Source, Storage, TaskColumn,
 };
 use rust_decimal::Decimal;
 use sea_query::{
     Expr, ExprTrait as _, Func, JoinType, NullOrdering, Order, Query, SelectStatement, Value,
 };
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::list::{FieldKey, QueryError, QueryResult, Visibility, contains_pattern};
 use crate::projection::Projection;
+pub use crate::report_decode::decode;
 use crate::report_dialect::{ReportDialect, cust};
 
 /// Whose rows a report reads: the app and the viewer's row scope on the form's records.
@@ -604,49 +604,4 @@ pub fn statements_with<D: ReportDialect>(
             percentiles: Vec::new(),
         },
     })
-}
-
-fn decimal_text(text: &str) -> Option<Decimal> {
-    use std::str::FromStr as _;
-    let t = text.trim();
-    Decimal::from_str(t)
-        .or_else(|_| Decimal::from_scientific(t))
-        .ok()
-        .or_else(|| t.parse::<f64>().ok().and_then(Decimal::from_f64_retain))
-}
-
-/// One text select item as the [`Cell`] the plan expects.
-pub fn decode(text: Option<&str>, how: Decode) -> Cell {
-    let Some(t) = text else { return Cell::Null };
-    let cell = match how.cell {
-        CellType::Text => Some(Cell::Text(t.to_owned())),
-        CellType::Int => t
-            .parse::<i64>()
-            .ok()
-            .or_else(|| decimal_text(t).and_then(|d| i64::try_from(d.trunc()).ok()))
-            .map(Cell::Int),
-        CellType::Decimal => decimal_text(t).map(|mut d| {
-            if how.scale > 0 {
-                d.set_scale(d.scale() + how.scale).ok();
-            }
-            Cell::Decimal(d.normalize())
-        }),
-        CellType::Bool => match t {
-            "1" | "true" | "t" => Some(Cell::Bool(true)),
-            "0" | "false" | "f" => Some(Cell::Bool(false)),
-            _ => None,
-        },
-        CellType::Date => Date::parse(
-            t.get(..10).unwrap_or(t),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .ok()
-        .map(Cell::Date),
-        CellType::Instant => OffsetDateTime::parse(t, &Rfc3339).ok().map(Cell::Instant),
-        CellType::Json => match serde_json::from_str(t) {
-            Ok(serde_json::Value::Null) | Err(_) => None,
-            Ok(v) => Some(Cell::Json(v)),
-        },
-    };
-    cell.unwrap_or(Cell::Null)
 }
