@@ -219,9 +219,11 @@ pub fn gram_filter<D: Dialect>(p: &Projection, needle: &str) -> Expr {
                 "id IN (SELECT id FROM {} WHERE gram IN (lower({{}}), ''))",
                 p.grams
             ),
+            // `LIMIT 1 OFFSET 0` keeps PostgreSQL from turning the probe into a join that
+            // reads every record of a common gram before the first row of the page.
             false => format!(
                 "EXISTS (SELECT 1 FROM {g} WHERE {g}.gram IN (lower({{}}), '') \
-                 AND {g}.id = {t}.id)",
+                 AND {g}.id = {t}.id LIMIT 1 OFFSET 0)",
                 g = p.grams,
                 t = p.table
             ),

@@ -29,6 +29,9 @@ pub trait ProjectionDialect: ReportDialect {
     fn insert_grams(p: &Projection, sources: &[String], filter: &str) -> Vec<String>;
     /// An index on `keys` that also carries `extra`.
     fn covering(table: &str, name: &str, keys: &[String], extra: &[String]) -> String;
+    /// The leading columns of an index a report groups `col` by. Reports group by the key as
+    /// text; SQLite walks an index in that order only when it holds the same expression.
+    fn group_key(col: &str) -> Vec<String>;
     /// Indexes serving a list sorted by `col` either way, records without a value last.
     fn sort_indexes(table: &str, col: &str) -> Vec<String>;
     /// The unique key on `id`.
@@ -93,7 +96,7 @@ fn indexes<D: ProjectionDialect>(p: &Projection) -> Vec<String> {
     let t = &p.table;
     let status = vec!["status".to_owned()];
     let mut out = vec![
-        D::covering(t, "status", &status, &[]),
+        D::covering(t, "status", &D::group_key("status"), &[]),
         D::covering(t, "day", &["created_day".into()], &status),
         D::covering(t, "own", &["owner_id".into(), "id".into()], &[]),
         D::covering(t, "dept", &["department_id".into(), "id".into()], &[]),
@@ -115,7 +118,7 @@ fn indexes<D: ProjectionDialect>(p: &Projection) -> Vec<String> {
         if f.group
             && let Some(c) = col(&f.key, f.storage)
         {
-            out.push(D::covering(t, &format!("g{i}"), &[c], &extra));
+            out.push(D::covering(t, &format!("g{i}"), &D::group_key(&c), &extra));
         }
         let list = crate::list::FieldKey::parse(&f.key)
             .ok()
@@ -189,6 +192,10 @@ impl ProjectionDialect for Sqlite {
             "CREATE INDEX {table}_{name} ON {table} ({})",
             cols.join(", ")
         )
+    }
+
+    fn group_key(col: &str) -> Vec<String> {
+        vec![format!("CAST({col} AS TEXT)"), col.to_owned()]
     }
 
     fn sort_indexes(table: &str, col: &str) -> Vec<String> {
@@ -301,6 +308,10 @@ impl ProjectionDialect for Postgres {
             "CREATE INDEX {table}_{name} ON {table} ({}){include}",
             keys.join(", ")
         )
+    }
+
+    fn group_key(col: &str) -> Vec<String> {
+        vec![col.to_owned()]
     }
 
     /// Ascending with nulls last is the default order; descending with nulls last is the

@@ -154,7 +154,7 @@ pub(crate) struct Actors {
 async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
     println!("\n## {}", target.name());
     let (store, tally) = counting::Counting::wrap(crate::open_migrated(target.url()).await?);
-    let runtime = Arc::new(Runtime::new(store).with_files_dir(target.files_dir()));
+    let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(target.files_dir()));
     runtime
         .ensure_demo_org(PASSWORD, false)
         .await
@@ -215,7 +215,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         let director = user("director").await?;
         if args.reports_only {
             reports::widgets(&runtime, &raw, &director, args.ops).await?;
-            projections::list_lines(&runtime, &raw, &director, args.ops).await?;
+            projections::list_lines(&runtime, &store, &raw, &director, args.ops).await?;
             continue;
         }
         let lines = lines::Lines {
@@ -239,7 +239,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
             concurrent::measure(&lines, args.clients).await?;
         }
         reports::widgets(&runtime, &raw, &director, args.ops).await?;
-        projections::list_lines(&runtime, &raw, &director, args.ops).await?;
+        projections::list_lines(&runtime, &store, &raw, &director, args.ops).await?;
         reports::import_10k(&runtime, &actors.sales, size).await?;
     }
     let _ = server.shutdown.send(());
