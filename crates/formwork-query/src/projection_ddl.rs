@@ -20,6 +20,8 @@ pub const SQLITE_GRAM_LIMIT: u32 = 65_536;
 pub trait ProjectionDialect: ReportDialect {
     /// The creation day in Asia/Shanghai of the instant column `col`.
     fn local_day(col: &str) -> String;
+    /// Settings for the building transaction only (memory for its sorts).
+    fn build_settings() -> Vec<String>;
     /// Drops the projection's tables and triggers.
     fn drop(p: &Projection) -> Vec<String>;
     /// Creates the gram table.
@@ -78,7 +80,8 @@ fn form_filter(p: &Projection) -> String {
 pub fn build<D: ProjectionDialect>(p: &Projection) -> Vec<String> {
     let t = &p.table;
     let forms = form_filter(p);
-    let mut out = D::drop(p);
+    let mut out = D::build_settings();
+    out.extend(D::drop(p));
     out.push(format!(
         "CREATE TABLE {t} AS {}",
         select_rows::<D>(p, "1 = 0")
@@ -146,6 +149,10 @@ fn texts(sources: &[String], filter: &str) -> String {
 }
 
 impl ProjectionDialect for Sqlite {
+    fn build_settings() -> Vec<String> {
+        Vec::new()
+    }
+
     fn local_day(col: &str) -> String {
         format!("date({col}, '+8 hours')")
     }
@@ -258,6 +265,15 @@ impl ProjectionDialect for Sqlite {
 }
 
 impl ProjectionDialect for Postgres {
+    /// The gram table's key and the DISTINCT of its rows sort millions of short rows: in
+    /// memory, not in temporary files (measured at 100k records: 20 s of 61 s in the key).
+    fn build_settings() -> Vec<String> {
+        vec![
+            "SET LOCAL maintenance_work_mem = '512MB'".to_owned(),
+            "SET LOCAL work_mem = '256MB'".to_owned(),
+        ]
+    }
+
     fn local_day(col: &str) -> String {
         format!("CAST(({col} AT TIME ZONE 'Asia/Shanghai') AS date)")
     }

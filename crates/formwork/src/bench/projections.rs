@@ -23,8 +23,12 @@ const TERMS: [&str; 2] = ["客户", "客户 0042"];
 
 async fn exec(raw: &Pool, sql: String) -> anyhow::Result<()> {
     match raw {
-        Pool::Sqlite(p) => drop(sqlx::query(AssertSqlSafe(sql)).execute(p).await?),
-        Pool::Postgres(p) => drop(sqlx::query(AssertSqlSafe(sql)).execute(p).await?),
+        Pool::Sqlite(p) => {
+            sqlx::query(AssertSqlSafe(sql)).execute(p).await?;
+        }
+        Pool::Postgres(p) => {
+            sqlx::query(AssertSqlSafe(sql)).execute(p).await?;
+        }
     }
     Ok(())
 }
@@ -155,7 +159,10 @@ fn typed_pages(raw: &Pool, term: &str) -> Vec<(String, usize)> {
     ]
 }
 
+/// Runs a typed page and decodes each record's data as the store does (into JSON values).
 async fn fetch(raw: &Pool, sql: &str, binds: &[String]) -> anyhow::Result<usize> {
+    use sqlx::Row as _;
+    type Data = sqlx::types::Json<serde_json::Value>;
     let sql = AssertSqlSafe(sql.to_owned());
     Ok(match raw {
         Pool::Sqlite(p) => {
@@ -163,14 +170,22 @@ async fn fetch(raw: &Pool, sql: &str, binds: &[String]) -> anyhow::Result<usize>
             for b in binds {
                 q = q.bind(b.clone());
             }
-            q.fetch_all(p).await?.len()
+            let rows = q.fetch_all(p).await?;
+            for r in &rows {
+                r.try_get::<Data, _>("data")?;
+            }
+            rows.len()
         }
         Pool::Postgres(p) => {
             let mut q = sqlx::query(sql);
             for b in binds {
                 q = q.bind(b.clone());
             }
-            q.fetch_all(p).await?.len()
+            let rows = q.fetch_all(p).await?;
+            for r in &rows {
+                r.try_get::<Data, _>("data")?;
+            }
+            rows.len()
         }
     })
 }

@@ -35,8 +35,12 @@ impl Raw {
     async fn exec(&self, sql: &str) {
         let q = sqlx::AssertSqlSafe(sql.to_owned());
         match self {
-            Raw::Sqlite(p) => drop(sqlx::query(q).execute(p).await.unwrap()),
-            Raw::Pg(p) => drop(sqlx::query(q).execute(p).await.unwrap()),
+            Raw::Sqlite(p) => {
+                sqlx::query(q).execute(p).await.unwrap();
+            }
+            Raw::Pg(p) => {
+                sqlx::query(q).execute(p).await.unwrap();
+            }
         }
     }
 
