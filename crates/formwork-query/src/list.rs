@@ -385,8 +385,8 @@ fn base<D: Dialect>(
     if let Some((needle, keys)) = &q.search {
         let needle = needle.trim();
         if !needle.is_empty() {
-            if let Some(p) = proj {
-                base.and_where(crate::projection::gram_filter::<D>(p, needle));
+            if let Some(candidates) = proj.and_then(crate::projection::gram_filter::<D>) {
+                base.and_where(candidates);
             }
             let mut any = D::like_ci(Expr::col("number"), contains_pattern(needle));
             for key in keys {

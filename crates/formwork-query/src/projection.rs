@@ -15,7 +15,7 @@
 //! `records`, so every write path keeps them in step inside its own transaction.
 
 use formwork_reports::ir::Storage;
-use sea_query::{Expr, ExprTrait as _};
+use sea_query::Expr;
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Dialect;
@@ -65,9 +65,9 @@ pub struct Projection {
     /// The text a search looks in, as expressions over `records r`: the number, then each
     /// searchable field.
     pub search_texts: Vec<String>,
-    /// For one search: the gram to start from, when one is rare enough that reading its
-    /// records beats walking the list in order and probing each row's grams (the store counts
-    /// them per query, see [`needle_grams`]). `None`: probe only.
+    /// For one search: the needle's rarest gram (see [`needle_grams`]), when one is rare
+    /// enough that reading its records beats walking the list in order (the store counts them
+    /// per query). `None`: walk and check the text.
     pub drive: Option<String>,
 }
 
@@ -205,36 +205,21 @@ pub fn needle_grams(needle: &str) -> Vec<String> {
     grams
 }
 
-/// Records of `p` whose grams include every gram of `needle` (or whose text was too long to
-/// cut into grams): a superset of the records whose text contains it, ignoring case.
-///
-/// Each gram is a probe of the gram table's primary key for the row at hand, so a list
-/// walking its order stops after a page when the term is common; the gram `p.drive`, when
-/// set, is instead read as the set of candidate records to start from, for rare terms.
-pub fn gram_filter<D: Dialect>(p: &Projection, needle: &str) -> Expr {
-    let mut out: Option<Expr> = None;
-    for gram in needle_grams(needle) {
-        let template = match p.drive.as_deref() == Some(gram.as_str()) {
-            true => format!(
-                "id IN (SELECT id FROM {} WHERE gram IN (lower({{}}), ''))",
-                p.grams
-            ),
-            // `LIMIT 1 OFFSET 0` keeps PostgreSQL from turning the probe into a join that
-            // reads every record of a common gram before the first row of the page.
-            false => format!(
-                "EXISTS (SELECT 1 FROM {g} WHERE {g}.gram IN (lower({{}}), '') \
-                 AND {g}.id = {t}.id LIMIT 1 OFFSET 0)",
-                g = p.grams,
-                t = p.table
-            ),
-        };
-        let e = cust::<D>(&template, vec![Expr::val(gram)]);
-        out = Some(match out {
-            None => e,
-            Some(acc) => acc.and(e),
-        });
-    }
-    out.unwrap_or_else(|| Expr::cust("TRUE"))
+/// Records of `p` holding the search's rarest gram `p.drive` (or whose text was too long to
+/// cut into grams): a superset of the records whose text contains the needle, ignoring case,
+/// read from the gram table's key. `None` when no gram of the needle is rare: then every gram
+/// matches thousands of records, and walking the list in its order while checking the text
+/// finds a page sooner than reading them all (measured at 100k records on PostgreSQL: 1 ms
+/// against 77 ms for 客户, which every record holds).
+pub fn gram_filter<D: Dialect>(p: &Projection) -> Option<Expr> {
+    let gram = p.drive.clone()?;
+    Some(cust::<D>(
+        &format!(
+            "id IN (SELECT id FROM {} WHERE gram IN (lower({{}}), ''))",
+            p.grams
+        ),
+        vec![Expr::val(gram)],
+    ))
 }
 
 #[cfg(test)]
