@@ -8,7 +8,10 @@
 pub mod dialect;
 pub mod instant;
 pub mod list;
+pub mod projection;
+pub mod projection_ddl;
 pub mod report;
+pub mod report_decode;
 pub mod report_dialect;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
@@ -16,4 +19,6 @@ pub use list::{
     COUNT_CAP, Column, Cursor, FieldKey, Filter, FilterOp, MAX_LIST_LIMIT, QueryError, QueryResult,
     RecordQuery, ValueKind, Visibility,
 };
+pub use projection::{Projection, ProjectionSpec};
+pub use projection_ddl::ProjectionDialect;
 pub use report_dialect::ReportDialect;

@@ -14,17 +14,18 @@
 
 use formwork_model::{AppId, DepartmentId, FilterOp};
 use formwork_reports::ir::{
-    AggFn, AggregateExpr, Body, Cell, CellType, ColumnRef, Condition, GroupKey, Grouped, Listing,
+    AggFn, AggregateExpr, Body, CellType, ColumnRef, Condition, GroupKey, Grouped, Listing,
     Operand, Plan, RecordColumn, Scalar, SortTarget, Source, Storage, TaskColumn,
 };
 use rust_decimal::Decimal;
 use sea_query::{
     Expr, ExprTrait as _, Func, JoinType, NullOrdering, Order, Query, SelectStatement, Value,
 };
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::list::{FieldKey, QueryError, QueryResult, Visibility, contains_pattern};
+use crate::projection::Projection;
+pub use crate::report_decode::decode;
 use crate::report_dialect::{ReportDialect, cust};
 
 /// Whose rows a report reads: the app and the viewer's row scope on the form's records.
@@ -80,8 +81,16 @@ fn key_of(key: &str) -> QueryResult<FieldKey> {
     FieldKey::parse(key)
 }
 
+/// What every builder below reads: the instant "now" (task overdue) and the form's typed
+/// projection when the plan reads it instead of `records`.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    now: OffsetDateTime,
+    proj: Option<&'a Projection>,
+}
+
 /// The typed SQL of a column.
-fn col_sql<D: ReportDialect>(c: &ColumnRef, now: OffsetDateTime) -> QueryResult<Expr> {
+fn col_sql<D: ReportDialect>(c: &ColumnRef, cx: Cx<'_>) -> QueryResult<Expr> {
     Ok(match c {
         ColumnRef::Record { column } => Expr::cust(match column {
             RecordColumn::Id => D::binary_text("r.id".into()),
@@ -111,13 +120,17 @@ fn col_sql<D: ReportDialect>(c: &ColumnRef, now: OffsetDateTime) -> QueryResult<
                     .and(decided().gt(due()))
                     .or(decided()
                         .is_null()
-                        .and(due().lt(Expr::val(D::instant(now)))));
+                        .and(due().lt(Expr::val(D::instant(cx.now)))));
                 cust::<D>("COALESCE({}, FALSE)", vec![due().is_not_null().and(late)])
             }
         },
         ColumnRef::Field { key, storage } => {
             let key = key_of(key)?;
-            let sql = D::field(&key, *storage);
+            let projected = cx.proj.and_then(|p| p.report_column::<D>(&key, *storage));
+            let sql = match projected {
+                Some(col) => format!("r.{col}"),
+                None => D::field(&key, *storage),
+            };
             Expr::cust(match storage {
                 Storage::Text => D::binary_text(sql),
                 _ => sql,
@@ -149,8 +162,8 @@ fn bind<D: ReportDialect>(c: &ColumnRef, s: &Scalar) -> Expr {
 }
 
 /// One condition, with the list filter's semantics (see `formwork_reports::ir::Condition`).
-fn condition<D: ReportDialect>(c: &Condition, now: OffsetDateTime) -> QueryResult<Expr> {
-    let e = col_sql::<D>(&c.column, now)?;
+fn condition<D: ReportDialect>(c: &Condition, cx: Cx<'_>) -> QueryResult<Expr> {
+    let e = col_sql::<D>(&c.column, cx)?;
     if matches!(c.op, FilterOp::IsNull | FilterOp::NotNull) {
         return Ok(match c.op {
             FilterOp::IsNull => e.is_null(),
@@ -159,7 +172,7 @@ fn condition<D: ReportDialect>(c: &Condition, now: OffsetDateTime) -> QueryResul
     }
     let rhs = match &c.operand {
         Operand::Value(s) => bind::<D>(&c.column, s),
-        Operand::Column(other) => col_sql::<D>(other, now)?,
+        Operand::Column(other) => col_sql::<D>(other, cx)?,
         Operand::List(items) if c.op == FilterOp::In => {
             return Ok(e.is_in(items.iter().map(|s| bind::<D>(&c.column, s))));
         }
@@ -187,10 +200,10 @@ fn unreachable_null() -> Expr {
     Expr::cust("FALSE")
 }
 
-fn all<D: ReportDialect>(conds: &[Condition], now: OffsetDateTime) -> QueryResult<Option<Expr>> {
+fn all<D: ReportDialect>(conds: &[Condition], cx: Cx<'_>) -> QueryResult<Option<Expr>> {
     let mut out: Option<Expr> = None;
     for c in conds {
-        let e = condition::<D>(c, now)?;
+        let e = condition::<D>(c, cx)?;
         out = Some(match out {
             None => e,
             Some(acc) => acc.and(e),
@@ -239,13 +252,20 @@ fn grouped_columns<'a>(g: &'a Grouped, out: &mut Vec<&'a ColumnRef>) {
 }
 
 /// `FROM` with the joins the plan needs, the app/form, deletion and row-scope conditions.
-fn from<D: ReportDialect>(plan: &Plan, scope: &ReportScope) -> QueryResult<SelectStatement> {
+fn from<D: ReportDialect>(
+    plan: &Plan,
+    scope: &ReportScope,
+    proj: Option<&Projection>,
+) -> QueryResult<SelectStatement> {
     let cols = columns_of(plan);
     let uses = |c: ColumnRef| cols.iter().any(|x| **x == c);
     let mut q = Query::select();
     let form = match &plan.source {
         Source::Records { form } => {
-            q.from_as("records", "r");
+            match proj {
+                Some(p) => q.from_as(p.table.clone(), "r"),
+                None => q.from_as("records", "r"),
+            };
             form
         }
         Source::Tasks { form, .. } => {
@@ -285,11 +305,14 @@ fn from<D: ReportDialect>(plan: &Plan, scope: &ReportScope) -> QueryResult<Selec
             Expr::cust("ou.id = r.owner_id"),
         );
     }
-    q.and_where(Expr::cust("r.app_id").eq(scope.app_id.as_str()))
-        .and_where(Expr::cust("r.form_id").eq(form.as_str()))
-        .and_where(Expr::cust("r.deleted_at").is_null())
-        // A draft (暂存) is its owner's private half-filled form, not a registration yet.
-        .and_where(Expr::cust("r.status").ne("draft"));
+    // A projection holds the live records of its form only.
+    if proj.is_none() {
+        q.and_where(Expr::cust("r.app_id").eq(scope.app_id.as_str()))
+            .and_where(Expr::cust("r.form_id").eq(form.as_str()))
+            .and_where(Expr::cust("r.deleted_at").is_null());
+    }
+    // A draft (暂存) is its owner's private half-filled form, not a registration yet.
+    q.and_where(Expr::cust("r.status").ne("draft"));
     if let Visibility::OwnOrDepartments {
         owner_id,
         department_ids,
@@ -303,8 +326,11 @@ fn from<D: ReportDialect>(plan: &Plan, scope: &ReportScope) -> QueryResult<Selec
         };
         q.and_where(visible);
     }
-    let now = now_of(plan);
-    if let Some(w) = all::<D>(&plan.filters, now)? {
+    let cx = Cx {
+        now: now_of(plan),
+        proj,
+    };
+    if let Some(w) = all::<D>(&plan.filters, cx)? {
         q.and_where(w);
     }
     Ok(q)
@@ -322,8 +348,15 @@ fn is_instant(c: &ColumnRef) -> bool {
 }
 
 /// The typed SQL of a grouping key (bucketed when it has a bucket).
-fn key_expr<D: ReportDialect>(k: &GroupKey, now: OffsetDateTime) -> QueryResult<Expr> {
-    let e = col_sql::<D>(&k.column, now)?;
+fn key_expr<D: ReportDialect>(k: &GroupKey, cx: Cx<'_>) -> QueryResult<Expr> {
+    let created = ColumnRef::Record {
+        column: RecordColumn::CreatedAt,
+    };
+    // The projection holds the creation day in Asia/Shanghai: bucket the day, not the instant.
+    if let (Some(_), Some(b), true) = (cx.proj, k.bucket, k.column == created) {
+        return Ok(D::bucket(Expr::cust("r.created_day"), false, b));
+    }
+    let e = col_sql::<D>(&k.column, cx)?;
     Ok(match k.bucket {
         Some(b) => D::bucket(e, is_instant(&k.column), b),
         None => e,
@@ -344,11 +377,8 @@ fn is_money(c: &ColumnRef) -> bool {
     storage_of(c) == Some(Storage::Money)
 }
 
-fn aggregate<D: ReportDialect>(
-    a: &AggregateExpr,
-    now: OffsetDateTime,
-) -> QueryResult<(Expr, Decode)> {
-    let filter = all::<D>(&a.filter, now)?;
+fn aggregate<D: ReportDialect>(a: &AggregateExpr, cx: Cx<'_>) -> QueryResult<(Expr, Decode)> {
+    let filter = all::<D>(&a.filter, cx)?;
     let with = |f: sea_query::FunctionCall| -> Expr {
         match &filter {
             Some(c) => f.filter(c.clone()).into(),
@@ -359,30 +389,30 @@ fn aggregate<D: ReportDialect>(
     Ok(match &a.func {
         AggFn::CountRows => output::<D>(with(Func::count(Expr::val(1))), cell, false),
         AggFn::Count { column } => {
-            output::<D>(with(Func::count(col_sql::<D>(column, now)?)), cell, false)
+            output::<D>(with(Func::count(col_sql::<D>(column, cx)?)), cell, false)
         }
         AggFn::CountDistinct { column } => output::<D>(
-            with(Func::count_distinct(col_sql::<D>(column, now)?)),
+            with(Func::count_distinct(col_sql::<D>(column, cx)?)),
             cell,
             false,
         ),
         AggFn::Sum { column } => output::<D>(
-            with(Func::sum(col_sql::<D>(column, now)?)),
+            with(Func::sum(col_sql::<D>(column, cx)?)),
             cell,
             is_money(column),
         ),
         AggFn::Min { column } => output::<D>(
-            with(Func::min(col_sql::<D>(column, now)?)),
+            with(Func::min(col_sql::<D>(column, cx)?)),
             cell,
             is_money(column),
         ),
         AggFn::Max { column } => output::<D>(
-            with(Func::max(col_sql::<D>(column, now)?)),
+            with(Func::max(col_sql::<D>(column, cx)?)),
             cell,
             is_money(column),
         ),
         AggFn::Percentile { column, fraction } => output::<D>(
-            D::percentile(col_sql::<D>(column, now)?, *fraction, filter),
+            D::percentile(col_sql::<D>(column, cx)?, *fraction, filter),
             cell,
             false,
         ),
@@ -393,15 +423,19 @@ fn grouped<D: ReportDialect>(
     plan: &Plan,
     g: &Grouped,
     scope: &ReportScope,
+    proj: Option<&Projection>,
 ) -> QueryResult<(ReportSql, Vec<PercentileSql>)> {
-    let now = now_of(plan);
-    let mut q = from::<D>(plan, scope)?;
+    let cx = Cx {
+        now: now_of(plan),
+        proj,
+    };
+    let mut q = from::<D>(plan, scope, proj)?;
     let mut decode = Vec::new();
     // Grouped by ordinal: a key may hold a bound value (overdue's `now`), and PostgreSQL
     // matches GROUP BY expressions by text, parameter numbers included.
     let mut keys = Vec::new();
     for (i, k) in g.keys.iter().enumerate() {
-        let e = key_expr::<D>(&k.key, now)?;
+        let e = key_expr::<D>(&k.key, cx)?;
         let money = k.key.bucket.is_none() && is_money(&k.key.column);
         let (text, d) = output::<D>(e, k.key.cell_type(), money);
         q.expr(text);
@@ -411,7 +445,7 @@ fn grouped<D: ReportDialect>(
     let mut percentiles = Vec::new();
     for (i, a) in g.aggregates.iter().enumerate() {
         if let (AggFn::Percentile { column, fraction }, false) = (&a.func, D::PERCENTILE) {
-            percentiles.push(percentile_values::<D>(plan, g, a, column, scope)?);
+            percentiles.push(percentile_values::<D>(plan, g, a, column, scope, proj)?);
             if let Some(p) = percentiles.last_mut() {
                 p.agg = i;
                 p.fraction = *fraction;
@@ -423,7 +457,7 @@ fn grouped<D: ReportDialect>(
             });
             continue;
         }
-        let (e, d) = aggregate::<D>(a, now)?;
+        let (e, d) = aggregate::<D>(a, cx)?;
         q.expr(e);
         decode.push(d);
     }
@@ -447,22 +481,26 @@ fn percentile_values<D: ReportDialect>(
     a: &AggregateExpr,
     column: &ColumnRef,
     scope: &ReportScope,
+    proj: Option<&Projection>,
 ) -> QueryResult<PercentileSql> {
-    let now = now_of(plan);
-    let mut q = from::<D>(plan, scope)?;
+    let cx = Cx {
+        now: now_of(plan),
+        proj,
+    };
+    let mut q = from::<D>(plan, scope, proj)?;
     let mut decode = Vec::new();
     for k in &g.keys {
         let money = k.key.bucket.is_none() && is_money(&k.key.column);
-        let (text, d) = output::<D>(key_expr::<D>(&k.key, now)?, k.key.cell_type(), money);
+        let (text, d) = output::<D>(key_expr::<D>(&k.key, cx)?, k.key.cell_type(), money);
         q.expr(text);
         decode.push(d);
     }
-    let value = col_sql::<D>(column, now)?;
+    let value = col_sql::<D>(column, cx)?;
     let (text, d) = output::<D>(value.clone(), CellType::Decimal, is_money(column));
     q.expr(text);
     decode.push(d);
     q.and_where(value.is_not_null());
-    if let Some(f) = all::<D>(&a.filter, now)? {
+    if let Some(f) = all::<D>(&a.filter, cx)? {
         q.and_where(f);
     }
     Ok(PercentileSql {
@@ -480,13 +518,17 @@ fn listing<D: ReportDialect>(
     plan: &Plan,
     l: &Listing,
     scope: &ReportScope,
+    proj: Option<&Projection>,
 ) -> QueryResult<ReportSql> {
-    let now = now_of(plan);
-    let mut q = from::<D>(plan, scope)?;
+    let cx = Cx {
+        now: now_of(plan),
+        proj,
+    };
+    let mut q = from::<D>(plan, scope, proj)?;
     let mut decode = Vec::new();
     let mut exprs = Vec::new();
     for p in &l.columns {
-        let e = col_sql::<D>(&p.column, now)?;
+        let e = col_sql::<D>(&p.column, cx)?;
         let (text, d) = output::<D>(e.clone(), p.column.cell_type(), is_money(&p.column));
         q.expr(text);
         decode.push(d);
@@ -518,9 +560,34 @@ pub fn statements<D: ReportDialect>(
     plan: &Plan,
     scope: &ReportScope,
 ) -> QueryResult<ReportStatements> {
+    statements_with::<D>(plan, scope, None)
+}
+
+/// Whether `plan` can read `proj` instead of the JSON: a record report of the projected form
+/// whose every field is a projected column.
+pub fn reads_projection<D: ReportDialect>(plan: &Plan, proj: &Projection) -> bool {
+    let Source::Records { form } = &plan.source else {
+        return false;
+    };
+    *form == proj.spec.form_id
+        && columns_of(plan).iter().all(|c| match c {
+            ColumnRef::Field { key, storage } => {
+                FieldKey::parse(key).is_ok_and(|k| proj.report_column::<D>(&k, *storage).is_some())
+            }
+            _ => true,
+        })
+}
+
+/// [`statements`], reading the form's typed projection when it holds all the plan reads.
+pub fn statements_with<D: ReportDialect>(
+    plan: &Plan,
+    scope: &ReportScope,
+    proj: Option<&Projection>,
+) -> QueryResult<ReportStatements> {
+    let proj = proj.filter(|p| reads_projection::<D>(plan, p));
     Ok(match &plan.body {
         Body::Grouped(g) => {
-            let (main, percentiles) = grouped::<D>(plan, g, scope)?;
+            let (main, percentiles) = grouped::<D>(plan, g, scope, proj)?;
             ReportStatements {
                 main,
                 totals: None,
@@ -528,58 +595,13 @@ pub fn statements<D: ReportDialect>(
             }
         }
         Body::Listing(l) => ReportStatements {
-            main: listing::<D>(plan, l, scope)?,
+            main: listing::<D>(plan, l, scope, proj)?,
             totals: l
                 .totals
                 .as_ref()
-                .map(|t| grouped::<D>(plan, t, scope).map(|(sql, _)| sql))
+                .map(|t| grouped::<D>(plan, t, scope, proj).map(|(sql, _)| sql))
                 .transpose()?,
             percentiles: Vec::new(),
         },
     })
-}
-
-fn decimal_text(text: &str) -> Option<Decimal> {
-    use std::str::FromStr as _;
-    let t = text.trim();
-    Decimal::from_str(t)
-        .or_else(|_| Decimal::from_scientific(t))
-        .ok()
-        .or_else(|| t.parse::<f64>().ok().and_then(Decimal::from_f64_retain))
-}
-
-/// One text select item as the [`Cell`] the plan expects.
-pub fn decode(text: Option<&str>, how: Decode) -> Cell {
-    let Some(t) = text else { return Cell::Null };
-    let cell = match how.cell {
-        CellType::Text => Some(Cell::Text(t.to_owned())),
-        CellType::Int => t
-            .parse::<i64>()
-            .ok()
-            .or_else(|| decimal_text(t).and_then(|d| i64::try_from(d.trunc()).ok()))
-            .map(Cell::Int),
-        CellType::Decimal => decimal_text(t).map(|mut d| {
-            if how.scale > 0 {
-                d.set_scale(d.scale() + how.scale).ok();
-            }
-            Cell::Decimal(d.normalize())
-        }),
-        CellType::Bool => match t {
-            "1" | "true" | "t" => Some(Cell::Bool(true)),
-            "0" | "false" | "f" => Some(Cell::Bool(false)),
-            _ => None,
-        },
-        CellType::Date => Date::parse(
-            t.get(..10).unwrap_or(t),
-            time::macros::format_description!("[year]-[month]-[day]"),
-        )
-        .ok()
-        .map(Cell::Date),
-        CellType::Instant => OffsetDateTime::parse(t, &Rfc3339).ok().map(Cell::Instant),
-        CellType::Json => match serde_json::from_str(t) {
-            Ok(serde_json::Value::Null) | Err(_) => None,
-            Ok(v) => Some(Cell::Json(v)),
-        },
-    };
-    cell.unwrap_or(Cell::Null)
 }

@@ -249,3 +249,25 @@ pub(crate) fn require(
         })
     }
 }
+
+/// How a form field of `kind` is stored in the record's JSON, as reports read it: the same
+/// storage [`Resolver`] gives a field (typed projections are built from it).
+pub fn field_storage(kind: &FieldKind) -> Storage {
+    match kind {
+        FieldKind::Integer | FieldKind::Decimal | FieldKind::Percent => Storage::Number,
+        FieldKind::Money => Storage::Money,
+        FieldKind::Date => Storage::Date,
+        FieldKind::DateTime => Storage::Datetime,
+        FieldKind::Checkbox => Storage::Bool,
+        FieldKind::User { multiple: false } | FieldKind::Department { multiple: false } => {
+            Storage::Text
+        }
+        FieldKind::MultiSelect
+        | FieldKind::User { .. }
+        | FieldKind::Department { .. }
+        | FieldKind::Attachments(_)
+        | FieldKind::SubTable
+        | FieldKind::Json => Storage::Json,
+        _ => Storage::Text,
+    }
+}

@@ -66,7 +66,7 @@ pub enum Source {
 }
 
 /// How a data field is stored in the record's JSON and so how to read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Storage {
     /// A JSON string (text, select, radio, e-mail, phone, URL, user, department, relation).

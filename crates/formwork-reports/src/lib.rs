@@ -40,6 +40,7 @@ pub mod shape;
 pub mod views;
 
 pub use check::check_reports;
+pub use columns::field_storage;
 pub use error::PlanError;
 pub use eval::{RecordRow, Rows, TaskRow, evaluate};
 pub use filters::{ParamValue, ParamValues};

@@ -25,6 +25,7 @@ pub(crate) mod group;
 mod jobs;
 mod portal;
 mod processes;
+mod projections;
 mod rates;
 mod records;
 mod reports;
@@ -47,7 +48,7 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// The sqlx driver.
     type Db: sqlx::Database;
     /// What record lists say differently on this database.
-    type Dialect: formwork_query::ReportDialect;
+    type Dialect: formwork_query::ProjectionDialect;
     /// An instant as hand-written statements bind it.
     type Instant: for<'q> sqlx::Encode<'q, Self::Db> + sqlx::Type<Self::Db> + Send + Sync;
 

@@ -29,8 +29,12 @@ fn record_number(template: &str, width: usize, seq: i64) -> String {
 }
 
 /// The list SELECT of `query`, or `None` when it cannot return a row.
-fn list_select(query: &RecordQuery) -> StoreResult<Option<SelectStatement>> {
-    formwork_query::list::select::<Dialect>(query).map_err(|e| StoreError::Backend(e.to_string()))
+fn list_select(
+    query: &RecordQuery,
+    proj: Option<&formwork_query::Projection>,
+) -> StoreResult<Option<SelectStatement>> {
+    formwork_query::list::select_with::<Dialect>(query, proj)
+        .map_err(|e| StoreError::Backend(e.to_string()))
 }
 
 /// An earlier insert by the same owner with the same key, replayed; or `Conflict` when the key
@@ -454,7 +458,8 @@ impl RecordStore for StoreImpl {
     }
 
     async fn list_records(&self, query: &RecordQuery) -> StoreResult<Vec<Record>> {
-        let Some(select) = list_select(query)? else {
+        let proj = self.list_projection(query).await?;
+        let Some(select) = list_select(query, proj.as_ref())? else {
             return Ok(Vec::new());
         };
         let (sql, values) = select.build_sqlx(Dialect::builder());
@@ -466,7 +471,8 @@ impl RecordStore for StoreImpl {
     }
 
     async fn count_records(&self, query: &RecordQuery, cap: u32) -> StoreResult<u32> {
-        let Some(select) = formwork_query::list::count::<Dialect>(query, cap)
+        let proj = self.list_projection(query).await?;
+        let Some(select) = formwork_query::list::count_with::<Dialect>(query, cap, proj.as_ref())
             .map_err(|e| StoreError::Backend(e.to_string()))?
         else {
             return Ok(0);
@@ -480,7 +486,8 @@ impl RecordStore for StoreImpl {
     }
 
     async fn explain_list_records(&self, query: &RecordQuery) -> StoreResult<Vec<String>> {
-        let Some(select) = list_select(query)? else {
+        let proj = self.list_projection(query).await?;
+        let Some(select) = list_select(query, proj.as_ref())? else {
             return Ok(Vec::new());
         };
         let (sql, values) = select.build_sqlx(Dialect::builder());

@@ -58,6 +58,21 @@ fn built(e: formwork_query::QueryError) -> StoreError {
 }
 
 impl StoreImpl {
+    /// The statements of `plan`, reading the form's projection when there is one.
+    async fn report_statements(
+        &self,
+        plan: &Plan,
+        scope: &ReportScope,
+    ) -> StoreResult<report::ReportStatements> {
+        let proj = match &plan.source {
+            formwork_reports::ir::Source::Records { form } => {
+                self.projection_of(scope.app_id.as_str(), form).await?
+            }
+            formwork_reports::ir::Source::Tasks { .. } => None,
+        };
+        report::statements_with::<Dialect>(plan, scope, proj.as_ref()).map_err(built)
+    }
+
     /// The rows of one report statement, each item decoded as `decode` says.
     async fn report_rows(&self, sql: &ReportSql) -> StoreResult<Vec<Vec<Cell>>> {
         let (text, values) = sql.statement.build_sqlx(Dialect::builder());
@@ -106,7 +121,7 @@ impl StoreImpl {
 #[async_trait]
 impl ReportStore for StoreImpl {
     async fn run_report(&self, plan: &Plan, scope: &ReportScope) -> StoreResult<ReportRows> {
-        let statements = report::statements::<Dialect>(plan, scope).map_err(built)?;
+        let statements = self.report_statements(plan, scope).await?;
         let mut rows = self.report_rows(&statements.main).await?;
         for p in &statements.percentiles {
             self.fill_percentile(p, &mut rows).await?;
@@ -118,8 +133,12 @@ impl ReportStore for StoreImpl {
         Ok(ReportRows { rows, totals })
     }
 
+    async fn build_projection(&self, spec: &formwork_query::ProjectionSpec) -> StoreResult<bool> {
+        self.build_projection_of(spec).await
+    }
+
     async fn explain_report(&self, plan: &Plan, scope: &ReportScope) -> StoreResult<Vec<String>> {
-        let statements = report::statements::<Dialect>(plan, scope).map_err(built)?;
+        let statements = self.report_statements(plan, scope).await?;
         let (sql, values) = statements.main.statement.build_sqlx(Dialect::builder());
         let sql = format!("{}{sql}", Dialect::EXPLAIN);
         sqlx::query_with(sqlx::AssertSqlSafe(sql), values)

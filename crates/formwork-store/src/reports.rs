@@ -97,6 +97,11 @@ pub trait ReportStore: Send + Sync + 'static {
     async fn run_report(&self, plan: &Plan, scope: &ReportScope) -> StoreResult<ReportRows>;
     /// The database's plan for the main statement of `plan`, one line per row of EXPLAIN.
     async fn explain_report(&self, plan: &Plan, scope: &ReportScope) -> StoreResult<Vec<String>>;
+    /// Builds the typed projection of a form from the records stored (set-based, in one
+    /// transaction), or rebuilds it when `spec` differs from what it holds; `false` when it
+    /// was up to date. From then on every record write keeps it in step, and lists and
+    /// reports read it.
+    async fn build_projection(&self, spec: &formwork_query::ProjectionSpec) -> StoreResult<bool>;
     async fn insert_import(&self, new: &NewImport) -> StoreResult<()>;
     async fn get_import(&self, id: &str) -> StoreResult<Option<Import>>;
     /// The committed import of the same bytes into the same form, if any.

@@ -155,6 +155,7 @@ impl Runtime {
             .store
             .publish_noted(app_id, &draft.package, &actor.id, Value::Object(note))
             .await?;
+        self.build_projections(app_id).await?;
         Ok(crate::PublishOutcome {
             app_id: app_id.clone(),
             version: version.version,

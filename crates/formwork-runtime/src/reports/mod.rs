@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod imports;
+pub mod projections;
 
 use std::sync::Arc;
 

@@ -250,6 +250,7 @@ counted!(SettingsStore {
 counted!(ReportStore {
     read fn run_report(&self, plan: &formwork_reports::ir::Plan, scope: &ReportScope) -> StoreResult<ReportRows>;
     read fn explain_report(&self, plan: &formwork_reports::ir::Plan, scope: &ReportScope) -> StoreResult<Vec<String>>;
+    write fn build_projection(&self, spec: &formwork_query::ProjectionSpec) -> StoreResult<bool>;
     write fn insert_import(&self, new: &NewImport) -> StoreResult<()>;
     read fn get_import(&self, id: &str) -> StoreResult<Option<Import>>;
     read fn committed_import(&self, app_id: &AppId, form_id: &FormId, content_hash: &str) -> StoreResult<Option<String>>;

@@ -25,6 +25,7 @@ mod dataset;
 mod engine;
 mod http;
 mod lines;
+mod projections;
 mod raw;
 mod reports;
 mod startup;
@@ -84,6 +85,11 @@ pub struct BenchArgs {
     /// Measure PostgreSQL only.
     #[arg(long)]
     pub postgres_only: bool,
+    /// Only the report, dashboard-widget and list (sort, search) lines: skip the engine,
+    /// export, start-up, submission, decision, inbox, concurrent and import phases, so large
+    /// sizes are quick to measure.
+    #[arg(long)]
+    pub reports_only: bool,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -94,8 +100,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "formwork bench — {} ops per line, interleaved with their floor; ratio = our rate ÷ floor rate",
         args.ops
     );
-    engine::measure(SAMPLE_APP, args.ops.max(1000))?;
-    reports::export_100k()?;
+    if !args.reports_only {
+        engine::measure(SAMPLE_APP, args.ops.max(1000))?;
+        reports::export_100k()?;
+    }
     // Each database is created just before it is measured and dropped right after, so a
     // failure never leaves one behind.
     if !args.postgres_only {
@@ -151,14 +159,16 @@ pub(crate) struct Actors {
 async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
     println!("\n## {}", target.name());
     let (store, tally) = counting::Counting::wrap(crate::open_migrated(target.url()).await?);
-    let runtime = Arc::new(Runtime::new(store).with_files_dir(target.files_dir()));
+    let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(target.files_dir()));
     runtime
         .ensure_demo_org(PASSWORD, false)
         .await
         .map_err(|e| anyhow::anyhow!("demo users: {e}"))?;
     publish(&runtime, &serde_json::from_str(SAMPLE_APP)?).await?;
     publish(&runtime, &plain_package()?).await?;
-    startup::measure(target.url(), &target.files_dir()).await?;
+    if !args.reports_only {
+        startup::measure(target.url(), &target.files_dir()).await?;
+    }
 
     let server = crate::spawn(
         runtime.clone(),
@@ -188,6 +198,8 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
     let mut growth = dataset::Growth::default();
     for &size in &args.sizes {
         let limits = (args.seed_through_runtime, size, args.open_instances);
+        // A bulk copy would maintain the projections row by row; they are rebuilt after.
+        projections::off(&raw).await?;
         let how = growth.grow(&runtime, &raw, &actors.sales, limits).await?;
         if !args.no_analyze {
             raw.analyze().await?;
@@ -204,6 +216,13 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
                 "analyzed"
             }
         );
+        projections::rebuild(&runtime).await?;
+        let director = user("director").await?;
+        if args.reports_only {
+            reports::widgets(&runtime, &raw, &director, args.ops).await?;
+            projections::list_lines(&runtime, &store, &raw, &director, args.ops).await?;
+            continue;
+        }
         let lines = lines::Lines {
             server: server.addr,
             echo,
@@ -224,8 +243,8 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         if args.clients > 0 {
             concurrent::measure(&lines, args.clients).await?;
         }
-        let director = user("director").await?;
         reports::widgets(&runtime, &raw, &director, args.ops).await?;
+        projections::list_lines(&runtime, &store, &raw, &director, args.ops).await?;
         reports::import_10k(&runtime, &actors.sales, size).await?;
     }
     let _ = server.shutdown.send(());

@@ -38,6 +38,7 @@ mod http_portal;
 mod http_records;
 mod jobs_kill;
 mod one_clock;
+mod projections;
 mod reports_http;
 mod reports_parity;
 mod step_plans;

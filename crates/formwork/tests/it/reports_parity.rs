@@ -39,7 +39,7 @@ fn date(rng: &mut StdRng) -> String {
 }
 
 /// Random project data; about one field in eight is left out.
-fn data(rng: &mut StdRng) -> Value {
+pub(crate) fn data(rng: &mut StdRng) -> Value {
     let values = [
         ("name", json!(format!("项目{}", rng.random_range(0..1000)))),
         (
@@ -65,13 +65,13 @@ fn data(rng: &mut StdRng) -> Value {
     Value::Object(d)
 }
 
-struct Owner {
-    id: UserId,
+pub(crate) struct Owner {
+    pub id: UserId,
     username: String,
-    department: Option<formwork_store::DepartmentId>,
+    pub department: Option<formwork_store::DepartmentId>,
 }
 
-async fn owners(app: &TestApp) -> Vec<Owner> {
+pub(crate) async fn owners(app: &TestApp) -> Vec<Owner> {
     let mut out = Vec::new();
     for name in ["sales1", "sales2", "manager1", "director"] {
         let u = app.store.get_user_by_username(name).await.unwrap().unwrap();
@@ -84,7 +84,7 @@ async fn owners(app: &TestApp) -> Vec<Owner> {
     out
 }
 
-fn new_record(app_id: &AppId, owner: &Owner, data: Value) -> NewRecord {
+pub(crate) fn new_record(app_id: &AppId, owner: &Owner, data: Value) -> NewRecord {
     let mut r =
         formwork_testkit::fixtures::new_record(app_id, &owner.id, owner.department.as_ref(), data);
     r.status = RecordStatus::Submitted;
@@ -93,7 +93,7 @@ fn new_record(app_id: &AppId, owner: &Owner, data: Value) -> NewRecord {
 
 /// Inserts `records` in one transaction (the import commit path) and returns them as the
 /// evaluator reads them.
-async fn insert_all(
+pub(crate) async fn insert_all(
     app: &TestApp,
     app_id: &AppId,
     owners: &[Owner],
@@ -172,7 +172,7 @@ async fn insert_all(
     rows
 }
 
-fn report(id: &str, body: Value) -> ReportDef {
+pub(crate) fn report(id: &str, body: Value) -> ReportDef {
     let mut v = json!({"id": id, "name": {"zh-CN": id, "en": id}, "form": "project", "source": "records", "view": {"kind": "table"}});
     for (k, x) in body.as_object().unwrap() {
         v[k] = x.clone();
@@ -248,7 +248,7 @@ fn reports() -> Vec<ReportDef> {
 }
 
 /// `defs` planned for a viewer who reads every field.
-async fn plans(app: &TestApp, app_id: &AppId, defs: &[ReportDef]) -> Vec<Plan> {
+pub(crate) async fn plans(app: &TestApp, app_id: &AppId, defs: &[ReportDef]) -> Vec<Plan> {
     let compiled = app.runtime.latest_app(app_id).await.unwrap();
     let form = compiled.form(&"project".parse().unwrap()).unwrap();
     let readable: BTreeSet<String> = form

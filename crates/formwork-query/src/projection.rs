@@ -1,0 +1,286 @@
+//! Typed projections of a form's records, so lists, sorts, searches and reports stop parsing
+//! JSON per row.
+//!
+//! Per published form there is a side table `fp_<hash>` with one row per live record: the
+//! system columns lists and reports read (named as in `records`, so a query can read it under
+//! the alias it read `records` by), the creation day in Asia/Shanghai, and each scalar field
+//! as the value of the *very SQL expression* the list and report builders would otherwise
+//! evaluate over the JSON. A query that reads the column instead therefore returns the same
+//! rows by construction. Beside it, `fg_<hash>` holds the one- and two-character grams of the
+//! searchable text, lower-cased (a Chinese term of one or two characters is one gram), which
+//! narrows a substring search to candidate records; the candidates are then checked against
+//! the real text exactly as without a projection.
+//!
+//! The DDL ([`crate::projection_ddl`]) builds both tables set-based and installs triggers on
+//! `records`, so every write path keeps them in step inside its own transaction.
+
+use formwork_reports::ir::Storage;
+use sea_query::Expr;
+use serde::{Deserialize, Serialize};
+
+use crate::dialect::Dialect;
+use crate::list::{FieldKey, ValueKind};
+use crate::report_dialect::{ReportDialect, cust};
+
+/// Bumped whenever what a projection holds changes, so publishing rebuilds every one.
+pub const PROJECTION_VERSION: u32 = 1;
+
+/// One field a projection holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectedField {
+    pub key: String,
+    pub storage: Storage,
+    /// Text a list search looks in.
+    pub search: bool,
+    /// Reports group by it (a select or radio field): it gets a covering index.
+    pub group: bool,
+}
+
+/// What one form's projection holds: its published fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectionSpec {
+    pub app_id: String,
+    pub form_id: String,
+    pub fields: Vec<ProjectedField>,
+}
+
+/// A column of the projection table and the expression it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectedColumn {
+    pub name: String,
+    /// The SQL over `records` it stores, with `data` unqualified.
+    pub expr: String,
+}
+
+/// A projection resolved for one database: table names and the columns, each the value of
+/// the expression a query would otherwise compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub spec: ProjectionSpec,
+    /// `fp_<hash>`.
+    pub table: String,
+    /// `fg_<hash>`.
+    pub grams: String,
+    pub columns: Vec<ProjectedColumn>,
+    /// The text a search looks in, as expressions over `records r`: the number, then each
+    /// searchable field.
+    pub search_texts: Vec<String>,
+    /// For one search: the needle's rarest gram (see [`needle_grams`]), when one is rare
+    /// enough that reading its records beats walking the list in order (the store counts them
+    /// per query). `None`: walk and check the text.
+    pub drive: Option<String>,
+}
+
+/// The system columns a projection copies from `records`, under the same names.
+pub const SYSTEM_COLUMNS: [&str; 7] = [
+    "id",
+    "number",
+    "owner_id",
+    "department_id",
+    "status",
+    "created_at",
+    "updated_at",
+];
+
+/// FNV-1a, 64 bits: a short stable name for an (app, form) pair.
+fn short_hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:012x}", h >> 16)
+}
+
+/// Report expressions read `r.data`; list expressions read `data`. Stored unqualified.
+fn normalized(expr: &str) -> String {
+    expr.replace("r.data", "data")
+}
+
+/// How the list compares a field of `storage`.
+fn list_kind(storage: Storage) -> ValueKind {
+    match storage {
+        Storage::Number | Storage::Money => ValueKind::Number,
+        Storage::Bool => ValueKind::Bool,
+        _ => ValueKind::Text,
+    }
+}
+
+impl Projection {
+    /// The projection of `spec` on the database `D`; fields whose key SQL cannot hold and
+    /// JSON fields are left out (queries reading them fall back to the JSON).
+    pub fn new<D: ReportDialect>(spec: ProjectionSpec) -> Projection {
+        let hash = short_hash(&format!("{}/{}", spec.app_id, spec.form_id));
+        let mut p = Projection {
+            table: format!("fp_{hash}"),
+            grams: format!("fg_{hash}"),
+            columns: Vec::new(),
+            search_texts: vec!["r.number".to_owned()],
+            drive: None,
+            spec: spec.clone(),
+        };
+        for f in &spec.fields {
+            let Ok(key) = FieldKey::parse(&f.key) else {
+                continue;
+            };
+            if f.storage == Storage::Json {
+                continue;
+            }
+            p.add("f", &key, D::field(&key, f.storage));
+            p.add("l", &key, D::data_field(&key, list_kind(f.storage)));
+            p.add("t", &key, D::data_text(&key));
+            if f.search {
+                p.search_texts.push(normalized(&D::data_text(&key)));
+            }
+        }
+        p
+    }
+
+    fn add(&mut self, prefix: &str, key: &FieldKey, expr: String) {
+        let expr = normalized(&expr);
+        if self.columns.iter().any(|c| c.expr == expr) {
+            return;
+        }
+        // PostgreSQL cuts identifiers at 63 bytes; a long key gets a numbered name.
+        let mut name = format!("{prefix}_{key}");
+        if name.len() > 60 {
+            name = format!("{prefix}_{}", self.columns.len());
+        }
+        self.columns.push(ProjectedColumn { name, expr });
+    }
+
+    /// The column holding `expr` (as a list or report builder writes it), if any.
+    pub fn column_of(&self, expr: &str) -> Option<&str> {
+        let expr = normalized(expr);
+        self.columns
+            .iter()
+            .find(|c| c.expr == expr)
+            .map(|c| c.name.as_str())
+    }
+
+    /// The column holding the list's typed value of `key`.
+    pub fn list_column<D: Dialect>(&self, key: &FieldKey, kind: ValueKind) -> Option<&str> {
+        self.column_of(&D::data_field(key, kind))
+    }
+
+    /// The column holding the text of `key` a search and `Contains` read.
+    pub fn text_column<D: Dialect>(&self, key: &FieldKey) -> Option<&str> {
+        self.column_of(&D::data_text(key))
+    }
+
+    /// The field `key` of `storage` as a report reads it.
+    pub fn report_column<D: ReportDialect>(
+        &self,
+        key: &FieldKey,
+        storage: Storage,
+    ) -> Option<&str> {
+        self.column_of(&D::field(key, storage))
+    }
+
+    /// Whether a search in `keys` can be narrowed by grams: each key is searchable here.
+    pub fn searches<D: Dialect>(&self, keys: &[FieldKey]) -> bool {
+        keys.iter().all(|k| {
+            let text = normalized(&D::data_text(k));
+            self.search_texts.contains(&text)
+        })
+    }
+
+    /// What identifies the projection's shape: a rebuild happens when it changes.
+    pub fn signature(&self) -> String {
+        let spec = serde_json::to_string(&self.spec).unwrap_or_default();
+        format!("v{PROJECTION_VERSION}:{}:{spec}", self.table)
+    }
+}
+
+/// The grams a needle must share with a matching text: itself when one character, else its
+/// distinct two-character substrings. Lower-cased by the database, like the stored grams.
+pub fn needle_grams(needle: &str) -> Vec<String> {
+    let chars: Vec<char> = needle.chars().collect();
+    if chars.len() == 1 {
+        return vec![needle.to_owned()];
+    }
+    let mut grams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+    grams.sort();
+    grams.dedup();
+    grams
+}
+
+/// Records of `p` holding the search's rarest gram `p.drive` (or whose text was too long to
+/// cut into grams): a superset of the records whose text contains the needle, ignoring case,
+/// read from the gram table's key. `None` when no gram of the needle is rare: then every gram
+/// matches thousands of records, and walking the list in its order while checking the text
+/// finds a page sooner than reading them all (measured at 100k records on PostgreSQL: 1 ms
+/// against 77 ms for 客户, which every record holds).
+pub fn gram_filter<D: Dialect>(p: &Projection) -> Option<Expr> {
+    let gram = p.drive.clone()?;
+    Some(cust::<D>(
+        &format!(
+            "id IN (SELECT id FROM {} WHERE gram IN (lower({{}}), ''))",
+            p.grams
+        ),
+        vec![Expr::val(gram)],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Postgres, Sqlite};
+
+    fn spec() -> ProjectionSpec {
+        let field = |key: &str, storage, search, group| ProjectedField {
+            key: key.into(),
+            storage,
+            search,
+            group,
+        };
+        ProjectionSpec {
+            app_id: "project-registration".into(),
+            form_id: "project".into(),
+            fields: vec![
+                field("name", Storage::Text, true, false),
+                field("region", Storage::Text, true, true),
+                field("amount", Storage::Money, false, false),
+                field("milestones", Storage::Json, false, false),
+            ],
+        }
+    }
+
+    #[test]
+    fn every_expression_a_query_reads_has_its_column() {
+        let p = Projection::new::<Sqlite>(spec());
+        let amount = FieldKey::parse("amount").unwrap();
+        assert_eq!(
+            p.report_column::<Sqlite>(&amount, Storage::Money),
+            Some("f_amount")
+        );
+        assert_eq!(
+            p.list_column::<Sqlite>(&amount, ValueKind::Number),
+            Some("l_amount")
+        );
+        let name = FieldKey::parse("name").unwrap();
+        // SQLite reads text the same way in lists and reports: one column.
+        assert_eq!(p.text_column::<Sqlite>(&name), Some("f_name"));
+        assert_eq!(
+            p.list_column::<Sqlite>(&name, ValueKind::Text),
+            Some("f_name")
+        );
+        let m = FieldKey::parse("milestones").unwrap();
+        assert_eq!(p.text_column::<Sqlite>(&m), None);
+        let pg = Projection::new::<Postgres>(spec());
+        assert_eq!(pg.text_column::<Postgres>(&name), Some("f_name"));
+        assert_eq!(
+            pg.list_column::<Postgres>(&name, ValueKind::Text),
+            Some("l_name")
+        );
+        assert!(p.table.starts_with("fp_") && p.table.len() == 15);
+        assert_eq!(p.table[3..], p.grams[3..]);
+    }
+
+    #[test]
+    fn a_needle_is_one_gram_or_its_distinct_bigrams() {
+        assert_eq!(needle_grams("华"), vec!["华"]);
+        assert_eq!(needle_grams("华东"), vec!["华东"]);
+        assert_eq!(needle_grams("abab"), vec!["ab", "ba"]);
+    }
+}

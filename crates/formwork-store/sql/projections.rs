@@ -1,0 +1,125 @@
+//! Typed projections: built set-based in one write transaction (the DDL of
+//! `formwork_query::projection_ddl`), registered in `projections`, and looked up by the list
+//! and report queries, which read them when they hold all a query needs.
+
+use formwork_query::{Projection, ProjectionDialect as _, ProjectionSpec};
+use formwork_store::{StoreError, StoreResult};
+use sqlx::AssertSqlSafe;
+
+use super::Dialect;
+use super::{Driver as _, begin, commit, db_err, now, ts};
+use crate::StoreImpl;
+
+/// Below this many records a search gram is read as the candidate set; above, each row
+/// walked in list order probes its grams.
+const RARE: i64 = 2000;
+
+impl StoreImpl {
+    /// The projection of a form, if one is built.
+    pub(crate) async fn projection_of(
+        &self,
+        app_id: &str,
+        form_id: &str,
+    ) -> StoreResult<Option<Projection>> {
+        let spec: Option<String> =
+            sqlx::query_scalar("SELECT spec FROM projections WHERE app_id = $1 AND form_id = $2")
+                .bind(app_id)
+                .bind(form_id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(db_err("projection"))?;
+        let Some(spec) = spec else { return Ok(None) };
+        let spec: ProjectionSpec = serde_json::from_str(&spec)
+            .map_err(|e| StoreError::Backend(format!("projection spec: {e}")))?;
+        Ok(Some(Projection::new::<Dialect>(spec)))
+    }
+
+    /// The projection of the list `query`'s form, with the gram its search starts from.
+    pub(crate) async fn list_projection(
+        &self,
+        query: &formwork_store::RecordQuery,
+    ) -> StoreResult<Option<Projection>> {
+        let Some(mut p) = self
+            .projection_of(query.app_id.as_str(), query.form_id.as_str())
+            .await?
+        else {
+            return Ok(None);
+        };
+        if let Some((needle, _)) = &query.search {
+            p.drive = self.rarest_gram(&p, needle.trim()).await?;
+        }
+        Ok(Some(p))
+    }
+
+    /// The needle's gram with the fewest records, if it has fewer than [`RARE`]: counted by
+    /// reading at most that many entries of each gram's index range.
+    async fn rarest_gram(&self, p: &Projection, needle: &str) -> StoreResult<Option<String>> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE gram = lower($1) LIMIT {RARE}) AS g",
+            p.grams
+        );
+        let mut best: Option<(i64, String)> = None;
+        for gram in formwork_query::projection::needle_grams(needle) {
+            let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql.clone()))
+                .bind(&gram)
+                .fetch_one(self.reader())
+                .await
+                .map_err(db_err("gram count"))?;
+            if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
+                best = Some((n, gram));
+            }
+        }
+        Ok(best.map(|(_, g)| g))
+    }
+
+    /// Builds (or rebuilds, when what it holds changed) the projection of `spec` from the
+    /// records stored, in one transaction; `false` when it was up to date.
+    pub(crate) async fn build_projection_of(&self, spec: &ProjectionSpec) -> StoreResult<bool> {
+        let p = Projection::new::<Dialect>(spec.clone());
+        let what = format!("projection of {}/{}", spec.app_id, spec.form_id);
+        let signature = p.signature();
+        let mut tx = begin(self).await?;
+        let built: Option<String> = sqlx::query_scalar(
+            "SELECT signature FROM projections WHERE app_id = $1 AND form_id = $2",
+        )
+        .bind(&spec.app_id)
+        .bind(&spec.form_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err(&what))?;
+        if built.as_deref() == Some(signature.as_str()) {
+            return Ok(false);
+        }
+        for statement in formwork_query::projection_ddl::build::<Dialect>(&p) {
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(&what))?;
+        }
+        let spec_text =
+            serde_json::to_string(spec).map_err(|e| StoreError::Backend(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO projections (app_id, form_id, table_name, spec, signature, built_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (app_id, form_id) DO UPDATE SET \
+             table_name = excluded.table_name, spec = excluded.spec, \
+             signature = excluded.signature, built_at = excluded.built_at",
+        )
+        .bind(&spec.app_id)
+        .bind(&spec.form_id)
+        .bind(&p.table)
+        .bind(spec_text)
+        .bind(&signature)
+        .bind(ts(now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(&what))?;
+        commit(tx).await?;
+        for statement in Dialect::settle(&p) {
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(self.writer())
+                .await
+                .map_err(db_err(&what))?;
+        }
+        Ok(true)
+    }
+}

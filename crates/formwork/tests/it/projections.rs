@@ -1,0 +1,343 @@
+//! Typed projections, on SQLite and PostgreSQL: lists (filters, sorts, keyset pages, search
+//! including one- and two-character Chinese terms) and reports read the projection and give
+//! exactly the rows the JSON gives; every kind of record write keeps it equal to a fresh
+//! set-based build.
+
+use formwork_model::AppId;
+use formwork_query::{Projection, Sqlite};
+use formwork_store::{
+    Backend, Column, Cursor, FieldKey, Filter, FilterOp, RecordQuery, RecordStatus, RecordUpdate,
+    ReportScope, ValueKind, Visibility,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, apps, flows, sample_package};
+use crate::reports_parity::{Owner, data, insert_all, new_record, owners, plans, report};
+
+const APP: &str = "project-registration";
+
+/// Raw SQL on the test database, beside the store.
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Pg(sqlx::PgPool),
+}
+
+impl Raw {
+    async fn open(app: &TestApp) -> Raw {
+        match app.db.backend() {
+            Backend::Sqlite => Raw::Sqlite(sqlx::SqlitePool::connect(app.db.url()).await.unwrap()),
+            Backend::Postgres => Raw::Pg(sqlx::PgPool::connect(app.db.url()).await.unwrap()),
+        }
+    }
+
+    async fn exec(&self, sql: &str) {
+        let q = sqlx::AssertSqlSafe(sql.to_owned());
+        match self {
+            Raw::Sqlite(p) => {
+                sqlx::query(q).execute(p).await.unwrap();
+            }
+            Raw::Pg(p) => {
+                sqlx::query(q).execute(p).await.unwrap();
+            }
+        }
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        let q = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM ({sql}) AS x"));
+        match self {
+            Raw::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
+            Raw::Pg(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
+        }
+    }
+}
+
+fn field(key: &str, kind: ValueKind) -> Column {
+    Column::Data {
+        key: FieldKey::parse(key).unwrap(),
+        kind,
+    }
+}
+
+fn query(visibility: Visibility) -> RecordQuery {
+    RecordQuery {
+        app_id: APP.parse().unwrap(),
+        form_id: "project".parse().unwrap(),
+        visibility,
+        filters: vec![],
+        search: None,
+        sort: None,
+        after: None,
+        limit: 23,
+    }
+}
+
+/// The list queries compared: sorts both ways, filters, searches and row scopes.
+fn queries(owners: &[Owner]) -> Vec<RecordQuery> {
+    let keys = || -> Vec<FieldKey> {
+        ["name", "customer", "region"]
+            .iter()
+            .map(|k| FieldKey::parse(k).unwrap())
+            .collect()
+    };
+    let scoped = Visibility::OwnOrDepartments {
+        owner_id: owners[0].id.clone(),
+        department_ids: owners[2].department.iter().cloned().collect(),
+    };
+    let mut out = Vec::new();
+    for visibility in [Visibility::All, scoped] {
+        out.push(query(visibility.clone()));
+        for (col, desc) in [
+            (field("amount", ValueKind::Number), true),
+            (field("amount", ValueKind::Number), false),
+            (field("name", ValueKind::Text), false),
+            (field("start_date", ValueKind::Text), true),
+            (Column::System("created_at"), true),
+        ] {
+            let mut q = query(visibility.clone());
+            q.sort = Some((col, desc));
+            out.push(q);
+        }
+        for needle in [
+            "项",
+            "项目1",
+            "华东",
+            "acme",
+            "ACME",
+            "cme",
+            "1",
+            "%",
+            "无此项",
+        ] {
+            let mut q = query(visibility.clone());
+            q.search = Some((needle.to_owned(), keys()));
+            out.push(q.clone());
+            q.sort = Some((field("amount", ValueKind::Number), true));
+            out.push(q);
+        }
+        let mut q = query(visibility.clone());
+        q.filters = vec![
+            Filter {
+                column: field("amount", ValueKind::Number),
+                op: FilterOp::Gt,
+                value: json!("1000.50"),
+            },
+            Filter {
+                column: field("region", ValueKind::Text),
+                op: FilterOp::In,
+                value: json!(["华东", "华北"]),
+            },
+            Filter {
+                column: field("customer", ValueKind::Text),
+                op: FilterOp::Contains,
+                value: json!("cme"),
+            },
+        ];
+        q.sort = Some((field("amount", ValueKind::Number), false));
+        out.push(q);
+    }
+    out
+}
+
+/// Each query's first three pages (ids), and its capped count.
+async fn lists(app: &TestApp, queries: &[RecordQuery]) -> Vec<(Vec<String>, u32)> {
+    let mut out = Vec::new();
+    for q in queries {
+        let mut q = q.clone();
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let page = app.store.list_records(&q).await.unwrap();
+            ids.extend(page.iter().map(|r| r.id.to_string()));
+            let Some(last) = page.last() else { break };
+            let value = match &q.sort {
+                Some((Column::Data { key, .. }, _)) => {
+                    last.data.get(key.as_str()).cloned().unwrap_or(Value::Null)
+                }
+                Some((Column::System(_), _)) => json!(
+                    last.created_at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap()
+                ),
+                None => Value::Null,
+            };
+            q.after = Some(Cursor {
+                value,
+                id: last.id.clone(),
+            });
+        }
+        let count = app.store.count_records(&q, 1001).await.unwrap();
+        out.push((ids, count));
+    }
+    out
+}
+
+async fn report_rows(app: &TestApp, app_id: &AppId) -> Vec<String> {
+    let defs = vec![
+        report(
+            "by_status",
+            json!({"group_by": [{"field": "status"}], "measures": [{"fn": "count"}]}),
+        ),
+        report(
+            "by_region",
+            json!({"group_by": [{"field": "region"}], "measures": [{"fn": "sum", "field": "amount"}, {"fn": "avg", "field": "amount"}]}),
+        ),
+        report(
+            "per_month",
+            json!({"group_by": [{"field": "created_at", "bucket": "month"}], "measures": [{"fn": "count"}]}),
+        ),
+        report(
+            "per_week",
+            json!({"group_by": [{"field": "start_date", "bucket": "week"}], "measures": [{"fn": "max", "field": "amount"}]}),
+        ),
+        report(
+            "listing",
+            json!({"columns": ["number", "name", "amount", "owner"], "sort": [{"by": "amount", "desc": true}], "limit": 40, "view": {"kind": "table", "totals": true}}),
+        ),
+    ];
+    let scope = ReportScope {
+        app_id: app_id.clone(),
+        visibility: Visibility::All,
+    };
+    let mut out = Vec::new();
+    for (def, p) in defs.iter().zip(plans(app, app_id, &defs).await) {
+        let rows = app.store.run_report(&p, &scope).await.unwrap();
+        let mut lines: Vec<String> = rows.rows.iter().map(|r| format!("{r:?}")).collect();
+        // Groups come in no particular order; a listing's order is its sort.
+        if def.id != "listing" {
+            lines.sort();
+        }
+        out.push(format!("{lines:?} {:?}", rows.totals));
+    }
+    out
+}
+
+async fn seeded(app: &TestApp, n: usize, seed: u64) -> Vec<Owner> {
+    flows::publish(app, &sample_package()).await;
+    let app_id: AppId = APP.parse().unwrap();
+    let owners = owners(app).await;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let datas = (0..n)
+        .map(|_| (rng.random_range(0..owners.len()), data(&mut rng)))
+        .collect();
+    insert_all(app, &app_id, &owners, datas).await;
+    owners
+}
+
+#[tokio::test]
+async fn lists_and_reports_read_the_projection_and_give_the_rows_the_json_gives() {
+    for app in apps().await {
+        let owners = seeded(&app, 400, 7).await;
+        let app_id: AppId = APP.parse().unwrap();
+        let raw = Raw::open(&app).await;
+        let queries = queries(&owners);
+        let mut sorted = query(Visibility::All);
+        sorted.sort = Some((field("amount", ValueKind::Number), true));
+        let plan = app.store.explain_list_records(&sorted).await.unwrap();
+        assert!(plan.join("\n").contains("fp_"), "{plan:?}");
+
+        let with = (
+            lists(&app, &queries).await,
+            report_rows(&app, &app_id).await,
+        );
+        // Unregistered, the queries read the JSON again.
+        raw.exec("DELETE FROM projections").await;
+        let plan = app.store.explain_list_records(&sorted).await.unwrap();
+        assert!(!plan.join("\n").contains("fp_"), "{plan:?}");
+        let without = (
+            lists(&app, &queries).await,
+            report_rows(&app, &app_id).await,
+        );
+        assert!(without.0.iter().any(|(ids, _)| ids.len() > 23));
+        for (i, (w, j)) in with.0.iter().zip(&without.0).enumerate() {
+            assert_eq!(w, j, "{:?} on {:?}", queries[i], app.db.backend());
+        }
+        assert_eq!(with.1, without.1, "{:?}", app.db.backend());
+    }
+}
+
+/// Rows of the projection and grams that differ from `snap_*`, both ways.
+async fn differences(raw: &Raw, p: &Projection) -> (i64, i64) {
+    let diff = |a: &str, b: &str| format!("SELECT * FROM {a} EXCEPT SELECT * FROM {b}");
+    (
+        raw.count(&diff(&p.table, "snap_p")).await + raw.count(&diff("snap_p", &p.table)).await,
+        raw.count(&diff(&p.grams, "snap_g")).await + raw.count(&diff("snap_g", &p.grams)).await,
+    )
+}
+
+#[tokio::test]
+async fn every_record_write_keeps_the_projection_equal_to_a_fresh_build() {
+    for app in apps().await {
+        let owners = seeded(&app, 120, 8).await;
+        let app_id: AppId = APP.parse().unwrap();
+        let actor = owners[0].id.clone();
+        // Inserts: a submission and a draft, then the draft submitted.
+        let mut rng = StdRng::seed_from_u64(9);
+        let mut new = new_record(&app_id, &owners[1], data(&mut rng));
+        new.data["name"] = json!("新的项目 Acme");
+        let inserted = app.store.insert_record(new, &actor).await.unwrap();
+        let mut draft = new_record(&app_id, &owners[2], data(&mut rng));
+        draft.status = RecordStatus::Draft;
+        app.store.insert_record(draft, &actor).await.unwrap();
+        // An update of data and status, and a delete.
+        let page = app
+            .store
+            .list_records(&query(Visibility::All))
+            .await
+            .unwrap();
+        let r = inserted.record();
+        let mut changed = r.data.clone();
+        changed["amount"] = json!("123.45");
+        changed["name"] = json!("改过的名字");
+        let update = RecordUpdate {
+            id: r.id.clone(),
+            expected_rev: r.rev,
+            data: changed,
+            status: RecordStatus::Approved,
+            diff: json!({}),
+            events: vec![],
+            audit_note: None,
+        };
+        app.store.update_record(&update, &actor).await.unwrap();
+        let gone = page.iter().find(|x| x.id != r.id).unwrap();
+        app.store
+            .delete_record_with_events(&gone.id, None, &actor, &[])
+            .await
+            .unwrap();
+
+        let compiled = app.runtime.latest_app(&app_id).await.unwrap();
+        let form = compiled.form(&"project".parse().unwrap()).unwrap();
+        let spec = formwork_runtime::reports::projections::projection_spec(&app_id, form);
+        let p = Projection::new::<Sqlite>(spec.clone());
+        let raw = Raw::open(&app).await;
+        raw.exec(&format!("CREATE TABLE snap_p AS SELECT * FROM {}", p.table))
+            .await;
+        raw.exec(&format!("CREATE TABLE snap_g AS SELECT * FROM {}", p.grams))
+            .await;
+        assert_eq!(
+            raw.count(&format!(
+                "SELECT id FROM {} WHERE id = '{}'",
+                p.table, gone.id
+            ))
+            .await,
+            0
+        );
+        assert_eq!(raw.count("SELECT id FROM snap_p").await, 121);
+        // Rebuilt from the records alone, set-based.
+        raw.exec("DELETE FROM projections").await;
+        assert!(app.store.build_projection(&spec).await.unwrap());
+        assert!(!app.store.build_projection(&spec).await.unwrap());
+        assert_eq!(
+            differences(&raw, &p).await,
+            (0, 0),
+            "{:?}",
+            app.db.backend()
+        );
+        // The one-character search finds the changed name through the grams.
+        let mut q = query(Visibility::All);
+        q.search = Some(("改".into(), vec![FieldKey::parse("name").unwrap()]));
+        let found = app.store.list_records(&q).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, r.id);
+    }
+}
