@@ -79,6 +79,12 @@ impl StoreImpl {
         let what = format!("projection of {}/{}", spec.app_id, spec.form_id);
         let signature = p.signature();
         let mut tx = begin(self).await?;
+        // Builds queue on the publish epoch's row (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+        // does): two publishes at once would otherwise both create the same tables.
+        sqlx::query("UPDATE publish_epoch SET epoch = epoch WHERE id = 1")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(&what))?;
         let built: Option<String> = sqlx::query_scalar(
             "SELECT signature FROM projections WHERE app_id = $1 AND form_id = $2",
         )

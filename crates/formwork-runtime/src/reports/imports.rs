@@ -388,9 +388,13 @@ impl Runtime {
         self.import_progress.end(id);
     }
 
-    /// How far the check or commit of import `id` is, while this server runs it.
-    pub fn import_progress(&self, id: &str) -> Option<Arc<ImportProgress>> {
-        self.import_progress.get(id)
+    /// How far the check or commit of `import` is, while this server runs it. A settled
+    /// import (failed or committed) has none, even in the instant before its runner let go.
+    pub fn import_progress(&self, import: &Import) -> Option<Arc<ImportProgress>> {
+        match import.status {
+            ImportStatus::Checking | ImportStatus::Ready => self.import_progress.get(&import.id),
+            ImportStatus::Failed | ImportStatus::Committed => None,
+        }
     }
 
     /// An import the caller started (admins see every one).

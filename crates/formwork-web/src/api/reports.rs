@@ -369,7 +369,7 @@ pub async fn upload(
 fn started(state: &AppState, outcome: ImportOutcome, lang: Lang) -> Response {
     match outcome {
         ImportOutcome::Done(i) => {
-            let progress = state.runtime.import_progress(&i.id);
+            let progress = state.runtime.import_progress(&i);
             let body = Json(import_response(*i, progress, lang));
             (StatusCode::ACCEPTED, body).into_response()
         }
@@ -388,7 +388,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ImportResponse>, ApiError> {
     let i = state.runtime.get_import(&caller, &id).await?;
-    let progress = state.runtime.import_progress(&id);
+    let progress = state.runtime.import_progress(&i);
     Ok(Json(import_response(i, progress, lang)))
 }
 

@@ -88,7 +88,7 @@ pub(crate) async fn show(
     let app = state.runtime.latest_app(&import.app_id).await?;
     let form = app.form_def(&import.form_id)?;
     let duplicate = uri.query().is_some_and(|q| q.contains("duplicate=1"));
-    let progress = state.runtime.import_progress(&id);
+    let progress = state.runtime.import_progress(&import);
     let chrome = Chrome::new(lang, Some(&caller), uri.to_string());
     Ok(render(
         "import.html",
