@@ -164,29 +164,23 @@ async fn fetch(raw: &Pool, sql: &str, binds: &[String]) -> anyhow::Result<usize>
     use sqlx::Row as _;
     type Data = sqlx::types::Json<serde_json::Value>;
     let sql = AssertSqlSafe(sql.to_owned());
+    // The same statement and decoding on either pool (their row types differ).
+    macro_rules! decoded {
+        ($pool:expr) => {{
+            let mut q = sqlx::query(sql);
+            for b in binds {
+                q = q.bind(b.clone());
+            }
+            let rows = q.fetch_all($pool).await?;
+            for r in &rows {
+                r.try_get::<Data, _>("data")?;
+            }
+            rows.len()
+        }};
+    }
     Ok(match raw {
-        Pool::Sqlite(p) => {
-            let mut q = sqlx::query(sql);
-            for b in binds {
-                q = q.bind(b.clone());
-            }
-            let rows = q.fetch_all(p).await?;
-            for r in &rows {
-                r.try_get::<Data, _>("data")?;
-            }
-            rows.len()
-        }
-        Pool::Postgres(p) => {
-            let mut q = sqlx::query(sql);
-            for b in binds {
-                q = q.bind(b.clone());
-            }
-            let rows = q.fetch_all(p).await?;
-            for r in &rows {
-                r.try_get::<Data, _>("data")?;
-            }
-            rows.len()
-        }
+        Pool::Sqlite(p) => decoded!(p),
+        Pool::Postgres(p) => decoded!(p),
     })
 }
 
