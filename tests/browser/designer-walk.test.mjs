@@ -107,17 +107,30 @@ async function insert(page, from, to, kind, id) {
   await page.waitForTimeout(300);
 }
 
+/** Where a handle sits once the canvas has stopped moving (a busy machine may still be laying
+ * out or fitting the flow when the first box is read). */
+async function settledBox(page, selector) {
+  let last = null;
+  for (let i = 0; i < 20; i++) {
+    const box = await page.locator(selector).boundingBox();
+    if (box && last && Math.abs(box.x - last.x) < 0.5 && Math.abs(box.y - last.y) < 0.5) return box;
+    last = box;
+    await page.waitForTimeout(150);
+  }
+  return last;
+}
+
 /** Draws a connection by dragging from one node's bottom handle to another's top handle
- * (again if the drop missed the handle). */
+ * (again, after fitting the canvas anew, if the drop missed the handle). */
 async function connect(page, from, to) {
   await page.getByRole('button', { name: '自动布局' }).click();
-  await page.getByRole('button', { name: /适应画布/ }).click();
-  await page.waitForTimeout(500);
   const edges = page.locator('.react-flow__edge');
   const before = await edges.count();
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const a = await page.locator(`.fw-node[data-node="${from}"] .react-flow__handle-bottom`).boundingBox();
-    const b = await page.locator(`.fw-node[data-node="${to}"] .react-flow__handle-top`).boundingBox();
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await page.waitForTimeout(300);
+    await page.getByRole('button', { name: /适应画布/ }).click();
+    const a = await settledBox(page, `.fw-node[data-node="${from}"] .react-flow__handle-bottom`);
+    const b = await settledBox(page, `.fw-node[data-node="${to}"] .react-flow__handle-top`);
     actions++;
     await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
     await page.mouse.down();

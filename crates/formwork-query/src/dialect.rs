@@ -41,6 +41,10 @@ pub trait Dialect: Send + Sync + 'static {
     /// sea-query's placeholder for the `n`th expression of a custom expression.
     fn placeholder(n: usize) -> String;
 
+    /// A condition on `id` keeping the records of the projection `table` (grams in `grams`)
+    /// whose searchable text holds the gram `{}` (or was too long to cut into grams).
+    fn gram_candidates(table: &str, grams: &str) -> String;
+
     fn builder() -> Self::Builder {
         Self::Builder::default()
     }
@@ -78,6 +82,10 @@ impl Dialect for Sqlite {
 
     fn placeholder(_n: usize) -> String {
         "?".into()
+    }
+
+    fn gram_candidates(_table: &str, grams: &str) -> String {
+        format!("id IN (SELECT id FROM {grams} WHERE gram IN (lower({{}}), ''))")
     }
 
     /// SQLite's LIKE ignores case already (of ASCII letters only).
@@ -123,6 +131,12 @@ impl Dialect for Postgres {
 
     fn placeholder(n: usize) -> String {
         format!("${n}")
+    }
+
+    /// The grams are an array in the projection row itself, under a GIN index. (`ARRAY(…)`,
+    /// not `ARRAY[…]`: sea-query reads brackets as quotes and would not bind inside them.)
+    fn gram_candidates(table: &str, _grams: &str) -> String {
+        format!("id IN (SELECT id FROM {table} WHERE grams @> ARRAY(SELECT lower({{}})))")
     }
 
     /// In the database's collation, whose ILIKE folds non-ASCII case too.

@@ -6,10 +6,11 @@
 //! the alias it read `records` by), the creation day in Asia/Shanghai, and each scalar field
 //! as the value of the *very SQL expression* the list and report builders would otherwise
 //! evaluate over the JSON. A query that reads the column instead therefore returns the same
-//! rows by construction. Beside it, `fg_<hash>` holds the one- and two-character grams of the
-//! searchable text, lower-cased (a Chinese term of one or two characters is one gram), which
-//! narrows a substring search to candidate records; the candidates are then checked against
-//! the real text exactly as without a projection.
+//! rows by construction. The one- and two-character grams of the searchable text, lower-cased
+//! (a Chinese term of one or two characters is one gram), narrow a substring search to
+//! candidate records; the candidates are then checked against the real text exactly as
+//! without a projection. SQLite keeps them as (gram, id) rows in `fg_<hash>`; PostgreSQL as
+//! an array in the projection row under a GIN index, with `fg_<hash>` a view of the rows.
 //!
 //! The DDL ([`crate::projection_ddl`]) builds both tables set-based and installs triggers on
 //! `records`, so every write path keeps them in step inside its own transaction.
@@ -23,7 +24,7 @@ use crate::list::{FieldKey, ValueKind};
 use crate::report_dialect::{ReportDialect, cust};
 
 /// Bumped whenever what a projection holds changes, so publishing rebuilds every one.
-pub const PROJECTION_VERSION: u32 = 1;
+pub const PROJECTION_VERSION: u32 = 2;
 
 /// One field a projection holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +60,8 @@ pub struct Projection {
     pub spec: ProjectionSpec,
     /// `fp_<hash>`.
     pub table: String,
-    /// `fg_<hash>`.
+    /// `fg_<hash>`: the (gram, id) rows; on PostgreSQL a view of the projection's `grams`
+    /// arrays.
     pub grams: String,
     pub columns: Vec<ProjectedColumn>,
     /// The text a search looks in, as expressions over `records r`: the number, then each
@@ -214,10 +216,7 @@ pub fn needle_grams(needle: &str) -> Vec<String> {
 pub fn gram_filter<D: Dialect>(p: &Projection) -> Option<Expr> {
     let gram = p.drive.clone()?;
     Some(cust::<D>(
-        &format!(
-            "id IN (SELECT id FROM {} WHERE gram IN (lower({{}}), ''))",
-            p.grams
-        ),
+        &D::gram_candidates(&p.table, &p.grams),
         vec![Expr::val(gram)],
     ))
 }

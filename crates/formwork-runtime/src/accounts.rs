@@ -108,22 +108,18 @@ impl Runtime {
         input: NewUserInput,
         actor: Option<&UserId>,
     ) -> RuntimeResult<Account> {
-        let mut problems = Vec::new();
-        if !valid_username(&input.username) {
-            problems.push(problem(
-                "/username",
-                "invalid_username",
-                "用户名须为 2–64 个小写字母、数字或 . _ -",
-                "Username must be 2–64 lowercase letters, digits or . _ -",
-            ));
-        }
-        if let Some(p) = password_problem(&input.password) {
-            problems.push(p);
-        }
-        if !problems.is_empty() {
-            return Err(RuntimeError::Invalid { problems });
-        }
-        let password_hash = hash_password(input.password).await?;
+        check_new_user(&input)?;
+        let password_hash = hash_password(input.password.clone()).await?;
+        self.create_user_hashed(input, password_hash, actor).await
+    }
+
+    /// Creates the account `input` (already checked) with `password_hash` as its password.
+    pub(crate) async fn create_user_hashed(
+        &self,
+        input: NewUserInput,
+        password_hash: String,
+        actor: Option<&UserId>,
+    ) -> RuntimeResult<Account> {
         let user = NewUser {
             display_name: input
                 .display_name
@@ -208,7 +204,7 @@ pub(crate) fn valid_username(name: &str) -> bool {
         })
 }
 
-fn password_problem(password: &str) -> Option<Problem> {
+pub(crate) fn password_problem(password: &str) -> Option<Problem> {
     (password.chars().count() < MIN_PASSWORD_LEN).then(|| {
         problem(
             "/password",
@@ -229,6 +225,26 @@ pub(crate) fn problem(pointer: &str, code: &str, zh: &str, en: &str) -> Problem 
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
         ),
+    }
+}
+
+/// The username and password rules a new account must meet.
+pub(crate) fn check_new_user(input: &NewUserInput) -> RuntimeResult<()> {
+    let mut problems = Vec::new();
+    if !valid_username(&input.username) {
+        problems.push(problem(
+            "/username",
+            "invalid_username",
+            "用户名须为 2–64 个小写字母、数字或 . _ -",
+            "Username must be 2–64 lowercase letters, digits or . _ -",
+        ));
+    }
+    if let Some(p) = password_problem(&input.password) {
+        problems.push(p);
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(RuntimeError::Invalid { problems }),
     }
 }
 

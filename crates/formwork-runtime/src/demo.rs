@@ -3,7 +3,8 @@
 
 use formwork_store::{NewDepartment, Role, RoleId};
 
-use crate::{Account, NewUserInput, Runtime, RuntimeResult};
+use crate::accounts::{check_new_user, hash_password, password_problem};
+use crate::{Account, NewUserInput, Runtime, RuntimeError, RuntimeResult};
 
 /// Demo users: username, display name, department, admin flag.
 pub const DEMO_USERS: &[(&str, &str, Option<&str>, bool)] = &[
@@ -97,28 +98,37 @@ impl Runtime {
 
         let mut setup = DemoSetup::default();
         let mut user_ids = std::collections::HashMap::new();
+        // The demo users share the one password printed at start-up, so one hash serves them
+        // all (twelve argon2 hashes took a third of a second, every test paying it twice).
+        let mut hash: Option<String> = None;
         for (username, display, dept, is_admin) in DEMO_USERS {
-            let user = match store.get_user_by_username(username).await? {
+            let existing = store.get_user_by_username(username).await?;
+            if (existing.is_none() || reset_passwords) && hash.is_none() {
+                if let Some(p) = password_problem(password) {
+                    return Err(RuntimeError::Invalid { problems: vec![p] });
+                }
+                hash = Some(hash_password(password.to_owned()).await?);
+            }
+            let hashed = hash.clone().unwrap_or_default();
+            let user = match existing {
                 Some(u) => {
                     if reset_passwords {
-                        self.set_password(&u.id, password.to_owned()).await?;
+                        store.set_password(&u.id, &hashed).await?;
                     }
                     Account::from(u)
                 }
                 None => {
                     setup.created_users.push((*username).to_owned());
-                    self.add_user(
-                        NewUserInput {
-                            username: (*username).to_owned(),
-                            display_name: Some((*display).to_owned()),
-                            email: Some(format!("{username}@example.com")),
-                            password: password.to_owned(),
-                            department_id: dept.and_then(|d| dept_ids.get(d).cloned()),
-                            is_admin: *is_admin,
-                        },
-                        None,
-                    )
-                    .await?
+                    let input = NewUserInput {
+                        username: (*username).to_owned(),
+                        display_name: Some((*display).to_owned()),
+                        email: Some(format!("{username}@example.com")),
+                        password: password.to_owned(),
+                        department_id: dept.and_then(|d| dept_ids.get(d).cloned()),
+                        is_admin: *is_admin,
+                    };
+                    check_new_user(&input)?;
+                    self.create_user_hashed(input, hashed, None).await?
                 }
             };
             user_ids.insert(*username, user.id);

@@ -99,10 +99,22 @@ async fn run(pool: sqlx::Pool<Db>, begin: &'static str, mut queue: mpsc::Unbound
 async fn commit_batch(
     pool: &sqlx::Pool<Db>,
     begin: &'static str,
-    batch: Vec<Job>,
+    mut batch: Vec<Job>,
     ran: &mut Vec<Deliver>,
 ) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin_with(begin).await?;
+    // Alone in its transaction, a write needs no savepoint: failing, it takes the whole
+    // transaction back (two statements fewer for every write that found the writer idle).
+    if batch.len() == 1
+        && let Some(job) = batch.pop()
+    {
+        let (wrote, deliver) = job(&mut tx).await;
+        ran.push(deliver);
+        return match wrote {
+            true => tx.commit().await,
+            false => tx.rollback().await,
+        };
+    }
     for job in batch {
         sqlx::query("SAVEPOINT grouped").execute(&mut *tx).await?;
         let (wrote, deliver) = job(&mut tx).await;

@@ -21,17 +21,23 @@ impl StoreImpl {
         app_id: &str,
         form_id: &str,
     ) -> StoreResult<Option<Projection>> {
-        let spec: Option<String> =
-            sqlx::query_scalar("SELECT spec FROM projections WHERE app_id = $1 AND form_id = $2")
-                .bind(app_id)
-                .bind(form_id)
-                .fetch_optional(self.reader())
-                .await
-                .map_err(db_err("projection"))?;
-        let Some(spec) = spec else { return Ok(None) };
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT spec, signature FROM projections WHERE app_id = $1 AND form_id = $2",
+        )
+        .bind(app_id)
+        .bind(form_id)
+        .fetch_optional(self.reader())
+        .await
+        .map_err(db_err("projection"))?;
+        let Some((spec, signature)) = row else {
+            return Ok(None);
+        };
         let spec: ProjectionSpec = serde_json::from_str(&spec)
             .map_err(|e| StoreError::Backend(format!("projection spec: {e}")))?;
-        Ok(Some(Projection::new::<Dialect>(spec)))
+        let p = Projection::new::<Dialect>(spec);
+        // Built by an older Formwork (another shape): the JSON serves until the next publish
+        // rebuilds it.
+        Ok((p.signature() == signature).then_some(p))
     }
 
     /// The projection of the list `query`'s form, with the gram its search starts from.
@@ -55,8 +61,8 @@ impl StoreImpl {
     /// reading at most that many entries of each gram's index range.
     async fn rarest_gram(&self, p: &Projection, needle: &str) -> StoreResult<Option<String>> {
         let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE gram = lower($1) LIMIT {RARE}) AS g",
-            p.grams
+            "SELECT COUNT(*) FROM ({} LIMIT {RARE}) AS g",
+            Dialect::gram_rows(p)
         );
         let mut best: Option<(i64, String)> = None;
         for gram in formwork_query::projection::needle_grams(needle) {

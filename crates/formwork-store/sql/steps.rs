@@ -131,7 +131,10 @@ pub(crate) async fn consume(
     instance_id: &InstanceId,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    if let Some(key) = &step.decided_task {
+    // A decided task the step closes is checked where it is closed (`write_tasks`).
+    if let Some(key) = &step.decided_task
+        && !step.tasks_closed.iter().any(|c| &c.key == key)
+    {
         let open = sqlx::query(
             "UPDATE tasks SET status = status WHERE instance_id = $1 AND key = $2 \
              AND status = 'open'",
@@ -227,8 +230,8 @@ async fn write_tasks(tx: &mut Conn, step: &StepWrite, now: OffsetDateTime) -> St
     let instance_id = step.instance_id.as_str();
     for close in &step.tasks_closed {
         // A task another step closed already stays as that step left it; the decided task
-        // was checked to be open before this runs.
-        sqlx::query(
+        // must be open still (else another decision won: `Conflict`).
+        let closed = sqlx::query(
             "UPDATE tasks SET status = $3, action = $4, decided_by = $5, comment = $6, \
              decided_at = $7 WHERE instance_id = $1 AND key = $2 AND status = 'open'",
         )
@@ -242,6 +245,12 @@ async fn write_tasks(tx: &mut Conn, step: &StepWrite, now: OffsetDateTime) -> St
         .execute(&mut *tx)
         .await
         .map_err(db_err("task"))?;
+        if closed.rows_affected() == 0 && step.decided_task.as_ref() == Some(&close.key) {
+            return Err(StoreError::Conflict(format!(
+                "task `{}` is not open",
+                close.key
+            )));
+        }
     }
     for task in &step.tasks_created {
         sqlx::query(
