@@ -133,10 +133,13 @@ impl Dialect for Postgres {
         format!("${n}")
     }
 
-    /// The grams are an array in the projection row itself, under a GIN index. (`ARRAY(…)`,
-    /// not `ARRAY[…]`: sea-query reads brackets as quotes and would not bind inside them.)
+    /// The grams are an array in the projection row itself, under a GIN index. The array is
+    /// built by functions (not `ARRAY[…]`: sea-query reads brackets as quotes and would not
+    /// bind inside them), which a custom plan folds to a constant its statistics can rate.
     fn gram_candidates(table: &str, _grams: &str) -> String {
-        format!("id IN (SELECT id FROM {table} WHERE grams @> ARRAY(SELECT lower({{}})))")
+        format!(
+            "id IN (SELECT id FROM {table} WHERE grams @> array_append(CAST(NULL AS text[]), lower({{}})))"
+        )
     }
 
     /// In the database's collation, whose ILIKE folds non-ASCII case too.

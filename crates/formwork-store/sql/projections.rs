@@ -64,18 +64,38 @@ impl StoreImpl {
             "SELECT COUNT(*) FROM ({} LIMIT {RARE}) AS g",
             Dialect::gram_rows(p)
         );
+        let estimate = Dialect::gram_estimate(p);
         let mut best: Option<(i64, String)> = None;
         for gram in formwork_query::projection::needle_grams(needle) {
-            let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql.clone()))
-                .bind(&gram)
-                .fetch_one(self.reader())
-                .await
-                .map_err(db_err("gram count"))?;
+            let n: i64 = match &estimate {
+                Some(explain) => self.planned_rows(explain, &gram).await?,
+                None => sqlx::query_scalar(AssertSqlSafe(sql.clone()))
+                    .bind(&gram)
+                    .fetch_one(self.reader())
+                    .await
+                    .map_err(db_err("gram count"))?,
+            };
             if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
                 best = Some((n, gram));
             }
         }
         Ok(best.map(|(_, g)| g))
+    }
+
+    /// The rows the planner expects `explain` (an `EXPLAIN (FORMAT JSON)` with `$1`) to give
+    /// for `value`. Unnamed (not prepared once and kept): a kept statement may be planned once
+    /// for every value, and then every gram would look alike.
+    async fn planned_rows(&self, explain: &str, value: &str) -> StoreResult<i64> {
+        let plan: sqlx::types::Json<serde_json::Value> =
+            sqlx::query_scalar(AssertSqlSafe(explain.to_owned()))
+                .bind(value)
+                .persistent(false)
+                .fetch_one(self.reader())
+                .await
+                .map_err(db_err("gram estimate"))?;
+        // A plan without rows counts as common; `as` saturates.
+        let rows = plan.0[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(f64::MAX);
+        Ok(rows as i64)
     }
 
     /// Builds (or rebuilds, when what it holds changed) the projection of `spec` from the
