@@ -146,6 +146,9 @@ pub struct RecordQuery {
     pub after: Option<Cursor>,
     /// At most [`MAX_LIST_LIMIT`].
     pub limit: u32,
+    /// The publish epoch the caller's session read. While it holds, no projection was built
+    /// or rebuilt, so the store may answer which projection the form has from memory.
+    pub epoch: Option<i64>,
 }
 
 /// The columns of a record, in the order every list selects them.

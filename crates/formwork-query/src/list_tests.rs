@@ -35,6 +35,7 @@ fn sample() -> RecordQuery {
             id: RecordId::parse(AFTER).unwrap(),
         }),
         limit: 21,
+        epoch: None,
     }
 }
 

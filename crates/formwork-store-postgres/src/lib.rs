@@ -23,6 +23,7 @@ const MAX_CONNECTIONS: u32 = 10;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    projections: sql::projections::ProjectionCache,
 }
 
 impl PgStore {
@@ -42,7 +43,10 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Backend(format!("connecting to PostgreSQL: {e}")))?;
         tracing::debug!("postgres store connected");
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            projections: Default::default(),
+        })
     }
 
     /// Closes the pool, waiting for connections in use to be returned.
@@ -81,6 +85,10 @@ impl sql::Driver for PgStore {
     }
 
     /// Many writers at once: each write keeps its own transaction.
+    fn projection_cache(&self) -> &sql::projections::ProjectionCache {
+        &self.projections
+    }
+
     fn group(&self) -> Option<&sql::group::GroupCommit> {
         None
     }

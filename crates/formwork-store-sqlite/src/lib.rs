@@ -57,6 +57,7 @@ pub struct SqliteStore {
     reader: SqlitePool,
     /// Submissions and steps that arrive together share one transaction and one fsync.
     group: sql::group::GroupCommit,
+    projections: sql::projections::ProjectionCache,
 }
 
 impl SqliteStore {
@@ -96,6 +97,7 @@ impl SqliteStore {
             writer,
             reader,
             group,
+            projections: Default::default(),
         })
     }
 
@@ -137,6 +139,10 @@ impl sql::Driver for SqliteStore {
 
     fn migrator() -> Migrator {
         Migrator::with_migrations(embedded_migrations())
+    }
+
+    fn projection_cache(&self) -> &sql::projections::ProjectionCache {
+        &self.projections
     }
 
     fn group(&self) -> Option<&sql::group::GroupCommit> {

@@ -25,7 +25,7 @@ pub(crate) mod group;
 mod jobs;
 mod portal;
 mod processes;
-mod projections;
+pub(crate) mod projections;
 mod rates;
 mod records;
 mod reports;
@@ -86,6 +86,9 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// The queue that lets concurrent writes share one transaction, where the database has a
     /// single writer; `None` where each write keeps its own.
     fn group(&self) -> Option<&group::GroupCommit>;
+
+    /// The forms' projections as last read, each with the publish epoch it was read at.
+    fn projection_cache(&self) -> &projections::ProjectionCache;
 }
 
 pub(crate) type Db = <StoreImpl as Driver>::Db;

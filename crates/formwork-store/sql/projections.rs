@@ -2,6 +2,9 @@
 //! `formwork_query::projection_ddl`), registered in `projections`, and looked up by the list
 //! and report queries, which read them when they hold all a query needs.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use formwork_query::{Projection, ProjectionDialect as _, ProjectionSpec};
 use formwork_store::{StoreError, StoreResult};
 use sqlx::AssertSqlSafe;
@@ -13,6 +16,37 @@ use crate::StoreImpl;
 /// Below this many records a search gram is read as the candidate set; above, each row
 /// walked in list order probes its grams.
 const RARE: i64 = 2000;
+
+/// An (app, form) pair.
+type FormKey = (String, String);
+
+/// A form's projection (or that it has none) and the publish epoch it was read at.
+type Remembered = (i64, Option<Projection>);
+
+/// Each form's projection (or that it has none) with the publish epoch it was read at. Every
+/// build moves the epoch after its commit, so an entry of the caller's epoch is current.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProjectionCache(Arc<Mutex<HashMap<FormKey, Remembered>>>);
+
+impl ProjectionCache {
+    fn get(&self, key: &FormKey, epoch: i64) -> Option<Option<Projection>> {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(key)
+            .filter(|(at, _)| *at == epoch)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn put(&self, key: FormKey, epoch: i64, p: Option<Projection>) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.insert(key, (epoch, p));
+    }
+}
 
 impl StoreImpl {
     /// The projection of a form, if one is built.
@@ -45,10 +79,21 @@ impl StoreImpl {
         &self,
         query: &formwork_store::RecordQuery,
     ) -> StoreResult<Option<Projection>> {
-        let Some(mut p) = self
-            .projection_of(query.app_id.as_str(), query.form_id.as_str())
-            .await?
-        else {
+        let key = (query.app_id.to_string(), query.form_id.to_string());
+        let cached = query
+            .epoch
+            .and_then(|epoch| self.projection_cache().get(&key, epoch));
+        let found = match cached {
+            Some(p) => p,
+            None => {
+                let p = self.projection_of(&key.0, &key.1).await?;
+                if let Some(epoch) = query.epoch {
+                    self.projection_cache().put(key, epoch, p.clone());
+                }
+                p
+            }
+        };
+        let Some(mut p) = found else {
             return Ok(None);
         };
         if let Some((needle, _)) = &query.search {
@@ -107,7 +152,8 @@ impl StoreImpl {
         let mut tx = begin(self).await?;
         // Builds queue on the publish epoch's row (PostgreSQL; SQLite's BEGIN IMMEDIATE already
         // does): two publishes at once would otherwise both create the same tables.
-        sqlx::query("UPDATE publish_epoch SET epoch = epoch WHERE id = 1")
+        // The epoch moves too: a list cached its form's projection at the epoch it read.
+        sqlx::query("UPDATE publish_epoch SET epoch = epoch + 1 WHERE id = 1")
             .execute(&mut *tx)
             .await
             .map_err(db_err(&what))?;

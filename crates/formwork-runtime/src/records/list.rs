@@ -168,6 +168,7 @@ impl Runtime {
             sort,
             after,
             limit: limit + 1,
+            epoch: caller.epochs.map(|e| e.publish),
         }))
     }
 }

@@ -87,6 +87,7 @@ fn query() -> RecordQuery {
         sort: None,
         after: None,
         limit: 200,
+        epoch: None,
     }
 }
 

@@ -85,6 +85,7 @@ fn query(visibility: Visibility) -> RecordQuery {
         sort: None,
         after: None,
         limit: 21,
+        epoch: None,
     }
 }
 

@@ -233,6 +233,7 @@ fn store_query(sort: bool, search: Option<&str>) -> anyhow::Result<RecordQuery> 
             .transpose()?,
         after: None,
         limit: 21,
+        epoch: None,
     })
 }
 

@@ -190,6 +190,7 @@ async fn record_counts_follow_filters_and_scope_and_stop_at_the_cap() {
             sort: None,
             after: None,
             limit: 20,
+            epoch: None,
         };
         assert_eq!(app.store.count_records(&query, 4).await.unwrap(), 4);
         assert_eq!(app.store.count_records(&query, 6).await.unwrap(), 6);

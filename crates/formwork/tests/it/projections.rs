@@ -44,6 +44,15 @@ impl Raw {
         }
     }
 
+    /// The publish epoch now.
+    async fn epoch(&self) -> i64 {
+        let q = "SELECT epoch FROM publish_epoch WHERE id = 1";
+        match self {
+            Raw::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
+            Raw::Pg(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
+        }
+    }
+
     async fn count(&self, sql: &str) -> i64 {
         let q = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM ({sql}) AS x"));
         match self {
@@ -70,6 +79,7 @@ fn query(visibility: Visibility) -> RecordQuery {
         sort: None,
         after: None,
         limit: 23,
+        epoch: None,
     }
 }
 
@@ -325,7 +335,26 @@ async fn every_record_write_keeps_the_projection_equal_to_a_fresh_build() {
         assert_eq!(raw.count("SELECT id FROM snap_p").await, 121);
         // Rebuilt from the records alone, set-based.
         raw.exec("DELETE FROM projections").await;
+        // A list remembers its form's projection (here: none) for the publish epoch it read;
+        // the build moves the epoch, so the next request's list reads the new one.
+        let before = raw.epoch().await;
+        let mut at = query(Visibility::All);
+        at.epoch = Some(before);
+        let store = app.store.clone();
+        let plan = |q: RecordQuery| {
+            let store = store.clone();
+            async move { store.explain_list_records(&q).await.unwrap().join("\n") }
+        };
+        assert!(!plan(at.clone()).await.contains("fp_"));
         assert!(app.store.build_projection(&spec).await.unwrap());
+        let after = raw.epoch().await;
+        assert!(after > before, "{:?}", app.db.backend());
+        assert!(
+            !plan(at.clone()).await.contains("fp_"),
+            "remembered at its epoch"
+        );
+        at.epoch = Some(after);
+        assert!(plan(at).await.contains("fp_"), "{:?}", app.db.backend());
         assert!(!app.store.build_projection(&spec).await.unwrap());
         assert_eq!(
             differences(&raw, &p).await,

@@ -144,6 +144,7 @@ pub(crate) async fn insert_all(
                 sort: None,
                 after: after.clone(),
                 limit: 201,
+                epoch: None,
             })
             .await
             .unwrap();
