@@ -389,10 +389,13 @@ impl Runtime {
     }
 
     /// How far the check or commit of `import` is, while this server runs it. A settled
-    /// import (failed or committed) has none, even in the instant before its runner let go.
+    /// import (failed or committed) has none, and a checked one only while it commits: in
+    /// the instant before a finished runner lets go, its progress must not show.
     pub fn import_progress(&self, import: &Import) -> Option<Arc<ImportProgress>> {
+        let running = self.import_progress.get(&import.id);
         match import.status {
-            ImportStatus::Checking | ImportStatus::Ready => self.import_progress.get(&import.id),
+            ImportStatus::Checking => running,
+            ImportStatus::Ready => running.filter(|p| p.committing.load(Ordering::Relaxed)),
             ImportStatus::Failed | ImportStatus::Committed => None,
         }
     }
