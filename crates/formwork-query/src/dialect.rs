@@ -6,7 +6,7 @@
 //! excluded`, `WITH RECURSIVE`, `TRUE`/`FALSE`.
 
 use sea_query::extension::postgres::PgExpr as _;
-use sea_query::{Expr, ExprTrait as _, LikeExpr, QueryBuilder, Value};
+use sea_query::{Expr, ExprTrait as _, LikeExpr, QueryBuilder, SelectStatement, Value, Values};
 use time::OffsetDateTime;
 
 use crate::instant::{micros, utc_text};
@@ -47,6 +47,11 @@ pub trait Dialect: Send + Sync + 'static {
 
     fn builder() -> Self::Builder {
         Self::Builder::default()
+    }
+
+    /// The SQL and values of a list's or a count's `select`.
+    fn build(select: &SelectStatement) -> (String, Values) {
+        select.build(Self::builder())
     }
 }
 
@@ -131,6 +136,13 @@ impl Dialect for Postgres {
 
     fn placeholder(n: usize) -> String {
         format!("${n}")
+    }
+
+    /// Page sizes as literals, so a list's prepared statement can keep one generic plan
+    /// (see [`crate::limits`]).
+    fn build(select: &SelectStatement) -> (String, Values) {
+        let (sql, values) = select.build(Self::builder());
+        crate::limits::inline_limits(&sql, values)
     }
 
     /// The grams are an array in the projection row itself, under a GIN index. The array is

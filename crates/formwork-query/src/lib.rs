@@ -7,6 +7,7 @@
 
 pub mod dialect;
 pub mod instant;
+pub mod limits;
 pub mod list;
 pub mod projection;
 pub mod projection_ddl;

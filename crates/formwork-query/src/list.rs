@@ -283,10 +283,24 @@ pub fn contains_pattern(needle: &str) -> String {
     pattern
 }
 
+/// A record status compared with as a literal: one of a few fixed words, whose share of the
+/// records the planner then knows whatever the other values are. Bound, it left PostgreSQL's
+/// generic plan of a list dearer than a fresh plan per request (0.24 ms each).
+fn status_literal(f: &Filter) -> Option<Expr> {
+    let (Column::System("status"), Value::String(s)) = (&f.column, &f.value) else {
+        return None;
+    };
+    let status = formwork_model::RecordStatus::parse(s).ok()?;
+    Some(Expr::cust(format!("'{}'", status.as_str())))
+}
+
 fn filter<D: Dialect>(f: &Filter, proj: Option<&Projection>) -> QueryResult<Expr> {
     let col = column::<D>(&f.column, proj)?;
     let e = col.expr.clone();
-    let value = || operand::<D>(col.kind, &f.value, "filter value");
+    let value = || match status_literal(f) {
+        Some(literal) => Ok(Some(literal)),
+        None => operand::<D>(col.kind, &f.value, "filter value"),
+    };
     Ok(match f.op {
         FilterOp::IsNull => e.is_null(),
         FilterOp::NotNull => e.is_not_null(),
@@ -295,7 +309,8 @@ fn filter<D: Dialect>(f: &Filter, proj: Option<&Projection>) -> QueryResult<Expr
             None => e.is_null(),
         },
         FilterOp::Ne => match value()? {
-            Some(v) => e.clone().ne(v).or(e.is_null()),
+            Some(v) if col.nullable => e.clone().ne(v).or(e.is_null()),
+            Some(v) => e.ne(v),
             None => e.is_not_null(),
         },
         FilterOp::Lt | FilterOp::Le | FilterOp::Gt | FilterOp::Ge => {

@@ -62,7 +62,7 @@ impl sql::Driver for PgStore {
 
     const BACKEND: Backend = Backend::Postgres;
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
-    const NUMBER_LAST: bool = true;
+    const RECORD_LAST: bool = true;
 
     fn instant(t: OffsetDateTime) -> OffsetDateTime {
         formwork_query::instant::micros(t)

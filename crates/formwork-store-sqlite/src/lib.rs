@@ -119,7 +119,7 @@ impl sql::Driver for SqliteStore {
     const BACKEND: Backend = Backend::Sqlite;
     /// One writer at a time (BEGIN IMMEDIATE): a claim never meets another in progress.
     const SKIP_LOCKED: &'static str = "";
-    const NUMBER_LAST: bool = false;
+    const RECORD_LAST: bool = false;
 
     fn instant(t: OffsetDateTime) -> String {
         formwork_query::instant::utc_text(t)

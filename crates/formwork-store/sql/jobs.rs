@@ -229,7 +229,15 @@ async fn write_completion(tx: &mut Conn, c: &JobCompletion) -> StoreResult<()> {
         .await
         .map_err(db_err("record"))?
         .ok_or_else(|| StoreError::NotFound(format!("record `{}`", start.record_id)))?;
-        super::steps::insert_instance(tx, &start.instance, &record, at).await?;
+        super::steps::insert_instance(
+            tx,
+            &start.instance,
+            &record.id,
+            &record.app_id,
+            record.app_version,
+            at,
+        )
+        .await?;
     }
     for n in &c.notifications {
         let instance = n.instance_id.as_ref().map(|i| i.as_str());

@@ -58,12 +58,14 @@ pub(crate) trait Driver: Send + Sync + 'static {
     /// skipped (` FOR UPDATE SKIP LOCKED`); empty where one writer claims at a time.
     const SKIP_LOCKED: &'static str;
 
-    /// Whether a submission takes its form's number as its last write. Where the counter row
-    /// stays locked until commit while other writers run (PostgreSQL), concurrent submissions
-    /// of one form queue on it: taken last, the lock spans the commit, not the whole write.
-    /// Where one writer holds the database anyway (SQLite) the order does not matter, and
-    /// taking it first saves a statement.
-    const NUMBER_LAST: bool;
+    /// Whether a submission writes its record, with the number it takes just before, last
+    /// but for its audit row: its process rows go first (their reference to the record is
+    /// checked at commit). Where the counter row stays locked until commit while other
+    /// writers run (PostgreSQL), concurrent submissions of one form queue on it, so it is
+    /// taken late; and the record is written once, not inserted and then numbered, which ran
+    /// the projection trigger twice (measured: 0.37 ms of 2.2 per submission). Where one
+    /// writer holds the database anyway (SQLite) the order does not matter.
+    const RECORD_LAST: bool;
 
     /// `t` in the form the database stores and orders instants by (whole microseconds, UTC).
     fn instant(t: OffsetDateTime) -> Self::Instant;

@@ -8,7 +8,6 @@ use formwork_store::{
     RecordId, RecordQuery, RecordStore, RecordUpdate, StoreError, StoreResult, UserId,
 };
 use sea_query::SelectStatement;
-use sea_query_sqlx::SqlxBinder as _;
 use sqlx::Row as _;
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -163,10 +162,10 @@ pub(crate) async fn insert_in(
         )));
     }
     let what = format!("record of form `{}/{}`", new.app_id, new.form_id);
-    let number = match StoreImpl::NUMBER_LAST {
-        true => None,
-        false => next_number(tx, new).await?,
-    };
+    if StoreImpl::RECORD_LAST {
+        started_in(tx, new, id, now).await?;
+    }
+    let number = next_number(tx, new).await?;
     let record = sqlx::query(concat!(
         "INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, \
          department_id, status, data, rev, created_at, updated_at) \
@@ -187,31 +186,11 @@ pub(crate) async fn insert_in(
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err(&what))?;
-    started_in(tx, new, &record, now).await?;
-    let record = match StoreImpl::NUMBER_LAST {
-        true => numbered_last(tx, new, record).await?,
-        false => record,
-    };
+    if !StoreImpl::RECORD_LAST {
+        started_in(tx, new, id, now).await?;
+    }
     audit_created(tx, &record, actor, now, "record.create").await?;
     Ok(record)
-}
-
-/// `record` with its form's number, taken as the transaction's last write but its audit row
-/// (see [`Driver::NUMBER_LAST`]).
-async fn numbered_last(tx: &mut Conn, new: &NewRecord, record: Record) -> StoreResult<Record> {
-    let Some(number) = next_number(tx, new).await? else {
-        return Ok(record);
-    };
-    sqlx::query(concat!(
-        "UPDATE records SET number = $2 WHERE id = $1 RETURNING ",
-        record_cols!()
-    ))
-    .bind(record.id.as_str())
-    .bind(&number)
-    .try_map(rows::record)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err(&format!("number of record `{}`", record.id)))
 }
 
 /// What follows a record's creation (an insert, or a draft's submission) in its transaction:
@@ -219,19 +198,18 @@ async fn numbered_last(tx: &mut Conn, new: &NewRecord, record: Record) -> StoreR
 async fn started_in(
     tx: &mut Conn,
     new: &NewRecord,
-    record: &Record,
+    id: &RecordId,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     if let Some(process) = &new.process {
-        steps::insert_instance(tx, process, record, now).await?;
+        steps::insert_instance(tx, process, id, &new.app_id, new.app_version, now).await?;
     }
     for job in &new.events {
         // The record's id is known only now: each event names it.
         let mut job = job.clone();
-        job.record_id = Some(record.id.clone());
+        job.record_id = Some(id.clone());
         if let Some(map) = job.payload.as_object_mut() {
-            map.entry("record_id")
-                .or_insert_with(|| record.id.as_str().into());
+            map.entry("record_id").or_insert_with(|| id.as_str().into());
         }
         insert_job(&mut *tx, &job, now).await?;
     }
@@ -288,7 +266,7 @@ async fn submit_in(
              WHERE id = $1 AND status = 'draft' AND deleted_at IS NULL";
         return Err(refused(tx, DRAFT_REV, id.as_str(), &what, Some(expected_rev)).await);
     };
-    started_in(tx, new, &record, now).await?;
+    started_in(tx, new, id, now).await?;
     audit_created(tx, &record, actor, now, "record.submit").await?;
     Ok(record)
 }
@@ -346,6 +324,12 @@ pub(crate) async fn update_in(
         insert_job(&mut *tx, job, now).await?;
     }
     Ok(updated)
+}
+
+/// The SQL of a list's or a count's `select`, as the dialect writes it.
+fn built(select: &sea_query::SelectStatement) -> (String, sea_query_sqlx::SqlxValues) {
+    let (sql, values) = <Dialect as formwork_query::Dialect>::build(select);
+    (sql, sea_query_sqlx::SqlxValues(values))
 }
 
 #[async_trait]
@@ -462,7 +446,7 @@ impl RecordStore for StoreImpl {
         let Some(select) = list_select(query, proj.as_ref())? else {
             return Ok(Vec::new());
         };
-        let (sql, values) = select.build_sqlx(Dialect::builder());
+        let (sql, values) = built(&select);
         sqlx::query_with(sqlx::AssertSqlSafe(sql), values)
             .try_map(rows::record)
             .fetch_all(self.reader())
@@ -477,7 +461,7 @@ impl RecordStore for StoreImpl {
         else {
             return Ok(0);
         };
-        let (sql, values) = select.build_sqlx(Dialect::builder());
+        let (sql, values) = built(&select);
         let n: i64 = sqlx::query_scalar_with(sqlx::AssertSqlSafe(sql), values)
             .fetch_one(self.reader())
             .await
@@ -490,7 +474,7 @@ impl RecordStore for StoreImpl {
         let Some(select) = list_select(query, proj.as_ref())? else {
             return Ok(Vec::new());
         };
-        let (sql, values) = select.build_sqlx(Dialect::builder());
+        let (sql, values) = built(&select);
         let sql = format!("{}{sql}", Dialect::EXPLAIN);
         sqlx::query_with(sqlx::AssertSqlSafe(sql), values)
             .try_map(|r: DbRow| r.try_get::<String, _>(Dialect::EXPLAIN_COLUMN))

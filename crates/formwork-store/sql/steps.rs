@@ -5,8 +5,8 @@
 //! instance queue behind each other instead of deadlocking.
 
 use formwork_store::{
-    Instance, InstanceId, InstanceRestart, NewInstance, Record, RecordId, RecordStatus, StepWrite,
-    StoreError, StoreResult, UserId, new_id,
+    AppId, Instance, InstanceId, InstanceRestart, NewInstance, Record, RecordId, RecordStatus,
+    StepWrite, StoreError, StoreResult, UserId, new_id,
 };
 use sqlx::types::Json;
 use time::OffsetDateTime;
@@ -47,11 +47,14 @@ pub(crate) async fn apply(
     Ok(instance)
 }
 
-/// Inserts a new instance (version 1) of `record` inside the insert's transaction.
+/// Inserts a new instance (version 1) of record `record_id` (of `app_id` at `app_version`)
+/// inside the insert's transaction.
 pub(crate) async fn insert_instance(
     tx: &mut Conn,
     instance: &NewInstance,
-    record: &Record,
+    record_id: &RecordId,
+    app_id: &AppId,
+    app_version: i64,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
     let step = &instance.step;
@@ -62,10 +65,10 @@ pub(crate) async fn insert_instance(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $10, 1, $8, $8)",
     )
     .bind(step.instance_id.as_str())
-    .bind(record.id.as_str())
-    .bind(record.app_id.as_str())
+    .bind(record_id.as_str())
+    .bind(app_id.as_str())
     .bind(instance.process_id.as_str())
-    .bind(record.app_version)
+    .bind(app_version)
     .bind(Json(&step.state))
     .bind(step.status.as_str())
     .bind(ts(now))
@@ -74,7 +77,7 @@ pub(crate) async fn insert_instance(
     .execute(&mut *tx)
     .await
     .map_err(db_err("process instance"))?;
-    write_rows(tx, step, &record.id, now).await
+    write_rows(tx, step, record_id, now).await
 }
 
 /// Moves a running instance to the step's state if it is still at the version the step was
@@ -392,7 +395,15 @@ pub(crate) async fn restart_on_record(
             "{what} has a process under way (instance `{running}`)"
         )));
     }
-    insert_instance(tx, &restart.instance, &record, now).await?;
+    insert_instance(
+        tx,
+        &restart.instance,
+        &record.id,
+        &record.app_id,
+        record.app_version,
+        now,
+    )
+    .await?;
     let mut detail = restart.audit.detail.clone();
     if let Some(map) = detail.as_object_mut() {
         map.insert("instance".into(), step.instance_id.as_str().into());
