@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use super::Driver as _;
 use super::{begin, commit, count, db_err, now, rows, steps, text, ts};
 use crate::StoreImpl;
+use sqlx::AssertSqlSafe;
 
 /// Instances with their records (not deleted), up to the condition on `i` that follows.
 macro_rules! on_records {
@@ -169,38 +170,40 @@ impl ProcessStore for StoreImpl {
 
     async fn list_tasks(&self, query: &TaskQuery) -> StoreResult<Vec<Task>> {
         // One statement per box, not one with an `OR`: each must walk its own index in order.
-        let sql = match query.task_box {
-            TaskBox::Todo => concat!(
-                task_select!(),
-                "WHERE t.assignee_id = $1 AND t.status = 'open' AND ($2 IS NULL OR t.id < $2) \
-                 ORDER BY t.id DESC LIMIT $3"
+        // The first page and the next ones are separate statements, and the page size is a
+        // literal: with `$2 IS NULL OR …` and `LIMIT $3` PostgreSQL's generic plan looked
+        // dearer than a fresh one and every inbox page was planned again (0.25 ms of 1.8).
+        let (first, next) = match query.task_box {
+            TaskBox::Todo => (
+                "WHERE t.assignee_id = $1 AND t.status = 'open' ORDER BY t.id DESC LIMIT ",
+                "WHERE t.assignee_id = $1 AND t.status = 'open' AND t.id < $2 \
+                 ORDER BY t.id DESC LIMIT ",
             ),
             // The cursor task keeps its deadline once decided, so a page decided meanwhile
             // still marks where the next one starts.
-            TaskBox::TodoByDeadline => concat!(
-                task_select!(),
-                "WHERE t.assignee_id = $1 AND t.status = 'open' AND ($2 IS NULL OR EXISTS (\
+            TaskBox::TodoByDeadline => (
+                "WHERE t.assignee_id = $1 AND t.status = 'open' \
+                 ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id LIMIT ",
+                "WHERE t.assignee_id = $1 AND t.status = 'open' AND EXISTS (\
                  SELECT 1 FROM tasks c WHERE c.id = $2 AND (\
                    (c.due_at IS NOT NULL AND (t.due_at IS NULL OR t.due_at > c.due_at \
                       OR (t.due_at = c.due_at AND t.id > c.id))) \
-                   OR (c.due_at IS NULL AND t.due_at IS NULL AND t.id > c.id)))) \
-                 ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id LIMIT $3"
+                   OR (c.due_at IS NULL AND t.due_at IS NULL AND t.id > c.id))) \
+                 ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id LIMIT ",
             ),
-            TaskBox::Done => concat!(
-                task_select!(),
-                "WHERE t.decided_by = $1 AND t.status = 'done' AND ($2 IS NULL OR t.id < $2) \
-                 ORDER BY t.id DESC LIMIT $3"
+            TaskBox::Done => (
+                "WHERE t.decided_by = $1 AND t.status = 'done' ORDER BY t.id DESC LIMIT ",
+                "WHERE t.decided_by = $1 AND t.status = 'done' AND t.id < $2 \
+                 ORDER BY t.id DESC LIMIT ",
             ),
         };
-        self.rows(
-            sqlx::query(sql)
-                .bind(query.user_id.as_str())
-                .bind(text(&query.after))
-                .bind(i64::from(query.limit)),
-            rows::task,
-            "tasks",
-        )
-        .await
+        let condition = if query.after.is_some() { next } else { first };
+        let sql = format!("{}{condition}{}", task_select!(), query.limit);
+        let mut statement = sqlx::query(AssertSqlSafe(sql)).bind(query.user_id.as_str());
+        if let Some(after) = &query.after {
+            statement = statement.bind(after.as_str());
+        }
+        self.rows(statement, rows::task, "tasks").await
     }
 
     async fn submitted_instances(

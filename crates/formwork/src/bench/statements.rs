@@ -48,9 +48,10 @@ pub const FIRE_TIMER: &str = "UPDATE timers SET fired_at = $3 WHERE instance_id 
 pub const DUE_TIMERS: &str = "SELECT id, instance_id, key, kind, fire_at FROM timers \
      WHERE COALESCE(fired_at, cancelled_at) IS NULL AND fire_at <= $1 \
      ORDER BY fire_at, id LIMIT $2";
-/// The inbox page's condition and order (the store puts its task columns before it).
-pub const INBOX_PAGE: &str = "WHERE t.assignee_id = $1 AND t.status = 'open' AND ($2 IS NULL OR t.id < $2) \
-     ORDER BY t.id DESC LIMIT $3";
+/// The first inbox page's condition and order (the store puts its task columns before it and
+/// the page size after it).
+pub const INBOX_PAGE: &str =
+    "WHERE t.assignee_id = $1 AND t.status = 'open' ORDER BY t.id DESC LIMIT ";
 
 /// Every statement above, for the test that holds them to the store's source.
 pub const STATEMENTS: [&str; 17] = [
