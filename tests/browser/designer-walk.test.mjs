@@ -138,15 +138,44 @@ async function connect(page, from, to) {
     await page.mouse.up();
     for (let i = 0; i < 10 && (await edges.count()) === before; i++) await page.waitForTimeout(200);
     if ((await edges.count()) > before) return;
+    // What the pointer met at each end, for the report if every attempt misses.
+    const met = await page.evaluate(([p, q]) => [p, q].map(({ x, y }) => {
+      const el = document.elementFromPoint(x, y);
+      return el ? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}` : 'nothing';
+    }), [centre(a), centre(b)]);
+    console.log(`connect ${from} → ${to}, attempt ${attempt + 1}: pressed on ${met[0]}, released on ${met[1]}`);
   }
+  await shot(page, `failed-connect-${from}-${to}`);
   throw new Error(`could not connect ${from} to ${to}`);
 }
 
-async function approvalNode(page, id, name, role) {
+/** Selects node `id` and waits until the property panel shows it (on a busy machine the panel
+ * may still show the node selected before, and the next edits would land there). */
+async function select(page, id) {
+  const idBox = page.locator('.prop-panel').getByRole('textbox', { name: '节点标识', exact: true });
   await click(page.locator(`.fw-node[data-node="${id}"]`));
+  for (let i = 0; i < 50; i++) {
+    if ((await idBox.count()) && (await idBox.inputValue()) === id) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the panel did not show node ${id}`);
+}
+
+async function approvalNode(page, id, name, role) {
+  await select(page, id);
   await fill(page.locator('#node-name-zh'), name);
-  await pick(page, page.locator('.prop-panel'), '处理人类型', '角色');
-  await pick(page, page.locator('.prop-panel'), '角色', role);
+  // The node shows a problem until its role is set: pick again if a busy machine lost it.
+  const troubled = page.locator(`.fw-node.has-problem[data-node="${id}"]`);
+  for (let attempt = 0; ; attempt++) {
+    await pick(page, page.locator('.prop-panel'), '处理人类型', '角色');
+    await pick(page, page.locator('.prop-panel'), '角色', role);
+    try {
+      await troubled.waitFor({ state: 'detached', timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
 }
 
 /** Sales1's eight boundary submissions. */
@@ -245,7 +274,7 @@ test('an analyst builds the project registration app in the designer alone, and 
   await click(page.getByRole('button', { name: '创建' }));
   await page.locator('.fw-node[data-node="approval"]').waitFor();
   await page.locator('.ant-modal').waitFor({ state: 'detached' });
-  await click(page.locator('.fw-node[data-node="approval"]'));
+  await select(page, 'approval');
   await fill(page.locator('#node-name-zh'), '金额分级审批');
   await pick(page, page.locator('.prop-panel'), '处理人类型', '路由表（按条件选审批人）');
   // A new routing table has a first row (to the department head) and an "otherwise" row.
