@@ -120,30 +120,47 @@ async function settledBox(page, selector) {
   return last;
 }
 
-/** Draws a connection by dragging from one node's bottom handle to another's top handle
- * (again, after fitting the canvas anew, if the drop missed the handle). */
+/** What the pointer would meet at each point: the node it is in and whether it is a handle. */
+async function met(page, points) {
+  return page.evaluate((ps) => ps.map(({ x, y }) => {
+    const el = document.elementFromPoint(x, y);
+    if (!el) return { node: null, handle: false, what: 'nothing' };
+    return {
+      node: el.closest('.fw-node')?.getAttribute('data-node') ?? null,
+      handle: el.classList.contains('react-flow__handle'),
+      what: `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`,
+    };
+  }), points);
+}
+
+/** Draws a connection by dragging from one node's bottom handle to another's top handle. It
+ * presses only once both handles are under the points it read (a press on the canvas pans it,
+ * and on a busy machine the canvas may still be moving after a fit), and fits the canvas anew
+ * before each attempt. */
 async function connect(page, from, to) {
   await page.getByRole('button', { name: '自动布局' }).click();
   const edges = page.locator('.react-flow__edge');
   const before = await edges.count();
-  for (let attempt = 0; attempt < 4; attempt++) {
+  for (let attempt = 0; attempt < 8; attempt++) {
     await page.waitForTimeout(300);
     await page.getByRole('button', { name: /适应画布/ }).click();
+    await page.waitForTimeout(400);
     const a = await settledBox(page, `.fw-node[data-node="${from}"] .react-flow__handle-bottom`);
     const b = await settledBox(page, `.fw-node[data-node="${to}"] .react-flow__handle-top`);
+    const [p, q] = [centre(a), centre(b)];
+    const [atP, atQ] = await met(page, [p, q]);
+    if (!(atP.handle && atP.node === from && atQ.handle && atQ.node === to)) {
+      console.log(`connect ${from} → ${to}, attempt ${attempt + 1}: the handles are not under the pointer yet (${atP.what}, ${atQ.what})`);
+      continue;
+    }
     actions++;
-    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.move(p.x, p.y);
     await page.mouse.down();
-    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 15 });
+    await page.mouse.move(q.x, q.y, { steps: 15 });
     await page.mouse.up();
     for (let i = 0; i < 10 && (await edges.count()) === before; i++) await page.waitForTimeout(200);
     if ((await edges.count()) > before) return;
-    // What the pointer met at each end, for the report if every attempt misses.
-    const met = await page.evaluate(([p, q]) => [p, q].map(({ x, y }) => {
-      const el = document.elementFromPoint(x, y);
-      return el ? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}` : 'nothing';
-    }), [centre(a), centre(b)]);
-    console.log(`connect ${from} → ${to}, attempt ${attempt + 1}: pressed on ${met[0]}, released on ${met[1]}`);
+    console.log(`connect ${from} → ${to}, attempt ${attempt + 1}: the drop made no connection`);
   }
   await shot(page, `failed-connect-${from}-${to}`);
   throw new Error(`could not connect ${from} to ${to}`);
