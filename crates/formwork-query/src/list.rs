@@ -19,6 +19,10 @@ use crate::projection::Projection;
 /// learn whether another page follows. Larger limits are cut to this.
 pub const MAX_LIST_LIMIT: u32 = 201;
 
+/// Drafts (暂存) are not records yet: lists, exports and reports leave them out (only "my
+/// drafts" shows them), and a projection holds none. A literal, so plans never depend on it.
+pub const NOT_DRAFT: &str = "status <> 'draft'";
+
 /// Above this many departments a list tests visibility with one `OR` instead of a branch per
 /// department.
 const MAX_BRANCHES: usize = 32;
@@ -385,7 +389,8 @@ fn base<D: Dialect>(
 ) -> QueryResult<SelectStatement> {
     let mut base = Query::select();
     match proj {
-        // The projection holds the form's live records only; the page reads their ids.
+        // The projection holds the form's live, submitted records only; the page reads their
+        // ids.
         Some(p) => {
             base.column("id").from(p.table.clone());
         }
@@ -394,7 +399,8 @@ fn base<D: Dialect>(
                 .from("records")
                 .and_where(Expr::col("app_id").eq(q.app_id.as_str()))
                 .and_where(Expr::col("form_id").eq(q.form_id.as_str()))
-                .and_where(Expr::col("deleted_at").is_null());
+                .and_where(Expr::col("deleted_at").is_null())
+                .and_where(Expr::cust(NOT_DRAFT));
         }
     }
     for f in &q.filters {

@@ -9,6 +9,7 @@
 use formwork_reports::ir::Storage;
 
 use crate::dialect::{Postgres, Sqlite};
+use crate::list::NOT_DRAFT;
 use crate::projection::{Projection, SYSTEM_COLUMNS};
 use crate::report_dialect::ReportDialect;
 
@@ -59,6 +60,8 @@ fn quote(s: &str) -> String {
 }
 
 /// `SELECT` of the projection's rows for the records `filter` selects (over `records r`).
+/// A draft (暂存) is its owner's private half-filled form, which no list or report shows:
+/// it gets a row once submitted, so no reader of the projection filters drafts out again.
 pub fn select_rows<D: ProjectionDialect>(p: &Projection, filter: &str) -> String {
     select_rows_from::<D>(p, "records r", filter)
 }
@@ -77,7 +80,7 @@ fn select_rows_from<D: ProjectionDialect>(p: &Projection, from: &str, filter: &s
     );
     items.extend(D::extra_columns(p));
     format!(
-        "SELECT {} FROM {from} WHERE {filter} AND r.deleted_at IS NULL",
+        "SELECT {} FROM {from} WHERE {filter} AND r.deleted_at IS NULL AND r.{NOT_DRAFT}",
         items.join(", ")
     )
 }
@@ -438,7 +441,8 @@ impl ProjectionDialect for Postgres {
             format!(
                 "CREATE FUNCTION {t}_sync() RETURNS trigger LANGUAGE plpgsql AS $fp$ BEGIN \
                  IF TG_OP = 'DELETE' THEN DELETE FROM {t} WHERE id = OLD.id; RETURN NULL; END IF; \
-                 IF NEW.deleted_at IS NOT NULL THEN DELETE FROM {t} WHERE id = NEW.id; \
+                 IF NEW.deleted_at IS NOT NULL OR NEW.status = 'draft' THEN \
+                    DELETE FROM {t} WHERE id = NEW.id; \
                     RETURN NULL; END IF; \
                  IF TG_OP = 'UPDATE' AND NEW.data IS NOT DISTINCT FROM OLD.data \
                     AND NEW.number IS NOT DISTINCT FROM OLD.number THEN \

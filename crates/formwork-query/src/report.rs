@@ -23,7 +23,7 @@ use sea_query::{
 };
 use time::OffsetDateTime;
 
-use crate::list::{FieldKey, QueryError, QueryResult, Visibility, contains_pattern};
+use crate::list::{FieldKey, NOT_DRAFT, QueryError, QueryResult, Visibility, contains_pattern};
 use crate::projection::Projection;
 pub use crate::report_decode::decode;
 use crate::report_dialect::{ReportDialect, cust};
@@ -305,14 +305,14 @@ fn from<D: ReportDialect>(
             Expr::cust("ou.id = r.owner_id"),
         );
     }
-    // A projection holds the live records of its form only.
+    // A projection holds the live, submitted records of its form only. A draft (暂存) is
+    // its owner's private half-filled form, not a registration yet.
     if proj.is_none() {
         q.and_where(Expr::cust("r.app_id").eq(scope.app_id.as_str()))
             .and_where(Expr::cust("r.form_id").eq(form.as_str()))
-            .and_where(Expr::cust("r.deleted_at").is_null());
+            .and_where(Expr::cust("r.deleted_at").is_null())
+            .and_where(Expr::cust(format!("r.{NOT_DRAFT}")));
     }
-    // A draft (暂存) is its owner's private half-filled form, not a registration yet.
-    q.and_where(Expr::cust("r.status").ne("draft"));
     if let Visibility::OwnOrDepartments {
         owner_id,
         department_ids,
@@ -387,7 +387,7 @@ fn aggregate<D: ReportDialect>(a: &AggregateExpr, cx: Cx<'_>) -> QueryResult<(Ex
     };
     let cell = a.cell_type();
     Ok(match &a.func {
-        AggFn::CountRows => output::<D>(with(Func::count(Expr::val(1))), cell, false),
+        AggFn::CountRows => output::<D>(with(Func::count(Expr::cust("*"))), cell, false),
         AggFn::Count { column } => {
             output::<D>(with(Func::count(col_sql::<D>(column, cx)?)), cell, false)
         }

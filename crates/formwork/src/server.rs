@@ -36,6 +36,7 @@ pub(crate) async fn serve_until_signal(
     runtime: Arc<Runtime>,
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
+    crate::workers::refresh_projections(&runtime).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;

@@ -145,9 +145,30 @@ impl WorkerArgs {
 
 /// Runs `formwork worker`: the consumer alone, until Ctrl-C or SIGTERM.
 pub async fn run_alone(runtime: Arc<Runtime>, args: &WorkerArgs) -> anyhow::Result<()> {
+    refresh_projections(&runtime).await?;
     let integrations = args.integrations()?;
     let consumer = args.consumer(runtime, &integrations)?;
     tracing::info!(owner = consumer.owner(), "{}", args.mail_summary());
     consumer.run(crate::server::shutdown_signal()).await;
+    Ok(())
+}
+
+/// Before serving, like a migration: builds the projections an older Formwork built (or none
+/// built), so lists and reports do not read the records' JSON until the next publish. A
+/// build takes the database's write lock for its length (minutes per million records
+/// on SQLite), which is why it happens here and not under traffic.
+pub(crate) async fn refresh_projections(runtime: &Runtime) -> anyhow::Result<()> {
+    let t = std::time::Instant::now();
+    let built = runtime
+        .refresh_projections()
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding projections: {e}"))?;
+    if built > 0 {
+        tracing::info!(
+            built,
+            seconds = t.elapsed().as_secs(),
+            "projections rebuilt"
+        );
+    }
     Ok(())
 }

@@ -7,7 +7,7 @@ use formwork_forms::CompiledForm;
 use formwork_forms::kind::FieldKind;
 use formwork_store::{
     AppId, COUNT_CAP, Column, Cursor, FieldKey, Filter, FilterOp, FormId, Record, RecordQuery,
-    RecordStatus, ValueKind, Visibility,
+    ValueKind, Visibility,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -130,12 +130,7 @@ impl Runtime {
         for term in &request.filters {
             filters.push(parse_filter(form, readable, term)?);
         }
-        // Drafts are not records yet: only "my drafts" shows them.
-        filters.push(Filter {
-            column: Column::System("status"),
-            op: FilterOp::Ne,
-            value: Value::String(RecordStatus::Draft.as_str().to_owned()),
-        });
+        // Drafts are left out by the query itself (`formwork_query::list::NOT_DRAFT`).
         let sort = request
             .sort
             .as_deref()

@@ -54,4 +54,15 @@ impl Runtime {
         }
         Ok(built)
     }
+
+    /// Builds the projections of every published app that are missing or were built by an
+    /// older Formwork (what a projection holds is versioned); how many were built. Until a
+    /// form's projection is built again, its lists and reports read the records' JSON.
+    pub async fn refresh_projections(&self) -> RuntimeResult<usize> {
+        let mut built = 0;
+        for app in self.published_apps().await? {
+            built += self.build_projections(&app.id).await?;
+        }
+        Ok(built)
+    }
 }

@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 
 use formwork_query::{Postgres, Projection, ProjectionDialect, ProjectionSpec, Sqlite};
 use formwork_runtime::{Account, ListRequest, Runtime};
-use formwork_store::{
-    Column, FieldKey, Filter, FilterOp, RecordQuery, Store, ValueKind, Visibility,
-};
+use formwork_store::{Column, FieldKey, RecordQuery, Store, ValueKind, Visibility};
 use sqlx::AssertSqlSafe;
 
 use super::raw::Pool;
@@ -97,7 +95,7 @@ async fn typed_list_table(raw: &Pool, grams: &str) -> anyhow::Result<()> {
         format!(
             "CREATE TABLE bench_list AS SELECT id, status, number, {}, {}, {}, {}, \
              {amount} AS amount FROM records WHERE app_id = '{APP}' AND form_id = 'project' \
-             AND deleted_at IS NULL",
+             AND deleted_at IS NULL AND status <> 'draft'",
             text("name"),
             text("customer"),
             text("region"),
@@ -144,14 +142,14 @@ fn typed_pages(raw: &Pool, term: &str) -> Vec<(String, usize)> {
     vec![
         (
             page(format!(
-                "SELECT id FROM bench_list WHERE status <> 'draft' AND ({matches}) \
+                "SELECT id FROM bench_list WHERE ({matches}) \
                  ORDER BY id DESC LIMIT 21"
             )),
             1,
         ),
         (
             page(format!(
-                "SELECT id FROM bench_list WHERE status <> 'draft' AND {in_grams} \
+                "SELECT id FROM bench_list WHERE {in_grams} \
                  AND ({matches}) ORDER BY id DESC LIMIT 21"
             )),
             1 + grams.len(),
@@ -217,11 +215,7 @@ fn store_query(sort: bool, search: Option<&str>, epoch: i64) -> anyhow::Result<R
         app_id: APP.parse()?,
         form_id: "project".parse()?,
         visibility: Visibility::All,
-        filters: vec![Filter {
-            column: Column::System("status"),
-            op: FilterOp::Ne,
-            value: serde_json::json!("draft"),
-        }],
+        filters: Vec::new(),
         search: search.map(|s| (s.to_owned(), keys)),
         sort: sort
             .then(|| {
@@ -281,7 +275,7 @@ pub(super) async fn list_lines(
         }
     };
     let sorted = format!(
-        "SELECT {} FROM (SELECT id, amount FROM bench_list WHERE status <> 'draft' \
+        "SELECT {} FROM (SELECT id, amount FROM bench_list \
          ORDER BY amount DESC, id DESC LIMIT 21) t JOIN records r ON r.id = t.id \
          ORDER BY t.amount DESC, t.id DESC",
         formwork_query::list::RECORD_COLUMNS

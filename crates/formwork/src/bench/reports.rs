@@ -48,7 +48,7 @@ async fn typed_table(raw: &Pool) -> anyhow::Result<()> {
                  json_extract(data, '$.region') AS region, \
                  CAST(replace(json_extract(data, '$.amount'), '.', '') AS INTEGER) AS amount_cents, \
                  datetime(created_at, '+8 hours') AS created_local \
-                 FROM records WHERE app_id = '{APP}' AND deleted_at IS NULL"
+                 FROM records WHERE app_id = '{APP}' AND deleted_at IS NULL AND status <> 'draft'"
             ),
             "CREATE INDEX bench_typed_region ON bench_typed (region, amount_cents)".to_owned(),
             "CREATE INDEX bench_typed_status ON bench_typed (status)".to_owned(),
@@ -60,7 +60,7 @@ async fn typed_table(raw: &Pool) -> anyhow::Result<()> {
             format!(
                 "CREATE TABLE bench_typed AS SELECT id, status, data ->> 'region' AS region, \
                  CAST(data ->> 'amount' AS numeric) AS amount, created_at \
-                 FROM records WHERE app_id = '{APP}' AND deleted_at IS NULL"
+                 FROM records WHERE app_id = '{APP}' AND deleted_at IS NULL AND status <> 'draft'"
             ),
             "CREATE INDEX bench_typed_region ON bench_typed (region) INCLUDE (amount)".to_owned(),
             "CREATE INDEX bench_typed_status ON bench_typed (status)".to_owned(),
