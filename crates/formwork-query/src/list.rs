@@ -388,12 +388,23 @@ fn base<D: Dialect>(
     proj: Option<&Projection>,
 ) -> QueryResult<SelectStatement> {
     let mut base = Query::select();
+    // A search listed newest first may walk its rarest gram instead of the list.
+    let walk = match (proj, sort) {
+        (Some(p), None) => p.walk.as_deref().filter(|_| q.search.is_some()),
+        _ => None,
+    };
     match proj {
         // The projection holds the form's live, submitted records only; the page reads their
         // ids.
-        Some(p) => {
-            base.column("id").from(p.table.clone());
-        }
+        Some(p) => match walk {
+            Some(gram) => {
+                let rows = crate::projection::gram_walk::<D>(p, gram);
+                base.column("id").from_subquery(rows, p.table.clone());
+            }
+            None => {
+                base.column("id").from(p.table.clone());
+            }
+        },
         None => {
             base.columns(RECORD_COLUMNS)
                 .from("records")
@@ -409,7 +420,8 @@ fn base<D: Dialect>(
     if let Some((needle, keys)) = &q.search {
         let needle = needle.trim();
         if !needle.is_empty() {
-            if let Some(candidates) = proj.and_then(crate::projection::gram_filter::<D>) {
+            let candidates = proj.and_then(crate::projection::gram_filter::<D>);
+            if let (None, Some(candidates)) = (walk, candidates) {
                 base.and_where(candidates);
             }
             let mut any = D::like_ci(Expr::col("number"), contains_pattern(needle));

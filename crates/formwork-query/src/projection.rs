@@ -16,7 +16,7 @@
 //! `records`, so every write path keeps them in step inside its own transaction.
 
 use formwork_reports::ir::Storage;
-use sea_query::Expr;
+use sea_query::{Expr, JoinType, Query, SelectStatement};
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Dialect;
@@ -71,6 +71,13 @@ pub struct Projection {
     /// enough that reading its records beats walking the list in order (the store counts them
     /// per query). `None`: walk and check the text.
     pub drive: Option<String>,
+    /// For one search listed newest first, on SQLite: the needle's rarest gram, however
+    /// common. Its `(gram, id)` key is walked in id order and each record checked as it
+    /// comes, so a page stops once its rows are found (measured at 1M records for
+    /// "客户 0042", whose rarest gram 52k records hold: 0.7 ms, against 14 ms reading the
+    /// gram's records first and 32 ms walking the list). `None` while a record's text is too
+    /// long for grams (such records hold only the empty gram, which this walk would miss).
+    pub walk: Option<String>,
 }
 
 /// The system columns a projection copies from `records`, under the same names.
@@ -119,6 +126,7 @@ impl Projection {
             columns: Vec::new(),
             search_texts: vec!["r.number".to_owned()],
             drive: None,
+            walk: None,
             spec: spec.clone(),
         };
         for f in &spec.fields {
@@ -221,6 +229,27 @@ pub fn gram_filter<D: Dialect>(p: &Projection) -> Option<Expr> {
     ))
 }
 
+/// The projection's rows holding `gram`, as a source named like the projection table whose
+/// `id` is the gram row's: a list ordered by `id` then walks the gram's key in order.
+pub fn gram_walk<D: Dialect>(p: &Projection, gram: &str) -> SelectStatement {
+    let mut s = Query::select();
+    s.expr_as(Expr::cust("g.id"), "id");
+    let system = SYSTEM_COLUMNS.iter().filter(|c| **c != "id").copied();
+    let fields = p.columns.iter().map(|c| c.name.as_str());
+    for c in system.chain(["created_day"]).chain(fields) {
+        s.expr_as(Expr::cust(format!("p.{c}")), c.to_owned());
+    }
+    s.from_as(p.grams.clone(), "g")
+        .join_as(
+            JoinType::InnerJoin,
+            p.table.clone(),
+            "p",
+            Expr::cust("p.id = g.id"),
+        )
+        .and_where(cust::<D>("g.gram = lower({})", vec![Expr::val(gram)]));
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +303,46 @@ mod tests {
         );
         assert!(p.table.starts_with("fp_") && p.table.len() == 15);
         assert_eq!(p.table[3..], p.grams[3..]);
+    }
+
+    /// A search listed newest first walks its gram's key (ordered by the gram row's id, so
+    /// the page needs no sort); a sorted search cannot, and reads the gram's records instead.
+    #[test]
+    fn a_search_in_id_order_walks_its_gram_and_a_sorted_one_does_not() {
+        use crate::list::{Column, RecordQuery, Visibility, select_with};
+        let mut p = Projection::new::<Sqlite>(spec());
+        p.walk = Some("华东".into());
+        p.drive = Some("华东".into());
+        let name = FieldKey::parse("name").unwrap();
+        let mut q = RecordQuery {
+            app_id: "project-registration".parse().unwrap(),
+            form_id: "project".parse().unwrap(),
+            visibility: Visibility::All,
+            filters: vec![],
+            search: Some(("华东".into(), vec![name])),
+            sort: None,
+            after: None,
+            limit: 21,
+            epoch: None,
+        };
+        let sql = |q: &RecordQuery| {
+            let s = select_with::<Sqlite>(q, Some(&p)).unwrap().unwrap();
+            s.build(Sqlite::builder()).0
+        };
+        let walked = sql(&q);
+        assert!(walked.contains(r#"SELECT g.id AS "id""#), "{walked}");
+        assert!(walked.contains("g.gram = lower(?)"), "{walked}");
+        assert!(!walked.contains(" IN (SELECT id FROM fg_"), "{walked}");
+        q.sort = Some((
+            Column::Data {
+                key: FieldKey::parse("amount").unwrap(),
+                kind: ValueKind::Number,
+            },
+            true,
+        ));
+        let sorted = sql(&q);
+        assert!(!sorted.contains("g.gram"), "{sorted}");
+        assert!(sorted.contains(" IN (SELECT id FROM fg_"), "{sorted}");
     }
 
     #[test]

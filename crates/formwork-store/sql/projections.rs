@@ -32,12 +32,23 @@ const GRAM_COUNT_TTL: Duration = Duration::from_secs(60);
 /// Most gram counts held; the whole set is dropped when full.
 const GRAM_COUNTS_HELD: usize = 4096;
 
+/// The newest records a gram is rated on for a walk: a page listed newest first reads
+/// among them, and every common gram counts alike against [`RARE`].
+const WALK_WINDOW: i64 = 20_000;
+
+/// Which count of a gram: among all records (up to [`RARE`]) or the newest [`WALK_WINDOW`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Counted {
+    All,
+    Newest,
+}
+
 #[derive(Debug, Default)]
 struct Held {
     /// Each form's projection with the publish epoch it was read at.
     forms: HashMap<FormKey, Remembered>,
-    /// (projection table, gram) → the gram's count (at most [`RARE`]) and when it was read.
-    grams: HashMap<(String, String), (i64, Instant)>,
+    /// (projection table, gram, which count) → the count and when it was read.
+    grams: HashMap<(String, String, Counted), (i64, Instant)>,
 }
 
 /// Each form's projection (or that it has none) with the publish epoch it was read at, and
@@ -65,8 +76,8 @@ impl ProjectionCache {
         self.held().forms.insert(key, (epoch, p));
     }
 
-    fn gram_count(&self, table: &str, gram: &str) -> Option<i64> {
-        let key = (table.to_owned(), gram.to_owned());
+    fn gram_count(&self, table: &str, gram: &str, counted: Counted) -> Option<i64> {
+        let key = (table.to_owned(), gram.to_owned(), counted);
         self.held()
             .grams
             .get(&key)
@@ -74,13 +85,13 @@ impl ProjectionCache {
             .map(|(n, _)| *n)
     }
 
-    fn put_gram_count(&self, table: &str, gram: &str, n: i64) {
+    fn put_gram_count(&self, table: &str, gram: &str, counted: Counted, n: i64) {
         let mut held = self.held();
         if held.grams.len() >= GRAM_COUNTS_HELD {
             held.grams.clear();
         }
-        held.grams
-            .insert((table.to_owned(), gram.to_owned()), (n, Instant::now()));
+        let key = (table.to_owned(), gram.to_owned(), counted);
+        held.grams.insert(key, (n, Instant::now()));
     }
 }
 
@@ -133,41 +144,105 @@ impl StoreImpl {
             return Ok(None);
         };
         if let Some((needle, _)) = &query.search {
-            p.drive = self.rarest_gram(&p, needle.trim()).await?;
+            let grams = formwork_query::projection::needle_grams(needle.trim());
+            let mut rare: Option<(i64, &String)> = None;
+            for gram in &grams {
+                let n = self.gram_count(&p, gram).await?;
+                if n < RARE && rare.is_none_or(|(m, _)| n < m) {
+                    rare = Some((n, gram));
+                }
+            }
+            p.drive = rare.map(|(_, g)| g.clone());
+            if Dialect::GRAM_WALK && !self.holds_long_texts(&p).await? {
+                p.walk = self.walked_gram(&p, &grams).await?;
+            }
         }
         Ok(Some(p))
     }
 
-    /// The needle's gram with the fewest records, if it has fewer than [`RARE`]: counted by
-    /// reading at most that many entries of each gram's index range (SQLite) or rated by the
-    /// planner (PostgreSQL), each count held for [`GRAM_COUNT_TTL`].
-    async fn rarest_gram(&self, p: &Projection, needle: &str) -> StoreResult<Option<String>> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM ({} LIMIT {RARE}) AS g",
-            Dialect::gram_rows(p)
-        );
-        let estimate = Dialect::gram_estimate(p);
-        let mut best: Option<(i64, String)> = None;
+    /// The gram fewest of the newest [`WALK_WINDOW`] records hold.
+    async fn walked_gram(&self, p: &Projection, grams: &[String]) -> StoreResult<Option<String>> {
         let cache = self.projection_cache();
-        for gram in formwork_query::projection::needle_grams(needle) {
-            let held = cache.gram_count(&p.table, &gram);
-            let n: i64 = match (held, &estimate) {
-                (Some(n), _) => n,
-                (None, Some(explain)) => self.planned_rows(explain, &gram).await?,
-                (None, None) => sqlx::query_scalar(AssertSqlSafe(sql.clone()))
-                    .bind(&gram)
-                    .fetch_one(self.reader())
-                    .await
-                    .map_err(db_err("gram count"))?,
+        let mut since: Option<String> = None;
+        let mut best: Option<(i64, &String)> = None;
+        for gram in grams {
+            let n = match cache.gram_count(&p.table, gram, Counted::Newest) {
+                Some(n) => n,
+                None => {
+                    if since.is_none() {
+                        since = Some(self.window_start(p).await?);
+                    }
+                    let sql = format!(
+                        "SELECT COUNT(*) FROM {} WHERE gram = lower($1) AND id >= $2",
+                        p.grams
+                    );
+                    let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+                        .bind(gram)
+                        .bind(since.as_deref())
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(db_err("gram count"))?;
+                    cache.put_gram_count(&p.table, gram, Counted::Newest, n);
+                    n
+                }
             };
-            if held.is_none() {
-                cache.put_gram_count(&p.table, &gram, n);
-            }
-            if n < RARE && best.as_ref().is_none_or(|(m, _)| n < *m) {
+            if best.is_none_or(|(m, _)| n < m) {
                 best = Some((n, gram));
             }
         }
-        Ok(best.map(|(_, g)| g))
+        Ok(best.map(|(_, g)| g.clone()))
+    }
+
+    /// Whether a record's text was too long for grams (it holds only the empty one, which a
+    /// walk would miss). Asked anew each time, not held: one probe of the key.
+    async fn holds_long_texts(&self, p: &Projection) -> StoreResult<bool> {
+        let sql = format!("SELECT 1 FROM {} WHERE gram = '' LIMIT 1", p.grams);
+        let found: Option<i32> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_optional(self.reader())
+            .await
+            .map_err(db_err("gram count"))?;
+        Ok(found.is_some())
+    }
+
+    /// The id of the [`WALK_WINDOW`]th newest record of `p` (or the empty text when it has
+    /// fewer, so every record counts).
+    async fn window_start(&self, p: &Projection) -> StoreResult<String> {
+        let sql = format!(
+            "SELECT id FROM {} ORDER BY id DESC LIMIT 1 OFFSET {}",
+            p.table,
+            WALK_WINDOW - 1
+        );
+        let id: Option<String> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_optional(self.reader())
+            .await
+            .map_err(db_err("gram count"))?;
+        Ok(id.unwrap_or_default())
+    }
+
+    /// How many records hold `gram`, up to [`RARE`]: counted by reading at most that many
+    /// entries of its index range (SQLite) or rated by the planner (PostgreSQL), each count
+    /// held for [`GRAM_COUNT_TTL`].
+    async fn gram_count(&self, p: &Projection, gram: &str) -> StoreResult<i64> {
+        let cache = self.projection_cache();
+        if let Some(n) = cache.gram_count(&p.table, gram, Counted::All) {
+            return Ok(n);
+        }
+        let n: i64 = match Dialect::gram_estimate(p) {
+            Some(explain) => self.planned_rows(&explain, gram).await?,
+            None => {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM ({} LIMIT {RARE}) AS g",
+                    Dialect::gram_rows(p)
+                );
+                sqlx::query_scalar(AssertSqlSafe(sql))
+                    .bind(gram)
+                    .fetch_one(self.reader())
+                    .await
+                    .map_err(db_err("gram count"))?
+            }
+        };
+        cache.put_gram_count(&p.table, gram, Counted::All, n);
+        Ok(n)
     }
 
     /// The rows the planner expects `explain` (an `EXPLAIN (FORMAT JSON)` with `$1`) to give
