@@ -160,7 +160,9 @@ impl StoreImpl {
         Ok(Some(p))
     }
 
-    /// The gram fewest of the newest [`WALK_WINDOW`] records hold.
+    /// The gram fewest of the newest [`WALK_WINDOW`] records hold; `None` when half of them
+    /// hold it, as the list walked in order then finds its page as soon (measured at 1M
+    /// records for 客户, which every record holds: 0.3–0.8 ms walking the gram, 0.07 the list).
     async fn walked_gram(&self, p: &Projection, grams: &[String]) -> StoreResult<Option<String>> {
         let cache = self.projection_cache();
         let mut since: Option<String> = None;
@@ -190,7 +192,9 @@ impl StoreImpl {
                 best = Some((n, gram));
             }
         }
-        Ok(best.map(|(_, g)| g.clone()))
+        Ok(best
+            .filter(|(n, _)| *n < WALK_WINDOW / 2)
+            .map(|(_, g)| g.clone()))
     }
 
     /// Whether a record's text was too long for grams (it holds only the empty one, which a

@@ -78,9 +78,9 @@ pub(super) async fn rebuild(runtime: &Runtime) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The typed table the list lines are compared with: the searched text, the amount (分 on
-/// SQLite, NUMERIC on PostgreSQL) and an index for the sort, plus a copy of the grams.
-async fn typed_list_table(raw: &Pool, grams: &str) -> anyhow::Result<()> {
+/// The typed table the list lines are compared with: the searched text (`keys`), the amount
+/// (分 on SQLite, NUMERIC on PostgreSQL) and an index for the sort, plus a copy of the grams.
+async fn typed_list_table(raw: &Pool, grams: &str, keys: &[String]) -> anyhow::Result<()> {
     let amount = match raw {
         Pool::Sqlite(_) => "CAST(replace(json_extract(data, '$.amount'), '.', '') AS INTEGER)",
         Pool::Postgres(_) => "CAST(data ->> 'amount' AS numeric)",
@@ -93,13 +93,10 @@ async fn typed_list_table(raw: &Pool, grams: &str) -> anyhow::Result<()> {
         "DROP TABLE IF EXISTS bench_list".to_owned(),
         "DROP TABLE IF EXISTS bench_grams".to_owned(),
         format!(
-            "CREATE TABLE bench_list AS SELECT id, status, number, {}, {}, {}, {}, \
+            "CREATE TABLE bench_list AS SELECT id, status, number, {}, \
              {amount} AS amount FROM records WHERE app_id = '{APP}' AND form_id = 'project' \
              AND deleted_at IS NULL AND status <> 'draft'",
-            text("name"),
-            text("customer"),
-            text("region"),
-            text("business_line")
+            keys.iter().map(|k| text(k)).collect::<Vec<_>>().join(", ")
         ),
         "CREATE UNIQUE INDEX bench_list_id ON bench_list (id)".to_owned(),
         "CREATE INDEX bench_list_amount ON bench_list (amount, id)".to_owned(),
@@ -116,7 +113,7 @@ async fn typed_list_table(raw: &Pool, grams: &str) -> anyhow::Result<()> {
 
 /// The hand-written pages, each with how many binds it takes: `$1` the `%term%` pattern,
 /// `$2…` its grams.
-fn typed_pages(raw: &Pool, term: &str) -> Vec<(String, usize)> {
+fn typed_pages(raw: &Pool, term: &str, keys: &[String]) -> Vec<(String, usize)> {
     let like = match raw {
         Pool::Sqlite(_) => "LIKE",
         Pool::Postgres(_) => "ILIKE",
@@ -129,8 +126,8 @@ fn typed_pages(raw: &Pool, term: &str) -> Vec<(String, usize)> {
     let page = |inner: String| {
         format!("SELECT {cols} FROM ({inner}) t JOIN records r ON r.id = t.id ORDER BY t.id DESC")
     };
-    let matches = ["number", "name", "customer", "region", "business_line"]
-        .iter()
+    let matches = std::iter::once("number")
+        .chain(keys.iter().map(String::as_str))
         .map(|c| format!("{c} {like} $1"))
         .collect::<Vec<_>>()
         .join(" OR ");
@@ -205,9 +202,14 @@ fn line(what: &str, ours: Vec<Duration>, store: Vec<Duration>, typed: Vec<Durati
 
 /// The store's query of the director's first page: every live, submitted record, read at
 /// the publish epoch `epoch` as a request's is.
-fn store_query(sort: bool, search: Option<&str>, epoch: i64) -> anyhow::Result<RecordQuery> {
+fn store_query(
+    sort: bool,
+    search: Option<&str>,
+    epoch: i64,
+    keys: &[String],
+) -> anyhow::Result<RecordQuery> {
     let text = |k: &str| FieldKey::parse(k).map_err(|e| anyhow::anyhow!("{e}"));
-    let keys = ["name", "customer", "business_line", "region", "description"]
+    let keys = keys
         .iter()
         .map(|k| text(k))
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -249,7 +251,14 @@ pub(super) async fn list_lines(
     else {
         anyhow::bail!("the sample form has no projection");
     };
-    typed_list_table(raw, &Projection::new::<Sqlite>(spec).grams).await?;
+    // What a search reads: every text field, as the runtime's list searches for the director.
+    let keys: Vec<String> = spec
+        .fields
+        .iter()
+        .filter(|f| f.search)
+        .map(|f| f.key.clone())
+        .collect();
+    typed_list_table(raw, &Projection::new::<Sqlite>(spec).grams, &keys).await?;
     let app = APP.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     // As a signed-in request has it: the epochs its session was read with, so the app and
     // the projection the server holds serve it without reading them again.
@@ -285,7 +294,7 @@ pub(super) async fn list_lines(
             .join(", ")
     );
     let (mut ours, mut bare, mut typed) = (Vec::new(), Vec::new(), Vec::new());
-    let q = store_query(true, None, publish)?;
+    let q = store_query(true, None, publish, &keys)?;
     for _ in 0..runs {
         let t = Instant::now();
         list(ListRequest {
@@ -308,9 +317,9 @@ pub(super) async fn list_lines(
         binds.extend(formwork_query::projection::needle_grams(
             &term.to_lowercase(),
         ));
-        let pages = typed_pages(raw, term);
+        let pages = typed_pages(raw, term, &keys);
         let (mut ours, mut bare, mut typed) = (Vec::new(), Vec::new(), Vec::new());
-        let q = store_query(false, Some(term), publish)?;
+        let q = store_query(false, Some(term), publish, &keys)?;
         let mut found = 0;
         for _ in 0..runs {
             let t = Instant::now();
