@@ -49,9 +49,11 @@ pub trait Dialect: Send + Sync + 'static {
         Self::Builder::default()
     }
 
-    /// The SQL and values of a list's or a count's `select`.
+    /// The SQL and values of a list's or a count's `select`, page sizes as literals (see
+    /// [`crate::limits`]).
     fn build(select: &SelectStatement) -> (String, Values) {
-        select.build(Self::builder())
+        let (sql, values) = select.build(Self::builder());
+        crate::limits::inline_limits(&sql, values)
     }
 }
 
@@ -136,13 +138,6 @@ impl Dialect for Postgres {
 
     fn placeholder(n: usize) -> String {
         format!("${n}")
-    }
-
-    /// Page sizes as literals, so a list's prepared statement can keep one generic plan
-    /// (see [`crate::limits`]).
-    fn build(select: &SelectStatement) -> (String, Values) {
-        let (sql, values) = select.build(Self::builder());
-        crate::limits::inline_limits(&sql, values)
     }
 
     /// The grams are an array in the projection row itself, under a GIN index. The array is

@@ -1,16 +1,17 @@
-//! Page sizes written into the SQL as literals (PostgreSQL).
+//! Page sizes written into the SQL as literals.
 //!
 //! PostgreSQL plans a prepared statement once for all parameters (a generic plan) when that
 //! plan costs no more than the plans made for each call's values. A `LIMIT $n` is unknown to
 //! the generic plan, which then assumes a tenth of the table and never wins: every list was
 //! planned again on every request (measured: 0.24 ms of a 1.7 ms list at 142k records). A
 //! limit is a number of our own, never the caller's text, so it is safe as a literal; the few
-//! page sizes give a few statements.
+//! page sizes give a few statements. SQLite runs a page cut by a literal faster too (measured
+//! with SQLite 3.51 at 1M records: 0.047 ms against 0.065 for the list sorted by amount).
 
 use sea_query::{Value, Values};
 
-/// `sql` (with `$n` placeholders) and its `values`, each `LIMIT $n` of an integer value
-/// written as that number, the placeholders after it renumbered.
+/// `sql` (with `$n` or `?` placeholders) and its `values`, each `LIMIT $n` (or `LIMIT ?`) of
+/// an integer value written as that number, the `$n` placeholders after it renumbered.
 pub fn inline_limits(sql: &str, values: Values) -> (String, Values) {
     let literal = |n: usize| match values.0.get(n.wrapping_sub(1)) {
         Some(Value::BigUnsigned(Some(v))) => Some(v.to_string()),
@@ -20,7 +21,7 @@ pub fn inline_limits(sql: &str, values: Values) -> (String, Values) {
         _ => None,
     };
     let mut inlined = vec![false; values.0.len()];
-    for (at, n) in placeholders(sql) {
+    for (at, n, _) in placeholders(sql) {
         if sql[..at].trim_end().ends_with(" LIMIT") && literal(n).is_some() {
             inlined[n - 1] = true;
         }
@@ -39,16 +40,17 @@ pub fn inline_limits(sql: &str, values: Values) -> (String, Values) {
     }
     let mut out = String::with_capacity(sql.len());
     let mut from = 0;
-    for (at, n) in placeholders(sql) {
+    for (at, n, len) in placeholders(sql) {
         out.push_str(&sql[from..at]);
         match (inlined.get(n - 1), literal(n)) {
             (Some(true), Some(number)) => out.push_str(&number),
+            _ if len == 1 => out.push('?'),
             _ => {
                 out.push('$');
                 out.push_str(&renumbered.get(n - 1).copied().unwrap_or(n).to_string());
             }
         }
-        from = at + 1 + digits(&sql[at + 1..]);
+        from = at + len;
     }
     out.push_str(&sql[from..]);
     let kept = values
@@ -64,10 +66,11 @@ fn digits(s: &str) -> usize {
     s.bytes().take_while(u8::is_ascii_digit).count()
 }
 
-/// The byte offset and number of each `$n` outside quoted text and identifiers.
-fn placeholders(sql: &str) -> Vec<(usize, usize)> {
+/// The byte offset, number and length of each `$n` (or, in a statement without them, each
+/// `?`, numbered in order) outside quoted text and identifiers.
+fn placeholders(sql: &str) -> Vec<(usize, usize, usize)> {
     let bytes = sql.as_bytes();
-    let mut found = Vec::new();
+    let (mut found, mut positional) = (Vec::new(), Vec::new());
     let mut quote: Option<u8> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -84,15 +87,17 @@ fn placeholders(sql: &str) -> Vec<(usize, usize)> {
                     && let Ok(number) = sql[i + 1..i + 1 + n].parse::<usize>()
                     && number > 0
                 {
-                    found.push((i, number));
+                    found.push((i, number, 1 + n));
                 }
                 i += n;
             }
+            None if b == b'?' => positional.push((i, positional.len() + 1, 1)),
             None => {}
         }
         i += 1;
     }
-    found
+    // A statement numbers its placeholders or not; with `$n`, a `?` is an operator.
+    if found.is_empty() { positional } else { found }
 }
 
 #[cfg(test)]
@@ -120,6 +125,29 @@ mod tests {
             vec![
                 Value::String(Some("华东".into())),
                 Value::String(Some("$2 'x'".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn positional_placeholders_keep_their_order() {
+        let values = Values(vec![
+            Value::String(Some("华东".into())),
+            Value::BigUnsigned(Some(21)),
+            Value::String(Some("x".into())),
+        ]);
+        let sql =
+            "SELECT id FROM (SELECT id FROM t WHERE r = ? LIMIT ?) p WHERE n <> '?' AND c = ?";
+        let (out, kept) = inline_limits(sql, values);
+        assert_eq!(
+            out,
+            "SELECT id FROM (SELECT id FROM t WHERE r = ? LIMIT 21) p WHERE n <> '?' AND c = ?"
+        );
+        assert_eq!(
+            kept.0,
+            vec![
+                Value::String(Some("华东".into())),
+                Value::String(Some("x".into()))
             ]
         );
     }
