@@ -388,9 +388,11 @@ fn base<D: Dialect>(
     proj: Option<&Projection>,
 ) -> QueryResult<SelectStatement> {
     let mut base = Query::select();
-    // A search listed newest first may walk its rarest gram instead of the list.
-    let walk = match (proj, sort) {
-        (Some(p), None) => p.walk.as_deref().filter(|_| q.search.is_some()),
+    // A search listed newest first by someone who reads every record may walk its rarest
+    // gram instead of the list. A row scope keeps its own index: a walk of a common gram
+    // would pass over every other owner's records.
+    let walk = match (proj, sort, &q.visibility) {
+        (Some(p), None, Visibility::All) => p.walk.as_deref().filter(|_| q.search.is_some()),
         _ => None,
     };
     match proj {

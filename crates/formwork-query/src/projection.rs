@@ -309,7 +309,7 @@ mod tests {
     /// A search listed newest first walks its gram's key (ordered by the gram row's id, so
     /// the page needs no sort); a sorted search cannot, and reads the gram's records instead.
     #[test]
-    fn a_search_in_id_order_walks_its_gram_and_a_sorted_one_does_not() {
+    fn a_search_in_id_order_for_all_records_walks_its_gram_and_a_sorted_or_scoped_one_does_not() {
         use crate::list::{Column, RecordQuery, Visibility, select_with};
         let mut p = Projection::new::<Sqlite>(spec());
         p.walk = Some("华东".into());
@@ -334,6 +334,13 @@ mod tests {
         assert!(walked.contains(r#"SELECT g.id AS "id""#), "{walked}");
         assert!(walked.contains("g.gram = lower(?)"), "{walked}");
         assert!(!walked.contains(" IN (SELECT id FROM fg_"), "{walked}");
+        // A row scope reads its owner's records by their own index instead.
+        let mut scoped = q.clone();
+        scoped.visibility = Visibility::OwnOrDepartments {
+            owner_id: "01936f6e-8a4b-7c3d-9e2f-000000000001".parse().unwrap(),
+            department_ids: vec![],
+        };
+        assert!(!sql(&scoped).contains("g.gram"));
         q.sort = Some((
             Column::Data {
                 key: FieldKey::parse("amount").unwrap(),
