@@ -67,29 +67,14 @@ async function condition(page, scope, field, op, value) {
 
 const centre = (b) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
 
-/** The element of `selector` nearest to the middle of the connection between two nodes (the
- * canvas may be re-drawing after a fit: wait until it has settled). */
+/** The label of the connection from node `from` to node `to` (a flow has at most one). */
+const edgeLabel = (page, from, to) => page.locator(`.fw-edge-label[data-edge-from="${from}"][data-edge-to="${to}"]`);
+
+/** The element of `selector` on the connection from `from` to `to`, once it is drawn. */
 async function between(page, selector, from, to) {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const a = await page.locator(`.fw-node[data-node="${from}"]`).boundingBox();
-    const b = await page.locator(`.fw-node[data-node="${to}"]`).boundingBox();
-    if (a && b) {
-      const [ca, cb] = [centre(a), centre(b)];
-      const mid = { x: (ca.x + cb.x) / 2, y: (ca.y + cb.y) / 2 };
-      const all = page.locator(selector);
-      let best = null;
-      for (let i = 0; i < (await all.count()); i++) {
-        const box = await all.nth(i).boundingBox();
-        if (!box) continue;
-        const c = centre(box);
-        const d = Math.hypot(c.x - mid.x, c.y - mid.y);
-        if (!best || d < best.d) best = { d, el: all.nth(i) };
-      }
-      if (best) return best.el;
-    }
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`no ${selector} between ${from} and ${to}`);
+  const el = edgeLabel(page, from, to).locator(selector);
+  await el.waitFor();
+  return el;
 }
 
 /** Inserts a node of `kind` (menu text) on the connection from → to with its "+". */
@@ -139,8 +124,10 @@ async function met(page, points) {
  * before each attempt. */
 async function connect(page, from, to) {
   await page.getByRole('button', { name: '自动布局' }).click();
-  const edges = page.locator('.react-flow__edge');
-  const before = await edges.count();
+  // Success is the connection itself: on a busy machine it may be drawn after the wait below,
+  // and a second drop would then be refused as a duplicate.
+  const edge = edgeLabel(page, from, to);
+  if (await edge.count()) throw new Error(`${from} was already connected to ${to}`);
   for (let attempt = 0; attempt < 8; attempt++) {
     await page.waitForTimeout(300);
     await page.getByRole('button', { name: /适应画布/ }).click();
@@ -158,8 +145,8 @@ async function connect(page, from, to) {
     await page.mouse.down();
     await page.mouse.move(q.x, q.y, { steps: 15 });
     await page.mouse.up();
-    for (let i = 0; i < 10 && (await edges.count()) === before; i++) await page.waitForTimeout(200);
-    if ((await edges.count()) > before) return;
+    for (let i = 0; i < 25 && !(await edge.count()); i++) await page.waitForTimeout(200);
+    if (await edge.count()) return;
     console.log(`connect ${from} → ${to}, attempt ${attempt + 1}: the drop made no connection`);
   }
   await shot(page, `failed-connect-${from}-${to}`);

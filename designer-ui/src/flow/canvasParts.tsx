@@ -70,7 +70,7 @@ export function FwEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosit
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={`${selected ? 'fw-edge-selected' : ''}${problem ? ' fw-edge-problem' : ''}`} />
       <EdgeLabelRenderer>
-        <div className="fw-edge-label nodrag nopan" style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}>
+        <div className="fw-edge-label nodrag nopan" data-edge-from={data?.def.from} data-edge-to={data?.def.to} style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}>
           {data?.label && <span className={`fw-edge-text${selected ? ' selected' : ''}${problem ? ' problem' : ''}`} title={data.problems.join('\n')}>{data.label}</span>}
           {!back && (
           <Dropdown
