@@ -43,6 +43,11 @@ pub struct ProjectionSpec {
     pub app_id: String,
     pub form_id: String,
     pub fields: Vec<ProjectedField>,
+    /// Pairs of fields a built-in KPI reads together, the sparser first (the done and due
+    /// dates of the on-time rate, the cost and budget of the budget variance): each pair gets
+    /// a covering index, so the KPI reads that index alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<[String; 2]>,
 }
 
 /// A column of the projection table and the expression it holds.
@@ -272,6 +277,7 @@ mod tests {
                 field("amount", Storage::Money, false, false),
                 field("milestones", Storage::Json, false, false),
             ],
+            pairs: Vec::new(),
         }
     }
 
@@ -304,6 +310,31 @@ mod tests {
         );
         assert!(p.table.starts_with("fp_") && p.table.len() == 15);
         assert_eq!(p.table[3..], p.grams[3..]);
+    }
+
+    /// The on-time rate and budget variance read their two fields from one covering index;
+    /// a pair naming a field the form lacks gets none.
+    #[test]
+    fn each_kpi_pair_gets_a_covering_index_on_both_fields() {
+        let mut s = spec();
+        s.fields.push(ProjectedField {
+            key: "cost".into(),
+            storage: Storage::Money,
+            search: false,
+            group: false,
+        });
+        s.pairs = vec![
+            ["cost".into(), "amount".into()],
+            ["done".into(), "due".into()],
+        ];
+        let sqlite = crate::projection_ddl::build::<Sqlite>(&Projection::new::<Sqlite>(s.clone()));
+        let pg = crate::projection_ddl::build::<Postgres>(&Projection::new::<Postgres>(s));
+        for sql in [sqlite, pg] {
+            let pairs: Vec<&String> = sql.iter().filter(|q| q.contains("_k")).collect();
+            assert_eq!(pairs.len(), 1, "{pairs:?}");
+            assert!(pairs[0].starts_with("CREATE INDEX fp_"), "{}", pairs[0]);
+            assert!(pairs[0].ends_with("(f_cost, f_amount)"), "{}", pairs[0]);
+        }
     }
 
     /// A search listed newest first walks its gram's key (ordered by the gram row's id, so

@@ -158,6 +158,15 @@ fn indexes<D: ProjectionDialect>(p: &Projection) -> Vec<String> {
             out.extend(D::sort_indexes(t, c));
         }
     }
+    for (i, pair) in p.spec.pairs.iter().enumerate() {
+        let column = |key: &String| {
+            let f = p.spec.fields.iter().find(|f| &f.key == key)?;
+            col(key, f.storage)
+        };
+        if let [Some(a), Some(b)] = pair.each_ref().map(column) {
+            out.push(D::covering(t, &format!("k{i}"), &[a, b], &[]));
+        }
+    }
     out
 }
 

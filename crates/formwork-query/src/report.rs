@@ -14,8 +14,8 @@
 
 use formwork_model::{AppId, DepartmentId, FilterOp};
 use formwork_reports::ir::{
-    AggFn, AggregateExpr, Body, CellType, ColumnRef, Condition, GroupKey, Grouped, Listing,
-    Operand, Plan, RecordColumn, Scalar, SortTarget, Source, Storage, TaskColumn,
+    AggFn, AggregateExpr, Body, CellType, ColumnRef, Condition, GroupKey, Grouped, KeyPlan,
+    Listing, Operand, Plan, RecordColumn, Scalar, SortTarget, Source, Storage, TaskColumn,
 };
 use rust_decimal::Decimal;
 use sea_query::{
@@ -102,7 +102,7 @@ fn col_sql<D: ReportDialect>(c: &ColumnRef, cx: Cx<'_>) -> QueryResult<Expr> {
             RecordColumn::UpdatedAt => "r.updated_at".into(),
         }),
         ColumnRef::Task { column } => match column {
-            TaskColumn::Process => Expr::cust(D::binary_text("pi.process_id".into())),
+            TaskColumn::Process => Expr::cust(D::binary_text("t.process_id".into())),
             TaskColumn::Node => Expr::cust(D::binary_text("t.node_id".into())),
             TaskColumn::Assignee => Expr::cust(D::binary_text("au.username".into())),
             TaskColumn::Action => Expr::cust(D::binary_text("t.action".into())),
@@ -110,19 +110,13 @@ fn col_sql<D: ReportDialect>(c: &ColumnRef, cx: Cx<'_>) -> QueryResult<Expr> {
             TaskColumn::CreatedAt => Expr::cust("t.created_at"),
             TaskColumn::DecidedAt => Expr::cust("t.decided_at"),
             TaskColumn::DueAt => Expr::cust("t.due_at"),
-            TaskColumn::Duration => Expr::cust(D::seconds_between("t.created_at", "t.decided_at")),
-            TaskColumn::Record => Expr::cust(D::binary_text("r.id".into())),
-            TaskColumn::Overdue => {
-                let due = || Expr::cust("t.due_at");
-                let decided = || Expr::cust("t.decided_at");
-                let late = decided()
-                    .is_not_null()
-                    .and(decided().gt(due()))
-                    .or(decided()
-                        .is_null()
-                        .and(due().lt(Expr::val(D::instant(cx.now)))));
-                cust::<D>("COALESCE({}, FALSE)", vec![due().is_not_null().and(late)])
-            }
+            TaskColumn::Duration => Expr::cust("t.duration_s"),
+            TaskColumn::Record => Expr::cust(D::binary_text("t.record_id".into())),
+            // Decided after its deadline, or still open past it; never overdue without one.
+            TaskColumn::Overdue => cust::<D>(
+                "COALESCE(COALESCE(t.decided_at, {}) > t.due_at, FALSE)",
+                vec![Expr::val(D::instant(cx.now))],
+            ),
         },
         ColumnRef::Field { key, storage } => {
             let key = key_of(key)?;
@@ -252,6 +246,10 @@ fn grouped_columns<'a>(g: &'a Grouped, out: &mut Vec<&'a ColumnRef>) {
 }
 
 /// `FROM` with the joins the plan needs, the app/form, deletion and row-scope conditions.
+///
+/// Tasks are read from `task_facts` (one row per task of a live record, with its record's
+/// app, form, owner and department and its process: the migrations' triggers keep it), so
+/// a KPI reads one covering index; the record is joined only for its own columns and fields.
 fn from<D: ReportDialect>(
     plan: &Plan,
     scope: &ReportScope,
@@ -260,28 +258,41 @@ fn from<D: ReportDialect>(
     let cols = columns_of(plan);
     let uses = |c: ColumnRef| cols.iter().any(|x| **x == c);
     let mut q = Query::select();
-    let form = match &plan.source {
+    // Where the record's owner and department are read (the row scope, the owner's name).
+    let mut owner = "r";
+    match &plan.source {
         Source::Records { form } => {
             match proj {
                 Some(p) => q.from_as(p.table.clone(), "r"),
                 None => q.from_as("records", "r"),
             };
-            form
+            // A projection holds the live, submitted records of its form only. A draft (暂存)
+            // is its owner's private half-filled form, not a registration yet.
+            if proj.is_none() {
+                q.and_where(Expr::cust("r.app_id").eq(scope.app_id.as_str()))
+                    .and_where(Expr::cust("r.form_id").eq(form.as_str()))
+                    .and_where(Expr::cust("r.deleted_at").is_null())
+                    .and_where(Expr::cust(format!("r.{NOT_DRAFT}")));
+            }
         }
         Source::Tasks { form, .. } => {
-            q.from_as("tasks", "t")
-                .join_as(
-                    JoinType::InnerJoin,
-                    "process_instances",
-                    "pi",
-                    Expr::cust("pi.id = t.instance_id"),
-                )
-                .join_as(
+            owner = "t";
+            q.from_as("task_facts", "t")
+                .and_where(Expr::cust("t.app_id").eq(scope.app_id.as_str()))
+                .and_where(Expr::cust("t.form_id").eq(form.as_str()));
+            let of_record = cols.iter().any(|c| match c {
+                ColumnRef::Field { .. } => true,
+                ColumnRef::Record { column } => *column != RecordColumn::Owner,
+                ColumnRef::Task { .. } => false,
+            });
+            if of_record {
+                q.join_as(
                     JoinType::InnerJoin,
                     "records",
                     "r",
-                    Expr::cust("r.id = pi.record_id"),
+                    Expr::cust("r.id = t.record_id"),
                 );
+            }
             if uses(ColumnRef::Task {
                 column: TaskColumn::Assignee,
             }) {
@@ -292,7 +303,6 @@ fn from<D: ReportDialect>(
                     Expr::cust("au.id = t.assignee_id"),
                 );
             }
-            form
         }
     };
     if uses(ColumnRef::Record {
@@ -302,26 +312,18 @@ fn from<D: ReportDialect>(
             JoinType::LeftJoin,
             "users",
             "ou",
-            Expr::cust("ou.id = r.owner_id"),
+            Expr::cust(format!("ou.id = {owner}.owner_id")),
         );
-    }
-    // A projection holds the live, submitted records of its form only. A draft (暂存) is
-    // its owner's private half-filled form, not a registration yet.
-    if proj.is_none() {
-        q.and_where(Expr::cust("r.app_id").eq(scope.app_id.as_str()))
-            .and_where(Expr::cust("r.form_id").eq(form.as_str()))
-            .and_where(Expr::cust("r.deleted_at").is_null())
-            .and_where(Expr::cust(format!("r.{NOT_DRAFT}")));
     }
     if let Visibility::OwnOrDepartments {
         owner_id,
         department_ids,
     } = &scope.visibility
     {
-        let own = Expr::cust("r.owner_id").eq(owner_id.as_str());
+        let own = Expr::cust(format!("{owner}.owner_id")).eq(owner_id.as_str());
         let visible = match department_ids.is_empty() {
             true => own,
-            false => own.or(Expr::cust("r.department_id")
+            false => own.or(Expr::cust(format!("{owner}.department_id"))
                 .is_in(department_ids.iter().map(DepartmentId::as_str))),
         };
         q.and_where(visible);
@@ -361,6 +363,39 @@ fn key_expr<D: ReportDialect>(k: &GroupKey, cx: Cx<'_>) -> QueryResult<Expr> {
         Some(b) => D::bucket(e, is_instant(&k.column), b),
         None => e,
     })
+}
+
+/// A text column of `task_facts`, indexed as it is (a projection's grouping indexes are on
+/// `CAST(column AS TEXT)`, the expression its reports group by).
+fn stored_as_text(c: &ColumnRef) -> bool {
+    match c {
+        ColumnRef::Task { column } => matches!(
+            column,
+            TaskColumn::Process
+                | TaskColumn::Node
+                | TaskColumn::Assignee
+                | TaskColumn::Action
+                | TaskColumn::Status
+                | TaskColumn::Record
+        ),
+        ColumnRef::Record { .. } | ColumnRef::Field { .. } => false,
+    }
+}
+
+/// A grouping key as its select item, and how to decode it. A text column is selected as it
+/// is: SQLite then groups it in its index's order, where a `CAST` would hide that order and
+/// sort every row first (at 100k decided tasks, time per step: 22 ms against 6).
+fn key_output<D: ReportDialect>(k: &KeyPlan, cx: Cx<'_>) -> QueryResult<(Expr, Decode)> {
+    let e = key_expr::<D>(&k.key, cx)?;
+    if k.key.bucket.is_none() && stored_as_text(&k.key.column) {
+        let text = Decode {
+            cell: CellType::Text,
+            scale: 0,
+        };
+        return Ok((e, text));
+    }
+    let money = k.key.bucket.is_none() && is_money(&k.key.column);
+    Ok(output::<D>(e, k.key.cell_type(), money))
 }
 
 /// `e` (of `cell` type) as the text select item, and how to decode it.
@@ -435,9 +470,7 @@ fn grouped<D: ReportDialect>(
     // matches GROUP BY expressions by text, parameter numbers included.
     let mut keys = Vec::new();
     for (i, k) in g.keys.iter().enumerate() {
-        let e = key_expr::<D>(&k.key, cx)?;
-        let money = k.key.bucket.is_none() && is_money(&k.key.column);
-        let (text, d) = output::<D>(e, k.key.cell_type(), money);
+        let (text, d) = key_output::<D>(k, cx)?;
         q.expr(text);
         decode.push(d);
         keys.push(Expr::cust((i + 1).to_string()));
@@ -490,8 +523,7 @@ fn percentile_values<D: ReportDialect>(
     let mut q = from::<D>(plan, scope, proj)?;
     let mut decode = Vec::new();
     for k in &g.keys {
-        let money = k.key.bucket.is_none() && is_money(&k.key.column);
-        let (text, d) = output::<D>(key_expr::<D>(&k.key, cx)?, k.key.cell_type(), money);
+        let (text, d) = key_output::<D>(k, cx)?;
         q.expr(text);
         decode.push(d);
     }

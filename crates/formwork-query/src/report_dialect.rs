@@ -40,9 +40,6 @@ pub trait ReportDialect: Dialect {
     /// value that groups and prints as `YYYY-MM-DD`.
     fn bucket(e: Expr, instant: bool, bucket: Bucket) -> Expr;
 
-    /// Whole seconds from `a` to `b` (both instants), each truncated to the second.
-    fn seconds_between(a: &str, b: &str) -> String;
-
     /// `e` (an instant) as text the decoder reads.
     fn instant_text(e: Expr) -> Expr;
 
@@ -159,10 +156,6 @@ impl ReportDialect for Sqlite {
         }
     }
 
-    fn seconds_between(a: &str, b: &str) -> String {
-        format!("(CAST(strftime('%s', {b}) AS INTEGER) - CAST(strftime('%s', {a}) AS INTEGER))")
-    }
-
     /// Instants are stored as text already.
     fn instant_text(e: Expr) -> Expr {
         e
@@ -229,13 +222,6 @@ impl ReportDialect for Postgres {
         cust::<Self>(
             &format!("CAST(date_trunc('{unit}', {{}}) AS date)"),
             vec![local],
-        )
-    }
-
-    fn seconds_between(a: &str, b: &str) -> String {
-        format!(
-            "(CAST(floor(extract(epoch FROM {b})) AS bigint) \
-             - CAST(floor(extract(epoch FROM {a})) AS bigint))"
         )
     }
 

@@ -122,11 +122,19 @@ fn plan_with(
         }
         applied.push(def.id.clone());
     }
-    let body = if report.is_listing() {
+    let mut body = if report.is_listing() {
         Body::Listing(listing(&resolver, report)?)
     } else {
         Body::Grouped(grouped(&resolver, report)?)
     };
+    match &mut body {
+        Body::Grouped(g) => simplify(g, &filters),
+        Body::Listing(l) => {
+            if let Some(t) = &mut l.totals {
+                simplify(t, &filters);
+            }
+        }
+    }
     let source = match report.source {
         ReportSource::Records => Source::Records {
             form: report.form.clone(),
@@ -153,6 +161,39 @@ fn push_agg(aggs: &mut Vec<AggregateExpr>, agg: AggregateExpr) -> usize {
             aggs.push(agg);
             aggs.len() - 1
         }
+    }
+}
+
+/// Drops from each aggregate's filter the conditions every row already meets (the report's
+/// own filters), then merges the aggregates that became equal: the budget variance's sums
+/// "where both fields are set" are then the plain sums its filters already restrict, and the
+/// database computes each once, with no `FILTER`.
+fn simplify(g: &mut Grouped, filters: &[Condition]) {
+    let mut kept = Vec::new();
+    let map: Vec<usize> = g
+        .aggregates
+        .drain(..)
+        .map(|mut a| {
+            a.filter.retain(|c| !filters.contains(c));
+            push_agg(&mut kept, a)
+        })
+        .collect();
+    g.aggregates = kept;
+    for m in &mut g.measures {
+        m.formula = match m.formula {
+            Formula::Value { agg } => Formula::Value { agg: map[agg] },
+            Formula::Ratio { num, den, percent } => Formula::Ratio {
+                num: map[num],
+                den: map[den],
+                percent,
+            },
+            Formula::ShareOfTotal { agg } => Formula::ShareOfTotal { agg: map[agg] },
+            Formula::Difference { a, b, percent } => Formula::Difference {
+                a: map[a],
+                b: map[b],
+                percent,
+            },
+        };
     }
 }
 

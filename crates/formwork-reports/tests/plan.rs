@@ -6,7 +6,7 @@ mod common;
 
 use common::{at, sample};
 use formwork_model::{FilterOp, ParamKind};
-use formwork_reports::ir::{Body, ColumnRef, Condition, Operand, Scalar, Storage};
+use formwork_reports::ir::{Body, ColumnRef, Condition, Formula, Operand, Scalar, Storage};
 use formwork_reports::kpi::kpi_reports;
 use formwork_reports::{ParamValue, ParamValues, PlanError, check_reports};
 use serde_json::json;
@@ -358,4 +358,36 @@ fn listing_reports_project_the_id_first_and_what_the_view_needs() {
     );
     let _ = ParamKind::Select;
     let _ = ParamValue::Values(vec![]);
+}
+
+/// The budget variance's differences sum "where both fields are set", which its filters
+/// already require: each sum is computed once, with no per-aggregate filter, and the
+/// difference reads the same two sums as the totals.
+#[test]
+fn aggregates_drop_the_conditions_the_report_filters_apply_and_equal_ones_merge() {
+    let s = sample();
+    let plan = s.plan(&s.report("kpi-project-budget_variance"));
+    let Body::Grouped(g) = &plan.body else {
+        panic!("a grouped plan")
+    };
+    assert_eq!(g.aggregates.len(), 2, "{:?}", g.aggregates);
+    assert!(g.aggregates.iter().all(|a| a.filter.is_empty()));
+    let formulas: Vec<_> = g.measures.iter().map(|m| &m.formula).collect();
+    assert_eq!(
+        formulas,
+        [
+            &Formula::Value { agg: 0 },
+            &Formula::Value { agg: 1 },
+            &Formula::Difference {
+                a: 1,
+                b: 0,
+                percent: false
+            },
+            &Formula::Difference {
+                a: 1,
+                b: 0,
+                percent: true
+            },
+        ]
+    );
 }

@@ -26,10 +26,18 @@ pub fn projection_spec(app_id: &AppId, form: &CompiledForm) -> ProjectionSpec {
             group: matches!(f.kind, FieldKind::Select | FieldKind::Radio),
         })
         .collect();
+    let pairs = match &form.def().kpis {
+        Some(k) => [(&k.done, &k.due), (&k.cost, &k.budget)]
+            .into_iter()
+            .filter_map(|(a, b)| Some([a.clone()?, b.clone()?]))
+            .collect(),
+        None => Vec::new(),
+    };
     ProjectionSpec {
         app_id: app_id.as_str().to_owned(),
         form_id: form.def().id.clone(),
         fields,
+        pairs,
     }
 }
 

@@ -3,7 +3,9 @@
 //! started), then — so that a million records take seconds, not an hour — multiplied by SQL:
 //! each copy `k` repeats every seeded record with its instance, tasks and timers under ids
 //! whose first eight hex digits are `k` (older than any real UUID v7), up to a number of open
-//! instances; beyond that, records alone.
+//! instances; beyond that, as history: the record decided (one copy in eight rejected, the
+//! rest approved), its instance ended and its open tasks done, each after 0–96 hours, so the
+//! process KPIs have a million decisions to read.
 
 use std::sync::Arc;
 
@@ -90,13 +92,15 @@ pub struct Growth {
 }
 
 /// Copies `k` in `from..=to` of every template record; with `process`, their instances,
-/// tasks and timers too. `{hex}` is the dialect's eight-digit hex of `k.n`.
+/// tasks and timers too. `{hex}` is the dialect's eight-digit hex of `k.n`; `{status}` the
+/// record's status in the copy (the template's, or [`DECIDED_RECORD`]); `{data}` its data
+/// (the template's, or with an approved project's actual end date and cost: `{finished}`).
 const COPY_RECORDS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
      SELECT n + 1 FROM k WHERE n < $2) \
      INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, department_id, \
      status, data, rev, created_at, updated_at) \
      SELECT {hex} || substr(r.id, 9), r.app_id, r.form_id, r.app_version, \
-     r.number || '.' || CAST(k.n AS TEXT), r.owner_id, r.department_id, r.status, r.data, \
+     r.number || '.' || CAST(k.n AS TEXT), r.owner_id, r.department_id, {status}, {data}, \
      r.rev, r.created_at, r.updated_at \
      FROM k, records r WHERE r.app_id = $3 AND r.id >= '01' AND r.id <= $4";
 const COPY_INSTANCES: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
@@ -123,6 +127,42 @@ const COPY_TIMERS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNI
      SELECT {hex} || substr(t.id, 9), {hex} || substr(t.instance_id, 9), t.key, t.kind, \
      t.fire_at, t.fired_at, t.cancelled_at \
      FROM k, timers t JOIN process_instances i ON i.id = t.instance_id \
+     WHERE i.app_id = $3 AND i.record_id >= '01' AND i.record_id <= $4";
+
+/// A history copy's outcome: one in eight rejected, the rest approved.
+pub(super) const OUTCOME: &str = "CASE WHEN k.n % 8 = 0 THEN 'rejected' ELSE 'approved' END";
+/// A finished project's actual cost in 分: 80–120 % of its amount.
+pub(super) const COST_CENTS: &str =
+    "(CAST(replace(r.data ->> 'amount', '.', '') AS BIGINT) * (80 + k.n % 41) / 100)";
+/// A history copy's record status: decided, if its template is still in review.
+const DECIDED_RECORD: &str = "CASE WHEN r.status <> 'in_review' THEN r.status \
+     WHEN k.n % 8 = 0 THEN 'rejected' ELSE 'approved' END";
+/// History copies of the instances: ended with their outcome if the template's is running.
+/// `{ended}` is the dialect's state JSON of an ended instance whose outcome is `{outcome}`
+/// ([`OUTCOME`]).
+const COPY_ENDED_INSTANCES: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
+     SELECT n + 1 FROM k WHERE n < $2) \
+     INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
+     status, stopped_node, version, created_at, updated_at) \
+     SELECT {hex} || substr(i.id, 9), {hex} || substr(i.record_id, 9), i.app_id, \
+     i.process_id, i.app_version, CASE WHEN i.status = 'running' THEN {ended} ELSE i.state END, \
+     CASE WHEN i.status = 'running' THEN {outcome} ELSE i.status END, i.stopped_node, \
+     i.version, i.created_at, i.updated_at \
+     FROM k, process_instances i WHERE i.app_id = $3 AND i.record_id >= '01' \
+     AND i.record_id <= $4";
+/// History copies of the tasks: an open one done by its assignee `{decided}` (0–96 hours
+/// after it was created), approving or rejecting with its copy's outcome.
+const COPY_DONE_TASKS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
+     SELECT n + 1 FROM k WHERE n < $2) \
+     INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, status, action, comment, \
+     decided_by, created_at, decided_at, due_at, round, kind) \
+     SELECT {hex} || substr(t.id, 9), {hex} || substr(t.instance_id, 9), t.key, t.node_id, \
+     t.assignee_id, CASE WHEN t.status = 'open' THEN 'done' ELSE t.status END, \
+     CASE WHEN t.status = 'open' THEN (CASE WHEN k.n % 8 = 0 THEN 'reject' ELSE 'approve' END) \
+     ELSE t.action END, t.comment, \
+     CASE WHEN t.status = 'open' THEN t.assignee_id ELSE t.decided_by END, t.created_at, \
+     CASE WHEN t.status = 'open' THEN {decided} ELSE t.decided_at END, t.due_at, t.round, t.kind \
+     FROM k, tasks t JOIN process_instances i ON i.id = t.instance_id \
      WHERE i.app_id = $3 AND i.record_id >= '01' AND i.record_id <= $4";
 
 impl Growth {
@@ -156,24 +196,50 @@ impl Growth {
                 .saturating_sub(1)
                 .min(last);
             let started = std::time::Instant::now();
-            let mut statements = vec![COPY_RECORDS];
             if with_process >= first {
-                statements.extend([COPY_INSTANCES, COPY_TASKS, COPY_TIMERS]);
-            }
-            for sql in statements {
-                let last = if sql == COPY_RECORDS {
-                    last
-                } else {
-                    with_process
+                let sqls = [COPY_RECORDS, COPY_INSTANCES, COPY_TASKS, COPY_TIMERS];
+                let template = |s: &str| {
+                    s.replace("{status}", "r.status")
+                        .replace("{data}", "r.data")
                 };
-                raw.copy(sql, first, last, crate::SAMPLE_APP_ID, &self.last_template)
+                for sql in sqls.map(template) {
+                    raw.copy(
+                        &sql,
+                        first,
+                        with_process,
+                        crate::SAMPLE_APP_ID,
+                        &self.last_template,
+                    )
                     .await
                     .with_context(|| format!("copying the dataset: {sql}"))?;
+                }
+            }
+            let history = first.max(with_process + 1);
+            if last >= history {
+                let sqls = [
+                    COPY_RECORDS
+                        .replace("{status}", DECIDED_RECORD)
+                        .replace("{data}", "{finished}"),
+                    COPY_ENDED_INSTANCES.to_owned(),
+                    COPY_DONE_TASKS.to_owned(),
+                ];
+                for sql in sqls {
+                    raw.copy(
+                        &sql,
+                        history,
+                        last,
+                        crate::SAMPLE_APP_ID,
+                        &self.last_template,
+                    )
+                    .await
+                    .with_context(|| format!("copying the dataset's history: {sql}"))?;
+                }
             }
             self.copies = last;
             how.push(format!(
                 "{} copied by SQL in {:.1} s (INSERT … SELECT, copies {first}–{last}; \
-                 with instances, tasks and timers up to copy {with_process})",
+                 with open instances, tasks and timers up to copy {with_process}, \
+                 decided beyond)",
                 copies * self.templates,
                 started.elapsed().as_secs_f64()
             ));

@@ -31,6 +31,7 @@ mod reports;
 mod startup;
 mod statements;
 mod stats;
+mod widgets;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -219,7 +220,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         projections::rebuild(&runtime).await?;
         let director = user("director").await?;
         if args.reports_only {
-            reports::widgets(&runtime, &raw, &director, args.ops).await?;
+            widgets::widgets(&runtime, &raw, &director, args.ops).await?;
             projections::list_lines(&runtime, &store, &raw, &director, args.ops).await?;
             continue;
         }
@@ -243,7 +244,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         if args.clients > 0 {
             concurrent::measure(&lines, args.clients).await?;
         }
-        reports::widgets(&runtime, &raw, &director, args.ops).await?;
+        widgets::widgets(&runtime, &raw, &director, args.ops).await?;
         projections::list_lines(&runtime, &store, &raw, &director, args.ops).await?;
         reports::import_10k(&runtime, &actors.sales, size).await?;
     }

@@ -451,7 +451,8 @@ impl Pool {
     }
 
     /// Runs one of the dataset's copy statements for copies `first..=last` of the records of
-    /// `app` up to `last_template`.
+    /// `app` up to `last_template`, with the dialect's SQL for its `{hex}`, `{ended}`,
+    /// `{decided}` and `{finished}`.
     pub async fn copy(
         &self,
         sql: &str,
@@ -462,8 +463,15 @@ impl Pool {
     ) -> anyhow::Result<()> {
         let (first, last) = (i64::try_from(first)?, i64::try_from(last)?);
         macro_rules! run {
-            ($pool:expr, $hex:literal) => {{
-                sqlx::query(AssertSqlSafe(sql.replace("{hex}", $hex)))
+            ($pool:expr, $hex:literal, $ended:literal, $decided:literal, $finished:literal) => {{
+                let sql = sql
+                    .replace("{finished}", $finished)
+                    .replace("{hex}", $hex)
+                    .replace("{ended}", $ended)
+                    .replace("{decided}", $decided)
+                    .replace("{outcome}", super::dataset::OUTCOME)
+                    .replace("{cost}", super::dataset::COST_CENTS);
+                sqlx::query(AssertSqlSafe(sql))
                     .bind(first)
                     .bind(last)
                     .bind(app)
@@ -473,8 +481,29 @@ impl Pool {
             }};
         }
         match self {
-            Pool::Sqlite(pool) => run!(pool, "printf('%08x', k.n)"),
-            Pool::Postgres(pool) => run!(pool, "lpad(to_hex(k.n), 8, '0')"),
+            Pool::Sqlite(pool) => run!(
+                pool,
+                "printf('%08x', k.n)",
+                "json_set(json_remove(i.state, '$.tokens'), '$.decided', json('true'), \
+                 '$.status', json_object('state', 'ended', 'outcome', {outcome}))",
+                "strftime('%Y-%m-%dT%H:%M:%S', t.created_at, \
+                 '+' || ((k.n * 13) % 97) || ' hours') || substr(t.created_at, 20)",
+                "CASE WHEN r.status = 'in_review' AND k.n % 8 <> 0 THEN json_set(r.data, \
+                 '$.actual_end_date', date(json_extract(r.data, '$.end_date'), \
+                 printf('%+d days', (k.n * 7) % 61 - 30)), '$.actual_cost', \
+                 printf('%d.%02d', {cost} / 100, {cost} % 100)) ELSE r.data END"
+            ),
+            Pool::Postgres(pool) => run!(
+                pool,
+                "lpad(to_hex(k.n), 8, '0')",
+                "(i.state - 'tokens') || jsonb_build_object('decided', true, \
+                 'status', jsonb_build_object('state', 'ended', 'outcome', {outcome}))",
+                "t.created_at + ((k.n * 13) % 97) * interval '1 hour'",
+                "CASE WHEN r.status = 'in_review' AND k.n % 8 <> 0 THEN r.data || \
+                 jsonb_build_object('actual_end_date', to_char(CAST(r.data ->> 'end_date' AS date) \
+                 + CAST((k.n * 7) % 61 - 30 AS integer), 'YYYY-MM-DD'), 'actual_cost', \
+                 to_char({cost} / 100.0, 'FM9999999999990.00')) ELSE r.data END"
+            ),
         };
         Ok(())
     }

@@ -420,3 +420,101 @@ async fn start_up_rebuilds_projections_an_older_version_built() {
         assert_eq!(app.store.list_records(&q).await.unwrap().len(), 30);
     }
 }
+
+/// What `task_facts` would hold if built afresh from the tasks, their instances and records.
+const FRESH_FACTS: &str = "SELECT t.id, r.app_id, r.form_id, i.process_id, r.id, r.owner_id, \
+     r.department_id, t.node_id, t.assignee_id, t.status, t.action, t.created_at, t.decided_at, \
+     t.due_at FROM tasks t JOIN process_instances i ON i.id = t.instance_id \
+     JOIN records r ON r.id = i.record_id WHERE r.deleted_at IS NULL AND r.status <> 'draft'";
+const FACTS: &str = "SELECT id, app_id, form_id, process_id, record_id, owner_id, department_id, \
+     node_id, assignee_id, status, action, created_at, decided_at, due_at FROM task_facts";
+
+/// Submissions (their record written first on SQLite, last on PostgreSQL), an approval, a
+/// rejection sent back for revision and a deleted record keep the facts the task reports read
+/// equal to a fresh build, and the outcomes KPI counts exactly the decisions of live records.
+#[tokio::test]
+async fn task_facts_follow_every_task_and_record_write() {
+    for app in apps().await {
+        flows::publish(&app, &sample_package()).await;
+        let mut s1 = app.signed_in("sales1").await;
+        let mut ids = Vec::new();
+        for (name, amount) in [
+            ("甲项目", "30000.10"),
+            ("乙项目", "80000.20"),
+            ("丙项目", "45000.00"),
+        ] {
+            let res = s1
+                .post(
+                    &format!("/api/v1/apps/{APP}/forms/project/records"),
+                    &json!({"name": name, "customer": "某客户", "contact_phone": "13800138000",
+                        "amount": amount, "region": "华南", "business_line": "software"}),
+                )
+                .await;
+            assert_eq!(res.status, 201, "{}", res.text());
+            ids.push(res.json()["id"].as_str().unwrap().to_owned());
+        }
+        let decide = |record: String, body: Value| {
+            let app = &app;
+            async move {
+                let held = flows::holders(app, &record).await;
+                let (node, user) = held[0].split_once(':').unwrap();
+                let res = flows::act(app, &record, node, user, body).await;
+                assert_eq!(res.status, 200, "{}", res.text());
+            }
+        };
+        decide(ids[0].clone(), json!({"action": "approve"})).await;
+        decide(
+            ids[1].clone(),
+            json!({"action": "reject", "comment": "金额过高"}),
+        )
+        .await;
+        let actor = app
+            .store
+            .get_record(&ids[2].parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .owner_id;
+        app.store
+            .delete_record_with_events(&ids[2].parse().unwrap(), None, &actor, &[])
+            .await
+            .unwrap();
+
+        let raw = Raw::open(&app).await;
+        assert_eq!(raw.count(&format!("{FACTS} EXCEPT {FRESH_FACTS}")).await, 0);
+        assert_eq!(raw.count(&format!("{FRESH_FACTS} EXCEPT {FACTS}")).await, 0);
+        // Three first steps and the revision the rejection opened; the deleted record's task
+        // is not among them.
+        assert_eq!(raw.count(FACTS).await, 3, "{:?}", app.db.backend());
+        let deleted = format!("SELECT id FROM task_facts WHERE record_id = '{}'", ids[2]);
+        assert_eq!(raw.count(&deleted).await, 0);
+        let timed = "SELECT id FROM task_facts WHERE status = 'done' AND duration_s >= 0";
+        assert_eq!(raw.count(timed).await, 2);
+
+        let mut d = app.signed_in("director").await;
+        let res = d
+            .get(&format!(
+                "/api/v1/apps/{APP}/reports/kpi-registration_approval-outcomes/data"
+            ))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let data = res.json();
+        let at = data["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| c["key"] == "decided")
+            .unwrap();
+        let decided: i64 = data["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r[at]
+                    .as_str()
+                    .map_or_else(|| r[at].as_i64().unwrap(), |s| s.parse().unwrap())
+            })
+            .sum();
+        assert_eq!(decided, 2, "{data}");
+    }
+}
