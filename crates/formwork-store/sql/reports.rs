@@ -99,11 +99,25 @@ impl StoreImpl {
     async fn fill_percentile(&self, p: &PercentileSql, rows: &mut [Vec<Cell>]) -> StoreResult<()> {
         let identity = |cells: &[Cell]| serde_json::to_string(cells).unwrap_or_default();
         let mut groups: HashMap<String, Vec<Decimal>> = HashMap::new();
-        for r in self.report_rows(&p.sql).await? {
-            let (keys, value) = r.split_at(p.keys);
-            if let Some(Cell::Decimal(d)) = value.first() {
-                groups.entry(identity(keys)).or_default().push(*d);
+        // The rows come mostly grouped (in the index's order): a group's values are gathered
+        // while its keys repeat, and filed by their keys' identity only when the keys change.
+        let mut run: Option<(Vec<Cell>, Vec<Decimal>)> = None;
+        for mut r in self.report_rows(&p.sql).await? {
+            let Some(Cell::Decimal(d)) = r.get(p.keys).cloned() else {
+                continue;
+            };
+            r.truncate(p.keys);
+            match &mut run {
+                Some((keys, values)) if *keys == r => values.push(d),
+                _ => {
+                    if let Some((keys, values)) = run.replace((r, vec![d])) {
+                        groups.entry(identity(&keys)).or_default().extend(values);
+                    }
+                }
             }
+        }
+        if let Some((keys, values)) = run {
+            groups.entry(identity(&keys)).or_default().extend(values);
         }
         for row in rows.iter_mut() {
             let key = identity(&row[..p.keys]);
