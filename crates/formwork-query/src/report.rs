@@ -477,7 +477,9 @@ fn grouped<D: ReportDialect>(
     }
     let mut percentiles = Vec::new();
     for (i, a) in g.aggregates.iter().enumerate() {
-        if let (AggFn::Percentile { column, fraction }, false) = (&a.func, D::PERCENTILE) {
+        if let AggFn::Percentile { column, fraction } = &a.func
+            && !in_database::<D>(column)
+        {
             percentiles.push(percentile_values::<D>(plan, g, a, column, scope, proj)?);
             if let Some(p) = percentiles.last_mut() {
                 p.agg = i;
@@ -505,6 +507,13 @@ fn grouped<D: ReportDialect>(
         },
         percentiles,
     ))
+}
+
+/// Whether the database computes a percentile of `column`: PostgreSQL's `percentile_cont`
+/// works in float8, exact for whole seconds but not for a decimal's interpolated cents
+/// (`…61.365` came out `…61.36`), which are computed exactly by the caller instead.
+fn in_database<D: ReportDialect>(column: &ColumnRef) -> bool {
+    D::PERCENTILE && column.cell_type() == CellType::Int
 }
 
 /// The statement feeding a percentile computed by the caller: group keys, then the value.

@@ -194,6 +194,8 @@ fn reports() -> Vec<ReportDef> {
         {"fn": "rate", "id": "east", "where": [{"field": "region", "op": "eq", "value": "华东"}]},
         {"fn": "sum", "field": "amount", "id": "east_amount", "where": [{"field": "region", "op": "in", "value": ["华东", "华北"]}]},
         {"fn": "difference", "field": "actual_cost", "base": "amount", "id": "variance"},
+        {"fn": "percentile", "field": "amount", "p": 90, "id": "p90_amount"},
+        {"fn": "percentile", "field": "amount", "p": 50, "id": "median_east", "where": [{"field": "region", "op": "eq", "value": "华东"}]},
     ]);
     let mut out = Vec::new();
     for (i, g) in [
