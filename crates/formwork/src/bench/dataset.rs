@@ -92,9 +92,8 @@ pub struct Growth {
 }
 
 /// Copies `k` in `from..=to` of every template record; with `process`, their instances,
-/// tasks and timers too. `{hex}` is the dialect's eight-digit hex of `k.n`; `{status}` the
-/// record's status in the copy (the template's, or [`DECIDED_RECORD`]); `{data}` its data
-/// (the template's, or with an approved project's actual end date and cost: `{finished}`).
+/// tasks and timers too. `{hex}` is the dialect's eight-digit hex of `k.n`; the other
+/// placeholders say what a copy keeps of its template ([`AS_IS`], [`DECIDED`]).
 const COPY_RECORDS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
      SELECT n + 1 FROM k WHERE n < $2) \
      INSERT INTO records (id, app_id, form_id, app_version, number, owner_id, department_id, \
@@ -108,8 +107,8 @@ const COPY_INSTANCES: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) 
      INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
      status, stopped_node, version, created_at, updated_at) \
      SELECT {hex} || substr(i.id, 9), {hex} || substr(i.record_id, 9), i.app_id, \
-     i.process_id, i.app_version, i.state, i.status, i.stopped_node, i.version, i.created_at, \
-     i.updated_at \
+     i.process_id, i.app_version, {state}, {instance_status}, i.stopped_node, i.version, \
+     i.created_at, i.updated_at \
      FROM k, process_instances i WHERE i.app_id = $3 AND i.record_id >= '01' \
      AND i.record_id <= $4";
 const COPY_TASKS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
@@ -117,8 +116,8 @@ const COPY_TASKS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNIO
      INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, status, action, comment, \
      decided_by, created_at, decided_at, due_at, round, kind) \
      SELECT {hex} || substr(t.id, 9), {hex} || substr(t.instance_id, 9), t.key, t.node_id, \
-     t.assignee_id, t.status, t.action, t.comment, t.decided_by, t.created_at, t.decided_at, \
-     t.due_at, t.round, t.kind \
+     t.assignee_id, {task_status}, {action}, t.comment, {decided_by}, t.created_at, \
+     {decided_at}, t.due_at, t.round, t.kind \
      FROM k, tasks t JOIN process_instances i ON i.id = t.instance_id \
      WHERE i.app_id = $3 AND i.record_id >= '01' AND i.record_id <= $4";
 const COPY_TIMERS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
@@ -134,36 +133,62 @@ pub(super) const OUTCOME: &str = "CASE WHEN k.n % 8 = 0 THEN 'rejected' ELSE 'ap
 /// A finished project's actual cost in 分: 80–120 % of its amount.
 pub(super) const COST_CENTS: &str =
     "(CAST(replace(r.data ->> 'amount', '.', '') AS BIGINT) * (80 + k.n % 41) / 100)";
-/// A history copy's record status: decided, if its template is still in review.
-const DECIDED_RECORD: &str = "CASE WHEN r.status <> 'in_review' THEN r.status \
-     WHEN k.n % 8 = 0 THEN 'rejected' ELSE 'approved' END";
-/// History copies of the instances: ended with their outcome if the template's is running.
-/// `{ended}` is the dialect's state JSON of an ended instance whose outcome is `{outcome}`
-/// ([`OUTCOME`]).
-const COPY_ENDED_INSTANCES: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
-     SELECT n + 1 FROM k WHERE n < $2) \
-     INSERT INTO process_instances (id, record_id, app_id, process_id, app_version, state, \
-     status, stopped_node, version, created_at, updated_at) \
-     SELECT {hex} || substr(i.id, 9), {hex} || substr(i.record_id, 9), i.app_id, \
-     i.process_id, i.app_version, CASE WHEN i.status = 'running' THEN {ended} ELSE i.state END, \
-     CASE WHEN i.status = 'running' THEN {outcome} ELSE i.status END, i.stopped_node, \
-     i.version, i.created_at, i.updated_at \
-     FROM k, process_instances i WHERE i.app_id = $3 AND i.record_id >= '01' \
-     AND i.record_id <= $4";
-/// History copies of the tasks: an open one done by its assignee `{decided}` (0–96 hours
-/// after it was created), approving or rejecting with its copy's outcome.
-const COPY_DONE_TASKS: &str = "WITH RECURSIVE k(n) AS (SELECT CAST($1 AS BIGINT) UNION ALL \
-     SELECT n + 1 FROM k WHERE n < $2) \
-     INSERT INTO tasks (id, instance_id, key, node_id, assignee_id, status, action, comment, \
-     decided_by, created_at, decided_at, due_at, round, kind) \
-     SELECT {hex} || substr(t.id, 9), {hex} || substr(t.instance_id, 9), t.key, t.node_id, \
-     t.assignee_id, CASE WHEN t.status = 'open' THEN 'done' ELSE t.status END, \
-     CASE WHEN t.status = 'open' THEN (CASE WHEN k.n % 8 = 0 THEN 'reject' ELSE 'approve' END) \
-     ELSE t.action END, t.comment, \
-     CASE WHEN t.status = 'open' THEN t.assignee_id ELSE t.decided_by END, t.created_at, \
-     CASE WHEN t.status = 'open' THEN {decided} ELSE t.decided_at END, t.due_at, t.round, t.kind \
-     FROM k, tasks t JOIN process_instances i ON i.id = t.instance_id \
-     WHERE i.app_id = $3 AND i.record_id >= '01' AND i.record_id <= $4";
+
+/// An open copy: everything as its template has it.
+const AS_IS: [(&str, &str); 8] = [
+    ("{status}", "r.status"),
+    ("{data}", "r.data"),
+    ("{state}", "i.state"),
+    ("{instance_status}", "i.status"),
+    ("{task_status}", "t.status"),
+    ("{action}", "t.action"),
+    ("{decided_by}", "t.decided_by"),
+    ("{decided_at}", "t.decided_at"),
+];
+/// A history copy of a template still in review: the record decided with its copy's outcome
+/// (an approved one finished with an actual end date and cost, the dialect's `{finished}`),
+/// the instance ended (`{ended}`), each open task done by its assignee `{decided}` (0–96
+/// hours after it opened), approving or rejecting.
+const DECIDED: [(&str, &str); 8] = [
+    (
+        "{status}",
+        "CASE WHEN r.status <> 'in_review' THEN r.status \
+         WHEN k.n % 8 = 0 THEN 'rejected' ELSE 'approved' END",
+    ),
+    ("{data}", "{finished}"),
+    (
+        "{state}",
+        "CASE WHEN i.status = 'running' THEN {ended} ELSE i.state END",
+    ),
+    (
+        "{instance_status}",
+        "CASE WHEN i.status = 'running' THEN {outcome} ELSE i.status END",
+    ),
+    (
+        "{task_status}",
+        "CASE WHEN t.status = 'open' THEN 'done' ELSE t.status END",
+    ),
+    (
+        "{action}",
+        "CASE WHEN t.status = 'open' THEN \
+         (CASE WHEN k.n % 8 = 0 THEN 'reject' ELSE 'approve' END) ELSE t.action END",
+    ),
+    (
+        "{decided_by}",
+        "CASE WHEN t.status = 'open' THEN t.assignee_id ELSE t.decided_by END",
+    ),
+    (
+        "{decided_at}",
+        "CASE WHEN t.status = 'open' THEN {decided} ELSE t.decided_at END",
+    ),
+];
+
+/// `sql` with each placeholder of `copying` filled in.
+fn filled(sql: &str, copying: &[(&str, &str)]) -> String {
+    copying
+        .iter()
+        .fold(sql.to_owned(), |sql, (from, to)| sql.replace(from, to))
+}
 
 impl Growth {
     /// Grows the dataset to at least `to` records: the first call seeds `templates` through
@@ -196,44 +221,20 @@ impl Growth {
                 .saturating_sub(1)
                 .min(last);
             let started = std::time::Instant::now();
+            let mut runs = Vec::new();
             if with_process >= first {
                 let sqls = [COPY_RECORDS, COPY_INSTANCES, COPY_TASKS, COPY_TIMERS];
-                let template = |s: &str| {
-                    s.replace("{status}", "r.status")
-                        .replace("{data}", "r.data")
-                };
-                for sql in sqls.map(template) {
-                    raw.copy(
-                        &sql,
-                        first,
-                        with_process,
-                        crate::SAMPLE_APP_ID,
-                        &self.last_template,
-                    )
-                    .await
-                    .with_context(|| format!("copying the dataset: {sql}"))?;
-                }
+                runs.extend(sqls.map(|sql| (filled(sql, &AS_IS), first, with_process)));
             }
             let history = first.max(with_process + 1);
             if last >= history {
-                let sqls = [
-                    COPY_RECORDS
-                        .replace("{status}", DECIDED_RECORD)
-                        .replace("{data}", "{finished}"),
-                    COPY_ENDED_INSTANCES.to_owned(),
-                    COPY_DONE_TASKS.to_owned(),
-                ];
-                for sql in sqls {
-                    raw.copy(
-                        &sql,
-                        history,
-                        last,
-                        crate::SAMPLE_APP_ID,
-                        &self.last_template,
-                    )
+                let sqls = [COPY_RECORDS, COPY_INSTANCES, COPY_TASKS];
+                runs.extend(sqls.map(|sql| (filled(sql, &DECIDED), history, last)));
+            }
+            for (sql, from, to) in runs {
+                raw.copy(&sql, from, to, crate::SAMPLE_APP_ID, &self.last_template)
                     .await
-                    .with_context(|| format!("copying the dataset's history: {sql}"))?;
-                }
+                    .with_context(|| format!("copying the dataset: {sql}"))?;
             }
             self.copies = last;
             how.push(format!(
