@@ -4,23 +4,25 @@
 -- joining every task to its instance and its record (at 1M decided tasks: 0.3–1.5 s against
 -- 10–110 ms on a typed copy). Triggers on tasks and records keep it in step in the same
 -- transaction as every write.
+-- The columns reports filter and aggregate come first: PostgreSQL reads a row's columns in
+-- order up to the last one a query needs, and a KPI scans most rows of its process.
 CREATE TABLE task_facts (
-    id            TEXT COLLATE "C" PRIMARY KEY,
     app_id        TEXT COLLATE "C" NOT NULL,
     form_id       TEXT COLLATE "C" NOT NULL,
     process_id    TEXT COLLATE "C" NOT NULL,
-    record_id     TEXT COLLATE "C" NOT NULL,
+    status        TEXT COLLATE "C" NOT NULL,
+    node_id       TEXT COLLATE "C" NOT NULL,
+    -- Whole seconds from created to decided, each cut to the second; NULL until decided.
+    duration_s    BIGINT,
+    action        TEXT COLLATE "C",
+    due_at        TIMESTAMPTZ,
+    decided_at    TIMESTAMPTZ,
+    created_at    TIMESTAMPTZ NOT NULL,
     owner_id      TEXT COLLATE "C" NOT NULL,
     department_id TEXT COLLATE "C",
-    node_id       TEXT COLLATE "C" NOT NULL,
+    record_id     TEXT COLLATE "C" NOT NULL,
     assignee_id   TEXT COLLATE "C" NOT NULL,
-    status        TEXT COLLATE "C" NOT NULL,
-    action        TEXT COLLATE "C",
-    created_at    TIMESTAMPTZ NOT NULL,
-    decided_at    TIMESTAMPTZ,
-    due_at        TIMESTAMPTZ,
-    -- Whole seconds from created to decided, each cut to the second; NULL until decided.
-    duration_s    BIGINT
+    id            TEXT COLLATE "C" PRIMARY KEY
 );
 CREATE INDEX task_facts_record ON task_facts (record_id);
 -- Time per step and outcomes of one process: its decided tasks by step.
