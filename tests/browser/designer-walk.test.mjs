@@ -34,9 +34,20 @@ const click = async (locator, options) => { actions++; await locator.click(optio
 const fill = async (locator, text) => { actions++; await locator.fill(text); };
 
 /** Picks `option` (visible text) in the antd select labelled `label` inside `scope`. */
+/** Picks `option` in the select labelled `label`; opens the list again if it closed before
+ * the option could be clicked (on a busy machine a list may still be closing from the last pick). */
 async function pick(page, scope, label, option) {
-  await click(scope.getByRole('combobox', { name: label, exact: true }).last());
-  await page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: option }).first().click();
+  const box = scope.getByRole('combobox', { name: label, exact: true }).last();
+  const item = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option', { hasText: option }).first();
+  for (let attempt = 0; ; attempt++) {
+    await click(box);
+    try {
+      await item.click({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
   actions++;
 }
 
