@@ -14,6 +14,7 @@ pub mod projection_ddl;
 pub mod report;
 pub mod report_decode;
 pub mod report_dialect;
+mod report_source;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use list::{

@@ -27,6 +27,11 @@ pub trait ReportDialect: Dialect {
     /// Decimal places the database returns a money value with less than it is (SQLite: 2).
     const MONEY_SCALE: u32;
 
+    /// Whether a grouped report groups on its keys' text: SQLite's projection indexes are
+    /// built on `CAST(column AS TEXT)`, so grouping on that reads them in order; PostgreSQL
+    /// groups on the typed values and turns only the groups into text.
+    const GROUPS_ON_TEXT: bool;
+
     /// A bound value compared with a field of `storage`.
     fn bind_number(storage: Storage, n: Decimal) -> Value;
 
@@ -91,6 +96,7 @@ fn millis_text(t: OffsetDateTime) -> String {
 impl ReportDialect for Sqlite {
     const PERCENTILE: bool = false;
     const MONEY_SCALE: u32 = 2;
+    const GROUPS_ON_TEXT: bool = true;
 
     fn field(key: &FieldKey, storage: Storage) -> String {
         let j = format!("json_extract(r.data, '$.{key}')");
@@ -172,6 +178,7 @@ const NUMERIC: &str = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*
 impl ReportDialect for Postgres {
     const PERCENTILE: bool = true;
     const MONEY_SCALE: u32 = 0;
+    const GROUPS_ON_TEXT: bool = false;
 
     fn field(key: &FieldKey, storage: Storage) -> String {
         let s = format!("(r.data ->> '{key}')");

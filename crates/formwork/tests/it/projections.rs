@@ -426,8 +426,13 @@ const FRESH_FACTS: &str = "SELECT t.id, r.app_id, r.form_id, i.process_id, r.id,
      r.department_id, t.node_id, t.assignee_id, t.status, t.action, t.created_at, t.decided_at, \
      t.due_at FROM tasks t JOIN process_instances i ON i.id = t.instance_id \
      JOIN records r ON r.id = i.record_id WHERE r.deleted_at IS NULL AND r.status <> 'draft'";
-const FACTS: &str = "SELECT id, app_id, form_id, process_id, record_id, owner_id, department_id, \
-     node_id, assignee_id, status, action, created_at, decided_at, due_at FROM task_facts";
+/// The facts with their keys read back: the process key names the task's process, the form
+/// key its whole form.
+const FACTS: &str = "SELECT f.id, s.app_id, s.form_id, s.process_id, f.record_id, f.owner_id, \
+     f.department_id, f.node_id, f.assignee_id, f.status, f.action, f.created_at, f.decided_at, \
+     f.due_at FROM task_facts f JOIN fact_scopes s ON s.id = f.process_key \
+     JOIN fact_scopes w ON w.id = f.form_key AND w.app_id = s.app_id AND w.form_id = s.form_id \
+     AND w.process_id = ''";
 
 /// Submissions (their record written first on SQLite, last on PostgreSQL), an approval, a
 /// rejection sent back for revision and a deleted record keep the facts the task reports read
@@ -516,5 +521,46 @@ async fn task_facts_follow_every_task_and_record_write() {
             })
             .sum();
         assert_eq!(decided, 2, "{data}");
+
+        // The facts' keys answer a form's tasks, one process's, and grouping by process.
+        let app_id: AppId = APP.parse().unwrap();
+        let by_process = |id: &str, process: Option<&str>| {
+            let filters = process.map_or(
+                json!([]),
+                |p| json!([{"field": "process", "op": "eq", "value": p}]),
+            );
+            report(
+                id,
+                json!({"source": "tasks", "filters": filters,
+                    "group_by": [{"field": "process"}, {"field": "status"}],
+                    "measures": [{"fn": "count"}]}),
+            )
+        };
+        let defs = [
+            by_process("whole_form", None),
+            by_process("one_process", Some("registration_approval")),
+            by_process("unknown_process", Some("no_such_process")),
+        ];
+        let scope = ReportScope {
+            app_id: app_id.clone(),
+            visibility: Visibility::All,
+        };
+        let mut counts = Vec::new();
+        for p in plans(&app, &app_id, &defs).await {
+            let rows = app.store.run_report(&p, &scope).await.unwrap().rows;
+            let mut lines: Vec<String> = rows.iter().map(|r| format!("{r:?}")).collect();
+            lines.sort();
+            counts.push(lines);
+        }
+        let at = app.db.backend();
+        assert_eq!(counts[0], counts[1], "{at:?}");
+        assert_eq!(counts[0].len(), 2, "done and open: {counts:?}");
+        assert!(
+            counts[0]
+                .iter()
+                .all(|l| l.contains("registration_approval")),
+            "{counts:?}"
+        );
+        assert!(counts[2].is_empty(), "{counts:?}");
     }
 }
