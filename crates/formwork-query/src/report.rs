@@ -51,15 +51,19 @@ pub struct ReportSql {
     pub decode: Vec<Decode>,
 }
 
-/// A percentile the database cannot compute: `statement` reads the group keys (the first
-/// `keys` columns) and then the value, of the rows the aggregate sees; the caller groups the
-/// values and computes `fraction` of each group (`formwork_reports::eval::percentile`).
+/// A percentile the database cannot compute: `sql` reads, per group, the group keys (the
+/// first `keys` columns) and then the values the aggregate sees as one comma-separated text
+/// (900k values as single rows cost SQLite a thread hand-off each); the caller decodes each
+/// value as `value` says and computes `fraction` of the group
+/// (`formwork_reports::eval::percentile`).
 #[derive(Debug, Clone)]
 pub struct PercentileSql {
     /// Which aggregate of the grouped result this fills.
     pub agg: usize,
     pub keys: usize,
     pub fraction: Decimal,
+    /// How each value of the list decodes.
+    pub value: Decode,
     pub sql: ReportSql,
 }
 
@@ -441,15 +445,16 @@ fn percentile_values<D: ReportDialect>(
     };
     let mut q = from::<D>(plan, scope, proj)?;
     let mut decode = Vec::new();
-    for k in &g.keys {
+    let mut keys = Vec::new();
+    for (i, k) in g.keys.iter().enumerate() {
         let (text, d) = key_output::<D>(k, cx)?;
         q.expr(text);
         decode.push(d);
+        keys.push(Expr::cust((i + 1).to_string()));
     }
     let value = col_sql::<D>(column, cx)?;
-    // Whole numbers (seconds taken) come as they are: turning 900k of them into text and
-    // back cost more than the rest of the statement.
-    let (item, d) = match column.cell_type() {
+    // Whole numbers (seconds taken) are listed as they are.
+    let (item, how) = match column.cell_type() {
         CellType::Int => (
             value.clone(),
             Decode {
@@ -459,16 +464,23 @@ fn percentile_values<D: ReportDialect>(
         ),
         _ => output::<D>(value.clone(), CellType::Decimal, is_money(column)),
     };
-    q.expr(item);
-    decode.push(d);
+    q.expr(D::comma_list(item.cast_as("TEXT")));
+    decode.push(Decode {
+        cell: CellType::Text,
+        scale: 0,
+    });
     q.and_where(value.is_not_null());
     if let Some(f) = all::<D>(&a.filter, cx)? {
         q.and_where(f);
+    }
+    if !keys.is_empty() {
+        q.add_group_by(keys);
     }
     Ok(PercentileSql {
         agg: 0,
         keys: g.keys.len(),
         fraction: Decimal::ZERO,
+        value: how,
         sql: ReportSql {
             statement: q,
             decode,

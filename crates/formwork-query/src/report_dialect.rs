@@ -60,6 +60,10 @@ pub trait ReportDialect: Dialect {
     fn percentile(_e: Expr, _fraction: Decimal, _filter: Option<Expr>) -> Expr {
         Expr::cust("NULL")
     }
+
+    /// A group's texts joined by commas, in no particular order (`group_concat`,
+    /// `string_agg`): a percentile's values then leave the database as one row per group.
+    fn comma_list(e: Expr) -> Expr;
 }
 
 /// A custom SQL expression: `template` with each `{}` replaced by the next of `exprs`.
@@ -171,6 +175,10 @@ impl ReportDialect for Sqlite {
     fn binary_text(sql: String) -> String {
         sql
     }
+
+    fn comma_list(e: Expr) -> Expr {
+        cust::<Self>("group_concat({}, ',')", vec![e])
+    }
 }
 
 const NUMERIC: &str = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$";
@@ -241,6 +249,10 @@ impl ReportDialect for Postgres {
 
     fn binary_text(sql: String) -> String {
         format!("({sql} COLLATE \"C\")")
+    }
+
+    fn comma_list(e: Expr) -> Expr {
+        cust::<Self>("string_agg({}, ',')", vec![e])
     }
 
     fn percentile(e: Expr, fraction: Decimal, filter: Option<Expr>) -> Expr {

@@ -7,12 +7,11 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use formwork_query::Dialect as _;
 use formwork_query::report::{self, PercentileSql, ReportSql};
-use formwork_reports::ir::{Cell, CellType, Plan};
+use formwork_reports::ir::{Cell, Plan};
 use formwork_store::{
     AppId, FormId, Import, ImportSettlement, ImportStatus, NewImport, NewRecord, RecordId,
     ReportRows, ReportScope, ReportStore, StoreError, StoreResult, UserId,
 };
-use futures_util::TryStreamExt as _;
 use rust_decimal::Decimal;
 use sea_query_sqlx::SqlxBinder as _;
 use sqlx::Row as _;
@@ -51,21 +50,6 @@ fn import_row(row: DbRow) -> Result<Import, sqlx::Error> {
         mapping: row.try_get::<Json<serde_json::Value>, _>("mapping")?.0,
         created_at: row.try_get("created_at")?,
         committed_at: row.try_get("committed_at")?,
-    })
-}
-
-/// A percentile's value: a whole number as the database gives it, anything else from text.
-fn percentile_value(row: &DbRow, i: usize, how: report::Decode) -> StoreResult<Option<Decimal>> {
-    if how.cell == CellType::Int
-        && let Ok(v) = row.try_get::<Option<i64>, _>(i)
-    {
-        return Ok(v.map(Decimal::from));
-    }
-    let text: Option<&str> = row.try_get(i).map_err(db_err("report percentile"))?;
-    Ok(match report::decode(text, how) {
-        Cell::Decimal(d) => Some(d),
-        Cell::Int(v) => Some(Decimal::from(v)),
-        _ => None,
     })
 }
 
@@ -111,57 +95,23 @@ impl StoreImpl {
     }
 
     /// Fills a percentile the database cannot compute into the grouped rows, from the
-    /// ordered values its statement reads. The rows are streamed: each value is parsed where
-    /// it lies, and a group's keys are decoded only when they change (they come in the
-    /// index's order), so 900k values cost no row or key copies.
+    /// values its statement lists per group.
     async fn fill_percentile(&self, p: &PercentileSql, rows: &mut [Vec<Cell>]) -> StoreResult<()> {
         let identity = |cells: &[Cell]| serde_json::to_string(cells).unwrap_or_default();
-        let decode_keys = |raw: &[Option<String>]| -> Vec<Cell> {
-            raw.iter()
-                .zip(&p.sql.decode)
-                .map(|(t, how)| report::decode(t.as_deref(), *how))
-                .collect()
-        };
-        let (text, values) = p.sql.statement.build_sqlx(Dialect::builder());
-        let mut stream = sqlx::query_with(sqlx::AssertSqlSafe(text), values).fetch(self.reader());
         let mut groups: HashMap<String, Vec<Decimal>> = HashMap::new();
-        let mut keys: Option<Vec<Option<String>>> = None;
-        let mut run: Vec<Decimal> = Vec::new();
-        while let Some(row) = stream
-            .try_next()
-            .await
-            .map_err(db_err("report percentile"))?
-        {
-            let Some(d) = percentile_value(&row, p.keys, p.sql.decode[p.keys])? else {
+        for mut r in self.report_rows(&p.sql).await? {
+            let Some(Cell::Text(list)) = r.get(p.keys).cloned() else {
                 continue;
             };
-            let mut same = keys.is_some();
-            for i in 0..p.keys {
-                let k: Option<&str> = row.try_get(i).map_err(db_err("report percentile"))?;
-                same = same && keys.as_ref().is_some_and(|ks| ks[i].as_deref() == k);
-            }
-            if !same {
-                if let Some(old) = keys.take() {
-                    let filed = std::mem::take(&mut run);
-                    groups
-                        .entry(identity(&decode_keys(&old)))
-                        .or_default()
-                        .extend(filed);
-                }
-                let mut fresh = Vec::with_capacity(p.keys);
-                for i in 0..p.keys {
-                    let k: Option<&str> = row.try_get(i).map_err(db_err("report percentile"))?;
-                    fresh.push(k.map(str::to_owned));
-                }
-                keys = Some(fresh);
-            }
-            run.push(d);
-        }
-        if let Some(old) = keys {
-            groups
-                .entry(identity(&decode_keys(&old)))
-                .or_default()
-                .extend(run);
+            r.truncate(p.keys);
+            let values = list
+                .split(',')
+                .filter_map(|v| match report::decode(Some(v), p.value) {
+                    Cell::Decimal(d) => Some(d),
+                    Cell::Int(i) => Some(Decimal::from(i)),
+                    _ => None,
+                });
+            groups.entry(identity(&r)).or_default().extend(values);
         }
         for row in rows.iter_mut() {
             let key = identity(&row[..p.keys]);
