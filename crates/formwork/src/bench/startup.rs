@@ -28,19 +28,49 @@ pub async fn measure(url: &str, data_dir: &Path) -> anyhow::Result<()> {
     let outcome = time_start(&mut child, started).await;
     // Our own child, by its handle.
     let _ = child.kill().await;
-    let (up, rss_kib) = outcome?;
+    let (up, rss) = outcome?;
+    let mb = |kib: u64| kib as f64 / 1024.0;
     println!(
-        "start-up    {:.0} ms to the first /healthz 200; idle RSS {:.1} MB (formwork serve, worker on)",
+        "start-up    {:.0} ms to the first /healthz 200; idle RSS {:.1} MB: {:.1} MB anonymous, \
+         {:.1} MB of mapped files (the binary's code, shared and reclaimable) (formwork serve, worker on)",
         up.as_secs_f64() * 1000.0,
-        rss_kib as f64 / 1024.0
+        mb(rss.total),
+        mb(rss.anonymous),
+        mb(rss.files),
     );
     Ok(())
+}
+
+/// A process's resident set in KiB, as `/proc/<pid>/status` splits it.
+struct Resident {
+    total: u64,
+    anonymous: u64,
+    /// File-backed pages: mostly this binary's code and read-only data.
+    files: u64,
+}
+
+impl Resident {
+    fn of(pid: u32) -> anyhow::Result<Resident> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let kib = |key: &str| -> anyhow::Result<u64> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+                .with_context(|| format!("no {key} in /proc/{pid}/status"))
+        };
+        Ok(Resident {
+            total: kib("VmRSS:")?,
+            anonymous: kib("RssAnon:")?,
+            files: kib("RssFile:")?,
+        })
+    }
 }
 
 async fn time_start(
     child: &mut tokio::process::Child,
     started: Instant,
-) -> anyhow::Result<(Duration, u64)> {
+) -> anyhow::Result<(Duration, Resident)> {
     let stdout = child.stdout.take().context("no stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {
@@ -70,11 +100,5 @@ async fn time_start(
     };
     tokio::time::sleep(Duration::from_secs(1)).await;
     let pid = child.id().context("the server exited")?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let rss_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .context("no VmRSS")?;
-    Ok((up, rss_kib))
+    Ok((up, Resident::of(pid)?))
 }
