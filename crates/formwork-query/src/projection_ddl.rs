@@ -52,7 +52,7 @@ pub trait ProjectionDialect: ReportDialect {
     /// `EXPLAIN (FORMAT JSON)` of this statement), not counted: an inverted index cannot stop
     /// after a few thousand entries, a B-tree range can. `None`: count [`Self::gram_rows`].
     fn gram_estimate(p: &Projection) -> Option<String>;
-    /// The gram table's keys, then the triggers on `records`.
+    /// Any index the gram table needs beyond its key, then the triggers on `records`.
     fn triggers(p: &Projection, app: &str, form: &str) -> Vec<String>;
     /// Statistics (and on PostgreSQL the visibility map) after a bulk build; run outside
     /// the building transaction.
