@@ -8,6 +8,7 @@ pub mod expr;
 pub mod graph;
 pub mod ids;
 pub mod problem;
+pub mod process_def;
 pub mod report_def;
 mod report_fault;
 pub mod rule_def;

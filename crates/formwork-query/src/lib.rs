@@ -9,6 +9,7 @@ pub mod dialect;
 pub mod instant;
 pub mod limits;
 pub mod list;
+mod list_query;
 pub mod projection;
 pub mod projection_ddl;
 pub mod report;

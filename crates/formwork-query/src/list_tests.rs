@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::dialect::{Postgres, Sqlite};
+use formwork_model::{AppId, FormId, RecordId, UserId};
 use serde_json::json;
 
 fn amount() -> Column {

@@ -24,7 +24,7 @@ use crate::list::{FieldKey, ValueKind};
 use crate::report_dialect::{ReportDialect, cust};
 
 /// Bumped whenever what a projection holds changes, so publishing rebuilds every one.
-pub const PROJECTION_VERSION: u32 = 4;
+pub const PROJECTION_VERSION: u32 = 5;
 
 /// One field a projection holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

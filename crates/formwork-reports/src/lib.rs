@@ -35,6 +35,7 @@ pub mod gantt;
 pub mod ir;
 pub mod kpi;
 pub mod labels;
+mod measures;
 pub mod plan;
 pub mod shape;
 pub mod views;

@@ -6,22 +6,20 @@
 use std::collections::BTreeSet;
 
 use formwork_forms::CompiledForm;
-use formwork_model::{
-    Aggregate, AppDef, DashboardDef, FilterOp, MeasureDef, ParamDef, ReportDef, ReportSource,
-    ViewKind,
-};
+use formwork_model::{AppDef, DashboardDef, ParamDef, ReportDef, ReportSource, ViewKind};
 use time::OffsetDateTime;
 
-use crate::columns::{Resolved, Resolver, require};
+use crate::columns::{Resolver, require};
 use crate::error::PlanError;
 use crate::expr_filter::translate;
 use crate::filters::{ParamValues, condition, param_conditions};
 use crate::ir::{
     AggFn, AggregateExpr, Body, Bucket, Condition, Formula, GroupKey, Grouped, KeyPlan, Listing,
-    MeasurePlan, Operand, Order, OutputColumn, Plan, Projection, RecordColumn, SortTarget, Source,
-    Unit, ValueType,
+    MeasurePlan, Order, OutputColumn, Plan, Projection, RecordColumn, SortTarget, Source, Unit,
+    ValueType,
 };
-use crate::labels::{self, Labels};
+use crate::labels::Labels;
+use crate::measures::{measure, push_agg};
 
 /// Most groups a grouped report may return.
 pub const MAX_GROUPS: u64 = 10_000;
@@ -153,17 +151,6 @@ fn plan_with(
     })
 }
 
-/// Adds `agg` unless an equal one is there; its index.
-fn push_agg(aggs: &mut Vec<AggregateExpr>, agg: AggregateExpr) -> usize {
-    match aggs.iter().position(|a| *a == agg) {
-        Some(i) => i,
-        None => {
-            aggs.push(agg);
-            aggs.len() - 1
-        }
-    }
-}
-
 /// Drops from each aggregate's filter the conditions every row already meets (the report's
 /// own filters), then merges the aggregates that became equal: the budget variance's sums
 /// "where both fields are set" are then the plain sums its filters already restrict, and the
@@ -277,210 +264,6 @@ fn bucket_named(name: &str, at: &str) -> Result<Bucket, PlanError> {
             });
         }
     })
-}
-
-fn measure(
-    resolver: &Resolver<'_>,
-    def: &MeasureDef,
-    m: usize,
-    aggs: &mut Vec<AggregateExpr>,
-) -> Result<MeasurePlan, PlanError> {
-    let at = format!("/measures/{m}");
-    let field_at = format!("{at}/field");
-    let mut when = Vec::new();
-    for (w, f) in def.when.iter().enumerate() {
-        when.push(condition(resolver, f, &format!("{at}/where/{w}"))?);
-    }
-    let field = match &def.field {
-        Some(name) => Some((name.as_str(), resolver.resolve(name, &field_at)?)),
-        None if def.func.needs_field() => {
-            return Err(PlanError::Invalid {
-                at,
-                detail: format!("`{}` needs a field", def.func.name()),
-            });
-        }
-        None => None,
-    };
-    let additive = |usage| -> Result<&Resolved, PlanError> {
-        match &field {
-            Some((name, r)) => require(r.is_additive(), &field_at, name, usage).map(|_| r),
-            None => Err(PlanError::Invalid {
-                at: at.clone(),
-                detail: "a field is needed".into(),
-            }),
-        }
-    };
-    let filtered = |func| AggregateExpr {
-        func,
-        filter: when.clone(),
-    };
-    let number = ValueType::Number;
-    let (formula, value_type, unit) = match def.func {
-        Aggregate::Count => {
-            let func = match &field {
-                Some((_, r)) => AggFn::Count {
-                    column: r.column.clone(),
-                },
-                None => AggFn::CountRows,
-            };
-            let agg = push_agg(aggs, filtered(func));
-            (Formula::Value { agg }, number, Unit::AsIs)
-        }
-        Aggregate::CountDistinct => {
-            let Some((name, r)) = &field else {
-                return Err(missing(&at));
-            };
-            require(r.is_scalar(), &field_at, name, "grouping")?;
-            let column = r.column.clone();
-            let agg = push_agg(aggs, filtered(AggFn::CountDistinct { column }));
-            (Formula::Value { agg }, number, Unit::AsIs)
-        }
-        Aggregate::Sum => {
-            let r = additive("sum")?;
-            let agg = push_agg(
-                aggs,
-                filtered(AggFn::Sum {
-                    column: r.column.clone(),
-                }),
-            );
-            (Formula::Value { agg }, r.value_type, r.unit)
-        }
-        Aggregate::Avg => {
-            let r = additive("sum")?;
-            let column = r.column.clone();
-            let num = push_agg(
-                aggs,
-                filtered(AggFn::Sum {
-                    column: column.clone(),
-                }),
-            );
-            let den = push_agg(aggs, filtered(AggFn::Count { column }));
-            let percent = false;
-            (Formula::Ratio { num, den, percent }, r.value_type, r.unit)
-        }
-        Aggregate::Min | Aggregate::Max => {
-            let Some((name, r)) = &field else {
-                return Err(missing(&at));
-            };
-            require(
-                r.is_scalar() && !r.display.boolean,
-                &field_at,
-                name,
-                "min/max",
-            )?;
-            let column = r.column.clone();
-            let func = match def.func {
-                Aggregate::Min => AggFn::Min { column },
-                _ => AggFn::Max { column },
-            };
-            let agg = push_agg(aggs, filtered(func));
-            (Formula::Value { agg }, r.value_type, r.unit)
-        }
-        Aggregate::Percent => {
-            let func = match &field {
-                Some(_) => AggFn::Sum {
-                    column: additive("sum")?.column.clone(),
-                },
-                None => AggFn::CountRows,
-            };
-            let agg = push_agg(aggs, filtered(func));
-            (Formula::ShareOfTotal { agg }, number, Unit::AsIs)
-        }
-        Aggregate::Rate => {
-            if when.is_empty() {
-                return Err(PlanError::Invalid {
-                    at,
-                    detail: "`rate` needs `where`".into(),
-                });
-            }
-            let num = push_agg(aggs, filtered(AggFn::CountRows));
-            let den = push_agg(
-                aggs,
-                AggregateExpr {
-                    func: AggFn::CountRows,
-                    filter: Vec::new(),
-                },
-            );
-            (
-                Formula::Ratio {
-                    num,
-                    den,
-                    percent: true,
-                },
-                number,
-                Unit::AsIs,
-            )
-        }
-        Aggregate::Percentile => {
-            let r = additive("sum")?;
-            let p = def
-                .p
-                .filter(|p| (1..=99).contains(p))
-                .ok_or_else(|| PlanError::Invalid {
-                    at: format!("{at}/p"),
-                    detail: "`p` must be 1 to 99".into(),
-                })?;
-            let func = AggFn::Percentile {
-                column: r.column.clone(),
-                fraction: rust_decimal::Decimal::new(i64::from(p), 2),
-            };
-            let agg = push_agg(aggs, filtered(func));
-            (Formula::Value { agg }, r.value_type, r.unit)
-        }
-        Aggregate::Difference | Aggregate::DifferencePercent => {
-            let r = additive("sum")?;
-            let base_name = def.base.as_deref().ok_or_else(|| missing(&at))?;
-            let base_at = format!("{at}/base");
-            let base = resolver.resolve(base_name, &base_at)?;
-            require(
-                base.is_additive() && base.value_type == r.value_type,
-                &base_at,
-                base_name,
-                "sum",
-            )?;
-            let mut both = when.clone();
-            for c in [&r.column, &base.column] {
-                both.push(Condition {
-                    column: c.clone(),
-                    op: FilterOp::NotNull,
-                    operand: Operand::None,
-                });
-            }
-            let sum = |column| AggregateExpr {
-                func: AggFn::Sum { column },
-                filter: both.clone(),
-            };
-            let a = push_agg(aggs, sum(r.column.clone()));
-            let b = push_agg(aggs, sum(base.column.clone()));
-            let percent = def.func == Aggregate::DifferencePercent;
-            let value_type = if percent { number } else { r.value_type };
-            (Formula::Difference { a, b, percent }, value_type, r.unit)
-        }
-    };
-    let label = match &def.label {
-        Some(text) => text.get(resolver.lang).to_owned(),
-        None => labels::measure(
-            resolver.lang,
-            def.func.name(),
-            field.as_ref().map(|(_, r)| r.label.as_str()),
-        ),
-    };
-    Ok(MeasurePlan {
-        column: OutputColumn {
-            key: def.key(),
-            label,
-            value_type,
-        },
-        formula,
-        unit,
-    })
-}
-
-fn missing(at: &str) -> PlanError {
-    PlanError::Invalid {
-        at: at.to_owned(),
-        detail: "a field is needed".into(),
-    }
 }
 
 fn listing(resolver: &Resolver<'_>, report: &ReportDef) -> Result<Listing, PlanError> {

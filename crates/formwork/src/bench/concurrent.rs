@@ -39,6 +39,7 @@ pub async fn measure(lines: &Lines<'_>, clients: usize) -> anyhow::Result<()> {
         "submit     ",
     )
     .await?;
+    writer_ceiling(lines, ops).await?;
     let flow = bodies(ops);
     run(lines, clients, sales, RECORDS, flow, 201, "submit+flow").await?;
     // The newest open tasks of the manager: those the submissions above just created.
@@ -60,6 +61,32 @@ pub async fn measure(lines: &Lines<'_>, clients: usize) -> anyhow::Result<()> {
         .collect();
     let manager = lines.actors.manager_cookie.as_str();
     run_paths(lines, clients, manager, decisions, 200, "decide     ").await
+}
+
+/// Per transaction in the ceiling line: group commit's largest batch.
+const CEILING_BATCH: usize = 64;
+
+/// The raw statements of a plain submission, [`CEILING_BATCH`] to a transaction on one
+/// connection: what one writer running our SQL could take with no HTTP, JSON, validation or
+/// hand-offs between requests. Group commit on SQLite cannot pass this.
+async fn writer_ceiling(lines: &Lines<'_>, ops: usize) -> anyhow::Result<()> {
+    let datas: Vec<_> = (0..ops).map(|i| dataset::project(3_000_000 + i)).collect();
+    let cpu_before = process_cpu();
+    let started = Instant::now();
+    let owner = &lines.actors.sales;
+    lines
+        .raw
+        .insert_batches(owner, &datas, CEILING_BATCH)
+        .await?;
+    let wall = started.elapsed();
+    let cpu = process_cpu().saturating_sub(cpu_before);
+    println!(
+        "submit raw, {CEILING_BATCH} per transaction on one connection: {:>7.0}/s ({ops} in {:.2} s; CPU {:.3} ms per submission): the ceiling of one writer running our statements",
+        ops as f64 / wall.as_secs_f64(),
+        wall.as_secs_f64(),
+        cpu.as_secs_f64() * 1000.0 / ops as f64,
+    );
+    Ok(())
 }
 
 async fn run(

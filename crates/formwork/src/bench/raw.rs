@@ -144,11 +144,11 @@ const TIMERS: [(&str, &str, i64); 2] = [
     ("dept_head_approval#1/escalate", "escalation", 48),
 ];
 
-/// Runs one raw insert transaction; the body is the same for both drivers, only the way a
-/// write transaction begins and an instant is bound differ.
-macro_rules! insert_tx {
+/// Writes one raw submission's rows on `$tx` (a connection inside a write transaction); the
+/// body is the same for both drivers, only the way an instant is bound differs.
+macro_rules! insert_rows {
     ($tx:expr, $id:expr, $owner:expr, $data:expr, $detail:expr, $ts:expr, $now:expr, $process:expr) => {{
-        let mut tx = $tx;
+        let tx = $tx;
         let at = $ts($now);
         let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
             .bind(APP)
@@ -186,7 +186,6 @@ macro_rules! insert_tx {
             .bind(sqlx::types::Json($detail))
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
     }};
 }
 
@@ -211,8 +210,10 @@ macro_rules! first_page {
     };
 }
 
-/// What a submission with a process writes beyond the record: the instance, its first task
-/// with its two timers, two timeline rows, the assignee's notification and its outbox row.
+/// What a submission with a process writes beyond the record, as the sample app's definition
+/// has the store write it: the instance, its first task with its two timers, two timeline
+/// rows, the assignee's notification and its outbox row, and the events the app's rules watch
+/// (the record created, for its date rule; the task, for its overdue rule).
 macro_rules! start_rows {
     ($tx:expr, $record:expr, $instance:expr, $owner:expr, $assignee:expr, $ts:expr, $now:expr) => {{
         let at = $ts($now);
@@ -256,6 +257,10 @@ macro_rules! start_rows {
             history!($tx, $instance, &at, $owner.id.as_str(), node, action);
         }
         notify!($tx, $assignee, "task", $record, $instance, &at);
+        let event = json!({"app_id": APP, "form_id": FORM, "record_id": $record});
+        job!($tx, "record.created", &event, $record, &at, &at);
+        let overdue = $ts($now + time::Duration::hours(24));
+        job!($tx, "rule.task_overdue", &event, $record, &overdue, &at);
     }};
 }
 
@@ -286,13 +291,20 @@ macro_rules! notify {
             .bind($at)
             .execute(&mut *$tx)
             .await?;
+        job!($tx, "notify", &payload, $record, $at, $at);
+    }};
+}
+
+/// An outbox row of `kind`, due at `run_at`.
+macro_rules! job {
+    ($tx:expr, $kind:expr, $payload:expr, $record:expr, $run_at:expr, $at:expr) => {{
         let id = new_id();
         sqlx::query(INSERT_JOB)
             .bind(&id)
-            .bind("notify")
-            .bind(sqlx::types::Json(&payload))
+            .bind($kind)
+            .bind(sqlx::types::Json($payload))
             .bind(&id)
-            .bind($at)
+            .bind($run_at)
             .bind(APP)
             .bind($record)
             .bind(None::<String>)
@@ -302,9 +314,11 @@ macro_rules! notify {
     }};
 }
 
-/// An approval that ends the instance: advance the instance (only at the expected version),
-/// close the task (only if open), cancel its timers, two timeline rows, the record's status,
-/// one notification.
+/// An approval that ends the instance, with the rows the sample app's definition has the
+/// store write: advance the instance (only at the expected version), close the task (only if
+/// open), cancel its timers, four timeline rows (decided, step completed, the route taken,
+/// ended), the record's status with its audit row, the submitter's two messages (the decision
+/// and the end) with their outbox rows, and the event its `process_ended` rule watches.
 macro_rules! decide_tx {
     ($tx:expr, $started:expr, $actor:expr, $at:expr) => {{
         let mut tx = $tx;
@@ -343,7 +357,12 @@ macro_rules! decide_tx {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (node, action) in [(NODE, "approve"), ("approved", "ended")] {
+        for (node, action) in [
+            (NODE, "decided"),
+            (NODE, "step_completed"),
+            ("route_region", "condition_taken"),
+            ("approved", "ended"),
+        ] {
             history!(tx, instance, &at, $actor.id.as_str(), node, action);
         }
         sqlx::query(FINISH_RECORD)
@@ -354,7 +373,19 @@ macro_rules! decide_tx {
             .bind(None::<i64>)
             .fetch_optional(&mut *tx)
             .await?;
+        sqlx::query(INSERT_AUDIT)
+            .bind(new_id())
+            .bind(&at)
+            .bind($actor.id.as_str())
+            .bind("record.update")
+            .bind(format!("record:{record}"))
+            .bind(sqlx::types::Json(json!({"status": "approved", "instance": instance})))
+            .execute(&mut *tx)
+            .await?;
         notify!(tx, owner, "decision", record, instance, &at);
+        notify!(tx, owner, "ended", record, instance, &at);
+        let event = json!({"app_id": APP, "instance_id": instance, "record_id": record});
+        job!(tx, "process.ended", &event, record, &at, &at);
         tx.commit().await?;
     }};
 }
@@ -376,28 +407,57 @@ impl Pool {
         let detail = json!({"data": data});
         let process = assignee.map(|a| (&instance, a));
         match self {
-            Pool::Sqlite(pool) => insert_tx!(
-                pool.begin_with("BEGIN IMMEDIATE").await?,
-                &id,
-                owner,
-                data,
-                &detail,
-                formwork_store_sqlite::timestamp_text,
-                now,
-                process
-            ),
-            Pool::Postgres(pool) => insert_tx!(
-                pool.begin().await?,
-                &id,
-                owner,
-                data,
-                &detail,
-                std::convert::identity,
-                now,
-                process
-            ),
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let ts = formwork_store_sqlite::timestamp_text;
+                insert_rows!(&mut *tx, &id, owner, data, &detail, ts, now, process);
+                tx.commit().await?;
+            }
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let ts = std::convert::identity;
+                insert_rows!(&mut *tx, &id, owner, data, &detail, ts, now, process);
+                tx.commit().await?;
+            }
         }
         Ok((id, instance, owner.id.to_string()))
+    }
+
+    /// Writes plain submissions (no process) of `owner`, `per_tx` to a transaction: with all
+    /// of a transaction's statements on one connection, this is the most a single writer
+    /// running the same statements can take, the ceiling of group commit.
+    pub async fn insert_batches(
+        &self,
+        owner: &Account,
+        datas: &[Value],
+        per_tx: usize,
+    ) -> anyhow::Result<()> {
+        for chunk in datas.chunks(per_tx.max(1)) {
+            let now = OffsetDateTime::now_utc();
+            match self {
+                Pool::Sqlite(pool) => {
+                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    let ts = formwork_store_sqlite::timestamp_text;
+                    for data in chunk {
+                        let detail = json!({"data": data});
+                        let (id, none) = (new_id(), None::<(&String, &str)>);
+                        insert_rows!(&mut *tx, &id, owner, data, &detail, ts, now, none);
+                    }
+                    tx.commit().await?;
+                }
+                Pool::Postgres(pool) => {
+                    let mut tx = pool.begin().await?;
+                    let ts = std::convert::identity;
+                    for data in chunk {
+                        let detail = json!({"data": data});
+                        let (id, none) = (new_id(), None::<(&String, &str)>);
+                        insert_rows!(&mut *tx, &id, owner, data, &detail, ts, now, none);
+                    }
+                    tx.commit().await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Approves the open task of a raw submission, ending its instance.

@@ -320,7 +320,18 @@ async fn every_record_write_keeps_the_projection_equal_to_a_fresh_build() {
             audit_note: None,
         };
         app.store.update_record(&update, &actor).await.unwrap();
+        // A status moved with the data as it was (what an approval step writes).
+        let stepped = page.iter().rev().find(|x| x.id != r.id).unwrap();
+        let step = RecordUpdate {
+            id: stepped.id.clone(),
+            expected_rev: stepped.rev,
+            data: stepped.data.clone(),
+            status: RecordStatus::Rejected,
+            ..update
+        };
+        app.store.update_record(&step, &actor).await.unwrap();
         let gone = page.iter().find(|x| x.id != r.id).unwrap();
+        assert_ne!(gone.id, stepped.id);
         app.store
             .delete_record_with_events(&gone.id, None, &actor, &[])
             .await
