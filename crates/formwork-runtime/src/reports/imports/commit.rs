@@ -19,20 +19,21 @@ impl Runtime {
         id: &str,
     ) -> RuntimeResult<Result<Import, String>> {
         let import = self.get_import(caller, id).await?;
-        if let Some(earlier) = self
-            .store
-            .committed_import(&import.app_id, &import.form_id, &import.content_hash)
-            .await?
-        {
+        if let Some(earlier) = self.committed_before(&import).await? {
             return Ok(Err(earlier));
         }
         if import.status != ImportStatus::Ready {
-            return Err(RuntimeError::StateConflict {
-                code: "import_not_ready",
-                cause: format!("import {id} is {}", import.status.as_str()),
-            });
+            return Err(not_ready(id, import.status.as_str()));
         }
         Ok(Ok(import))
+    }
+
+    /// The id of the import that committed the same file into the same form, if any.
+    async fn committed_before(&self, import: &Import) -> RuntimeResult<Option<String>> {
+        Ok(self
+            .store
+            .committed_import(&import.app_id, &import.form_id, &import.content_hash)
+            .await?)
     }
 
     /// Checks that `id` may be committed and starts the commit in the background (it can take
@@ -99,17 +100,10 @@ impl Runtime {
         match self.store.commit_import(id, records, &caller.user.id).await {
             Ok(_) => {}
             Err(StoreError::Conflict(_)) => {
-                if let Some(earlier) = self
-                    .store
-                    .committed_import(&import.app_id, &import.form_id, &import.content_hash)
-                    .await?
-                {
-                    return Ok(ImportOutcome::Duplicate { earlier });
-                }
-                return Err(RuntimeError::StateConflict {
-                    code: "import_not_ready",
-                    cause: format!("import {id} is not ready"),
-                });
+                return match self.committed_before(&import).await? {
+                    Some(earlier) => Ok(ImportOutcome::Duplicate { earlier }),
+                    None => Err(not_ready(id, "not ready")),
+                };
             }
             Err(e) => return Err(e.into()),
         }
@@ -153,6 +147,14 @@ impl Runtime {
         let name = if en { "import errors" } else { "导入错误" };
         crate::reports::export::sheet(crate::reports::export::SheetKind::Xlsx, columns, rows, name)
             .await
+    }
+}
+
+/// An import that is not `ready` (it is `state`) cannot be committed.
+fn not_ready(id: &str, state: &str) -> RuntimeError {
+    RuntimeError::StateConflict {
+        code: "import_not_ready",
+        cause: format!("import {id} is {state}"),
     }
 }
 
