@@ -200,6 +200,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn analyze_keeps_no_samples_that_would_re_prepare_statements() {
+        // Built without STAT4 (.cargo/config.toml): with its samples, every statement whose
+        // parameter meets an indexed column was re-prepared on each execution.
+        let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+        for sql in [
+            "CREATE TABLE t (a TEXT, b INTEGER)",
+            "CREATE INDEX t_a ON t (a)",
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) \
+             INSERT INTO t SELECT 'v' || (i % 7), i FROM n",
+            "ANALYZE",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        let stat_tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%'")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(stat_tables, ["sqlite_stat1"]);
+    }
+
+    #[tokio::test]
     async fn dollar_placeholders_bind_by_number_not_by_position() {
         // The shared SQL relies on this: `$2` before `$1`, and `$1` used twice.
         let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
