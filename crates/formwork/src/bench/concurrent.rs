@@ -44,7 +44,6 @@ pub async fn measure(lines: &Lines<'_>, clients: usize) -> anyhow::Result<()> {
     run(lines, clients, sales, RECORDS, flow, 201, "submit+flow").await?;
     // The newest open tasks of the manager: those the submissions above just created.
     let mut tasks = lines.open_task_ids().await?;
-    tasks.reverse();
     tasks.truncate(ops);
     if tasks.len() < clients {
         bail!("only {} open tasks to decide", tasks.len());

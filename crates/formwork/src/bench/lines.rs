@@ -126,38 +126,26 @@ impl Lines<'_> {
         Ok(started)
     }
 
-    /// Approving tasks over HTTP (each ends its instance) beside the same updates done raw.
+    /// Approving tasks over HTTP beside the same updates done raw, each side on the tasks its
+    /// own `submit+flow` line just created: the same age and the same route (one approval by
+    /// the department head, then the end), so both write the same rows to equally warm pages.
     pub async fn decisions(&self, raw_started: Vec<raw::Started>) -> anyhow::Result<()> {
-        let store_tasks = self.open_task_ids().await?;
-        let mut ours_conn = http::Conn::open(self.server).await?;
-        let mut echo_conn = http::Conn::open(self.echo).await?;
-        let headers = [
-            ("Content-Type", "application/json"),
-            ("Cookie", self.actors.manager_cookie.as_str()),
-        ];
-        let body = json!({"action": "approve", "comment": "同意"}).to_string();
-        let mut trio = Trio::default();
-        let n = store_tasks.len().min(raw_started.len());
-        if n <= self.warmup() {
-            bail!("only {n} open tasks to decide");
+        let mut store_tasks = self.open_task_ids().await?;
+        store_tasks.truncate(raw_started.len());
+        if store_tasks.len() < raw_started.len() {
+            bail!("only {} open tasks to decide", store_tasks.len());
         }
+        // Oldest first, as the raw side decides its own.
+        store_tasks.reverse();
+        let mut trio = Trio::default();
         let mut meter = self.meter().await?;
+        let mut decider = Decider::open(self).await?;
         for (i, (task, started)) in store_tasks.iter().zip(&raw_started).enumerate() {
-            let path = format!("/api/v1/tasks/{task}/decide");
             let mark = meter.mark();
-            let (reply, d_ours) =
-                timed(ours_conn.request("POST", &path, &headers, body.as_bytes())).await?;
+            let d_ours = decider.approve(task).await?;
             meter.stop(mark, i >= self.warmup());
-            if reply.status != 200 {
-                bail!(
-                    "decision {i} on task {task} failed ({}): {}",
-                    reply.status,
-                    String::from_utf8_lossy(&reply.body)
-                );
-            }
             let (_, d_raw) = timed(self.raw.decide(started, &self.actors.manager)).await?;
-            let (_, d_echo) =
-                timed(echo_conn.request("POST", "/echo", &headers, body.as_bytes())).await?;
+            let d_echo = decider.echo().await?;
             trio.push(i >= self.warmup(), d_ours, d_raw, d_echo);
         }
         trio.print_rates("decide     ");
@@ -165,7 +153,41 @@ impl Lines<'_> {
         Ok(())
     }
 
-    /// The manager's open tasks, oldest first, read through the inbox API.
+    /// Approving the oldest open tasks: rows seeded long before, cold in the caches of a large
+    /// database, some going on to a next step. No floor does the same work, so the line gives
+    /// our time alone. It runs after the other lines, whose inbox it would empty.
+    pub async fn old_decisions(&self) -> anyhow::Result<()> {
+        let mut tasks = self.open_task_ids().await?;
+        tasks.reverse();
+        tasks.truncate(self.ops + self.warmup());
+        if tasks.len() <= self.warmup() {
+            println!(
+                "decide old  not measured: the manager has only {} open tasks left",
+                tasks.len()
+            );
+            return Ok(());
+        }
+        let mut samples = Samples::default();
+        let mut meter = self.meter().await?;
+        let mut decider = Decider::open(self).await?;
+        for (i, task) in tasks.iter().enumerate() {
+            let mark = meter.mark();
+            let d = decider.approve(task).await?;
+            meter.stop(mark, i >= self.warmup());
+            if i >= self.warmup() {
+                samples.push(d);
+            }
+        }
+        println!(
+            "decide old  ours {:>7.0}/s (p50 {})  (the oldest open tasks: seeded rows, some going on to a next step; no floor)",
+            samples.rate(),
+            ms(samples.p50()),
+        );
+        println!("{}", meter.summary());
+        Ok(())
+    }
+
+    /// The manager's open tasks, newest first, read through the inbox API.
     pub async fn open_task_ids(&self) -> anyhow::Result<Vec<String>> {
         let mut conn = http::Conn::open(self.server).await?;
         let headers = [("Cookie", self.actors.manager_cookie.as_str())];
@@ -202,7 +224,6 @@ impl Lines<'_> {
                 None => break,
             }
         }
-        ids.reverse();
         Ok(ids)
     }
 
@@ -277,5 +298,56 @@ impl Lines<'_> {
         );
         println!("{}", meter.summary());
         Ok(())
+    }
+}
+
+/// The manager approving tasks over HTTP, with the echo of the same request beside.
+struct Decider<'h> {
+    ours: http::Conn,
+    echo: http::Conn,
+    headers: [(&'static str, &'h str); 2],
+    body: String,
+}
+
+impl<'h> Decider<'h> {
+    async fn open(lines: &'h Lines<'_>) -> anyhow::Result<Decider<'h>> {
+        Ok(Decider {
+            ours: http::Conn::open(lines.server).await?,
+            echo: http::Conn::open(lines.echo).await?,
+            headers: [
+                ("Content-Type", "application/json"),
+                ("Cookie", lines.actors.manager_cookie.as_str()),
+            ],
+            body: json!({"action": "approve", "comment": "同意"}).to_string(),
+        })
+    }
+
+    /// Approves `task`; its time.
+    async fn approve(&mut self, task: &str) -> anyhow::Result<Duration> {
+        let path = format!("/api/v1/tasks/{task}/decide");
+        let (reply, d) =
+            timed(
+                self.ours
+                    .request("POST", &path, &self.headers, self.body.as_bytes()),
+            )
+            .await?;
+        if reply.status != 200 {
+            bail!(
+                "decision on task {task} failed ({}): {}",
+                reply.status,
+                String::from_utf8_lossy(&reply.body)
+            );
+        }
+        Ok(d)
+    }
+
+    /// The echo server's time for the same request.
+    async fn echo(&mut self) -> anyhow::Result<Duration> {
+        let (_, d) = timed(
+            self.echo
+                .request("POST", "/echo", &self.headers, self.body.as_bytes()),
+        )
+        .await?;
+        Ok(d)
     }
 }

@@ -5,7 +5,9 @@
 //!   driver, plus a bare HTTP echo of the same body: the floor is raw + echo.
 //! - Submission of a form with its approval process (instance, first task, timeline,
 //!   notification) beside the same rows written raw, plus the echo.
-//! - Deciding a task (which ends the instance) beside the same updates done raw, plus the echo.
+//! - Deciding a task (which ends the instance) beside the same updates done raw, plus the echo;
+//!   each side decides the tasks its own process submissions created, so both touch rows of
+//!   the same age. Then, alone, deciding the oldest open tasks (cold rows of the seeded set).
 //! - The filtered first page of a record list over HTTP beside the same SQL run raw (plus
 //!   the echo, for the HTTP part).
 //! - The engine alone: start an instance and walk to its first task, compiled once.
@@ -244,6 +246,7 @@ async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result
         if args.clients > 0 {
             concurrent::measure(&lines, args.clients).await?;
         }
+        lines.old_decisions().await?;
         widgets::widgets(&runtime, &raw, &director, args.ops).await?;
         projections::list_lines(&runtime, &store, &raw, &director, args.ops).await?;
         reports::import_10k(&runtime, &actors.sales, size).await?;

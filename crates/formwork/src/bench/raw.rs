@@ -81,11 +81,13 @@ impl Target {
         }
     }
 
-    /// A pool configured like the store's (same pragmas), for the raw side.
+    /// A pool configured like the store's (same pragmas), for the raw side. It logs no
+    /// statements: the seeding copies run for seconds each, by design.
     pub async fn pool(&self) -> anyhow::Result<Pool> {
         Ok(match self {
             Target::Sqlite { url, .. } => {
-                let options = formwork_store_sqlite::tuned(SqliteConnectOptions::from_str(url)?);
+                let options = formwork_store_sqlite::tuned(SqliteConnectOptions::from_str(url)?)
+                    .disable_statement_logging();
                 Pool::Sqlite(
                     SqlitePoolOptions::new()
                         .max_connections(1)
@@ -94,7 +96,13 @@ impl Target {
                 )
             }
             Target::Postgres { url, .. } => {
-                Pool::Postgres(PgPoolOptions::new().max_connections(2).connect(url).await?)
+                let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(2)
+                        .connect_with(options)
+                        .await?,
+                )
             }
         })
     }
