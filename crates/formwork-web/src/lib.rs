@@ -77,22 +77,45 @@ pub const SESSION_COOKIE: &str = "formwork_session";
 /// The OpenAPI document the server publishes at `/api/openapi.json`, built without a server,
 /// with the boundary's limits in it (see [`boundary::document`]).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    static DOC: std::sync::LazyLock<utoipa::openapi::OpenApi> = std::sync::LazyLock::new(|| {
-        let raw = api::router().split_for_parts().1;
-        let hardened = serde_json::to_value(&raw)
-            .map(boundary::document::harden)
-            .and_then(serde_json::from_value);
-        hardened.unwrap_or_else(|e| {
-            tracing::error!(error = %e, "the OpenAPI document does not round-trip");
-            raw
-        })
-    });
-    DOC.clone()
+    // DOC went through this type once, so it reads back whole.
+    serde_json::from_value(openapi_json().clone()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document does not read back");
+        api::router().split_for_parts().1
+    })
 }
 
-/// [`openapi`] as JSON, which the boundary compiles into its checks.
-pub(crate) fn openapi_json() -> serde_json::Value {
-    serde_json::to_value(openapi()).unwrap_or_default()
+/// [`openapi`] as JSON: the one copy the process keeps, which the boundary compiles into its
+/// checks and the server sends.
+pub(crate) fn openapi_json() -> &'static serde_json::Value {
+    static DOC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+        let raw = api::router().split_for_parts().1;
+        // Through the typed document and back, so what is served is what `openapi` gives.
+        let hardened = serde_json::to_value(&raw)
+            .map(boundary::document::harden)
+            .and_then(serde_json::from_value::<utoipa::openapi::OpenApi>)
+            .and_then(serde_json::to_value);
+        hardened.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the OpenAPI document does not round-trip");
+            serde_json::to_value(&raw).unwrap_or_default()
+        })
+    });
+    &DOC
+}
+
+/// `/api/openapi.json`: [`openapi_json`] serialized once, on the first request.
+async fn openapi_document() -> impl IntoResponse {
+    static BYTES: std::sync::LazyLock<axum::body::Bytes> = std::sync::LazyLock::new(|| {
+        serde_json::to_vec(openapi_json())
+            .unwrap_or_default()
+            .into()
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        BYTES.clone(),
+    )
 }
 
 /// The whole application: API, pages, health check and OpenAPI document, with every layer.
@@ -102,6 +125,8 @@ pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
         runtime,
         oidc: config.oidc.clone(),
     };
+    // The document and the checks compiled from it, now rather than on the first request.
+    boundary::contract::Contract::get();
     let api_router = api::router()
         .split_for_parts()
         .0
@@ -110,7 +135,6 @@ pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ));
-    let openapi = Arc::new(openapi());
 
     let sessions = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)
@@ -126,13 +150,7 @@ pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api_router)
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let doc = openapi.clone();
-                async move { axum::Json(doc.as_ref().clone()) }
-            }),
-        )
+        .route("/api/openapi.json", get(openapi_document))
         .route("/healthz", get(health::healthz))
         .merge(pages::router())
         .with_state(state)

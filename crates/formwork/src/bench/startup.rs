@@ -1,6 +1,6 @@
 //! Start-up time and idle memory of a real `formwork serve` on the bench's database: this
 //! binary started as a child, timed until its first `/healthz` answers 200, then left idle
-//! for a second before its resident set is read.
+//! for a second before its resident set is read, and read again after one API request.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -28,15 +28,17 @@ pub async fn measure(url: &str, data_dir: &Path) -> anyhow::Result<()> {
     let outcome = time_start(&mut child, started).await;
     // Our own child, by its handle.
     let _ = child.kill().await;
-    let (up, rss) = outcome?;
+    let (up, rss, served) = outcome?;
     let mb = |kib: u64| kib as f64 / 1024.0;
     println!(
         "start-up    {:.0} ms to the first /healthz 200; idle RSS {:.1} MB: {:.1} MB anonymous, \
-         {:.1} MB of mapped files (the binary's code, shared and reclaimable) (formwork serve, worker on)",
+         {:.1} MB of mapped files (the binary's code, shared and reclaimable); {:.1} MB after its \
+         first API request (formwork serve, worker on)",
         up.as_secs_f64() * 1000.0,
         mb(rss.total),
         mb(rss.anonymous),
         mb(rss.files),
+        mb(served.total),
     );
     Ok(())
 }
@@ -67,10 +69,12 @@ impl Resident {
     }
 }
 
+/// Time to the first `/healthz` 200, the resident set a second later, and the resident set
+/// after one API request (whatever the API builds on first use shows there).
 async fn time_start(
     child: &mut tokio::process::Child,
     started: Instant,
-) -> anyhow::Result<(Duration, Resident)> {
+) -> anyhow::Result<(Duration, Resident, Resident)> {
     let stdout = child.stdout.take().context("no stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {
@@ -100,5 +104,14 @@ async fn time_start(
     };
     tokio::time::sleep(Duration::from_secs(1)).await;
     let pid = child.id().context("the server exited")?;
-    Ok((up, Resident::of(pid)?))
+    let idle = Resident::of(pid)?;
+    let reply = http::Conn::open(addr)
+        .await?
+        .request("GET", "/api/v1/me", &[], b"")
+        .await?;
+    if reply.status != 401 {
+        bail!("GET /api/v1/me without a session answered {}", reply.status);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok((up, idle, Resident::of(pid)?))
 }
