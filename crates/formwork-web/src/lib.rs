@@ -87,19 +87,22 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// [`openapi`] as JSON: the one copy the process keeps, which the boundary compiles into its
 /// checks and the server sends.
 pub(crate) fn openapi_json() -> &'static serde_json::Value {
-    static DOC: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
-        let raw = api::router().split_for_parts().1;
-        // Through the typed document and back, so what is served is what `openapi` gives.
-        let hardened = serde_json::to_value(&raw)
-            .map(boundary::document::harden)
-            .and_then(serde_json::from_value::<utoipa::openapi::OpenApi>)
-            .and_then(serde_json::to_value);
-        hardened.unwrap_or_else(|e| {
+    DOC.get_or_init(|| hardened(api::router().split_for_parts().1))
+}
+
+static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+
+/// The router's document with the boundary's limits, through the typed document and back so
+/// that what is served is what [`openapi`] gives.
+fn hardened(raw: utoipa::openapi::OpenApi) -> serde_json::Value {
+    serde_json::to_value(&raw)
+        .map(boundary::document::harden)
+        .and_then(serde_json::from_value::<utoipa::openapi::OpenApi>)
+        .and_then(serde_json::to_value)
+        .unwrap_or_else(|e| {
             tracing::error!(error = %e, "the OpenAPI document does not round-trip");
             serde_json::to_value(&raw).unwrap_or_default()
         })
-    });
-    &DOC
 }
 
 /// `/api/openapi.json`: [`openapi_json`] serialized once, on the first request.
@@ -125,11 +128,12 @@ pub fn app(runtime: Arc<Runtime>, config: &WebConfig) -> Router {
         runtime,
         oidc: config.oidc.clone(),
     };
-    // The document and the checks compiled from it, now rather than on the first request.
+    let (api_router, doc) = api::router().split_for_parts();
+    // The document from this router (building it is most of building the router), and the
+    // checks compiled from it, now rather than on the first request.
+    DOC.get_or_init(|| hardened(doc));
     boundary::contract::Contract::get();
-    let api_router = api::router()
-        .split_for_parts()
-        .0
+    let api_router = api_router
         .layer(axum::middleware::from_fn(boundary::guard::guard_api))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
