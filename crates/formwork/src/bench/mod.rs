@@ -33,6 +33,7 @@ mod reports;
 mod startup;
 mod statements;
 mod stats;
+mod target;
 mod widgets;
 
 use std::net::SocketAddr;
@@ -110,17 +111,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     // Each database is created just before it is measured and dropped right after, so a
     // failure never leaves one behind.
     if !args.postgres_only {
-        let sqlite = raw::Target::sqlite()?;
+        let sqlite = target::Target::sqlite()?;
         measure_and_drop(&sqlite, &args).await?;
     }
     if !args.sqlite_only {
-        let postgres = raw::Target::postgres(&args.pg_url).await?;
+        let postgres = target::Target::postgres(&args.pg_url).await?;
         measure_and_drop(&postgres, &args).await?;
     }
     Ok(())
 }
 
-async fn measure_and_drop(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
+async fn measure_and_drop(target: &target::Target, args: &BenchArgs) -> anyhow::Result<()> {
     let outcome = bench_backend(target, args).await;
     target.drop_database().await?;
     outcome
@@ -159,7 +160,7 @@ pub(crate) struct Actors {
     pub manager_cookie: String,
 }
 
-async fn bench_backend(target: &raw::Target, args: &BenchArgs) -> anyhow::Result<()> {
+async fn bench_backend(target: &target::Target, args: &BenchArgs) -> anyhow::Result<()> {
     println!("\n## {}", target.name());
     let (store, tally) = counting::Counting::wrap(crate::open_migrated(target.url()).await?);
     let runtime = Arc::new(Runtime::new(store.clone()).with_files_dir(target.files_dir()));
