@@ -179,7 +179,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::App(AppCommand::Validate { file }) => return validate_file(&file, lang),
-        Command::Openapi => println!("{}", formwork_web::openapi().to_pretty_json()?),
+        Command::Openapi => print_document(&formwork_web::openapi().to_pretty_json()?)?,
         Command::Serve(args) => {
             let runtime = Arc::new(
                 Runtime::new(open_migrated(&cli.database_url).await?)
@@ -240,6 +240,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a document on stdout. A reader that stops early (`formwork openapi | head`) is no
+/// error: `println!` would panic on the closed pipe.
+pub(crate) fn print_document(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written?),
+    }
 }
 
 fn print_problems(problems: &[Problem], lang: &str) {

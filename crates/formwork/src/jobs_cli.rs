@@ -124,7 +124,7 @@ pub async fn calendar(runtime: &Runtime, cmd: CalendarCommand, lang: &str) -> an
         }
     };
     if show {
-        println!("{}", serde_json::to_string_pretty(&settings.def)?);
+        crate::cli::print_document(&serde_json::to_string_pretty(&settings.def)?)?;
     }
     for year in &settings.missing_years {
         eprintln!(

@@ -87,6 +87,27 @@ fn openapi_prints_the_served_document_without_a_database() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn openapi_read_only_in_part_ends_cleanly() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_formwork"))
+        .arg("openapi")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // What `| head -c 16` does: read a little, then close the pipe.
+    let mut start = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut start).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("panicked"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[tokio::test]
 async fn cli_import_publish_export_round_trips_byte_identically_on_both_backends() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
