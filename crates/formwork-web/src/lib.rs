@@ -95,13 +95,16 @@ static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
 /// The router's document with the boundary's limits, through the typed document and back so
 /// that what is served is what [`openapi`] gives.
 fn hardened(raw: utoipa::openapi::OpenApi) -> serde_json::Value {
-    serde_json::to_value(&raw)
+    // One copy of the document at a time: each is several megabytes at start-up.
+    let plain = serde_json::to_value(&raw);
+    drop(raw);
+    plain
         .map(boundary::document::harden)
         .and_then(serde_json::from_value::<utoipa::openapi::OpenApi>)
-        .and_then(serde_json::to_value)
+        .and_then(|typed| serde_json::to_value(&typed))
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "the OpenAPI document does not round-trip");
-            serde_json::to_value(&raw).unwrap_or_default()
+            serde_json::to_value(api::router().split_for_parts().1).unwrap_or_default()
         })
 }
 
