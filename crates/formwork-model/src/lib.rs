@@ -30,4 +30,4 @@ pub use problem::Problem;
 pub use status::{
     InstanceStatus, JobState, RecordStatus, StatusError, TaskAction, TaskKind, TaskStatus,
 };
-pub use validate::{parse_package, validate_package};
+pub use validate::{parse_package, read_published, validate_package};

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use formwork_forms::CompiledForm;
-use formwork_model::{AppDef, AppId, FormDef, FormId, ProcessId, validate_package};
+use formwork_model::{AppDef, AppId, FormDef, FormId, ProcessId, read_published};
 use formwork_process::CompiledProcess;
 
 use crate::policy::Caller;
@@ -170,7 +170,7 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::NotFound(format!("app {app_id} version {version}")))?;
         let package: serde_json::Value = serde_json::from_str(&stored.package)
             .map_err(|e| RuntimeError::Internal(format!("stored package: {e}")))?;
-        let def = validate_package(&package).map_err(|problems| {
+        let def = read_published(package).map_err(|problems| {
             RuntimeError::Internal(format!(
                 "published package has {} problem(s)",
                 problems.len()

@@ -54,7 +54,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Print the OpenAPI document (the one served at /api/openapi.json) and exit.
+    /// Print the OpenAPI document the handlers declare and exit (the server serves the copy
+    /// committed as designer-ui/openapi.json, which the tests hold equal to it).
     Openapi,
     /// Run only the background worker (timers, rules, mail, robots, webhooks), no HTTP.
     Worker(crate::workers::WorkerArgs),
@@ -179,8 +180,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::App(AppCommand::Validate { file }) => return validate_file(&file, lang),
-        Command::Openapi => print_document(&formwork_web::openapi().to_pretty_json()?)?,
+        Command::Openapi => print_document(&formwork_web::generated_openapi()?.to_pretty_json()?)?,
         Command::Serve(args) => {
+            formwork_web::prepare();
             let runtime = Arc::new(
                 Runtime::new(open_migrated(&cli.database_url).await?)
                     .with_files_dir(cli.data_dir.join("files"))
@@ -208,7 +210,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime = Runtime::new(open_migrated(&cli.database_url).await?);
             crate::jobs_cli::calendar(&runtime, cmd, lang).await?;
         }
-        Command::Demo(args) => crate::demo::run(&cli.database_url, &cli.data_dir, args).await?,
+        Command::Demo(args) => {
+            formwork_web::prepare();
+            crate::demo::run(&cli.database_url, &cli.data_dir, args).await?
+        }
         Command::Bench(args) => crate::bench::run(args).await?,
         Command::Migrate => {
             open_migrated(&cli.database_url).await?;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use formwork_model::problem::{SCHEMA_CODES, SEMANTIC_CODES};
-use formwork_model::{Problem, export_package, parse_package, validate_package};
+use formwork_model::{Problem, export_package, parse_package, read_published, validate_package};
 use serde_json::{Value, json};
 
 fn repo_file(path: &str) -> PathBuf {
@@ -670,6 +670,25 @@ fn sample_package_validates_clean() {
     assert_eq!(app.id, "project-registration");
     assert!(app.form("project").is_some());
     assert!(app.process("registration_approval").is_some());
+}
+
+/// A server loading a published version reads it without the schema but with every semantic
+/// check: the same app as validation gives, and a broken reference still refused.
+#[test]
+fn a_published_package_reads_back_as_validation_gave_it_and_semantics_still_refuse() {
+    let text = std::fs::read_to_string(repo_file("apps/project-registration.json")).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        read_published(value.clone()).unwrap(),
+        validate_package(&value).unwrap()
+    );
+    let mut broken = base();
+    push(&mut broken, "/forms/0/ui/order", json!("ghost"));
+    let problems = read_published(broken).unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.code == "unknown_field"),
+        "{problems:#?}"
+    );
 }
 
 /// Set `FORMWORK_BLESS=1` to rewrite the sample in canonical export form after editing it.

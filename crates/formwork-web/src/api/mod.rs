@@ -25,6 +25,7 @@ pub mod types;
 pub mod users;
 
 use utoipa::OpenApi;
+use utoipa_axum::PathItemExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -43,81 +44,126 @@ use crate::AppState;
 )]
 struct ApiDoc;
 
-/// Every API route, with its OpenAPI description.
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(session::login, session::logout))
-        .routes(routes!(session::me))
-        .routes(routes!(tokens::list, tokens::create))
-        .routes(routes!(tokens::revoke))
-        .routes(routes!(users::create))
-        .routes(routes!(users::suspend))
-        .routes(routes!(users::reinstate))
-        .routes(routes!(people::find))
-        .routes(routes!(people::reset_password))
-        .routes(routes!(people::set_roles))
-        .routes(routes!(people::customers, people::create_customer))
-        .routes(routes!(people::link_account, people::unlink_account))
-        .routes(routes!(people::create_service_user))
-        .routes(routes!(people::service_tokens, people::issue_service_token))
-        .routes(routes!(people::revoke_service_token))
-        .routes(routes!(departments::list, departments::create))
-        .routes(routes!(departments::update, departments::delete))
-        .routes(routes!(departments::move_to))
-        .routes(routes!(apps::list, apps::import))
-        .routes(routes!(apps::get_draft, apps::put_draft))
-        .routes(routes!(apps::validate))
-        .routes(routes!(apps::publish))
-        .routes(routes!(apps::versions))
-        .routes(routes!(apps::version))
-        .routes(routes!(designer::check))
-        .routes(routes!(designer::preview))
-        .routes(routes!(designer::simulate))
-        .routes(routes!(designer::run_tests))
-        .routes(routes!(designer::check_expression))
-        .routes(routes!(designer::diff))
-        .routes(routes!(designer::rollback))
-        .routes(routes!(records::create, records::list))
-        .routes(routes!(records::count))
-        .routes(routes!(records::get, records::patch, records::delete))
-        .routes(routes!(drafts::create))
-        .routes(routes!(drafts::list))
-        .routes(routes!(drafts::get, drafts::put, drafts::delete))
-        .routes(routes!(drafts::submit))
-        .routes(routes!(approvals::timeline))
-        .routes(routes!(approvals::withdraw))
-        .routes(routes!(changes::request))
-        .routes(routes!(changes::resubmit))
-        .routes(routes!(tasks::inbox))
-        .routes(routes!(tasks::get))
-        .routes(routes!(tasks::decide))
-        .routes(routes!(tasks::batch_decide))
-        .routes(routes!(instances::list))
-        .routes(routes!(instances::get))
-        .routes(routes!(instances::cancel))
-        .routes(routes!(instances::retry))
-        .routes(routes!(instances::move_to))
-        .routes(routes!(instances::reassign))
-        .routes(routes!(notifications::list))
-        .routes(routes!(notifications::unread_count))
-        .routes(routes!(notifications::mark_read))
-        .routes(routes!(files::upload))
-        .routes(routes!(files::own))
-        .routes(routes!(files::of_record))
-        .routes(routes!(jobs::list))
-        .routes(routes!(jobs::get))
-        .routes(routes!(jobs::retry))
-        .routes(routes!(jobs::discard))
-        .routes(routes!(jobs::rule_runs))
-        .routes(routes!(calendar::get, calendar::put))
-        .routes(routes!(calendar::import_year))
-        .routes(routes!(calendar::my_settings, calendar::save_my_settings))
-        .routes(routes!(hooks::receive))
-        .routes(routes!(reports::data))
-        .routes(routes!(reports::export_report))
-        .routes(routes!(reports::export_records))
-        .routes(routes!(reports::upload))
-        .routes(routes!(reports::get))
-        .routes(routes!(reports::commit))
-        .routes(routes!(reports::error_report))
+/// Every API handler, those sharing a path in one group, handed to `$each`: the server's
+/// router and the OpenAPI document's generator read the same list.
+macro_rules! api_handlers {
+    ($each:ident) => {
+        $each!(
+            [session::login, session::logout],
+            [session::me],
+            [tokens::list, tokens::create],
+            [tokens::revoke],
+            [users::create],
+            [users::suspend],
+            [users::reinstate],
+            [people::find],
+            [people::reset_password],
+            [people::set_roles],
+            [people::customers, people::create_customer],
+            [people::link_account, people::unlink_account],
+            [people::create_service_user],
+            [people::service_tokens, people::issue_service_token],
+            [people::revoke_service_token],
+            [departments::list, departments::create],
+            [departments::update, departments::delete],
+            [departments::move_to],
+            [apps::list, apps::import],
+            [apps::get_draft, apps::put_draft],
+            [apps::validate],
+            [apps::publish],
+            [apps::versions],
+            [apps::version],
+            [designer::check],
+            [designer::preview],
+            [designer::simulate],
+            [designer::run_tests],
+            [designer::check_expression],
+            [designer::diff],
+            [designer::rollback],
+            [records::create, records::list],
+            [records::count],
+            [records::get, records::patch, records::delete],
+            [drafts::create],
+            [drafts::list],
+            [drafts::get, drafts::put, drafts::delete],
+            [drafts::submit],
+            [approvals::timeline],
+            [approvals::withdraw],
+            [changes::request],
+            [changes::resubmit],
+            [tasks::inbox],
+            [tasks::get],
+            [tasks::decide],
+            [tasks::batch_decide],
+            [instances::list],
+            [instances::get],
+            [instances::cancel],
+            [instances::retry],
+            [instances::move_to],
+            [instances::reassign],
+            [notifications::list],
+            [notifications::unread_count],
+            [notifications::mark_read],
+            [files::upload],
+            [files::own],
+            [files::of_record],
+            [jobs::list],
+            [jobs::get],
+            [jobs::retry],
+            [jobs::discard],
+            [jobs::rule_runs],
+            [calendar::get, calendar::put],
+            [calendar::import_year],
+            [calendar::my_settings, calendar::save_my_settings],
+            [hooks::receive],
+            [reports::data],
+            [reports::export_report],
+            [reports::export_records],
+            [reports::upload],
+            [reports::get],
+            [reports::commit],
+            [reports::error_report],
+        )
+    };
+}
+
+/// Every API route, with its OpenAPI description: `formwork openapi` and the check that the
+/// committed document (`designer-ui/openapi.json`, which the server serves) is still this one.
+pub fn documented_router() -> OpenApiRouter<AppState> {
+    macro_rules! documented {
+        ($([$($module:ident :: $handler:ident),+]),* $(,)?) => {
+            OpenApiRouter::with_openapi(ApiDoc::openapi())
+                $(.routes(routes!($($module::$handler),+)))*
+        };
+    }
+    api_handlers!(documented)
+}
+
+/// Every API route, from the path and methods each handler declares: the same routes as
+/// [`documented_router`] without generating its document at every start (code that ran once,
+/// and about 1 MB of heap it left behind).
+pub fn router() -> axum::Router<AppState> {
+    macro_rules! plain {
+        ($([$($module:ident :: $handler:ident),+]),* $(,)?) => {{
+            let router = axum::Router::new();
+            $($(let router = utoipa_axum::paste! {
+                route::<$module::[<__path_ $handler>], _, _>(router, $module::$handler)
+            };)+)*
+            router
+        }};
+    }
+    api_handlers!(plain)
+}
+
+/// `router` with `handler` at the path and methods its `#[utoipa::path]` gives.
+fn route<P: utoipa::Path, H: axum::handler::Handler<T, AppState>, T: 'static>(
+    router: axum::Router<AppState>,
+    handler: H,
+) -> axum::Router<AppState> {
+    let methods = P::methods()
+        .iter()
+        .fold(axum::routing::MethodRouter::new(), |methods, method| {
+            methods.on(method.to_method_filter(), handler.clone())
+        });
+    router.route(&P::path(), methods)
 }

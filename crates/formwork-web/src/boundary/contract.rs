@@ -11,6 +11,8 @@ use formwork_model::schema::{describe_error, options};
 use jsonschema::Validator;
 use serde_json::Value;
 
+use super::document::NO_NUL;
+
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -60,7 +62,7 @@ pub struct Contract {
     ops: HashMap<(Method, String), Operation>,
 }
 
-static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::build(crate::openapi_json()));
+static CONTRACT: LazyLock<Contract> = LazyLock::new(|| Contract::build(&crate::openapi_json()));
 
 impl Contract {
     /// The contract of the server's own document.
@@ -179,12 +181,31 @@ fn compile(schema: &Value, components: &Value) -> Option<Validator> {
     if let Some(reached) = reached_components(schema, components) {
         root.insert("components".to_owned(), reached);
     }
-    match options().build(&Value::Object(root)) {
+    let mut root = Value::Object(root);
+    without_nul_patterns(&mut root);
+    match options().build(&root) {
         Ok(v) => Some(v),
         Err(e) => {
             tracing::error!(error = %e, "a schema of the OpenAPI document does not compile");
             None
         }
+    }
+}
+
+/// Drops the document's no-U+0000 `pattern` from a schema about to be compiled. The guard's
+/// byte scans refuse U+0000 in the address and the JSON body before any validator runs (and
+/// header values cannot carry it), so this pattern never refused anything here; compiled, it
+/// was a regex per string field of every operation, 1.7 MB of the server's memory.
+fn without_nul_patterns(schema: &mut Value) {
+    match schema {
+        Value::Object(o) => {
+            if o.get("pattern").and_then(Value::as_str) == Some(NO_NUL) {
+                o.remove("pattern");
+            }
+            o.values_mut().for_each(without_nul_patterns);
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_nul_patterns),
+        _ => {}
     }
 }
 
@@ -367,5 +388,23 @@ mod tests {
         let problems =
             check_body(&validator, &json!({"line": {"qty": 1, "next": {}}})).unwrap_err();
         assert!(!problems.is_empty());
+    }
+
+    #[test]
+    fn the_no_nul_pattern_is_left_to_the_scans_and_other_limits_stay() {
+        let schemas =
+            json!({"schemas": {"Name": {"type": "string", "pattern": NO_NUL, "maxLength": 3}}});
+        let body = json!({"type": "object", "properties": {
+            "name": {"$ref": "#/components/schemas/Name"},
+            "code": {"type": "string", "pattern": "^[a-z]+$"}
+        }});
+        let validator = compile(&body, &schemas).unwrap();
+        assert!(check_body(&validator, &json!({"name": "a\u{0}", "code": "ab"})).is_ok());
+        assert!(check_body(&validator, &json!({"name": "abcd"})).is_err());
+        assert!(check_body(&validator, &json!({"code": "AB"})).is_err());
+        assert_eq!(
+            super::super::scan::json_fault(br#"{"name": "a\u0000"}"#),
+            Some(super::super::scan::JsonFault::Nul)
+        );
     }
 }
