@@ -125,7 +125,7 @@ async fn openapi_document() -> impl IntoResponse {
 
 /// Compiles the boundary's checks from the OpenAPI document, which [`app`] otherwise does.
 /// A server calls it first thing: the parsed document it drops after is then a hole the
-/// rest of start-up fills, not one left below what stays (2.8 MB of the idle server).
+/// rest of start-up fills, not one left below what stays (the idle server kept 1 MB more).
 pub fn prepare() {
     boundary::contract::Contract::get();
 }
