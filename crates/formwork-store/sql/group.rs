@@ -34,12 +34,26 @@ pub(crate) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer's loop over `pool` (one connection), beginning each shared
-    /// transaction with `begin`.
-    pub(crate) fn start(pool: sqlx::Pool<Db>, begin: &'static str) -> GroupCommit {
+    /// Starts the writer's loop over `pool` (one connection) on a thread of its own,
+    /// beginning each shared transaction with `begin`. The loop ends, and its thread with it,
+    /// once every handle is dropped.
+    ///
+    /// Every statement is a round trip between the writer and the connection's thread. Run
+    /// as a task of the shared runtime, each round trip also parked and woke runtime workers
+    /// (perf: the workers' parking and waking cost more than the engine's step); a thread
+    /// that only waits for its connection pays the bare hand-off.
+    pub(crate) fn start(pool: sqlx::Pool<Db>, begin: &'static str) -> StoreResult<GroupCommit> {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, begin, queue));
-        GroupCommit { jobs }
+        let failed = |e: std::io::Error| StoreError::Backend(format!("starting the writer: {e}"));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(failed)?;
+        std::thread::Builder::new()
+            .name("formwork-writer".to_owned())
+            .spawn(move || runtime.block_on(run(pool, begin, queue)))
+            .map_err(failed)?;
+        Ok(GroupCommit { jobs })
     }
 
     /// Runs `work` in the next shared transaction; answers once that transaction committed.

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use anyhow::Context;
 use formwork_store::new_id;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, ConnectOptions, Executor};
 
 use super::raw::Pool;
@@ -87,7 +87,7 @@ impl Target {
                 let options = formwork_store_sqlite::tuned(SqliteConnectOptions::from_str(url)?)
                     .disable_statement_logging();
                 Pool::Sqlite(
-                    SqlitePoolOptions::new()
+                    formwork_store_sqlite::pool_options()
                         .max_connections(1)
                         .connect_with(options)
                         .await?,
@@ -96,7 +96,7 @@ impl Target {
             Target::Postgres { url, .. } => {
                 let options = PgConnectOptions::from_str(url)?.disable_statement_logging();
                 Pool::Postgres(
-                    PgPoolOptions::new()
+                    formwork_store_postgres::pool_options()
                         .max_connections(2)
                         .connect_with(options)
                         .await?,
