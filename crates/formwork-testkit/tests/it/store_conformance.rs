@@ -60,6 +60,49 @@ async fn migrate_runs_again_without_error_and_ping_answers() {
     .await;
 }
 
+/// PostgreSQL only: a server that ends idle connections (a restart, a failover, an idle
+/// timeout) must not fail the next requests with dead connections from the pool. SQLite has no
+/// server to end them.
+#[tokio::test]
+async fn a_postgresql_connection_ended_while_idle_is_replaced_before_use() {
+    let Some(db) = formwork_testkit::TestDb::postgres().await.unwrap() else {
+        return;
+    };
+    let outcome = async {
+        let store = db.store().await?;
+        store.ping().await?;
+        let name = db
+            .url()
+            .rsplit('/')
+            .next()
+            .and_then(|tail| tail.split('?').next())
+            .context("database name in the URL")?
+            .to_owned();
+        let mut admin =
+            <sqlx::PgConnection as sqlx::Connection>::connect(&formwork_testkit::pg_admin_url())
+                .await?;
+        let ended: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+        )
+        .bind(&name)
+        .fetch_all(&mut admin)
+        .await?;
+        ensure!(!ended.is_empty(), "the store held no connection to end");
+        // Past the idle time after which the pool checks a connection before handing it out.
+        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+        for _ in 0..3 {
+            store
+                .ping()
+                .await
+                .context("a request after the server ended the pool's connections")?;
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    db.cleanup().await.unwrap();
+    outcome.unwrap();
+}
+
 // ---- users ------------------------------------------------------------------------------------
 
 #[tokio::test]
